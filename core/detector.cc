@@ -1,0 +1,49 @@
+#include "core/detector.h"
+
+#include "core/calibration.h"
+#include "core/feature_extractor.h"
+#include "core/model_file.h"
+
+namespace anomalens {
+
+Detector::Detector(Model model, std::shared_ptr<const MobileNetV2> backbone)
+    : model_(std::move(model)),
+      backbone_(std::move(backbone)),
+      index_(model_.bank.data(), model_.bank_rows, model_.feature_dim),
+      anomaly_index_(model_.anomaly_bank.data(), model_.anomaly_bank_rows, model_.feature_dim) {}
+
+StatusOr<std::unique_ptr<Detector>> Detector::Create(ByteSpan model_file,
+                                                     std::shared_ptr<const MobileNetV2> backbone) {
+  ASSIGN_OR_RETURN(Model model, ParseModelFile(model_file));
+  return FromModel(std::move(model), std::move(backbone));
+}
+
+StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared_ptr<const MobileNetV2> backbone) {
+  if (model.backbone_id != backbone->id() || model.backbone_checksum != backbone->checksum()) {
+    return InvalidInput("model was trained on backbone '" + model.backbone_id + "' (checksum " +
+                        std::to_string(model.backbone_checksum) + "), but the loaded backbone is '" + backbone->id() +
+                        "' (checksum " + std::to_string(backbone->checksum()) + ")");
+  }
+  if (model.feature_dim != kPatchFeatureDim || model.bank_rows == 0) {
+    return InvalidInput("model has an empty memory bank or a feature size other than " +
+                        std::to_string(kPatchFeatureDim));
+  }
+  return std::unique_ptr<Detector>(new Detector(std::move(model), std::move(backbone)));
+}
+
+StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string_view content_type) const {
+  ASSIGN_OR_RETURN(RgbImage image, DecodeImage(image_bytes, content_type));
+  return DetectImage(image);
+}
+
+StatusOr<DetectAnomalyResult> Detector::DetectImage(const RgbImage& image) const {
+  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, model_.working_size, model_.layer_scales));
+  const ScoredImage scored = ScorePatchGrid(grid, index_, anomaly_index_, model_.working_size, model_.config.smoothing_sigma);
+  DetectAnomalyResult result;
+  result.score = scored.score;
+  result.is_anomalous = scored.score >= model_.threshold;
+  result.confidence = Confidence(scored.score, model_.threshold, model_.confidence_scale);
+  return result;
+}
+
+}  // namespace anomalens

@@ -1,0 +1,49 @@
+// Detector: a loaded model, ready to answer DetectAnomalies.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::Create(model_bytes, backbone));
+//   ASSIGN_OR_RETURN(DetectAnomalyResult result, detector->Detect(jpeg_bytes, "image/jpeg"));
+//   std::string json = DetectAnomalyResultJson(result);
+#ifndef ANOMALENS_CORE_DETECTOR_H_
+#define ANOMALENS_CORE_DETECTOR_H_
+
+#include <memory>
+#include <string_view>
+
+#include "core/byte_span.h"
+#include "core/detect_result.h"
+#include "core/image.h"
+#include "core/image_decode.h"
+#include "core/image_scorer.h"
+#include "core/mobilenet_v2.h"
+#include "core/model.h"
+#include "core/nearest_neighbor.h"
+#include "core/status.h"
+
+namespace anomalens {
+
+class Detector {
+ public:
+  // Parses a model file and checks it was trained on this backbone.
+  static StatusOr<std::unique_ptr<Detector>> Create(ByteSpan model_file, std::shared_ptr<const MobileNetV2> backbone);
+  // Same, from a model already in memory (training's output).
+  static StatusOr<std::unique_ptr<Detector>> FromModel(Model model, std::shared_ptr<const MobileNetV2> backbone);
+
+  // Decodes (with Lookout's limits and content-type check) and detects.
+  StatusOr<DetectAnomalyResult> Detect(ByteSpan image_bytes, std::string_view content_type) const;
+  // Detects on pixels already decoded (camera frames).
+  StatusOr<DetectAnomalyResult> DetectImage(const RgbImage& image) const;
+
+  const Model& model() const { return model_; }
+
+ private:
+  Detector(Model model, std::shared_ptr<const MobileNetV2> backbone);
+
+  Model model_;
+  std::shared_ptr<const MobileNetV2> backbone_;
+  NearestNeighborIndex index_;
+  NearestNeighborIndex anomaly_index_;
+};
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_DETECTOR_H_

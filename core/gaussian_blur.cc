@@ -1,0 +1,55 @@
+#include "core/gaussian_blur.h"
+
+#include <cmath>
+
+#include "core/portable_math.h"
+
+namespace anomalens {
+namespace {
+
+// Reflects an index into [0, n): -1 -> 0, n -> n - 1 (edge pixel repeated).
+int Reflect(int i, int n) {
+  if (n == 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
+  return i;
+}
+
+}  // namespace
+
+std::vector<float> GaussianKernel(float sigma) {
+  const int radius = static_cast<int>(std::ceil(4.0 * sigma));
+  std::vector<double> w(2 * radius + 1);
+  double sum = 0;
+  for (int i = -radius; i <= radius; ++i) {
+    w[i + radius] = PortableExp(-0.5 * i * i / (double(sigma) * sigma));
+    sum += w[i + radius];
+  }
+  std::vector<float> kernel(w.size());
+  for (size_t i = 0; i < w.size(); ++i) kernel[i] = static_cast<float>(w[i] / sum);
+  return kernel;
+}
+
+void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma) {
+  if (sigma <= 0) return;
+  const std::vector<float> kernel = GaussianKernel(sigma);
+  const int radius = static_cast<int>(kernel.size() / 2);
+  std::vector<float> tmp(plane.size());
+  for (int y = 0; y < height; ++y) {  // horizontal pass
+    const float* row = &plane[static_cast<size_t>(y) * width];
+    for (int x = 0; x < width; ++x) {
+      float acc = 0;
+      for (int k = -radius; k <= radius; ++k) acc += kernel[k + radius] * row[Reflect(x + k, width)];
+      tmp[static_cast<size_t>(y) * width + x] = acc;
+    }
+  }
+  for (int y = 0; y < height; ++y) {  // vertical pass
+    for (int x = 0; x < width; ++x) {
+      float acc = 0;
+      for (int k = -radius; k <= radius; ++k)
+        acc += kernel[k + radius] * tmp[static_cast<size_t>(Reflect(y + k, height)) * width + x];
+      plane[static_cast<size_t>(y) * width + x] = acc;
+    }
+  }
+}
+
+}  // namespace anomalens

@@ -1,0 +1,26 @@
+#include "core/image_scorer.h"
+
+namespace anomalens {
+
+std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,
+                               const NearestNeighborIndex& anomaly_bank) {
+  std::vector<float> d = bank.MinDistances(grid.data.data(), grid.cells());
+  if (anomaly_bank.size() == 0) return d;
+  const std::vector<float> da = anomaly_bank.MinDistances(grid.data.data(), grid.cells());
+  for (size_t i = 0; i < d.size(); ++i) {
+    const float sum = d[i] + da[i];
+    d[i] = sum > 0.0f ? 2.0f * d[i] * d[i] / sum : 0.0f;
+  }
+  return d;
+}
+
+ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
+                           const NearestNeighborIndex& anomaly_bank, Size working, float smoothing_sigma) {
+  ScoredImage scored;
+  scored.map = BuildAnomalyMap(PatchScores(grid, bank, anomaly_bank), grid.width, grid.height, working,
+                               smoothing_sigma);
+  scored.score = scored.map.Max();
+  return scored;
+}
+
+}  // namespace anomalens

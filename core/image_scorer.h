@@ -1,0 +1,42 @@
+// ImageScorer: scores one image against a memory bank. Training (for its
+// held-out calibration) and detection share it, so both compute scores the
+// same way.
+#ifndef ANOMALENS_CORE_IMAGE_SCORER_H_
+#define ANOMALENS_CORE_IMAGE_SCORER_H_
+
+#include "core/anomaly_map.h"
+#include "core/mobilenet_v2.h"
+#include "core/nearest_neighbor.h"
+#include "core/patch_features.h"
+#include "core/status.h"
+
+namespace anomalens {
+
+struct ScoredImage {
+  AnomalyMap map;    // at the working size
+  double score = 0;  // the map's maximum
+};
+
+// Scores a patch grid already extracted (training reuses its features).
+//
+// A patch's score is its distance d to the nearest normal patch. When the
+// model has an anomaly bank (patches of labelled anomalous images), with d_a
+// the distance to its nearest entry, the score becomes
+//
+//     2 d^2 / (d + d_a)
+//
+// which keeps d for a patch as far from the labelled anomalies as from the
+// normal bank (a defect of a kind never labelled), raises it up to 2d for a
+// patch that looks like a labelled defect, and lowers it for one that is
+// unlike both but nearer to normal (a lighting or background change).
+// An empty `anomaly_bank` leaves d alone.
+ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
+                           const NearestNeighborIndex& anomaly_bank, Size working, float smoothing_sigma);
+
+// The per-patch scores, before upsampling and smoothing.
+std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,
+                               const NearestNeighborIndex& anomaly_bank);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_IMAGE_SCORER_H_

@@ -1,0 +1,74 @@
+// Model: everything a trained anomaly detector needs at detect time, plus the
+// facts about its training that a user may ask for later.
+#ifndef ANOMALENS_CORE_MODEL_H_
+#define ANOMALENS_CORE_MODEL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/working_size.h"
+
+namespace anomalens {
+
+// Training options; all are stored in the model.
+struct ModelConfig {
+  // The working resolution's shorter side in pixels, before rounding to a
+  // multiple of 16; never more than the training images' own size.
+  int short_side = 224;
+  // Fraction of the training patches kept in the memory bank by greedy
+  // k-centre selection (1 keeps all).
+  double coreset_ratio = 0.1;
+  // Upper bound on bank rows, whatever the ratio, so detect time stays bounded.
+  int max_bank_rows = 16384;
+  // Gaussian smoothing of the anomaly map, in working-resolution pixels.
+  float smoothing_sigma = 4.0f;
+  // Folds for the held-out normal scores that calibrate the threshold.
+  int calibration_folds = 5;
+  // From each labelled anomalous training image, this many of its most
+  // anomalous patches join the anomaly bank (0: labelled anomalies only
+  // calibrate the threshold). See image_scorer.h for how it is used.
+  int anomaly_patches_per_image = 10;
+};
+
+// How the decision threshold was chosen.
+enum class ThresholdRule {
+  // F1-optimal over held-out normal and labelled anomalous training images.
+  kF1Optimal,
+  // Normal images only: mean + 3 standard deviations of the held-out normal scores.
+  kNormalMeanPlus3Sd,
+};
+const char* ThresholdRuleName(ThresholdRule rule);
+
+struct TrainingStats {
+  int normal_images = 0;
+  int anomaly_images = 0;
+  int image_width = 0;  // of the first training image
+  int image_height = 0;
+  size_t training_patches = 0;
+  // Image scores used for calibration (held-out normals, labelled anomalies).
+  std::vector<double> calibration_normal_scores;
+  std::vector<double> calibration_anomaly_scores;
+};
+
+struct Model {
+  std::string backbone_id;
+  uint32_t backbone_checksum = 0;
+  ModelConfig config;
+  Size working_size;
+  float layer_scales[2] = {1.0f, 1.0f};
+  int feature_dim = 0;
+  size_t bank_rows = 0;
+  std::vector<float> bank;  // bank_rows x feature_dim: patches of normal images
+  size_t anomaly_bank_rows = 0;
+  std::vector<float> anomaly_bank;  // anomaly_bank_rows x feature_dim; may be empty
+
+  double threshold = 0;       // image score >= threshold is anomalous
+  double confidence_scale = 1;  // tau in the confidence formula (calibration.h)
+  ThresholdRule threshold_rule = ThresholdRule::kF1Optimal;
+  TrainingStats stats;
+};
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_MODEL_H_

@@ -1,0 +1,246 @@
+#include "core/model_file.h"
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "core/byte_reader.h"
+#include "core/crc32.h"
+
+namespace anomalens {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kMagic[4] = {'A', 'N', 'L', 'M'};
+
+void PutU32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+void PutU64(std::vector<uint8_t>& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+json ToJson(const std::vector<double>& v) { return json(v); }
+
+json Metadata(const Model& m) {
+  json meta;
+  meta["format"] = "anomalens-model";
+  meta["backbone"] = {{"id", m.backbone_id}, {"checksum", m.backbone_checksum}};
+  meta["config"] = {{"short_side", m.config.short_side},
+                    {"coreset_ratio", m.config.coreset_ratio},
+                    {"max_bank_rows", m.config.max_bank_rows},
+                    {"smoothing_sigma", m.config.smoothing_sigma},
+                    {"calibration_folds", m.config.calibration_folds},
+                    {"anomaly_patches_per_image", m.config.anomaly_patches_per_image}};
+  meta["working_size"] = {m.working_size.width, m.working_size.height};
+  meta["layer_scales"] = {m.layer_scales[0], m.layer_scales[1]};
+  meta["threshold"] = m.threshold;
+  meta["confidence_scale"] = m.confidence_scale;
+  meta["threshold_rule"] = ThresholdRuleName(m.threshold_rule);
+  meta["stats"] = {{"normal_images", m.stats.normal_images},
+                   {"anomaly_images", m.stats.anomaly_images},
+                   {"image_width", m.stats.image_width},
+                   {"image_height", m.stats.image_height},
+                   {"training_patches", m.stats.training_patches},
+                   {"calibration_normal_scores", ToJson(m.stats.calibration_normal_scores)},
+                   {"calibration_anomaly_scores", ToJson(m.stats.calibration_anomaly_scores)}};
+  return meta;
+}
+
+// Typed reads that report instead of throwing on a wrong or missing field.
+class MetadataReader {
+ public:
+  explicit MetadataReader(const json& root) : root_(root) {}
+  const Status& status() const { return status_; }
+
+  const json* Field(const json& obj, const char* key) {
+    if (!status_.ok()) return nullptr;
+    if (!obj.is_object() || !obj.contains(key)) {
+      status_ = InvalidInput(std::string("model file metadata lacks \"") + key + "\"");
+      return nullptr;
+    }
+    return &obj[key];
+  }
+  double Number(const json& obj, const char* key) {
+    const json* v = Field(obj, key);
+    if (v == nullptr) return 0;
+    if (!v->is_number()) {
+      status_ = InvalidInput(std::string("model file metadata \"") + key + "\" is not a number");
+      return 0;
+    }
+    return v->get<double>();
+  }
+  std::string String(const json& obj, const char* key) {
+    const json* v = Field(obj, key);
+    if (v == nullptr) return {};
+    if (!v->is_string()) {
+      status_ = InvalidInput(std::string("model file metadata \"") + key + "\" is not a string");
+      return {};
+    }
+    return v->get<std::string>();
+  }
+  std::vector<double> Numbers(const json& obj, const char* key, size_t max_count) {
+    const json* v = Field(obj, key);
+    std::vector<double> out;
+    if (v == nullptr) return out;
+    if (!v->is_array() || v->size() > max_count) {
+      status_ = InvalidInput(std::string("model file metadata \"") + key + "\" is not a list of at most " +
+                             std::to_string(max_count) + " numbers");
+      return out;
+    }
+    for (const json& x : *v) {
+      if (!x.is_number()) {
+        status_ = InvalidInput(std::string("model file metadata \"") + key + "\" holds a non-number");
+        return {};
+      }
+      out.push_back(x.get<double>());
+    }
+    return out;
+  }
+
+ private:
+  const json& root_;
+  Status status_;
+};
+
+Status ReadMetadata(const json& meta, Model* m) {
+  MetadataReader r(meta);
+  if (r.String(meta, "format") != "anomalens-model") {
+    RETURN_IF_ERROR(r.status());
+    return InvalidInput("model file metadata is not an anomalens model");
+  }
+  const json* backbone = r.Field(meta, "backbone");
+  const json* config = r.Field(meta, "config");
+  const json* stats = r.Field(meta, "stats");
+  RETURN_IF_ERROR(r.status());
+  m->backbone_id = r.String(*backbone, "id");
+  m->backbone_checksum = static_cast<uint32_t>(r.Number(*backbone, "checksum"));
+  m->config.short_side = static_cast<int>(r.Number(*config, "short_side"));
+  m->config.coreset_ratio = r.Number(*config, "coreset_ratio");
+  m->config.max_bank_rows = static_cast<int>(r.Number(*config, "max_bank_rows"));
+  m->config.smoothing_sigma = static_cast<float>(r.Number(*config, "smoothing_sigma"));
+  m->config.calibration_folds = static_cast<int>(r.Number(*config, "calibration_folds"));
+  m->config.anomaly_patches_per_image = static_cast<int>(r.Number(*config, "anomaly_patches_per_image"));
+  const std::vector<double> size = r.Numbers(meta, "working_size", 2);
+  const std::vector<double> scales = r.Numbers(meta, "layer_scales", 2);
+  m->threshold = r.Number(meta, "threshold");
+  m->confidence_scale = r.Number(meta, "confidence_scale");
+  const std::string rule = r.String(meta, "threshold_rule");
+  m->stats.normal_images = static_cast<int>(r.Number(*stats, "normal_images"));
+  m->stats.anomaly_images = static_cast<int>(r.Number(*stats, "anomaly_images"));
+  m->stats.image_width = static_cast<int>(r.Number(*stats, "image_width"));
+  m->stats.image_height = static_cast<int>(r.Number(*stats, "image_height"));
+  m->stats.training_patches = static_cast<size_t>(r.Number(*stats, "training_patches"));
+  m->stats.calibration_normal_scores = r.Numbers(*stats, "calibration_normal_scores", 100000);
+  m->stats.calibration_anomaly_scores = r.Numbers(*stats, "calibration_anomaly_scores", 100000);
+  RETURN_IF_ERROR(r.status());
+  if (size.size() != 2 || scales.size() != 2) return InvalidInput("model file metadata has a malformed size or scale");
+  m->working_size = {static_cast<int>(size[0]), static_cast<int>(size[1])};
+  if (m->working_size.width < 16 || m->working_size.height < 16 || m->working_size.width > 4096 ||
+      m->working_size.height > 4096 || m->working_size.width % 16 || m->working_size.height % 16) {
+    return InvalidInput("model file working size is not multiples of 16 between 16 and 4096 px");
+  }
+  m->layer_scales[0] = static_cast<float>(scales[0]);
+  m->layer_scales[1] = static_cast<float>(scales[1]);
+  if (!(m->confidence_scale > 0)) return InvalidInput("model file confidence scale must be positive");
+  if (!(m->config.smoothing_sigma >= 0 && m->config.smoothing_sigma <= 64))
+    return InvalidInput("model file smoothing sigma must be 0 to 64");
+  if (rule == ThresholdRuleName(ThresholdRule::kF1Optimal)) {
+    m->threshold_rule = ThresholdRule::kF1Optimal;
+  } else if (rule == ThresholdRuleName(ThresholdRule::kNormalMeanPlus3Sd)) {
+    m->threshold_rule = ThresholdRule::kNormalMeanPlus3Sd;
+  } else {
+    return Unsupported("model file threshold rule '" + rule + "' is unknown to this version");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<uint8_t> SerializeModel(const Model& model) {
+  std::vector<uint8_t> out(kMagic, kMagic + 4);
+  PutU32(out, kModelFileVersion);
+  const std::string meta = Metadata(model).dump();
+  PutU32(out, static_cast<uint32_t>(meta.size()));
+  out.insert(out.end(), meta.begin(), meta.end());
+  while (out.size() % 16 != 0) out.push_back(0);
+  PutU32(out, static_cast<uint32_t>(model.feature_dim));
+  for (const std::vector<float>* bank : {&model.bank, &model.anomaly_bank}) {
+    PutU64(out, bank->size() / model.feature_dim);
+    for (float v : *bank) {
+      uint32_t bits;
+      std::memcpy(&bits, &v, 4);
+      PutU32(out, bits);
+    }
+  }
+  PutU32(out, Crc32(out.data(), out.size()));
+  return out;
+}
+
+StatusOr<Model> ParseModelFile(ByteSpan bytes) {
+  if (bytes.size < 8 || std::memcmp(bytes.data, kMagic, 4) != 0) {
+    return InvalidInput("not an anomalens model file (expected magic 'ANLM')");
+  }
+  ByteReader header(bytes);
+  header.Seek(4);
+  uint32_t version = 0;
+  header.ReadU32(&version);
+  if (version != kModelFileVersion) {
+    return Unsupported("model file version " + std::to_string(version) + "; this build reads version " +
+                       std::to_string(kModelFileVersion));
+  }
+  if (bytes.size < 12) return DataLoss("model file is truncated (" + std::to_string(bytes.size) + " bytes)");
+  const size_t body = bytes.size - 4;
+  ByteReader tail(ByteSpan(bytes.data + body, 4));
+  uint32_t stored_crc = 0;
+  tail.ReadU32(&stored_crc);
+  if (Crc32(bytes.data, body) != stored_crc) {
+    return DataLoss("model file checksum mismatch: the file is truncated or corrupt");
+  }
+
+  ByteReader r(ByteSpan(bytes.data, body));
+  r.Seek(8);
+  uint32_t meta_len = 0;
+  if (!r.ReadU32(&meta_len)) return DataLoss("model file is truncated in its header");
+  if (meta_len > kMaxModelMetadataBytes) {
+    return InvalidInput("model file metadata is " + std::to_string(meta_len) + " bytes; the limit is " +
+                        std::to_string(kMaxModelMetadataBytes));
+  }
+  std::string meta_text;
+  if (!r.ReadString(meta_len, &meta_text)) return DataLoss("model file is truncated in its metadata");
+  const json meta = json::parse(meta_text, nullptr, /*allow_exceptions=*/false);
+  if (meta.is_discarded() || !meta.is_object()) return InvalidInput("model file metadata is not valid JSON");
+  Model model;
+  RETURN_IF_ERROR(ReadMetadata(meta, &model));
+
+  if (!r.Seek((r.position() + 15) / 16 * 16)) return DataLoss("model file is truncated before its memory bank");
+  uint32_t dim = 0;
+  if (!r.ReadU32(&dim)) return DataLoss("model file is truncated before its memory bank");
+  if (dim == 0 || dim > 4096 || dim % 4 != 0) {
+    return InvalidInput("model file feature size is " + std::to_string(dim) + "; it must be a multiple of 4 up to 4096");
+  }
+  model.feature_dim = static_cast<int>(dim);
+  const char* names[2] = {"memory bank", "anomaly bank"};
+  std::vector<float>* banks[2] = {&model.bank, &model.anomaly_bank};
+  size_t* rows_out[2] = {&model.bank_rows, &model.anomaly_bank_rows};
+  for (int b = 0; b < 2; ++b) {
+    uint64_t rows = 0;
+    if (!r.ReadU64(&rows)) return DataLoss(std::string("model file is truncated before its ") + names[b]);
+    if ((b == 0 && rows == 0) || rows > kMaxModelBankRows) {
+      return InvalidInput(std::string("model file ") + names[b] + " has " + std::to_string(rows) + " rows; the limit is " +
+                          std::to_string(kMaxModelBankRows) + (b == 0 ? " and it may not be empty" : ""));
+    }
+    if (rows * dim * 4 > r.remaining()) {
+      return DataLoss(std::string("model file ") + names[b] + " should hold " + std::to_string(rows * dim * 4) +
+                      " bytes but only " + std::to_string(r.remaining()) + " remain");
+    }
+    *rows_out[b] = rows;
+    banks[b]->resize(rows * dim);
+    for (float& v : *banks[b]) r.ReadF32(&v);
+  }
+  if (r.remaining() != 0) return DataLoss("model file has " + std::to_string(r.remaining()) + " unexpected bytes after its banks");
+  return model;
+}
+
+}  // namespace anomalens

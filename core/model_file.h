@@ -1,0 +1,40 @@
+// The model file: one self-contained, versioned binary.
+//
+//   offset 0   "ANLM", u32 version (1)
+//              u32 metadata length, metadata JSON (backbone id and checksum,
+//              config, working size, layer scales, threshold, confidence
+//              scale, threshold rule, training statistics)
+//              zero padding to a multiple of 16
+//              u32 feature dim
+//              u64 rows, rows x dim float32: the memory bank of normal patches
+//              u64 rows, rows x dim float32: the anomaly bank (may be 0 rows)
+//   end - 4    u32 CRC-32 of every byte before it
+//
+// All integers and floats little-endian. See docs/model-file-format.md.
+#ifndef ANOMALENS_CORE_MODEL_FILE_H_
+#define ANOMALENS_CORE_MODEL_FILE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "core/byte_span.h"
+#include "core/model.h"
+#include "core/status.h"
+
+namespace anomalens {
+
+constexpr uint32_t kModelFileVersion = 1;
+// Limits checked before allocating: a model file from elsewhere is untrusted.
+constexpr size_t kMaxModelMetadataBytes = 16u << 20;
+constexpr size_t kMaxModelBankRows = 1u << 22;
+
+// Returns the model file's bytes.
+std::vector<uint8_t> SerializeModel(const Model& model);
+
+// Parses and verifies a model file; a truncated, corrupt or foreign file is
+// rejected with an error saying which.
+StatusOr<Model> ParseModelFile(ByteSpan bytes);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_MODEL_FILE_H_

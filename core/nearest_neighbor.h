@@ -1,0 +1,47 @@
+// Exact nearest-neighbour distances from query patches to the memory bank,
+// computed in matrix-product form: |q - b|^2 = |q|^2 + |b|^2 - 2 q.b, with the
+// bank's norms precomputed and its rows packed four at a time so the dot
+// products run as a blocked, vectorized GEMM.
+//
+//   NearestNeighborIndex index(bank_rows, rows, dim);
+//   std::vector<float> d = index.MinDistances(grid.data.data(), grid.cells());
+#ifndef ANOMALENS_CORE_NEAREST_NEIGHBOR_H_
+#define ANOMALENS_CORE_NEAREST_NEIGHBOR_H_
+
+#include <cstddef>
+#include <vector>
+
+namespace anomalens {
+
+class NearestNeighborIndex {
+ public:
+  NearestNeighborIndex() = default;
+  // rows: `count` vectors of `dim` floats (dim % 4 == 0), copied and packed.
+  NearestNeighborIndex(const float* rows, size_t count, int dim);
+
+  size_t size() const { return count_; }
+  int dim() const { return dim_; }
+
+  // Returns, for each of `count` queries, the Euclidean distance to its
+  // nearest bank row (0 when the bank is empty... never: callers check).
+  std::vector<float> MinDistances(const float* queries, size_t count) const;
+
+ private:
+  size_t count_ = 0;
+  int dim_ = 0;
+  size_t panels_ = 0;
+  // Rows packed in panels of 4: panel p holds rows 4p..4p+3 interleaved,
+  // packed_[(p * dim + d) * 4 + lane]. Missing rows in the last panel are
+  // padded with copies of the last real row, so they never win the minimum
+  // incorrectly.
+  std::vector<float> packed_;
+  std::vector<float> norms_;  // per packed lane, |b|^2
+};
+
+// The reference the index is tested against: brute force, one pair at a time.
+std::vector<float> BruteForceMinDistances(const float* bank, size_t bank_count, const float* queries,
+                                          size_t query_count, int dim);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_NEAREST_NEIGHBOR_H_

@@ -1,0 +1,182 @@
+// anomalens train: dataset in, model file out, evaluated on a test set.
+#include <cstdio>
+
+#include "core/dataset_split.h"
+#include "core/detector.h"
+#include "core/model_file.h"
+#include "core/trainer.h"
+#include "native/backbone_loader.h"
+#include "native/cli_args.h"
+#include "native/cli_common.h"
+#include "native/dataset_loader.h"
+#include "native/file_io.h"
+#include "native/progress_bar.h"
+
+namespace anomalens {
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  anomalens train --manifest TRAIN.manifest [--test-manifest TEST.manifest] --output MODEL
+                  [--evaluation EVAL.json] [--evaluation-manifest OUT.manifest]
+  anomalens train --dataset DIR --output MODEL [...]
+
+Trains an anomaly detector from normal images (anomalous ones calibrate its
+threshold) and evaluates it, as Lookout for Vision's CreateModel did.
+
+Data:
+  --manifest FILE            Lookout / SageMaker Ground Truth manifest (JSON Lines); paths
+                             relative to the manifest's folder or its parent
+  --test-manifest FILE       separate test dataset; without it 20% of each label is held out
+  --dataset DIR              folder: normal/ + anomaly/ (split automatically), or MVTec
+                             (train/good for training, test/* as the test set)
+Output:
+  --output FILE              the model file (required)
+  --evaluation FILE          Lookout's EvaluationResult JSON for the test set
+  --evaluation-manifest FILE the test manifest with anomaly-label-detected added
+Options:
+  --resolution PX            working resolution's shorter side (default 224)
+  --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
+  --split-seed N             seed of the automatic train/test split (default 0)
+  --backbone FILE            converted backbone weights (default: found beside the binary)
+  --quiet                    no progress or summary on stderr
+
+Lookout's minimums apply: one dataset needs 20 normal and 10 anomalous images;
+separate datasets need 10 normal training images and 10 normal plus 10
+anomalous test images.
+Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
+)";
+
+struct TrainPlan {
+  std::vector<ManifestEntry> train, test;
+  std::string source;
+};
+
+StatusOr<TrainPlan> PlanDatasets(const CommandLine& cl, uint64_t split_seed) {
+  TrainPlan plan;
+  bool separate_test = false;
+  if (cl.Has("manifest")) {
+    ASSIGN_OR_RETURN(plan.train, LoadManifestFile(cl.Get("manifest")));
+    plan.source = cl.Get("manifest");
+    if (cl.Has("test-manifest")) {
+      ASSIGN_OR_RETURN(plan.test, LoadManifestFile(cl.Get("test-manifest")));
+      separate_test = true;
+    }
+  } else {
+    ASSIGN_OR_RETURN(LoadedDataset data, LoadFolderDataset(cl.Get("dataset")));
+    plan.train = std::move(data.train);
+    plan.test = std::move(data.test);
+    separate_test = data.has_test_set;
+    plan.source = data.description;
+    if (cl.Has("test-manifest")) {
+      ASSIGN_OR_RETURN(plan.test, LoadManifestFile(cl.Get("test-manifest")));
+      separate_test = true;
+    }
+  }
+  if (separate_test) {
+    const Status train_ok = CheckTrainingDatasetMinimums(CountLabels(plan.train));
+    if (!train_ok.ok()) return Status(train_ok.code(), "training dataset: " + train_ok.message());
+    const Status test_ok = CheckTestDatasetMinimums(CountLabels(plan.test));
+    if (!test_ok.ok()) return Status(test_ok.code(), "test dataset: " + test_ok.message());
+    return plan;
+  }
+  RETURN_IF_ERROR(CheckSingleDatasetMinimums(CountLabels(plan.train)));
+  DatasetSplit split = SplitDataset(plan.train, split_seed);
+  plan.train = std::move(split.train);
+  plan.test = std::move(split.test);
+  return plan;
+}
+
+int Train(const CommandLine& cl) {
+  const bool quiet = cl.Has("quiet");
+  auto resolution = cl.GetNumber("resolution", 224, 32, 4096);
+  if (!resolution.ok()) return ReportError("train", resolution.status());
+  auto coreset = cl.GetNumber("coreset-ratio", 0.1, 1e-6, 1.0);
+  if (!coreset.ok()) return ReportError("train", coreset.status());
+  auto seed = cl.GetNumber("split-seed", 0, 0, 1e15);
+  if (!seed.ok()) return ReportError("train", seed.status());
+
+  auto plan = PlanDatasets(cl, static_cast<uint64_t>(*seed));
+  if (!plan.ok()) return ReportError("train", plan.status());
+  auto backbone = LoadBackbone(cl.Get("backbone"));
+  if (!backbone.ok()) return ReportError("train", backbone.status());
+
+  ModelConfig config;
+  config.short_side = static_cast<int>(*resolution);
+  config.coreset_ratio = *coreset;
+  Trainer trainer(*backbone, config);
+  {
+    ProgressBar bar("train: features", plan->train.size(), quiet);
+    for (size_t i = 0; i < plan->train.size(); ++i) {
+      const ManifestEntry& e = plan->train[i];
+      auto image = LoadImageFile(e.source_ref);
+      if (!image.ok()) return ReportError("train", image.status());
+      const Status added = trainer.AddImage(*image, e.label);
+      if (!added.ok()) return ReportError("train", Status(added.code(), e.source_ref + ": " + added.message()));
+      bar.Update(i + 1);
+    }
+  }
+  Hooks hooks;
+  ProgressBar calib("train: memory bank", 1, quiet);
+  hooks.progress = [&calib](std::string_view, size_t done, size_t total) {
+    (void)total;
+    calib.Update(done == total ? 1 : 0);
+  };
+  auto model = trainer.Finish(hooks);
+  calib.Finish();
+  if (!model.ok()) return ReportError("train", model.status());
+
+  const std::vector<uint8_t> bytes = SerializeModel(*model);
+  const Status written = WriteFileAtomic(cl.Get("output"), bytes);
+  if (!written.ok()) return ReportError("train", written);
+  if (!quiet) {
+    std::fprintf(stderr,
+                 "trained on %d normal + %d anomalous images from %s at %dx%d: bank %zu of %zu patches, "
+                 "threshold %.4f (%s); wrote %s (%zu bytes)\n",
+                 model->stats.normal_images, model->stats.anomaly_images, plan->source.c_str(),
+                 model->working_size.width, model->working_size.height, model->bank_rows,
+                 model->stats.training_patches, model->threshold, ThresholdRuleName(model->threshold_rule),
+                 cl.Get("output").c_str(), bytes.size());
+  }
+
+  auto detector = Detector::FromModel(std::move(model).value(), *backbone);
+  if (!detector.ok()) return ReportError("train", detector.status());
+  auto images = DetectEntries(**detector, plan->test, quiet);
+  if (!images.ok()) return ReportError("train", images.status());
+  EvaluationDetails details;
+  details.model_arn = cl.Get("output");
+  details.end_timestamp = NowIso8601();
+  details.training_images = static_cast<int>(plan->train.size());
+  const Status wrote = WriteEvaluation(Evaluate(*images), details, plan->test, *images, cl.Get("evaluation"),
+                                       cl.Get("evaluation-manifest"), quiet);
+  if (!wrote.ok()) return ReportError("train", wrote);
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunTrain(int argc, char** argv) {
+  auto cl = ParseCommandLine(argc, argv, 2,
+                             {{"manifest", true}, {"test-manifest", true}, {"dataset", true}, {"output", true},
+                              {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
+                              {"coreset-ratio", true}, {"split-seed", true}, {"backbone", true}, {"quiet", false}});
+  if (!cl.ok()) {
+    std::fputs(kUsage, stderr);
+    return ReportError("train", cl.status());
+  }
+  if (cl->Has("help")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (cl->Has("manifest") == cl->Has("dataset")) {
+    std::fputs(kUsage, stderr);
+    return ReportError("train", InvalidInput("give exactly one of --manifest or --dataset"));
+  }
+  if (!cl->Has("output")) {
+    std::fputs(kUsage, stderr);
+    return ReportError("train", InvalidInput("--output MODEL is required"));
+  }
+  if (!cl->positional.empty()) return ReportError("train", InvalidInput("unexpected argument '" + cl->positional[0] + "'"));
+  return Train(*cl);
+}
+
+}  // namespace anomalens

@@ -1,0 +1,32 @@
+// Files for the native targets: bounded reads and atomic writes.
+#ifndef ANOMALENS_NATIVE_FILE_IO_H_
+#define ANOMALENS_NATIVE_FILE_IO_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/byte_span.h"
+#include "core/status.h"
+
+namespace anomalens {
+
+// Reads a whole file; refuses files larger than `max_bytes` before reading.
+StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path, size_t max_bytes);
+
+// Writes to PATH.tmp-PID, fsyncs, then renames over PATH, so a reader never
+// sees a half-written file and a crash leaves the old one intact.
+Status WriteFileAtomic(const std::string& path, ByteSpan bytes);
+
+bool IsRegularFile(const std::string& path);
+bool IsDirectory(const std::string& path);
+// Returns the names (not paths) of a directory's entries, sorted.
+StatusOr<std::vector<std::string>> ListDirectory(const std::string& path);
+std::string JoinPath(const std::string& dir, const std::string& name);
+std::string ParentDirectory(const std::string& path);
+// The directory holding the running executable.
+std::string ExecutableDirectory();
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_NATIVE_FILE_IO_H_

@@ -1,0 +1,112 @@
+// Model file round trip, and rejection of truncated, corrupt and foreign files.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "core/crc32.h"
+#include "core/model_file.h"
+
+namespace anomalens {
+namespace {
+
+Model MakeModel() {
+  Model m;
+  m.backbone_id = "mobilenet_v2_1.0_224/block_10";
+  m.backbone_checksum = 0x2e82133f;
+  m.working_size = {224, 304};
+  m.layer_scales[0] = 0.25f;
+  m.layer_scales[1] = 0.125f;
+  m.feature_dim = 8;
+  m.bank_rows = 3;
+  m.anomaly_bank_rows = 2;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist;
+  for (int i = 0; i < 24; ++i) m.bank.push_back(dist(rng));
+  for (int i = 0; i < 16; ++i) m.anomaly_bank.push_back(dist(rng));
+  m.threshold = 7.123456789012345;
+  m.confidence_scale = 0.4;
+  m.threshold_rule = ThresholdRule::kNormalMeanPlus3Sd;
+  m.stats.normal_images = 25;
+  m.stats.anomaly_images = 26;
+  m.stats.image_width = 576;
+  m.stats.image_height = 768;
+  m.stats.training_patches = 26600;
+  m.stats.calibration_normal_scores = {1.5, 2.25};
+  m.stats.calibration_anomaly_scores = {9.0};
+  return m;
+}
+
+TEST(ModelFile, RoundTripsEveryField) {
+  const Model m = MakeModel();
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const Model& p = *parsed;
+  EXPECT_EQ(p.backbone_id, m.backbone_id);
+  EXPECT_EQ(p.backbone_checksum, m.backbone_checksum);
+  EXPECT_EQ(p.working_size, m.working_size);
+  EXPECT_EQ(p.layer_scales[0], m.layer_scales[0]);
+  EXPECT_EQ(p.layer_scales[1], m.layer_scales[1]);
+  EXPECT_EQ(p.bank, m.bank);
+  EXPECT_EQ(p.anomaly_bank, m.anomaly_bank);
+  EXPECT_EQ(p.bank_rows, 3u);
+  EXPECT_EQ(p.anomaly_bank_rows, 2u);
+  EXPECT_EQ(p.threshold, m.threshold);  // bit-exact: the decision depends on it
+  EXPECT_EQ(p.confidence_scale, m.confidence_scale);
+  EXPECT_EQ(p.threshold_rule, m.threshold_rule);
+  EXPECT_EQ(p.config.coreset_ratio, m.config.coreset_ratio);
+  EXPECT_EQ(p.config.anomaly_patches_per_image, m.config.anomaly_patches_per_image);
+  EXPECT_EQ(p.stats.calibration_normal_scores, m.stats.calibration_normal_scores);
+  EXPECT_EQ(p.stats.training_patches, m.stats.training_patches);
+  EXPECT_EQ(SerializeModel(p), bytes) << "serialization is deterministic";
+}
+
+TEST(ModelFile, Rejects_every_truncation) {
+  const std::vector<uint8_t> bytes = SerializeModel(MakeModel());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    auto parsed = ParseModelFile(ByteSpan(bytes.data(), n));
+    ASSERT_FALSE(parsed.ok()) << "length " << n;
+    if (n >= 8) EXPECT_EQ(parsed.status().code(), StatusCode::kDataLoss) << "length " << n;
+  }
+}
+
+TEST(ModelFile, Rejects_flipped_bit_with_checksum_error) {
+  std::vector<uint8_t> bytes = SerializeModel(MakeModel());
+  bytes[bytes.size() / 2] ^= 0x10;
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(parsed.status().message().find("checksum mismatch"), std::string::npos);
+}
+
+TEST(ModelFile, Rejects_foreign_file) {
+  const std::string png = "\x89PNG\r\n\x1a\n0000000000000";
+  auto parsed = ParseModelFile(png);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(parsed.status().message().find("not an anomalens model file"), std::string::npos);
+}
+
+TEST(ModelFile, Rejects_future_version) {
+  std::vector<uint8_t> bytes = SerializeModel(MakeModel());
+  bytes[4] = 9;
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(parsed.status().message().find("version 9"), std::string::npos);
+}
+
+TEST(ModelFile, Rejects_well_checksummed_but_inconsistent_bank) {
+  // A file whose checksum is right but whose bank header lies about its size.
+  std::vector<uint8_t> bytes = SerializeModel(MakeModel());
+  bytes.resize(bytes.size() - 4 - 8);  // drop the crc and two floats of the anomaly bank
+  const uint32_t crc = Crc32(bytes.data(), bytes.size());
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(crc >> (8 * i)));
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(parsed.status().message().find("anomaly bank should hold"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace anomalens

@@ -1,0 +1,41 @@
+// Helpers shared by the GoogleTest suite: file reading and the rule for tests
+// that need ../shared (skip with a clear message, but fail under CI=true).
+#ifndef ANOMALENS_TESTS_TEST_SUPPORT_H_
+#define ANOMALENS_TESTS_TEST_SUPPORT_H_
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "test_paths.h"
+
+namespace anomalens::testing {
+
+// Returns the file's bytes; fails the current test if it cannot be read.
+std::vector<uint8_t> ReadFileOrDie(const std::string& path);
+
+// True when the shared datasets are beside the repository.
+bool SharedDataPresent();
+
+// True when the environment says we run in CI (CI=true).
+bool RunningInCi();
+
+std::string SharedPath(const std::string& relative);
+
+}  // namespace anomalens::testing
+
+// Skips the test when ../shared is absent, or fails it when CI=true, where the
+// data must be present.
+#define REQUIRE_SHARED_DATA()                                                      \
+  do {                                                                             \
+    if (!::anomalens::testing::SharedDataPresent()) {                              \
+      if (::anomalens::testing::RunningInCi())                                     \
+        FAIL() << "CI=true but the shared datasets are missing at " ANOMALENS_SHARED_DIR; \
+      GTEST_SKIP() << "shared datasets not found at " ANOMALENS_SHARED_DIR         \
+                   << "; place ../shared beside the repository to run this test";  \
+    }                                                                              \
+  } while (0)
+
+#endif  // ANOMALENS_TESTS_TEST_SUPPORT_H_

@@ -9,25 +9,27 @@
 namespace anomalens {
 namespace {
 
-double Mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0 : s / v.size();
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-double StandardDeviation(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
-  const double m = Mean(v);
-  double s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / (v.size() - 1));
+// 1.4826 x the median absolute deviation: the standard deviation of a normal
+// distribution, estimated without letting outliers pull it.
+double RobustStandardDeviation(const std::vector<double>& v) {
+  const double m = Median(v);
+  std::vector<double> deviations;
+  for (double x : v) deviations.push_back(std::abs(x - m));
+  return 1.4826 * Median(deviations);
 }
 
 }  // namespace
 
 Calibration Calibrate(const std::vector<double>& normal_scores, const std::vector<double>& anomaly_scores) {
   Calibration c;
-  const double mean_normal = Mean(normal_scores);
+  const double median_normal = Median(normal_scores);
   if (!anomaly_scores.empty()) {
     std::vector<ScoredLabel> scored;
     for (double s : normal_scores) scored.push_back({s, false});
@@ -35,13 +37,13 @@ Calibration Calibrate(const std::vector<double>& normal_scores, const std::vecto
     c.threshold = F1OptimalThreshold(scored);
     c.rule = ThresholdRule::kF1Optimal;
   } else {
-    c.threshold = mean_normal + 3.0 * StandardDeviation(normal_scores);
-    c.rule = ThresholdRule::kNormalMeanPlus3Sd;
+    c.threshold = median_normal + 3.0 * RobustStandardDeviation(normal_scores);
+    c.rule = ThresholdRule::kNormalMedianPlus3RobustSd;
   }
-  // A threshold at or below the normal mean (labelled anomalies that score
+  // A threshold at or below the normal median (labelled anomalies that score
   // like normals) still needs a positive scale: fall back to 5% of the threshold.
   const double floor = std::max(std::abs(c.threshold) * 0.05, 1e-6);
-  c.confidence_scale = std::max((c.threshold - mean_normal) / 4.0, floor);
+  c.confidence_scale = std::max((c.threshold - median_normal) / 4.0, floor);
   return c;
 }
 

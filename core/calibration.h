@@ -3,11 +3,11 @@
 //
 // Confidence is Lookout's "confidence in the IsAnomalous prediction", 0 to 1:
 //
-//     Confidence = sigmoid(|score - threshold| / tau),   tau = (threshold - mean_normal) / 4
+//     Confidence = sigmoid(|score - threshold| / tau),   tau = (threshold - median_normal) / 4
 //
-// where mean_normal is the mean held-out normal score. It is 0.5 at the
+// where median_normal is the median held-out normal score. It is 0.5 at the
 // threshold and rises the further the score is from it on either side; an
-// image as far from the threshold as the average normal image gets
+// image as far from the threshold as the typical normal image gets
 // sigmoid(4) = 0.982.
 #ifndef ANOMALENS_CORE_CALIBRATION_H_
 #define ANOMALENS_CORE_CALIBRATION_H_
@@ -25,7 +25,7 @@ struct Calibration {
 };
 
 // Chooses the threshold: F1-optimal when there are anomaly scores, otherwise
-// mean + 3 sd of the normal scores. Needs at least one normal score.
+// the normal scores' median + 3 robust sd (model.h). Needs a normal score.
 Calibration Calibrate(const std::vector<double>& normal_scores, const std::vector<double>& anomaly_scores);
 
 // Returns Lookout's Confidence for `score` (see the formula above).

@@ -37,8 +37,7 @@ struct ImageLimits {
 // value is kUnsupported. Checks run cheapest first, and the side limits are
 // checked from the header before any pixel memory is allocated. Every
 // rejection is kInvalidInput except an unknown content type.
-StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type,
-                               const ImageLimits& limits = {});
+StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits = {});
 
 }  // namespace anomalens
 

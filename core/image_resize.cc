@@ -11,9 +11,9 @@ namespace {
 // Which source samples, with which weights, make each output sample along
 // one axis. Computed once per axis rather than once per pixel.
 struct AxisWeights {
-  int stride = 0;            // weights per output sample, padded to the widest
-  std::vector<int> first;    // first source index, per output sample
-  std::vector<int> count;    // number of source samples used, per output sample
+  int stride = 0;              // weights per output sample, padded to the widest
+  std::vector<int> first;      // first source index, per output sample
+  std::vector<int> count;      // number of source samples used, per output sample
   std::vector<float> weights;  // output-major, `stride` each, normalised to sum 1
 };
 
@@ -26,8 +26,8 @@ double Triangle(double x) {
 // PIL's precompute_coeffs for its bilinear filter. When shrinking by `scale`
 // the triangle is stretched by the same factor, so each output averages
 // every source pixel it covers. Weights are computed in double and stored as
-// float; both are IEEE operations without library calls, hence the same on
-// every platform.
+// float using only correctly rounded IEEE operations (and the exact ceil),
+// so every platform gets the same table.
 AxisWeights ComputeAxisWeights(int in_size, int out_size) {
   const double scale = static_cast<double>(in_size) / out_size;
   const double filter_scale = scale > 1.0 ? scale : 1.0;
@@ -67,8 +67,7 @@ AxisWeights ComputeAxisWeights(int in_size, int out_size) {
 // Horizontal pass over `rows` rows of interleaved samples. Each output is
 // summed in tap order from 0.0f, so results do not depend on vectorisation.
 template <int kChannels, typename T>
-void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis,
-                  int dst_width, float* dst) {
+void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis, int dst_width, float* dst) {
   for (int y = 0; y < rows; ++y) {
     const T* in = src + static_cast<size_t>(y) * src_width * kChannels;
     float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
@@ -89,8 +88,7 @@ void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis
 // Vertical pass: each output row is a weighted sum of whole source rows,
 // which walks memory contiguously. Per element the order is the same as in
 // ResampleRows: taps in order, starting from 0.0f.
-void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axis,
-                     int dst_height, float* dst) {
+void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axis, int dst_height, float* dst) {
   for (int y = 0; y < dst_height; ++y) {
     float* out = dst + static_cast<size_t>(y) * row_length;
     for (size_t i = 0; i < row_length; ++i) out[i] = 0.0f;
@@ -113,8 +111,9 @@ uint8_t RoundToByte(float value) {
 
 RgbImage ResizeImage(const RgbImage& src, int width, int height) {
   RgbImage dst;
-  if (src.width < 1 || src.height < 1 || width < 1 || height < 1) return dst;
   constexpr int kChannels = 3;
+  if (src.width < 1 || src.height < 1 || width < 1 || height < 1) return dst;
+  if (src.pixels.size() != static_cast<size_t>(src.width) * src.height * kChannels) return dst;
 
   // Horizontal pass (or a plain conversion when the width is unchanged),
   // kept in float so that rounding happens once, at the end.
@@ -124,8 +123,7 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height) {
     for (size_t i = 0; i < horizontal.size(); ++i) horizontal[i] = src.pixels[i];
   } else {
     const AxisWeights axis = ComputeAxisWeights(src.width, width);
-    ResampleRows<kChannels>(src.pixels.data(), src.width, src.height, axis, width,
-                            horizontal.data());
+    ResampleRows<kChannels>(src.pixels.data(), src.width, src.height, axis, width, horizontal.data());
   }
 
   std::vector<float> vertical;
@@ -144,8 +142,7 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height) {
   return dst;
 }
 
-void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width,
-                 int dst_height) {
+void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height) {
   if (src_width < 1 || src_height < 1 || dst_width < 1 || dst_height < 1) return;
   const size_t row_length = static_cast<size_t>(dst_width);
 

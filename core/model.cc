@@ -5,7 +5,7 @@ namespace anomalens {
 const char* ThresholdRuleName(ThresholdRule rule) {
   switch (rule) {
     case ThresholdRule::kF1Optimal: return "f1-optimal";
-    case ThresholdRule::kNormalMeanPlus3Sd: return "normal-mean-plus-3sd";
+    case ThresholdRule::kNormalMedianPlus3RobustSd: return "normal-median-plus-3-robust-sd";
   }
   return "unknown";
 }

@@ -35,8 +35,10 @@ struct ModelConfig {
 enum class ThresholdRule {
   // F1-optimal over held-out normal and labelled anomalous training images.
   kF1Optimal,
-  // Normal images only: mean + 3 standard deviations of the held-out normal scores.
-  kNormalMeanPlus3Sd,
+  // Normal images only: the held-out normal scores' median plus 3 robust
+  // standard deviations (1.4826 x the median absolute deviation), so one odd
+  // training photo does not lift the threshold over real defects.
+  kNormalMedianPlus3RobustSd,
 };
 const char* ThresholdRuleName(ThresholdRule rule);
 

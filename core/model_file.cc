@@ -148,8 +148,8 @@ Status ReadMetadata(const json& meta, Model* m) {
     return InvalidInput("model file smoothing sigma must be 0 to 64");
   if (rule == ThresholdRuleName(ThresholdRule::kF1Optimal)) {
     m->threshold_rule = ThresholdRule::kF1Optimal;
-  } else if (rule == ThresholdRuleName(ThresholdRule::kNormalMeanPlus3Sd)) {
-    m->threshold_rule = ThresholdRule::kNormalMeanPlus3Sd;
+  } else if (rule == ThresholdRuleName(ThresholdRule::kNormalMedianPlus3RobustSd)) {
+    m->threshold_rule = ThresholdRule::kNormalMedianPlus3RobustSd;
   } else {
     return Unsupported("model file threshold rule '" + rule + "' is unknown to this version");
   }

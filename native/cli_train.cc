@@ -36,6 +36,10 @@ Output:
 Options:
   --resolution PX            working resolution's shorter side (default 224)
   --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
+  --anomaly-patches N        patches each labelled anomaly adds to the anomaly bank (default 10;
+                             0: labelled anomalies only calibrate the threshold)
+  --normal-only              train on the normal images alone (anomalies still go to the test
+                             split); the threshold is then mean + 3 sd of held-out normal scores
   --split-seed N             seed of the automatic train/test split (default 0)
   --backbone FILE            converted backbone weights (default: found beside the binary)
   --quiet                    no progress or summary on stderr
@@ -94,6 +98,8 @@ int Train(const CommandLine& cl) {
   if (!coreset.ok()) return ReportError("train", coreset.status());
   auto seed = cl.GetNumber("split-seed", 0, 0, 1e15);
   if (!seed.ok()) return ReportError("train", seed.status());
+  auto anomaly_patches = cl.GetNumber("anomaly-patches", ModelConfig{}.anomaly_patches_per_image, 0, 4096);
+  if (!anomaly_patches.ok()) return ReportError("train", anomaly_patches.status());
 
   auto plan = PlanDatasets(cl, static_cast<uint64_t>(*seed));
   if (!plan.ok()) return ReportError("train", plan.status());
@@ -103,6 +109,13 @@ int Train(const CommandLine& cl) {
   ModelConfig config;
   config.short_side = static_cast<int>(*resolution);
   config.coreset_ratio = *coreset;
+  config.anomaly_patches_per_image = static_cast<int>(*anomaly_patches);
+  if (cl.Has("normal-only")) {
+    std::vector<ManifestEntry> normals;
+    for (ManifestEntry& e : plan->train)
+      if (e.label == ImageLabel::kNormal) normals.push_back(std::move(e));
+    plan->train = std::move(normals);
+  }
   Trainer trainer(*backbone, config);
   {
     ProgressBar bar("train: features", plan->train.size(), quiet);
@@ -158,7 +171,7 @@ int RunTrain(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"manifest", true}, {"test-manifest", true}, {"dataset", true}, {"output", true},
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
-                              {"coreset-ratio", true}, {"split-seed", true}, {"backbone", true}, {"quiet", false}});
+                              {"coreset-ratio", true}, {"anomaly-patches", true}, {"normal-only", false}, {"split-seed", true}, {"backbone", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("train", cl.status());

@@ -16,11 +16,13 @@ TEST(Calibrate, WithAnomaliesUsesF1OptimalMidpoint) {
   EXPECT_DOUBLE_EQ(c.confidence_scale, (4.0 - 2.0) / 4.0);
 }
 
-TEST(Calibrate, NormalOnlyUsesMeanPlusThreeSd) {
-  const Calibration c = Calibrate({1.0, 2.0, 3.0}, {});
-  EXPECT_EQ(c.rule, ThresholdRule::kNormalMeanPlus3Sd);
-  EXPECT_DOUBLE_EQ(c.threshold, 2.0 + 3.0 * 1.0);  // sample sd of {1,2,3} is 1
-  EXPECT_DOUBLE_EQ(c.confidence_scale, 3.0 / 4.0);
+TEST(Calibrate, NormalOnlyUsesMedianPlusThreeRobustSd) {
+  // Median 2, absolute deviations {1,0,1,0,8} with median 1: robust sd 1.4826.
+  // The outlier 10 would pull a mean + 3 sd threshold up to 9.7.
+  const Calibration c = Calibrate({1.0, 2.0, 3.0, 2.0, 10.0}, {});
+  EXPECT_EQ(c.rule, ThresholdRule::kNormalMedianPlus3RobustSd);
+  EXPECT_DOUBLE_EQ(c.threshold, 2.0 + 3.0 * 1.4826);
+  EXPECT_DOUBLE_EQ(c.confidence_scale, 3.0 * 1.4826 / 4.0);
 }
 
 TEST(Calibrate, OverlappingClassesStillGiveAPositiveScale) {

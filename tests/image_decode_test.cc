@@ -98,8 +98,8 @@ Bytes ZlibZeros(size_t size) {
 }
 
 // color_type: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA.
-Bytes BuildPng(uint32_t width, uint32_t height, uint8_t bit_depth, uint8_t color_type,
-               const Bytes& zlib_data, const Bytes& palette = {}) {
+Bytes BuildPng(uint32_t width, uint32_t height, uint8_t bit_depth, uint8_t color_type, const Bytes& zlib_data,
+               const Bytes& palette = {}) {
   Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   Bytes header;
   AppendBe32(header, width);
@@ -123,9 +123,7 @@ Bytes Unfiltered(const Bytes& samples, size_t row_bytes) {
 }
 
 // A PNG whose header claims width x height but whose data is a few bytes.
-Bytes PngHeaderOnly(uint32_t width, uint32_t height) {
-  return BuildPng(width, height, 8, 2, ZlibStored({0, 1, 2, 3}));
-}
+Bytes PngHeaderOnly(uint32_t width, uint32_t height) { return BuildPng(width, height, 8, 2, ZlibStored({0, 1, 2, 3})); }
 
 void AppendToVector(void* context, void* data, int size) {
   auto* out = static_cast<Bytes*>(context);
@@ -134,8 +132,7 @@ void AppendToVector(void* context, void* data, int size) {
 
 Bytes EncodeJpeg(const Bytes& pixels, int width, int height, int channels, int quality) {
   Bytes jpeg;
-  EXPECT_TRUE(stbi_write_jpg_to_func(AppendToVector, &jpeg, width, height, channels,
-                                     pixels.data(), quality));
+  EXPECT_TRUE(stbi_write_jpg_to_func(AppendToVector, &jpeg, width, height, channels, pixels.data(), quality));
   return jpeg;
 }
 
@@ -153,16 +150,11 @@ Bytes Pattern(int width, int height) {
   return pixels;
 }
 
-Bytes PatternPng(int width, int height) {
-  return EncodePng(Pattern(width, height).data(), width, height, 3);
-}
+Bytes PatternPng(int width, int height) { return EncodePng(Pattern(width, height).data(), width, height, 3); }
 
-Bytes PatternJpeg(int width, int height) {
-  return EncodeJpeg(Pattern(width, height), width, height, 3, 90);
-}
+Bytes PatternJpeg(int width, int height) { return EncodeJpeg(Pattern(width, height), width, height, 3, 90); }
 
-void ExpectRejected(const StatusOr<RgbImage>& result, StatusCode code,
-                    const std::string& message_part) {
+void ExpectRejected(const StatusOr<RgbImage>& result, StatusCode code, const std::string& message_part) {
   ASSERT_FALSE(result.ok()) << "expected a rejection containing: " << message_part;
   EXPECT_EQ(result.status().code(), code) << result.status().ToString();
   EXPECT_NE(result.status().message().find(message_part), std::string::npos)
@@ -179,10 +171,8 @@ void ExpectPixel(const RgbImage& image, int x, int y, int r, int g, int b, int t
 // --- Rejections, in the order DecodeImage checks them.
 
 TEST(ImageDecode, Decode_rejects_empty) {
-  ExpectRejected(DecodeImage(ByteSpan(), ""), StatusCode::kInvalidInput,
-                 "image is empty (0 bytes)");
-  ExpectRejected(DecodeImage(Bytes(), "image/png"), StatusCode::kInvalidInput,
-                 "image is empty (0 bytes)");
+  ExpectRejected(DecodeImage(ByteSpan(), ""), StatusCode::kInvalidInput, "image is empty (0 bytes)");
+  ExpectRejected(DecodeImage(Bytes(), "image/png"), StatusCode::kInvalidInput, "image is empty (0 bytes)");
 }
 
 TEST(ImageDecode, Decode_rejects_oversized_bytes) {
@@ -209,8 +199,7 @@ TEST(ImageDecode, Decode_size_limit_message_rounds_only_whole_units) {
                  "image is 3000 bytes; the limit is 2048 bytes (2 KB)");
   limits.max_bytes = 1000;
   const auto result = DecodeImage(Bytes(3000, 0), "", limits);
-  ExpectRejected(result, StatusCode::kInvalidInput,
-                 "image is 3000 bytes; the limit is 1000 bytes");
+  ExpectRejected(result, StatusCode::kInvalidInput, "image is 3000 bytes; the limit is 1000 bytes");
   EXPECT_EQ(result.status().message().find('('), std::string::npos);
 }
 
@@ -219,8 +208,8 @@ TEST(ImageDecode, Decode_rejects_unknown_content_type) {
   ExpectRejected(DecodeImage(png, "image/gif"), StatusCode::kUnsupported,
                  "unsupported content type 'image/gif'; use image/png or image/jpeg");
   // Exact strings only, as Lookout: no aliases, no case folding, no parameters.
-  for (const char* type : {"image/jpg", "image/PNG", "IMAGE/JPEG", "image/png; charset=x",
-                           "png", "application/octet-stream", " "}) {
+  for (const char* type :
+       {"image/jpg", "image/PNG", "IMAGE/JPEG", "image/png; charset=x", "png", "application/octet-stream", " "}) {
     ExpectRejected(DecodeImage(png, type), StatusCode::kUnsupported,
                    std::string("unsupported content type '") + type + "'");
   }
@@ -228,17 +217,14 @@ TEST(ImageDecode, Decode_rejects_unknown_content_type) {
 
 TEST(ImageDecode, Decode_rejects_garbage) {
   const std::string garbage = "this is certainly not an image, just some text";
-  ExpectRejected(DecodeImage(garbage, ""), StatusCode::kInvalidInput,
-                 "the bytes are neither a PNG nor a JPEG image");
+  ExpectRejected(DecodeImage(garbage, ""), StatusCode::kInvalidInput, "the bytes are neither a PNG nor a JPEG image");
   ExpectRejected(DecodeImage(garbage, "image/png"), StatusCode::kInvalidInput,
                  "content type is image/png but the bytes are not a PNG image");
   ExpectRejected(DecodeImage(garbage, "image/jpeg"), StatusCode::kInvalidInput,
                  "content type is image/jpeg but the bytes are not a JPEG image");
   // Shorter than either signature.
-  ExpectRejected(DecodeImage(Bytes{0xFF, 0xD8}, ""), StatusCode::kInvalidInput,
-                 "neither a PNG nor a JPEG");
-  ExpectRejected(DecodeImage(Bytes{0x89}, ""), StatusCode::kInvalidInput,
-                 "neither a PNG nor a JPEG");
+  ExpectRejected(DecodeImage(Bytes{0xFF, 0xD8}, ""), StatusCode::kInvalidInput, "neither a PNG nor a JPEG");
+  ExpectRejected(DecodeImage(Bytes{0x89}, ""), StatusCode::kInvalidInput, "neither a PNG nor a JPEG");
 }
 
 TEST(ImageDecode, Decode_rejects_content_type_mismatch) {
@@ -288,22 +274,18 @@ TEST(ImageDecode, Decode_rejects_too_large_jpeg_side_before_decoding) {
 TEST(ImageDecode, Decode_rejects_truncated_png) {
   const Bytes png = PatternPng(64, 64);
   const Bytes truncated(png.begin(), png.begin() + png.size() / 2);  // mid-IDAT
-  ExpectRejected(DecodeImage(truncated, "image/png"), StatusCode::kInvalidInput,
-                 "corrupt or truncated PNG: ");
+  ExpectRejected(DecodeImage(truncated, "image/png"), StatusCode::kInvalidInput, "corrupt or truncated PNG: ");
   // Cut inside the header: the dimensions cannot even be read.
   const Bytes header_cut(png.begin(), png.begin() + 20);
-  ExpectRejected(DecodeImage(header_cut, "image/png"), StatusCode::kInvalidInput,
-                 "corrupt or truncated PNG: ");
+  ExpectRejected(DecodeImage(header_cut, "image/png"), StatusCode::kInvalidInput, "corrupt or truncated PNG: ");
 }
 
 TEST(ImageDecode, Decode_rejects_truncated_jpeg) {
   const Bytes jpeg = PatternJpeg(64, 64);
   const Bytes truncated(jpeg.begin(), jpeg.begin() + jpeg.size() * 3 / 4);  // mid-scan
-  ExpectRejected(DecodeImage(truncated, "image/jpeg"), StatusCode::kInvalidInput,
-                 "corrupt or truncated JPEG: ");
+  ExpectRejected(DecodeImage(truncated, "image/jpeg"), StatusCode::kInvalidInput, "corrupt or truncated JPEG: ");
   const Bytes header_cut(jpeg.begin(), jpeg.begin() + 40);
-  ExpectRejected(DecodeImage(header_cut, "image/jpeg"), StatusCode::kInvalidInput,
-                 "corrupt or truncated JPEG: ");
+  ExpectRejected(DecodeImage(header_cut, "image/jpeg"), StatusCode::kInvalidInput, "corrupt or truncated JPEG: ");
 }
 
 TEST(ImageDecode, Decode_rejects_decompression_bomb) {
@@ -311,8 +293,7 @@ TEST(ImageDecode, Decode_rejects_decompression_bomb) {
   // from about 400 KB. The decoder must stop growing its buffer, not follow.
   const Bytes png = BuildPng(64, 64, 8, 2, ZlibZeros(64u << 20));
   ASSERT_LT(png.size(), 1u << 20);
-  ExpectRejected(DecodeImage(png, "image/png"), StatusCode::kInvalidInput,
-                 "decompression bomb");
+  ExpectRejected(DecodeImage(png, "image/png"), StatusCode::kInvalidInput, "decompression bomb");
   // The cap applies only inside DecodeImage: the next ordinary decode works.
   EXPECT_TRUE(DecodeImage(PatternPng(64, 64), "image/png").ok());
 }
@@ -431,8 +412,7 @@ TEST(ImageDecode, Decode_accepts_grey_alpha_png_dropping_alpha) {
     samples.push_back(static_cast<uint8_t>(i));
     samples.push_back(static_cast<uint8_t>(i % 3 == 0 ? 0 : 128));
   }
-  const auto image = DecodeImage(BuildPng(64, 64, 8, 4, ZlibStored(Unfiltered(samples, 128))),
-                                 "image/png");
+  const auto image = DecodeImage(BuildPng(64, 64, 8, 4, ZlibStored(Unfiltered(samples, 128))), "image/png");
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   for (int i = 0; i < 64 * 64; ++i) {
     const uint8_t v = static_cast<uint8_t>(i);  // not composited, whatever the alpha
@@ -461,8 +441,7 @@ TEST(ImageDecode, Decode_accepts_palette_png) {
   const Bytes palette = {255, 0, 0, 0, 255, 0, 10, 20, 30};
   Bytes indices(64 * 64);
   for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<uint8_t>(i % 3);
-  const auto image =
-      DecodeImage(BuildPng(64, 64, 8, 3, ZlibStored(Unfiltered(indices, 64)), palette), "");
+  const auto image = DecodeImage(BuildPng(64, 64, 8, 3, ZlibStored(Unfiltered(indices, 64)), palette), "");
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   ExpectPixel(*image, 0, 0, 255, 0, 0);
   ExpectPixel(*image, 1, 0, 0, 255, 0);
@@ -473,8 +452,7 @@ TEST(ImageDecode, Decode_accepts_palette_png) {
 // 16-bit samples keep their high byte: v * 257 maps back to v exactly, and
 // the low byte never rounds up.
 TEST(ImageDecode, Decode_accepts_16_bit_rgb_png) {
-  const uint16_t kSamples[] = {0x0000, 0x00FF, 0x7F80, 0x8000, 0x80FF, 0xFEFF, 0xFFFF,
-                               0x1234, 100 * 257, 200 * 257};
+  const uint16_t kSamples[] = {0x0000, 0x00FF, 0x7F80, 0x8000, 0x80FF, 0xFEFF, 0xFFFF, 0x1234, 100 * 257, 200 * 257};
   const int kCount = sizeof(kSamples) / sizeof(kSamples[0]);
   Bytes samples;
   for (int y = 0; y < 64; ++y) {
@@ -486,14 +464,12 @@ TEST(ImageDecode, Decode_accepts_16_bit_rgb_png) {
       }
     }
   }
-  const auto image = DecodeImage(
-      BuildPng(64, 64, 16, 2, ZlibStored(Unfiltered(samples, 64 * 6))), "image/png");
+  const auto image = DecodeImage(BuildPng(64, 64, 16, 2, ZlibStored(Unfiltered(samples, 64 * 6))), "image/png");
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   for (int y = 0; y < 64; ++y) {
     for (int x = 0; x < 64; ++x) {
       for (int c = 0; c < 3; ++c) {
-        ASSERT_EQ(image->at(x, y)[c], kSamples[(x + y + c) % kCount] >> 8)
-            << x << "," << y << " channel " << c;
+        ASSERT_EQ(image->at(x, y)[c], kSamples[(x + y + c) % kCount] >> 8) << x << "," << y << " channel " << c;
       }
     }
   }
@@ -602,8 +578,7 @@ TEST(ImageDecode, Decode_survives_corrupted_bytes) {
       }
       const auto result = DecodeImage(bytes, "");
       if (result.ok()) {
-        ASSERT_EQ(result->pixels.size(),
-                  static_cast<size_t>(result->width) * result->height * 3);
+        ASSERT_EQ(result->pixels.size(), static_cast<size_t>(result->width) * result->height * 3);
       } else {
         ASSERT_NE(result.status().code(), StatusCode::kOk);
         ASSERT_FALSE(result.status().message().empty());

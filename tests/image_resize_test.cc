@@ -62,8 +62,8 @@ std::vector<double> ReferenceWeights(int in_size, int out_size, int i, int* firs
 }
 
 // Non-separable reference: each output is a double sum over its 2-D window.
-std::vector<double> ReferenceResize(const std::vector<float>& src, int src_width, int src_height,
-                                    int dst_width, int dst_height) {
+std::vector<double> ReferenceResize(const std::vector<float>& src, int src_width, int src_height, int dst_width,
+                                    int dst_height) {
   std::vector<double> dst(static_cast<size_t>(dst_width) * dst_height);
   for (int y = 0; y < dst_height; ++y) {
     int y0 = 0;
@@ -90,8 +90,7 @@ TEST(ImageResize, Resize_constant_image_stays_constant) {
     const RgbImage out = ResizeImage(flat, size[0], size[1]);
     ASSERT_EQ(out.width, size[0]);
     ASSERT_EQ(out.height, size[1]);
-    ASSERT_EQ(out.pixels, Flat(size[0], size[1], 200, 3, 97).pixels)
-        << size[0] << "x" << size[1];
+    ASSERT_EQ(out.pixels, Flat(size[0], size[1], 200, 3, 97).pixels) << size[0] << "x" << size[1];
   }
   std::vector<float> plane(60 * 40, 0.625f);
   std::vector<float> out(17 * 90);
@@ -170,9 +169,9 @@ TEST(ImageResize, Resize_upscale_interpolates_between_pixel_centres) {
 TEST(ImageResize, ResizePlane_matches_naive_reference) {
   std::mt19937 random(20240607);
   std::uniform_real_distribution<float> value(-3.0f, 7.0f);
-  const int kCases[][4] = {
-      {37, 23, 11, 50}, {50, 40, 17, 13}, {28, 28, 224, 224}, {224, 224, 28, 28},
-      {640, 480, 224, 224}, {7, 5, 3, 9}, {1, 9, 4, 2}, {64, 64, 64, 21}, {45, 33, 45, 33}};
+  const int kCases[][4] = {{37, 23, 11, 50},   {50, 40, 17, 13},     {28, 28, 224, 224},
+                           {224, 224, 28, 28}, {640, 480, 224, 224}, {7, 5, 3, 9},
+                           {1, 9, 4, 2},       {64, 64, 64, 21},     {45, 33, 45, 33}};
   for (const auto& c : kCases) {
     std::vector<float> src(static_cast<size_t>(c[0]) * c[1]);
     for (float& v : src) v = value(random);
@@ -180,8 +179,7 @@ TEST(ImageResize, ResizePlane_matches_naive_reference) {
     ResizePlane(src.data(), c[0], c[1], dst.data(), c[2], c[3]);
     const std::vector<double> reference = ReferenceResize(src, c[0], c[1], c[2], c[3]);
     for (size_t i = 0; i < dst.size(); ++i) {
-      ASSERT_NEAR(dst[i], reference[i], 2e-5)
-          << c[0] << "x" << c[1] << " -> " << c[2] << "x" << c[3] << " at " << i;
+      ASSERT_NEAR(dst[i], reference[i], 2e-5) << c[0] << "x" << c[1] << " -> " << c[2] << "x" << c[3] << " at " << i;
     }
   }
 }
@@ -195,8 +193,7 @@ TEST(ImageResize, ResizeImage_equals_rounded_ResizePlane_per_channel) {
     std::vector<float> resized(40 * 83);
     ResizePlane(plane.data(), 97, 61, resized.data(), 40, 83);
     for (size_t i = 0; i < resized.size(); ++i) {
-      const int expected =
-          static_cast<int>(std::min(255.0f, std::max(0.0f, resized[i])) + 0.5f);
+      const int expected = static_cast<int>(std::min(255.0f, std::max(0.0f, resized[i])) + 0.5f);
       ASSERT_EQ(out.pixels[i * 3 + c], expected) << "channel " << c << " at " << i;
     }
   }
@@ -212,6 +209,9 @@ TEST(ImageResize, Resize_rejects_empty_sizes) {
   EXPECT_TRUE(ResizeImage(image, 0, 10).pixels.empty());
   EXPECT_TRUE(ResizeImage(image, 10, -1).pixels.empty());
   EXPECT_TRUE(ResizeImage(RgbImage(), 10, 10).pixels.empty());
+  RgbImage inconsistent = image;
+  inconsistent.pixels.resize(10);
+  EXPECT_TRUE(ResizeImage(inconsistent, 5, 5).pixels.empty());
   std::vector<float> dst(4, 9.0f);
   ResizePlane(nullptr, 0, 0, dst.data(), 2, 2);  // a no-op, not a crash
   EXPECT_EQ(dst, std::vector<float>(4, 9.0f));

@@ -25,7 +25,7 @@ Model MakeModel() {
   for (int i = 0; i < 16; ++i) m.anomaly_bank.push_back(dist(rng));
   m.threshold = 7.123456789012345;
   m.confidence_scale = 0.4;
-  m.threshold_rule = ThresholdRule::kNormalMeanPlus3Sd;
+  m.threshold_rule = ThresholdRule::kNormalMedianPlus3RobustSd;
   m.stats.normal_images = 25;
   m.stats.anomaly_images = 26;
   m.stats.image_width = 576;

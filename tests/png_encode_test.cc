@@ -37,8 +37,8 @@ Bytes Samples(int width, int height, int channels) {
 }
 
 uint32_t ReadBe32(const Bytes& bytes, size_t offset) {
-  return (uint32_t{bytes[offset]} << 24) | (uint32_t{bytes[offset + 1]} << 16) |
-         (uint32_t{bytes[offset + 2]} << 8) | uint32_t{bytes[offset + 3]};
+  return (uint32_t{bytes[offset]} << 24) | (uint32_t{bytes[offset + 1]} << 16) | (uint32_t{bytes[offset + 2]} << 8) |
+         uint32_t{bytes[offset + 3]};
 }
 
 // Walks the chunks, checking each CRC; returns the chunk types in order.
@@ -52,8 +52,7 @@ std::vector<std::string> ChunkTypes(const Bytes& png) {
       break;
     }
     types.emplace_back(reinterpret_cast<const char*>(&png[offset + 4]), 4);
-    EXPECT_EQ(ReadBe32(png, offset + 8 + length), Crc32(&png[offset + 4], 4 + length))
-        << "bad CRC in " << types.back();
+    EXPECT_EQ(ReadBe32(png, offset + 8 + length), Crc32(&png[offset + 4], 4 + length)) << "bad CRC in " << types.back();
     offset += 12 + length;
   }
   EXPECT_EQ(offset, png.size()) << "trailing bytes";
@@ -62,8 +61,7 @@ std::vector<std::string> ChunkTypes(const Bytes& png) {
 
 // Decodes with stb as stored (no channel conversion).
 Bytes DecodeAsStored(const Bytes& png, int* width, int* height, int* channels) {
-  stbi_uc* pixels = stbi_load_from_memory(png.data(), static_cast<int>(png.size()), width,
-                                          height, channels, 0);
+  stbi_uc* pixels = stbi_load_from_memory(png.data(), static_cast<int>(png.size()), width, height, channels, 0);
   if (pixels == nullptr) return {};
   Bytes out(pixels, pixels + static_cast<size_t>(*width) * *height * *channels);
   stbi_image_free(pixels);

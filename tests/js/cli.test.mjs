@@ -1,0 +1,123 @@
+// The anomalens CLI as scripts use it: spellings, output shapes, exit codes
+// (0 ok, 2 bad usage or invalid input, 1 other failures) and error messages.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = process.env.ANOMALENS_CLI || join(repo, 'build', 'native', 'anomalens');
+const built = existsSync(cli);
+const skip = built ? false : `anomalens CLI not built at ${cli}; run tools/build`;
+
+function run(...args) {
+  const r = spawnSync(cli, args, { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir;
+before(() => {
+  if (!built) return;
+  dir = mkdtempSync(join(tmpdir(), 'anomalens-cli-'));
+  const r = run('synth', '--output', join(dir, 'data'), '--seed', '5', '--train-normal', '10', '--train-anomaly', '3',
+                '--test-normal', '10', '--test-anomaly', '10');
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('every command answers --help with exit 0', { skip }, () => {
+  for (const command of [[], ['train'], ['detect'], ['evaluate'], ['synth']]) {
+    const r = run(...command, '--help');
+    assert.equal(r.code, 0, `${command} --help`);
+    assert.match(r.stdout, /usage/);
+  }
+});
+
+test('bad usage exits 2 and names the problem', { skip }, () => {
+  let r = run('train', '--manifest', 'x', '--bogus', '1');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown option --bogus/);
+  r = run('frobnicate');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command 'frobnicate'/);
+  r = run('detect', 'only-a-model');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /give a MODEL and at least one IMAGE/);
+  r = run('train', '--manifest', join(dir, 'data', 'train.manifest'), '--output', join(dir, 'm'), '--resolution', '9');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--resolution must be a number from 32/);
+});
+
+test('train, detect and evaluate on the synthetic set', { skip }, () => {
+  const model = join(dir, 'model.anlm');
+  const evalJson = join(dir, 'eval.json');
+  const evalManifest = join(dir, 'eval.manifest');
+  let r = run('train', '--manifest', join(dir, 'data', 'train.manifest'), '--test-manifest',
+              join(dir, 'data', 'test.manifest'), '--output', model, '--evaluation', evalJson,
+              '--evaluation-manifest', evalManifest);
+  assert.equal(r.code, 0, r.stderr);
+  const evaluation = JSON.parse(readFileSync(evalJson, 'utf8'));
+  assert.equal(evaluation.Version, 1);
+  assert.equal(evaluation.EvaluationDetails.NumberOfTestingImages, 20);
+  const metrics = evaluation.AggregatedEvaluationResults.Metrics;
+  assert.deepEqual(Object.keys(metrics), ['ROCAUC', 'AveragePrecision', 'Precision', 'Recall', 'F1Score']);
+  assert.ok(metrics.ROCAUC >= 0.9, `synthetic ROCAUC ${metrics.ROCAUC}`);
+  const lines = readFileSync(evalManifest, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 20);
+  for (const line of lines) {
+    assert.ok(line['anomaly-label-detected'] === 0 || line['anomaly-label-detected'] === 1);
+    assert.equal(line['anomaly-label-detected-metadata']['human-annotated'], 'no');
+    assert.ok(line['source-ref'].startsWith('images/'), 'source-ref kept as written');
+  }
+
+  r = run('detect', model, join(dir, 'data', 'images', 'normal-11.png'), join(dir, 'data', 'images', 'anomaly-4.png'));
+  assert.equal(r.code, 0, r.stderr);
+  const results = r.stdout.trim().split('\n');
+  assert.equal(results.length, 2);
+  for (const line of results) {
+    assert.match(line, /^\{"DetectAnomalyResult":\{"Source":\{"Type":"direct"\},"IsAnomalous":(true|false),"Confidence":[0-9.e-]+\}\}$/);
+    const c = JSON.parse(line).DetectAnomalyResult.Confidence;
+    assert.ok(c >= 0.5 && c <= 1, `confidence ${c}`);
+  }
+
+  r = run('evaluate', model, '--manifest', join(dir, 'data', 'test.manifest'), '--quiet');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).AggregatedEvaluationResults.Metrics.ROCAUC, metrics.ROCAUC);
+});
+
+test('detect rejects bad images with exit 2, and still answers the good ones', { skip }, () => {
+  const model = join(dir, 'model.anlm');
+  const bad = join(dir, 'truncated.png');
+  writeFileSync(bad, readFileSync(join(dir, 'data', 'images', 'normal-1.png')).subarray(0, 200));
+  const good = join(dir, 'data', 'images', 'normal-12.png');
+  let r = run('detect', model, bad, good);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /truncated\.png: .*(corrupt|truncated)/i);
+  assert.equal(r.stdout.trim().split('\n').length, 1, 'the good image is still answered');
+  r = run('detect', model, good, '--content-type', 'image/jpeg');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /content type is image\/jpeg but the bytes are a PNG/);
+  r = run('detect', model, good, '--content-type', 'image/gif');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /must be image\/png or image\/jpeg/);
+});
+
+test('a corrupt model file is rejected with exit 2', { skip }, () => {
+  const model = readFileSync(join(dir, 'model.anlm'));
+  const corrupt = join(dir, 'corrupt.anlm');
+  const copy = Buffer.from(model);
+  copy[copy.length >> 1] ^= 0xff;
+  writeFileSync(corrupt, copy);
+  const r = run('detect', corrupt, join(dir, 'data', 'images', 'normal-12.png'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /checksum mismatch/);
+});
+
+test("Lookout's minimum image counts are enforced with a clear error", { skip }, () => {
+  const r = run('train', '--manifest', join(dir, 'data', 'test.manifest'), '--output', join(dir, 'small.anlm'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /20 normal/);
+  assert.ok(!existsSync(join(dir, 'small.anlm')), 'no model written');
+});

@@ -128,12 +128,10 @@ int Train(const CommandLine& cl) {
       bar.Update(i + 1);
     }
   }
+  // Calibration builds one bank per fold, then the final bank.
   Hooks hooks;
-  ProgressBar calib("train: memory bank", 1, quiet);
-  hooks.progress = [&calib](std::string_view, size_t done, size_t total) {
-    (void)total;
-    calib.Update(done == total ? 1 : 0);
-  };
+  ProgressBar calib("train: memory banks", config.calibration_folds + 1, quiet);
+  hooks.progress = [&calib](std::string_view, size_t done, size_t) { calib.Update(done); };
   auto model = trainer.Finish(hooks);
   calib.Finish();
   if (!model.ok()) return ReportError("train", model.status());

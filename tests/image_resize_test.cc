@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -215,33 +214,6 @@ TEST(ImageResize, Resize_rejects_empty_sizes) {
   std::vector<float> dst(4, 9.0f);
   ResizePlane(nullptr, 0, 0, dst.data(), 2, 2);  // a no-op, not a crash
   EXPECT_EQ(dst, std::vector<float>(4, 9.0f));
-}
-
-#if defined(__SANITIZE_ADDRESS__) || !defined(NDEBUG)
-constexpr bool kTimingMeaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kTimingMeaningful = false;
-#else
-constexpr bool kTimingMeaningful = true;
-#endif
-#else
-constexpr bool kTimingMeaningful = true;
-#endif
-
-TEST(ImageResize, Resize_typical_input_is_fast) {
-  if (!kTimingMeaningful) GTEST_SKIP() << "timing is only checked in optimised builds";
-  const RgbImage image = MakeImage(576, 768, 6);
-  double best_ms = 1e9;
-  for (int run = 0; run < 5; ++run) {
-    const auto start = std::chrono::steady_clock::now();
-    const RgbImage out = ResizeImage(image, 224, 304);
-    const auto end = std::chrono::steady_clock::now();
-    ASSERT_EQ(out.width, 224);
-    best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(end - start).count());
-  }
-  RecordProperty("resize_576x768_to_224x304_ms", std::to_string(best_ms));
-  EXPECT_LT(best_ms, 5.0);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // The anomalens CLI as scripts use it: spellings, output shapes, exit codes
 // (0 ok, 2 bad usage or invalid input, 1 other failures) and error messages.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,10 @@ before(() => {
   const r = run('synth', '--output', join(dir, 'data'), '--seed', '5', '--train-normal', '10', '--train-anomaly', '3',
                 '--test-normal', '10', '--test-anomaly', '10');
   assert.equal(r.code, 0, r.stderr);
+});
+
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('every command answers --help with exit 0', { skip }, () => {

@@ -91,6 +91,46 @@ TEST(TrainingEndToEnd, ModelFromAnotherBackboneIsRejected) {
   EXPECT_NE(detector.status().message().find("trained on backbone"), std::string::npos);
 }
 
+TEST(TrainingEndToEnd, FinishNeedsTwoNormalImages) {
+  ASSERT_NE(Backbone(), nullptr);
+  Trainer trainer(Backbone(), ModelConfig{});
+  ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(4, 0, false).image, ImageLabel::kNormal).ok());
+  ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(4, 0, true).image, ImageLabel::kAnomaly).ok());
+  auto model = trainer.Finish();
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(model.status().message().find("at least 2 normal images; got 1"), std::string::npos);
+}
+
+TEST(TrainingEndToEnd, HooksReportProgressAndCancel) {
+  ASSERT_NE(Backbone(), nullptr);
+  Trainer trainer(Backbone(), ModelConfig{});
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(4, i, false).image, ImageLabel::kNormal).ok());
+  std::vector<size_t> reported;
+  Hooks hooks;
+  hooks.progress = [&](std::string_view stage, size_t done, size_t total) {
+    EXPECT_EQ(stage, "calibration");
+    EXPECT_EQ(total, 5u);  // 4 folds (one per normal image) and the final bank
+    reported.push_back(done);
+  };
+  hooks.cancelled = [&] { return reported.size() >= 2; };
+  auto model = trainer.Finish(hooks);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(reported, (std::vector<size_t>{0, 1}));
+}
+
+TEST(TrainingEndToEnd, BadConfigIsRejectedOnFirstImage) {
+  ASSERT_NE(Backbone(), nullptr);
+  ModelConfig config;
+  config.coreset_ratio = 0;
+  Trainer trainer(Backbone(), config);
+  const Status s = trainer.AddImage(GenerateSyntheticSample(4, 0, false).image, ImageLabel::kNormal);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidInput);
+  EXPECT_NE(s.message().find("coreset ratio must be in (0, 1]"), std::string::npos);
+}
+
 // Lookout's getting-started data: train on train.manifest (split 80/20 as a
 // single dataset), evaluate on test.manifest. Measured: ROCAUC 1.0, F1 1.0;
 // the floor leaves room for harmless changes, not for regressions to

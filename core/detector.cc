@@ -37,13 +37,22 @@ StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string
 }
 
 StatusOr<DetectAnomalyResult> Detector::DetectImage(const RgbImage& image) const {
-  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, model_.working_size, model_.layer_scales));
-  const ScoredImage scored = ScorePatchGrid(grid, index_, anomaly_index_, model_.working_size, model_.config.smoothing_sigma);
-  DetectAnomalyResult result;
-  result.score = scored.score;
-  result.is_anomalous = scored.score >= model_.threshold;
-  result.confidence = Confidence(scored.score, model_.threshold, model_.confidence_scale);
-  return result;
+  ASSIGN_OR_RETURN(Analysis analysis, Analyze(image));
+  return analysis.result;
+}
+
+StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image) const {
+  const WorkingGeometry geometry =
+      PlanGeometry({image.width, image.height}, model_.scale, MobileNetV2::kInputMultiple);
+  ASSIGN_OR_RETURN(PatchGrid grid,
+                   ExtractFeatures(*backbone_, image, geometry, model_.layer_scales, model_.config.tiling));
+  ScoredImage scored = ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma);
+  Analysis analysis;
+  analysis.result.score = scored.score;
+  analysis.result.is_anomalous = scored.score >= model_.threshold;
+  analysis.result.confidence = Confidence(scored.score, model_.threshold, model_.confidence_scale);
+  analysis.map = std::move(scored.map);
+  return analysis;
 }
 
 }  // namespace anomalens

@@ -33,6 +33,13 @@ class Detector {
   // Detects on pixels already decoded (camera frames).
   StatusOr<DetectAnomalyResult> DetectImage(const RgbImage& image) const;
 
+  // The result with the anomaly map behind it (for masks and pixel metrics).
+  struct Analysis {
+    DetectAnomalyResult result;
+    AnomalyMap map;  // on the padded working grid; map.ToOriginal() for image pixels
+  };
+  StatusOr<Analysis> Analyze(const RgbImage& image) const;
+
   const Model& model() const { return model_; }
 
  private:

@@ -1,6 +1,6 @@
-// From decoded pixels to patch features: resize to the model's working size,
-// scale to [-1, 1] (x / 127.5 - 1, as MobileNetV2 was trained), run the
-// backbone, build the patch grid.
+// From decoded pixels to patch features: resize by the geometry's scale,
+// pad, scale values to [-1, 1] (x / 127.5 - 1, as MobileNetV2 was trained),
+// run the backbone tile by tile, and blend the tiles' patch grids.
 #ifndef ANOMALENS_CORE_FEATURE_EXTRACTOR_H_
 #define ANOMALENS_CORE_FEATURE_EXTRACTOR_H_
 
@@ -8,16 +8,20 @@
 #include "core/mobilenet_v2.h"
 #include "core/patch_features.h"
 #include "core/status.h"
-#include "core/working_size.h"
+#include "core/tiling.h"
+#include "core/working_geometry.h"
 
 namespace anomalens {
 
-// Returns the backbone input for `image` resized to `working`.
-Tensor ToBackboneInput(const RgbImage& image, Size working);
+// Returns the backbone input for the region [x0, x0 + width) x [y0, y0 + height)
+// of the padded working image, where `resized` is the image at content size
+// and pixels past its right and bottom edges repeat the edge.
+Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, int height);
 
-// Returns the patch grid of `image` at `working` size.
-StatusOr<PatchGrid> ExtractFeatures(const MobileNetV2& backbone, const RgbImage& image, Size working,
-                                    const float layer_scales[2]);
+// Returns the patch grid of `image` on the padded working grid (padded / 8 cells).
+StatusOr<PatchGrid> ExtractFeatures(const MobileNetV2& backbone, const RgbImage& image,
+                                    const WorkingGeometry& geometry, const float layer_scales[2],
+                                    const TilingConfig& tiling);
 
 }  // namespace anomalens
 

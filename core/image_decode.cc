@@ -6,6 +6,8 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace anomalens {
 namespace {
@@ -206,9 +208,19 @@ struct StbFree {
   void operator()(stbi_uc* pixels) const { stbi_image_free(pixels); }
 };
 
-}  // namespace
+// Pixels with `channels` 8-bit samples each, as stb returned them.
+struct DecodedPixels {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> pixels;
+};
 
-StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits) {
+// Every check of DecodeImage, then the decode itself with stb converting to
+// `channels` samples a pixel (3: alpha dropped, grey widened; 4: alpha kept,
+// 255 where the file has none). Both public decoders are this one function,
+// so an RGBA caller gets exactly the same rejections as an RGB one.
+StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits,
+                                         int channels) {
   // Size first: it costs nothing and bounds everything after it.
   if (bytes.size == 0) return InvalidInput("image is empty (0 bytes)");
   if (bytes.size > limits.max_bytes) {
@@ -275,10 +287,11 @@ StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, co
   bool allocation_refused = false;
   {
     StbAllocationScope scope(DecodeAllocationCap(bytes.size, width, height));
-    // Asking for 3 channels makes stb drop alpha and widen grey; it also
-    // reduces 16-bit samples to their high byte.
+    // Asking for 3 channels makes stb drop alpha and widen grey; asking for 4
+    // widens grey and adds opaque alpha where the file has none (a tRNS
+    // chunk counts as alpha). Either way 16-bit samples keep their high byte.
     pixels.reset(
-        stbi_load_from_memory(bytes.data, length, &decoded_width, &decoded_height, &channels_in_file, /*req_comp=*/3));
+        stbi_load_from_memory(bytes.data, length, &decoded_width, &decoded_height, &channels_in_file, channels));
     allocation_refused = g_stb_allocation_refused;
   }
   if (pixels == nullptr) {
@@ -293,11 +306,31 @@ StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, co
                     " px after a header of " + std::to_string(width) + "x" + std::to_string(height) + " px");
   }
 
+  DecodedPixels decoded;
+  decoded.width = width;
+  decoded.height = height;
+  const size_t size = static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(channels);
+  decoded.pixels.assign(pixels.get(), pixels.get() + size);
+  return decoded;
+}
+
+}  // namespace
+
+StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits) {
+  ASSIGN_OR_RETURN(DecodedPixels decoded, DecodeToChannels(bytes, content_type, limits, 3));
   RgbImage image;
-  image.width = width;
-  image.height = height;
-  const size_t size = static_cast<size_t>(width) * static_cast<size_t>(height) * 3;
-  image.pixels.assign(pixels.get(), pixels.get() + size);
+  image.width = decoded.width;
+  image.height = decoded.height;
+  image.pixels = std::move(decoded.pixels);
+  return image;
+}
+
+StatusOr<RgbaImage> DecodeImageRgba(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits) {
+  ASSIGN_OR_RETURN(DecodedPixels decoded, DecodeToChannels(bytes, content_type, limits, 4));
+  RgbaImage image;
+  image.width = decoded.width;
+  image.height = decoded.height;
+  image.pixels = std::move(decoded.pixels);
   return image;
 }
 

@@ -1,8 +1,10 @@
 // DecodeImage: PNG or JPEG bytes in, RGB8 out, with the input checks of
 // Lookout for Vision's DetectAnomalies so that callers get the same
 // rejections (and messages that name the limit) whichever host they use.
+// DecodeImageRgba: the same with alpha kept, for label masks.
 //
 //   StatusOr<RgbImage> image = DecodeImage(request_body, "image/png");
+//   StatusOr<RgbaImage> mask = DecodeImageRgba(mask_png, "image/png");
 //
 // What the decoder does with pixels, so that results are reproducible:
 //   - Grey and grey+alpha become R=G=B.
@@ -38,6 +40,12 @@ struct ImageLimits {
 // checked from the header before any pixel memory is allocated. Every
 // rejection is kInvalidInput except an unknown content type.
 StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits = {});
+
+// DecodeImage with the alpha channel kept: RGBA8, with every check and
+// rejection of DecodeImage. Alpha is 255 where the file has none (RGB, grey,
+// JPEG); a PNG tRNS chunk (palette alpha or a colour key) becomes alpha.
+// Colour is never premultiplied, so a transparent pixel keeps its colour.
+StatusOr<RgbaImage> DecodeImageRgba(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits = {});
 
 }  // namespace anomalens
 

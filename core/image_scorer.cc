@@ -15,11 +15,12 @@ std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex
 }
 
 ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
-                           const NearestNeighborIndex& anomaly_bank, Size working, float smoothing_sigma) {
+                           const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
+                           float smoothing_sigma) {
   ScoredImage scored;
-  scored.map = BuildAnomalyMap(PatchScores(grid, bank, anomaly_bank), grid.width, grid.height, working,
+  scored.map = BuildAnomalyMap(PatchScores(grid, bank, anomaly_bank), grid.width, grid.height, geometry,
                                smoothing_sigma);
-  scored.score = scored.map.Max();
+  scored.score = scored.map.ContentMax();
   return scored;
 }
 

@@ -13,8 +13,8 @@
 namespace anomalens {
 
 struct ScoredImage {
-  AnomalyMap map;    // at the working size
-  double score = 0;  // the map's maximum
+  AnomalyMap map;    // on the padded working grid
+  double score = 0;  // the map's maximum over the image's own pixels
 };
 
 // Scores a patch grid already extracted (training reuses its features).
@@ -31,7 +31,8 @@ struct ScoredImage {
 // unlike both but nearer to normal (a lighting or background change).
 // An empty `anomaly_bank` leaves d alone.
 ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
-                           const NearestNeighborIndex& anomaly_bank, Size working, float smoothing_sigma);
+                           const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
+                           float smoothing_sigma);
 
 // The per-patch scores, before upsampling and smoothing.
 std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,

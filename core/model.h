@@ -7,20 +7,25 @@
 #include <string>
 #include <vector>
 
-#include "core/working_size.h"
+#include "core/tiling.h"
+#include "core/working_geometry.h"
 
 namespace anomalens {
 
 // Training options; all are stored in the model.
 struct ModelConfig {
-  // The working resolution's shorter side in pixels, before rounding to a
-  // multiple of 16; never more than the training images' own size.
+  // The working resolution: the training images are scaled (aspect kept) so
+  // their shorter side is this many pixels; never above their own size.
   int short_side = 224;
+  // Tiles the backbone runs on, in working pixels (feature_extractor.h).
+  TilingConfig tiling;
   // Fraction of the training patches kept in the memory bank by greedy
   // k-centre selection (1 keeps all).
   double coreset_ratio = 0.1;
   // Upper bound on bank rows, whatever the ratio, so detect time stays bounded.
   int max_bank_rows = 16384;
+  // Stage-one candidates per bank row in the two-stage coreset (coreset.h).
+  int coreset_candidate_factor = 4;
   // Gaussian smoothing of the anomaly map, in working-resolution pixels.
   float smoothing_sigma = 4.0f;
   // Folds for the held-out normal scores that calibrate the threshold.
@@ -47,6 +52,7 @@ struct TrainingStats {
   int anomaly_images = 0;
   int image_width = 0;  // of the first training image
   int image_height = 0;
+  Size working_size;    // its padded working size
   size_t training_patches = 0;
   // Image scores used for calibration (held-out normals, labelled anomalies).
   std::vector<double> calibration_normal_scores;
@@ -57,7 +63,9 @@ struct Model {
   std::string backbone_id;
   uint32_t backbone_checksum = 0;
   ModelConfig config;
-  Size working_size;
+  // Working pixels per original pixel, chosen at training from the first
+  // image and `short_side`; every image, of any size, is analysed at it.
+  double scale = 1;
   float layer_scales[2] = {1.0f, 1.0f};
   int feature_dim = 0;
   size_t bank_rows = 0;

@@ -28,12 +28,15 @@ json Metadata(const Model& m) {
   meta["format"] = "anomalens-model";
   meta["backbone"] = {{"id", m.backbone_id}, {"checksum", m.backbone_checksum}};
   meta["config"] = {{"short_side", m.config.short_side},
+                    {"tile", m.config.tiling.tile},
+                    {"tile_overlap", m.config.tiling.overlap},
+                    {"coreset_candidate_factor", m.config.coreset_candidate_factor},
                     {"coreset_ratio", m.config.coreset_ratio},
                     {"max_bank_rows", m.config.max_bank_rows},
                     {"smoothing_sigma", m.config.smoothing_sigma},
                     {"calibration_folds", m.config.calibration_folds},
                     {"anomaly_patches_per_image", m.config.anomaly_patches_per_image}};
-  meta["working_size"] = {m.working_size.width, m.working_size.height};
+  meta["scale"] = m.scale;
   meta["layer_scales"] = {m.layer_scales[0], m.layer_scales[1]};
   meta["threshold"] = m.threshold;
   meta["confidence_scale"] = m.confidence_scale;
@@ -42,6 +45,7 @@ json Metadata(const Model& m) {
                    {"anomaly_images", m.stats.anomaly_images},
                    {"image_width", m.stats.image_width},
                    {"image_height", m.stats.image_height},
+                   {"working_size", {m.stats.working_size.width, m.stats.working_size.height}},
                    {"training_patches", m.stats.training_patches},
                    {"calibration_normal_scores", ToJson(m.stats.calibration_normal_scores)},
                    {"calibration_anomaly_scores", ToJson(m.stats.calibration_anomaly_scores)}};
@@ -117,12 +121,16 @@ Status ReadMetadata(const json& meta, Model* m) {
   m->backbone_id = r.String(*backbone, "id");
   m->backbone_checksum = static_cast<uint32_t>(r.Number(*backbone, "checksum"));
   m->config.short_side = static_cast<int>(r.Number(*config, "short_side"));
+  m->config.tiling.tile = static_cast<int>(r.Number(*config, "tile"));
+  m->config.tiling.overlap = static_cast<int>(r.Number(*config, "tile_overlap"));
+  m->config.coreset_candidate_factor = static_cast<int>(r.Number(*config, "coreset_candidate_factor"));
   m->config.coreset_ratio = r.Number(*config, "coreset_ratio");
   m->config.max_bank_rows = static_cast<int>(r.Number(*config, "max_bank_rows"));
   m->config.smoothing_sigma = static_cast<float>(r.Number(*config, "smoothing_sigma"));
   m->config.calibration_folds = static_cast<int>(r.Number(*config, "calibration_folds"));
   m->config.anomaly_patches_per_image = static_cast<int>(r.Number(*config, "anomaly_patches_per_image"));
-  const std::vector<double> size = r.Numbers(meta, "working_size", 2);
+  m->scale = r.Number(meta, "scale");
+  const std::vector<double> size = r.Numbers(*stats, "working_size", 2);
   const std::vector<double> scales = r.Numbers(meta, "layer_scales", 2);
   m->threshold = r.Number(meta, "threshold");
   m->confidence_scale = r.Number(meta, "confidence_scale");
@@ -136,10 +144,15 @@ Status ReadMetadata(const json& meta, Model* m) {
   m->stats.calibration_anomaly_scores = r.Numbers(*stats, "calibration_anomaly_scores", 100000);
   RETURN_IF_ERROR(r.status());
   if (size.size() != 2 || scales.size() != 2) return InvalidInput("model file metadata has a malformed size or scale");
-  m->working_size = {static_cast<int>(size[0]), static_cast<int>(size[1])};
-  if (m->working_size.width < 16 || m->working_size.height < 16 || m->working_size.width > 4096 ||
-      m->working_size.height > 4096 || m->working_size.width % 16 || m->working_size.height % 16) {
-    return InvalidInput("model file working size is not multiples of 16 between 16 and 4096 px");
+  m->stats.working_size = {static_cast<int>(size[0]), static_cast<int>(size[1])};
+  // The scale sets how many pixels every detection analyses: bound it.
+  if (!(m->scale >= 1.0 / 4096 && m->scale <= 1.0)) {
+    return InvalidInput("model file scale must be between 1/4096 and 1, got " + std::to_string(m->scale));
+  }
+  const TilingConfig& t = m->config.tiling;
+  if (t.tile < 64 || t.tile > 4096 || t.tile % 16 || t.overlap < 0 || t.overlap % 16 || t.overlap > t.tile / 2) {
+    return InvalidInput("model file tiling is invalid (tile " + std::to_string(t.tile) + ", overlap " +
+                        std::to_string(t.overlap) + ")");
   }
   m->layer_scales[0] = static_cast<float>(scales[0]);
   m->layer_scales[1] = static_cast<float>(scales[1]);

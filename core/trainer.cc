@@ -15,11 +15,13 @@ namespace {
 // Each layer's spread: the root of its channels' mean variance over all
 // normal training patches. Dividing by it gives both layers unit spread, so
 // the 32 fine channels and the 96 coarse ones both count.
-void ComputeLayerScales(const std::vector<PatchGrid>& grids, float scales[2]) {
+template <typename Samples>
+void ComputeLayerScales(const Samples& samples, float scales[2]) {
   const int dim = kPatchFeatureDim;
   std::vector<double> sum(dim, 0.0), sum_sq(dim, 0.0);
   size_t n = 0;
-  for (const PatchGrid& g : grids) {
+  for (const auto& s : samples) {
+    const PatchGrid& g = s.grid;
     for (size_t i = 0; i < g.cells(); ++i) {
       const float* f = g.cell(i);
       for (int d = 0; d < dim; ++d) {
@@ -48,56 +50,57 @@ void ApplyLayerScales(PatchGrid& grid, const float scales[2]) {
   }
 }
 
-// Concatenates the chosen grids' patches and keeps a greedy k-centre coreset.
-std::vector<float> BuildBank(const std::vector<const PatchGrid*>& grids, const ModelConfig& config,
-                             size_t* total_patches) {
-  std::vector<float> all;
-  for (const PatchGrid* g : grids) all.insert(all.end(), g->data.begin(), g->data.end());
-  const size_t count = all.size() / kPatchFeatureDim;
-  *total_patches = count;
-  size_t target = static_cast<size_t>(std::ceil(config.coreset_ratio * count));
-  target = std::min(std::max<size_t>(target, 1), static_cast<size_t>(config.max_bank_rows));
-  if (target >= count) return all;
-  const std::vector<size_t> picked = GreedyCoreset(all.data(), count, kPatchFeatureDim, target);
-  std::vector<float> bank(picked.size() * kPatchFeatureDim);
-  for (size_t i = 0; i < picked.size(); ++i)
-    std::copy_n(&all[picked[i] * kPatchFeatureDim], kPatchFeatureDim, &bank[i * kPatchFeatureDim]);
-  return bank;
-}
+// The memory bank of normal patches, with the image each row came from.
+struct NormalBank {
+  std::vector<float> rows;
+  std::vector<size_t> source;
+  size_t training_patches = 0;
+};
 
-// The `count` most anomalous patches of each labelled anomalous image, by
-// distance to the normal bank: where its defect most likely is.
-std::vector<float> BuildAnomalyBank(const std::vector<const PatchGrid*>& anomalies, const NearestNeighborIndex& normal,
-                                    int count) {
-  std::vector<float> bank;
-  if (count <= 0) return bank;
-  for (const PatchGrid* g : anomalies) {
-    const std::vector<float> d = normal.MinDistances(g->data.data(), g->cells());
-    std::vector<size_t> order(d.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    const size_t keep = std::min<size_t>(count, order.size());
-    std::partial_sort(order.begin(), order.begin() + keep, order.end(),
-                      [&d](size_t a, size_t b) { return d[a] != d[b] ? d[a] > d[b] : a < b; });
-    for (size_t i = 0; i < keep; ++i) bank.insert(bank.end(), g->cell(order[i]), g->cell(order[i]) + g->dim);
+template <typename Samples>
+NormalBank BuildNormalBank(const Samples& normals, const ModelConfig& config) {
+  std::vector<CoresetSource> sources;
+  NormalBank bank;
+  for (const auto& s : normals) {
+    sources.push_back({s.grid.data.data(), s.grid.cells()});
+    bank.training_patches += s.grid.cells();
+  }
+  size_t target = static_cast<size_t>(std::ceil(config.coreset_ratio * bank.training_patches));
+  target = std::min(std::max<size_t>(target, 1), static_cast<size_t>(config.max_bank_rows));
+  for (const CoresetPick& p : TwoStageCoreset(sources, kPatchFeatureDim, target, config.coreset_candidate_factor)) {
+    const float* row = normals[p.source].grid.cell(p.row);
+    bank.rows.insert(bank.rows.end(), row, row + kPatchFeatureDim);
+    bank.source.push_back(p.source);
   }
   return bank;
 }
 
-// A normal bank and an anomaly bank, with their search indexes.
-struct Banks {
-  std::vector<float> normal, anomaly;
-  NearestNeighborIndex normal_index, anomaly_index;
-  size_t training_patches = 0;
-};
+// The bank rows whose image is not in fold `fold` of `folds` (all rows when folds == 0).
+std::vector<float> RowsOutsideFold(const NormalBank& bank, int fold, int folds) {
+  if (folds == 0) return bank.rows;
+  std::vector<float> rows;
+  for (size_t r = 0; r < bank.source.size(); ++r) {
+    if (static_cast<int>(bank.source[r] % folds) == fold) continue;
+    rows.insert(rows.end(), &bank.rows[r * kPatchFeatureDim], &bank.rows[(r + 1) * kPatchFeatureDim]);
+  }
+  return rows;
+}
 
-Banks BuildBanks(const std::vector<const PatchGrid*>& normals, const std::vector<const PatchGrid*>& anomalies,
-                 const ModelConfig& config) {
-  Banks b;
-  b.normal = BuildBank(normals, config, &b.training_patches);
-  b.normal_index = NearestNeighborIndex(b.normal.data(), b.normal.size() / kPatchFeatureDim, kPatchFeatureDim);
-  b.anomaly = BuildAnomalyBank(anomalies, b.normal_index, config.anomaly_patches_per_image);
-  b.anomaly_index = NearestNeighborIndex(b.anomaly.data(), b.anomaly.size() / kPatchFeatureDim, kPatchFeatureDim);
-  return b;
+// The `count` most anomalous patches of each labelled anomalous image, by
+// distance to the normal bank: where its defect most likely is.
+void AppendAnomalyPatches(const PatchGrid& g, const NearestNeighborIndex& normal, int count,
+                          std::vector<float>* bank) {
+  const std::vector<float> d = normal.MinDistances(g.data.data(), g.cells());
+  std::vector<size_t> order(d.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const size_t keep = std::min<size_t>(count, order.size());
+  std::partial_sort(order.begin(), order.begin() + keep, order.end(),
+                    [&d](size_t a, size_t b) { return d[a] != d[b] ? d[a] > d[b] : a < b; });
+  for (size_t i = 0; i < keep; ++i) bank->insert(bank->end(), g.cell(order[i]), g.cell(order[i]) + g.dim);
+}
+
+NearestNeighborIndex MakeIndex(const std::vector<float>& rows) {
+  return NearestNeighborIndex(rows.data(), rows.size() / kPatchFeatureDim, kPatchFeatureDim);
 }
 
 }  // namespace
@@ -111,25 +114,34 @@ Status Trainer::CheckConfig() const {
   if (!(config_.coreset_ratio > 0 && config_.coreset_ratio <= 1))
     return InvalidInput("coreset ratio must be in (0, 1], got " + std::to_string(config_.coreset_ratio));
   if (config_.max_bank_rows < 1) return InvalidInput("max bank rows must be at least 1");
+  if (config_.coreset_candidate_factor < 1 || config_.coreset_candidate_factor > 64)
+    return InvalidInput("coreset candidate factor must be 1 to 64");
   if (config_.smoothing_sigma < 0 || config_.smoothing_sigma > 64)
     return InvalidInput("smoothing sigma must be 0 to 64 px");
   if (config_.calibration_folds < 2 || config_.calibration_folds > 100)
     return InvalidInput("calibration folds must be 2 to 100");
   if (config_.anomaly_patches_per_image < 0 || config_.anomaly_patches_per_image > 4096)
     return InvalidInput("anomaly patches per image must be 0 to 4096");
+  const TilingConfig& t = config_.tiling;
+  if (t.tile < 64 || t.tile > 4096 || t.tile % MobileNetV2::kInputMultiple != 0 || t.overlap < 0 ||
+      t.overlap % MobileNetV2::kInputMultiple != 0 || t.overlap > t.tile / 2) {
+    return InvalidInput("tiles must be multiples of 16 from 64 to 4096 px, overlapping by a multiple of 16 up to "
+                        "half a tile; got tile " + std::to_string(t.tile) + ", overlap " + std::to_string(t.overlap));
+  }
   return Status::Ok();
 }
 
 Status Trainer::AddImage(const RgbImage& image, ImageLabel label) {
   if (normal_.empty() && anomaly_.empty()) {
     RETURN_IF_ERROR(CheckConfig());
-    image_width_ = image.width;
-    image_height_ = image.height;
-    working_ = ChooseWorkingSize(image.width, image.height, config_.short_side, MobileNetV2::kInputMultiple);
+    first_image_ = {image.width, image.height};
+    scale_ = ChooseScale(first_image_, config_.short_side);
   }
+  Sample sample;
+  sample.geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
   const float unit[2] = {1.0f, 1.0f};
-  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, working_, unit));
-  (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(grid));
+  ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling));
+  (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(sample));
   return Status::Ok();
 }
 
@@ -141,45 +153,48 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   model.backbone_id = backbone_->id();
   model.backbone_checksum = backbone_->checksum();
   model.config = config_;
-  model.working_size = working_;
+  model.scale = scale_;
   model.feature_dim = kPatchFeatureDim;
   ComputeLayerScales(normal_, model.layer_scales);
-  for (PatchGrid& g : normal_) ApplyLayerScales(g, model.layer_scales);
-  for (PatchGrid& g : anomaly_) ApplyLayerScales(g, model.layer_scales);
+  for (Sample& s : normal_) ApplyLayerScales(s.grid, model.layer_scales);
+  for (Sample& s : anomaly_) ApplyLayerScales(s.grid, model.layer_scales);
 
-  // Held-out scores: each fold's images are scored against banks built
-  // without that fold's normal and anomalous images, as a new image would be.
   const int folds = std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()));
+  hooks.Report("calibration", 0, folds + 1);
+  const NormalBank bank = BuildNormalBank(normal_, config_);
+  if (hooks.Cancelled()) return Cancelled("training cancelled");
+  hooks.Report("calibration", 1, folds + 1);
+
+  // Held-out scores. Fold f's images are scored against the bank without
+  // the rows taken from fold f's normal images, and an anomaly bank built
+  // without fold f's anomalous images: as new images would be. (The rows
+  // left were chosen with fold f present, so coverage is a little thinner
+  // than a bank rebuilt without it: held-out scores err high, not low.)
   std::vector<double> normal_scores(normal_.size()), anomaly_scores(anomaly_.size());
   for (int f = 0; f < folds; ++f) {
-    if (hooks.Cancelled()) return Cancelled("training cancelled");
-    hooks.Report("calibration", f, folds + 1);
-    std::vector<const PatchGrid*> normals, anomalies;
-    for (size_t i = 0; i < normal_.size(); ++i)
-      if (static_cast<int>(i % folds) != f) normals.push_back(&normal_[i]);
-    for (size_t i = 0; i < anomaly_.size(); ++i)
-      if (static_cast<int>(i % folds) != f) anomalies.push_back(&anomaly_[i]);
-    const Banks banks = BuildBanks(normals, anomalies, config_);
+    const NearestNeighborIndex normal_index = MakeIndex(RowsOutsideFold(bank, f, folds));
+    std::vector<float> anomaly_rows;
+    for (size_t i = 0; i < anomaly_.size(); ++i) {
+      if (static_cast<int>(i % folds) == f) continue;
+      AppendAnomalyPatches(anomaly_[i].grid, normal_index, config_.anomaly_patches_per_image, &anomaly_rows);
+    }
+    const NearestNeighborIndex anomaly_index = MakeIndex(anomaly_rows);
     for (size_t i = f; i < normal_.size(); i += folds)
-      normal_scores[i] = ScorePatchGrid(normal_[i], banks.normal_index, banks.anomaly_index, working_,
+      normal_scores[i] = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
                                         config_.smoothing_sigma).score;
     for (size_t i = f; i < anomaly_.size(); i += folds)
-      anomaly_scores[i] = ScorePatchGrid(anomaly_[i], banks.normal_index, banks.anomaly_index, working_,
+      anomaly_scores[i] = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index, anomaly_[i].geometry,
                                          config_.smoothing_sigma).score;
+    if (hooks.Cancelled()) return Cancelled("training cancelled");
+    hooks.Report("calibration", f + 2, folds + 1);
   }
-  if (hooks.Cancelled()) return Cancelled("training cancelled");
-  hooks.Report("calibration", folds, folds + 1);
 
-  std::vector<const PatchGrid*> normals, anomalies;
-  for (const PatchGrid& g : normal_) normals.push_back(&g);
-  for (const PatchGrid& g : anomaly_) anomalies.push_back(&g);
-  Banks banks = BuildBanks(normals, anomalies, config_);
-  model.stats.training_patches = banks.training_patches;
-  model.bank = std::move(banks.normal);
+  model.bank = bank.rows;
   model.bank_rows = model.bank.size() / kPatchFeatureDim;
-  model.anomaly_bank = std::move(banks.anomaly);
+  const NearestNeighborIndex normal_index = MakeIndex(model.bank);
+  for (const Sample& s : anomaly_)
+    AppendAnomalyPatches(s.grid, normal_index, config_.anomaly_patches_per_image, &model.anomaly_bank);
   model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
-  hooks.Report("calibration", folds + 1, folds + 1);
 
   const Calibration calibration = Calibrate(normal_scores, anomaly_scores);
   model.threshold = calibration.threshold;
@@ -187,8 +202,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   model.threshold_rule = calibration.rule;
   model.stats.normal_images = static_cast<int>(normal_.size());
   model.stats.anomaly_images = static_cast<int>(anomaly_.size());
-  model.stats.image_width = image_width_;
-  model.stats.image_height = image_height_;
+  model.stats.image_width = first_image_.width;
+  model.stats.image_height = first_image_.height;
+  model.stats.working_size = PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded;
+  model.stats.training_patches = bank.training_patches;
   model.stats.calibration_normal_scores = normal_scores;
   model.stats.calibration_anomaly_scores = anomaly_scores;
   return model;

@@ -1,5 +1,5 @@
-// Trainer: builds a Model from normal images (and labelled anomalies, which
-// calibrate the threshold).
+// Trainer: builds a Model from normal images (and labelled anomalous ones,
+// which add an anomaly bank and calibrate the threshold).
 //
 //   Trainer trainer(backbone, ModelConfig{});
 //   for (auto& [image, label] : dataset) RETURN_IF_ERROR(trainer.AddImage(image, label));
@@ -20,6 +20,7 @@
 #include "core/model.h"
 #include "core/patch_features.h"
 #include "core/status.h"
+#include "core/working_geometry.h"
 
 namespace anomalens {
 
@@ -27,26 +28,31 @@ class Trainer {
  public:
   Trainer(std::shared_ptr<const MobileNetV2> backbone, ModelConfig config);
 
-  // Extracts the image's features. The first image fixes the working size.
+  // Extracts the image's features. The first image fixes the scale.
   Status AddImage(const RgbImage& image, ImageLabel label);
 
-  // Builds the memory bank and calibrates the threshold. Needs at least two
+  // Builds the memory banks and calibrates the threshold. Needs at least two
   // normal images (one to score while the others form the bank).
   StatusOr<Model> Finish(const Hooks& hooks = {});
 
   int normal_images() const { return static_cast<int>(normal_.size()); }
   int anomaly_images() const { return static_cast<int>(anomaly_.size()); }
+  // The scale chosen from the first image (1 before any image).
+  double scale() const { return scale_; }
 
  private:
+  struct Sample {
+    PatchGrid grid;  // unscaled until Finish (layer scales need every normal image)
+    WorkingGeometry geometry;
+  };
   Status CheckConfig() const;
 
   std::shared_ptr<const MobileNetV2> backbone_;
   ModelConfig config_;
-  Size working_{};
-  int image_width_ = 0, image_height_ = 0;
-  // Unscaled patch features (layer scales are known only once all normals are in).
-  std::vector<PatchGrid> normal_;
-  std::vector<PatchGrid> anomaly_;
+  double scale_ = 1;
+  Size first_image_{};
+  std::vector<Sample> normal_;
+  std::vector<Sample> anomaly_;
 };
 
 }  // namespace anomalens

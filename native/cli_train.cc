@@ -4,6 +4,7 @@
 #include "core/dataset_split.h"
 #include "core/detector.h"
 #include "core/model_file.h"
+#include "core/tiling.h"
 #include "core/trainer.h"
 #include "native/backbone_loader.h"
 #include "native/cli_args.h"
@@ -140,12 +141,18 @@ int Train(const CommandLine& cl) {
   const Status written = WriteFileAtomic(cl.Get("output"), bytes);
   if (!written.ok()) return ReportError("train", written);
   if (!quiet) {
+    const Size working = model->stats.working_size;
+    const size_t tiles = PlanTileAxis(working.width, config.tiling.tile, config.tiling.overlap, 16).start.size() *
+                         PlanTileAxis(working.height, config.tiling.tile, config.tiling.overlap, 16).start.size();
     std::fprintf(stderr,
-                 "trained on %d normal + %d anomalous images from %s at %dx%d: bank %zu of %zu patches, "
-                 "threshold %.4f (%s); wrote %s (%zu bytes)\n",
+                 "trained on %d normal + %d anomalous images from %s\n"
+                 "  resolution: %dx%d images analysed at scale %.4f (working %dx%d px, %zu tile%s of up to %d px)\n"
+                 "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n"
+                 "  wrote %s (%zu bytes)\n",
                  model->stats.normal_images, model->stats.anomaly_images, plan->source.c_str(),
-                 model->working_size.width, model->working_size.height, model->bank_rows,
-                 model->stats.training_patches, model->threshold, ThresholdRuleName(model->threshold_rule),
+                 model->stats.image_width, model->stats.image_height, model->scale, working.width, working.height,
+                 tiles, tiles == 1 ? "" : "s", config.tiling.tile, model->bank_rows, model->stats.training_patches,
+                 model->anomaly_bank_rows, model->threshold, ThresholdRuleName(model->threshold_rule),
                  cl.Get("output").c_str(), bytes.size());
   }
 

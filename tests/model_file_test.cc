@@ -13,7 +13,8 @@ Model MakeModel() {
   Model m;
   m.backbone_id = "mobilenet_v2_1.0_224/block_10";
   m.backbone_checksum = 0x2e82133f;
-  m.working_size = {224, 304};
+  m.scale = 0.388888;
+  m.stats.working_size = {224, 304};
   m.layer_scales[0] = 0.25f;
   m.layer_scales[1] = 0.125f;
   m.feature_dim = 8;
@@ -44,7 +45,9 @@ TEST(ModelFile, RoundTripsEveryField) {
   const Model& p = *parsed;
   EXPECT_EQ(p.backbone_id, m.backbone_id);
   EXPECT_EQ(p.backbone_checksum, m.backbone_checksum);
-  EXPECT_EQ(p.working_size, m.working_size);
+  EXPECT_EQ(p.scale, m.scale);
+  EXPECT_EQ(p.stats.working_size, m.stats.working_size);
+  EXPECT_EQ(p.config.tiling.tile, m.config.tiling.tile);
   EXPECT_EQ(p.layer_scales[0], m.layer_scales[0]);
   EXPECT_EQ(p.layer_scales[1], m.layer_scales[1]);
   EXPECT_EQ(p.bank, m.bank);

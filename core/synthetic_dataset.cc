@@ -35,9 +35,10 @@ double DistanceToSegment(double px, double py, double ax, double ay, double bx, 
 
 }  // namespace
 
-SyntheticSample GenerateSyntheticSample(uint64_t seed, int index, bool anomalous) {
+SyntheticSample GenerateSyntheticSample(uint64_t seed, int index, bool anomalous, const SyntheticOptions& options) {
   Random rng(seed * 0x100000001B3ull + static_cast<uint64_t>(index) * 2 + (anomalous ? 1 : 0));
-  const int w = kSyntheticWidth, h = kSyntheticHeight;
+  const int w = options.width, h = options.height;
+  const double k = std::min(static_cast<double>(w) / kSyntheticWidth, static_cast<double>(h) / kSyntheticHeight);
   SyntheticSample s;
   s.anomalous = anomalous;
   s.image.width = w;
@@ -46,26 +47,33 @@ SyntheticSample GenerateSyntheticSample(uint64_t seed, int index, bool anomalous
   s.mask.assign(static_cast<size_t>(w) * h, 0);
 
   // The part: a rounded plate, shifted and lit a little differently each time.
-  const double cx = w / 2.0 + rng.Uniform(-6, 6), cy = h / 2.0 + rng.Uniform(-5, 5);
-  const double half_w = 110, half_h = 78, corner = 18;
+  const double cx = w / 2.0 + k * rng.Uniform(-6, 6), cy = h / 2.0 + k * rng.Uniform(-5, 5);
+  const double half_w = 110 * k, half_h = 78 * k, corner = 18 * k;
   const double light = rng.Uniform(0.92, 1.08);
-  const double holes[4][2] = {{-80, -50}, {80, -50}, {-80, 50}, {80, 50}};
-  std::vector<double> streak(h);  // brushed-metal rows
+  const double holes[4][2] = {{-80 * k, -50 * k}, {80 * k, -50 * k}, {-80 * k, 50 * k}, {80 * k, 50 * k}};
+  const double hole_radius = 11 * k, chamfer_radius = 14 * k;
+  std::vector<double> streak(static_cast<size_t>(h / k) + 1);  // brushed-metal rows, scaled with the part
   for (double& v : streak) v = rng.Uniform(-6, 6);
 
   // The defect, in plate coordinates.
   double ax = 0, ay = 0, bx = 0, by = 0, radius = 0;
   int kind = 0;
-  if (anomalous) {
+  if (anomalous && options.defect_area_fraction > 0) {
+    kind = 1 + static_cast<int>(rng.Next() % 2);  // round: dent or stain
+    s.defect = kind == 1 ? "dent" : "stain";
+    ax = cx + k * rng.Uniform(-55, 55);  // clear of the holes for defects up to 1% of the image
+    ay = cy + k * rng.Uniform(-30, 30);
+    radius = std::sqrt(options.defect_area_fraction * w * h / 3.14159265358979);
+  } else if (anomalous) {
     kind = static_cast<int>(rng.Next() % 3);
     s.defect = kind == 0 ? "scratch" : kind == 1 ? "dent" : "stain";
-    ax = cx + rng.Uniform(-60, 60);
-    ay = cy + rng.Uniform(-35, 35);
+    ax = cx + k * rng.Uniform(-60, 60);
+    ay = cy + k * rng.Uniform(-35, 35);
     const double angle = rng.Uniform(0, 3.14159265358979);
-    const double length = rng.Uniform(30, 70);
+    const double length = k * rng.Uniform(30, 70);
     bx = ax + length * std::cos(angle);
     by = ay + length * std::sin(angle);
-    radius = kind == 0 ? 1.6 : rng.Uniform(6, 11);
+    radius = k * (kind == 0 ? 1.6 : rng.Uniform(6, 11));
   }
 
   for (int y = 0; y < h; ++y) {
@@ -76,15 +84,15 @@ SyntheticSample GenerateSyntheticSample(uint64_t seed, int index, bool anomalous
       const double qy = std::max(std::abs(y - cy) - (half_h - corner), 0.0);
       const bool on_plate = qx * qx + qy * qy <= corner * corner;
       if (on_plate) {
-        const double shade = (175 + streak[y] - 0.08 * (x - cx)) * light;
+        const double shade = (175 + streak[static_cast<size_t>(y / k)] - 0.08 * (x - cx) / k) * light;
         r = shade;
         g = shade + 3;
         b = shade + 8;
         for (const auto& hole : holes) {
           const double dx = x - (cx + hole[0]), dy = y - (cy + hole[1]);
           const double d = std::sqrt(dx * dx + dy * dy);
-          if (d < 11) r = g = b = 30;
-          else if (d < 14) r = g = b = 120 * light;  // chamfer ring
+          if (d < hole_radius) r = g = b = 30;
+          else if (d < chamfer_radius) r = g = b = 120 * light;  // chamfer ring
         }
       }
       bool defect = false;

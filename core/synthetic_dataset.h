@@ -24,8 +24,19 @@ struct SyntheticSample {
 constexpr int kSyntheticWidth = 320;
 constexpr int kSyntheticHeight = 240;
 
+struct SyntheticOptions {
+  // Image size; the plate and its holes scale with min(width / 320, height / 240).
+  int width = kSyntheticWidth;
+  int height = kSyntheticHeight;
+  // When > 0, anomalous samples carry one round dent or stain covering this
+  // fraction of the image (for small-defect tests); otherwise a scratch,
+  // dent or stain of the default size range.
+  double defect_area_fraction = 0;
+};
+
 // Returns sample `index` of the stream named by `seed`.
-SyntheticSample GenerateSyntheticSample(uint64_t seed, int index, bool anomalous);
+SyntheticSample GenerateSyntheticSample(uint64_t seed, int index, bool anomalous,
+                                        const SyntheticOptions& options = {});
 
 }  // namespace anomalens
 

@@ -18,11 +18,15 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   anomalens synth --output DIR [--seed N] [--train-normal 24] [--train-anomaly 10]
                   [--test-normal 10] [--test-anomaly 10]
+                  [--width 320] [--height 240] [--defect-area FRACTION]
 
 Writes a synthetic inspection dataset: images/*.png (a machined plate; the
 anomalous ones carry a scratch, dent or stain), masks/*.png (the defect in its
 class colour on a transparent background) and train.manifest / test.manifest
 in Lookout's format, paths relative to DIR. The same seed writes the same bytes.
+--width/--height scale the whole scene (64 to 4096 px); --defect-area gives
+every defect one round shape covering that fraction of the image (0.0005 is
+0.05%), for small-defect tests.
 Exit codes: 0 ok, 2 bad usage, 1 other failures.
 )";
 
@@ -77,7 +81,8 @@ StatusOr<std::string> WriteSample(const std::string& dir, const std::string& nam
 int RunSynth(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"output", true}, {"seed", true}, {"train-normal", true}, {"train-anomaly", true},
-                              {"test-normal", true}, {"test-anomaly", true}});
+                              {"test-normal", true}, {"test-anomaly", true}, {"width", true}, {"height", true},
+                              {"defect-area", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("synth", cl.status());
@@ -100,6 +105,16 @@ int RunSynth(int argc, char** argv) {
   }
   auto seed = cl->GetNumber("seed", 1, 0, 1e15);
   if (!seed.ok()) return ReportError("synth", seed.status());
+  SyntheticOptions options;
+  auto width = cl->GetNumber("width", options.width, 64, 4096);
+  if (!width.ok()) return ReportError("synth", width.status());
+  auto height = cl->GetNumber("height", options.height, 64, 4096);
+  if (!height.ok()) return ReportError("synth", height.status());
+  auto area = cl->GetNumber("defect-area", 0, 0, 0.05);
+  if (!area.ok()) return ReportError("synth", area.status());
+  options.width = static_cast<int>(*width);
+  options.height = static_cast<int>(*height);
+  options.defect_area_fraction = *area;
 
   const std::string dir = cl->Get("output");
   for (const std::string& d : {dir, JoinPath(dir, "images"), JoinPath(dir, "masks")}) {
@@ -114,7 +129,7 @@ int RunSynth(int argc, char** argv) {
       const int count = counts[set * 2 + anomalous];
       for (int i = 0; i < count; ++i) {
         const int index = next_index[anomalous]++;
-        const SyntheticSample s = GenerateSyntheticSample(static_cast<uint64_t>(*seed), index, anomalous);
+        const SyntheticSample s = GenerateSyntheticSample(static_cast<uint64_t>(*seed), index, anomalous, options);
         const std::string name = std::string(anomalous ? "anomaly-" : "normal-") + std::to_string(index + 1);
         auto line = WriteSample(dir, name, s);
         if (!line.ok()) return ReportError("synth", line.status());

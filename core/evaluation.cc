@@ -42,6 +42,11 @@ std::string EvaluationResultJson(const EvaluationMetrics& metrics, const Evaluat
                                                    {"Precision", number(metrics.precision)},
                                                    {"Recall", number(metrics.recall)},
                                                    {"F1Score", number(metrics.f1)}};
+  if (metrics.has_pixel_metrics) {
+    doc["AnomalensPixelMetrics"] = {{"PixelROCAUC", number(metrics.pixel_roc_auc)},
+                                    {"AUPRO", number(metrics.aupro)},
+                                    {"ImagesWithMasks", metrics.images_with_masks}};
+  }
   return doc.dump();
 }
 

@@ -27,6 +27,11 @@ struct EvaluationMetrics {
   int test_images = 0;
   int test_anomalies = 0;
   int correct = 0;
+  // Pixel-level metrics, when the test set has defect masks (pixel_metrics.h).
+  bool has_pixel_metrics = false;
+  double pixel_roc_auc = 0;
+  double aupro = 0;  // per-region overlap up to FPR 0.3
+  int images_with_masks = 0;
 };
 
 EvaluationMetrics Evaluate(const std::vector<EvaluatedImage>& images);
@@ -38,7 +43,9 @@ struct EvaluationDetails {
 };
 
 // Renders Lookout's EvaluationResult document (metrics rounded to 6 decimals;
-// an undefined metric is null).
+// an undefined metric is null). Pixel metrics, which Lookout's classification
+// models did not report, go in an extra top-level "AnomalensPixelMetrics"
+// object, present only when the test set had masks.
 std::string EvaluationResultJson(const EvaluationMetrics& metrics, const EvaluationDetails& details);
 
 }  // namespace anomalens

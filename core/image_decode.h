@@ -8,8 +8,9 @@
 //
 // What the decoder does with pixels, so that results are reproducible:
 //   - Grey and grey+alpha become R=G=B.
-//   - Alpha is dropped, not composited over any background: a transparent
-//     pixel keeps its stored colour. (PIL's convert("RGB") does the same.)
+//   - DecodeImage drops alpha, not compositing over any background: a
+//     transparent pixel keeps its stored colour. (PIL's convert("RGB") does
+//     the same.) DecodeImageRgba keeps alpha, unpremultiplied.
 //   - 16-bit PNG samples keep their high byte (v >> 8), as libpng's
 //     png_set_strip_16, PIL and browsers do; 8-bit values widened to 16 bits
 //     (v * 257) come back exactly.

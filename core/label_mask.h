@@ -18,8 +18,8 @@ namespace anomalens {
 // colour is not black (some channel > 0). Both mask conventions in use reduce
 // correctly: MVTec AD's opaque grey masks (0 good, 255 defect) and Lookout for
 // Vision's palette masks, whose background is fully transparent and whose
-// anti-aliased edges are partly transparent (the >= 128 cut keeps the inner
-// half of an edge, as the rendered outline suggests). Any class colour counts;
+// anti-aliased edges are partly transparent (alpha >= 128 keeps the edge
+// pixels the drawn outline covers at least half of). Any class colour counts;
 // telling classes apart is the caller's job.
 std::vector<uint8_t> BinaryDefectMask(const RgbaImage& mask);
 

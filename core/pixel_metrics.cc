@@ -92,15 +92,27 @@ double PixelMetricsAccumulator::PixelRocAuc() const {
   return doubled_wins / (2.0 * static_cast<double>(defect_pixels_) * static_cast<double>(normal_pixels_));
 }
 
-double PixelMetricsAccumulator::Aupro(double max_fpr) const {
+double PixelMetricsAccumulator::PixelRocAucBinningError() const {
+  if (std::isnan(PixelRocAuc())) return std::numeric_limits<double>::quiet_NaN();
+  // Pairs sharing a bin are counted half; their true share is 0, 1/2 or 1.
+  double shared_pairs = 0;
+  for (size_t k = 0; k < normal_counts_.size(); ++k) {
+    shared_pairs += static_cast<double>(defect_counts_[k]) * static_cast<double>(normal_counts_[k]);
+  }
+  return shared_pairs / (2.0 * static_cast<double>(defect_pixels_) * static_cast<double>(normal_pixels_));
+}
+
+PixelMetricsAccumulator::ProIntegral PixelMetricsAccumulator::IntegratePro(double max_fpr) const {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  if (!valid_ || saw_nan_ || regions_ == 0 || normal_pixels_ == 0 || !(max_fpr > 0 && max_fpr <= 1)) return kNaN;
+  if (!valid_ || saw_nan_ || regions_ == 0 || normal_pixels_ == 0 || !(max_fpr > 0 && max_fpr <= 1)) {
+    return {kNaN, kNaN};
+  }
   const double normals = static_cast<double>(normal_pixels_);
   const double region_count = static_cast<double>(regions_);
   // Walk the thresholds from the top bin down: lowering the threshold past
   // bin k calls its pixels anomalous, adding its normal pixels to the false
   // positives and its region fractions to PRO.
-  double area = 0;
+  ProIntegral integral{0, 0};
   double fpr = 0;
   double pro = 0;
   uint64_t false_positives = 0;
@@ -114,18 +126,30 @@ double PixelMetricsAccumulator::Aupro(double max_fpr) const {
     // lowest threshold; MVTec clips it the same way.
     const double quotient = overlap_sum / region_count;
     const double next_pro = quotient < 1 ? quotient : 1;
+    // The exact curve between the two points stays in the box they span,
+    // so the trapezoid is off by at most half the box; a bin of one class
+    // spans a flat box and costs nothing.
     if (next_fpr <= max_fpr) {
-      area += (next_fpr - fpr) * (pro + next_pro) * 0.5;
+      integral.area += (next_fpr - fpr) * (pro + next_pro) * 0.5;
+      integral.error += (next_fpr - fpr) * (next_pro - pro) * 0.5;
       fpr = next_fpr;
       pro = next_pro;
       continue;
     }
-    // This segment crosses max_fpr: integrate up to it and stop.
+    // This segment crosses max_fpr: integrate up to it and stop. Here the
+    // chord and the exact curve may differ by the box's full height.
     const double pro_at_limit = pro + (next_pro - pro) * (max_fpr - fpr) / (next_fpr - fpr);
-    area += (max_fpr - fpr) * (pro + pro_at_limit) * 0.5;
+    integral.area += (max_fpr - fpr) * (pro + pro_at_limit) * 0.5;
+    integral.error += (max_fpr - fpr) * (next_pro - pro);
     break;
   }
-  return area / max_fpr;
+  integral.area /= max_fpr;
+  integral.error /= max_fpr;
+  return integral;
 }
+
+double PixelMetricsAccumulator::Aupro(double max_fpr) const { return IntegratePro(max_fpr).area; }
+
+double PixelMetricsAccumulator::AuproBinningError(double max_fpr) const { return IntegratePro(max_fpr).error; }
 
 }  // namespace anomalens

@@ -20,7 +20,9 @@
 //
 // Memory: three arrays of `bins` 8-byte values (1.5 MiB at the default 65536
 // bins), whatever the number of images, pixels or regions. AddImage
-// temporarily needs 4 bytes a pixel of its image for component labels.
+// temporarily needs 4 bytes a pixel of its image for component labels, plus
+// union-find tables of 8 bytes a provisional label: at most 8 more bytes a
+// pixel, far less for real masks, whose pixels are mostly background.
 //
 // Results are NaN, not a made-up number, when undefined (as in metrics.h):
 // a class of pixels is missing, or a score was NaN. They are deterministic
@@ -65,6 +67,10 @@ class PixelMetricsAccumulator {
   // defect or no normal pixels, or a score was NaN.
   double PixelRocAuc() const;
 
+  // The bound above for this data: half the fraction of (defect, normal)
+  // pixel pairs that share a bin. |PixelRocAuc() - exact| <= this.
+  double PixelRocAucBinningError() const;
+
   // Area under the PRO curve up to a false-positive rate of max_fpr, divided
   // by max_fpr (Bergmann et al., "The MVTec Anomaly Detection Dataset",
   // IJCV 2021, and their evaluation code). At threshold t, PRO(t) is the mean
@@ -72,14 +78,21 @@ class PixelMetricsAccumulator {
   // FPR(t) the fraction of all normal pixels scoring >= t. The curve starts
   // at (0, 0), is integrated with the trapezoid rule, and the point at
   // FPR = max_fpr is interpolated linearly on the segment that crosses it.
-  // Thresholds are the bin boundaries; because the exact curve between two
-  // adjacent binned points stays inside the box they span, the result
+  // Thresholds are the bin boundaries. The pixel-exact curve between two
+  // adjacent binned points stays inside the box they span, so the result
   // differs from the pixel-exact AUPRO by at most the largest step of the
-  // binned curve within the integrated range: max over bins of the PRO
-  // gained in one bin, and also of the FPR gained in one bin / max_fpr.
+  // binned curve in one bin: the PRO gained in one bin, and also the FPR
+  // gained in one bin / max_fpr. Bins holding only normal or only defect
+  // pixels span flat boxes and cost nothing, so the error is usually far
+  // smaller: AuproBinningError() computes it for the data at hand.
   // NaN when there are no regions or no normal pixels, a score was NaN, or
   // max_fpr is not in (0, 1].
   double Aupro(double max_fpr = 0.3) const;
+
+  // A bound on |Aupro(max_fpr) - pixel-exact AUPRO| for this data: the sum
+  // over integrated bins of half their box's area (all of it for the bin
+  // that crosses max_fpr), divided by max_fpr. NaN when Aupro is.
+  double AuproBinningError(double max_fpr = 0.3) const;
 
   size_t defect_pixels() const { return static_cast<size_t>(defect_pixels_); }
   size_t normal_pixels() const { return static_cast<size_t>(normal_pixels_); }
@@ -88,7 +101,13 @@ class PixelMetricsAccumulator {
   double max_score() const { return max_score_; }
 
  private:
+  struct ProIntegral {
+    double area;   // normalized by max_fpr
+    double error;  // bound on |area - pixel-exact area|, normalized too
+  };
+
   int BinOf(float score) const;
+  ProIntegral IntegratePro(double max_fpr) const;
 
   double max_score_;
   int bins_;

@@ -96,6 +96,7 @@ SyntheticSample GenerateSyntheticSample(uint64_t seed, int index, bool anomalous
         }
       }
       bool defect = false;
+      const double plate[3] = {r, g, b};
       if (anomalous && on_plate) {
         if (kind == 0) {
           defect = DistanceToSegment(x, y, ax, ay, bx, by) < radius;
@@ -107,6 +108,12 @@ SyntheticSample GenerateSyntheticSample(uint64_t seed, int index, bool anomalous
           if (defect && kind == 1) r = g = b = 95 + 40 * d / radius;       // dent: dark crater
           if (defect && kind == 2) { r = 150; g = 105; b = 55; }           // stain: rust
         }
+      }
+      if (defect && options.defect_contrast < 1) {
+        const double a = options.defect_contrast;
+        r = plate[0] + a * (r - plate[0]);
+        g = plate[1] + a * (g - plate[1]);
+        b = plate[2] + a * (b - plate[2]);
       }
       const double noise = rng.Uniform(-3, 3);  // sensor noise
       r += noise;

@@ -32,6 +32,9 @@ struct SyntheticOptions {
   // fraction of the image (for small-defect tests); otherwise a scratch,
   // dent or stain of the default size range.
   double defect_area_fraction = 0;
+  // How strongly a defect stands out: 1 paints it as drawn, smaller values
+  // blend it toward the plate (0.3 is a faint mark).
+  double defect_contrast = 1;
 };
 
 // Returns sample `index` of the stream named by `seed`.

@@ -23,9 +23,14 @@ std::string NowIso8601();
 // Reads a model file and loads the backbone it needs.
 StatusOr<std::unique_ptr<Detector>> LoadDetector(const std::string& model_path, const std::string& backbone_path);
 
-// Detects every entry, with a progress bar.
-StatusOr<std::vector<EvaluatedImage>> DetectEntries(const Detector& detector,
-                                                    const std::vector<ManifestEntry>& entries, bool quiet);
+// Detects every entry and evaluates: image metrics always, pixel metrics
+// (PixelROCAUC, AUPRO) when anomalous entries have masks.
+struct EvaluationRun {
+  std::vector<EvaluatedImage> images;
+  EvaluationMetrics metrics;
+};
+StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vector<ManifestEntry>& entries,
+                                        bool quiet);
 
 // Writes --output/--evaluation JSON and --evaluation-manifest lines when
 // their paths are non-empty, and prints a one-line summary to stderr.

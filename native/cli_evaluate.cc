@@ -61,15 +61,14 @@ int RunEvaluate(int argc, char** argv) {
   }
   auto detector = LoadDetector(cl->positional[0], cl->Get("backbone"));
   if (!detector.ok()) return ReportError("evaluate", detector.status());
-  auto images = DetectEntries(**detector, entries, quiet);
-  if (!images.ok()) return ReportError("evaluate", images.status());
-
-  const EvaluationMetrics metrics = Evaluate(*images);
+  auto run = EvaluateEntries(**detector, entries, quiet);
+  if (!run.ok()) return ReportError("evaluate", run.status());
+  const EvaluationMetrics& metrics = run->metrics;
   EvaluationDetails details;
   details.model_arn = cl->positional[0];
   details.end_timestamp = NowIso8601();
   details.training_images = (*detector)->model().stats.normal_images + (*detector)->model().stats.anomaly_images;
-  const Status wrote = WriteEvaluation(metrics, details, entries, *images, cl->Get("output"),
+  const Status wrote = WriteEvaluation(metrics, details, entries, run->images, cl->Get("output"),
                                        cl->Get("evaluation-manifest"), quiet);
   if (!wrote.ok()) return ReportError("evaluate", wrote);
   std::printf("%s\n", EvaluationResultJson(metrics, details).c_str());

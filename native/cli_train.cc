@@ -158,13 +158,13 @@ int Train(const CommandLine& cl) {
 
   auto detector = Detector::FromModel(std::move(model).value(), *backbone);
   if (!detector.ok()) return ReportError("train", detector.status());
-  auto images = DetectEntries(**detector, plan->test, quiet);
-  if (!images.ok()) return ReportError("train", images.status());
+  auto run = EvaluateEntries(**detector, plan->test, quiet);
+  if (!run.ok()) return ReportError("train", run.status());
   EvaluationDetails details;
   details.model_arn = cl.Get("output");
   details.end_timestamp = NowIso8601();
   details.training_images = static_cast<int>(plan->train.size());
-  const Status wrote = WriteEvaluation(Evaluate(*images), details, plan->test, *images, cl.Get("evaluation"),
+  const Status wrote = WriteEvaluation(run->metrics, details, plan->test, run->images, cl.Get("evaluation"),
                                        cl.Get("evaluation-manifest"), quiet);
   if (!wrote.ok()) return ReportError("train", wrote);
   return kExitOk;

@@ -97,9 +97,10 @@ Bytes ZlibZeros(size_t size) {
   return out;
 }
 
-// color_type: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA.
+// color_type: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA. A non-empty
+// `transparency` becomes a tRNS chunk (palette alphas, or a colour key).
 Bytes BuildPng(uint32_t width, uint32_t height, uint8_t bit_depth, uint8_t color_type, const Bytes& zlib_data,
-               const Bytes& palette = {}) {
+               const Bytes& palette = {}, const Bytes& transparency = {}) {
   Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   Bytes header;
   AppendBe32(header, width);
@@ -107,6 +108,7 @@ Bytes BuildPng(uint32_t width, uint32_t height, uint8_t bit_depth, uint8_t color
   header.insert(header.end(), {bit_depth, color_type, 0, 0, 0});
   AppendChunk(png, "IHDR", header);
   if (!palette.empty()) AppendChunk(png, "PLTE", palette);
+  if (!transparency.empty()) AppendChunk(png, "tRNS", transparency);
   AppendChunk(png, "IDAT", zlib_data);
   AppendChunk(png, "IEND", {});
   return png;
@@ -581,6 +583,182 @@ TEST(ImageDecode, Decode_survives_corrupted_bytes) {
         ASSERT_EQ(result->pixels.size(), static_cast<size_t>(result->width) * result->height * 3);
       } else {
         ASSERT_NE(result.status().code(), StatusCode::kOk);
+        ASSERT_FALSE(result.status().message().empty());
+      }
+    }
+  }
+}
+
+// --- DecodeImageRgba: the same checks, alpha kept.
+
+void ExpectRgba(const RgbaImage& image, int x, int y, int r, int g, int b, int a) {
+  const uint8_t* p = image.at(x, y);
+  EXPECT_EQ(p[0], r) << "R at " << x << "," << y;
+  EXPECT_EQ(p[1], g) << "G at " << x << "," << y;
+  EXPECT_EQ(p[2], b) << "B at " << x << "," << y;
+  EXPECT_EQ(p[3], a) << "A at " << x << "," << y;
+}
+
+// Every rejection of DecodeImage, with the same code and message, since both
+// are one implementation.
+TEST(ImageDecode, DecodeRgba_rejects_exactly_as_decode_image) {
+  Bytes oversized = PatternPng(64, 64);
+  oversized.resize(9000001);
+  Bytes huffman = PatternJpeg(64, 64);
+  for (size_t i = 2; i + 21 < huffman.size(); ++i) {
+    if (huffman[i] == 0xFF && huffman[i + 1] == 0xC4) {
+      for (size_t j = 0; j < 16; ++j) huffman[i + 5 + j] = 255;
+      break;
+    }
+  }
+  const Bytes png = PatternPng(64, 64);
+  struct Case {
+    Bytes bytes;
+    const char* type;
+  };
+  const Case cases[] = {
+      {Bytes(), ""},
+      {oversized, "image/png"},
+      {png, "image/gif"},
+      {Bytes{'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'}, ""},
+      {PatternJpeg(64, 64), "image/png"},
+      {PatternPng(32, 900), "image/png"},
+      {PngHeaderOnly(5000, 5000), "image/png"},
+      {Bytes(png.begin(), png.begin() + png.size() / 2), "image/png"},
+      {BuildPng(64, 64, 8, 2, ZlibZeros(64u << 20)), "image/png"},
+      {huffman, "image/jpeg"},
+  };
+  for (const Case& c : cases) {
+    const auto rgb = DecodeImage(c.bytes, c.type);
+    const auto rgba = DecodeImageRgba(c.bytes, c.type);
+    ASSERT_FALSE(rgb.ok());
+    ASSERT_FALSE(rgba.ok()) << "accepted what DecodeImage rejects: " << rgb.status().ToString();
+    EXPECT_EQ(rgba.status().code(), rgb.status().code());
+    EXPECT_EQ(rgba.status().message(), rgb.status().message());
+  }
+  EXPECT_TRUE(DecodeImageRgba(png, "image/png").ok());  // the allocation cap is lifted again
+}
+
+TEST(ImageDecode, DecodeRgba_keeps_rgba_png_exactly) {
+  Bytes rgba(64 * 65 * 4);
+  for (size_t i = 0; i < rgba.size(); ++i) rgba[i] = static_cast<uint8_t>(i * 7 + i / 4);
+  const auto image = DecodeImageRgba(EncodePng(rgba.data(), 64, 65, 4), "image/png");
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  EXPECT_EQ(image->width, 64);
+  EXPECT_EQ(image->height, 65);
+  EXPECT_EQ(image->pixels, rgba);  // transparent pixels keep their colour
+}
+
+TEST(ImageDecode, DecodeRgba_adds_opaque_alpha_to_rgb_and_grey) {
+  const Bytes rgb = Pattern(64, 64);
+  const auto from_rgb = DecodeImageRgba(EncodePng(rgb.data(), 64, 64, 3), "");
+  ASSERT_TRUE(from_rgb.ok()) << from_rgb.status().ToString();
+  for (int i = 0; i < 64 * 64; ++i) {
+    ASSERT_EQ(from_rgb->pixels[i * 4 + 0], rgb[i * 3 + 0]) << i;
+    ASSERT_EQ(from_rgb->pixels[i * 4 + 1], rgb[i * 3 + 1]) << i;
+    ASSERT_EQ(from_rgb->pixels[i * 4 + 2], rgb[i * 3 + 2]) << i;
+    ASSERT_EQ(from_rgb->pixels[i * 4 + 3], 255) << i;
+  }
+  Bytes grey(64 * 64);
+  for (size_t i = 0; i < grey.size(); ++i) grey[i] = static_cast<uint8_t>(i * 5);
+  const auto from_grey = DecodeImageRgba(EncodePng(grey.data(), 64, 64, 1), "image/png");
+  ASSERT_TRUE(from_grey.ok()) << from_grey.status().ToString();
+  for (size_t i = 0; i < grey.size(); ++i) {
+    const uint8_t* p = &from_grey->pixels[i * 4];
+    ASSERT_TRUE(p[0] == grey[i] && p[1] == grey[i] && p[2] == grey[i] && p[3] == 255) << i;
+  }
+}
+
+TEST(ImageDecode, DecodeRgba_keeps_grey_alpha) {
+  Bytes samples;  // grey, alpha
+  for (int i = 0; i < 64 * 64; ++i) {
+    samples.push_back(static_cast<uint8_t>(i));
+    samples.push_back(static_cast<uint8_t>(i % 3 == 0 ? 0 : 128));
+  }
+  const auto image = DecodeImageRgba(BuildPng(64, 64, 8, 4, ZlibStored(Unfiltered(samples, 128))), "image/png");
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  for (int i = 0; i < 64 * 64; ++i) {
+    const uint8_t v = static_cast<uint8_t>(i);
+    ExpectRgba(*image, i % 64, i / 64, v, v, v, i % 3 == 0 ? 0 : 128);
+  }
+}
+
+// Lookout's masks: a palette whose tRNS chunk makes entry 0 transparent and
+// entry 2 half transparent; entries past the tRNS list stay opaque.
+TEST(ImageDecode, DecodeRgba_palette_png_with_transparency) {
+  const Bytes palette = {0, 0, 0, 0x23, 0xA4, 0x36, 0x23, 0xA4, 0x36, 9, 8, 7};
+  const Bytes transparency = {0, 255, 100};
+  Bytes indices(64 * 64);
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<uint8_t>(i % 4);
+  const Bytes png = BuildPng(64, 64, 8, 3, ZlibStored(Unfiltered(indices, 64)), palette, transparency);
+  const auto image = DecodeImageRgba(png, "");
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  ExpectRgba(*image, 0, 0, 0, 0, 0, 0);
+  ExpectRgba(*image, 1, 0, 0x23, 0xA4, 0x36, 255);
+  ExpectRgba(*image, 2, 0, 0x23, 0xA4, 0x36, 100);
+  ExpectRgba(*image, 3, 0, 9, 8, 7, 255);
+  // DecodeImage drops the same alpha.
+  const auto rgb = DecodeImage(png, "");
+  ASSERT_TRUE(rgb.ok()) << rgb.status().ToString();
+  ExpectPixel(*rgb, 2, 0, 0x23, 0xA4, 0x36);
+}
+
+TEST(ImageDecode, DecodeRgba_rgb_colour_key_becomes_alpha) {
+  // An RGB PNG whose tRNS names one colour transparent.
+  Bytes samples;
+  for (int i = 0; i < 64 * 64; ++i) {
+    const uint8_t v = i % 2 == 0 ? 10 : 200;
+    samples.insert(samples.end(), {v, v, v});
+  }
+  const Bytes key = {0, 10, 0, 10, 0, 10};  // 16-bit samples, even at depth 8
+  const auto image = DecodeImageRgba(BuildPng(64, 64, 8, 2, ZlibStored(Unfiltered(samples, 192)), {}, key), "");
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  ExpectRgba(*image, 0, 0, 10, 10, 10, 0);
+  ExpectRgba(*image, 1, 0, 200, 200, 200, 255);
+}
+
+TEST(ImageDecode, DecodeRgba_16_bit_rgba_keeps_high_bytes) {
+  Bytes samples;
+  for (int i = 0; i < 64 * 64; ++i) {
+    for (int c = 0; c < 4; ++c) {
+      const uint16_t s = static_cast<uint16_t>(i * 16 + c * 4097);
+      samples.insert(samples.end(), {static_cast<uint8_t>(s >> 8), static_cast<uint8_t>(s)});
+    }
+  }
+  const auto image = DecodeImageRgba(BuildPng(64, 64, 16, 6, ZlibStored(Unfiltered(samples, 512))), "");
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  for (int i = 0; i < 64 * 64; ++i) {
+    for (int c = 0; c < 4; ++c) {
+      ASSERT_EQ(image->pixels[i * 4 + c], static_cast<uint16_t>(i * 16 + c * 4097) >> 8) << i << " channel " << c;
+    }
+  }
+}
+
+TEST(ImageDecode, DecodeRgba_jpeg_matches_decode_image_and_is_opaque) {
+  const Bytes jpeg = PatternJpeg(72, 64);
+  const auto rgb = DecodeImage(jpeg, "image/jpeg");
+  const auto rgba = DecodeImageRgba(jpeg, "image/jpeg");
+  ASSERT_TRUE(rgb.ok()) << rgb.status().ToString();
+  ASSERT_TRUE(rgba.ok()) << rgba.status().ToString();
+  ASSERT_EQ(rgba->pixels.size(), rgb->pixels.size() / 3 * 4);
+  for (size_t i = 0; i < rgb->pixels.size() / 3; ++i) {
+    for (int c = 0; c < 3; ++c) ASSERT_EQ(rgba->pixels[i * 4 + c], rgb->pixels[i * 3 + c]) << i;
+    ASSERT_EQ(rgba->pixels[i * 4 + 3], 255) << i;
+  }
+}
+
+TEST(ImageDecode, DecodeRgba_survives_corrupted_bytes) {
+  std::mt19937 random(54321);
+  const Bytes originals[] = {PatternPng(64, 64), PatternJpeg(64, 64)};
+  for (const Bytes& original : originals) {
+    for (int trial = 0; trial < 500; ++trial) {
+      Bytes bytes = original;
+      const int flips = 1 + static_cast<int>(random() % 8);
+      for (int i = 0; i < flips; ++i) bytes[random() % bytes.size()] = static_cast<uint8_t>(random());
+      const auto result = DecodeImageRgba(bytes, "");
+      if (result.ok()) {
+        ASSERT_EQ(result->pixels.size(), static_cast<size_t>(result->width) * result->height * 4);
+      } else {
         ASSERT_FALSE(result.status().message().empty());
       }
     }

@@ -26,6 +26,11 @@ struct ModelConfig {
   int max_bank_rows = 16384;
   // Stage-one candidates per bank row in the two-stage coreset (coreset.h).
   int coreset_candidate_factor = 4;
+  // Weight of the coarse (stride-16, block_10) features relative to the fine
+  // (stride-8, block_5) ones, after each is scaled to unit spread. 0 uses
+  // the fine features alone, which localizes small defects on textured
+  // surfaces better (docs/model.md).
+  float coarse_weight = 1.0f;
   // Gaussian smoothing of the anomaly map, in working-resolution pixels.
   float smoothing_sigma = 4.0f;
   // Folds for the held-out normal scores that calibrate the threshold.

@@ -32,6 +32,7 @@ json Metadata(const Model& m) {
                     {"tile_overlap", m.config.tiling.overlap},
                     {"coreset_candidate_factor", m.config.coreset_candidate_factor},
                     {"coreset_ratio", m.config.coreset_ratio},
+                    {"coarse_weight", m.config.coarse_weight},
                     {"max_bank_rows", m.config.max_bank_rows},
                     {"smoothing_sigma", m.config.smoothing_sigma},
                     {"calibration_folds", m.config.calibration_folds},
@@ -125,6 +126,7 @@ Status ReadMetadata(const json& meta, Model* m) {
   m->config.tiling.overlap = static_cast<int>(r.Number(*config, "tile_overlap"));
   m->config.coreset_candidate_factor = static_cast<int>(r.Number(*config, "coreset_candidate_factor"));
   m->config.coreset_ratio = r.Number(*config, "coreset_ratio");
+  m->config.coarse_weight = static_cast<float>(r.Number(*config, "coarse_weight"));
   m->config.max_bank_rows = static_cast<int>(r.Number(*config, "max_bank_rows"));
   m->config.smoothing_sigma = static_cast<float>(r.Number(*config, "smoothing_sigma"));
   m->config.calibration_folds = static_cast<int>(r.Number(*config, "calibration_folds"));

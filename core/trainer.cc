@@ -116,6 +116,8 @@ Status Trainer::CheckConfig() const {
   if (config_.max_bank_rows < 1) return InvalidInput("max bank rows must be at least 1");
   if (config_.coreset_candidate_factor < 1 || config_.coreset_candidate_factor > 64)
     return InvalidInput("coreset candidate factor must be 1 to 64");
+  if (!(config_.coarse_weight >= 0 && config_.coarse_weight <= 16))
+    return InvalidInput("coarse feature weight must be 0 to 16");
   if (config_.smoothing_sigma < 0 || config_.smoothing_sigma > 64)
     return InvalidInput("smoothing sigma must be 0 to 64 px");
   if (config_.calibration_folds < 2 || config_.calibration_folds > 100)
@@ -156,6 +158,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   model.scale = scale_;
   model.feature_dim = kPatchFeatureDim;
   ComputeLayerScales(normal_, model.layer_scales);
+  model.layer_scales[1] *= config_.coarse_weight;
   for (Sample& s : normal_) ApplyLayerScales(s.grid, model.layer_scales);
   for (Sample& s : anomaly_) ApplyLayerScales(s.grid, model.layer_scales);
 

@@ -37,6 +37,8 @@ Output:
 Options:
   --resolution PX            working resolution's shorter side (default 224)
   --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
+  --coarse-weight W          weight of the stride-16 features against the stride-8 ones (default 1;
+                             0 for small defects on textured surfaces)
   --anomaly-patches N        patches each labelled anomaly adds to the anomaly bank (default 10;
                              0: labelled anomalies only calibrate the threshold)
   --normal-only              train on the normal images alone (anomalies still go to the test
@@ -99,6 +101,8 @@ int Train(const CommandLine& cl) {
   if (!coreset.ok()) return ReportError("train", coreset.status());
   auto seed = cl.GetNumber("split-seed", 0, 0, 1e15);
   if (!seed.ok()) return ReportError("train", seed.status());
+  auto coarse_weight = cl.GetNumber("coarse-weight", ModelConfig{}.coarse_weight, 0, 16);
+  if (!coarse_weight.ok()) return ReportError("train", coarse_weight.status());
   auto anomaly_patches = cl.GetNumber("anomaly-patches", ModelConfig{}.anomaly_patches_per_image, 0, 4096);
   if (!anomaly_patches.ok()) return ReportError("train", anomaly_patches.status());
 
@@ -110,6 +114,7 @@ int Train(const CommandLine& cl) {
   ModelConfig config;
   config.short_side = static_cast<int>(*resolution);
   config.coreset_ratio = *coreset;
+  config.coarse_weight = static_cast<float>(*coarse_weight);
   config.anomaly_patches_per_image = static_cast<int>(*anomaly_patches);
   if (cl.Has("normal-only")) {
     std::vector<ManifestEntry> normals;
@@ -176,7 +181,7 @@ int RunTrain(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"manifest", true}, {"test-manifest", true}, {"dataset", true}, {"output", true},
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
-                              {"coreset-ratio", true}, {"anomaly-patches", true}, {"normal-only", false}, {"split-seed", true}, {"backbone", true}, {"quiet", false}});
+                              {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-only", false}, {"split-seed", true}, {"backbone", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("train", cl.status());

@@ -32,6 +32,11 @@ struct ManifestEntry {
   std::string mask_ref;       // empty when the line has no anomaly-mask-ref
   std::vector<MaskColor> color_map;  // from internal-color-map, in key order ("0", "1", ...)
   std::string raw_json;       // the line as read (no line ending), kept so an evaluation manifest can extend it
+  // Where the host found the image and mask (set by whoever reads the files;
+  // the core never does). Kept apart from the refs as written, which name the
+  // entry wherever the dataset lies: the automatic split hashes source_ref.
+  std::string image_path;
+  std::string mask_path;
 };
 
 // Lookout's limits on manifests.

@@ -55,20 +55,20 @@ StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vec
   ProgressBar bar("evaluate", entries.size(), quiet);
   for (size_t i = 0; i < entries.size(); ++i) {
     const ManifestEntry& e = entries[i];
-    ASSIGN_OR_RETURN(RgbImage image, LoadImageFile(e.source_ref));
+    ASSIGN_OR_RETURN(RgbImage image, LoadImageFile(e.image_path));
     auto analysis = detector.Analyze(image);
-    if (!analysis.ok()) return Status(analysis.status().code(), e.source_ref + ": " + analysis.status().message());
+    if (!analysis.ok()) return Status(analysis.status().code(), e.image_path + ": " + analysis.status().message());
     const bool anomalous = e.label == ImageLabel::kAnomaly;
     run.images.push_back({anomalous, analysis->result});
     // A normal image is all normal pixels; an anomalous one counts only with its mask.
     if (!anomalous || !e.mask_ref.empty()) {
       std::vector<uint8_t> mask(static_cast<size_t>(image.width) * image.height, 0);
       if (anomalous) {
-        ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(e.mask_ref, ImageLimits{}.max_bytes));
+        ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(e.mask_path, ImageLimits{}.max_bytes));
         auto decoded = DecodeImageRgba(bytes, "");
-        if (!decoded.ok()) return Status(decoded.status().code(), e.mask_ref + ": " + decoded.status().message());
+        if (!decoded.ok()) return Status(decoded.status().code(), e.mask_path + ": " + decoded.status().message());
         if (decoded->width != image.width || decoded->height != image.height) {
-          return InvalidInput(e.mask_ref + ": mask is " + std::to_string(decoded->width) + "x" +
+          return InvalidInput(e.mask_path + ": mask is " + std::to_string(decoded->width) + "x" +
                               std::to_string(decoded->height) + " but its image is " + std::to_string(image.width) +
                               "x" + std::to_string(image.height));
         }

@@ -37,7 +37,7 @@ Output:
 Options:
   --resolution PX            working resolution's shorter side (default 224)
   --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
-  --coarse-weight W          weight of the stride-16 features against the stride-8 ones (default 1;
+  --coarse-weight W          weight of the stride-16 features against the stride-8 ones (default 0.5;
                              0 for small defects on textured surfaces)
   --anomaly-patches N        patches each labelled anomaly adds to the anomaly bank (default 10;
                              0: labelled anomalies only calibrate the threshold)
@@ -127,10 +127,10 @@ int Train(const CommandLine& cl) {
     ProgressBar bar("train: features", plan->train.size(), quiet);
     for (size_t i = 0; i < plan->train.size(); ++i) {
       const ManifestEntry& e = plan->train[i];
-      auto image = LoadImageFile(e.source_ref);
+      auto image = LoadImageFile(e.image_path);
       if (!image.ok()) return ReportError("train", image.status());
       const Status added = trainer.AddImage(*image, e.label);
-      if (!added.ok()) return ReportError("train", Status(added.code(), e.source_ref + ": " + added.message()));
+      if (!added.ok()) return ReportError("train", Status(added.code(), e.image_path + ": " + added.message()));
       bar.Update(i + 1);
     }
   }

@@ -39,29 +39,36 @@ StatusOr<std::string> ResolveRef(const std::string& ref, const std::string& mani
 
 // A manifest line for a file found in a folder, so every source carries the
 // same raw JSON that evaluation manifests extend.
-ManifestEntry EntryForFile(const std::string& path, ImageLabel label, const std::string& mask) {
+// A manifest line for a file found in a folder, so every source carries the
+// same raw JSON that evaluation manifests extend. `relative` (to the dataset
+// folder) names the entry; `dir` locates it.
+ManifestEntry EntryForFile(const std::string& dir, const std::string& relative, ImageLabel label,
+                           const std::string& mask_relative) {
   ManifestEntry e;
-  e.source_ref = path;
+  e.source_ref = relative;
+  e.image_path = JoinPath(dir, relative);
   e.label = label;
-  e.mask_ref = mask;
+  e.mask_ref = mask_relative;
+  if (!mask_relative.empty()) e.mask_path = JoinPath(dir, mask_relative);
   const bool anomaly = label == ImageLabel::kAnomaly;
   nlohmann::ordered_json j;
-  j["source-ref"] = path;
+  j["source-ref"] = relative;
   j["anomaly-label"] = anomaly ? 1 : 0;
   j["anomaly-label-metadata"] = {{"class-name", anomaly ? "anomaly" : "normal"},
                                  {"human-annotated", "yes"},
                                  {"type", "groundtruth/image-classification"},
                                  {"job-name", "anomaly-label"}};
-  if (!mask.empty()) j["anomaly-mask-ref"] = mask;
+  if (!mask_relative.empty()) j["anomaly-mask-ref"] = mask_relative;
   e.raw_json = j.dump();
   return e;
 }
 
-StatusOr<std::vector<std::string>> ImagesIn(const std::string& dir) {
-  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDirectory(dir));
+// The image files in `dir/sub`, as paths relative to `dir`.
+StatusOr<std::vector<std::string>> ImagesIn(const std::string& dir, const std::string& sub) {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDirectory(JoinPath(dir, sub)));
   std::vector<std::string> paths;
   for (const std::string& n : names)
-    if (HasImageExtension(n) && IsRegularFile(JoinPath(dir, n))) paths.push_back(JoinPath(dir, n));
+    if (HasImageExtension(n) && IsRegularFile(JoinPath(JoinPath(dir, sub), n))) paths.push_back(sub + "/" + n);
   return paths;
 }
 
@@ -82,9 +89,9 @@ StatusOr<std::vector<ManifestEntry>> LoadManifestFile(const std::string& path) {
   std::vector<ManifestEntry> entries = std::move(parsed).value();
   const std::string dir = ParentDirectory(path);
   for (ManifestEntry& e : entries) {
-    ASSIGN_OR_RETURN(e.source_ref, ResolveRef(e.source_ref, dir, e.line_number));
+    ASSIGN_OR_RETURN(e.image_path, ResolveRef(e.source_ref, dir, e.line_number));
     if (!e.mask_ref.empty()) {
-      ASSIGN_OR_RETURN(e.mask_ref, ResolveRef(e.mask_ref, dir, e.line_number));
+      ASSIGN_OR_RETURN(e.mask_path, ResolveRef(e.mask_ref, dir, e.line_number));
     }
   }
   return entries;
@@ -96,35 +103,33 @@ StatusOr<LoadedDataset> LoadFolderDataset(const std::string& dir) {
   if (IsDirectory(JoinPath(dir, "normal")) || IsDirectory(JoinPath(dir, "anomaly"))) {
     data.description = "folder " + dir + " (normal/ + anomaly/)";
     for (const char* label : {"normal", "anomaly"}) {
-      const std::string sub = JoinPath(dir, label);
-      if (!IsDirectory(sub)) continue;
-      ASSIGN_OR_RETURN(std::vector<std::string> images, ImagesIn(sub));
+      if (!IsDirectory(JoinPath(dir, label))) continue;
+      ASSIGN_OR_RETURN(std::vector<std::string> images, ImagesIn(dir, label));
       const ImageLabel l = std::string(label) == "normal" ? ImageLabel::kNormal : ImageLabel::kAnomaly;
-      for (const std::string& p : images) data.train.push_back(EntryForFile(p, l, ""));
+      for (const std::string& p : images) data.train.push_back(EntryForFile(dir, p, l, ""));
     }
     return data;
   }
   const std::string good = JoinPath(JoinPath(dir, "train"), "good");
   if (IsDirectory(good)) {
     data.description = "MVTec folder " + dir;
-    ASSIGN_OR_RETURN(std::vector<std::string> train, ImagesIn(good));
-    for (const std::string& p : train) data.train.push_back(EntryForFile(p, ImageLabel::kNormal, ""));
+    ASSIGN_OR_RETURN(std::vector<std::string> train, ImagesIn(dir, "train/good"));
+    for (const std::string& p : train) data.train.push_back(EntryForFile(dir, p, ImageLabel::kNormal, ""));
     const std::string test = JoinPath(dir, "test");
     if (IsDirectory(test)) {
       data.has_test_set = true;
       ASSIGN_OR_RETURN(std::vector<std::string> types, ListDirectory(test));
       for (const std::string& type : types) {
-        const std::string type_dir = JoinPath(test, type);
-        if (!IsDirectory(type_dir)) continue;
-        ASSIGN_OR_RETURN(std::vector<std::string> images, ImagesIn(type_dir));
+        if (!IsDirectory(JoinPath(test, type))) continue;
+        ASSIGN_OR_RETURN(std::vector<std::string> images, ImagesIn(dir, "test/" + type));
         const bool normal = type == "good";
         for (const std::string& p : images) {
           std::string mask;
           if (!normal) {
-            mask = JoinPath(JoinPath(JoinPath(dir, "ground_truth"), type), Stem(p) + "_mask.png");
-            if (!IsRegularFile(mask)) mask.clear();
+            mask = "ground_truth/" + type + "/" + Stem(p) + "_mask.png";
+            if (!IsRegularFile(JoinPath(dir, mask))) mask.clear();
           }
-          data.test.push_back(EntryForFile(p, normal ? ImageLabel::kNormal : ImageLabel::kAnomaly, mask));
+          data.test.push_back(EntryForFile(dir, p, normal ? ImageLabel::kNormal : ImageLabel::kAnomaly, mask));
         }
       }
     }

@@ -9,16 +9,11 @@
 
 #include "core/coreset.h"
 #include "core/nearest_neighbor.h"
+#include "test_support.h"
 
 namespace anomalens {
 namespace {
 
-std::vector<float> RandomRows(size_t rows, int dim, std::mt19937& rng) {
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(rows * dim);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 TEST(GreedyCoreset, PicksFarthestPointsFirst) {
   // Four tight clusters: a coreset of 4 must take one point from each.
@@ -41,7 +36,7 @@ TEST(GreedyCoreset, CoverageRadiusMatchesBruteForceDefinition) {
   // (the 2-approximation invariant of greedy k-centre).
   std::mt19937 rng(10);
   const int n = 300, dim = 8, k = 30;
-  const std::vector<float> rows = RandomRows(n, dim, rng);
+  const std::vector<float> rows = testing::RandomRows(n, dim, rng);
   const std::vector<size_t> picked = GreedyCoreset(rows.data(), n, dim, k);
   ASSERT_EQ(picked.size(), static_cast<size_t>(k));
   std::vector<float> bank;
@@ -56,14 +51,14 @@ TEST(GreedyCoreset, CoverageRadiusMatchesBruteForceDefinition) {
 
 TEST(GreedyCoreset, TargetAtLeastCountKeepsAll) {
   std::mt19937 rng(11);
-  const std::vector<float> rows = RandomRows(5, 4, rng);
+  const std::vector<float> rows = testing::RandomRows(5, 4, rng);
   EXPECT_EQ(GreedyCoreset(rows.data(), 5, 4, 9).size(), 5u);
 }
 
 TEST(RandomProjection, PreservesDistancesApproximately) {
   std::mt19937 rng(12);
   const int n = 200, dim = 128, out = 32;
-  const std::vector<float> rows = RandomRows(n, dim, rng);
+  const std::vector<float> rows = testing::RandomRows(n, dim, rng);
   const std::vector<float> p = RandomProjection(rows.data(), n, dim, out, 42);
   EXPECT_EQ(p, RandomProjection(rows.data(), n, dim, out, 42)) << "deterministic";
   std::vector<double> ratios;
@@ -110,7 +105,7 @@ TEST(TwoStageCoreset, PicksTargetRowsCoveringEveryCluster) {
 
 TEST(TwoStageCoreset, KeepsEverythingWhenTargetCoversAll) {
   std::mt19937 rng(14);
-  const std::vector<float> a = RandomRows(10, 8, rng), b = RandomRows(7, 8, rng);
+  const std::vector<float> a = testing::RandomRows(10, 8, rng), b = testing::RandomRows(7, 8, rng);
   EXPECT_EQ(TwoStageCoreset({{a.data(), 10}, {b.data(), 7}}, 8, 100).size(), 17u);
 }
 

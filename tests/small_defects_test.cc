@@ -4,21 +4,19 @@
 #include <gtest/gtest.h>
 
 #include "bench/small_defect_study.h"
-#include "native/backbone_loader.h"
 #include "test_support.h"
 
 namespace anomalens {
 namespace {
 
 TEST(SmallDefects, DetectionHoldsAsDefectsShrink) {
-  auto backbone = LoadBackbone(ANOMALENS_BACKBONE_FILE);
-  ASSERT_TRUE(backbone.ok()) << backbone.status().ToString();
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
   SmallDefectStudyOptions options;
   options.sizes = {{320, 240}, {1600, 1200}};
   options.areas = {0.01, 0.001, 0.0005};
   options.train_normals = 8;
   options.test_per_class = 12;
-  auto results = RunSmallDefectStudy(*backbone, options);
+  auto results = RunSmallDefectStudy(testing::SharedBackbone(), options);
   ASSERT_TRUE(results.ok()) << results.status().ToString();
   ASSERT_EQ(results->size(), 6u);
   for (const SmallDefectResult& r : *results) {
@@ -26,10 +24,12 @@ TEST(SmallDefects, DetectionHoldsAsDefectsShrink) {
                              std::to_string(r.c.defect_area);
     RecordProperty(name + " recall", std::to_string(r.recall));
     RecordProperty(name + " roc_auc", std::to_string(r.roc_auc));
-    // Measured: ROCAUC 0.90 to 0.98; recall 0.75 to 0.92, but 0.42 for a
-    // 38-pixel defect in a 320 x 240 image (about 3 working pixels across).
-    EXPECT_GE(r.roc_auc, 0.85) << name;
-    EXPECT_GE(r.recall, r.c.defect_area >= 0.001 ? 0.65 : 0.35) << name << " at FPR " << r.false_positive_rate;
+    // Measured with the defaults: ROCAUC 0.90 to 0.99 and recall 0.75 to
+    // 0.92, except for a 38-pixel defect in a 320 x 240 image (about 3
+    // working pixels across): ROCAUC 0.85, recall 0.67.
+    const bool tiny = r.c.defect_area < 0.001 && r.c.width < 1000;
+    EXPECT_GE(r.roc_auc, tiny ? 0.8 : 0.85) << name;
+    EXPECT_GE(r.recall, tiny ? 0.5 : 0.65) << name << " at FPR " << r.false_positive_rate;
   }
 }
 

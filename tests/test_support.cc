@@ -4,6 +4,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "native/backbone_loader.h"
+
 namespace anomalens::testing {
 
 std::vector<uint8_t> ReadFileOrDie(const std::string& path) {
@@ -24,6 +26,22 @@ bool RunningInCi() {
 
 std::string SharedPath(const std::string& relative) {
   return std::string(ANOMALENS_SHARED_DIR) + "/" + relative;
+}
+
+std::shared_ptr<const MobileNetV2> SharedBackbone() {
+  static std::shared_ptr<const MobileNetV2> backbone = [] {
+    auto loaded = LoadBackbone(ANOMALENS_BACKBONE_FILE);
+    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+    return loaded.ok() ? *loaded : nullptr;
+  }();
+  return backbone;
+}
+
+std::vector<float> RandomRows(size_t rows, int dim, std::mt19937& rng) {
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> v(rows * dim);
+  for (float& x : v) x = dist(rng);
+  return v;
 }
 
 }  // namespace anomalens::testing

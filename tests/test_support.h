@@ -6,8 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
+
+#include "core/mobilenet_v2.h"
 
 #include "test_paths.h"
 
@@ -23,6 +27,12 @@ bool SharedDataPresent();
 bool RunningInCi();
 
 std::string SharedPath(const std::string& relative);
+
+// The backbone built with the tests, loaded once; nullptr (and a failure) if missing.
+std::shared_ptr<const MobileNetV2> SharedBackbone();
+
+// `rows` x `dim` standard-normal floats.
+std::vector<float> RandomRows(size_t rows, int dim, std::mt19937& rng);
 
 }  // namespace anomalens::testing
 

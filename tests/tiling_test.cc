@@ -10,7 +10,6 @@
 #include "core/synthetic_dataset.h"
 #include "core/tiling.h"
 #include "core/trainer.h"
-#include "native/backbone_loader.h"
 #include "test_support.h"
 
 namespace anomalens {
@@ -52,14 +51,6 @@ TEST(TileBlendWeight, WeightsSumToOneAtEveryCell) {
   }
 }
 
-std::shared_ptr<const MobileNetV2> Backbone() {
-  static std::shared_ptr<const MobileNetV2> backbone = [] {
-    auto loaded = LoadBackbone(ANOMALENS_BACKBONE_FILE);
-    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
-    return loaded.ok() ? *loaded : nullptr;
-  }();
-  return backbone;
-}
 
 // A large test image: synthetic plates side by side.
 RgbImage Mosaic(int width, int height) {
@@ -74,12 +65,12 @@ RgbImage Mosaic(int width, int height) {
 }
 
 TEST(TiledFeatures, StayCloseToTheWholeImage) {
-  ASSERT_NE(Backbone(), nullptr);
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
   const RgbImage image = Mosaic(640, 320);
   const WorkingGeometry geometry = PlanGeometry({640, 320}, 1.0, 16);
   const float unit[2] = {1, 1};
-  auto whole = ExtractFeatures(*Backbone(), image, geometry, unit, TilingConfig{1024, 64});
-  auto tiled = ExtractFeatures(*Backbone(), image, geometry, unit, TilingConfig{256, 64});
+  auto whole = ExtractFeatures(*testing::SharedBackbone(), image, geometry, unit, TilingConfig{1024, 64});
+  auto tiled = ExtractFeatures(*testing::SharedBackbone(), image, geometry, unit, TilingConfig{256, 64});
   ASSERT_TRUE(whole.ok() && tiled.ok());
   ASSERT_EQ(whole->cells(), tiled->cells());
   // Relative difference per cell, over all cells: a tile sees less context
@@ -107,16 +98,16 @@ TEST(TiledFeatures, StayCloseToTheWholeImage) {
 // model that analyses it at full resolution (scale 1, 64 tiles) peaks below
 // 512 MiB of resident memory, the process included.
 TEST(MemoryBudget, Detect4096SquareAtFullResolutionStaysUnder512MiB) {
-  ASSERT_NE(Backbone(), nullptr);
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
   ModelConfig config;
   config.short_side = 240;  // the synthetic 320 x 240 images: scale 1
-  Trainer trainer(Backbone(), config);
+  Trainer trainer(testing::SharedBackbone(), config);
   for (int i = 0; i < 6; ++i)
     ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(9, i, false).image, ImageLabel::kNormal).ok());
   auto model = trainer.Finish();
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   ASSERT_EQ(model->scale, 1.0);
-  auto detector = Detector::FromModel(*model, Backbone());
+  auto detector = Detector::FromModel(*model, testing::SharedBackbone());
   ASSERT_TRUE(detector.ok());
   auto analysis = (*detector)->Analyze(Mosaic(4096, 4096));
   ASSERT_TRUE(analysis.ok()) << analysis.status().ToString();

@@ -10,7 +10,6 @@
 #include "core/result_json.h"
 #include "core/synthetic_dataset.h"
 #include "core/trainer.h"
-#include "native/backbone_loader.h"
 #include "native/dataset_loader.h"
 #include "native/file_io.h"
 #include "test_support.h"
@@ -18,14 +17,6 @@
 namespace anomalens {
 namespace {
 
-std::shared_ptr<const MobileNetV2> Backbone() {
-  static std::shared_ptr<const MobileNetV2> backbone = [] {
-    auto loaded = LoadBackbone(ANOMALENS_BACKBONE_FILE);
-    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
-    return loaded.ok() ? *loaded : nullptr;
-  }();
-  return backbone;
-}
 
 struct SyntheticRun {
   Model model;
@@ -33,14 +24,14 @@ struct SyntheticRun {
 };
 
 SyntheticRun TrainSynthetic(bool with_anomalies) {
-  Trainer trainer(Backbone(), ModelConfig{});
+  Trainer trainer(testing::SharedBackbone(), ModelConfig{});
   for (int i = 0; i < 12; ++i) EXPECT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
   if (with_anomalies)
     for (int i = 0; i < 6; ++i) EXPECT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, true).image, ImageLabel::kAnomaly).ok());
   auto model = trainer.Finish();
   EXPECT_TRUE(model.ok()) << model.status().ToString();
   SyntheticRun run{*model, {}};
-  auto detector = Detector::FromModel(*model, Backbone());
+  auto detector = Detector::FromModel(*model, testing::SharedBackbone());
   EXPECT_TRUE(detector.ok());
   for (int i = 100; i < 110; ++i) {
     for (bool anomalous : {false, true}) {
@@ -53,7 +44,7 @@ SyntheticRun TrainSynthetic(bool with_anomalies) {
 }
 
 TEST(TrainingEndToEnd, SyntheticSetIsSeparated) {
-  ASSERT_NE(Backbone(), nullptr);
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
   for (bool with_anomalies : {true, false}) {
     const SyntheticRun run = TrainSynthetic(with_anomalies);
     const EvaluationMetrics m = Evaluate(run.test);
@@ -65,11 +56,11 @@ TEST(TrainingEndToEnd, SyntheticSetIsSeparated) {
 }
 
 TEST(TrainingEndToEnd, SaveLoadDetectGivesIdenticalResults) {
-  ASSERT_NE(Backbone(), nullptr);
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
   const SyntheticRun run = TrainSynthetic(true);
   const std::vector<uint8_t> bytes = SerializeModel(run.model);
-  auto in_memory = Detector::FromModel(run.model, Backbone());
-  auto loaded = Detector::Create(bytes, Backbone());
+  auto in_memory = Detector::FromModel(run.model, testing::SharedBackbone());
+  auto loaded = Detector::Create(bytes, testing::SharedBackbone());
   ASSERT_TRUE(in_memory.ok());
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   for (int i = 200; i < 204; ++i) {
@@ -83,17 +74,17 @@ TEST(TrainingEndToEnd, SaveLoadDetectGivesIdenticalResults) {
 }
 
 TEST(TrainingEndToEnd, ModelFromAnotherBackboneIsRejected) {
-  ASSERT_NE(Backbone(), nullptr);
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
   Model model = TrainSynthetic(false).model;
   model.backbone_checksum ^= 1;
-  auto detector = Detector::FromModel(model, Backbone());
+  auto detector = Detector::FromModel(model, testing::SharedBackbone());
   ASSERT_FALSE(detector.ok());
   EXPECT_NE(detector.status().message().find("trained on backbone"), std::string::npos);
 }
 
 TEST(TrainingEndToEnd, FinishNeedsTwoNormalImages) {
-  ASSERT_NE(Backbone(), nullptr);
-  Trainer trainer(Backbone(), ModelConfig{});
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  Trainer trainer(testing::SharedBackbone(), ModelConfig{});
   ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(4, 0, false).image, ImageLabel::kNormal).ok());
   ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(4, 0, true).image, ImageLabel::kAnomaly).ok());
   auto model = trainer.Finish();
@@ -103,8 +94,8 @@ TEST(TrainingEndToEnd, FinishNeedsTwoNormalImages) {
 }
 
 TEST(TrainingEndToEnd, HooksReportProgressAndCancel) {
-  ASSERT_NE(Backbone(), nullptr);
-  Trainer trainer(Backbone(), ModelConfig{});
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  Trainer trainer(testing::SharedBackbone(), ModelConfig{});
   for (int i = 0; i < 4; ++i)
     ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(4, i, false).image, ImageLabel::kNormal).ok());
   std::vector<size_t> reported;
@@ -122,10 +113,10 @@ TEST(TrainingEndToEnd, HooksReportProgressAndCancel) {
 }
 
 TEST(TrainingEndToEnd, BadConfigIsRejectedOnFirstImage) {
-  ASSERT_NE(Backbone(), nullptr);
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
   ModelConfig config;
   config.coreset_ratio = 0;
-  Trainer trainer(Backbone(), config);
+  Trainer trainer(testing::SharedBackbone(), config);
   const Status s = trainer.AddImage(GenerateSyntheticSample(4, 0, false).image, ImageLabel::kNormal);
   EXPECT_EQ(s.code(), StatusCode::kInvalidInput);
   EXPECT_NE(s.message().find("coreset ratio must be in (0, 1]"), std::string::npos);
@@ -137,13 +128,13 @@ TEST(TrainingEndToEnd, BadConfigIsRejectedOnFirstImage) {
 // normal-only quality (ROCAUC 0.955).
 TEST(TrainingEndToEnd, CookiesMeetTheQualityFloor) {
   REQUIRE_SHARED_DATA();
-  ASSERT_NE(Backbone(), nullptr);
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
   const std::string dir = testing::SharedPath("data/lookout-cookies/manifests/");
   auto train = LoadManifestFile(dir + "train.manifest");
   auto test = LoadManifestFile(dir + "test.manifest");
   ASSERT_TRUE(train.ok() && test.ok());
   const DatasetSplit split = SplitDataset(*train);
-  Trainer trainer(Backbone(), ModelConfig{});
+  Trainer trainer(testing::SharedBackbone(), ModelConfig{});
   auto decode = [](const std::string& path) {
     auto bytes = ReadFile(path, 8u << 20);
     EXPECT_TRUE(bytes.ok());
@@ -151,14 +142,14 @@ TEST(TrainingEndToEnd, CookiesMeetTheQualityFloor) {
     EXPECT_TRUE(image.ok()) << path;
     return *image;
   };
-  for (const ManifestEntry& e : split.train) ASSERT_TRUE(trainer.AddImage(decode(e.source_ref), e.label).ok());
+  for (const ManifestEntry& e : split.train) ASSERT_TRUE(trainer.AddImage(decode(e.image_path), e.label).ok());
   auto model = trainer.Finish();
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  auto detector = Detector::FromModel(*model, Backbone());
+  auto detector = Detector::FromModel(*model, testing::SharedBackbone());
   ASSERT_TRUE(detector.ok());
   std::vector<EvaluatedImage> results;
   for (const ManifestEntry& e : *test) {
-    auto r = (*detector)->DetectImage(decode(e.source_ref));
+    auto r = (*detector)->DetectImage(decode(e.image_path));
     ASSERT_TRUE(r.ok());
     results.push_back({e.label == ImageLabel::kAnomaly, *r});
   }
@@ -166,6 +157,27 @@ TEST(TrainingEndToEnd, CookiesMeetTheQualityFloor) {
   EXPECT_EQ(m.test_images, 22);
   EXPECT_GE(m.roc_auc, 0.98);
   EXPECT_GE(m.f1, 0.9);
+}
+
+}  // namespace
+}  // namespace anomalens
+
+namespace anomalens {
+namespace {
+
+// The automatic split names images by their source-ref as written, so the
+// same manifest splits the same way whatever path it is opened by.
+TEST(DatasetLoading, SplitDoesNotDependOnHowTheManifestIsReached) {
+  REQUIRE_SHARED_DATA();
+  const std::string direct = testing::SharedPath("data/lookout-cookies/manifests/train.manifest");
+  const std::string roundabout = testing::SharedPath("data/lookout-cookies/test-images/../manifests/train.manifest");
+  auto a = LoadManifestFile(direct);
+  auto b = LoadManifestFile(roundabout);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE((*a)[0].image_path, (*b)[0].image_path);
+  const DatasetSplit sa = SplitDataset(*a), sb = SplitDataset(*b);
+  ASSERT_EQ(sa.test.size(), sb.test.size());
+  for (size_t i = 0; i < sa.test.size(); ++i) EXPECT_EQ(sa.test[i].source_ref, sb.test[i].source_ref);
 }
 
 }  // namespace

@@ -6,9 +6,12 @@
 #include "core/tiling.h"
 
 namespace anomalens {
+namespace {
 
 // The stride of the patch grid: one cell per 8 working pixels.
 constexpr int kCellPixels = 8;
+
+}  // namespace
 
 Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, int height) {
   Tensor input(height, width, 3);

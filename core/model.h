@@ -30,7 +30,7 @@ struct ModelConfig {
   // (stride-8, block_5) ones, after each is scaled to unit spread. 0 uses
   // the fine features alone, which localizes small defects on textured
   // surfaces better (docs/model.md).
-  float coarse_weight = 0.5f;
+  float coarse_weight = 1.0f;
   // Gaussian smoothing of the anomaly map, in working-resolution pixels.
   float smoothing_sigma = 4.0f;
   // Folds for the held-out normal scores that calibrate the threshold.

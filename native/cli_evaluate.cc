@@ -18,7 +18,9 @@ constexpr const char* kUsage = R"(usage:
 Detects every labelled image and prints Lookout's EvaluationResult JSON
 (ROCAUC, AveragePrecision, Precision, Recall, F1Score) on stdout; --output
 also writes it to a file. With --dataset, an MVTec folder is evaluated on its
-test/ images and a normal/ + anomaly/ folder on all of its images.
+test/ images and a normal/ + anomaly/ folder on all of its images. When
+anomalous images have masks (MVTec ground_truth/, or anomaly-mask-ref in a
+manifest), pixel ROCAUC and AUPRO are added in "AnomalensPixelMetrics".
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
 

@@ -37,7 +37,7 @@ Output:
 Options:
   --resolution PX            working resolution's shorter side (default 224)
   --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
-  --coarse-weight W          weight of the stride-16 features against the stride-8 ones (default 0.5;
+  --coarse-weight W          weight of the stride-16 features against the stride-8 ones (default 1;
                              0 for small defects on textured surfaces)
   --anomaly-patches N        patches each labelled anomaly adds to the anomaly bank (default 10;
                              0: labelled anomalies only calibrate the threshold)

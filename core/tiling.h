@@ -10,7 +10,7 @@
 namespace anomalens {
 
 struct TilingConfig {
-  int tile = 512;    // largest tile side, working pixels (a multiple of 16)
+  int tile = 640;    // largest tile side, working pixels (a multiple of 16)
   int overlap = 64;  // least overlap between neighbouring tiles (a multiple of 16)
 };
 

@@ -95,7 +95,7 @@ TEST(TiledFeatures, StayCloseToTheWholeImage) {
 }
 
 // The budget stated in docs/limits.md: detection on a 4096 x 4096 image with a
-// model that analyses it at full resolution (scale 1, 64 tiles) peaks below
+// model that analyses it at full resolution (scale 1, 49 tiles) peaks below
 // 512 MiB of resident memory, the process included.
 TEST(MemoryBudget, Detect4096SquareAtFullResolutionStaysUnder512MiB) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);

@@ -29,6 +29,13 @@ struct Sample {
   std::vector<uint8_t> mask;
 };
 
+// Pixels per component label (index 0: background).
+std::vector<int> RegionSizes(const ComponentLabels& labels) {
+  std::vector<int> size(labels.count + 1, 0);
+  for (int32_t label : labels.labels) ++size[label];
+  return size;
+}
+
 // A float in [0, 1) from 24 random bits: the same on every standard library,
 // unlike std::uniform_real_distribution.
 float Uniform(std::mt19937& random) { return static_cast<float>(random() >> 8) * (1.0f / 16777216.0f); }
@@ -93,8 +100,7 @@ double BruteForceAupro(const std::vector<Sample>& samples, double max_fpr) {
   int regions = 0;
   for (const Sample& s : samples) {
     const ComponentLabels labels = LabelConnectedComponents(s.mask.data(), s.width, s.height);
-    std::vector<int> size(labels.count + 1, 0);
-    for (int32_t label : labels.labels) ++size[label];
+    const std::vector<int> size = RegionSizes(labels);
     for (size_t i = 0; i < s.mask.size(); ++i) {
       const int32_t label = labels.labels[i];
       pixels.push_back({s.scores[i], label != 0, label != 0 ? 1.0 / size[label] : 0.0});
@@ -137,8 +143,7 @@ double AuproBinningBound(const std::vector<Sample>& samples, double max_score, i
   int regions = 0;
   for (const Sample& s : samples) {
     const ComponentLabels labels = LabelConnectedComponents(s.mask.data(), s.width, s.height);
-    std::vector<int> size(labels.count + 1, 0);
-    for (int32_t label : labels.labels) ++size[label];
+    const std::vector<int> size = RegionSizes(labels);
     for (size_t i = 0; i < s.mask.size(); ++i) {
       const int bin = BinOf(s.scores[i], max_score, bins);
       if (labels.labels[i] == 0) {

@@ -3,6 +3,7 @@
 #include "core/calibration.h"
 #include "core/feature_extractor.h"
 #include "core/model_file.h"
+#include "core/segmentation_response.h"
 
 namespace anomalens {
 
@@ -10,7 +11,9 @@ Detector::Detector(Model model, std::shared_ptr<const MobileNetV2> backbone)
     : model_(std::move(model)),
       backbone_(std::move(backbone)),
       index_(model_.bank.data(), model_.bank_rows, model_.feature_dim),
-      anomaly_index_(model_.anomaly_bank.data(), model_.anomaly_bank_rows, model_.feature_dim) {}
+      anomaly_index_(model_.anomaly_bank.data(), model_.anomaly_bank_rows, model_.feature_dim),
+      clean_index_(model_.segmentation.clean_bank.data(), model_.segmentation.clean_bank.size() / model_.feature_dim,
+                   model_.feature_dim) {}
 
 StatusOr<std::unique_ptr<Detector>> Detector::Create(ByteSpan model_file,
                                                      std::shared_ptr<const MobileNetV2> backbone) {
@@ -46,12 +49,23 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image) const {
       PlanGeometry({image.width, image.height}, model_.scale, MobileNetV2::kInputMultiple);
   ASSIGN_OR_RETURN(PatchGrid grid,
                    ExtractFeatures(*backbone_, image, geometry, model_.layer_scales, model_.config.tiling));
-  ScoredImage scored = ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma);
+  ScoredImage scored =
+      ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma, &clean_index_);
   Analysis analysis;
   analysis.result.score = scored.score;
   analysis.result.is_anomalous = scored.score >= model_.threshold;
   analysis.result.confidence = Confidence(scored.score, model_.threshold, model_.confidence_scale);
-  analysis.map = std::move(scored.map);
+  // A segmentation model's map is the one its defect pixels are cut from.
+  analysis.map = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
+  const SegmentationModel& seg = model_.segmentation;
+  if (seg.enabled()) {
+    analysis.segmentation =
+        analysis.result.is_anomalous
+            ? SegmentAnomalies(analysis.map.ToOriginal(), grid, geometry, seg)
+            : BackgroundOnly(image.width, image.height, seg.classes.size());
+    analysis.result.anomalies = AnomalyList(analysis.segmentation, seg.classes);
+    ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes));
+  }
   return analysis;
 }
 

@@ -17,6 +17,7 @@
 #include "core/mobilenet_v2.h"
 #include "core/model.h"
 #include "core/nearest_neighbor.h"
+#include "core/segmentation.h"
 #include "core/status.h"
 
 namespace anomalens {
@@ -36,7 +37,12 @@ class Detector {
   // The result with the anomaly map behind it (for masks and pixel metrics).
   struct Analysis {
     DetectAnomalyResult result;
-    AnomalyMap map;  // on the padded working grid; map.ToOriginal() for image pixels
+    // On the padded working grid; map.ToOriginal() for image pixels. For a
+    // segmentation model, the map its defects are cut from (image_scorer.h).
+    AnomalyMap map;
+    // Segmentation models: the defect type of each original pixel (all
+    // background when the image is not anomalous). Empty otherwise.
+    Segmentation segmentation;
   };
   StatusOr<Analysis> Analyze(const RgbImage& image) const;
 
@@ -49,6 +55,7 @@ class Detector {
   std::shared_ptr<const MobileNetV2> backbone_;
   NearestNeighborIndex index_;
   NearestNeighborIndex anomaly_index_;
+  NearestNeighborIndex clean_index_;  // segmentation models; may be empty
 };
 
 }  // namespace anomalens

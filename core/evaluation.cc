@@ -42,6 +42,17 @@ std::string EvaluationResultJson(const EvaluationMetrics& metrics, const Evaluat
                                                    {"Precision", number(metrics.precision)},
                                                    {"Recall", number(metrics.recall)},
                                                    {"F1Score", number(metrics.f1)}};
+  if (!metrics.class_metrics.empty()) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& c : metrics.class_metrics) {
+      list.push_back({{"Precision", number(c.metrics.precision)},
+                      {"Recall", number(c.metrics.recall)},
+                      {"F1Score", number(c.metrics.f1)},
+                      {"AIOU", number(c.metrics.aiou)},
+                      {"ClassName", c.class_name}});
+    }
+    doc["AggregatedEvaluationResults"]["Metrics"]["PixelAnomalyClassMetrics"] = std::move(list);
+  }
   if (metrics.has_pixel_metrics) {
     doc["AnomalensPixelMetrics"] = {{"PixelROCAUC", number(metrics.pixel_roc_auc)},
                                     {"AUPRO", number(metrics.aupro)},

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/class_pixel_metrics.h"
 #include "core/detect_result.h"
 
 namespace anomalens {
@@ -32,6 +33,13 @@ struct EvaluationMetrics {
   double pixel_roc_auc = 0;
   double aupro = 0;  // per-region overlap up to FPR 0.3
   int images_with_masks = 0;
+  // Segmentation models on a test set with masks: Lookout's per-label
+  // metrics (class_pixel_metrics.h), one per model class.
+  struct ClassMetrics {
+    std::string class_name;
+    ClassPixelMetrics metrics;
+  };
+  std::vector<ClassMetrics> class_metrics;
 };
 
 EvaluationMetrics Evaluate(const std::vector<EvaluatedImage>& images);
@@ -43,7 +51,8 @@ struct EvaluationDetails {
 };
 
 // Renders Lookout's EvaluationResult document (metrics rounded to 6 decimals;
-// an undefined metric is null). Pixel metrics, which Lookout's classification
+// an undefined metric is null). Segmentation models add Lookout's
+// "PixelAnomalyClassMetrics" list to Metrics. Pixel metrics, which Lookout's classification
 // models did not report, go in an extra top-level "AnomalensPixelMetrics"
 // object, present only when the test set had masks.
 std::string EvaluationResultJson(const EvaluationMetrics& metrics, const EvaluationDetails& details);

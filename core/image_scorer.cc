@@ -1,12 +1,14 @@
 #include "core/image_scorer.h"
 
+#include <algorithm>
+
 namespace anomalens {
 
-std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,
-                               const NearestNeighborIndex& anomaly_bank) {
-  std::vector<float> d = bank.MinDistances(grid.data.data(), grid.cells());
-  if (anomaly_bank.size() == 0) return d;
-  const std::vector<float> da = anomaly_bank.MinDistances(grid.data.data(), grid.cells());
+namespace {
+
+// d (distances to the normal bank) becomes the patch score, given da.
+std::vector<float> WithAnomalyBank(std::vector<float> d, const std::vector<float>& da) {
+  if (da.empty()) return d;
   for (size_t i = 0; i < d.size(); ++i) {
     const float sum = d[i] + da[i];
     d[i] = sum > 0.0f ? 2.0f * d[i] * d[i] / sum : 0.0f;
@@ -14,13 +16,31 @@ std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex
   return d;
 }
 
+std::vector<float> AnomalyDistances(const PatchGrid& grid, const NearestNeighborIndex& anomaly_bank) {
+  return anomaly_bank.size() == 0 ? std::vector<float>() : anomaly_bank.MinDistances(grid.data.data(), grid.cells());
+}
+
+}  // namespace
+
+std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,
+                               const NearestNeighborIndex& anomaly_bank) {
+  return WithAnomalyBank(bank.MinDistances(grid.data.data(), grid.cells()), AnomalyDistances(grid, anomaly_bank));
+}
+
 ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
                            const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
-                           float smoothing_sigma) {
+                           float smoothing_sigma, const NearestNeighborIndex* clean_bank) {
+  const std::vector<float> d = bank.MinDistances(grid.data.data(), grid.cells());
+  const std::vector<float> da = AnomalyDistances(grid, anomaly_bank);
   ScoredImage scored;
-  scored.map = BuildAnomalyMap(PatchScores(grid, bank, anomaly_bank), grid.width, grid.height, geometry,
-                               smoothing_sigma);
+  scored.map = BuildAnomalyMap(WithAnomalyBank(d, da), grid.width, grid.height, geometry, smoothing_sigma);
   scored.score = scored.map.ContentMax();
+  if (clean_bank != nullptr && clean_bank->size() > 0) {
+    std::vector<float> nearer = clean_bank->MinDistances(grid.data.data(), grid.cells());
+    for (size_t i = 0; i < nearer.size(); ++i) nearer[i] = std::min(nearer[i], d[i]);
+    scored.clean_map =
+        BuildAnomalyMap(WithAnomalyBank(std::move(nearer), da), grid.width, grid.height, geometry, smoothing_sigma);
+  }
   return scored;
 }
 

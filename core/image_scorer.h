@@ -15,6 +15,10 @@ namespace anomalens {
 struct ScoredImage {
   AnomalyMap map;    // on the padded working grid
   double score = 0;  // the map's maximum over the image's own pixels
+  // Segmentation models with a clean bank: the map their defect pixels are
+  // cut from (see below). Empty otherwise; segmentation_map() falls back.
+  AnomalyMap clean_map;
+  const AnomalyMap& segmentation_map() const { return clean_map.values.empty() ? map : clean_map; }
 };
 
 // Scores a patch grid already extracted (training reuses its features).
@@ -30,9 +34,16 @@ struct ScoredImage {
 // patch that looks like a labelled defect, and lowers it for one that is
 // unlike both but nearer to normal (a lighting or background change).
 // An empty `anomaly_bank` leaves d alone.
+//
+// A non-empty `clean_bank` (the unlabelled parts of masked anomalous training
+// images) adds `clean_map`, scored the same way but with d the distance to
+// the nearer of `bank` and `clean_bank`. Defect pixels are cut from it: the
+// intact rest of a defective part then looks normal, which tightens the
+// mask. The image's score and decision stay on `bank` alone, which measured
+// better for them (docs/model.md).
 ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
                            const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
-                           float smoothing_sigma);
+                           float smoothing_sigma, const NearestNeighborIndex* clean_bank = nullptr);
 
 // The per-patch scores, before upsampling and smoothing.
 std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/segmentation.h"
 #include "core/tiling.h"
 #include "core/working_geometry.h"
 
@@ -39,6 +40,13 @@ struct ModelConfig {
   // anomalous patches join the anomaly bank (0: labelled anomalies only
   // calibrate the threshold). See image_scorer.h for how it is used.
   int anomaly_patches_per_image = 10;
+  // When a labelled anomalous image has a mask, the anomaly bank takes the
+  // patches its mask labels instead of its most anomalous ones.
+  bool anomaly_bank_from_masks = true;
+  // Segmentation models: the parts of masked anomalous images away from
+  // their labels (the intact rest of a defective part, its background) form
+  // a clean bank that counts as normal for the segmentation map.
+  bool normal_patches_from_masks = true;
 };
 
 // How the decision threshold was chosen.
@@ -62,6 +70,10 @@ struct TrainingStats {
   // Image scores used for calibration (held-out normals, labelled anomalies).
   std::vector<double> calibration_normal_scores;
   std::vector<double> calibration_anomaly_scores;
+  // Segmentation models: anomalous training images with masks, and the
+  // held-out mean IoU of the chosen pixel rule.
+  int masked_anomaly_images = 0;
+  double pixel_rule_mean_iou = 0;
 };
 
 struct Model {
@@ -81,6 +93,8 @@ struct Model {
   double threshold = 0;       // image score >= threshold is anomalous
   double confidence_scale = 1;  // tau in the confidence formula (calibration.h)
   ThresholdRule threshold_rule = ThresholdRule::kF1Optimal;
+  // Defect types, when trained from masks; empty for a classification model.
+  SegmentationModel segmentation;
   TrainingStats stats;
 };
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/anomaly_classes.h"
 #include "core/byte_reader.h"
 #include "core/crc32.h"
 
@@ -36,7 +37,9 @@ json Metadata(const Model& m) {
                     {"max_bank_rows", m.config.max_bank_rows},
                     {"smoothing_sigma", m.config.smoothing_sigma},
                     {"calibration_folds", m.config.calibration_folds},
-                    {"anomaly_patches_per_image", m.config.anomaly_patches_per_image}};
+                    {"anomaly_patches_per_image", m.config.anomaly_patches_per_image},
+                    {"anomaly_bank_from_masks", m.config.anomaly_bank_from_masks},
+                    {"normal_patches_from_masks", m.config.normal_patches_from_masks}};
   meta["scale"] = m.scale;
   meta["layer_scales"] = {m.layer_scales[0], m.layer_scales[1]};
   meta["threshold"] = m.threshold;
@@ -49,7 +52,16 @@ json Metadata(const Model& m) {
                    {"working_size", {m.stats.working_size.width, m.stats.working_size.height}},
                    {"training_patches", m.stats.training_patches},
                    {"calibration_normal_scores", ToJson(m.stats.calibration_normal_scores)},
-                   {"calibration_anomaly_scores", ToJson(m.stats.calibration_anomaly_scores)}};
+                   {"calibration_anomaly_scores", ToJson(m.stats.calibration_anomaly_scores)},
+                   {"masked_anomaly_images", m.stats.masked_anomaly_images},
+                   {"pixel_rule_mean_iou", m.stats.pixel_rule_mean_iou}};
+  if (m.segmentation.enabled()) {
+    json classes = json::array();
+    for (const AnomalyClass& c : m.segmentation.classes) classes.push_back({{"name", c.name}, {"color", HexColor(c.color)}});
+    meta["segmentation"] = {{"classes", classes},
+                            {"pixel_threshold", m.segmentation.pixel_rule.threshold},
+                            {"pixel_threshold_relative_to_peak", m.segmentation.pixel_rule.relative_to_peak}};
+  }
   return meta;
 }
 
@@ -109,7 +121,32 @@ class MetadataReader {
   Status status_;
 };
 
-Status ReadMetadata(const json& meta, Model* m) {
+Status ReadSegmentation(const json& seg, MetadataReader* r, SegmentationModel* out) {
+  const json* classes = r->Field(seg, "classes");
+  out->pixel_rule.threshold = r->Number(seg, "pixel_threshold");
+  out->pixel_rule.relative_to_peak = r->Number(seg, "pixel_threshold_relative_to_peak");
+  RETURN_IF_ERROR(r->status());
+  if (!(out->pixel_rule.relative_to_peak >= 0 && out->pixel_rule.relative_to_peak <= 1)) {
+    return InvalidInput("model file pixel threshold's relative part must be 0 to 1");
+  }
+  if (!classes->is_array() || classes->empty() || classes->size() > kMaxProjectAnomalyClasses) {
+    return InvalidInput("model file segmentation classes must be a list of 1 to " +
+                        std::to_string(kMaxProjectAnomalyClasses));
+  }
+  for (const json& c : *classes) {
+    AnomalyClass k;
+    k.name = r->String(c, "name");
+    const std::string color = r->String(c, "color");
+    RETURN_IF_ERROR(r->status());
+    auto rgb = ParseHexColor(color);
+    if (!rgb.ok()) return InvalidInput("model file segmentation class colour '" + color + "' is not #RRGGBB");
+    k.color = rgb.value();
+    out->classes.push_back(std::move(k));
+  }
+  return Status::Ok();
+}
+
+Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
   MetadataReader r(meta);
   if (r.String(meta, "format") != "anomalens-model") {
     RETURN_IF_ERROR(r.status());
@@ -144,6 +181,22 @@ Status ReadMetadata(const json& meta, Model* m) {
   m->stats.training_patches = static_cast<size_t>(r.Number(*stats, "training_patches"));
   m->stats.calibration_normal_scores = r.Numbers(*stats, "calibration_normal_scores", 100000);
   m->stats.calibration_anomaly_scores = r.Numbers(*stats, "calibration_anomaly_scores", 100000);
+  m->config.anomaly_bank_from_masks = false;  // version 1 predates masks
+  m->config.normal_patches_from_masks = false;
+  if (version >= 2) {
+    const json* from_masks = r.Field(*config, "anomaly_bank_from_masks");
+    const json* normal_from_masks = r.Field(*config, "normal_patches_from_masks");
+    m->stats.masked_anomaly_images = static_cast<int>(r.Number(*stats, "masked_anomaly_images"));
+    m->stats.pixel_rule_mean_iou = r.Number(*stats, "pixel_rule_mean_iou");
+    RETURN_IF_ERROR(r.status());
+    if (!from_masks->is_boolean()) return InvalidInput("model file metadata \"anomaly_bank_from_masks\" is not a boolean");
+    m->config.anomaly_bank_from_masks = from_masks->get<bool>();
+    if (!normal_from_masks->is_boolean()) {
+      return InvalidInput("model file metadata \"normal_patches_from_masks\" is not a boolean");
+    }
+    m->config.normal_patches_from_masks = normal_from_masks->get<bool>();
+  }
+  if (meta.contains("segmentation")) RETURN_IF_ERROR(ReadSegmentation(meta["segmentation"], &r, &m->segmentation));
   RETURN_IF_ERROR(r.status());
   if (size.size() != 2 || scales.size() != 2) return InvalidInput("model file metadata has a malformed size or scale");
   m->stats.working_size = {static_cast<int>(size[0]), static_cast<int>(size[1])};
@@ -171,6 +224,46 @@ Status ReadMetadata(const json& meta, Model* m) {
   return Status::Ok();
 }
 
+Status ReadClassBank(ByteReader* r, Model* model) {
+  SegmentationModel& seg = model->segmentation;
+  const size_t dim = model->feature_dim;
+  uint64_t rows = 0;
+  if (!r->ReadU64(&rows)) return DataLoss("model file is truncated before its class bank");
+  if (rows > kMaxModelBankRows) {
+    return InvalidInput("model file class bank has " + std::to_string(rows) + " rows; the limit is " +
+                        std::to_string(kMaxModelBankRows));
+  }
+  if (rows > 0 && seg.classes.size() < 2) return InvalidInput("model file has a class bank but not several classes");
+  const uint64_t label_bytes = (rows * 2 + 3) / 4 * 4;
+  if (rows * dim * 4 + label_bytes > r->remaining()) {
+    return DataLoss("model file class bank should hold " + std::to_string(rows * dim * 4 + label_bytes) +
+                    " bytes but only " + std::to_string(r->remaining()) + " remain");
+  }
+  seg.class_bank.resize(rows * dim);
+  for (float& v : seg.class_bank) r->ReadF32(&v);
+  seg.class_bank_labels.resize(rows);
+  for (uint16_t& k : seg.class_bank_labels) {
+    r->ReadU16(&k);
+    if (k >= seg.classes.size()) return InvalidInput("model file class bank names class " + std::to_string(k) + " of " +
+                                                     std::to_string(seg.classes.size()));
+  }
+  r->Seek(r->position() + (label_bytes - rows * 2));
+  uint64_t clean_rows = 0;
+  if (!r->ReadU64(&clean_rows)) return DataLoss("model file is truncated before its clean bank");
+  if (clean_rows > kMaxModelBankRows) {
+    return InvalidInput("model file clean bank has " + std::to_string(clean_rows) + " rows; the limit is " +
+                        std::to_string(kMaxModelBankRows));
+  }
+  if (clean_rows > 0 && seg.classes.empty()) return InvalidInput("model file has a clean bank but no classes");
+  if (clean_rows * dim * 4 > r->remaining()) {
+    return DataLoss("model file clean bank should hold " + std::to_string(clean_rows * dim * 4) + " bytes but only " +
+                    std::to_string(r->remaining()) + " remain");
+  }
+  seg.clean_bank.resize(clean_rows * dim);
+  for (float& v : seg.clean_bank) r->ReadF32(&v);
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::vector<uint8_t> SerializeModel(const Model& model) {
@@ -189,6 +282,26 @@ std::vector<uint8_t> SerializeModel(const Model& model) {
       PutU32(out, bits);
     }
   }
+  // Version 2: the class bank, then each row's class as u16 (zero-padded to 4 bytes).
+  const std::vector<float>& class_bank = model.segmentation.class_bank;
+  PutU64(out, class_bank.size() / model.feature_dim);
+  for (float v : class_bank) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    PutU32(out, bits);
+  }
+  for (uint16_t k : model.segmentation.class_bank_labels) {
+    out.push_back(static_cast<uint8_t>(k));
+    out.push_back(static_cast<uint8_t>(k >> 8));
+  }
+  while (out.size() % 4 != 0) out.push_back(0);
+  const std::vector<float>& clean_bank = model.segmentation.clean_bank;
+  PutU64(out, clean_bank.size() / model.feature_dim);
+  for (float v : clean_bank) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    PutU32(out, bits);
+  }
   PutU32(out, Crc32(out.data(), out.size()));
   return out;
 }
@@ -201,8 +314,8 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
   header.Seek(4);
   uint32_t version = 0;
   header.ReadU32(&version);
-  if (version != kModelFileVersion) {
-    return Unsupported("model file version " + std::to_string(version) + "; this build reads version " +
+  if (version < 1 || version > kModelFileVersion) {
+    return Unsupported("model file version " + std::to_string(version) + "; this build reads versions 1 to " +
                        std::to_string(kModelFileVersion));
   }
   if (bytes.size < 12) return DataLoss("model file is truncated (" + std::to_string(bytes.size) + " bytes)");
@@ -227,7 +340,7 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
   const json meta = json::parse(meta_text, nullptr, /*allow_exceptions=*/false);
   if (meta.is_discarded() || !meta.is_object()) return InvalidInput("model file metadata is not valid JSON");
   Model model;
-  RETURN_IF_ERROR(ReadMetadata(meta, &model));
+  RETURN_IF_ERROR(ReadMetadata(meta, version, &model));
 
   if (!r.Seek((r.position() + 15) / 16 * 16)) return DataLoss("model file is truncated before its memory bank");
   uint32_t dim = 0;
@@ -254,6 +367,7 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
     banks[b]->resize(rows * dim);
     for (float& v : *banks[b]) r.ReadF32(&v);
   }
+  if (version >= 2) RETURN_IF_ERROR(ReadClassBank(&r, &model));
   if (r.remaining() != 0) return DataLoss("model file has " + std::to_string(r.remaining()) + " unexpected bytes after its banks");
   return model;
 }

@@ -1,6 +1,7 @@
 // The model file: one self-contained, versioned binary.
 //
-//   offset 0   "ANLM", u32 version (1)
+//   offset 0   "ANLM", u32 version (2; version 1 files, without the class
+//              bank, still load)
 //              u32 metadata length, metadata JSON (backbone id and checksum,
 //              config, working size, layer scales, threshold, confidence
 //              scale, threshold rule, training statistics)
@@ -8,6 +9,11 @@
 //              u32 feature dim
 //              u64 rows, rows x dim float32: the memory bank of normal patches
 //              u64 rows, rows x dim float32: the anomaly bank (may be 0 rows)
+//   (v2)       u64 rows, rows x dim float32: the class bank of segmentation
+//              models with several classes (may be 0 rows), then rows x u16
+//              class indices, zero-padded to a multiple of 4 bytes
+//   (v2)       u64 rows, rows x dim float32: the clean bank of segmentation
+//              models (may be 0 rows)
 //   end - 4    u32 CRC-32 of every byte before it
 //
 // All integers and floats little-endian. See docs/model-file-format.md.
@@ -23,7 +29,7 @@
 
 namespace anomalens {
 
-constexpr uint32_t kModelFileVersion = 1;
+constexpr uint32_t kModelFileVersion = 2;
 // Limits checked before allocating: a model file from elsewhere is untrusted.
 constexpr size_t kMaxModelMetadataBytes = 16u << 20;
 constexpr size_t kMaxModelBankRows = 1u << 22;

@@ -2,6 +2,10 @@
 // wasm API all print what this returns, so results compare byte for byte.
 //
 //   {"DetectAnomalyResult":{"Source":{"Type":"direct"},"IsAnomalous":true,"Confidence":0.984}}
+//
+// Segmentation models add, as Lookout did, "Anomalies" (background first;
+// areas rounded to 6 decimals and summing to 1) and "AnomalyMask" (the PNG in
+// base64).
 #ifndef ANOMALENS_CORE_RESULT_JSON_H_
 #define ANOMALENS_CORE_RESULT_JSON_H_
 

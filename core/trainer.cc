@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/calibration.h"
+#include "core/cell_labels.h"
 #include "core/coreset.h"
 #include "core/feature_extractor.h"
 #include "core/image_scorer.h"
@@ -53,24 +54,58 @@ void ApplyLayerScales(PatchGrid& grid, const float scales[2]) {
 // The memory bank of normal patches, with the image each row came from.
 struct NormalBank {
   std::vector<float> rows;
-  std::vector<size_t> source;
+  std::vector<size_t> source;  // the row's image index; its fold is source % folds
   size_t training_patches = 0;
 };
 
+// Normal patches of a labelled anomalous image: those its mask shows clean.
+struct CleanPatches {
+  std::vector<float> rows;
+  size_t image = 0;  // index among the anomalous images (fold: image % folds)
+};
+
+// Cells of a masked anomalous image this far (in cells, either axis) from
+// any labelled cell count as normal: nearer ones see the defect in their
+// receptive field.
+constexpr int kCleanCellMargin = 1;
+
+std::vector<float> CleanRows(const PatchGrid& g, const std::vector<uint8_t>& cell_labels) {
+  std::vector<float> rows;
+  for (int y = 0; y < g.height; ++y)
+    for (int x = 0; x < g.width; ++x) {
+      bool clean = true;
+      for (int dy = -kCleanCellMargin; dy <= kCleanCellMargin && clean; ++dy)
+        for (int dx = -kCleanCellMargin; dx <= kCleanCellMargin && clean; ++dx) {
+          const int nx = x + dx, ny = y + dy;
+          if (nx >= 0 && ny >= 0 && nx < g.width && ny < g.height && cell_labels[ny * g.width + nx] != 0) clean = false;
+        }
+      const float* f = g.cell(static_cast<size_t>(y) * g.width + x);
+      if (clean) rows.insert(rows.end(), f, f + g.dim);
+    }
+  return rows;
+}
+
 template <typename Samples>
-NormalBank BuildNormalBank(const Samples& normals, const ModelConfig& config) {
+NormalBank BuildNormalBank(const Samples& normals, const std::vector<CleanPatches>& clean, const ModelConfig& config) {
   std::vector<CoresetSource> sources;
   NormalBank bank;
+  if (normals.empty() && clean.empty()) return bank;
   for (const auto& s : normals) {
     sources.push_back({s.grid.data.data(), s.grid.cells()});
     bank.training_patches += s.grid.cells();
   }
+  for (const CleanPatches& c : clean) {
+    sources.push_back({c.rows.data(), c.rows.size() / kPatchFeatureDim});
+    bank.training_patches += c.rows.size() / kPatchFeatureDim;
+  }
   size_t target = static_cast<size_t>(std::ceil(config.coreset_ratio * bank.training_patches));
   target = std::min(std::max<size_t>(target, 1), static_cast<size_t>(config.max_bank_rows));
   for (const CoresetPick& p : TwoStageCoreset(sources, kPatchFeatureDim, target, config.coreset_candidate_factor)) {
-    const float* row = normals[p.source].grid.cell(p.row);
+    const bool normal = p.source < normals.size();
+    const float* row = normal ? normals[p.source].grid.cell(p.row)
+                              : &clean[p.source - normals.size()].rows[p.row * kPatchFeatureDim];
     bank.rows.insert(bank.rows.end(), row, row + kPatchFeatureDim);
-    bank.source.push_back(p.source);
+    bank.source.push_back(normal ? p.source : clean[p.source - normals.size()].image);
   }
   return bank;
 }
@@ -99,14 +134,36 @@ void AppendAnomalyPatches(const PatchGrid& g, const NearestNeighborIndex& normal
   for (size_t i = 0; i < keep; ++i) bank->insert(bank->end(), g.cell(order[i]), g.cell(order[i]) + g.dim);
 }
 
+// The patches a mask labels as defects (mixed cells excluded): what the
+// labeller says a defect looks like.
+void AppendLabelledPatches(const PatchGrid& g, const std::vector<uint8_t>& cell_labels, std::vector<float>* bank) {
+  for (size_t i = 0; i < g.cells(); ++i) {
+    if (cell_labels[i] != 0 && cell_labels[i] != kMixedCell) bank->insert(bank->end(), g.cell(i), g.cell(i) + g.dim);
+  }
+}
+
+// A bank of at most `limit` rows, by greedy k-centre selection when larger.
+std::vector<float> Thin(std::vector<float> rows, size_t limit) {
+  const size_t count = rows.size() / kPatchFeatureDim;
+  if (count <= limit) return rows;
+  std::vector<float> kept;
+  for (size_t r : GreedyCoreset(rows.data(), count, kPatchFeatureDim, limit))
+    kept.insert(kept.end(), &rows[r * kPatchFeatureDim], &rows[(r + 1) * kPatchFeatureDim]);
+  return kept;
+}
+
+// Caps on the banks masks feed: labelled defects can cover many patches.
+constexpr size_t kMaxAnomalyBankRows = 4096;
+constexpr size_t kMaxClassRows = 2048;  // each class's patch memory
+
 NearestNeighborIndex MakeIndex(const std::vector<float>& rows) {
   return NearestNeighborIndex(rows.data(), rows.size() / kPatchFeatureDim, kPatchFeatureDim);
 }
 
 }  // namespace
 
-Trainer::Trainer(std::shared_ptr<const MobileNetV2> backbone, ModelConfig config)
-    : backbone_(std::move(backbone)), config_(config) {}
+Trainer::Trainer(std::shared_ptr<const MobileNetV2> backbone, ModelConfig config, std::vector<AnomalyClass> classes)
+    : backbone_(std::move(backbone)), config_(config), classes_(std::move(classes)) {}
 
 Status Trainer::CheckConfig() const {
   if (config_.short_side < 32 || config_.short_side > 4096)
@@ -133,8 +190,25 @@ Status Trainer::CheckConfig() const {
   return Status::Ok();
 }
 
-Status Trainer::AddImage(const RgbImage& image, ImageLabel label) {
+Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask) {
+  if (mask != nullptr) {
+    if (mask->width != image.width || mask->height != image.height) {
+      return InvalidInput("mask is " + std::to_string(mask->width) + "x" + std::to_string(mask->height) +
+                          " but its image is " + std::to_string(image.width) + "x" + std::to_string(image.height));
+    }
+    for (uint8_t k : mask->labels) {
+      if (k > classes_.size()) return InvalidInput("mask labels a class the trainer was not given");
+    }
+    if (label == ImageLabel::kNormal) {
+      if (mask->any_defect()) return InvalidInput("the image is labelled normal but its mask labels defects");
+      mask = nullptr;
+    }
+  }
   if (normal_.empty() && anomaly_.empty()) {
+    if (classes_.size() > kMaxProjectAnomalyClasses) {
+      return InvalidInput("at most " + std::to_string(kMaxProjectAnomalyClasses) + " anomaly classes; got " +
+                          std::to_string(classes_.size()));
+    }
     RETURN_IF_ERROR(CheckConfig());
     first_image_ = {image.width, image.height};
     scale_ = ChooseScale(first_image_, config_.short_side);
@@ -143,6 +217,10 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label) {
   sample.geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
   const float unit[2] = {1.0f, 1.0f};
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling));
+  if (mask != nullptr) {
+    sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
+    sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
+  }
   (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(sample));
   return Status::Ok();
 }
@@ -164,7 +242,14 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
 
   const int folds = std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()));
   hooks.Report("calibration", 0, folds + 1);
-  const NormalBank bank = BuildNormalBank(normal_, config_);
+  std::vector<CleanPatches> clean;
+  if (!classes_.empty() && config_.normal_patches_from_masks) {
+    for (size_t i = 0; i < anomaly_.size(); ++i) {
+      if (anomaly_[i].has_mask()) clean.push_back({CleanRows(anomaly_[i].grid, anomaly_[i].cell_labels), i});
+    }
+  }
+  const NormalBank bank = BuildNormalBank(normal_, {}, config_);
+  const NormalBank clean_bank = BuildNormalBank(std::vector<Sample>{}, clean, config_);
   if (hooks.Cancelled()) return Cancelled("training cancelled");
   hooks.Report("calibration", 1, folds + 1);
 
@@ -173,21 +258,45 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   // without fold f's anomalous images: as new images would be. (The rows
   // left were chosen with fold f present, so coverage is a little thinner
   // than a bank rebuilt without it: held-out scores err high, not low.)
+  const auto append_anomaly_rows = [this](const Sample& s, const NearestNeighborIndex& normal_index,
+                                          std::vector<float>* rows) {
+    if (s.has_mask() && config_.anomaly_bank_from_masks) {
+      AppendLabelledPatches(s.grid, s.cell_labels, rows);
+    } else {
+      AppendAnomalyPatches(s.grid, normal_index, config_.anomaly_patches_per_image, rows);
+    }
+  };
+  const bool segmentation = !classes_.empty();
+  size_t masked_pixels = 0;
+  int masked_images = 0;
+  for (const Sample& s : anomaly_) {
+    if (!s.has_mask()) continue;
+    masked_pixels += static_cast<size_t>(s.geometry.content.width) * s.geometry.content.height;
+    ++masked_images;
+  }
+  PixelThresholdCalibration held_out_pixels(masked_pixels);
+
   std::vector<double> normal_scores(normal_.size()), anomaly_scores(anomaly_.size());
   for (int f = 0; f < folds; ++f) {
     const NearestNeighborIndex normal_index = MakeIndex(RowsOutsideFold(bank, f, folds));
+    const NearestNeighborIndex clean_index = MakeIndex(RowsOutsideFold(clean_bank, f, folds));
     std::vector<float> anomaly_rows;
     for (size_t i = 0; i < anomaly_.size(); ++i) {
       if (static_cast<int>(i % folds) == f) continue;
-      AppendAnomalyPatches(anomaly_[i].grid, normal_index, config_.anomaly_patches_per_image, &anomaly_rows);
+      append_anomaly_rows(anomaly_[i], normal_index, &anomaly_rows);
     }
-    const NearestNeighborIndex anomaly_index = MakeIndex(anomaly_rows);
+    const NearestNeighborIndex anomaly_index = MakeIndex(Thin(std::move(anomaly_rows), kMaxAnomalyBankRows));
     for (size_t i = f; i < normal_.size(); i += folds)
       normal_scores[i] = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
                                         config_.smoothing_sigma).score;
-    for (size_t i = f; i < anomaly_.size(); i += folds)
-      anomaly_scores[i] = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index, anomaly_[i].geometry,
-                                         config_.smoothing_sigma).score;
+    for (size_t i = f; i < anomaly_.size(); i += folds) {
+      const ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index, anomaly_[i].geometry,
+                                                config_.smoothing_sigma, &clean_index);
+      anomaly_scores[i] = scored.score;
+      if (segmentation && anomaly_[i].has_mask()) {
+        held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].working_mask);
+      }
+    }
     if (hooks.Cancelled()) return Cancelled("training cancelled");
     hooks.Report("calibration", f + 2, folds + 1);
   }
@@ -195,9 +304,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   model.bank = bank.rows;
   model.bank_rows = model.bank.size() / kPatchFeatureDim;
   const NearestNeighborIndex normal_index = MakeIndex(model.bank);
-  for (const Sample& s : anomaly_)
-    AppendAnomalyPatches(s.grid, normal_index, config_.anomaly_patches_per_image, &model.anomaly_bank);
+  for (const Sample& s : anomaly_) append_anomaly_rows(s, normal_index, &model.anomaly_bank);
+  model.anomaly_bank = Thin(std::move(model.anomaly_bank), kMaxAnomalyBankRows);
   model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
+  model.segmentation.clean_bank = clean_bank.rows;
 
   const Calibration calibration = Calibrate(normal_scores, anomaly_scores);
   model.threshold = calibration.threshold;
@@ -211,7 +321,34 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   model.stats.training_patches = bank.training_patches;
   model.stats.calibration_normal_scores = normal_scores;
   model.stats.calibration_anomaly_scores = anomaly_scores;
+  if (segmentation) {
+    RETURN_IF_ERROR(BuildSegmentation(held_out_pixels, &model));
+    model.stats.masked_anomaly_images = masked_images;
+  }
   return model;
+}
+
+Status Trainer::BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const {
+  SegmentationModel& seg = model->segmentation;
+  seg.classes = classes_;
+  // The pixel rule with the best held-out mean IoU over the masked
+  // anomalous images; without masks to learn from, the image threshold.
+  seg.pixel_rule = held_out.images() > 0 ? held_out.Best() : PixelThresholdRule{model->threshold, 0, 0};
+  model->stats.pixel_rule_mean_iou = seg.pixel_rule.mean_iou;
+  if (classes_.size() < 2) return Status::Ok();
+  for (size_t k = 0; k < classes_.size(); ++k) {
+    std::vector<float> rows;
+    for (const Sample& s : anomaly_) {
+      if (!s.has_mask()) continue;
+      for (size_t i = 0; i < s.grid.cells(); ++i) {
+        if (s.cell_labels[i] == k + 1) rows.insert(rows.end(), s.grid.cell(i), s.grid.cell(i) + s.grid.dim);
+      }
+    }
+    rows = Thin(std::move(rows), kMaxClassRows);
+    seg.class_bank.insert(seg.class_bank.end(), rows.begin(), rows.end());
+    seg.class_bank_labels.insert(seg.class_bank_labels.end(), rows.size() / kPatchFeatureDim, static_cast<uint16_t>(k));
+  }
+  return Status::Ok();
 }
 
 }  // namespace anomalens

@@ -1,8 +1,8 @@
 // Trainer: builds a Model from normal images (and labelled anomalous ones,
 // which add an anomaly bank and calibrate the threshold).
 //
-//   Trainer trainer(backbone, ModelConfig{});
-//   for (auto& [image, label] : dataset) RETURN_IF_ERROR(trainer.AddImage(image, label));
+//   Trainer trainer(backbone, ModelConfig{}, classes);  // classes: CollectAnomalyClasses, {} for none
+//   for (auto& [image, label, mask] : dataset) RETURN_IF_ERROR(trainer.AddImage(image, label, mask));
 //   ASSIGN_OR_RETURN(Model model, trainer.Finish(hooks));
 //
 // Images are reduced to patch features as they are added, so the decoded
@@ -13,9 +13,12 @@
 #include <memory>
 #include <vector>
 
+#include "core/anomaly_classes.h"
+#include "core/class_mask.h"
 #include "core/hooks.h"
 #include "core/image.h"
 #include "core/manifest.h"
+#include "core/pixel_threshold.h"
 #include "core/mobilenet_v2.h"
 #include "core/model.h"
 #include "core/patch_features.h"
@@ -26,10 +29,13 @@ namespace anomalens {
 
 class Trainer {
  public:
-  Trainer(std::shared_ptr<const MobileNetV2> backbone, ModelConfig config);
+  Trainer(std::shared_ptr<const MobileNetV2> backbone, ModelConfig config,
+          std::vector<AnomalyClass> classes = {});
 
-  // Extracts the image's features. The first image fixes the scale.
-  Status AddImage(const RgbImage& image, ImageLabel label);
+  // Extracts the image's features. The first image fixes the scale. `mask`
+  // (optional, the image's size, labels indexing the trainer's classes)
+  // labels an anomalous image's defects; a normal image's mask may label none.
+  Status AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask = nullptr);
 
   // Builds the memory banks and calibrates the threshold. Needs at least two
   // normal images (one to score while the others form the bank).
@@ -44,11 +50,17 @@ class Trainer {
   struct Sample {
     PatchGrid grid;  // unscaled until Finish (layer scales need every normal image)
     WorkingGeometry geometry;
+    // From the mask, when there is one (cell_labels.h).
+    std::vector<uint8_t> cell_labels;
+    std::vector<uint8_t> working_mask;
+    bool has_mask() const { return !cell_labels.empty(); }
   };
   Status CheckConfig() const;
+  Status BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const;
 
   std::shared_ptr<const MobileNetV2> backbone_;
   ModelConfig config_;
+  std::vector<AnomalyClass> classes_;
   double scale_ = 1;
   Size first_image_{};
   std::vector<Sample> normal_;

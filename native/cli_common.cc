@@ -8,6 +8,7 @@
 
 #include "core/image_decode.h"
 #include "core/label_mask.h"
+#include "core/class_pixel_metrics.h"
 #include "core/pixel_metrics.h"
 #include "native/backbone_loader.h"
 #include "native/file_io.h"
@@ -45,12 +46,25 @@ StatusOr<std::unique_ptr<Detector>> LoadDetector(const std::string& model_path, 
   return detector;
 }
 
+StatusOr<ClassMask> LoadClassMask(const ManifestEntry& entry, Size image_size,
+                                  const std::vector<AnomalyClass>& classes) {
+  const std::string where = "manifest line " + std::to_string(entry.line_number) + " (" + entry.source_ref +
+                            "), mask " + entry.mask_path + ": ";
+  auto bytes = ReadFile(entry.mask_path, ImageLimits{}.max_bytes);
+  if (!bytes.ok()) return Status(bytes.status().code(), where + bytes.status().message());
+  auto mask = DecodeClassMask(*bytes, image_size, entry.color_map, classes);
+  if (!mask.ok()) return Status(mask.status().code(), where + mask.status().message());
+  return mask;
+}
+
 StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vector<ManifestEntry>& entries,
                                         bool quiet) {
   EvaluationRun run;
   // Pixel scores are binned up to 8x the threshold; higher ones share the top
   // bin, which only ties pixels that are all far above the decision.
   PixelMetricsAccumulator pixels(8.0 * std::max(detector.model().threshold, 1e-6));
+  const SegmentationModel& seg = detector.model().segmentation;
+  ClassPixelMetricsAccumulator classes(seg.classes.size());
   int with_masks = 0, anomalous_with_masks = 0;
   ProgressBar bar("evaluate", entries.size(), quiet);
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -62,21 +76,31 @@ StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vec
     run.images.push_back({anomalous, analysis->result});
     // A normal image is all normal pixels; an anomalous one counts only with its mask.
     if (!anomalous || !e.mask_ref.empty()) {
-      std::vector<uint8_t> mask(static_cast<size_t>(image.width) * image.height, 0);
+      ClassMask truth{image.width, image.height, std::vector<uint8_t>(static_cast<size_t>(image.width) * image.height, 0)};
       if (anomalous) {
-        ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(e.mask_path, ImageLimits{}.max_bytes));
-        auto decoded = DecodeImageRgba(bytes, "");
-        if (!decoded.ok()) return Status(decoded.status().code(), e.mask_path + ": " + decoded.status().message());
-        if (decoded->width != image.width || decoded->height != image.height) {
-          return InvalidInput(e.mask_path + ": mask is " + std::to_string(decoded->width) + "x" +
-                              std::to_string(decoded->height) + " but its image is " + std::to_string(image.width) +
-                              "x" + std::to_string(image.height));
+        if (seg.enabled()) {
+          ASSIGN_OR_RETURN(truth, LoadClassMask(e, {image.width, image.height}, seg.classes));
+        } else {
+          // A classification model has no classes: any labelled colour is a defect.
+          ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(e.mask_path, ImageLimits{}.max_bytes));
+          auto decoded = DecodeImageRgba(bytes, "");
+          if (!decoded.ok()) return Status(decoded.status().code(), e.mask_path + ": " + decoded.status().message());
+          if (decoded->width != image.width || decoded->height != image.height) {
+            return InvalidInput(e.mask_path + ": mask is " + std::to_string(decoded->width) + "x" +
+                                std::to_string(decoded->height) + " but its image is " + std::to_string(image.width) +
+                                "x" + std::to_string(image.height));
+          }
+          truth.labels = BinaryDefectMask(*decoded);
         }
-        mask = BinaryDefectMask(*decoded);
         ++anomalous_with_masks;
       }
+      std::vector<uint8_t> defect(truth.labels.size());
+      for (size_t p = 0; p < defect.size(); ++p) defect[p] = truth.labels[p] != 0;
       const std::vector<float> map = analysis->map.ToOriginal();
-      RETURN_IF_ERROR(pixels.AddImage(map.data(), mask.data(), image.width, image.height));
+      RETURN_IF_ERROR(pixels.AddImage(map.data(), defect.data(), image.width, image.height));
+      if (seg.enabled()) {
+        RETURN_IF_ERROR(classes.AddImage(analysis->segmentation.labels.data(), truth.labels.data(), truth.labels.size()));
+      }
       ++with_masks;
     }
     bar.Update(i + 1);
@@ -87,6 +111,10 @@ StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vec
     run.metrics.pixel_roc_auc = pixels.PixelRocAuc();
     run.metrics.aupro = pixels.Aupro();
     run.metrics.images_with_masks = with_masks;
+    if (seg.enabled()) {
+      const std::vector<ClassPixelMetrics> per_class = classes.Results();
+      for (size_t k = 0; k < per_class.size(); ++k) run.metrics.class_metrics.push_back({seg.classes[k].name, per_class[k]});
+    }
   }
   return run;
 }
@@ -100,6 +128,11 @@ void PrintMetricsSummary(const EvaluationMetrics& m) {
   if (m.has_pixel_metrics) {
     std::fprintf(stderr, "pixel metrics over %d images with masks: pixel ROCAUC %.4f, AUPRO %.4f\n",
                  m.images_with_masks, m.pixel_roc_auc, m.aupro);
+  }
+  for (const auto& c : m.class_metrics) {
+    std::fprintf(stderr, "  class %s: precision %.4f, recall %.4f, F1 %.4f, AIOU %.4f (%d images)\n",
+                 c.class_name.c_str(), c.metrics.precision, c.metrics.recall, c.metrics.f1, c.metrics.aiou,
+                 c.metrics.images);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/class_mask.h"
 #include "core/detector.h"
 #include "core/evaluation.h"
 #include "core/image.h"
@@ -19,6 +20,11 @@ StatusOr<RgbImage> LoadImageFile(const std::string& path, const std::string& con
 
 // Current UTC time as 2026-11-26T10:31:02.123Z.
 std::string NowIso8601();
+
+// Reads an entry's mask file and reads it through its colour map into
+// `classes`; errors name the manifest line and the mask file.
+StatusOr<ClassMask> LoadClassMask(const ManifestEntry& entry, Size image_size,
+                                  const std::vector<AnomalyClass>& classes);
 
 // Reads a model file and loads the backbone it needs.
 StatusOr<std::unique_ptr<Detector>> LoadDetector(const std::string& model_path, const std::string& backbone_path);

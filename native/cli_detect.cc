@@ -4,6 +4,8 @@
 #include "core/detector.h"
 #include "core/image_decode.h"
 #include "core/model_file.h"
+#include "core/overlay.h"
+#include "core/png_encode.h"
 #include "core/result_json.h"
 #include "native/backbone_loader.h"
 #include "native/cli_args.h"
@@ -14,7 +16,8 @@ namespace anomalens {
 namespace {
 
 constexpr const char* kUsage = R"(usage:
-  anomalens detect MODEL IMAGE... [--content-type image/png|image/jpeg] [--backbone FILE]
+  anomalens detect MODEL IMAGE... [--content-type image/png|image/jpeg] [--overlay OUT.png]
+                   [--backbone FILE]
 
 Prints one DetectAnomalies result per image, one JSON line each, in Lookout
 for Vision's shape:
@@ -22,15 +25,27 @@ for Vision's shape:
 
 --content-type declares every image's type and is checked against its bytes,
 as DetectAnomalies does; without it the type is taken from the bytes.
+Segmentation models (trained from masks) add Lookout's "Anomalies" list and
+"AnomalyMask" (a base64 PNG). --overlay writes the image with its defect
+pixels tinted in their type's colour (segmentation models); with several
+images, OUT-1.png, OUT-2.png, ... in argument order.
 Images: PNG or JPEG, 64 to 4096 px a side, at most 8 MB.
 An image that fails prints its error on stderr; the others still print.
 Exit codes: 0 ok, 2 bad usage or invalid input (any image), 1 other failures.
 )";
 
+// "out.png", 2 -> "out-2.png"
+std::string NumberedPath(const std::string& path, size_t n) {
+  const size_t slash = path.find_last_of('/');
+  const size_t dot = path.find_last_of('.');
+  const size_t cut = dot != std::string::npos && (slash == std::string::npos || dot > slash) ? dot : path.size();
+  return path.substr(0, cut) + "-" + std::to_string(n) + path.substr(cut);
+}
+
 }  // namespace
 
 int RunDetect(int argc, char** argv) {
-  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"backbone", true}});
+  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"overlay", true}, {"backbone", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("detect", cl.status());
@@ -50,18 +65,31 @@ int RunDetect(int argc, char** argv) {
   auto detector = LoadDetector(cl->positional[0], cl->Get("backbone"));
   if (!detector.ok()) return ReportError("detect", detector.status());
 
+  const std::string overlay = cl->Get("overlay");
+  const std::vector<AnomalyClass>& classes = (*detector)->model().segmentation.classes;
+  if (!overlay.empty() && classes.empty()) {
+    return ReportError("detect", InvalidInput("--overlay needs a segmentation model (one trained from masks); " +
+                                              cl->positional[0] + " is a classification model"));
+  }
+  const size_t images = cl->positional.size() - 1;
   int exit_code = kExitOk;
   for (size_t i = 1; i < cl->positional.size(); ++i) {
     const std::string& path = cl->positional[i];
     auto image = LoadImageFile(path, content_type);
-    StatusOr<DetectAnomalyResult> result = image.ok() ? (*detector)->DetectImage(*image)
-                                                      : StatusOr<DetectAnomalyResult>(image.status());
-    if (!result.ok()) {
-      const int code = ReportError("detect", result.status());
-      if (exit_code == kExitOk || code == kExitBadInput) exit_code = code;
-      continue;
+    StatusOr<Detector::Analysis> analysis = image.ok() ? (*detector)->Analyze(*image)
+                                                       : StatusOr<Detector::Analysis>(image.status());
+    Status written = Status::Ok();
+    if (analysis.ok() && !overlay.empty()) {
+      const RgbImage blended = BlendOverlay(*image, analysis->segmentation, classes);
+      const std::vector<uint8_t> png = EncodePng(blended.pixels.data(), blended.width, blended.height, 3);
+      written = WriteFileAtomic(images == 1 ? overlay : NumberedPath(overlay, i), png);
     }
-    std::printf("%s\n", DetectAnomalyResultJson(*result).c_str());
+    if (!analysis.ok() || !written.ok()) {
+      const int code = ReportError("detect", analysis.ok() ? written : analysis.status());
+      if (exit_code == kExitOk || code == kExitBadInput) exit_code = code;
+      if (!analysis.ok()) continue;
+    }
+    std::printf("%s\n", DetectAnomalyResultJson(analysis->result).c_str());
     std::fflush(stdout);
   }
   return exit_code;

@@ -1,6 +1,8 @@
 // anomalens train: dataset in, model file out, evaluated on a test set.
 #include <cstdio>
+#include <optional>
 
+#include "core/anomaly_classes.h"
 #include "core/dataset_split.h"
 #include "core/detector.h"
 #include "core/model_file.h"
@@ -22,7 +24,10 @@ constexpr const char* kUsage = R"(usage:
   anomalens train --dataset DIR --output MODEL [...]
 
 Trains an anomaly detector from normal images (anomalous ones calibrate its
-threshold) and evaluates it, as Lookout for Vision's CreateModel did.
+threshold) and evaluates it, as Lookout for Vision's CreateModel did. When
+anomalous images have masks (anomaly-mask-ref with an internal-color-map), it
+trains a segmentation model: DetectAnomalies then names the defect types found
+and returns their mask.
 
 Data:
   --manifest FILE            Lookout / SageMaker Ground Truth manifest (JSON Lines); paths
@@ -41,6 +46,12 @@ Options:
                              0 for small defects on textured surfaces)
   --anomaly-patches N        patches each labelled anomaly adds to the anomaly bank (default 10;
                              0: labelled anomalies only calibrate the threshold)
+  --smoothing-sigma PX       Gaussian smoothing of the anomaly map in working pixels (default 4)
+  --ignore-masks             train a classification model even when the manifest has masks
+  --no-mask-anomaly-bank     labelled anomalies with masks add their most anomalous patches to the
+                             anomaly bank, as those without masks do, not their masked ones
+  --no-mask-normal-patches   the normal bank takes normal images only, not the unlabelled parts
+                             of masked anomalous images
   --normal-only              train on the normal images alone (anomalies still go to the test
                              split); the threshold is then mean + 3 sd of held-out normal scores
   --split-seed N             seed of the automatic train/test split (default 0)
@@ -116,20 +127,44 @@ int Train(const CommandLine& cl) {
   config.coreset_ratio = *coreset;
   config.coarse_weight = static_cast<float>(*coarse_weight);
   config.anomaly_patches_per_image = static_cast<int>(*anomaly_patches);
+  auto smoothing = cl.GetNumber("smoothing-sigma", ModelConfig{}.smoothing_sigma, 0, 64);
+  if (!smoothing.ok()) return ReportError("train", smoothing.status());
+  config.smoothing_sigma = static_cast<float>(*smoothing);
   if (cl.Has("normal-only")) {
     std::vector<ManifestEntry> normals;
     for (ManifestEntry& e : plan->train)
       if (e.label == ImageLabel::kNormal) normals.push_back(std::move(e));
     plan->train = std::move(normals);
   }
-  Trainer trainer(*backbone, config);
+  config.anomaly_bank_from_masks = !cl.Has("no-mask-anomaly-bank");
+  config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
+  // Masks make a segmentation project; its classes come from every line,
+  // training and test, as a Lookout project's labels did.
+  std::vector<AnomalyClass> classes;
+  const bool use_masks = !cl.Has("ignore-masks");
+  if (use_masks) {
+    std::vector<ManifestEntry> all = plan->train;
+    all.insert(all.end(), plan->test.begin(), plan->test.end());
+    auto collected = CollectAnomalyClasses(all);
+    if (!collected.ok()) return ReportError("train", collected.status());
+    classes = std::move(collected).value();
+  } else {
+    for (ManifestEntry& e : plan->test) e.mask_ref.clear(), e.mask_path.clear();
+  }
+  Trainer trainer(*backbone, config, classes);
   {
     ProgressBar bar("train: features", plan->train.size(), quiet);
     for (size_t i = 0; i < plan->train.size(); ++i) {
       const ManifestEntry& e = plan->train[i];
       auto image = LoadImageFile(e.image_path);
       if (!image.ok()) return ReportError("train", image.status());
-      const Status added = trainer.AddImage(*image, e.label);
+      std::optional<ClassMask> mask;
+      if (!classes.empty() && !e.mask_ref.empty()) {
+        auto loaded = LoadClassMask(e, {image->width, image->height}, classes);
+        if (!loaded.ok()) return ReportError("train", loaded.status());
+        mask = std::move(loaded).value();
+      }
+      const Status added = trainer.AddImage(*image, e.label, mask ? &*mask : nullptr);
       if (!added.ok()) return ReportError("train", Status(added.code(), e.image_path + ": " + added.message()));
       bar.Update(i + 1);
     }
@@ -159,6 +194,19 @@ int Train(const CommandLine& cl) {
                  tiles, tiles == 1 ? "" : "s", config.tiling.tile, model->bank_rows, model->stats.training_patches,
                  model->anomaly_bank_rows, model->threshold, ThresholdRuleName(model->threshold_rule),
                  cl.Get("output").c_str(), bytes.size());
+    const SegmentationModel& seg = model->segmentation;
+    if (seg.enabled()) {
+      std::string names;
+      for (const AnomalyClass& c : seg.classes) names += (names.empty() ? "" : ", ") + c.name + " " + HexColor(c.color);
+      std::fprintf(stderr,
+                   "  segmentation model: %zu class%s (%s) from %d masks; defect pixels score >= max(%.4f, %.2f x "
+                   "peak) (held-out mean IoU %.4f)\n",
+                   seg.classes.size(), seg.classes.size() == 1 ? "" : "es", names.c_str(),
+                   model->stats.masked_anomaly_images, seg.pixel_rule.threshold, seg.pixel_rule.relative_to_peak,
+                   model->stats.pixel_rule_mean_iou);
+    } else {
+      std::fprintf(stderr, "  classification model (no masks)\n");
+    }
   }
 
   auto detector = Detector::FromModel(std::move(model).value(), *backbone);
@@ -181,7 +229,8 @@ int RunTrain(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"manifest", true}, {"test-manifest", true}, {"dataset", true}, {"output", true},
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
-                              {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-only", false}, {"split-seed", true}, {"backbone", true}, {"quiet", false}});
+                              {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-only", false},
+                              {"ignore-masks", false}, {"smoothing-sigma", true}, {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"split-seed", true}, {"backbone", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("train", cl.status());

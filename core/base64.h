@@ -1,0 +1,16 @@
+// Base64 (RFC 4648, standard alphabet, padded): how Lookout's JSON carries
+// AnomalyMask's PNG bytes.
+#ifndef ANOMALENS_CORE_BASE64_H_
+#define ANOMALENS_CORE_BASE64_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace anomalens {
+
+std::string Base64Encode(const std::vector<uint8_t>& bytes);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_BASE64_H_

@@ -2,7 +2,7 @@
 // converted backbone weights into this folder (they are never committed),
 // with nsfwjs's license for the weights, and the CommonJS entry's types. Fails when the build is missing.
 //   ANOMALENS_WASM_BUILD  the Emscripten build folder (default ../build-wasm)
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,4 +22,11 @@ if (missing.length > 0) {
   console.error(`pack: missing ${missing.join(', ')}; run tools/build-wasm (and tools/setup) first`);
   process.exit(1);
 }
-for (const [from, to] of files) copyFileSync(from, join(here, to));
+// Unchanged files are left alone, changed ones replaced atomically: test
+// suites running side by side may be reading them.
+for (const [from, to] of files) {
+  const target = join(here, to);
+  if (existsSync(target) && readFileSync(target).equals(readFileSync(from))) continue;
+  copyFileSync(from, `${target}.tmp-${process.pid}`);
+  renameSync(`${target}.tmp-${process.pid}`, target);
+}

@@ -128,6 +128,8 @@ export declare class Anomalens {
   static create(options?: CreateOptions): Promise<Anomalens>;
   /** The backbone's id, e.g. 'mobilenet_v2_1.0_224/block_10'. */
   readonly backboneId: string;
+  /** Size of the WebAssembly memory in bytes (it grows as needed and never shrinks). */
+  readonly memoryBytes: number;
   /** Loads a model file, from `anomalens train` or Anomalens#train. */
   loadModel(bytes: Bytes): Promise<AnomalensModel>;
   /** Trains on every image given (no held-out split) and returns the model file's bytes. */

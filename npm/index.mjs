@@ -181,6 +181,12 @@ export class Anomalens {
     return this.#live().id();
   }
 
+  /** Size of the WebAssembly memory in bytes (it grows as needed and never shrinks). */
+  get memoryBytes() {
+    this.#live();
+    return this.#module.HEAPU8.length;
+  }
+
   /** Loads a model file (from `anomalens train` or Anomalens#train). */
   async loadModel(bytes) {
     const backbone = this.#live();

@@ -2,13 +2,16 @@
 // same DetectAnomalies JSON byte for byte, the same model file from training,
 // Lookout-named errors, and dispose().
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
-import { encodePngRgba, makeDataset, NPM_DIR, patternRgba, runCli, skipReason, stagePackage } from './wasm_support.mjs';
+import {
+  COOKIES, cookiesSkipReason, encodePngRgba, makeDataset, NPM_DIR, patternRgba, runCli, skipReason, stagePackage,
+} from './wasm_support.mjs';
 
 const skip = skipReason();
 
@@ -159,5 +162,36 @@ describe('anomalens npm package (wasm)', { skip }, () => {
     assert.ok(loaded instanceof cjs.AnomalensModel);
     assert.equal(loaded.detectAnomaliesJson(png(set.test[1])), model.detectAnomaliesJson(png(set.test[1])));
     other.dispose();
+  });
+});
+
+describe('Lookout\'s cookies (JPEG): wasm detect equals the native CLI', { skip: cookiesSkipReason() }, () => {
+  let dir;
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('every test image, byte for byte', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'anomalens-wasm-cookies-'));
+    const modelPath = join(dir, 'cookies.anlm');
+    let r = runCli('train', '--manifest', join(COOKIES, 'manifests', 'train.manifest'), '--output', modelPath, '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+    const images = readdirSync(join(COOKIES, 'test-images')).filter((f) => f.endsWith('.jpg')).sort()
+      .map((f) => join(COOKIES, 'test-images', f));
+    assert.ok(images.length >= 20);
+    r = runCli('detect', modelPath, ...images, '--content-type', 'image/jpeg');
+    assert.equal(r.code, 0, r.stderr);
+    const native = r.stdout.split('\n').slice(0, -1);
+    stagePackage();
+    const { Anomalens } = await import(pathToFileURL(join(NPM_DIR, 'index.mjs')).href);
+    const lv = await Anomalens.create();
+    try {
+      const model = await lv.loadModel(readFileSync(modelPath));
+      images.forEach((image, i) => {
+        assert.equal(model.detectAnomaliesJson({ Body: readFileSync(image), ContentType: 'image/jpeg' }), native[i], image);
+      });
+    } finally {
+      lv.dispose();
+    }
   });
 });

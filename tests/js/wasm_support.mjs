@@ -21,6 +21,16 @@ export const NPM_DIR = join(REPO, 'npm');
 export const WASM_BUILD = process.env.ANOMALENS_WASM_BUILD || join(REPO, 'build-wasm');
 export const CLI = process.env.ANOMALENS_CLI || join(REPO, 'build', 'native', 'anomalens');
 
+export const COOKIES = join(REPO, '..', 'shared', 'data', 'lookout-cookies');
+
+// false, or the reason to skip a suite on Lookout's cookie set (../shared);
+// under CI=true the set must be there.
+export function cookiesSkipReason() {
+  if (existsSync(join(COOKIES, 'manifests', 'train.manifest'))) return skipReason();
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${COOKIES} is missing`);
+  return `${COOKIES} not found`;
+}
+
 // false, or the reason to skip.
 export function skipReason() {
   const wasm = join(WASM_BUILD, 'wasm', 'anomalens_wasm.wasm');

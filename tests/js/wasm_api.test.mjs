@@ -70,6 +70,17 @@ describe('anomalens npm package (wasm)', { skip }, () => {
                  model.detectAnomaliesJson(png(set.test[0])));
   });
 
+  test('an AnomalyMask in the JSON (base64, as Lookout\'s) becomes PNG bytes', () => {
+    const pngBytes = encodePngRgba(new Uint8ClampedArray(64 * 64 * 4), 64, 64);
+    const json = model.detectAnomaliesJson(png(set.test[0]));
+    const withMask = json.replace(/\}\}$/, `,"AnomalyMask":"${pngBytes.toString('base64')}"}}`);
+    const stand = Object.create(model, { detectAnomaliesJson: { value: () => withMask } });
+    const result = stand.detectAnomalies(png(set.test[0])).DetectAnomalyResult;
+    assert.ok(result.AnomalyMask instanceof Uint8Array);
+    assert.ok(Buffer.from(result.AnomalyMask).equals(pngBytes));
+    assert.equal(model.detectAnomalies(png(set.test[0])).DetectAnomalyResult.AnomalyMask, undefined);
+  });
+
   test('RGBA pixels give the result of the same pixels as a PNG', () => {
     const [width, height] = [96, 72];
     const rgba = patternRgba(width, height);

@@ -1,6 +1,7 @@
 // The npm package on the wasm build: DetectAnomalies time per image, in-wasm
-// training time, and WebAssembly memory and resident set over a long detect
-// loop (flat once warm, or repeated calls leak). Driven by bench/wasm.
+// training time, and WebAssembly memory and resident set over repeated
+// trainings and a long detect loop (flat once warm, or repeated calls leak).
+// Driven by bench/wasm.
 //
 //   node bench/wasm_bench.mjs --model M --image I [--iterations 20] [--calls 1000]
 //        [--train-manifest F] [--json OUT]
@@ -42,6 +43,10 @@ if (args['train-manifest']) {
   const t = performance.now();
   await lv.train(dataset);
   Object.assign(report, { train_seconds: (performance.now() - t) / 1000, train_images: dataset.length });
+  // A second training must reuse the memory the first one grew.
+  const grown = lv.memoryBytes;
+  await lv.train(dataset);
+  report.train_memory_mib = [mib(grown), mib(lv.memoryBytes)];
 }
 
 const calls = Number(args.calls);
@@ -59,6 +64,7 @@ lv.dispose();
 console.log(`${'DetectAnomalies end to end, wasm (median)'.padEnd(44)} ${report.detect_ms_median.toFixed(2).padStart(10)} ms`);
 if (report.train_seconds !== undefined) {
   console.log(`${`training in wasm (${report.train_images} images)`.padEnd(44)} ${report.train_seconds.toFixed(2).padStart(10)} s`);
+  console.log(`${'wasm memory after 1st / 2nd training'.padEnd(44)} ${report.train_memory_mib[0].toFixed(1).padStart(10)} / ${report.train_memory_mib[1].toFixed(1)} MiB`);
 }
 for (const s of samples) {
   console.log(`${`after ${s.calls} detects: wasm memory / rss`.padEnd(44)} ${s.wasm_mib.toFixed(1).padStart(10)} / ${s.rss_mib.toFixed(1)} MiB`);

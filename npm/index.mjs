@@ -82,7 +82,8 @@ function release(owner, handle) {
   if (handle && !handle.isDeleted()) handle.delete();
 }
 
-const TRAINING_OPTIONS = ['shortSide', 'coresetRatio', 'coarseWeight', 'anomalyPatchesPerImage'];
+// Training options and whether each is an integer (ModelConfig's fields).
+const TRAINING_OPTIONS = { shortSide: true, coresetRatio: false, coarseWeight: false, anomalyPatchesPerImage: true };
 const yieldToEventLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** A trained model loaded for DetectAnomalies. */
@@ -218,12 +219,16 @@ export class Anomalens {
     const backbone = this.#live();
     const { onProgress, signal } = options;
     const config = {};
-    for (const key of TRAINING_OPTIONS) {
-      if (options[key] === undefined) continue;
-      if (typeof options[key] !== 'number' || !Number.isFinite(options[key])) {
+    for (const [key, integer] of Object.entries(TRAINING_OPTIONS)) {
+      const value = options[key];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw namedError('ValidationException', `${key} must be a finite number`);
       }
-      config[key] = options[key];
+      if (integer && !(Number.isInteger(value) && Math.abs(value) < 2 ** 31)) {
+        throw namedError('ValidationException', `${key} must be an integer, got ${value}`);
+      }
+      config[key] = value;
     }
     let callbackError;
     const report = (stage, done, total) => {

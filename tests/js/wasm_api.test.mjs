@@ -134,6 +134,8 @@ describe('anomalens npm package (wasm)', { skip }, () => {
                          { name: 'ValidationException', message: /working resolution 8 px/ });
     await assert.rejects(lv.train([], { coresetRatio: 'all' }),
                          { name: 'ValidationException', message: /coresetRatio must be a finite number/ });
+    await assert.rejects(lv.train([], { shortSide: 1e12 }),
+                         { name: 'ValidationException', message: /shortSide must be an integer/ });
   });
 
   test('training stops on an aborted signal or a throwing progress callback', async () => {

@@ -89,6 +89,15 @@ describe('anomalens npm package (wasm)', { skip }, () => {
     assert.equal(model.detectAnomaliesJson({ Body: { data: new Uint8Array(rgba.buffer), width, height } }), fromPng);
   });
 
+  test('training on RGBA pixels writes the model the same pixels as PNGs write', async () => {
+    const [width, height] = [96, 72];
+    const images = [0, 1, 2, 3].map((shift) => patternRgba(width, height).map((v, i) => (i % 4 === 3 ? v : v + shift * 9)));
+    const fromPng = await lv.train(images.map((rgba) => ({ Body: encodePngRgba(rgba, width, height),
+                                                          ContentType: 'image/png', Label: 'normal' })));
+    const fromPixels = await lv.train(images.map((data) => ({ Body: { data, width, height }, Label: 'normal' })));
+    assert.ok(Buffer.from(fromPixels).equals(Buffer.from(fromPng)));
+  });
+
   test('a model trained in wasm is the native model file, byte for byte', async () => {
     const progress = [];
     const dataset = set.train.map((e) => ({ Body: readFileSync(e.path), ContentType: 'image/png', Label: e.label,

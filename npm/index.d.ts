@@ -1,0 +1,142 @@
+// Types of the anomalens package (ES module and CommonJS entries alike).
+
+/** Bytes in: a Uint8Array (or Node Buffer), an ArrayBuffer or any typed array view. */
+export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** Decoded pixels, RGBA row-major: an ImageData or anything of its shape. */
+export interface RgbaPixels {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+/** Lookout's DetectAnomalies request: encoded image bytes and their type. */
+export interface DetectAnomaliesRequest {
+  /** PNG or JPEG bytes (64 to 4096 px a side, at most 8 MB), or decoded RGBA pixels. */
+  Body: Bytes | RgbaPixels;
+  /** 'image/png' or 'image/jpeg', checked against the bytes; omitted: taken from the bytes. */
+  ContentType?: 'image/png' | 'image/jpeg' | string;
+}
+
+/** Where the result came from; always { Type: 'direct' } here, as in Lookout. */
+export interface ImageSource {
+  Type: string;
+}
+
+/** A segmentation model's pixel area of one anomaly type. */
+export interface PixelAnomaly {
+  /** Fraction of the image's pixels, 0 to 1. */
+  TotalPercentageArea: number;
+  /** The type's colour in AnomalyMask, e.g. '#23A436'. */
+  Color: string;
+}
+
+/** One anomaly type found in the image (segmentation models). */
+export interface Anomaly {
+  Name: string;
+  PixelAnomaly?: PixelAnomaly;
+}
+
+/** Lookout's DetectAnomalyResult. */
+export interface DetectAnomalyResult {
+  Source: ImageSource;
+  IsAnomalous: boolean;
+  /** Confidence in the IsAnomalous decision, 0 to 1. */
+  Confidence: number;
+  /** Segmentation models: the anomaly types found (the first is 'background'). */
+  Anomalies?: Anomaly[];
+  /** Segmentation models: the mask PNG (the JSON form carries it base64-encoded). */
+  AnomalyMask?: Uint8Array;
+}
+
+/** Lookout's DetectAnomalies response. */
+export interface DetectAnomaliesResponse {
+  DetectAnomalyResult: DetectAnomalyResult;
+}
+
+/** An image's label in a training dataset. */
+export type ImageLabel = 'normal' | 'anomaly';
+
+/** One training image. */
+export interface TrainingImage {
+  Body: Bytes | RgbaPixels;
+  ContentType?: 'image/png' | 'image/jpeg' | string;
+  Label: ImageLabel;
+  /** Label mask PNG (Lookout's anomaly-mask-ref); accepted, not used by the current trainer. */
+  Mask?: Bytes | null;
+}
+
+/** A progress report: features per image, then the memory banks' calibration. */
+export interface TrainingProgress {
+  stage: 'features' | 'calibration' | string;
+  done: number;
+  total: number;
+}
+
+/** Training options; omitted ones take the core's (and the CLI's) defaults. */
+export interface TrainOptions {
+  onProgress?: (progress: TrainingProgress) => void;
+  /** Cancels training: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Working resolution's shorter side in px (CLI --resolution; default 224). */
+  shortSide?: number;
+  /** Fraction of training patches kept in the memory bank (CLI --coreset-ratio; default 0.1). */
+  coresetRatio?: number;
+  /** Weight of the stride-16 features (CLI --coarse-weight; default 1). */
+  coarseWeight?: number;
+  /** Patches each labelled anomaly adds to the anomaly bank (CLI --anomaly-patches; default 10). */
+  anomalyPatchesPerImage?: number;
+}
+
+/** Options of Anomalens.create. */
+export interface CreateOptions {
+  /** The .wasm bytes, instead of the package's file (read in Node, fetched in browsers). */
+  wasmBinary?: Bytes;
+  /** Backbone weights (.anwb) bytes, instead of the package's file. */
+  backboneWeights?: Bytes;
+}
+
+/** Names of the errors thrown: Lookout's exception names, plus the DOM's for cancelling and missing SIMD. */
+export type AnomalensErrorName =
+  | 'ValidationException'
+  | 'ResourceNotFoundException'
+  | 'ServiceQuotaExceededException'
+  | 'InternalServerException'
+  | 'AbortError'
+  | 'NotSupportedError';
+
+/** What the API throws: an Error whose name is one of AnomalensErrorName. */
+export interface AnomalensError extends Error {
+  name: AnomalensErrorName;
+}
+
+/** A trained model loaded for DetectAnomalies. */
+export declare class AnomalensModel {
+  private constructor();
+  /** Lookout's DetectAnomalies; also takes RGBA pixels directly (camera frames). */
+  detectAnomalies(request: DetectAnomaliesRequest | RgbaPixels): DetectAnomaliesResponse;
+  /** The response as JSON text, byte for byte what `anomalens detect` prints. */
+  detectAnomaliesJson(request: DetectAnomaliesRequest | RgbaPixels): string;
+  /** Frees the model's memory; later calls throw ResourceNotFoundException. */
+  dispose(): void;
+}
+
+/** The WebAssembly module with the backbone loaded. */
+export declare class Anomalens {
+  private constructor();
+  /** Loads the module (checking for WebAssembly SIMD) and the backbone weights shipped in the package. */
+  static create(options?: CreateOptions): Promise<Anomalens>;
+  /** The backbone's id, e.g. 'mobilenet_v2_1.0_224/block_10'. */
+  readonly backboneId: string;
+  /** Size of the WebAssembly memory in bytes (it grows as needed and never shrinks). */
+  readonly memoryBytes: number;
+  /** Loads a model file, from `anomalens train` or Anomalens#train. */
+  loadModel(bytes: Bytes): Promise<AnomalensModel>;
+  /** Trains on every image given (no held-out split) and returns the model file's bytes. */
+  train(dataset: Iterable<TrainingImage> | AsyncIterable<TrainingImage>, options?: TrainOptions): Promise<Uint8Array>;
+  /** Frees the backbone and every model loaded through this instance. */
+  dispose(): void;
+}
+
+/** True when this runtime runs WebAssembly SIMD, which anomalens needs. */
+export declare function isWebAssemblySimdSupported(): boolean;

@@ -1,0 +1,285 @@
+// anomalens: Lookout for Vision's DetectAnomalies (and training) on the
+// anomalens WebAssembly core, in browsers and Node.
+//
+//   import { Anomalens } from 'anomalens';
+//   const lv = await Anomalens.create();
+//   const model = await lv.loadModel(modelBytes);
+//   const { DetectAnomalyResult } = model.detectAnomalies({ Body: jpegBytes, ContentType: 'image/jpeg' });
+//   model.dispose(); lv.dispose();
+//
+// Every object holding WebAssembly memory has dispose(). Inputs are copied
+// into the module and results copied out: nothing returned is a view of it.
+import { loadBackboneWeights, loadWasmBinary } from '#assets';
+
+// A module whose one function returns a v128 constant: it validates only
+// where WebAssembly SIMD is supported, which the core is built for.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,  // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,        // type: () -> v128
+  0x03, 0x02, 0x01, 0x00,                          // one function of that type
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c,        // code: v128.const
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0x0b,                                            // end
+]);
+
+/** True when this runtime runs WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+). */
+export function isWebAssemblySimdSupported() {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+function namedError(name, message) {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+// The bindings return an Error (named after Lookout's exception) instead of
+// throwing through the module; this throws it.
+function check(value) {
+  if (value instanceof Error) throw value;
+  return value;
+}
+
+function toBytes(value, what) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw namedError('ValidationException', `${what} must be a Uint8Array, ArrayBuffer or typed array`);
+}
+
+// ImageData, or anything shaped like it: { data: RGBA bytes, width, height }.
+function isPixels(value) {
+  return value != null && typeof value === 'object' && !ArrayBuffer.isView(value) &&
+         ArrayBuffer.isView(value.data) && Number.isInteger(value.width) && Number.isInteger(value.height);
+}
+
+function contentTypeOf(request) {
+  const type = request.ContentType ?? '';
+  if (typeof type !== 'string') throw namedError('ValidationException', 'ContentType must be a string');
+  return type;
+}
+
+function fromBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; ++i) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+// Whoever forgets dispose() still gets the memory back when the wrapper is
+// collected; dispose() is the prompt way.
+const collector = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); })
+  : { register() {}, unregister() {} };
+
+function track(owner, handle) {
+  collector.register(owner, handle, owner);
+  return handle;
+}
+
+function release(owner, handle) {
+  collector.unregister(owner);
+  if (handle && !handle.isDeleted()) handle.delete();
+}
+
+// Training options and whether each is an integer (ModelConfig's fields).
+const TRAINING_OPTIONS = { shortSide: true, coresetRatio: false, coarseWeight: false, anomalyPatchesPerImage: true };
+const yieldToEventLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** A trained model loaded for DetectAnomalies. */
+export class AnomalensModel {
+  #detector;
+  #owner;
+
+  /** @internal Use Anomalens#loadModel. */
+  constructor(owner, detector) {
+    this.#owner = owner;
+    this.#detector = track(this, detector);
+  }
+
+  #live() {
+    if (!this.#detector) throw namedError('ResourceNotFoundException', 'this model has been disposed');
+    return this.#detector;
+  }
+
+  /**
+   * DetectAnomalies' JSON document, exactly as the native CLI prints it.
+   * `request`: { Body: PNG/JPEG bytes, ContentType } or decoded RGBA pixels
+   * (ImageData, or { data, width, height }, also as Body).
+   */
+  detectAnomaliesJson(request) {
+    const detector = this.#live();
+    if (isPixels(request)) return check(detector.detectRgba(request.data, request.width, request.height));
+    if (request == null || typeof request !== 'object') {
+      throw namedError('ValidationException', 'detectAnomalies takes { Body, ContentType } or RGBA pixels');
+    }
+    const body = request.Body;
+    if (isPixels(body)) return check(detector.detectRgba(body.data, body.width, body.height));
+    return check(detector.detect(toBytes(body, 'Body'), contentTypeOf(request)));
+  }
+
+  /** Lookout's DetectAnomalies response: { DetectAnomalyResult }, AnomalyMask (when present) as PNG bytes. */
+  detectAnomalies(request) {
+    const response = JSON.parse(this.detectAnomaliesJson(request));
+    const result = response.DetectAnomalyResult;
+    if (typeof result.AnomalyMask === 'string') result.AnomalyMask = fromBase64(result.AnomalyMask);
+    return response;
+  }
+
+  /** Frees the model's memory. Later calls throw ResourceNotFoundException. */
+  dispose() {
+    release(this, this.#detector);
+    this.#detector = null;
+    this.#owner?._forget(this);
+    this.#owner = null;
+  }
+}
+
+/** The WebAssembly module with the backbone loaded: loads models and trains them. */
+export class Anomalens {
+  #module;
+  #backbone;
+  #models = new Set();
+
+  /** @internal Use Anomalens.create. */
+  constructor(module, backbone) {
+    this.#module = module;
+    this.#backbone = track(this, backbone);
+  }
+
+  /**
+   * Loads the WebAssembly module (after checking for SIMD) and the backbone
+   * weights shipped in the package. `options.wasmBinary` and
+   * `options.backboneWeights` supply those bytes instead (e.g. from a CDN).
+   */
+  static async create(options = {}) {
+    if (!isWebAssemblySimdSupported()) {
+      throw namedError('NotSupportedError',
+                       'anomalens needs WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+)');
+    }
+    const [{ default: createModule }, wasmBinary, weights] = await Promise.all([
+      import('./anomalens_wasm.mjs'),
+      options.wasmBinary ? toBytes(options.wasmBinary, 'wasmBinary') : loadWasmBinary(),
+      options.backboneWeights ? toBytes(options.backboneWeights, 'backboneWeights') : loadBackboneWeights(),
+    ]);
+    const module = await createModule({ wasmBinary });
+    const backbone = new module.Backbone();
+    const loaded = backbone.load(weights);
+    if (loaded instanceof Error) {
+      backbone.delete();
+      throw loaded;
+    }
+    return new Anomalens(module, backbone);
+  }
+
+  #live() {
+    if (!this.#backbone) throw namedError('ResourceNotFoundException', 'this Anomalens instance has been disposed');
+    return this.#backbone;
+  }
+
+  /** The backbone's id, e.g. "mobilenet_v2_1.0_224/block_10". */
+  get backboneId() {
+    return this.#live().id();
+  }
+
+  /** Size of the WebAssembly memory in bytes (it grows as needed and never shrinks). */
+  get memoryBytes() {
+    this.#live();
+    return this.#module.HEAPU8.length;
+  }
+
+  /** Loads a model file (from `anomalens train` or Anomalens#train). */
+  async loadModel(bytes) {
+    const backbone = this.#live();
+    const detector = new this.#module.Detector();
+    const loaded = detector.load(backbone, toBytes(bytes, 'model'));
+    if (loaded instanceof Error) {
+      detector.delete();
+      throw loaded;
+    }
+    const model = new AnomalensModel(this, detector);
+    this.#models.add(model);
+    return model;
+  }
+
+  /** @internal */
+  _forget(model) {
+    this.#models.delete(model);
+  }
+
+  /**
+   * Trains a model and returns its file's bytes (what `anomalens train`
+   * writes). `dataset`: an array or (async) iterable of
+   * { Body, ContentType, Label: 'normal' | 'anomaly', Mask? }, Body being
+   * PNG/JPEG bytes or RGBA pixels. Every image trains: there is no held-out
+   * split. `options.onProgress({ stage, done, total })` reports progress,
+   * `options.signal` (an AbortSignal) cancels.
+   */
+  async train(dataset, options = {}) {
+    const backbone = this.#live();
+    const { onProgress, signal } = options;
+    const config = {};
+    for (const [key, integer] of Object.entries(TRAINING_OPTIONS)) {
+      const value = options[key];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw namedError('ValidationException', `${key} must be a finite number`);
+      }
+      if (integer && !(Number.isInteger(value) && Math.abs(value) < 2 ** 31)) {
+        throw namedError('ValidationException', `${key} must be an integer, got ${value}`);
+      }
+      config[key] = value;
+    }
+    let callbackError;
+    const report = (stage, done, total) => {
+      if (!onProgress || callbackError !== undefined) return;
+      try {
+        onProgress({ stage, done, total });
+      } catch (error) {
+        callbackError = error;
+      }
+    };
+    const stop = () => {
+      if (callbackError !== undefined) throw callbackError;
+      if (signal?.aborted) throw signal.reason ?? namedError('AbortError', 'training was aborted');
+    };
+    const total = Array.isArray(dataset) ? dataset.length : undefined;
+    const trainer = new this.#module.Trainer(backbone, config);
+    try {
+      let done = 0;
+      for await (const item of dataset) {
+        stop();
+        check(this.#addImage(trainer, item, done));
+        report('features', ++done, total ?? done);
+        await yieldToEventLoop();
+      }
+      stop();
+      const bytes = trainer.finish(report, () => callbackError !== undefined || Boolean(signal?.aborted));
+      stop();
+      return check(bytes);
+    } finally {
+      trainer.delete();
+    }
+  }
+
+  #addImage(trainer, item, index) {
+    if (item == null || typeof item !== 'object') {
+      throw namedError('ValidationException', `dataset item ${index} must be { Body, ContentType, Label }`);
+    }
+    const label = item.Label;
+    if (label !== 'normal' && label !== 'anomaly') {
+      throw namedError('ValidationException', `dataset item ${index}: Label must be 'normal' or 'anomaly'`);
+    }
+    const body = item.Body;
+    if (isPixels(body)) return trainer.addRgba(body.data, body.width, body.height, label);
+    const mask = item.Mask == null ? null : toBytes(item.Mask, `dataset item ${index}: Mask`);
+    return trainer.addImage(toBytes(body, `dataset item ${index}: Body`), contentTypeOf(item), label, mask);
+  }
+
+  /** Frees the backbone and every model this instance loaded. */
+  dispose() {
+    for (const model of [...this.#models]) model.dispose();
+    release(this, this.#backbone);
+    this.#backbone = null;
+  }
+}

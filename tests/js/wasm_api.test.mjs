@@ -1,0 +1,219 @@
+// The anomalens npm package on the wasm build, against the native CLI: the
+// same DetectAnomalies JSON byte for byte, the same model file from training,
+// Lookout-named errors, and dispose().
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import {
+  COOKIES, cookiesSkipReason, encodePngRgba, makeDataset, NPM_DIR, patternRgba, runCli, skipReason, stagePackage,
+} from './wasm_support.mjs';
+
+const skip = skipReason();
+
+describe('anomalens npm package (wasm)', { skip }, () => {
+  let api;
+  let lv;
+  let set;
+  let model;
+
+  before(async () => {
+    stagePackage();
+    api = await import(pathToFileURL(join(NPM_DIR, 'index.mjs')).href);
+    set = makeDataset();
+    lv = await api.Anomalens.create();
+    model = await lv.loadModel(readFileSync(set.model));
+  });
+
+  after(() => {
+    lv?.dispose();
+    if (set) rmSync(set.dir, { recursive: true, force: true });
+  });
+
+  const png = (entry) => ({ Body: readFileSync(entry.path), ContentType: 'image/png' });
+  const rejects = (fn, name, pattern) => assert.throws(fn, (e) => {
+    assert.ok(e instanceof Error, 'an Error');
+    assert.equal(e.name, name, e.message);
+    assert.match(e.message, pattern);
+    return true;
+  });
+
+  test('detect JSON equals the native CLI output byte for byte', () => {
+    const images = set.test.map((e) => e.path);
+    const r = runCli('detect', set.model, ...images);
+    assert.equal(r.code, 0, r.stderr);
+    const native = r.stdout.split('\n').slice(0, -1);
+    assert.equal(native.length, images.length);
+    set.test.forEach((entry, i) => {
+      assert.equal(model.detectAnomaliesJson(png(entry)), native[i], entry.path);
+      assert.equal(model.detectAnomaliesJson({ Body: readFileSync(entry.path) }), native[i], 'content type sniffed');
+    });
+  });
+
+  test('detectAnomalies answers in Lookout\'s shape', () => {
+    const normal = model.detectAnomalies(png(set.test.find((e) => e.label === 'normal')));
+    assert.deepEqual(Object.keys(normal), ['DetectAnomalyResult']);
+    const result = normal.DetectAnomalyResult;
+    assert.deepEqual(result.Source, { Type: 'direct' });
+    assert.equal(result.IsAnomalous, false);
+    assert.ok(result.Confidence >= 0.5 && result.Confidence <= 1);
+    const anomalous = model.detectAnomalies(png(set.test.find((e) => e.label === 'anomaly'))).DetectAnomalyResult;
+    assert.equal(typeof anomalous.IsAnomalous, 'boolean');
+    // The body may be any byte container.
+    const bytes = readFileSync(set.test[0].path);
+    const asArrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    assert.equal(model.detectAnomaliesJson({ Body: asArrayBuffer, ContentType: 'image/png' }),
+                 model.detectAnomaliesJson(png(set.test[0])));
+  });
+
+  test('an AnomalyMask in the JSON (base64, as Lookout\'s) becomes PNG bytes', () => {
+    const pngBytes = encodePngRgba(new Uint8ClampedArray(64 * 64 * 4), 64, 64);
+    const json = model.detectAnomaliesJson(png(set.test[0]));
+    const withMask = json.replace(/\}\}$/, `,"AnomalyMask":"${pngBytes.toString('base64')}"}}`);
+    const stand = Object.create(model, { detectAnomaliesJson: { value: () => withMask } });
+    const result = stand.detectAnomalies(png(set.test[0])).DetectAnomalyResult;
+    assert.ok(result.AnomalyMask instanceof Uint8Array);
+    assert.ok(Buffer.from(result.AnomalyMask).equals(pngBytes));
+    assert.equal(model.detectAnomalies(png(set.test[0])).DetectAnomalyResult.AnomalyMask, undefined);
+  });
+
+  test('RGBA pixels give the result of the same pixels as a PNG', () => {
+    const [width, height] = [96, 72];
+    const rgba = patternRgba(width, height);
+    const fromPng = model.detectAnomaliesJson({ Body: encodePngRgba(rgba, width, height), ContentType: 'image/png' });
+    assert.equal(model.detectAnomaliesJson({ data: rgba, width, height }), fromPng, 'ImageData-shaped request');
+    assert.equal(model.detectAnomaliesJson({ Body: { data: new Uint8Array(rgba.buffer), width, height } }), fromPng);
+  });
+
+  test('training on RGBA pixels writes the model the same pixels as PNGs write', async () => {
+    const [width, height] = [96, 72];
+    const images = [0, 1, 2, 3].map((shift) => patternRgba(width, height).map((v, i) => (i % 4 === 3 ? v : v + shift * 9)));
+    const fromPng = await lv.train(images.map((rgba) => ({ Body: encodePngRgba(rgba, width, height),
+                                                          ContentType: 'image/png', Label: 'normal' })));
+    const fromPixels = await lv.train(images.map((data) => ({ Body: { data, width, height }, Label: 'normal' })));
+    assert.ok(Buffer.from(fromPixels).equals(Buffer.from(fromPng)));
+  });
+
+  test('a model trained in wasm is the native model file, byte for byte', async () => {
+    const progress = [];
+    const dataset = set.train.map((e) => ({ Body: readFileSync(e.path), ContentType: 'image/png', Label: e.label,
+                                            Mask: e.mask ? readFileSync(e.mask) : undefined }));
+    const bytes = await lv.train(dataset, { onProgress: (p) => progress.push(p) });
+    assert.ok(bytes instanceof Uint8Array);
+    assert.ok(Buffer.from(bytes).equals(readFileSync(set.model)), 'same bytes as `anomalens train`');
+    assert.deepEqual(progress.filter((p) => p.stage === 'features').map((p) => p.done),
+                     dataset.map((_, i) => i + 1));
+    const last = progress.at(-1);
+    assert.equal(last.stage, 'calibration');
+    assert.equal(last.done, last.total);
+  });
+
+  test('bad images and content types are ValidationExceptions', () => {
+    const bytes = readFileSync(set.test[0].path);
+    rejects(() => model.detectAnomalies({ Body: bytes.subarray(0, 200), ContentType: 'image/png' }),
+            'ValidationException', /corrupt|truncated/i);
+    rejects(() => model.detectAnomalies({ Body: bytes, ContentType: 'image/jpeg' }),
+            'ValidationException', /content type is image\/jpeg but the bytes are a PNG/);
+    rejects(() => model.detectAnomalies({ Body: bytes, ContentType: 'image/gif' }), 'ValidationException', /gif/);
+    rejects(() => model.detectAnomalies({ Body: new Uint8Array(0), ContentType: 'image/png' }),
+            'ValidationException', /./);
+    rejects(() => model.detectAnomalies({ Body: 'not bytes', ContentType: 'image/png' }),
+            'ValidationException', /Body must be/);
+    rejects(() => model.detectAnomalies({ data: new Uint8Array(10), width: 64, height: 64 }),
+            'ValidationException', /RGBA data has 10 bytes/);
+    rejects(() => model.detectAnomalies({ data: new Uint8Array(32 * 32 * 4), width: 32, height: 32 }),
+            'ValidationException', /32x32 px; each side must be 64 to 4096/);
+  });
+
+  test('bad model files and datasets are ValidationExceptions', async () => {
+    const corrupt = Buffer.from(readFileSync(set.model));
+    corrupt[corrupt.length >> 1] ^= 0xff;
+    await assert.rejects(lv.loadModel(corrupt), { name: 'ValidationException', message: /checksum mismatch/ });
+    await assert.rejects(lv.loadModel(new Uint8Array(16)), { name: 'ValidationException', message: /ANLM/ });
+    const image = readFileSync(set.train[0].path);
+    await assert.rejects(lv.train([{ Body: image, ContentType: 'image/png', Label: 'normal' }]),
+                         { name: 'ValidationException', message: /at least 2 normal images/ });
+    await assert.rejects(lv.train([{ Body: image, ContentType: 'image/png', Label: 'good' }]),
+                         { name: 'ValidationException', message: /Label must be 'normal' or 'anomaly'/ });
+    await assert.rejects(lv.train([{ Body: image, ContentType: 'image/png', Label: 'normal' }], { shortSide: 8 }),
+                         { name: 'ValidationException', message: /working resolution 8 px/ });
+    await assert.rejects(lv.train([], { coresetRatio: 'all' }),
+                         { name: 'ValidationException', message: /coresetRatio must be a finite number/ });
+    await assert.rejects(lv.train([], { shortSide: 1e12 }),
+                         { name: 'ValidationException', message: /shortSide must be an integer/ });
+  });
+
+  test('training stops on an aborted signal or a throwing progress callback', async () => {
+    const dataset = set.train.slice(0, 4).map((e) => ({ Body: readFileSync(e.path), ContentType: 'image/png',
+                                                        Label: 'normal' }));
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(lv.train(dataset, { signal: controller.signal }), { name: 'AbortError' });
+    const boom = new Error('boom');
+    await assert.rejects(lv.train(dataset, { onProgress: () => { throw boom; } }), (e) => e === boom);
+    // Still usable afterwards.
+    assert.ok((await lv.train(dataset)).length > 0);
+  });
+
+  test('dispose() frees models and the instance; later calls say so', async () => {
+    const own = await api.Anomalens.create();
+    const first = await own.loadModel(readFileSync(set.model));
+    const second = await own.loadModel(readFileSync(set.model));
+    const request = png(set.test[0]);
+    assert.equal(first.detectAnomaliesJson(request), model.detectAnomaliesJson(request));
+    first.dispose();
+    first.dispose();  // twice is harmless
+    rejects(() => first.detectAnomalies(request), 'ResourceNotFoundException', /disposed/);
+    assert.ok(second.detectAnomalies(request));
+    own.dispose();
+    rejects(() => second.detectAnomalies(request), 'ResourceNotFoundException', /disposed/);
+    await assert.rejects(own.loadModel(readFileSync(set.model)), { name: 'ResourceNotFoundException' });
+    own.dispose();
+  });
+
+  test('the CommonJS entry gives the same API', async () => {
+    const cjs = createRequire(import.meta.url)(join(NPM_DIR, 'index.cjs'));
+    assert.equal(cjs.isWebAssemblySimdSupported(), true);
+    const other = await cjs.Anomalens.create();
+    assert.ok(other instanceof cjs.Anomalens);
+    const loaded = await other.loadModel(readFileSync(set.model));
+    assert.ok(loaded instanceof cjs.AnomalensModel);
+    assert.equal(loaded.detectAnomaliesJson(png(set.test[1])), model.detectAnomaliesJson(png(set.test[1])));
+    other.dispose();
+  });
+});
+
+describe('Lookout\'s cookies (JPEG): wasm detect equals the native CLI', { skip: cookiesSkipReason() }, () => {
+  let dir;
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('every test image, byte for byte', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'anomalens-wasm-cookies-'));
+    const modelPath = join(dir, 'cookies.anlm');
+    let r = runCli('train', '--manifest', join(COOKIES, 'manifests', 'train.manifest'), '--output', modelPath, '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+    const images = readdirSync(join(COOKIES, 'test-images')).filter((f) => f.endsWith('.jpg')).sort()
+      .map((f) => join(COOKIES, 'test-images', f));
+    assert.ok(images.length >= 20);
+    r = runCli('detect', modelPath, ...images, '--content-type', 'image/jpeg');
+    assert.equal(r.code, 0, r.stderr);
+    const native = r.stdout.split('\n').slice(0, -1);
+    stagePackage();
+    const { Anomalens } = await import(pathToFileURL(join(NPM_DIR, 'index.mjs')).href);
+    const lv = await Anomalens.create();
+    try {
+      const model = await lv.loadModel(readFileSync(modelPath));
+      images.forEach((image, i) => {
+        assert.equal(model.detectAnomaliesJson({ Body: readFileSync(image), ContentType: 'image/jpeg' }), native[i], image);
+      });
+    } finally {
+      lv.dispose();
+    }
+  });
+});

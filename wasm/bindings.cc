@@ -1,0 +1,258 @@
+// Embind bindings over the core: no logic of their own. Bytes are copied in
+// from JS typed arrays and results copied out (never a view of the heap).
+//
+// Failures come back as JS Error objects (name: Lookout's exception name,
+// message: the core's) rather than being thrown from here: a JS exception
+// unwinding through wasm frames skips C++ destructors and would leak. The
+// npm package throws them (npm/index.mjs). JS callbacks passed in must not
+// throw, for the same reason; the package wraps them.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/backbone_weights.h"
+#include "core/detector.h"
+#include "core/hooks.h"
+#include "core/image.h"
+#include "core/image_decode.h"
+#include "core/model_file.h"
+#include "core/result_json.h"
+#include "core/trainer.h"
+
+namespace anomalens {
+namespace {
+
+using emscripten::val;
+
+// Status codes to the exception names of Lookout for Vision's API (plus the
+// DOM's AbortError for a cancelled training).
+const char* LookoutErrorName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidInput:
+    case StatusCode::kUnsupported:
+    case StatusCode::kDataLoss:
+      return "ValidationException";
+    case StatusCode::kResourceExhausted:
+      return "ServiceQuotaExceededException";
+    case StatusCode::kCancelled:
+      return "AbortError";
+    case StatusCode::kOk:
+    case StatusCode::kInternal:
+      break;
+  }
+  return "InternalServerException";
+}
+
+val ErrorValue(const Status& status) {
+  val error = val::global("Error").new_(val(status.message()));
+  error.set("name", val(LookoutErrorName(status.code())));
+  return error;
+}
+
+// A JS Uint8Array (or array of numbers) copied into the heap.
+std::vector<uint8_t> CopyIn(const val& bytes) { return emscripten::convertJSArrayToNumberVector<uint8_t>(bytes); }
+
+// A fresh Uint8Array holding a copy of `bytes`.
+val CopyOut(const std::vector<uint8_t>& bytes) {
+  return val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
+}
+
+// RGBA pixels (ImageData.data's layout) as the core's RGB image; alpha is
+// dropped as DecodeImage drops it. The side limits are DetectAnomalies'.
+StatusOr<RgbImage> RgbFromRgba(const val& rgba, int width, int height) {
+  const ImageLimits limits;
+  if (width < limits.min_side || height < limits.min_side || width > limits.max_side || height > limits.max_side) {
+    return InvalidInput("image is " + std::to_string(width) + "x" + std::to_string(height) + " px; each side must be " +
+                        std::to_string(limits.min_side) + " to " + std::to_string(limits.max_side) + " px");
+  }
+  const size_t pixels = static_cast<size_t>(width) * height;
+  const std::vector<uint8_t> in = CopyIn(rgba);
+  if (in.size() != pixels * 4) {
+    return InvalidInput("RGBA data has " + std::to_string(in.size()) + " bytes; a " + std::to_string(width) + "x" +
+                        std::to_string(height) + " image needs " + std::to_string(pixels * 4));
+  }
+  RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(pixels * 3);
+  for (size_t i = 0; i < pixels; ++i) {
+    image.pixels[i * 3 + 0] = in[i * 4 + 0];
+    image.pixels[i * 3 + 1] = in[i * 4 + 1];
+    image.pixels[i * 3 + 2] = in[i * 4 + 2];
+  }
+  return image;
+}
+
+// The converted MobileNetV2 weights (an ANWB file), parsed and checked.
+class WasmBackbone {
+ public:
+  // Returns null, or an Error.
+  val Load(val bytes) {
+    StatusOr<BackboneWeights> weights = ParseBackboneWeights(CopyIn(bytes));
+    if (!weights.ok()) return ErrorValue(weights.status());
+    StatusOr<MobileNetV2> net = MobileNetV2::Create(std::move(weights).value());
+    if (!net.ok()) return ErrorValue(net.status());
+    net_ = std::make_shared<const MobileNetV2>(std::move(net).value());
+    return val::null();
+  }
+  std::string Id() const { return net_ ? net_->id() : ""; }
+  uint32_t Checksum() const { return net_ ? net_->checksum() : 0; }
+
+  const std::shared_ptr<const MobileNetV2>& net() const { return net_; }
+
+ private:
+  std::shared_ptr<const MobileNetV2> net_;
+};
+
+Status NoBackbone() { return InvalidInput("the backbone has no weights loaded"); }
+
+// A model file loaded for DetectAnomalies.
+class WasmDetector {
+ public:
+  // Returns null, or an Error.
+  val Load(const WasmBackbone& backbone, val model_bytes) {
+    if (!backbone.net()) return ErrorValue(NoBackbone());
+    StatusOr<std::unique_ptr<Detector>> detector = Detector::Create(CopyIn(model_bytes), backbone.net());
+    if (!detector.ok()) return ErrorValue(detector.status());
+    detector_ = std::move(detector).value();
+    return val::null();
+  }
+
+  // Encoded PNG or JPEG bytes; content type "image/png", "image/jpeg" or ""
+  // (sniffed). Returns DetectAnomalyResultJson's string, or an Error.
+  val Detect(val image_bytes, std::string content_type) const {
+    if (!detector_) return ErrorValue(InvalidInput("no model is loaded"));
+    return JsonOrError(detector_->Detect(CopyIn(image_bytes), content_type));
+  }
+
+  // RGBA pixels, row-major (ImageData.data). Returns the JSON, or an Error.
+  val DetectRgba(val rgba, int width, int height) const {
+    if (!detector_) return ErrorValue(InvalidInput("no model is loaded"));
+    StatusOr<RgbImage> image = RgbFromRgba(rgba, width, height);
+    if (!image.ok()) return ErrorValue(image.status());
+    return JsonOrError(detector_->DetectImage(*image));
+  }
+
+ private:
+  static val JsonOrError(const StatusOr<DetectAnomalyResult>& result) {
+    if (!result.ok()) return ErrorValue(result.status());
+    return val(DetectAnomalyResultJson(*result));
+  }
+
+  std::unique_ptr<Detector> detector_;
+};
+
+// core/trainer.h, one image at a time, then Finish to a model file.
+class WasmTrainer {
+ public:
+  // `options` may set any of: shortSide, coresetRatio, coarseWeight,
+  // anomalyPatchesPerImage (ModelConfig's fields; the rest keep the core's
+  // defaults). The trainer checks them when the first image arrives.
+  WasmTrainer(const WasmBackbone& backbone, val options) : backbone_(backbone.net()) {
+    auto set = [&options](const char* key, auto* field) {
+      if (options.isUndefined() || options.isNull()) return;
+      const val v = options[key];
+      if (v.typeOf().as<std::string>() == "number") *field = static_cast<std::remove_pointer_t<decltype(field)>>(v.as<double>());
+    };
+    set("shortSide", &config_.short_side);
+    set("coresetRatio", &config_.coreset_ratio);
+    set("coarseWeight", &config_.coarse_weight);
+    set("anomalyPatchesPerImage", &config_.anomaly_patches_per_image);
+    if (backbone_) trainer_ = std::make_unique<Trainer>(backbone_, config_);
+  }
+
+  // Label "normal" or "anomaly". `mask_bytes` (a label mask PNG, or null) is
+  // accepted for the dataset shape's sake: the core's trainer does not use
+  // masks yet. Returns null, or an Error.
+  val AddImage(val image_bytes, std::string content_type, std::string label, val mask_bytes) {
+    StatusOr<ImageLabel> parsed = ParseLabel(label);
+    if (!parsed.ok()) return ErrorValue(parsed.status());
+    StatusOr<RgbImage> image = DecodeImage(CopyIn(image_bytes), content_type);
+    if (!image.ok()) return ErrorValue(image.status());
+    return Add(*image, *parsed);
+  }
+
+  // The same from RGBA pixels.
+  val AddRgba(val rgba, int width, int height, std::string label) {
+    StatusOr<ImageLabel> parsed = ParseLabel(label);
+    if (!parsed.ok()) return ErrorValue(parsed.status());
+    StatusOr<RgbImage> image = RgbFromRgba(rgba, width, height);
+    if (!image.ok()) return ErrorValue(image.status());
+    return Add(*image, *parsed);
+  }
+
+  // Builds the model. `progress(stage, done, total)` and `cancelled()` are JS
+  // functions (or null); neither may throw. Returns the model file's bytes
+  // (Uint8Array), or an Error. A trainer finishes once.
+  val Finish(val progress, val cancelled) {
+    if (!trainer_) return ErrorValue(NoBackbone());
+    if (finished_) return ErrorValue(InvalidInput("this trainer has already finished"));
+    finished_ = true;
+    Hooks hooks;
+    if (progress.typeOf().as<std::string>() == "function") {
+      hooks.progress = [&progress](std::string_view stage, size_t done, size_t total) {
+        progress(val(std::string(stage)), val(static_cast<double>(done)), val(static_cast<double>(total)));
+      };
+    }
+    if (cancelled.typeOf().as<std::string>() == "function") {
+      hooks.cancelled = [&cancelled]() { return cancelled().as<bool>(); };
+    }
+    StatusOr<Model> model = trainer_->Finish(hooks);
+    trainer_.reset();  // the features are no longer needed
+    if (!model.ok()) return ErrorValue(model.status());
+    return CopyOut(SerializeModel(*model));
+  }
+
+  int NormalImages() const { return trainer_ ? trainer_->normal_images() : 0; }
+  int AnomalyImages() const { return trainer_ ? trainer_->anomaly_images() : 0; }
+
+ private:
+  static StatusOr<ImageLabel> ParseLabel(const std::string& label) {
+    if (label == "normal") return ImageLabel::kNormal;
+    if (label == "anomaly") return ImageLabel::kAnomaly;
+    return InvalidInput("label must be 'normal' or 'anomaly', got '" + label + "'");
+  }
+
+  val Add(const RgbImage& image, ImageLabel label) {
+    if (!trainer_) return ErrorValue(finished_ ? InvalidInput("this trainer has already finished") : NoBackbone());
+    const Status added = trainer_->AddImage(image, label);
+    if (!added.ok()) return ErrorValue(added);
+    return val::null();
+  }
+
+  std::shared_ptr<const MobileNetV2> backbone_;
+  ModelConfig config_;
+  std::unique_ptr<Trainer> trainer_;
+  bool finished_ = false;
+};
+
+}  // namespace
+}  // namespace anomalens
+
+EMSCRIPTEN_BINDINGS(anomalens) {
+  using namespace emscripten;
+  using namespace anomalens;
+  class_<WasmBackbone>("Backbone")
+      .constructor<>()
+      .function("load", &WasmBackbone::Load)
+      .function("id", &WasmBackbone::Id)
+      .function("checksum", &WasmBackbone::Checksum);
+  class_<WasmDetector>("Detector")
+      .constructor<>()
+      .function("load", &WasmDetector::Load)
+      .function("detect", &WasmDetector::Detect)
+      .function("detectRgba", &WasmDetector::DetectRgba);
+  class_<WasmTrainer>("Trainer")
+      .constructor<const WasmBackbone&, val>()
+      .function("addImage", &WasmTrainer::AddImage)
+      .function("addRgba", &WasmTrainer::AddRgba)
+      .function("finish", &WasmTrainer::Finish)
+      .function("normalImages", &WasmTrainer::NormalImages)
+      .function("anomalyImages", &WasmTrainer::AnomalyImages);
+}

@@ -68,7 +68,7 @@ json Metadata(const Model& m) {
 // Typed reads that report instead of throwing on a wrong or missing field.
 class MetadataReader {
  public:
-  explicit MetadataReader(const json& root) : root_(root) {}
+  MetadataReader() = default;
   const Status& status() const { return status_; }
 
   const json* Field(const json& obj, const char* key) {
@@ -117,7 +117,6 @@ class MetadataReader {
   }
 
  private:
-  const json& root_;
   Status status_;
 };
 
@@ -147,7 +146,7 @@ Status ReadSegmentation(const json& seg, MetadataReader* r, SegmentationModel* o
 }
 
 Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
-  MetadataReader r(meta);
+  MetadataReader r;
   if (r.String(meta, "format") != "anomalens-model") {
     RETURN_IF_ERROR(r.status());
     return InvalidInput("model file metadata is not an anomalens model");

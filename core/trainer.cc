@@ -190,6 +190,21 @@ Status Trainer::CheckConfig() const {
   return Status::Ok();
 }
 
+Status Trainer::ExtendClasses(const std::vector<AnomalyClass>& classes) {
+  if (classes.size() > kMaxProjectAnomalyClasses) {
+    return InvalidInput("at most " + std::to_string(kMaxProjectAnomalyClasses) + " anomaly classes; got " +
+                        std::to_string(classes.size()));
+  }
+  for (size_t k = 0; k < classes_.size(); ++k) {
+    if (k >= classes.size() || classes[k].name != classes_[k].name || classes[k].color != classes_[k].color) {
+      return InvalidInput("the classes may only grow: class " + std::to_string(k + 1) + " was '" + classes_[k].name +
+                          "' " + HexColor(classes_[k].color));
+    }
+  }
+  classes_ = classes;
+  return Status::Ok();
+}
+
 Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask) {
   if (mask != nullptr) {
     if (mask->width != image.width || mask->height != image.height) {

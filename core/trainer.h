@@ -37,6 +37,12 @@ class Trainer {
   // labels an anomalous image's defects; a normal image's mask may label none.
   Status AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask = nullptr);
 
+  // Extends the class list while images arrive (a streamed dataset meets
+  // its classes as it goes). The current classes must be a prefix of
+  // `classes`, so the indices of masks already added keep their meaning.
+  Status ExtendClasses(const std::vector<AnomalyClass>& classes);
+  const std::vector<AnomalyClass>& classes() const { return classes_; }
+
   // Builds the memory banks and calibrates the threshold. Needs at least two
   // normal images (one to score while the others form the bank).
   StatusOr<Model> Finish(const Hooks& hooks = {});

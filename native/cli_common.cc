@@ -64,7 +64,18 @@ StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vec
   // bin, which only ties pixels that are all far above the decision.
   PixelMetricsAccumulator pixels(8.0 * std::max(detector.model().threshold, 1e-6));
   const SegmentationModel& seg = detector.model().segmentation;
-  ClassPixelMetricsAccumulator classes(seg.classes.size());
+  // The model's classes, then any the test masks add: a class the model
+  // never learned still gets its (poor) metrics.
+  std::vector<AnomalyClass> eval_classes = seg.classes;
+  if (seg.enabled()) {
+    ASSIGN_OR_RETURN(std::vector<AnomalyClass> test_classes, CollectAnomalyClasses(entries));
+    for (const AnomalyClass& c : test_classes) {
+      const bool known = std::any_of(eval_classes.begin(), eval_classes.end(),
+                                     [&c](const AnomalyClass& k) { return k.name == c.name; });
+      if (!known) eval_classes.push_back(c);
+    }
+  }
+  ClassPixelMetricsAccumulator classes(eval_classes.size());
   int with_masks = 0, anomalous_with_masks = 0;
   ProgressBar bar("evaluate", entries.size(), quiet);
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -79,7 +90,7 @@ StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vec
       ClassMask truth{image.width, image.height, std::vector<uint8_t>(static_cast<size_t>(image.width) * image.height, 0)};
       if (anomalous) {
         if (seg.enabled()) {
-          ASSIGN_OR_RETURN(truth, LoadClassMask(e, {image.width, image.height}, seg.classes));
+          ASSIGN_OR_RETURN(truth, LoadClassMask(e, {image.width, image.height}, eval_classes));
         } else {
           // A classification model has no classes: any labelled colour is a defect.
           ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(e.mask_path, ImageLimits{}.max_bytes));
@@ -113,7 +124,7 @@ StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vec
     run.metrics.images_with_masks = with_masks;
     if (seg.enabled()) {
       const std::vector<ClassPixelMetrics> per_class = classes.Results();
-      for (size_t k = 0; k < per_class.size(); ++k) run.metrics.class_metrics.push_back({seg.classes[k].name, per_class[k]});
+      for (size_t k = 0; k < per_class.size(); ++k) run.metrics.class_metrics.push_back({eval_classes[k].name, per_class[k]});
     }
   }
   return run;

@@ -138,14 +138,12 @@ int Train(const CommandLine& cl) {
   }
   config.anomaly_bank_from_masks = !cl.Has("no-mask-anomaly-bank");
   config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
-  // Masks make a segmentation project; its classes come from every line,
-  // training and test, as a Lookout project's labels did.
+  // Masks make a segmentation project; its classes are those its training
+  // masks show (a class seen only in the test set is reported, not learned).
   std::vector<AnomalyClass> classes;
   const bool use_masks = !cl.Has("ignore-masks");
   if (use_masks) {
-    std::vector<ManifestEntry> all = plan->train;
-    all.insert(all.end(), plan->test.begin(), plan->test.end());
-    auto collected = CollectAnomalyClasses(all);
+    auto collected = CollectAnomalyClasses(plan->train);
     if (!collected.ok()) return ReportError("train", collected.status());
     classes = std::move(collected).value();
   } else {

@@ -62,8 +62,13 @@ export interface TrainingImage {
   Body: Bytes | RgbaPixels;
   ContentType?: 'image/png' | 'image/jpeg' | string;
   Label: ImageLabel;
-  /** Label mask PNG (Lookout's anomaly-mask-ref); accepted, not used by the current trainer. */
+  /** Label mask PNG (Lookout's anomaly-mask-ref). Masks make a segmentation model. */
   Mask?: Bytes | null;
+  /**
+   * The mask's classes: { cracked: '#23A436' }, or Lookout's internal-color-map
+   * { "0": { "class-name": "cracked", "hex-color": "#23A436" } }. Required with a Mask.
+   */
+  ColorMap?: Record<string, string> | Record<string, { 'class-name': string; 'hex-color': string }>;
 }
 
 /** A progress report: features per image, then the memory banks' calibration. */

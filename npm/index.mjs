@@ -40,6 +40,30 @@ function check(value) {
   return value;
 }
 
+// A dataset item's ColorMap as parallel arrays of class names and colours.
+function colorMapOf(item, index, hasMask) {
+  const map = item.ColorMap;
+  if (map == null) {
+    if (hasMask) throw namedError('ValidationException', `dataset item ${index}: a Mask needs its ColorMap`);
+    return [[], []];
+  }
+  if (typeof map !== 'object') {
+    throw namedError('ValidationException', `dataset item ${index}: ColorMap must be an object`);
+  }
+  const names = [], colors = [];
+  for (const [key, value] of Object.entries(map)) {
+    const lookout = value !== null && typeof value === 'object';
+    const name = lookout ? value['class-name'] : key;
+    const color = lookout ? value['hex-color'] : value;
+    if (typeof name !== 'string' || typeof color !== 'string') {
+      throw namedError('ValidationException', `dataset item ${index}: ColorMap entry '${key}' needs a class name and a '#RRGGBB' colour`);
+    }
+    names.push(name);
+    colors.push(color);
+  }
+  return [names, colors];
+}
+
 function toBytes(value, what) {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
@@ -210,8 +234,10 @@ export class Anomalens {
   /**
    * Trains a model and returns its file's bytes (what `anomalens train`
    * writes). `dataset`: an array or (async) iterable of
-   * { Body, ContentType, Label: 'normal' | 'anomaly', Mask? }, Body being
-   * PNG/JPEG bytes or RGBA pixels. Every image trains: there is no held-out
+   * { Body, ContentType, Label: 'normal' | 'anomaly', Mask?, ColorMap? }, Body
+   * being PNG/JPEG bytes or RGBA pixels. A Mask (label PNG) needs its ColorMap,
+   * { className: '#RRGGBB' } or Lookout's internal-color-map
+   * { "0": { "class-name", "hex-color" } }; masks make a segmentation model. Every image trains: there is no held-out
    * split. `options.onProgress({ stage, done, total })` reports progress,
    * `options.signal` (an AbortSignal) cancels.
    */
@@ -273,7 +299,9 @@ export class Anomalens {
     const body = item.Body;
     if (isPixels(body)) return trainer.addRgba(body.data, body.width, body.height, label);
     const mask = item.Mask == null ? null : toBytes(item.Mask, `dataset item ${index}: Mask`);
-    return trainer.addImage(toBytes(body, `dataset item ${index}: Body`), contentTypeOf(item), label, mask);
+    const [names, colors] = colorMapOf(item, index, mask !== null);
+    return trainer.addImage(toBytes(body, `dataset item ${index}: Body`), contentTypeOf(item), label, mask, names,
+                            colors);
   }
 
   /** Frees the backbone and every model this instance loaded. */

@@ -16,11 +16,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/anomaly_classes.h"
 #include "core/backbone_weights.h"
+#include "core/class_mask.h"
 #include "core/detector.h"
 #include "core/hooks.h"
 #include "core/image.h"
 #include "core/image_decode.h"
+#include "core/manifest.h"
 #include "core/model_file.h"
 #include "core/result_json.h"
 #include "core/trainer.h"
@@ -167,15 +170,42 @@ class WasmTrainer {
     if (backbone_) trainer_ = std::make_unique<Trainer>(backbone_, config_);
   }
 
-  // Label "normal" or "anomaly". `mask_bytes` (a label mask PNG, or null) is
-  // accepted for the dataset shape's sake: the core's trainer does not use
-  // masks yet. Returns null, or an Error.
-  val AddImage(val image_bytes, std::string content_type, std::string label, val mask_bytes) {
+  // Label "normal" or "anomaly". `mask_bytes` (a label mask PNG, or null)
+  // with `class_names` and `class_colors` (its colour map: parallel arrays
+  // of names and "#RRGGBB") makes a segmentation model, as a manifest's
+  // anomaly-mask-ref and internal-color-map do. Returns null, or an Error.
+  val AddImage(val image_bytes, std::string content_type, std::string label, val mask_bytes, val class_names,
+               val class_colors) {
     StatusOr<ImageLabel> parsed = ParseLabel(label);
     if (!parsed.ok()) return ErrorValue(parsed.status());
     StatusOr<RgbImage> image = DecodeImage(CopyIn(image_bytes), content_type);
     if (!image.ok()) return ErrorValue(image.status());
-    return Add(*image, *parsed);
+    if (mask_bytes.isNull() || mask_bytes.isUndefined()) return Add(*image, *parsed);
+    if (!trainer_) return ErrorValue(finished_ ? InvalidInput("this trainer has already finished") : NoBackbone());
+    // The same checks as a manifest's lines get (anomaly_classes.h).
+    ManifestEntry entry;
+    entry.line_number = ++masks_;
+    entry.source_ref = "dataset item with mask " + std::to_string(masks_);
+    entry.mask_ref = "Mask";
+    const std::vector<std::string> names = emscripten::vecFromJSArray<std::string>(class_names);
+    const std::vector<std::string> colors = emscripten::vecFromJSArray<std::string>(class_colors);
+    if (names.size() != colors.size()) return ErrorValue(InvalidInput("a colour map needs one colour per class name"));
+    for (size_t i = 0; i < names.size(); ++i) {
+      StatusOr<uint32_t> rgb = ParseHexColor(colors[i]);
+      if (!rgb.ok()) return ErrorValue(InvalidInput("class '" + names[i] + "': " + rgb.status().message()));
+      entry.color_map.push_back({names[i], *rgb});
+    }
+    masked_entries_.push_back(entry);
+    StatusOr<std::vector<AnomalyClass>> classes = CollectAnomalyClasses(masked_entries_);
+    if (!classes.ok()) return ErrorValue(classes.status());
+    const Status extended = trainer_->ExtendClasses(*classes);
+    if (!extended.ok()) return ErrorValue(extended);
+    StatusOr<ClassMask> mask = DecodeClassMask(CopyIn(mask_bytes), {image->width, image->height}, entry.color_map,
+                                               trainer_->classes());
+    if (!mask.ok()) return ErrorValue(Status(mask.status().code(), "Mask: " + mask.status().message()));
+    const Status added = trainer_->AddImage(*image, *parsed, &*mask);
+    if (!added.ok()) return ErrorValue(added);
+    return val::null();
   }
 
   // The same from RGBA pixels.
@@ -230,6 +260,8 @@ class WasmTrainer {
   ModelConfig config_;
   std::unique_ptr<Trainer> trainer_;
   bool finished_ = false;
+  int masks_ = 0;
+  std::vector<ManifestEntry> masked_entries_;  // the colour maps seen, for CollectAnomalyClasses
 };
 
 }  // namespace

@@ -58,6 +58,10 @@ describe('npm pack, offline install, detect', { skip }, () => {
       Anomalens.create().then(async (lv) => {
         const model = await lv.loadModel(readFileSync(process.argv[2]));
         const { DetectAnomalyResult } = model.detectAnomalies({ Body: readFileSync(process.argv[3]) });
+        // The mask arrives as PNG bytes; print it as Lookout's JSON carries it.
+        if (DetectAnomalyResult.AnomalyMask) {
+          DetectAnomalyResult.AnomalyMask = Buffer.from(DetectAnomalyResult.AnomalyMask).toString('base64');
+        }
         console.log(JSON.stringify({ DetectAnomalyResult }));
         lv.dispose();
       });

@@ -70,7 +70,8 @@ export function makeDataset() {
   const entries = (name) => readFileSync(join(data, name), 'utf8').trim().split('\n').map((line) => {
     const e = JSON.parse(line);
     return { path: join(data, e['source-ref']), label: e['anomaly-label'] === 1 ? 'anomaly' : 'normal',
-             mask: e['anomaly-mask-ref'] ? join(data, e['anomaly-mask-ref']) : null };
+             mask: e['anomaly-mask-ref'] ? join(data, e['anomaly-mask-ref']) : null,
+             colorMap: e['anomaly-mask-ref-metadata']?.['internal-color-map'] ?? null };
   });
   return { dir, data, model, train: entries('train.manifest'), test: entries('test.manifest') };
 }

@@ -1,0 +1,188 @@
+// Model file version 2: segmentation metadata, the class bank with its
+// labels and the clean bank round-trip; bad class-bank labels are rejected;
+// version 1 files (no v2 sections, no v2 metadata keys) still load.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/crc32.h"
+#include "core/model_file.h"
+
+namespace anomalens {
+namespace {
+
+Model ClassificationModel() {
+  Model m;
+  m.backbone_id = "mobilenet_v2_1.0_224/block_10";
+  m.backbone_checksum = 0x2e82133f;
+  m.scale = 0.388888;
+  m.stats.working_size = {224, 304};
+  m.layer_scales[0] = 0.25f;
+  m.layer_scales[1] = 0.125f;
+  m.feature_dim = 8;
+  m.bank_rows = 3;
+  m.anomaly_bank_rows = 1;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist;
+  for (int i = 0; i < 24; ++i) m.bank.push_back(dist(rng));
+  for (int i = 0; i < 8; ++i) m.anomaly_bank.push_back(dist(rng));
+  m.threshold = 7.123456789012345;
+  m.confidence_scale = 0.4;
+  m.stats.normal_images = 20;
+  m.stats.anomaly_images = 10;
+  m.stats.image_width = 576;
+  m.stats.image_height = 768;
+  m.stats.training_patches = 4000;
+  m.stats.calibration_normal_scores = {1.5, 2.25};
+  m.stats.calibration_anomaly_scores = {9.0};
+  return m;
+}
+
+Model SegmentationModelWithBanks() {
+  Model m = ClassificationModel();
+  m.config.anomaly_bank_from_masks = false;  // not the defaults, so the round trip shows
+  m.config.normal_patches_from_masks = true;
+  m.stats.masked_anomaly_images = 9;
+  m.stats.pixel_rule_mean_iou = 0.6180339887498949;
+  m.segmentation.classes = {{"cracked", 0x23A436}, {"dent", 0x0033CC}};
+  m.segmentation.pixel_rule.threshold = 3.141592653589793;
+  m.segmentation.pixel_rule.relative_to_peak = 0.7;
+  std::mt19937 rng(12);
+  std::normal_distribution<float> dist;
+  // 3 class-bank rows: their 3 u16 labels (6 bytes) need 2 bytes of padding.
+  for (int i = 0; i < 3 * 8; ++i) m.segmentation.class_bank.push_back(dist(rng));
+  m.segmentation.class_bank_labels = {1, 0, 1};
+  for (int i = 0; i < 2 * 8; ++i) m.segmentation.clean_bank.push_back(dist(rng));
+  return m;
+}
+
+// Replaces the file's CRC with the right one for its (edited) body.
+void Reseal(std::vector<uint8_t>& bytes) {
+  bytes.resize(bytes.size() - 4);
+  const uint32_t crc = Crc32(bytes.data(), bytes.size());
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(crc >> (8 * i)));
+}
+
+TEST(ModelFileSegmentation, Round_trips_classes_rule_and_banks_exactly) {
+  const Model m = SegmentationModelWithBanks();
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  EXPECT_EQ(bytes[4], 2) << "written as version 2";
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const Model& p = *parsed;
+  ASSERT_TRUE(p.segmentation.enabled());
+  ASSERT_EQ(p.segmentation.classes.size(), 2u);
+  EXPECT_EQ(p.segmentation.classes[0].name, "cracked");
+  EXPECT_EQ(p.segmentation.classes[0].color, 0x23A436u);
+  EXPECT_EQ(p.segmentation.classes[1].name, "dent");
+  EXPECT_EQ(p.segmentation.classes[1].color, 0x0033CCu);
+  EXPECT_EQ(p.segmentation.pixel_rule.threshold, m.segmentation.pixel_rule.threshold);  // bit-exact
+  EXPECT_EQ(p.segmentation.pixel_rule.relative_to_peak, 0.7);
+  EXPECT_EQ(p.segmentation.class_bank, m.segmentation.class_bank);
+  EXPECT_EQ(p.segmentation.class_bank_labels, m.segmentation.class_bank_labels);
+  EXPECT_EQ(p.segmentation.clean_bank, m.segmentation.clean_bank);
+  EXPECT_EQ(p.bank, m.bank);
+  EXPECT_EQ(p.anomaly_bank, m.anomaly_bank);
+  EXPECT_EQ(p.config.anomaly_bank_from_masks, false);
+  EXPECT_EQ(p.config.normal_patches_from_masks, true);
+  EXPECT_EQ(p.stats.masked_anomaly_images, 9);
+  EXPECT_EQ(p.stats.pixel_rule_mean_iou, m.stats.pixel_rule_mean_iou);
+  EXPECT_EQ(SerializeModel(p), bytes) << "serialization is deterministic";
+}
+
+TEST(ModelFileSegmentation, One_class_model_without_class_bank_round_trips) {
+  Model m = SegmentationModelWithBanks();
+  m.segmentation.classes.resize(1);
+  m.segmentation.class_bank.clear();
+  m.segmentation.class_bank_labels.clear();
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->segmentation.classes.size(), 1u);
+  EXPECT_TRUE(parsed->segmentation.class_bank.empty());
+  EXPECT_EQ(parsed->segmentation.clean_bank, m.segmentation.clean_bank);
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+}
+
+TEST(ModelFileSegmentation, Rejects_class_bank_label_at_or_above_class_count) {
+  Model m = SegmentationModelWithBanks();
+  m.segmentation.class_bank_labels = {0, 2, 1};  // 2 classes: indices 0 and 1
+  auto parsed = ParseModelFile(SerializeModel(m));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(parsed.status().message().find("class bank names class 2 of 2"), std::string::npos)
+      << parsed.status().message();
+}
+
+TEST(ModelFileSegmentation, Rejects_class_bank_with_fewer_than_two_classes) {
+  Model m = SegmentationModelWithBanks();
+  m.segmentation.classes.resize(1);
+  m.segmentation.class_bank_labels = {0, 0, 0};
+  auto parsed = ParseModelFile(SerializeModel(m));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(parsed.status().message().find("class bank but not several classes"), std::string::npos)
+      << parsed.status().message();
+}
+
+TEST(ModelFileSegmentation, Version_1_file_still_loads) {
+  // Built from a v2 file of a classification model: version 1, the v2-only
+  // metadata keys removed, and the two u64 row counts (class bank, clean
+  // bank, both 0) dropped before the CRC.
+  const Model m = ClassificationModel();
+  const std::vector<uint8_t> v2 = SerializeModel(m);
+  uint32_t meta_len = 0;
+  std::memcpy(&meta_len, &v2[8], 4);  // little-endian host assumed, as the format
+  nlohmann::ordered_json meta = nlohmann::ordered_json::parse(v2.begin() + 12, v2.begin() + 12 + meta_len);
+  meta["config"].erase("anomaly_bank_from_masks");
+  meta["config"].erase("normal_patches_from_masks");
+  meta["stats"].erase("masked_anomaly_images");
+  meta["stats"].erase("pixel_rule_mean_iou");
+  ASSERT_FALSE(meta.contains("segmentation"));
+  const std::string text = meta.dump();
+  const size_t banks_at = (12 + meta_len + 15) / 16 * 16;  // the feature dim, after the padding
+
+  std::vector<uint8_t> v1 = {'A', 'N', 'L', 'M', 1, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) v1.push_back(static_cast<uint8_t>(text.size() >> (8 * i)));
+  v1.insert(v1.end(), text.begin(), text.end());
+  while (v1.size() % 16 != 0) v1.push_back(0);
+  // Feature dim, memory bank and anomaly bank; not the last 16 + 4 bytes.
+  v1.insert(v1.end(), v2.begin() + banks_at, v2.end() - 4 - 16);
+  v1.insert(v1.end(), 4, 0);  // CRC placeholder
+  Reseal(v1);
+
+  auto parsed = ParseModelFile(v1);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_FALSE(parsed->segmentation.enabled());
+  EXPECT_EQ(parsed->bank, m.bank);
+  EXPECT_EQ(parsed->anomaly_bank, m.anomaly_bank);
+  EXPECT_EQ(parsed->threshold, m.threshold);
+  EXPECT_EQ(parsed->feature_dim, 8);
+  EXPECT_FALSE(parsed->config.anomaly_bank_from_masks);  // version 1 predates masks
+  EXPECT_FALSE(parsed->config.normal_patches_from_masks);
+  EXPECT_EQ(parsed->stats.masked_anomaly_images, 0);
+
+  // The v1 file with the two v2 counts left in is 16 bytes too long.
+  std::vector<uint8_t> long_v1 = v1;
+  long_v1.insert(long_v1.end() - 4, 16, 0);
+  Reseal(long_v1);
+  auto extra = ParseModelFile(long_v1);
+  ASSERT_FALSE(extra.ok());
+  EXPECT_EQ(extra.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(extra.status().message().find("16 unexpected bytes"), std::string::npos) << extra.status().message();
+
+  // Saved again, it is the version-2 file of the same model with the mask
+  // options off.
+  Model without_masks = m;
+  without_masks.config.anomaly_bank_from_masks = false;
+  without_masks.config.normal_patches_from_masks = false;
+  EXPECT_EQ(SerializeModel(*parsed), SerializeModel(without_masks));
+}
+
+}  // namespace
+}  // namespace anomalens

@@ -146,8 +146,6 @@ int Train(const CommandLine& cl) {
     auto collected = CollectAnomalyClasses(plan->train);
     if (!collected.ok()) return ReportError("train", collected.status());
     classes = std::move(collected).value();
-  } else {
-    for (ManifestEntry& e : plan->test) e.mask_ref.clear(), e.mask_path.clear();
   }
   Trainer trainer(*backbone, config, classes);
   {

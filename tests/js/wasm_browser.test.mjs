@@ -15,6 +15,8 @@ import { makeDataset, NPM_DIR, runCli, skipReason, stagePackage } from './wasm_s
 
 const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find(
   (name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0);
+// tools/setup installs Chromium; under CI=true its absence is a failure, not a skip.
+if (!chromium && process.env.CI === 'true') throw new Error('CI=true but Chromium is not installed (tools/setup installs it)');
 const skip = skipReason() || (chromium ? false : 'Chromium not installed');
 
 const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm',

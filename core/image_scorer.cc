@@ -14,14 +14,18 @@ std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex
   return d;
 }
 
+ScoredImage ScoreCells(const std::vector<float>& cell_scores, int grid_width, int grid_height,
+                       const WorkingGeometry& geometry, float smoothing_sigma) {
+  ScoredImage scored;
+  scored.map = BuildAnomalyMap(cell_scores, grid_width, grid_height, geometry, smoothing_sigma);
+  scored.score = scored.map.ContentMax();
+  return scored;
+}
+
 ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
                            const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
                            float smoothing_sigma) {
-  ScoredImage scored;
-  scored.map = BuildAnomalyMap(PatchScores(grid, bank, anomaly_bank), grid.width, grid.height, geometry,
-                               smoothing_sigma);
-  scored.score = scored.map.ContentMax();
-  return scored;
+  return ScoreCells(PatchScores(grid, bank, anomaly_bank), grid.width, grid.height, geometry, smoothing_sigma);
 }
 
 }  // namespace anomalens

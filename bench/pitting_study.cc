@@ -251,11 +251,13 @@ struct Split {
   std::vector<int> fold_of;       // per item: fold for train, kFolds for test
 };
 
-Split MakeSplit(const Data& data) {
+Split MakeSplit(const Data& data, int every = 1) {
   Split s;
-  s.fold_of.assign(data.items.size(), kFolds);
+  s.fold_of.assign(data.items.size(), -1);  // -1: unused train image
+  int seen = 0;
   for (size_t i = 0; i < data.items.size(); ++i)
-    if (data.items[i].kind == kTrain) {
+    if (data.items[i].kind != kTrain) s.fold_of[i] = kFolds;
+    else if (seen++ % every == 0) {
       s.fold_of[i] = static_cast<int>(s.train.size() % kFolds);
       s.train.push_back(static_cast<int>(i));
     }
@@ -517,6 +519,7 @@ Result Evaluate(const Data& data, const Features& F, const Split& sp, const Scor
   std::vector<double> image_score(S.size());
   std::vector<AnomalyMap> maps(S.size());
   for (size_t i = 0; i < S.size(); ++i) {
+    if (sp.fold_of[i] < 0) continue;  // a train image left out of this split
     maps[i] = BuildAnomalyMap(S[i], F.w, F.h, data.geometry, o.sigma);
     if (o.topk <= 0) {
       image_score[i] = maps[i].ContentMax();
@@ -765,6 +768,111 @@ int main(int argc, char** argv) {
     std::vector<std::vector<float>> f;
     for (int i : sp.train) f.push_back(F.f[i]);
     std::printf("alignment of train/good: r0 %.3f r1 %.3f\n", Alignment(f, F.w, F.h, 0), Alignment(f, F.w, F.h, 1));
+  }
+  if (want("fusemin")) {
+    // Anomalous here AND unlike any training patch anywhere: min / geometric
+    // mean of the standardized per-position score and the shared-bank
+    // distance (each over its held-out train 99th percentile).
+    auto cellnorm = [&](Scores S) {
+      const size_t cells = S[sp.train[0]].size();
+      for (size_t cell = 0; cell < cells; ++cell) {
+        double m = 0, m2 = 0;
+        for (int i : sp.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+        m /= sp.train.size();
+        const double sd = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+        for (auto& v : S) v[cell] = float(std::max((v[cell] - m) / sd, 0.0));
+      }
+      return S;
+    };
+    Cost c1, c2;
+    const Features& Ff = feats(3, 0);
+    const Scores P = Normalize(cellnorm(ScorePadim(Ff, sp, 1, 0.01, &c1)), sp);
+    for (float cw : {0.0f, 1.0f}) {
+      const Scores N = Normalize(ScoreShared(feats(3, cw), sp, 0.1, &c2), sp);
+      const Scores NZ = Normalize(cellnorm(ScoreShared(feats(3, cw), sp, 0.1, &c2)), sp);
+      Cost c = c1;
+      c.fit_seconds += c2.fit_seconds, c.score_ms += c2.score_ms, c.model_mib += c2.model_mib;
+      for (int mode = 0; mode < 3; ++mode) {
+        Scores S = P;
+        for (size_t i = 0; i < S.size(); ++i)
+          for (size_t k = 0; k < S[i].size(); ++k) {
+            const float a = P[i][k], b = (mode == 2 ? NZ : N)[i][k];
+            S[i][k] = mode == 0 ? std::min(a, b) : std::sqrt(a * b);
+          }
+        const char* names[3] = {"min", "geomean", "geomean, bank standardized"};
+        report(ss + "pos-z x shared cw" + std::to_string(int(cw)) + " " + names[mode], Ff, S, c, {});
+      }
+      report(ss + "shared cw" + std::to_string(int(cw)) + " standardized per cell", Ff, NZ, c2, {});
+    }
+  }
+  if (want("cn")) {
+    // Per-cell standardized Gaussians: feature averaging k, neighbourhood r.
+    for (int k : {3, 5}) {
+      for (int r : {0, 1}) {
+        Cost c;
+        const Features& F = feats(k, 0);
+        Scores S = ScorePadim(F, sp, r, 0.01, &c);
+        for (size_t cell = 0; cell < F.cells(); ++cell) {
+          double m = 0, m2 = 0;
+          for (int i : sp.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+          m /= sp.train.size();
+          const double sd = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+          for (auto& v : S) v[cell] = float(std::max((v[cell] - m) / sd, 0.0));
+        }
+        const std::string name = ss + "padim standardized k" + std::to_string(k) + " r" + std::to_string(r);
+        report(name, F, S, c, {});
+        report(name + " sigma2", F, S, c, {2.0f, 0});
+      }
+    }
+  }
+  if (want("ms")) {
+    // Multi-scale: standardized Gaussians over 3x3- and 5x5/7x7-averaged features.
+    auto standardized = [&](int k, int r, Cost* c) {
+      const Features& F = feats(k, 0);
+      Scores S = ScorePadim(F, sp, r, 0.01, c);
+      for (size_t cell = 0; cell < F.cells(); ++cell) {
+        double m = 0, m2 = 0;
+        for (int i : sp.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+        m /= sp.train.size();
+        const double sd = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+        for (auto& v : S) v[cell] = float(std::max((v[cell] - m) / sd, 0.0));
+      }
+      return S;
+    };
+    Cost c3, c5, c7;
+    const Scores A = standardized(3, 1, &c3), B = standardized(5, 0, &c5), C = standardized(7, 0, &c7);
+    report(ss + "padim standardized k7 r0", feats(7, 0), C, c7, {});
+    Scores S = A;
+    for (size_t i = 0; i < S.size(); ++i)
+      for (size_t k = 0; k < S[i].size(); ++k) S[i][k] = 0.5f * (A[i][k] + B[i][k]);
+    Cost c = c3;
+    c.model_mib += c5.model_mib, c.score_ms += c5.score_ms;
+    report(ss + "mean of standardized k3 r1 + k5 r0", feats(3, 0), S, c, {});
+  }
+  if (want("fewer")) {
+    // Fewer training images (every k-th of train/good), per-position vs shared.
+    const Features& F = feats(3, 0);
+    for (int every : {20, 10, 4, 2}) {
+      const Split few = MakeSplit(data, every);
+      Cost c;
+      Scores S = ScorePadim(F, few, 1, 0.01, &c);
+      for (size_t cell = 0; cell < F.cells(); ++cell) {
+        double m = 0, m2 = 0;
+        for (int i : few.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+        m /= few.train.size();
+        const double sd = std::sqrt(std::max(m2 / few.train.size() - m * m, 1e-12));
+        for (auto& v : S) v[cell] = float(std::max((v[cell] - m) / sd, 0.0));
+      }
+      const std::string n = std::to_string(few.train.size());
+      Result r = Evaluate(data, F, few, S, masks, {});
+      std::printf("%-44s %7.4f %7.4f %7.4f %7.4f %7.4f\n", (ss + "padim cellnorm, " + n + " train").c_str(), r.roc, r.f1,
+                  r.f1_best, r.pix, r.aupro);
+      const Scores B = ScoreShared(feats(3, 1), few, 0.1, &c);
+      r = Evaluate(data, feats(3, 1), few, B, masks, {});
+      std::printf("%-44s %7.4f %7.4f %7.4f %7.4f %7.4f\n", (ss + "shared cw1, " + n + " train").c_str(), r.roc, r.f1,
+                  r.f1_best, r.pix, r.aupro);
+      std::fflush(stdout);
+    }
   }
   if (want("img")) {
     Cost c;

@@ -2,6 +2,7 @@
 
 #include "core/calibration.h"
 #include "core/feature_extractor.h"
+#include "core/image_scorer.h"
 #include "core/model_file.h"
 #include "core/segmentation_response.h"
 
@@ -27,9 +28,13 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
                         std::to_string(model.backbone_checksum) + "), but the loaded backbone is '" + backbone->id() +
                         "' (checksum " + std::to_string(backbone->checksum()) + ")");
   }
-  if (model.feature_dim != kPatchFeatureDim || model.bank_rows == 0) {
-    return InvalidInput("model has an empty memory bank or a feature size other than " +
-                        std::to_string(kPatchFeatureDim));
+  if (model.feature_dim != kPatchFeatureDim) {
+    return InvalidInput("model has a feature size other than " + std::to_string(kPatchFeatureDim));
+  }
+  if (model.normal_model == NormalModelKind::kPerPosition
+          ? model.position.empty() || model.position.params.size() != model.position.cells() * kPositionFloatsPerCell
+          : model.bank_rows == 0) {
+    return InvalidInput(std::string("model's ") + NormalModelKindName(model.normal_model) + " normal model is empty");
   }
   return std::unique_ptr<Detector>(new Detector(std::move(model), std::move(backbone)));
 }
@@ -49,8 +54,19 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image) const {
       PlanGeometry({image.width, image.height}, model_.scale, MobileNetV2::kInputMultiple);
   ASSIGN_OR_RETURN(PatchGrid grid,
                    ExtractFeatures(*backbone_, image, geometry, model_.layer_scales, model_.config.tiling));
-  ScoredImage scored =
-      ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma, &clean_index_);
+  ScoredImage scored;
+  if (model_.normal_model == NormalModelKind::kPerPosition) {
+    const PositionModel& p = model_.position;
+    if (grid.width != p.grid_width || grid.height != p.grid_height) {
+      return InvalidInput("this model compares each place in the image with the same place in its training images, "
+                          "so it analyses images of its training size (" + std::to_string(model_.stats.image_width) +
+                          "x" + std::to_string(model_.stats.image_height) + " px); got " +
+                          std::to_string(image.width) + "x" + std::to_string(image.height));
+    }
+    scored = ScoreCells(PositionScores(p, grid), grid.width, grid.height, geometry, model_.config.smoothing_sigma);
+  } else {
+    scored = ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma, &clean_index_);
+  }
   Analysis analysis;
   analysis.result.score = scored.score;
   analysis.result.is_anomalous = scored.score >= model_.threshold;

@@ -27,14 +27,20 @@ std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex
   return WithAnomalyBank(bank.MinDistances(grid.data.data(), grid.cells()), AnomalyDistances(grid, anomaly_bank));
 }
 
+ScoredImage ScoreCells(const std::vector<float>& cell_scores, int grid_width, int grid_height,
+                       const WorkingGeometry& geometry, float smoothing_sigma) {
+  ScoredImage scored;
+  scored.map = BuildAnomalyMap(cell_scores, grid_width, grid_height, geometry, smoothing_sigma);
+  scored.score = scored.map.ContentMax();
+  return scored;
+}
+
 ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
                            const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
                            float smoothing_sigma, const NearestNeighborIndex* clean_bank) {
   const std::vector<float> d = bank.MinDistances(grid.data.data(), grid.cells());
   const std::vector<float> da = AnomalyDistances(grid, anomaly_bank);
-  ScoredImage scored;
-  scored.map = BuildAnomalyMap(WithAnomalyBank(d, da), grid.width, grid.height, geometry, smoothing_sigma);
-  scored.score = scored.map.ContentMax();
+  ScoredImage scored = ScoreCells(WithAnomalyBank(d, da), grid.width, grid.height, geometry, smoothing_sigma);
   if (clean_bank != nullptr && clean_bank->size() > 0) {
     std::vector<float> nearer = clean_bank->MinDistances(grid.data.data(), grid.cells());
     for (size_t i = 0; i < nearer.size(); ++i) nearer[i] = std::min(nearer[i], d[i]);

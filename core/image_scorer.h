@@ -45,6 +45,11 @@ ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& ba
                            const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
                            float smoothing_sigma, const NearestNeighborIndex* clean_bank = nullptr);
 
+// An image's map and score from per-cell scores (grid_width x grid_height on
+// the padded grid): upsampled, smoothed, the maximum over the content.
+ScoredImage ScoreCells(const std::vector<float>& cell_scores, int grid_width, int grid_height,
+                       const WorkingGeometry& geometry, float smoothing_sigma);
+
 // The per-patch scores, before upsampling and smoothing.
 std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,
                                const NearestNeighborIndex& anomaly_bank);

@@ -10,4 +10,26 @@ const char* ThresholdRuleName(ThresholdRule rule) {
   return "unknown";
 }
 
+const char* NormalModelKindName(NormalModelKind kind) {
+  switch (kind) {
+    case NormalModelKind::kAuto:
+      return "auto";
+    case NormalModelKind::kSharedBank:
+      return "shared-bank";
+    case NormalModelKind::kPerPosition:
+      return "per-position";
+  }
+  return "unknown";
+}
+
+bool ParseNormalModelKind(const std::string& name, NormalModelKind* kind) {
+  for (NormalModelKind k : {NormalModelKind::kAuto, NormalModelKind::kSharedBank, NormalModelKind::kPerPosition}) {
+    if (name == NormalModelKindName(k)) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace anomalens

@@ -8,10 +8,27 @@
 #include <vector>
 
 #include "core/segmentation.h"
+#include "core/position_model.h"
 #include "core/tiling.h"
 #include "core/working_geometry.h"
 
 namespace anomalens {
+
+// How normal patches are modelled (docs/model.md).
+enum class NormalModelKind {
+  // Per-position when the training photos line up (PositionAlignment below
+  // kAlignedBelow, one image size, a grid of at most kMaxPositionCells) and
+  // there are at least kMinPositionImages normal images; otherwise the
+  // shared bank.
+  kAuto,
+  // One memory bank of patches from anywhere in the training images.
+  kSharedBank,
+  // A Gaussian per grid cell (position_model.h); needs one image size.
+  kPerPosition,
+};
+const char* NormalModelKindName(NormalModelKind kind);
+// Parses a name from NormalModelKindName; false when unknown.
+bool ParseNormalModelKind(const std::string& name, NormalModelKind* kind);
 
 // Training options; all are stored in the model.
 struct ModelConfig {
@@ -47,6 +64,8 @@ struct ModelConfig {
   // their labels (the intact rest of a defective part, its background) form
   // a clean bank that counts as normal for the segmentation map.
   bool normal_patches_from_masks = true;
+  // Shared bank, per-position Gaussians, or chosen from the data.
+  NormalModelKind normal_model = NormalModelKind::kAuto;
 };
 
 // How the decision threshold was chosen.
@@ -67,6 +86,9 @@ struct TrainingStats {
   int image_height = 0;
   Size working_size;    // its padded working size
   size_t training_patches = 0;
+  // PositionAlignment of the normal images (-1 when not measured: image
+  // sizes differ or the grid is too large).
+  double alignment = -1;
   // Image scores used for calibration (held-out normals, labelled anomalies).
   std::vector<double> calibration_normal_scores;
   std::vector<double> calibration_anomaly_scores;
@@ -89,6 +111,10 @@ struct Model {
   std::vector<float> bank;  // bank_rows x feature_dim: patches of normal images
   size_t anomaly_bank_rows = 0;
   std::vector<float> anomaly_bank;  // anomaly_bank_rows x feature_dim; may be empty
+  // The normal model used: kSharedBank (bank non-empty) or kPerPosition
+  // (position non-empty, bank and anomaly bank empty).
+  NormalModelKind normal_model = NormalModelKind::kSharedBank;
+  PositionModel position;
 
   double threshold = 0;       // image score >= threshold is anomalous
   double confidence_scale = 1;  // tau in the confidence formula (calibration.h)

@@ -39,7 +39,9 @@ json Metadata(const Model& m) {
                     {"calibration_folds", m.config.calibration_folds},
                     {"anomaly_patches_per_image", m.config.anomaly_patches_per_image},
                     {"anomaly_bank_from_masks", m.config.anomaly_bank_from_masks},
-                    {"normal_patches_from_masks", m.config.normal_patches_from_masks}};
+                    {"normal_patches_from_masks", m.config.normal_patches_from_masks},
+                    {"normal_model", NormalModelKindName(m.config.normal_model)}};
+  meta["normal_model"] = NormalModelKindName(m.normal_model);
   meta["scale"] = m.scale;
   meta["layer_scales"] = {m.layer_scales[0], m.layer_scales[1]};
   meta["threshold"] = m.threshold;
@@ -51,6 +53,7 @@ json Metadata(const Model& m) {
                    {"image_height", m.stats.image_height},
                    {"working_size", {m.stats.working_size.width, m.stats.working_size.height}},
                    {"training_patches", m.stats.training_patches},
+                   {"alignment", m.stats.alignment},
                    {"calibration_normal_scores", ToJson(m.stats.calibration_normal_scores)},
                    {"calibration_anomaly_scores", ToJson(m.stats.calibration_anomaly_scores)},
                    {"masked_anomaly_images", m.stats.masked_anomaly_images},
@@ -167,6 +170,18 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
   m->config.smoothing_sigma = static_cast<float>(r.Number(*config, "smoothing_sigma"));
   m->config.calibration_folds = static_cast<int>(r.Number(*config, "calibration_folds"));
   m->config.anomaly_patches_per_image = static_cast<int>(r.Number(*config, "anomaly_patches_per_image"));
+  m->config.normal_model = NormalModelKind::kSharedBank;  // version 1 knew no other
+  m->normal_model = NormalModelKind::kSharedBank;
+  if (version >= 2) {
+    const std::string option = r.String(*config, "normal_model");
+    const std::string used = r.String(meta, "normal_model");
+    m->stats.alignment = r.Number(*stats, "alignment");
+    RETURN_IF_ERROR(r.status());
+    if (!ParseNormalModelKind(option, &m->config.normal_model) || !ParseNormalModelKind(used, &m->normal_model) ||
+        m->normal_model == NormalModelKind::kAuto) {
+      return Unsupported("model file normal model '" + used + "' (option '" + option + "') is unknown to this version");
+    }
+  }
   m->scale = r.Number(meta, "scale");
   const std::vector<double> size = r.Numbers(*stats, "working_size", 2);
   const std::vector<double> scales = r.Numbers(meta, "layer_scales", 2);
@@ -273,13 +288,22 @@ std::vector<uint8_t> SerializeModel(const Model& model) {
   out.insert(out.end(), meta.begin(), meta.end());
   while (out.size() % 16 != 0) out.push_back(0);
   PutU32(out, static_cast<uint32_t>(model.feature_dim));
-  for (const std::vector<float>* bank : {&model.bank, &model.anomaly_bank}) {
-    PutU64(out, bank->size() / model.feature_dim);
-    for (float v : *bank) {
+  auto put_floats = [&out](const std::vector<float>& values) {
+    for (float v : values) {
       uint32_t bits;
       std::memcpy(&bits, &v, 4);
       PutU32(out, bits);
     }
+  };
+  for (const std::vector<float>* bank : {&model.bank, &model.anomaly_bank}) {
+    PutU64(out, bank->size() / model.feature_dim);
+    put_floats(*bank);
+  }
+  PutU64(out, model.position.cells());
+  if (!model.position.empty()) {
+    PutU32(out, static_cast<uint32_t>(model.position.grid_width));
+    PutU32(out, static_cast<uint32_t>(model.position.grid_height));
+    put_floats(model.position.params);
   }
   // Version 2: the class bank, then each row's class as u16 (zero-padded to 4 bytes).
   const std::vector<float>& class_bank = model.segmentation.class_bank;
@@ -354,9 +378,10 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
   for (int b = 0; b < 2; ++b) {
     uint64_t rows = 0;
     if (!r.ReadU64(&rows)) return DataLoss(std::string("model file is truncated before its ") + names[b]);
-    if ((b == 0 && rows == 0) || rows > kMaxModelBankRows) {
+    const bool may_be_empty = b == 1 || model.normal_model == NormalModelKind::kPerPosition;
+    if ((!may_be_empty && rows == 0) || rows > kMaxModelBankRows) {
       return InvalidInput(std::string("model file ") + names[b] + " has " + std::to_string(rows) + " rows; the limit is " +
-                          std::to_string(kMaxModelBankRows) + (b == 0 ? " and it may not be empty" : ""));
+                          std::to_string(kMaxModelBankRows) + (may_be_empty ? "" : " and it may not be empty"));
     }
     if (rows * dim * 4 > r.remaining()) {
       return DataLoss(std::string("model file ") + names[b] + " should hold " + std::to_string(rows * dim * 4) +
@@ -366,7 +391,33 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
     banks[b]->resize(rows * dim);
     for (float& v : *banks[b]) r.ReadF32(&v);
   }
-  if (version >= 2) RETURN_IF_ERROR(ReadClassBank(&r, &model));
+  if (version >= 2) {
+    uint64_t cells = 0;
+    if (!r.ReadU64(&cells)) return DataLoss("model file is truncated before its per-position model");
+    const bool per_position = model.normal_model == NormalModelKind::kPerPosition;
+    if (cells > kMaxPositionCells || (cells == 0) == per_position) {
+      return InvalidInput("model file per-position model has " + std::to_string(cells) + " cells; " +
+                          (per_position ? "it needs 1 to " + std::to_string(kMaxPositionCells) : "it should have none"));
+    }
+    if (cells > 0) {
+      uint32_t w = 0, h = 0;
+      if (!r.ReadU32(&w) || !r.ReadU32(&h)) return DataLoss("model file is truncated in its per-position model");
+      if (static_cast<uint64_t>(w) * h != cells) {
+        return InvalidInput("model file per-position grid " + std::to_string(w) + "x" + std::to_string(h) +
+                            " does not hold " + std::to_string(cells) + " cells");
+      }
+      const uint64_t floats = cells * kPositionFloatsPerCell;
+      if (floats * 4 > r.remaining()) {
+        return DataLoss("model file per-position model should hold " + std::to_string(floats * 4) +
+                        " bytes but only " + std::to_string(r.remaining()) + " remain");
+      }
+      model.position.grid_width = static_cast<int>(w);
+      model.position.grid_height = static_cast<int>(h);
+      model.position.params.resize(floats);
+      for (float& v : model.position.params) r.ReadF32(&v);
+    }
+    RETURN_IF_ERROR(ReadClassBank(&r, &model));
+  }
   if (r.remaining() != 0) return DataLoss("model file has " + std::to_string(r.remaining()) + " unexpected bytes after its banks");
   return model;
 }

@@ -1,7 +1,7 @@
 // The model file: one self-contained, versioned binary.
 //
-//   offset 0   "ANLM", u32 version (2; version 1 files, without the class
-//              bank, still load)
+//   offset 0   "ANLM", u32 version (2; version 1 files, without the
+//              version-2 sections, still load)
 //              u32 metadata length, metadata JSON (backbone id and checksum,
 //              config, working size, layer scales, threshold, confidence
 //              scale, threshold rule, training statistics)
@@ -29,7 +29,7 @@
 
 namespace anomalens {
 
-constexpr uint32_t kModelFileVersion = 2;
+constexpr uint32_t kModelFileVersion = 2;  // version 1 files are read too
 // Limits checked before allocating: a model file from elsewhere is untrusted.
 constexpr size_t kMaxModelMetadataBytes = 16u << 20;
 constexpr size_t kMaxModelBankRows = 1u << 22;

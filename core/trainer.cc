@@ -256,31 +256,33 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   for (Sample& s : anomaly_) ApplyLayerScales(s.grid, model.layer_scales);
 
   const int folds = std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()));
-  hooks.Report("calibration", 0, folds + 1);
-  std::vector<CleanPatches> clean;
-  if (!classes_.empty() && config_.normal_patches_from_masks) {
-    for (size_t i = 0; i < anomaly_.size(); ++i) {
-      if (anomaly_[i].has_mask()) clean.push_back({CleanRows(anomaly_[i].grid, anomaly_[i].cell_labels), i});
-    }
-  }
-  const NormalBank bank = BuildNormalBank(normal_, {}, config_);
-  const NormalBank clean_bank = BuildNormalBank(std::vector<Sample>{}, clean, config_);
-  if (hooks.Cancelled()) return Cancelled("training cancelled");
-  hooks.Report("calibration", 1, folds + 1);
 
-  // Held-out scores. Fold f's images are scored against the bank without
-  // the rows taken from fold f's normal images, and an anomaly bank built
-  // without fold f's anomalous images: as new images would be. (The rows
-  // left were chosen with fold f present, so coverage is a little thinner
-  // than a bank rebuilt without it: held-out scores err high, not low.)
-  const auto append_anomaly_rows = [this](const Sample& s, const NearestNeighborIndex& normal_index,
-                                          std::vector<float>* rows) {
-    if (s.has_mask() && config_.anomaly_bank_from_masks) {
-      AppendLabelledPatches(s.grid, s.cell_labels, rows);
-    } else {
-      AppendAnomalyPatches(s.grid, normal_index, config_.anomaly_patches_per_image, rows);
-    }
-  };
+  // The normal model: per-position Gaussians where the photos line up.
+  std::vector<const PatchGrid*> normal_grids, anomaly_grids;
+  bool one_size = true;
+  for (const Sample& s : normal_) normal_grids.push_back(&s.grid);
+  for (const Sample& s : anomaly_) anomaly_grids.push_back(&s.grid);
+  for (const PatchGrid* g : normal_grids) one_size &= g->width == normal_grids[0]->width && g->height == normal_grids[0]->height;
+  for (const PatchGrid* g : anomaly_grids) one_size &= g->width == normal_grids[0]->width && g->height == normal_grids[0]->height;
+  const bool position_fits = one_size && normal_grids[0]->cells() <= kMaxPositionCells;
+  if (position_fits) model.stats.alignment = PositionAlignment(normal_grids);
+  NormalModelKind kind = config_.normal_model;
+  if (kind == NormalModelKind::kPerPosition && !position_fits) {
+    return InvalidInput("a per-position normal model needs training images of one size and a feature grid of at most " +
+                        std::to_string(kMaxPositionCells) + " cells (got " + std::to_string(normal_grids[0]->width) +
+                        "x" + std::to_string(normal_grids[0]->height) + (one_size ? "" : ", sizes differ") + ")");
+  }
+  if (kind == NormalModelKind::kAuto) {
+    kind = position_fits && model.stats.alignment < kAlignedBelow &&
+                   static_cast<int>(normal_.size()) >= kMinPositionImages
+               ? NormalModelKind::kPerPosition
+               : NormalModelKind::kSharedBank;
+  }
+  model.normal_model = kind;
+  size_t training_patches = 0;
+  for (const Sample& s : normal_) training_patches += s.grid.cells();
+
+  // Segmentation: masked anomalies teach the pixel rule from held-out maps.
   const bool segmentation = !classes_.empty();
   size_t masked_pixels = 0;
   int masked_images = 0;
@@ -292,37 +294,79 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   PixelThresholdCalibration held_out_pixels(masked_pixels);
 
   std::vector<double> normal_scores(normal_.size()), anomaly_scores(anomaly_.size());
-  for (int f = 0; f < folds; ++f) {
-    const NearestNeighborIndex normal_index = MakeIndex(RowsOutsideFold(bank, f, folds));
-    const NearestNeighborIndex clean_index = MakeIndex(RowsOutsideFold(clean_bank, f, folds));
-    std::vector<float> anomaly_rows;
+  if (kind == NormalModelKind::kPerPosition) {
+    // Held-out scores: each image against the Gaussians fitted without its fold.
+    hooks.Report("calibration", 0, 1);
+    PositionFit fit = FitPositionModel(normal_grids, anomaly_grids, folds);
+    if (hooks.Cancelled()) return Cancelled("training cancelled");
+    const int w = fit.model.grid_width, h = fit.model.grid_height;
+    for (size_t i = 0; i < normal_.size(); ++i)
+      normal_scores[i] = ScoreCells(fit.normal_scores[i], w, h, normal_[i].geometry, config_.smoothing_sigma).score;
     for (size_t i = 0; i < anomaly_.size(); ++i) {
-      if (static_cast<int>(i % folds) == f) continue;
-      append_anomaly_rows(anomaly_[i], normal_index, &anomaly_rows);
-    }
-    const NearestNeighborIndex anomaly_index = MakeIndex(Thin(std::move(anomaly_rows), kMaxAnomalyBankRows));
-    for (size_t i = f; i < normal_.size(); i += folds)
-      normal_scores[i] = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
-                                        config_.smoothing_sigma).score;
-    for (size_t i = f; i < anomaly_.size(); i += folds) {
-      const ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index, anomaly_[i].geometry,
-                                                config_.smoothing_sigma, &clean_index);
+      const ScoredImage scored = ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma);
       anomaly_scores[i] = scored.score;
-      if (segmentation && anomaly_[i].has_mask()) {
-        held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].working_mask);
+      if (segmentation && anomaly_[i].has_mask()) held_out_pixels.Add(scored.map, anomaly_[i].working_mask);
+    }
+    model.position = std::move(fit.model);
+    hooks.Report("calibration", 1, 1);
+  } else {
+    hooks.Report("calibration", 0, folds + 1);
+    std::vector<CleanPatches> clean;
+    if (segmentation && config_.normal_patches_from_masks) {
+      for (size_t i = 0; i < anomaly_.size(); ++i) {
+        if (anomaly_[i].has_mask()) clean.push_back({CleanRows(anomaly_[i].grid, anomaly_[i].cell_labels), i});
       }
     }
+    const NormalBank bank = BuildNormalBank(normal_, {}, config_);
+    const NormalBank clean_bank = BuildNormalBank(std::vector<Sample>{}, clean, config_);
     if (hooks.Cancelled()) return Cancelled("training cancelled");
-    hooks.Report("calibration", f + 2, folds + 1);
-  }
+    hooks.Report("calibration", 1, folds + 1);
 
-  model.bank = bank.rows;
-  model.bank_rows = model.bank.size() / kPatchFeatureDim;
-  const NearestNeighborIndex normal_index = MakeIndex(model.bank);
-  for (const Sample& s : anomaly_) append_anomaly_rows(s, normal_index, &model.anomaly_bank);
-  model.anomaly_bank = Thin(std::move(model.anomaly_bank), kMaxAnomalyBankRows);
-  model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
-  model.segmentation.clean_bank = clean_bank.rows;
+    // Held-out scores. Fold f's images are scored against the bank without
+    // the rows taken from fold f's normal images, and an anomaly bank built
+    // without fold f's anomalous images: as new images would be. (The rows
+    // left were chosen with fold f present, so coverage is a little thinner
+    // than a bank rebuilt without it: held-out scores err high, not low.)
+    const auto append_anomaly_rows = [this](const Sample& s, const NearestNeighborIndex& normal_index,
+                                            std::vector<float>* rows) {
+      if (s.has_mask() && config_.anomaly_bank_from_masks) {
+        AppendLabelledPatches(s.grid, s.cell_labels, rows);
+      } else {
+        AppendAnomalyPatches(s.grid, normal_index, config_.anomaly_patches_per_image, rows);
+      }
+    };
+    for (int f = 0; f < folds; ++f) {
+      const NearestNeighborIndex normal_index = MakeIndex(RowsOutsideFold(bank, f, folds));
+      const NearestNeighborIndex clean_index = MakeIndex(RowsOutsideFold(clean_bank, f, folds));
+      std::vector<float> anomaly_rows;
+      for (size_t i = 0; i < anomaly_.size(); ++i) {
+        if (static_cast<int>(i % folds) == f) continue;
+        append_anomaly_rows(anomaly_[i], normal_index, &anomaly_rows);
+      }
+      const NearestNeighborIndex anomaly_index = MakeIndex(Thin(std::move(anomaly_rows), kMaxAnomalyBankRows));
+      for (size_t i = f; i < normal_.size(); i += folds)
+        normal_scores[i] = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
+                                          config_.smoothing_sigma).score;
+      for (size_t i = f; i < anomaly_.size(); i += folds) {
+        const ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index,
+                                                  anomaly_[i].geometry, config_.smoothing_sigma, &clean_index);
+        anomaly_scores[i] = scored.score;
+        if (segmentation && anomaly_[i].has_mask()) {
+          held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].working_mask);
+        }
+      }
+      if (hooks.Cancelled()) return Cancelled("training cancelled");
+      hooks.Report("calibration", f + 2, folds + 1);
+    }
+
+    model.bank = bank.rows;
+    model.bank_rows = model.bank.size() / kPatchFeatureDim;
+    const NearestNeighborIndex normal_index = MakeIndex(model.bank);
+    for (const Sample& s : anomaly_) append_anomaly_rows(s, normal_index, &model.anomaly_bank);
+    model.anomaly_bank = Thin(std::move(model.anomaly_bank), kMaxAnomalyBankRows);
+    model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
+    model.segmentation.clean_bank = clean_bank.rows;
+  }
 
   const Calibration calibration = Calibrate(normal_scores, anomaly_scores);
   model.threshold = calibration.threshold;
@@ -333,7 +377,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   model.stats.image_width = first_image_.width;
   model.stats.image_height = first_image_.height;
   model.stats.working_size = PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded;
-  model.stats.training_patches = bank.training_patches;
+  model.stats.training_patches = training_patches;
   model.stats.calibration_normal_scores = normal_scores;
   model.stats.calibration_anomaly_scores = anomaly_scores;
   if (segmentation) {

@@ -52,6 +52,9 @@ Options:
                              anomaly bank, as those without masks do, not their masked ones
   --no-mask-normal-patches   the normal bank takes normal images only, not the unlabelled parts
                              of masked anomalous images
+  --normal-model M           auto (default), shared-bank, or per-position: a Gaussian of the
+                             patches at each place, for parts photographed in the same place
+                             every time (auto picks it when the training photos line up)
   --normal-only              train on the normal images alone (anomalies still go to the test
                              split); the threshold is then mean + 3 sd of held-out normal scores
   --split-seed N             seed of the automatic train/test split (default 0)
@@ -117,6 +120,12 @@ int Train(const CommandLine& cl) {
   auto anomaly_patches = cl.GetNumber("anomaly-patches", ModelConfig{}.anomaly_patches_per_image, 0, 4096);
   if (!anomaly_patches.ok()) return ReportError("train", anomaly_patches.status());
 
+  NormalModelKind normal_model = NormalModelKind::kAuto;
+  if (cl.Has("normal-model") && !ParseNormalModelKind(cl.Get("normal-model"), &normal_model)) {
+    return ReportError("train", InvalidInput("--normal-model must be auto, shared-bank or per-position; got '" +
+                                             cl.Get("normal-model") + "'"));
+  }
+
   auto plan = PlanDatasets(cl, static_cast<uint64_t>(*seed));
   if (!plan.ok()) return ReportError("train", plan.status());
   auto backbone = LoadBackbone(cl.Get("backbone"));
@@ -130,6 +139,7 @@ int Train(const CommandLine& cl) {
   auto smoothing = cl.GetNumber("smoothing-sigma", ModelConfig{}.smoothing_sigma, 0, 64);
   if (!smoothing.ok()) return ReportError("train", smoothing.status());
   config.smoothing_sigma = static_cast<float>(*smoothing);
+  config.normal_model = normal_model;
   if (cl.Has("normal-only")) {
     std::vector<ManifestEntry> normals;
     for (ManifestEntry& e : plan->train)
@@ -182,14 +192,26 @@ int Train(const CommandLine& cl) {
                          PlanTileAxis(working.height, config.tiling.tile, config.tiling.overlap, 16).start.size();
     std::fprintf(stderr,
                  "trained on %d normal + %d anomalous images from %s\n"
-                 "  resolution: %dx%d images analysed at scale %.4f (working %dx%d px, %zu tile%s of up to %d px)\n"
-                 "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n"
-                 "  wrote %s (%zu bytes)\n",
+                 "  resolution: %dx%d images analysed at scale %.4f (working %dx%d px, %zu tile%s of up to %d px)\n",
                  model->stats.normal_images, model->stats.anomaly_images, plan->source.c_str(),
                  model->stats.image_width, model->stats.image_height, model->scale, working.width, working.height,
-                 tiles, tiles == 1 ? "" : "s", config.tiling.tile, model->bank_rows, model->stats.training_patches,
-                 model->anomaly_bank_rows, model->threshold, ThresholdRuleName(model->threshold_rule),
-                 cl.Get("output").c_str(), bytes.size());
+                 tiles, tiles == 1 ? "" : "s", config.tiling.tile);
+    char alignment[96] = "not measured: image sizes differ or the grid is too large";
+    if (model->stats.alignment >= 0) {
+      std::snprintf(alignment, sizeof alignment, "%.3f, aligned below %.2f with %d+ normal images",
+                    model->stats.alignment, kAlignedBelow, kMinPositionImages);
+    }
+    std::fprintf(stderr, "  normal model: %s (%s; alignment %s)\n", NormalModelKindName(model->normal_model),
+                 config.normal_model == NormalModelKind::kAuto ? "chosen automatically" : "as asked", alignment);
+    if (model->normal_model == NormalModelKind::kPerPosition) {
+      std::fprintf(stderr, "  per-position Gaussians: %dx%d cells from %zu patches; threshold %.4f (%s)\n",
+                   model->position.grid_width, model->position.grid_height, model->stats.training_patches,
+                   model->threshold, ThresholdRuleName(model->threshold_rule));
+    } else {
+      std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
+                   model->bank_rows, model->stats.training_patches, model->anomaly_bank_rows, model->threshold,
+                   ThresholdRuleName(model->threshold_rule));
+    }
     const SegmentationModel& seg = model->segmentation;
     if (seg.enabled()) {
       std::string names;
@@ -203,6 +225,7 @@ int Train(const CommandLine& cl) {
     } else {
       std::fprintf(stderr, "  classification model (no masks)\n");
     }
+    std::fprintf(stderr, "  wrote %s (%zu bytes)\n", cl.Get("output").c_str(), bytes.size());
   }
 
   auto detector = Detector::FromModel(std::move(model).value(), *backbone);
@@ -225,8 +248,10 @@ int RunTrain(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"manifest", true}, {"test-manifest", true}, {"dataset", true}, {"output", true},
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
-                              {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-only", false},
-                              {"ignore-masks", false}, {"smoothing-sigma", true}, {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"split-seed", true}, {"backbone", true}, {"quiet", false}});
+                              {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
+                              {"normal-only", false}, {"ignore-masks", false}, {"smoothing-sigma", true},
+                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"split-seed", true},
+                              {"backbone", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("train", cl.status());

@@ -132,8 +132,8 @@ TEST(ModelFileSegmentation, Rejects_class_bank_with_fewer_than_two_classes) {
 
 TEST(ModelFileSegmentation, Version_1_file_still_loads) {
   // Built from a v2 file of a classification model: version 1, the v2-only
-  // metadata keys removed, and the two u64 row counts (class bank, clean
-  // bank, both 0) dropped before the CRC.
+  // metadata keys removed, and the three u64 counts (per-position cells,
+  // class bank, clean bank, all 0) dropped before the CRC.
   const Model m = ClassificationModel();
   const std::vector<uint8_t> v2 = SerializeModel(m);
   uint32_t meta_len = 0;
@@ -143,6 +143,9 @@ TEST(ModelFileSegmentation, Version_1_file_still_loads) {
   meta["config"].erase("normal_patches_from_masks");
   meta["stats"].erase("masked_anomaly_images");
   meta["stats"].erase("pixel_rule_mean_iou");
+  meta["config"].erase("normal_model");
+  meta.erase("normal_model");
+  meta["stats"].erase("alignment");
   ASSERT_FALSE(meta.contains("segmentation"));
   const std::string text = meta.dump();
   const size_t banks_at = (12 + meta_len + 15) / 16 * 16;  // the feature dim, after the padding
@@ -151,8 +154,8 @@ TEST(ModelFileSegmentation, Version_1_file_still_loads) {
   for (int i = 0; i < 4; ++i) v1.push_back(static_cast<uint8_t>(text.size() >> (8 * i)));
   v1.insert(v1.end(), text.begin(), text.end());
   while (v1.size() % 16 != 0) v1.push_back(0);
-  // Feature dim, memory bank and anomaly bank; not the last 16 + 4 bytes.
-  v1.insert(v1.end(), v2.begin() + banks_at, v2.end() - 4 - 16);
+  // Feature dim, memory bank and anomaly bank; not the last 24 + 4 bytes.
+  v1.insert(v1.end(), v2.begin() + banks_at, v2.end() - 4 - 24);
   v1.insert(v1.end(), 4, 0);  // CRC placeholder
   Reseal(v1);
 
@@ -167,20 +170,22 @@ TEST(ModelFileSegmentation, Version_1_file_still_loads) {
   EXPECT_FALSE(parsed->config.normal_patches_from_masks);
   EXPECT_EQ(parsed->stats.masked_anomaly_images, 0);
 
-  // The v1 file with the two v2 counts left in is 16 bytes too long.
+  // The v1 file with the three v2 counts left in is 24 bytes too long.
   std::vector<uint8_t> long_v1 = v1;
-  long_v1.insert(long_v1.end() - 4, 16, 0);
+  long_v1.insert(long_v1.end() - 4, 24, 0);
   Reseal(long_v1);
   auto extra = ParseModelFile(long_v1);
   ASSERT_FALSE(extra.ok());
   EXPECT_EQ(extra.status().code(), StatusCode::kDataLoss);
-  EXPECT_NE(extra.status().message().find("16 unexpected bytes"), std::string::npos) << extra.status().message();
+  EXPECT_NE(extra.status().message().find("24 unexpected bytes"), std::string::npos) << extra.status().message();
 
   // Saved again, it is the version-2 file of the same model with the mask
   // options off.
   Model without_masks = m;
   without_masks.config.anomaly_bank_from_masks = false;
   without_masks.config.normal_patches_from_masks = false;
+  without_masks.config.normal_model = NormalModelKind::kSharedBank;
+  without_masks.normal_model = NormalModelKind::kSharedBank;
   EXPECT_EQ(SerializeModel(*parsed), SerializeModel(without_masks));
 }
 

@@ -102,8 +102,9 @@ TEST(ModelFile, Rejects_future_version) {
 TEST(ModelFile, Rejects_well_checksummed_but_inconsistent_bank) {
   // A file whose checksum is right but whose bank header lies about its size.
   std::vector<uint8_t> bytes = SerializeModel(MakeModel());
-  // Drop the crc, the two (empty) version-2 sections and two floats of the anomaly bank.
-  bytes.resize(bytes.size() - 4 - 16 - 8);
+  // Drop the crc, the three (empty) version-2 sections' row counts and two
+  // floats of the anomaly bank.
+  bytes.resize(bytes.size() - 4 - 24 - 8);
   const uint32_t crc = Crc32(bytes.data(), bytes.size());
   for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(crc >> (8 * i)));
   auto parsed = ParseModelFile(bytes);

@@ -101,6 +101,9 @@ TEST(MemoryBudget, Detect4096SquareAtFullResolutionStaysUnder512MiB) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   ModelConfig config;
   config.short_side = 240;  // the synthetic 320 x 240 images: scale 1
+  // The shared bank analyses any image size; a per-position model refuses
+  // sizes other than its training size.
+  config.normal_model = NormalModelKind::kSharedBank;
   Trainer trainer(testing::SharedBackbone(), config);
   for (int i = 0; i < 6; ++i)
     ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(9, i, false).image, ImageLabel::kNormal).ok());

@@ -1,0 +1,918 @@
+// anomalens_pitting_study: research harness for issue 3 (small defects on
+// bsdata-pitting). Extracts the backbone taps of every image ONCE, caches
+// them under build/, then evaluates many scoring variants in seconds with the
+// metrics `anomalens evaluate` uses (core/metrics.h, core/pixel_metrics.h).
+//
+//   anomalens_pitting_study [--data DIR] [--short-side 224] [--variants all|LIST]
+//
+// Honesty: every variant is fitted on train/good only; F1 uses the normal-only
+// threshold rule (median + 3 robust sd of 5-fold held-out train scores, as the
+// trainer does). Comparing variants by their test numbers is hyper-parameter
+// research on the test set, not a clean estimate.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/anomaly_map.h"
+#include "core/calibration.h"
+#include "core/coreset.h"
+#include "core/feature_extractor.h"
+#include "core/image_decode.h"
+#include "core/image_resize.h"
+#include "core/label_mask.h"
+#include "core/metrics.h"
+#include "core/nearest_neighbor.h"
+#include "core/pixel_metrics.h"
+#include "core/working_geometry.h"
+#include "native/backbone_loader.h"
+#include "native/file_io.h"
+
+namespace fs = std::filesystem;
+using namespace anomalens;
+
+namespace {
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+enum Kind { kTrain = 0, kTestGood = 1, kTestPit = 2 };
+
+struct Item {
+  int kind = 0;
+  std::string name;
+  Tensor s8, s16;
+};
+
+struct Data {
+  WorkingGeometry geometry;
+  std::vector<Item> items;
+  double backbone_seconds_per_image = 0;
+};
+
+std::vector<std::string> ListDir(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void WriteTensor(std::ofstream& f, const Tensor& t) {
+  int h[3] = {t.height, t.width, t.channels};
+  f.write(reinterpret_cast<const char*>(h), sizeof h);
+  f.write(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
+}
+Tensor ReadTensor(std::ifstream& f) {
+  int h[3];
+  f.read(reinterpret_cast<char*>(h), sizeof h);
+  Tensor t(h[0], h[1], h[2]);
+  f.read(reinterpret_cast<char*>(t.data.data()), t.data.size() * 4);
+  return t;
+}
+
+Data LoadOrExtract(const std::string& dir, int short_side, const std::string& cache) {
+  Data data;
+  const Size native{1130, 460};
+  data.geometry = PlanGeometry(native, ChooseScale(native, short_side), MobileNetV2::kInputMultiple);
+  std::ifstream in(cache, std::ios::binary);
+  if (in) {
+    int n = 0;
+    in.read(reinterpret_cast<char*>(&n), 4);
+    in.read(reinterpret_cast<char*>(&data.backbone_seconds_per_image), 8);
+    data.items.resize(n);
+    for (Item& it : data.items) {
+      int len = 0;
+      in.read(reinterpret_cast<char*>(&it.kind), 4);
+      in.read(reinterpret_cast<char*>(&len), 4);
+      it.name.resize(len);
+      in.read(&it.name[0], len);
+      it.s8 = ReadTensor(in);
+      it.s16 = ReadTensor(in);
+    }
+    std::fprintf(stderr, "loaded %d cached images from %s\n", n, cache.c_str());
+    return data;
+  }
+  auto backbone = LoadBackbone("");
+  if (!backbone.ok()) {
+    std::fprintf(stderr, "%s\n", backbone.status().message().c_str());
+    std::exit(1);
+  }
+  const std::pair<const char*, int> parts[] = {{"train/good", kTrain}, {"test/good", kTestGood}, {"test/pitting", kTestPit}};
+  double t_backbone = 0;
+  for (const auto& [sub, kind] : parts) {
+    for (const std::string& name : ListDir(fs::path(dir) / sub)) {
+      auto bytes = ReadFile((fs::path(dir) / sub / name).string(), 1 << 24);
+      auto image = DecodeImage(*bytes, "");
+      if (!image.ok()) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), image.status().message().c_str());
+        std::exit(1);
+      }
+      const WorkingGeometry& g = data.geometry;
+      const double t0 = Now();
+      RgbImage resized = ResizeImage(*image, g.content.width, g.content.height);
+      auto taps = (*backbone)->Run(BackboneInputRegion(resized, 0, 0, g.padded.width, g.padded.height));
+      t_backbone += Now() - t0;
+      Item it;
+      it.kind = kind;
+      it.name = name;
+      it.s8 = std::move(taps->stride8);
+      it.s16 = std::move(taps->stride16);
+      data.items.push_back(std::move(it));
+    }
+  }
+  data.backbone_seconds_per_image = t_backbone / data.items.size();
+  std::ofstream out(cache, std::ios::binary);
+  const int n = static_cast<int>(data.items.size());
+  out.write(reinterpret_cast<const char*>(&n), 4);
+  out.write(reinterpret_cast<const char*>(&data.backbone_seconds_per_image), 8);
+  for (const Item& it : data.items) {
+    const int len = static_cast<int>(it.name.size());
+    out.write(reinterpret_cast<const char*>(&it.kind), 4);
+    out.write(reinterpret_cast<const char*>(&len), 4);
+    out.write(it.name.data(), len);
+    WriteTensor(out, it.s8);
+    WriteTensor(out, it.s16);
+  }
+  std::fprintf(stderr, "extracted %d images (%.3f s backbone each), cached to %s\n", n,
+               data.backbone_seconds_per_image, cache.c_str());
+  return data;
+}
+
+// ---------------------------------------------------------------- features
+
+Tensor BoxAverage(const Tensor& in, int k) {
+  if (k <= 1) return in;
+  const int r = k / 2;
+  Tensor out(in.height, in.width, in.channels);
+  for (int y = 0; y < in.height; ++y)
+    for (int x = 0; x < in.width; ++x) {
+      float* d = out.at(y, x);
+      const int y0 = std::max(y - r, 0), y1 = std::min(y + r, in.height - 1);
+      const int x0 = std::max(x - r, 0), x1 = std::min(x + r, in.width - 1);
+      for (int yy = y0; yy <= y1; ++yy)
+        for (int xx = x0; xx <= x1; ++xx) {
+          const float* s = in.at(yy, xx);
+          for (int c = 0; c < in.channels; ++c) d[c] += s[c];
+        }
+      const float inv = 1.0f / ((y1 - y0 + 1) * (x1 - x0 + 1));
+      for (int c = 0; c < in.channels; ++c) d[c] *= inv;
+    }
+  return out;
+}
+
+struct Tap1d {
+  int i0, i1;
+  float w1;
+};
+Tap1d BilinearTap(int dst, int dst_size, int src_size) {
+  float s = (dst + 0.5f) * static_cast<float>(src_size) / static_cast<float>(dst_size) - 0.5f;
+  s = std::max(s, 0.0f);
+  int i0 = std::min(static_cast<int>(s), src_size - 1);
+  return {i0, std::min(i0 + 1, src_size - 1), s - static_cast<float>(i0)};
+}
+
+struct Features {
+  int w = 0, h = 0, dim = 0;
+  std::vector<std::vector<float>> f;  // per image, cells x dim
+  size_t cells() const { return static_cast<size_t>(w) * h; }
+};
+
+// Fine (k x k average) + optional coarse (k x k average, upsampled), each
+// layer scaled to unit spread over the train patches, coarse times cw.
+Features BuildFeatures(const Data& data, int k, float cw) {
+  Features F;
+  const bool coarse = cw > 0;
+  F.h = data.items[0].s8.height;
+  F.w = data.items[0].s8.width;
+  F.dim = 32 + (coarse ? 96 : 0);
+  F.f.resize(data.items.size());
+  for (size_t i = 0; i < data.items.size(); ++i) {
+    const Tensor fine = BoxAverage(data.items[i].s8, k);
+    std::vector<float>& out = F.f[i];
+    out.assign(F.cells() * F.dim, 0.0f);
+    Tensor c;
+    if (coarse) c = BoxAverage(data.items[i].s16, k);
+    for (int y = 0; y < F.h; ++y) {
+      const Tap1d ty = coarse ? BilinearTap(y, F.h, c.height) : Tap1d{0, 0, 0};
+      for (int x = 0; x < F.w; ++x) {
+        float* d = &out[(static_cast<size_t>(y) * F.w + x) * F.dim];
+        std::memcpy(d, fine.at(y, x), 32 * 4);
+        if (!coarse) continue;
+        const Tap1d tx = BilinearTap(x, F.w, c.width);
+        for (int ch = 0; ch < 96; ++ch) {
+          const float top = c.at(ty.i0, tx.i0)[ch] * (1 - tx.w1) + c.at(ty.i0, tx.i1)[ch] * tx.w1;
+          const float bot = c.at(ty.i1, tx.i0)[ch] * (1 - tx.w1) + c.at(ty.i1, tx.i1)[ch] * tx.w1;
+          d[32 + ch] = top * (1 - ty.w1) + bot * ty.w1;
+        }
+      }
+    }
+  }
+  // Layer scales over train patches.
+  const int begin[2] = {0, 32}, end[2] = {32, F.dim};
+  for (int layer = 0; layer < (coarse ? 2 : 1); ++layer) {
+    std::vector<double> s(F.dim, 0), ss(F.dim, 0);
+    size_t n = 0;
+    for (size_t i = 0; i < data.items.size(); ++i) {
+      if (data.items[i].kind != kTrain) continue;
+      for (size_t cell = 0; cell < F.cells(); ++cell) {
+        const float* v = &F.f[i][cell * F.dim];
+        for (int d = begin[layer]; d < end[layer]; ++d) s[d] += v[d], ss[d] += double(v[d]) * v[d];
+      }
+      n += F.cells();
+    }
+    double var = 0;
+    for (int d = begin[layer]; d < end[layer]; ++d) var += ss[d] / n - (s[d] / n) * (s[d] / n);
+    const float scale = static_cast<float>((layer == 1 ? cw : 1.0) / std::sqrt(var / (end[layer] - begin[layer])));
+    for (auto& v : F.f)
+      for (size_t cell = 0; cell < F.cells(); ++cell)
+        for (int d = begin[layer]; d < end[layer]; ++d) v[cell * F.dim + d] *= scale;
+  }
+  return F;
+}
+
+// ---------------------------------------------------------------- scorers
+// A scorer fills scores[img][cell] for every image: train images get
+// held-out scores (5 folds by index % 5 among train images, as the trainer),
+// test images scores from the model fitted on all train images.
+
+constexpr int kFolds = 5;
+
+struct Split {
+  std::vector<int> train;         // item indices
+  std::vector<int> fold_of;       // per item: fold for train, kFolds for test
+};
+
+Split MakeSplit(const Data& data, int every = 1) {
+  Split s;
+  s.fold_of.assign(data.items.size(), -1);  // -1: unused train image
+  int seen = 0;
+  for (size_t i = 0; i < data.items.size(); ++i)
+    if (data.items[i].kind != kTrain) s.fold_of[i] = kFolds;
+    else if (seen++ % every == 0) {
+      s.fold_of[i] = static_cast<int>(s.train.size() % kFolds);
+      s.train.push_back(static_cast<int>(i));
+    }
+  return s;
+}
+
+using Scores = std::vector<std::vector<float>>;
+
+struct Cost {
+  double fit_seconds = 0;     // fitting on all train images
+  double score_ms = 0;        // scoring one test image (patch scores only)
+  double model_mib = 0;
+};
+
+// Shared memory bank, greedy coreset like the trainer (ratio of patches).
+Scores ScoreShared(const Features& F, const Split& sp, double ratio, Cost* cost) {
+  Scores S(F.f.size());
+  const double t0 = Now();
+  std::vector<CoresetSource> sources;
+  for (int i : sp.train) sources.push_back({F.f[i].data(), F.cells()});
+  size_t target = std::min<size_t>(std::ceil(ratio * sources.size() * F.cells()), 16384);
+  std::vector<float> rows;
+  std::vector<int> src;
+  if (ratio >= 1) {
+    for (size_t k = 0; k < sp.train.size(); ++k) {
+      rows.insert(rows.end(), F.f[sp.train[k]].begin(), F.f[sp.train[k]].end());
+      src.insert(src.end(), F.cells(), static_cast<int>(k));
+    }
+  } else {
+    for (const CoresetPick& p : TwoStageCoreset(sources, F.dim, target, 4)) {
+      const float* r = F.f[sp.train[p.source]].data() + p.row * F.dim;
+      rows.insert(rows.end(), r, r + F.dim);
+      src.push_back(static_cast<int>(p.source));
+    }
+  }
+  cost->fit_seconds = Now() - t0;
+  cost->model_mib = rows.size() * 4.0 / (1 << 20);
+  for (int f = 0; f <= kFolds; ++f) {
+    std::vector<float> keep;
+    for (size_t r = 0; r < src.size(); ++r)
+      if (f == kFolds || src[r] % kFolds != f) keep.insert(keep.end(), &rows[r * F.dim], &rows[(r + 1) * F.dim]);
+    NearestNeighborIndex index(keep.data(), keep.size() / F.dim, F.dim);
+    const double t1 = Now();
+    int n = 0;
+    for (size_t i = 0; i < F.f.size(); ++i)
+      if (sp.fold_of[i] == f) S[i] = index.MinDistances(F.f[i].data(), F.cells()), ++n;
+    if (f == kFolds) cost->score_ms = (Now() - t1) * 1000 / n;
+  }
+  return S;
+}
+
+// The cells within +-r of cell (y, x), clamped to the grid.
+std::vector<size_t> Neighbourhood(const Features& F, int y, int x, int r) {
+  std::vector<size_t> out;
+  for (int yy = std::max(0, y - r); yy <= std::min(F.h - 1, y + r); ++yy)
+    for (int xx = std::max(0, x - r); xx <= std::min(F.w - 1, x + r); ++xx) out.push_back(size_t(yy) * F.w + xx);
+  return out;
+}
+
+// Position-aware nearest neighbour: every training patch within +-r cells.
+Scores ScorePosNN(const Features& F, const Split& sp, int r, Cost* cost) {
+  Scores S(F.f.size(), std::vector<float>(F.cells()));
+  double t_test = 0;
+  int n_test = 0;
+  for (size_t i = 0; i < F.f.size(); ++i) n_test += sp.fold_of[i] == kFolds;
+  std::vector<float> rows, q;
+  size_t total_rows = 0;
+  for (int y = 0; y < F.h; ++y)
+    for (int x = 0; x < F.w; ++x) {
+      const size_t cell = size_t(y) * F.w + x;
+      const std::vector<size_t> nb = Neighbourhood(F, y, x, r);
+      for (int f = 0; f <= kFolds; ++f) {
+        const double t0 = Now();
+        rows.clear();
+        for (size_t k = 0; k < sp.train.size(); ++k) {
+          if (f < kFolds && int(k % kFolds) == f) continue;
+          for (size_t c : nb) rows.insert(rows.end(), &F.f[sp.train[k]][c * F.dim], &F.f[sp.train[k]][(c + 1) * F.dim]);
+        }
+        if (f == kFolds) total_rows += rows.size() / F.dim;
+        NearestNeighborIndex index(rows.data(), rows.size() / F.dim, F.dim);
+        q.clear();
+        std::vector<int> who;
+        for (size_t i = 0; i < F.f.size(); ++i)
+          if (sp.fold_of[i] == f) q.insert(q.end(), &F.f[i][cell * F.dim], &F.f[i][(cell + 1) * F.dim]), who.push_back(int(i));
+        const std::vector<float> d = index.MinDistances(q.data(), who.size());
+        for (size_t j = 0; j < who.size(); ++j) S[who[j]][cell] = d[j];
+        if (f == kFolds) t_test += Now() - t0;
+      }
+    }
+  cost->fit_seconds = 0;
+  cost->score_ms = t_test * 1000 / n_test;
+  cost->model_mib = sp.train.size() * F.cells() * F.dim * 4.0 / (1 << 20);  // all patches kept
+  (void)total_rows;
+  return S;
+}
+
+// PaDiM-style per-position Gaussian: mean and covariance of the train
+// patches within +-r cells of each cell, covariance + eps * mean(diag) * I,
+// scored by the Mahalanobis distance.
+Scores ScorePadim(const Features& F, const Split& sp, int r, double eps, Cost* cost) {
+  const int D = F.dim;
+  Scores S(F.f.size(), std::vector<float>(F.cells()));
+  double t_fit = 0, t_test = 0;
+  int n_test = 0;
+  for (size_t i = 0; i < F.f.size(); ++i) n_test += sp.fold_of[i] == kFolds;
+  std::vector<double> s1(kFolds * D), s2(kFolds * D * D), cov(D * D), mu(D), L(D * D), z(D);
+  std::vector<double> n(kFolds);
+  for (int y = 0; y < F.h; ++y)
+    for (int x = 0; x < F.w; ++x) {
+      const size_t cell = size_t(y) * F.w + x;
+      const double t0 = Now();
+      const std::vector<size_t> nb = Neighbourhood(F, y, x, r);
+      std::fill(s1.begin(), s1.end(), 0.0);
+      std::fill(s2.begin(), s2.end(), 0.0);
+      std::fill(n.begin(), n.end(), 0.0);
+      for (size_t k = 0; k < sp.train.size(); ++k) {
+        const int fk = int(k % kFolds);
+        double* a = &s1[fk * D];
+        double* b = &s2[size_t(fk) * D * D];
+        for (size_t c : nb) {
+          const float* v = &F.f[sp.train[k]][c * D];
+          for (int p = 0; p < D; ++p) {
+            a[p] += v[p];
+            const double vp = v[p];
+            double* row = b + size_t(p) * D;
+            for (int q2 = 0; q2 <= p; ++q2) row[q2] += vp * v[q2];
+          }
+          n[fk] += 1;
+        }
+      }
+      t_fit += Now() - t0;
+      for (int f = 0; f <= kFolds; ++f) {
+        const double t1 = Now();
+        double nn = 0;
+        std::fill(mu.begin(), mu.end(), 0.0);
+        std::fill(cov.begin(), cov.end(), 0.0);
+        for (int g = 0; g < kFolds; ++g) {
+          if (g == f) continue;
+          nn += n[g];
+          for (int p = 0; p < D; ++p) mu[p] += s1[g * D + p];
+          for (int p = 0; p < D * D; ++p) cov[p] += s2[size_t(g) * D * D + p];
+        }
+        for (int p = 0; p < D; ++p) mu[p] /= nn;
+        double tr = 0;
+        for (int p = 0; p < D; ++p)
+          for (int q2 = 0; q2 <= p; ++q2) {
+            cov[p * D + q2] = cov[p * D + q2] / nn - mu[p] * mu[q2];
+            if (p == q2) tr += cov[p * D + p];
+          }
+        const double ridge = eps * tr / D;
+        for (int p = 0; p < D; ++p) cov[p * D + p] += ridge;
+        // Cholesky (lower).
+        for (int p = 0; p < D; ++p)
+          for (int q2 = 0; q2 <= p; ++q2) {
+            double sum = cov[p * D + q2];
+            for (int k = 0; k < q2; ++k) sum -= L[p * D + k] * L[q2 * D + k];
+            L[p * D + q2] = p == q2 ? std::sqrt(std::max(sum, 1e-12)) : sum / L[q2 * D + q2];
+          }
+        if (f == kFolds) t_fit += Now() - t1;
+        const double t2 = Now();
+        for (size_t i = 0; i < F.f.size(); ++i) {
+          if (sp.fold_of[i] != f) continue;
+          const float* v = &F.f[i][cell * D];
+          double d2 = 0;
+          for (int p = 0; p < D; ++p) {
+            double sum = v[p] - mu[p];
+            for (int k = 0; k < p; ++k) sum -= L[p * D + k] * z[k];
+            z[p] = sum / L[p * D + p];
+            d2 += z[p] * z[p];
+          }
+          S[i][cell] = static_cast<float>(std::sqrt(d2));
+        }
+        if (f == kFolds) t_test += Now() - t2;
+      }
+    }
+  cost->fit_seconds = t_fit;
+  cost->score_ms = t_test * 1000 / n_test;
+  cost->model_mib = F.cells() * (D + D * (D + 1) / 2) * 4.0 / (1 << 20);
+  return S;
+}
+
+// Reference retrieval: the K training images nearest to the test image (L2
+// over the whole feature grid), then position-aware nearest neighbour over
+// their patches within +-r cells.
+Scores ScoreRetrieval(const Features& F, const Split& sp, int K, int r, Cost* cost) {
+  Scores S(F.f.size(), std::vector<float>(F.cells()));
+  double t_test = 0;
+  int n_test = 0;
+  const int D = F.dim;
+  for (size_t i = 0; i < F.f.size(); ++i) {
+    const double t0 = Now();
+    std::vector<std::pair<double, int>> cand;
+    for (size_t k = 0; k < sp.train.size(); ++k) {
+      if (sp.fold_of[i] < kFolds && int(k % kFolds) == sp.fold_of[i]) continue;
+      const std::vector<float>& a = F.f[i];
+      const std::vector<float>& b = F.f[sp.train[k]];
+      double d = 0;
+      for (size_t j = 0; j < a.size(); ++j) d += double(a[j] - b[j]) * (a[j] - b[j]);
+      cand.push_back({d, sp.train[k]});
+    }
+    const int k = std::min<int>(K, cand.size());
+    std::partial_sort(cand.begin(), cand.begin() + k, cand.end());
+    for (int y = 0; y < F.h; ++y)
+      for (int x = 0; x < F.w; ++x) {
+        const size_t cell = size_t(y) * F.w + x;
+        const float* q = &F.f[i][cell * D];
+        float best = 1e30f;
+        for (int j = 0; j < k; ++j) {
+          const std::vector<float>& b = F.f[cand[j].second];
+          for (int yy = std::max(0, y - r); yy <= std::min(F.h - 1, y + r); ++yy)
+            for (int xx = std::max(0, x - r); xx <= std::min(F.w - 1, x + r); ++xx) {
+              const float* v = &b[(size_t(yy) * F.w + xx) * D];
+              float d = 0;
+              for (int p = 0; p < D; ++p) d += (q[p] - v[p]) * (q[p] - v[p]);
+              best = std::min(best, d);
+            }
+        }
+        S[i][cell] = std::sqrt(best);
+      }
+    if (sp.fold_of[i] == kFolds) t_test += Now() - t0, ++n_test;
+  }
+  cost->score_ms = t_test * 1000 / n_test;
+  cost->model_mib = sp.train.size() * F.cells() * D * 4.0 / (1 << 20);
+  return S;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+struct Masks {
+  std::map<std::string, std::vector<uint8_t>> by_name;  // pitting test image -> mask (1 = defect)
+};
+
+Masks LoadMasks(const std::string& dir, const Data& data) {
+  Masks m;
+  for (const Item& it : data.items) {
+    if (it.kind != kTestPit) continue;
+    const std::string stem = fs::path(it.name).stem().string();
+    auto bytes = ReadFile((fs::path(dir) / "ground_truth/pitting" / (stem + "_mask.png")).string(), 1 << 24);
+    if (!bytes.ok()) {
+      std::fprintf(stderr, "mask of %s: %s\n", it.name.c_str(), bytes.status().message().c_str());
+      std::exit(1);
+    }
+    m.by_name[it.name] = BinaryDefectMask(*DecodeImageRgba(*bytes, ""));
+  }
+  return m;
+}
+
+struct EvalOptions {
+  float sigma = 4.0f;
+  int topk = 0;  // 0: image score = map max; k: mean of the k highest patch scores
+};
+
+struct Result {
+  double roc = 0, f1 = 0, f1_best = 0, pix = 0, aupro = 0;
+};
+
+Result Evaluate(const Data& data, const Features& F, const Split& sp, const Scores& S, const Masks& masks,
+                const EvalOptions& o) {
+  std::vector<double> image_score(S.size());
+  std::vector<AnomalyMap> maps(S.size());
+  for (size_t i = 0; i < S.size(); ++i) {
+    if (sp.fold_of[i] < 0) continue;  // a train image left out of this split
+    maps[i] = BuildAnomalyMap(S[i], F.w, F.h, data.geometry, o.sigma);
+    if (o.topk <= 0) {
+      image_score[i] = maps[i].ContentMax();
+    } else {
+      // Over content cells only.
+      std::vector<float> v;
+      const int cw = (data.geometry.content.width + 7) / 8, ch = (data.geometry.content.height + 7) / 8;
+      for (int y = 0; y < ch; ++y)
+        for (int x = 0; x < cw; ++x) v.push_back(S[i][size_t(y) * F.w + x]);
+      const int k = std::min<int>(o.topk, v.size());
+      std::partial_sort(v.begin(), v.begin() + k, v.end(), std::greater<float>());
+      double sum = 0;
+      for (int j = 0; j < k; ++j) sum += v[j];
+      image_score[i] = sum / k;
+    }
+  }
+  std::vector<double> normal_held;
+  for (int i : sp.train) normal_held.push_back(image_score[i]);
+  const Calibration cal = Calibrate(normal_held, {});
+  std::vector<ScoredLabel> scored;
+  for (size_t i = 0; i < S.size(); ++i)
+    if (data.items[i].kind != kTrain) scored.push_back({image_score[i], data.items[i].kind == kTestPit});
+  Result r;
+  r.roc = RocAuc(scored);
+  r.f1 = MetricsAtThreshold(scored, cal.threshold).f1;
+  r.f1_best = MetricsAtThreshold(scored, F1OptimalThreshold(scored)).f1;
+  // Pixel metrics binned like `anomalens evaluate`: up to 8x the threshold,
+  // with the threshold of the map maximum (the pixel maps are the same either way).
+  double map_threshold = cal.threshold;
+  if (o.topk > 0) {
+    std::vector<double> held;
+    for (int i : sp.train) held.push_back(maps[i].ContentMax());
+    map_threshold = Calibrate(held, {}).threshold;
+  }
+  PixelMetricsAccumulator acc(8.0 * std::max(map_threshold, 1e-6));
+  const Size o2 = data.geometry.original;
+  const std::vector<uint8_t> zero(size_t(o2.width) * o2.height, 0);
+  for (size_t i = 0; i < S.size(); ++i) {
+    if (data.items[i].kind == kTrain) continue;
+    const std::vector<float> m = maps[i].ToOriginal();
+    const std::vector<uint8_t>& mask = data.items[i].kind == kTestPit ? masks.by_name.at(data.items[i].name) : zero;
+    (void)acc.AddImage(m.data(), mask.data(), o2.width, o2.height);
+  }
+  r.pix = acc.PixelRocAuc();
+  r.aupro = acc.Aupro();
+  return r;
+}
+
+// Fusion: each score map divided by the median of its held-out train patch
+// scores' 99th percentile, then combined.
+float Percentile(std::vector<float> v, double q) {
+  const size_t k = std::min(v.size() - 1, size_t(q * v.size()));
+  std::nth_element(v.begin(), v.begin() + k, v.end());
+  return v[k];
+}
+Scores Normalize(const Scores& S, const Split& sp) {
+  std::vector<float> all;
+  for (int i : sp.train) all.insert(all.end(), S[i].begin(), S[i].end());
+  const float p = Percentile(all, 0.99);
+  Scores out = S;
+  for (auto& v : out)
+    for (float& x : v) x /= p;
+  return out;
+}
+
+// Alignment: the mean over cells of the per-position variance of the fine
+// features (pooled over +-r cells), divided by their variance over all cells.
+double Alignment(const std::vector<std::vector<float>>& f, int w, int h, int r) {
+  const int D = 32;
+  std::vector<double> gs(D, 0), gss(D, 0);
+  size_t gn = 0;
+  double within = 0;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      std::vector<double> s(D, 0), ss(D, 0);
+      size_t n = 0;
+      for (const auto& img : f)
+        for (int yy = std::max(0, y - r); yy <= std::min(h - 1, y + r); ++yy)
+          for (int xx = std::max(0, x - r); xx <= std::min(w - 1, x + r); ++xx) {
+            const float* v = &img[(size_t(yy) * w + xx) * D];
+            for (int d = 0; d < D; ++d) s[d] += v[d], ss[d] += double(v[d]) * v[d];
+            ++n;
+          }
+      for (int d = 0; d < D; ++d) within += ss[d] / n - (s[d] / n) * (s[d] / n);
+      for (const auto& img : f) {
+        const float* v = &img[(size_t(y) * w + x) * D];
+        for (int d = 0; d < D; ++d) gs[d] += v[d], gss[d] += double(v[d]) * v[d];
+        ++gn;
+      }
+    }
+  double total = 0;
+  for (int d = 0; d < D; ++d) total += gss[d] / gn - (gs[d] / gn) * (gs[d] / gn);
+  return within / (double(w) * h) / total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = "../shared/data/bsdata-pitting";
+  int short_side = 224;
+  std::string only;
+  for (int a = 1; a + 1 < argc; a += 2) {
+    const std::string k = argv[a], v = argv[a + 1];
+    if (k == "--data") dir = v;
+    else if (k == "--short-side") short_side = std::stoi(v);
+    else if (k == "--variants") only = v;
+  }
+  if (argc == 3 && std::string(argv[1]) == "--align") {
+    // Alignment of the normal-*.jpg / *.jpg images of a folder at 224 px.
+    auto backbone = LoadBackbone("");
+    std::vector<std::vector<float>> f;
+    int w = 0, h = 0;
+    for (const std::string& name : ListDir(argv[2])) {
+      if (name.find("anomaly") != std::string::npos) continue;
+      auto bytes = ReadFile((fs::path(argv[2]) / name).string(), 1 << 24);
+      auto image = DecodeImage(*bytes, "");
+      if (!image.ok()) continue;
+      const WorkingGeometry g = PlanGeometry({image->width, image->height},
+                                             ChooseScale({image->width, image->height}, 224), 16);
+      RgbImage resized = ResizeImage(*image, g.content.width, g.content.height);
+      auto taps = (*backbone)->Run(BackboneInputRegion(resized, 0, 0, g.padded.width, g.padded.height));
+      const Tensor t = BoxAverage(taps->stride8, 3);
+      w = t.width, h = t.height;
+      f.push_back(t.data);
+    }
+    std::printf("%zu images, grid %dx%d: alignment r0 %.3f r1 %.3f\n", f.size(), w, h, Alignment(f, w, h, 0),
+                Alignment(f, w, h, 1));
+    return 0;
+  }
+  fs::create_directories("build/pitting_study");
+  const std::string cache = "build/pitting_study/taps_" + std::to_string(short_side) + ".bin";
+  const Data data = LoadOrExtract(dir, short_side, cache);
+  const Split sp = MakeSplit(data);
+  const Masks masks = LoadMasks(dir, data);
+  std::printf("short side %d: working %dx%d, grid %dx%d, backbone %.1f ms/image\n", short_side,
+              data.geometry.content.width, data.geometry.content.height, data.items[0].s8.width,
+              data.items[0].s8.height, data.backbone_seconds_per_image * 1000);
+  std::printf("%-44s %7s %7s %7s %7s %7s %8s %8s %8s\n", "variant", "imgAUC", "F1", "F1best", "pixAUC", "AUPRO",
+              "fit_s", "ms/img", "MiB");
+  std::fflush(stdout);
+
+  auto want = [&](const std::string& name) {
+    if (only.empty() || only == "all") return true;
+    std::stringstream ss(only);
+    std::string tok;
+    while (std::getline(ss, tok, ','))
+      if (name.rfind(tok, 0) == 0) return true;
+    return false;
+  };
+  auto report = [&](const std::string& name, const Features& F, const Scores& S, const Cost& c,
+                    const EvalOptions& o) {
+    const Result r = Evaluate(data, F, sp, S, masks, o);
+    std::printf("%-44s %7.4f %7.4f %7.4f %7.4f %7.4f %8.2f %8.2f %8.2f\n", name.c_str(), r.roc, r.f1, r.f1_best,
+                r.pix, r.aupro, c.fit_seconds, c.score_ms + data.backbone_seconds_per_image * 1000, c.model_mib);
+    std::fflush(stdout);
+  };
+  std::map<std::string, Features> fcache;
+  auto feats = [&](int k, float cw) -> const Features& {
+    const std::string key = std::to_string(k) + "/" + std::to_string(cw);
+    auto it = fcache.find(key);
+    if (it == fcache.end()) it = fcache.emplace(key, BuildFeatures(data, k, cw)).first;
+    return it->second;
+  };
+  const std::string ss = "s" + std::to_string(short_side) + " ";
+
+  for (float cw : {1.0f, 0.0f}) {
+    const std::string name = ss + "shared k3 cw" + std::to_string(int(cw));
+    if (!want("shared")) continue;
+    Cost c;
+    const Features& F = feats(3, cw);
+    const Scores S = ScoreShared(F, sp, 0.1, &c);
+    report(name, F, S, c, {});
+    if (cw == 0) {
+      report(name + " sigma2", F, S, c, {2.0f, 0});
+      report(name + " sigma8", F, S, c, {8.0f, 0});
+      report(name + " top50", F, S, c, {4.0f, 50});
+    }
+  }
+  for (int r : {1, 2}) {
+    if (!want("posnn")) continue;
+    Cost c;
+    const Features& F = feats(3, 0);
+    const Scores S = ScorePosNN(F, sp, r, &c);
+    report(ss + "posnn k3 cw0 r" + std::to_string(r), F, S, c, {});
+  }
+  for (int k : {3, 1, 5}) {
+    for (int r : {0, 1, 2}) {
+      for (double eps : {0.01, 0.1}) {
+        const std::string name = ss + "padim k" + std::to_string(k) + " cw0 r" + std::to_string(r) + " eps" +
+                                 std::to_string(eps).substr(0, 4);
+        if (!want("padim")) continue;
+        if (k != 3 && !(r == 1 && eps == 0.01)) continue;
+        Cost c;
+        const Features& F = feats(k, 0);
+        const Scores S = ScorePadim(F, sp, r, eps, &c);
+        report(name, F, S, c, {});
+        if (k == 3 && r == 1 && eps == 0.01) {
+          report(name + " sigma2", F, S, c, {2.0f, 0});
+          report(name + " sigma8", F, S, c, {8.0f, 0});
+          report(name + " top20", F, S, c, {4.0f, 20});
+        }
+      }
+    }
+  }
+  // PaDiM over fine + coarse features (128 dims).
+  for (float cw : {0.5f, 1.0f}) {
+    for (int r : {0, 1}) {
+      const std::string name = ss + "padim k3 cw" + std::to_string(cw).substr(0, 3) + " r" + std::to_string(r) + " eps0.01";
+      if (!want("padimc")) continue;
+      Cost c;
+      const Features& F = feats(3, cw);
+      const Scores S = ScorePadim(F, sp, r, 0.01, &c);
+      report(name, F, S, c, {});
+      report(name + " top20", F, S, c, {4.0f, 20});
+    }
+  }
+  // Fusion: per-position Gaussian (fine) + shared bank (fine + coarse), each normalized.
+  if (want("fuse")) {
+    Cost c1, c2;
+    const Features& Ff = feats(3, 0);
+    const Scores P = Normalize(ScorePadim(Ff, sp, 1, 0.01, &c1), sp);
+    const Features& Fc = feats(3, 1);
+    const Scores N = Normalize(ScoreShared(Fc, sp, 0.1, &c2), sp);
+    for (double w : {0.25, 0.5}) {
+      Scores S = P;
+      for (size_t i = 0; i < S.size(); ++i)
+        for (size_t k = 0; k < S[i].size(); ++k) S[i][k] = float((1 - w) * P[i][k] + w * N[i][k]);
+      Cost c = c1;
+      c.fit_seconds += c2.fit_seconds, c.score_ms += c2.score_ms, c.model_mib += c2.model_mib;
+      report(ss + "fuse padim-r1-fine + shared-cw1 w" + std::to_string(w).substr(0, 4), Ff, S, c, {});
+    }
+  }
+  for (int K : {1, 3, 10}) {
+    for (int r : {1, 2}) {
+      if (!want("retr")) continue;
+      Cost c;
+      const Features& F = feats(3, 0);
+      const Scores S = ScoreRetrieval(F, sp, K, r, &c);
+      const std::string name = ss + "retrieval K" + std::to_string(K) + " posnn r" + std::to_string(r) + " k3 cw0";
+      report(name, F, S, c, {});
+      if (K == 3 && r == 1) report(name + " top20", F, S, c, {4.0f, 20});
+    }
+  }
+  if (want("align")) {
+    const Features& F = feats(3, 0);
+    std::vector<std::vector<float>> f;
+    for (int i : sp.train) f.push_back(F.f[i]);
+    std::printf("alignment of train/good: r0 %.3f r1 %.3f\n", Alignment(f, F.w, F.h, 0), Alignment(f, F.w, F.h, 1));
+  }
+  if (want("fusemin")) {
+    // Anomalous here AND unlike any training patch anywhere: min / geometric
+    // mean of the standardized per-position score and the shared-bank
+    // distance (each over its held-out train 99th percentile).
+    auto cellnorm = [&](Scores S) {
+      const size_t cells = S[sp.train[0]].size();
+      for (size_t cell = 0; cell < cells; ++cell) {
+        double m = 0, m2 = 0;
+        for (int i : sp.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+        m /= sp.train.size();
+        const double sd = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+        for (auto& v : S) v[cell] = float(std::max((v[cell] - m) / sd, 0.0));
+      }
+      return S;
+    };
+    Cost c1, c2;
+    const Features& Ff = feats(3, 0);
+    const Scores P = Normalize(cellnorm(ScorePadim(Ff, sp, 1, 0.01, &c1)), sp);
+    for (float cw : {0.0f, 1.0f}) {
+      const Scores N = Normalize(ScoreShared(feats(3, cw), sp, 0.1, &c2), sp);
+      const Scores NZ = Normalize(cellnorm(ScoreShared(feats(3, cw), sp, 0.1, &c2)), sp);
+      Cost c = c1;
+      c.fit_seconds += c2.fit_seconds, c.score_ms += c2.score_ms, c.model_mib += c2.model_mib;
+      for (int mode = 0; mode < 3; ++mode) {
+        Scores S = P;
+        for (size_t i = 0; i < S.size(); ++i)
+          for (size_t k = 0; k < S[i].size(); ++k) {
+            const float a = P[i][k], b = (mode == 2 ? NZ : N)[i][k];
+            S[i][k] = mode == 0 ? std::min(a, b) : std::sqrt(a * b);
+          }
+        const char* names[3] = {"min", "geomean", "geomean, bank standardized"};
+        report(ss + "pos-z x shared cw" + std::to_string(int(cw)) + " " + names[mode], Ff, S, c, {});
+      }
+      report(ss + "shared cw" + std::to_string(int(cw)) + " standardized per cell", Ff, NZ, c2, {});
+    }
+  }
+  if (want("cn")) {
+    // Per-cell standardized Gaussians: feature averaging k, neighbourhood r.
+    for (int k : {3, 5}) {
+      for (int r : {0, 1}) {
+        Cost c;
+        const Features& F = feats(k, 0);
+        Scores S = ScorePadim(F, sp, r, 0.01, &c);
+        for (size_t cell = 0; cell < F.cells(); ++cell) {
+          double m = 0, m2 = 0;
+          for (int i : sp.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+          m /= sp.train.size();
+          const double sd = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+          for (auto& v : S) v[cell] = float(std::max((v[cell] - m) / sd, 0.0));
+        }
+        const std::string name = ss + "padim standardized k" + std::to_string(k) + " r" + std::to_string(r);
+        report(name, F, S, c, {});
+        report(name + " sigma2", F, S, c, {2.0f, 0});
+      }
+    }
+  }
+  if (want("ms")) {
+    // Multi-scale: standardized Gaussians over 3x3- and 5x5/7x7-averaged features.
+    auto standardized = [&](int k, int r, Cost* c) {
+      const Features& F = feats(k, 0);
+      Scores S = ScorePadim(F, sp, r, 0.01, c);
+      for (size_t cell = 0; cell < F.cells(); ++cell) {
+        double m = 0, m2 = 0;
+        for (int i : sp.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+        m /= sp.train.size();
+        const double sd = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+        for (auto& v : S) v[cell] = float(std::max((v[cell] - m) / sd, 0.0));
+      }
+      return S;
+    };
+    Cost c3, c5, c7;
+    const Scores A = standardized(3, 1, &c3), B = standardized(5, 0, &c5), C = standardized(7, 0, &c7);
+    report(ss + "padim standardized k7 r0", feats(7, 0), C, c7, {});
+    Scores S = A;
+    for (size_t i = 0; i < S.size(); ++i)
+      for (size_t k = 0; k < S[i].size(); ++k) S[i][k] = 0.5f * (A[i][k] + B[i][k]);
+    Cost c = c3;
+    c.model_mib += c5.model_mib, c.score_ms += c5.score_ms;
+    report(ss + "mean of standardized k3 r1 + k5 r0", feats(3, 0), S, c, {});
+  }
+  if (want("fewer")) {
+    // Fewer training images (every k-th of train/good), per-position vs shared.
+    const Features& F = feats(3, 0);
+    for (int every : {20, 10, 4, 2}) {
+      const Split few = MakeSplit(data, every);
+      Cost c;
+      Scores S = ScorePadim(F, few, 1, 0.01, &c);
+      for (size_t cell = 0; cell < F.cells(); ++cell) {
+        double m = 0, m2 = 0;
+        for (int i : few.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+        m /= few.train.size();
+        const double sd = std::sqrt(std::max(m2 / few.train.size() - m * m, 1e-12));
+        for (auto& v : S) v[cell] = float(std::max((v[cell] - m) / sd, 0.0));
+      }
+      const std::string n = std::to_string(few.train.size());
+      Result r = Evaluate(data, F, few, S, masks, {});
+      std::printf("%-44s %7.4f %7.4f %7.4f %7.4f %7.4f\n", (ss + "padim cellnorm, " + n + " train").c_str(), r.roc, r.f1,
+                  r.f1_best, r.pix, r.aupro);
+      const Scores B = ScoreShared(feats(3, 1), few, 0.1, &c);
+      r = Evaluate(data, feats(3, 1), few, B, masks, {});
+      std::printf("%-44s %7.4f %7.4f %7.4f %7.4f %7.4f\n", (ss + "shared cw1, " + n + " train").c_str(), r.roc, r.f1,
+                  r.f1_best, r.pix, r.aupro);
+      std::fflush(stdout);
+    }
+  }
+  if (want("img")) {
+    Cost c;
+    const Features& F = feats(3, 0);
+    const Scores S = ScorePadim(F, sp, 1, 0.01, &c);
+    const std::string name = ss + "padim k3 cw0 r1 eps0.01";
+    for (int k : {5, 10, 50, 200}) report(name + " top" + std::to_string(k), F, S, c, {4.0f, k});
+    // Per-cell standardization by the held-out train scores of that cell.
+    Scores Z = S;
+    for (size_t cell = 0; cell < F.cells(); ++cell) {
+      double m = 0, m2 = 0;
+      for (int i : sp.train) m += S[i][cell], m2 += double(S[i][cell]) * S[i][cell];
+      m /= sp.train.size();
+      const double sd = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+      for (auto& v : Z) v[cell] = float((v[cell] - m) / sd);
+    }
+    report(name + " cellnorm", F, Z, c, {});
+    report(name + " cellnorm top20", F, Z, c, {4.0f, 20});
+    // Minus the image's median patch score.
+    Scores M = S;
+    for (auto& v : M) {
+      std::vector<float> t = v;
+      const float med = Percentile(t, 0.5);
+      for (float& x : v) x -= med;
+    }
+    report(name + " minus-median", F, M, c, {});
+  }
+  // Per-image dump of one variant, for looking at the errors.
+  if (want("dump")) {
+    Cost c;
+    const Features& F = feats(3, 0);
+    const Scores S = ScorePadim(F, sp, 1, 0.01, &c);
+    std::FILE* out = std::fopen("build/pitting_study/dump.tsv", "w");
+    for (size_t i = 0; i < S.size(); ++i) {
+      const AnomalyMap m = BuildAnomalyMap(S[i], F.w, F.h, data.geometry, 4.0f);
+      size_t arg = std::max_element(S[i].begin(), S[i].end()) - S[i].begin();
+      std::fprintf(out, "%d\t%s\t%.4f\t%zu\t%zu\n", data.items[i].kind, data.items[i].name.c_str(), m.ContentMax(),
+                   arg % F.w, arg / F.w);
+    }
+    std::fclose(out);
+  }
+  return 0;
+}

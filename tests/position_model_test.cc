@@ -1,0 +1,231 @@
+// The per-position normal model: Gaussian fit and scores, the alignment
+// measure behind the automatic choice, the model file section, and training
+// and detection end to end.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "core/crc32.h"
+#include "core/detector.h"
+#include "core/model_file.h"
+#include "core/position_model.h"
+#include "core/synthetic_dataset.h"
+#include "core/trainer.h"
+#include "test_support.h"
+
+namespace anomalens {
+namespace {
+
+// Grids whose cell c holds pattern(c) plus noise: every image "lines up".
+std::vector<PatchGrid> AlignedGrids(int count, int width, int height, float noise, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> n01;
+  std::vector<float> pattern(static_cast<size_t>(width) * height * kPatchFeatureDim);
+  for (float& v : pattern) v = 3.0f * n01(rng);
+  std::vector<PatchGrid> grids(count);
+  for (PatchGrid& g : grids) {
+    g.width = width;
+    g.height = height;
+    g.dim = kPatchFeatureDim;
+    g.data = pattern;
+    for (float& v : g.data) v += noise * n01(rng);
+  }
+  return grids;
+}
+
+std::vector<const PatchGrid*> Pointers(const std::vector<PatchGrid>& grids) {
+  std::vector<const PatchGrid*> out;
+  for (const PatchGrid& g : grids) out.push_back(&g);
+  return out;
+}
+
+TEST(PositionModel, ScoresAnOddPatchAtItsOwnPlace) {
+  const std::vector<PatchGrid> grids = AlignedGrids(40, 6, 5, 0.5f, 1);
+  const PositionFit fit = FitPositionModel(Pointers(grids), {}, 5);
+  ASSERT_EQ(fit.model.cells(), 30u);
+  ASSERT_EQ(fit.model.params.size(), 30u * kPositionFloatsPerCell);
+  ASSERT_EQ(fit.normal_scores.size(), 40u);
+
+  PatchGrid probe = grids[7];
+  const std::vector<float> before = PositionScores(fit.model, probe);
+  for (float s : before) {
+    EXPECT_GE(s, 0.0f);
+    EXPECT_LT(s, 6.0f);  // a training-like patch is a few spreads at most
+  }
+  // Cell (3, 2) takes the features of cell (0, 0): normal somewhere, not here.
+  const size_t odd = 2 * 6 + 3;
+  std::copy_n(grids[7].cell(0), kPatchFeatureDim, &probe.data[odd * kPatchFeatureDim]);
+  const std::vector<float> after = PositionScores(fit.model, probe);
+  EXPECT_GT(after[odd], 20.0f);
+  for (size_t c = 0; c < after.size(); ++c)
+    if (c != odd) EXPECT_EQ(after[c], before[c]);
+}
+
+TEST(PositionModel, HeldOutScoresAreStandardized) {
+  const std::vector<PatchGrid> grids = AlignedGrids(50, 4, 4, 1.0f, 2);
+  const PositionFit fit = FitPositionModel(Pointers(grids), {}, 5);
+  // Before clipping at 0 the held-out scores have mean 0 and spread 1 per
+  // cell, so about half are 0 and few exceed 3.
+  size_t zeros = 0, high = 0, total = 0;
+  for (const auto& image : fit.normal_scores)
+    for (float s : image) zeros += s == 0.0f, high += s > 3.0f, ++total;
+  EXPECT_GT(zeros, total / 3);
+  EXPECT_LT(high, total / 50);
+}
+
+TEST(PositionModel, AlignmentSeparatesAlignedFromShuffledParts) {
+  std::vector<PatchGrid> grids = AlignedGrids(20, 8, 8, 0.3f, 3);
+  EXPECT_LT(PositionAlignment(Pointers(grids)), 0.05);
+  // Shuffle the cells of every image: position says nothing any more.
+  std::mt19937 rng(4);
+  for (PatchGrid& g : grids) {
+    std::vector<size_t> order(g.cells());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<float> data(g.data.size());
+    for (size_t i = 0; i < order.size(); ++i)
+      std::copy_n(g.cell(order[i]), g.dim, &data[i * g.dim]);
+    g.data = data;
+  }
+  EXPECT_GT(PositionAlignment(Pointers(grids)), 0.8);
+}
+
+Model PerPositionModel() {
+  const std::vector<PatchGrid> grids = AlignedGrids(10, 3, 2, 0.5f, 5);
+  Model m;
+  m.backbone_id = "b";
+  m.scale = 0.5;
+  m.stats.working_size = {48, 32};
+  m.feature_dim = kPatchFeatureDim;
+  m.threshold = 3.5;
+  m.confidence_scale = 0.5;
+  m.threshold_rule = ThresholdRule::kNormalMedianPlus3RobustSd;
+  m.config.normal_model = NormalModelKind::kAuto;
+  m.normal_model = NormalModelKind::kPerPosition;
+  m.stats.alignment = 0.0625;
+  m.position = FitPositionModel(Pointers(grids), {}, 5).model;
+  return m;
+}
+
+TEST(PositionModel, ModelFileRoundTrip) {
+  const Model m = PerPositionModel();
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->normal_model, NormalModelKind::kPerPosition);
+  EXPECT_EQ(parsed->config.normal_model, NormalModelKind::kAuto);
+  EXPECT_EQ(parsed->stats.alignment, 0.0625);
+  EXPECT_EQ(parsed->bank_rows, 0u);
+  EXPECT_EQ(parsed->position.grid_width, 3);
+  EXPECT_EQ(parsed->position.grid_height, 2);
+  EXPECT_EQ(parsed->position.params, m.position.params);
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+  for (size_t n = 8; n < bytes.size(); n += 97) EXPECT_FALSE(ParseModelFile(ByteSpan(bytes.data(), n)).ok());
+}
+
+TEST(PositionModel, ModelFileRejectsAMissingOrStrayPositionSection) {
+  Model m = PerPositionModel();
+  m.position = {};  // says per-position, holds none
+  auto parsed = ParseModelFile(SerializeModel(m));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("per-position model has 0 cells"), std::string::npos);
+
+  Model shared = PerPositionModel();
+  shared.normal_model = NormalModelKind::kSharedBank;  // a bank model with a stray position section
+  shared.bank.assign(kPatchFeatureDim, 1.0f);
+  shared.bank_rows = 1;
+  parsed = ParseModelFile(SerializeModel(shared));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("it should have none"), std::string::npos);
+}
+
+TEST(PositionModel, VersionOneFilesStillLoad) {
+  Model m;
+  m.backbone_id = "b";
+  m.scale = 0.5;
+  m.feature_dim = 8;
+  m.bank.assign(16, 0.5f);
+  m.bank_rows = 2;
+  m.confidence_scale = 1;
+  std::vector<uint8_t> bytes = SerializeModel(m);
+  // A version-1 file: none of version 2's three sections (their u64 zero
+  // counts before the CRC), version 1.
+  bytes.resize(bytes.size() - 4 - 24);
+  bytes[4] = 1;
+  const uint32_t crc = Crc32(bytes.data(), bytes.size());
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(crc >> (8 * i)));
+  // Its metadata names keys version 1 did not have; they are ignored.
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->normal_model, NormalModelKind::kSharedBank);
+  EXPECT_EQ(parsed->bank, m.bank);
+}
+
+// The synthetic scenes: a textured part placed the same way in every image.
+TEST(PositionModel, TrainsDetectsAndRoundTripsEndToEnd) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  ModelConfig config;
+  config.normal_model = NormalModelKind::kPerPosition;
+  Trainer trainer(testing::SharedBackbone(), config);
+  for (int i = 0; i < 12; ++i)
+    ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
+  auto model = trainer.Finish();
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ(model->normal_model, NormalModelKind::kPerPosition);
+  EXPECT_EQ(model->bank_rows, 0u);
+  EXPECT_FALSE(model->position.empty());
+  EXPECT_GE(model->stats.alignment, 0.0);
+
+  auto in_memory = Detector::FromModel(*model, testing::SharedBackbone());
+  auto loaded = Detector::Create(SerializeModel(*model), testing::SharedBackbone());
+  ASSERT_TRUE(in_memory.ok() && loaded.ok());
+  double normal_max = 0, anomalous_min = 1e30;
+  for (int i = 100; i < 106; ++i) {
+    for (bool anomalous : {false, true}) {
+      const RgbImage image = GenerateSyntheticSample(3, i, anomalous).image;
+      auto a = (*in_memory)->DetectImage(image);
+      auto b = (*loaded)->DetectImage(image);
+      ASSERT_TRUE(a.ok() && b.ok());
+      EXPECT_EQ(a->score, b->score);
+      (anomalous ? anomalous_min : normal_max) =
+          anomalous ? std::min(anomalous_min, a->score) : std::max(normal_max, a->score);
+    }
+  }
+  EXPECT_GT(anomalous_min, normal_max) << "the synthetic defects separate";
+
+  // Another image size has no per-position counterpart.
+  SyntheticOptions bigger;
+  bigger.width = 2 * GenerateSyntheticSample(3, 0, false).image.width;
+  bigger.height = GenerateSyntheticSample(3, 0, false).image.height;
+  auto other = (*in_memory)->DetectImage(GenerateSyntheticSample(3, 0, false, bigger).image);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("analyses images of its training size"), std::string::npos);
+}
+
+TEST(PositionModel, PerPositionNeedsOneImageSize) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  ModelConfig config;
+  config.normal_model = NormalModelKind::kPerPosition;
+  Trainer trainer(testing::SharedBackbone(), config);
+  SyntheticOptions wide;
+  wide.width = 2 * GenerateSyntheticSample(3, 0, false).image.width;
+  wide.height = GenerateSyntheticSample(3, 0, false).image.height;
+  ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, 0, false).image, ImageLabel::kNormal).ok());
+  ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, 1, false, wide).image, ImageLabel::kNormal).ok());
+  auto model = trainer.Finish();
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find("sizes differ"), std::string::npos);
+
+  // Automatic: falls back to the shared bank.
+  Trainer automatic(testing::SharedBackbone(), ModelConfig{});
+  ASSERT_TRUE(automatic.AddImage(GenerateSyntheticSample(3, 0, false).image, ImageLabel::kNormal).ok());
+  ASSERT_TRUE(automatic.AddImage(GenerateSyntheticSample(3, 1, false, wide).image, ImageLabel::kNormal).ok());
+  auto fallback = automatic.Finish();
+  ASSERT_TRUE(fallback.ok()) << fallback.status().ToString();
+  EXPECT_EQ(fallback->normal_model, NormalModelKind::kSharedBank);
+  EXPECT_EQ(fallback->stats.alignment, -1.0);
+}
+
+}  // namespace
+}  // namespace anomalens

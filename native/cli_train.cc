@@ -40,7 +40,8 @@ Output:
   --evaluation FILE          Lookout's EvaluationResult JSON for the test set
   --evaluation-manifest FILE the test manifest with anomaly-label-detected added
 Options:
-  --resolution PX            working resolution's shorter side (default 224)
+  --resolution PX            working resolution's shorter side (default 224; 288 when masks make a
+                             segmentation model)
   --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
   --coarse-weight W          weight of the stride-16 features against the stride-8 ones (default 1;
                              0 for small defects on textured surfaces)
@@ -157,6 +158,7 @@ int Train(const CommandLine& cl) {
     if (!collected.ok()) return ReportError("train", collected.status());
     classes = std::move(collected).value();
   }
+  if (!cl.Has("resolution")) config.short_side = DefaultShortSide(!classes.empty());
   Trainer trainer(*backbone, config, classes);
   {
     ProgressBar bar("train: features", plan->train.size(), quiet);

@@ -83,7 +83,7 @@ export interface TrainOptions {
   onProgress?: (progress: TrainingProgress) => void;
   /** Cancels training: the promise rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** Working resolution's shorter side in px (CLI --resolution; default 224). */
+  /** Working resolution's shorter side in px (CLI --resolution; default 224, or 288 for an array dataset with masks). */
   shortSide?: number;
   /** Fraction of training patches kept in the memory bank (CLI --coreset-ratio; default 0.1). */
   coresetRatio?: number;

@@ -238,7 +238,9 @@ export class Anomalens {
    * being PNG/JPEG bytes or RGBA pixels. A Mask (label PNG) needs its ColorMap,
    * { className: '#RRGGBB' } or Lookout's internal-color-map
    * { "0": { "class-name", "hex-color" } }; masks make a segmentation model. Every image trains: there is no held-out
-   * split. `options.onProgress({ stage, done, total })` reports progress,
+   * split. `options.shortSide` is the working resolution (default: 224, or
+   * 288 for an array dataset with masks, as `anomalens train`; a streamed
+   * dataset gets 224 unless given). `options.onProgress({ stage, done, total })` reports progress,
    * `options.signal` (an AbortSignal) cancels.
    */
   async train(dataset, options = {}) {
@@ -255,6 +257,12 @@ export class Anomalens {
         throw namedError('ValidationException', `${key} must be an integer, got ${value}`);
       }
       config[key] = value;
+    }
+    // The working resolution the CLI picks: finer for segmentation models
+    // (a dataset with masks). A streamed dataset cannot be looked into first:
+    // pass shortSide to match the CLI there.
+    if (config.shortSide === undefined && Array.isArray(dataset)) {
+      config.shortSide = this.#module.defaultShortSide(dataset.some((item) => item?.Mask != null));
     }
     let callbackError;
     const report = (stage, done, total) => {

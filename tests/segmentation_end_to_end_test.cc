@@ -93,7 +93,9 @@ class CookieSegmentation : public ::testing::Test {
     split_ = new DatasetSplit(SplitDataset(*train));
     auto classes = CollectAnomalyClasses(split_->train);
     ASSERT_TRUE(classes.ok());
-    Trainer segmentation(testing::SharedBackbone(), ModelConfig{}, *classes);
+    ModelConfig segmentation_config;  // as `anomalens train` configures a project with masks
+    segmentation_config.short_side = DefaultShortSide(true);
+    Trainer segmentation(testing::SharedBackbone(), segmentation_config, *classes);
     Trainer classification(testing::SharedBackbone(), ModelConfig{});
     for (const ManifestEntry& e : split_->train) {
       const RgbImage image = Decode(e.image_path);
@@ -153,7 +155,7 @@ TEST_F(CookieSegmentation, TestAnomaly1IsCrackedOverASmallArea) {
   EXPECT_EQ(r->anomalies[1].name, "cracked");
   EXPECT_EQ(r->anomalies[1].pixel_anomaly.color, 0x23A436u);
   const double cracked = r->anomalies[1].pixel_anomaly.total_percentage_area;
-  EXPECT_GE(cracked, 0.005);  // the range; measured 0.0066 (Lookout's guide shows 0.018)
+  EXPECT_GE(cracked, 0.005);  // the range; measured 0.0163 (Lookout's guide shows 0.018)
   EXPECT_LE(cracked, 0.05);
   // The mask: the input's size, white background, the class colour, and the
   // same share of pixels as the area says.
@@ -198,7 +200,7 @@ TEST_F(CookieSegmentation, ImageLevelQualityIsNoWorseThanClassification) {
 }
 
 // Pixel quality on the held-out fifth of train.manifest (its anomalies have
-// masks). Measured: pixel ROCAUC 0.9916, cracked AIOU 0.4929, F1 0.669.
+// masks). Measured: pixel ROCAUC 0.9894, cracked AIOU 0.5045, F1 0.6716.
 TEST_F(CookieSegmentation, HeldOutPixelQualityMeetsTheFloor) {
   const std::vector<AnomalyClass>& classes = segmentation_->model().segmentation.classes;
   PixelMetricsAccumulator pixels(8.0 * segmentation_->model().threshold);
@@ -220,7 +222,7 @@ TEST_F(CookieSegmentation, HeldOutPixelQualityMeetsTheFloor) {
     ASSERT_TRUE(per_class.AddImage(analysis->segmentation.labels.data(), truth.labels.data(), truth.labels.size()).ok());
   }
   EXPECT_GE(pixels.PixelRocAuc(), 0.97);
-  EXPECT_GE(per_class.Results()[0].aiou, 0.42);
+  EXPECT_GE(per_class.Results()[0].aiou, 0.45);
 }
 
 }  // namespace

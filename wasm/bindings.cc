@@ -270,6 +270,7 @@ class WasmTrainer {
 EMSCRIPTEN_BINDINGS(anomalens) {
   using namespace emscripten;
   using namespace anomalens;
+  function("defaultShortSide", &DefaultShortSide);
   class_<WasmBackbone>("Backbone")
       .constructor<>()
       .function("load", &WasmBackbone::Load)

@@ -20,7 +20,9 @@ bool HasImageExtension(const std::string& name) {
   return ext == "png" || ext == "jpg" || ext == "jpeg";
 }
 
-StatusOr<std::string> ResolveRef(const std::string& ref, const std::string& manifest_dir, int line) {
+// `what` names the file's role ("image", "mask") in errors.
+StatusOr<std::string> ResolveRef(const std::string& ref, const std::string& manifest_dir, int line,
+                                 const char* what = "image") {
   const std::string where = "manifest line " + std::to_string(line) + ": ";
   if (ref.rfind("s3://", 0) == 0) {
     return Unsupported(where + "'" + ref +
@@ -28,13 +30,13 @@ StatusOr<std::string> ResolveRef(const std::string& ref, const std::string& mani
   }
   if (!ref.empty() && ref[0] == '/') {
     if (IsRegularFile(ref)) return ref;
-    return InvalidInput(where + "image '" + ref + "' does not exist");
+    return InvalidInput(where + what + " '" + ref + "' does not exist");
   }
   const std::string beside = JoinPath(manifest_dir, ref);
   if (IsRegularFile(beside)) return beside;
   const std::string above = JoinPath(ParentDirectory(manifest_dir), ref);
   if (IsRegularFile(above)) return above;
-  return InvalidInput(where + "image '" + ref + "' not found in " + manifest_dir + " or its parent folder");
+  return InvalidInput(where + what + " '" + ref + "' not found in " + manifest_dir + " or its parent folder");
 }
 
 // A manifest line for a file found in a folder, so every source carries the
@@ -91,7 +93,7 @@ StatusOr<std::vector<ManifestEntry>> LoadManifestFile(const std::string& path) {
   for (ManifestEntry& e : entries) {
     ASSIGN_OR_RETURN(e.image_path, ResolveRef(e.source_ref, dir, e.line_number));
     if (!e.mask_ref.empty()) {
-      ASSIGN_OR_RETURN(e.mask_path, ResolveRef(e.mask_ref, dir, e.line_number));
+      ASSIGN_OR_RETURN(e.mask_path, ResolveRef(e.mask_ref, dir, e.line_number, "mask"));
     }
   }
   return entries;

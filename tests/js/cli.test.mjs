@@ -139,3 +139,38 @@ test("Lookout's minimum image counts are enforced with a clear error", { skip },
   assert.match(r.stderr, /20 normal/);
   assert.ok(!existsSync(join(dir, 'small.anlm')), 'no model written');
 });
+
+test('bad masks stop training with the manifest line named', { skip }, () => {
+  const data = join(dir, 'data');
+  const lines = readFileSync(join(data, 'train.manifest'), 'utf8').trim().split('\n');
+  const index = lines.findIndex((l) => JSON.parse(l)['anomaly-mask-ref']);
+  const entry = JSON.parse(lines[index]);
+  const variants = [
+    // Mask pixels of a colour its internal-color-map does not declare.
+    ['colour', (e) => { e['anomaly-mask-ref-metadata']['internal-color-map']['0'] = { 'class-name': 'unlisted', 'hex-color': '#123456' }; },
+     /manifest line \d+ .*colours outside its internal-color-map, the first #[0-9A-F]{6} at x=\d+, y=\d+; the map declares unlisted #123456/],
+    // A mask file that is not there.
+    ['missing', (e) => { e['anomaly-mask-ref'] = 'masks/no-such-mask.png'; }, /manifest line \d+: mask 'masks\/no-such-mask\.png' not found/],
+    // A mask of another size than its image.
+    ['size', (e) => { e['anomaly-mask-ref'] = 'images/small-mask.png'; }, /manifest line \d+ .*mask is 64x64 but its image is 320x240/],
+  ];
+  // A 64x64 opaque black PNG: valid, but of the wrong size.
+  const run64 = run('synth', '--output', join(dir, 'small'), '--width', '64', '--height', '64', '--train-normal', '1',
+                    '--train-anomaly', '0', '--test-normal', '0', '--test-anomaly', '0');
+  assert.equal(run64.code, 0, run64.stderr);
+  writeFileSync(join(data, 'images', 'small-mask.png'), readFileSync(join(dir, 'small', 'images', 'normal-1.png')));
+  for (const [name, change, message] of variants) {
+    const e = structuredClone(entry);
+    change(e);
+    const copy = [...lines];
+    copy[index] = JSON.stringify(e);
+    const manifest = join(data, `bad-${name}.manifest`);
+    writeFileSync(manifest, copy.join('\n') + '\n');
+    const output = join(dir, `bad-${name}.anlm`);
+    const r = run('train', '--manifest', manifest, '--test-manifest', join(data, 'test.manifest'), '--output', output);
+    assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, message, name);
+    assert.match(r.stderr, new RegExp(`manifest line ${index + 1}\\b`), `${name}: the line number`);
+    assert.ok(!existsSync(output), `${name}: no model written`);
+  }
+});

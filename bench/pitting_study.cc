@@ -5,6 +5,11 @@
 //
 //   anomalens_pitting_study [--data DIR] [--short-side 224] [--variants all|LIST]
 //
+// LIST: comma-separated prefixes of the variant groups: shared, posnn, padim,
+// padimc, fuse, retr, align, fusemin, cn, ms, fewer, img, z (image scores of
+// the core's model), s4 and s4b (the stride-4 tap; short sides up to 320),
+// dump and dump4 (per-image scores to build/pitting_study/).
+//
 // Honesty: every variant is fitted on train/good only; F1 uses the normal-only
 // threshold rule (median + 3 robust sd of 5-fold held-out train scores, as the
 // trainer does). Comparing variants by their test numbers is hyper-parameter
@@ -50,8 +55,10 @@ enum Kind { kTrain = 0, kTestGood = 1, kTestPit = 2 };
 struct Item {
   int kind = 0;
   std::string name;
-  Tensor s8, s16;
+  Tensor s4, s8, s16;  // s4 only for short sides up to kMaxStride4Side
 };
+
+constexpr int kMaxStride4Side = 320;
 
 struct Data {
   WorkingGeometry geometry;
@@ -95,6 +102,7 @@ Data LoadOrExtract(const std::string& dir, int short_side, const std::string& ca
       in.read(reinterpret_cast<char*>(&len), 4);
       it.name.resize(len);
       in.read(&it.name[0], len);
+      it.s4 = ReadTensor(in);
       it.s8 = ReadTensor(in);
       it.s16 = ReadTensor(in);
     }
@@ -119,9 +127,11 @@ Data LoadOrExtract(const std::string& dir, int short_side, const std::string& ca
       const WorkingGeometry& g = data.geometry;
       const double t0 = Now();
       RgbImage resized = ResizeImage(*image, g.content.width, g.content.height);
-      auto taps = (*backbone)->Run(BackboneInputRegion(resized, 0, 0, g.padded.width, g.padded.height));
+      auto taps = (*backbone)->Run(BackboneInputRegion(resized, 0, 0, g.padded.width, g.padded.height),
+                                   short_side <= kMaxStride4Side);
       t_backbone += Now() - t0;
       Item it;
+      it.s4 = std::move(taps->stride4);
       it.kind = kind;
       it.name = name;
       it.s8 = std::move(taps->stride8);
@@ -139,6 +149,7 @@ Data LoadOrExtract(const std::string& dir, int short_side, const std::string& ca
     out.write(reinterpret_cast<const char*>(&it.kind), 4);
     out.write(reinterpret_cast<const char*>(&len), 4);
     out.write(it.name.data(), len);
+    WriteTensor(out, it.s4);
     WriteTensor(out, it.s8);
     WriteTensor(out, it.s16);
   }
@@ -188,36 +199,46 @@ struct Features {
 
 // Fine (k x k average) + optional coarse (k x k average, upsampled), each
 // layer scaled to unit spread over the train patches, coarse times cw.
-Features BuildFeatures(const Data& data, int k, float cw) {
+// tap 8: fine = stride 8 (32), coarse = stride 16 (96); tap 4: fine =
+// stride 4 (24), coarse = stride 8 (32) upsampled to the stride-4 grid.
+Features BuildFeatures(const Data& data, int k, float cw, int tap = 8) {
   Features F;
   const bool coarse = cw > 0;
-  F.h = data.items[0].s8.height;
-  F.w = data.items[0].s8.width;
-  F.dim = 32 + (coarse ? 96 : 0);
+  const Item& first = data.items[0];
+  const Tensor& f0 = tap == 4 ? first.s4 : first.s8;
+  const Tensor& c0 = tap == 4 ? first.s8 : first.s16;
+  if (f0.data.empty()) {
+    std::fprintf(stderr, "no stride-%d tap cached at this short side\n", tap);
+    std::exit(1);
+  }
+  const int FC = f0.channels, CC = c0.channels;
+  F.h = f0.height;
+  F.w = f0.width;
+  F.dim = FC + (coarse ? CC : 0);
   F.f.resize(data.items.size());
   for (size_t i = 0; i < data.items.size(); ++i) {
-    const Tensor fine = BoxAverage(data.items[i].s8, k);
+    const Tensor fine = BoxAverage(tap == 4 ? data.items[i].s4 : data.items[i].s8, k);
     std::vector<float>& out = F.f[i];
     out.assign(F.cells() * F.dim, 0.0f);
     Tensor c;
-    if (coarse) c = BoxAverage(data.items[i].s16, k);
+    if (coarse) c = BoxAverage(tap == 4 ? data.items[i].s8 : data.items[i].s16, k);
     for (int y = 0; y < F.h; ++y) {
       const Tap1d ty = coarse ? BilinearTap(y, F.h, c.height) : Tap1d{0, 0, 0};
       for (int x = 0; x < F.w; ++x) {
         float* d = &out[(static_cast<size_t>(y) * F.w + x) * F.dim];
-        std::memcpy(d, fine.at(y, x), 32 * 4);
+        std::memcpy(d, fine.at(y, x), FC * 4);
         if (!coarse) continue;
         const Tap1d tx = BilinearTap(x, F.w, c.width);
-        for (int ch = 0; ch < 96; ++ch) {
+        for (int ch = 0; ch < CC; ++ch) {
           const float top = c.at(ty.i0, tx.i0)[ch] * (1 - tx.w1) + c.at(ty.i0, tx.i1)[ch] * tx.w1;
           const float bot = c.at(ty.i1, tx.i0)[ch] * (1 - tx.w1) + c.at(ty.i1, tx.i1)[ch] * tx.w1;
-          d[32 + ch] = top * (1 - ty.w1) + bot * ty.w1;
+          d[FC + ch] = top * (1 - ty.w1) + bot * ty.w1;
         }
       }
     }
   }
   // Layer scales over train patches.
-  const int begin[2] = {0, 32}, end[2] = {32, F.dim};
+  const int begin[2] = {0, FC}, end[2] = {FC, F.dim};
   for (int layer = 0; layer < (coarse ? 2 : 1); ++layer) {
     std::vector<double> s(F.dim, 0), ss(F.dim, 0);
     size_t n = 0;
@@ -526,7 +547,9 @@ Result Evaluate(const Data& data, const Features& F, const Split& sp, const Scor
     } else {
       // Over content cells only.
       std::vector<float> v;
-      const int cw = (data.geometry.content.width + 7) / 8, ch = (data.geometry.content.height + 7) / 8;
+      const int stride = data.geometry.padded.width / F.w;
+      const int cw = (data.geometry.content.width + stride - 1) / stride;
+      const int ch = (data.geometry.content.height + stride - 1) / stride;
       for (int y = 0; y < ch; ++y)
         for (int x = 0; x < cw; ++x) v.push_back(S[i][size_t(y) * F.w + x]);
       const int k = std::min<int>(o.topk, v.size());
@@ -615,12 +638,68 @@ double Alignment(const std::vector<std::vector<float>>& f, int w, int h, int r) 
   return within / (double(w) * h) / total;
 }
 
+// Per-cell standardization of distances by the held-out train distances at
+// that cell. mode 0: (d - mean) / sd, clipped at 0 (the core's); 1: robust,
+// (d - median) / (1.4826 MAD), clipped; 2: (d - mean) / (max - mean) over
+// the held-out train distances, clipped (tail-normalized); 3: (d - mean) / sd
+// unclipped.
+Scores CellStandardize(Scores S, const Split& sp, int mode) {
+  const size_t cells = S[sp.train[0]].size();
+  std::vector<float> v(sp.train.size());
+  for (size_t cell = 0; cell < cells; ++cell) {
+    double m = 0, m2 = 0, mx = 0;
+    for (size_t j = 0; j < sp.train.size(); ++j) {
+      const double x = S[sp.train[j]][cell];
+      v[j] = static_cast<float>(x);
+      m += x, m2 += x * x, mx = std::max(mx, x);
+    }
+    m /= sp.train.size();
+    double center = m, spread = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+    if (mode == 1) {
+      center = Percentile(v, 0.5);
+      for (float& x : v) x = std::fabs(x - static_cast<float>(center));
+      spread = std::max(1.4826 * Percentile(v, 0.5), 1e-6);
+    } else if (mode == 2) {
+      spread = std::max(mx - m, 1e-6);
+    }
+    for (auto& img : S) {
+      if (img.empty()) continue;
+      const double z = (img[cell] - center) / spread;
+      img[cell] = static_cast<float>(mode == 3 ? z : std::max(z, 0.0));
+    }
+  }
+  return S;
+}
+
+// Stride-8 cell scores spread to a grid twice as fine (each cell to 2x2).
+Scores Upsample2(const Scores& S, int w8, int h8, int w4, int h4) {
+  Scores out(S.size());
+  for (size_t i = 0; i < S.size(); ++i) {
+    if (S[i].empty()) continue;
+    out[i].resize(size_t(w4) * h4);
+    for (int y = 0; y < h4; ++y)
+      for (int x = 0; x < w4; ++x) out[i][size_t(y) * w4 + x] = S[i][size_t(std::min(y / 2, h8 - 1)) * w8 + std::min(x / 2, w8 - 1)];
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string dir = "../shared/data/bsdata-pitting";
   int short_side = 224;
   std::string only;
+  for (int a = 1; a < argc; ++a) {
+    const std::string k = argv[a];
+    if (k == "--help" || k == "-h") {
+      std::printf("usage: %s [--data DIR] [--short-side 224] [--variants all|LIST]\n"
+                  "       %s --align DIR\n"
+                  "LIST: comma-separated prefixes of: shared posnn padim padimc fuse retr align fusemin cn ms\n"
+                  "      fewer img z s4 s4b dump dump4 (see bench/pitting_study.cc)\n",
+                  argv[0], argv[0]);
+      return 0;
+    }
+  }
   for (int a = 1; a + 1 < argc; a += 2) {
     const std::string k = argv[a], v = argv[a + 1];
     if (k == "--data") dir = v;
@@ -650,7 +729,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   fs::create_directories("build/pitting_study");
-  const std::string cache = "build/pitting_study/taps_" + std::to_string(short_side) + ".bin";
+  const std::string cache = "build/pitting_study/taps_v2_" + std::to_string(short_side) + ".bin";
   const Data data = LoadOrExtract(dir, short_side, cache);
   const Split sp = MakeSplit(data);
   const Masks masks = LoadMasks(dir, data);
@@ -677,10 +756,10 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   };
   std::map<std::string, Features> fcache;
-  auto feats = [&](int k, float cw) -> const Features& {
-    const std::string key = std::to_string(k) + "/" + std::to_string(cw);
+  auto feats = [&](int k, float cw, int tap = 8) -> const Features& {
+    const std::string key = std::to_string(k) + "/" + std::to_string(cw) + "/" + std::to_string(tap);
     auto it = fcache.find(key);
-    if (it == fcache.end()) it = fcache.emplace(key, BuildFeatures(data, k, cw)).first;
+    if (it == fcache.end()) it = fcache.emplace(key, BuildFeatures(data, k, cw, tap)).first;
     return it->second;
   };
   const std::string ss = "s" + std::to_string(short_side) + " ";
@@ -899,6 +978,93 @@ int main(int argc, char** argv) {
       for (float& x : v) x -= med;
     }
     report(name + " minus-median", F, M, c, {});
+  }
+  if (want("z")) {
+    // The core's model (k3, r1, standardized) with other image scores.
+    Cost c;
+    const Features& F = feats(3, 0);
+    const Scores D = ScorePadim(F, sp, 1, 0.01, &c);
+    const char* modes[4] = {"z", "robust z", "tail z", "z unclipped"};
+    for (int mode = 0; mode < 4; ++mode) {
+      const Scores Z = CellStandardize(D, sp, mode);
+      const std::string name = ss + "padim k3 r1 " + modes[mode];
+      report(name, F, Z, c, {});
+      if (mode != 0 && mode != 2) continue;
+      for (float sigma : {0.5f, 2.0f, 8.0f}) report(name + " sigma" + std::to_string(sigma).substr(0, 3), F, Z, c, {sigma, 0});
+      for (int k : {3, 10}) report(name + " top" + std::to_string(k), F, Z, c, {4.0f, k});
+    }
+  }
+  if (want("s4")) {
+    // Stride-4 tap (block_2_add, 24 channels), alone and with stride 8.
+    for (int k : {3, 5}) {
+      for (int r : {1, 2}) {
+        if (k == 5 && r == 2) continue;
+        Cost c;
+        const Features& F = feats(k, 0, 4);
+        const Scores Z = CellStandardize(ScorePadim(F, sp, r, 0.01, &c), sp, 0);
+        const std::string name = ss + "s4 padim k" + std::to_string(k) + " r" + std::to_string(r) + " z";
+        report(name, F, Z, c, {});
+        if (k == 3 && r == 1) report(name + " sigma2", F, Z, c, {2.0f, 0});
+      }
+    }
+    {
+      Cost c;
+      const Features& F = feats(3, 1, 4);
+      const Scores Z = CellStandardize(ScorePadim(F, sp, 1, 0.01, &c), sp, 0);
+      report(ss + "s4+s8 concat (56) padim k3 r1 z", F, Z, c, {});
+    }
+    {
+      Cost c4, c8;
+      const Features& F4 = feats(3, 0, 4);
+      const Features& F8 = feats(3, 0, 8);
+      const Scores A = CellStandardize(ScorePadim(F4, sp, 1, 0.01, &c4), sp, 0);
+      const Scores B = Upsample2(CellStandardize(ScorePadim(F8, sp, 1, 0.01, &c8), sp, 0), F8.w, F8.h, F4.w, F4.h);
+      Cost c = c4;
+      c.score_ms += c8.score_ms, c.model_mib += c8.model_mib;
+      for (int mode = 0; mode < 3; ++mode) {
+        Scores S = A;
+        for (size_t i = 0; i < S.size(); ++i)
+          for (size_t k = 0; k < S[i].size(); ++k)
+            S[i][k] = mode == 0 ? 0.5f * (A[i][k] + B[i][k]) : mode == 1 ? std::max(A[i][k], B[i][k])
+                                                                          : std::sqrt(A[i][k] * B[i][k]);
+        const char* names[3] = {"mean", "max", "geomean"};
+        report(ss + "s4 z, s8 z fused: " + names[mode], F4, S, c, {});
+      }
+    }
+  }
+  if (want("s4b")) {
+    // Stride-4 tap: wider averaging and other image scores.
+    for (int k : {5, 7}) {
+      for (int r : {0, 1}) {
+        Cost c;
+        const Features& F = feats(k, 0, 4);
+        const Scores D = ScorePadim(F, sp, r, 0.01, &c);
+        for (int mode : {0, 2}) {
+          const Scores Z = CellStandardize(D, sp, mode);
+          const std::string name = ss + "s4 padim k" + std::to_string(k) + " r" + std::to_string(r) +
+                                   (mode == 0 ? " z" : " tail z");
+          report(name, F, Z, c, {});
+          if (k == 5 && r == 1) {
+            report(name + " sigma2", F, Z, c, {2.0f, 0});
+            for (int top : {3, 10, 30}) report(name + " top" + std::to_string(top), F, Z, c, {4.0f, top});
+          }
+        }
+      }
+    }
+  }
+  if (want("dump4")) {
+    // Per-image scores of the stride-4 k5 r0 standardized model.
+    Cost c;
+    const Features& F = feats(5, 0, 4);
+    const Scores S = CellStandardize(ScorePadim(F, sp, 0, 0.01, &c), sp, 0);
+    std::FILE* out = std::fopen("build/pitting_study/dump4.tsv", "w");
+    for (size_t i = 0; i < S.size(); ++i) {
+      const AnomalyMap m = BuildAnomalyMap(S[i], F.w, F.h, data.geometry, 4.0f);
+      size_t arg = std::max_element(S[i].begin(), S[i].end()) - S[i].begin();
+      std::fprintf(out, "%d\t%s\t%.4f\t%zu\t%zu\n", data.items[i].kind, data.items[i].name.c_str(), m.ContentMax(),
+                   arg % F.w, arg / F.w);
+    }
+    std::fclose(out);
   }
   // Per-image dump of one variant, for looking at the errors.
   if (want("dump")) {

@@ -9,6 +9,7 @@ namespace {
 
 constexpr int kStemChannels = 32;
 constexpr int kLastBlock = 10;
+constexpr int kStride4TapBlock = 2;
 constexpr int kStride8TapBlock = 5;
 
 Status CheckShape(const BackboneWeights& w, const std::string& name, std::vector<uint32_t> dims) {
@@ -87,7 +88,7 @@ Tensor MobileNetV2::RunBlock(const Block& b, const Tensor& x) const {
                        Activation::kLinear, residual ? &x : nullptr);
 }
 
-StatusOr<MobileNetV2::Taps> MobileNetV2::Run(const Tensor& input) const {
+StatusOr<MobileNetV2::Taps> MobileNetV2::Run(const Tensor& input, bool stride4) const {
   if (input.channels != 3) return InvalidInput("backbone input must have 3 channels, got " + std::to_string(input.channels));
   if (input.height < kInputMultiple || input.width < kInputMultiple || input.height % kInputMultiple != 0 ||
       input.width % kInputMultiple != 0) {
@@ -98,6 +99,7 @@ StatusOr<MobileNetV2::Taps> MobileNetV2::Run(const Tensor& input) const {
   Tensor x = Conv3x3Stride2(input, Data("Conv1/kernel"), Data("Conv1/bias"), kStemChannels, Activation::kRelu6);
   for (size_t i = 0; i < blocks_.size(); ++i) {
     x = RunBlock(blocks_[i], x);
+    if (stride4 && static_cast<int>(i) == kStride4TapBlock) taps.stride4 = x;
     if (static_cast<int>(i) == kStride8TapBlock) taps.stride8 = x;
   }
   taps.stride16 = std::move(x);

@@ -28,12 +28,15 @@ class MobileNetV2 {
   // Checks every tensor's presence and shape against the architecture.
   static StatusOr<MobileNetV2> Create(BackboneWeights weights);
 
+  static constexpr int kStride4Channels = 24;
   struct Taps {
+    Tensor stride4;   // block_2_add, only when asked for
     Tensor stride8;   // block_5_add
     Tensor stride16;  // block_10_project_BN
   };
   // Runs the trunk on an NHWC input with 3 channels in [-1, 1].
-  StatusOr<Taps> Run(const Tensor& input) const;
+  // With `stride4`, taps.stride4 is filled too.
+  StatusOr<Taps> Run(const Tensor& input, bool stride4 = false) const;
 
   const std::string& id() const { return weights_.id; }
   uint32_t checksum() const { return weights_.checksum; }

@@ -76,7 +76,8 @@ if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to
 const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
 const loadedBinary = [...requested];
 if (!simd || loadedBinary.length !== 1 || loadedBinary[0] !== 'tfjs-backend-wasm-simd.wasm') {
-  throw new Error(`tfjs-backend-wasm loaded ${loadedBinary.join(', ') || 'nothing'} (SIMD ${simd}); expected the SIMD binary`);
+  throw new Error(`tfjs-backend-wasm loaded ${loadedBinary.join(', ') || 'nothing'} (SIMD ${simd}); ` +
+                  'expected the SIMD binary');
 }
 // (a) The Keras model as nsfwjs ships it, through tfjs-layers: Conv, BatchNorm,
 // ReLU6 and ZeroPadding each a separate op.
@@ -160,12 +161,14 @@ const report = {
 const ms = ({ median: m, min }) => `${m.toFixed(2).padStart(8)} ms (min ${min.toFixed(2)})`;
 const row = (label, value) => console.log(`${label.padEnd(60)} ${value}`);
 console.log(`MobileNetV2 to block_10_project_BN, input ${height}x${width}x3, median of ${iterations}, 1 thread each`);
-console.log(`(tfjs-backend-wasm ${tf.version_core}: ${loadedBinary[0]}, ${getThreadsCount()} thread; Node ${process.version})`);
+console.log(`(tfjs-backend-wasm ${tf.version_core}: ${loadedBinary[0]}, ${getThreadsCount()} thread; ` +
+            `Node ${process.version})`);
 row('  ours (anomalens wasm, SIMD)', ms(oursTime));
 row('  tfjs-backend-wasm, the Keras model through tfjs-layers', ms(peerTime));
 row('  tfjs-backend-wasm, BatchNorm folded, fused conv ops', ms(peerFusedTime));
-row('  ratio ours / tfjs layers model (below 1: ours is faster)', report.ratio_ours_over_tfjs_layers.toFixed(2).padStart(8));
-row('  ratio ours / tfjs fused ops (below 1: ours is faster)', report.ratio_ours_over_tfjs_fused.toFixed(2).padStart(8));
+const ratio = (r) => r.toFixed(2).padStart(8);
+row('  ratio ours / tfjs layers model (below 1: ours is faster)', ratio(report.ratio_ours_over_tfjs_layers));
+row('  ratio ours / tfjs fused ops (below 1: ours is faster)', ratio(report.ratio_ours_over_tfjs_fused));
 row('  outputs agree: max |diff| / max |output| (layers, fused)',
     `${relativeDiff.layers.toExponential(1)}, ${relativeDiff.fused.toExponential(1)}`);
 if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');

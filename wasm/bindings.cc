@@ -117,16 +117,15 @@ class WasmBackbone {
   // height/16 x width/16 x 96), or an Error.
   val Run(val input, int height, int width) const {
     if (!net_) return ErrorValue(NoBackboneStatus());
-    if (height <= 0 || width <= 0 || height % MobileNetV2::kInputMultiple != 0 ||
-        width % MobileNetV2::kInputMultiple != 0) {
-      return ErrorValue(InvalidInput("input sides must be positive multiples of 16"));
-    }
     Tensor tensor;
     tensor.height = height;
     tensor.width = width;
     tensor.channels = 3;
     tensor.data = emscripten::convertJSArrayToNumberVector<float>(input);
-    if (tensor.data.size() != tensor.pixels() * 3) return ErrorValue(InvalidInput("input needs height x width x 3 floats"));
+    if (height < 0 || width < 0 || tensor.data.size() != tensor.pixels() * 3) {
+      return ErrorValue(InvalidInput("input needs height x width x 3 floats"));
+    }
+    // MobileNetV2::Run checks the sides.
     StatusOr<MobileNetV2::Taps> taps = net_->Run(tensor);
     if (!taps.ok()) return ErrorValue(taps.status());
     const std::vector<float>& out = taps->stride16.data;

@@ -24,8 +24,10 @@
 #include "core/image.h"
 #include "core/image_decode.h"
 #include "core/manifest.h"
+#include "core/mobilenet_v2.h"
 #include "core/model_file.h"
 #include "core/result_json.h"
+#include "core/tensor.h"
 #include "core/trainer.h"
 
 namespace anomalens {
@@ -92,6 +94,8 @@ StatusOr<RgbImage> RgbFromRgba(const val& rgba, int width, int height) {
   return image;
 }
 
+Status NoBackboneStatus() { return InvalidInput("the backbone has no weights loaded"); }
+
 // The converted MobileNetV2 weights (an ANWB file), parsed and checked.
 class WasmBackbone {
  public:
@@ -107,13 +111,34 @@ class WasmBackbone {
   std::string Id() const { return net_ ? net_->id() : ""; }
   uint32_t Checksum() const { return net_ ? net_->checksum() : 0; }
 
+  // The network alone, for benchmarks (bench/wasm-vs-tfjs): an NHWC float
+  // input in [-1, 1] (height x width x 3, sides multiples of 16) through
+  // MobileNetV2::Run. Returns block_10_project_BN's output (a Float32Array,
+  // height/16 x width/16 x 96), or an Error.
+  val Run(val input, int height, int width) const {
+    if (!net_) return ErrorValue(NoBackboneStatus());
+    Tensor tensor;
+    tensor.height = height;
+    tensor.width = width;
+    tensor.channels = 3;
+    tensor.data = emscripten::convertJSArrayToNumberVector<float>(input);
+    if (height < 0 || width < 0 || tensor.data.size() != tensor.pixels() * 3) {
+      return ErrorValue(InvalidInput("input needs height x width x 3 floats"));
+    }
+    // MobileNetV2::Run checks the sides.
+    StatusOr<MobileNetV2::Taps> taps = net_->Run(tensor);
+    if (!taps.ok()) return ErrorValue(taps.status());
+    const std::vector<float>& out = taps->stride16.data;
+    return val(emscripten::typed_memory_view(out.size(), out.data())).call<val>("slice");
+  }
+
   const std::shared_ptr<const MobileNetV2>& net() const { return net_; }
 
  private:
   std::shared_ptr<const MobileNetV2> net_;
 };
 
-Status NoBackbone() { return InvalidInput("the backbone has no weights loaded"); }
+Status NoBackbone() { return NoBackboneStatus(); }
 
 // A model file loaded for DetectAnomalies.
 class WasmDetector {
@@ -275,7 +300,8 @@ EMSCRIPTEN_BINDINGS(anomalens) {
       .constructor<>()
       .function("load", &WasmBackbone::Load)
       .function("id", &WasmBackbone::Id)
-      .function("checksum", &WasmBackbone::Checksum);
+      .function("checksum", &WasmBackbone::Checksum)
+      .function("run", &WasmBackbone::Run);
   class_<WasmDetector>("Detector")
       .constructor<>()
       .function("load", &WasmDetector::Load)

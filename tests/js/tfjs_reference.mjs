@@ -67,20 +67,20 @@ function ancestorLayers(layers, outputs) {
 }
 
 /**
- * A copy of the Keras topology cut down to the layers OUTPUT_LAYERS need, with a
+ * A copy of the Keras topology cut down to the layers `outputs` need, with a
  * free spatial input size. The classifier head is dropped because its Dense layer
  * cannot be built on an unknown spatial size; training_config is dropped because
  * nothing is trained.
  */
-function truncatedTopology(modelTopology) {
+function truncatedTopology(modelTopology, outputs) {
   const topology = structuredClone(modelTopology);
   delete topology.training_config;
   const config = topology.model_config.config;
-  const keep = ancestorLayers(config.layers, OUTPUT_LAYERS);
+  const keep = ancestorLayers(config.layers, outputs);
   config.layers = config.layers.filter((layer) => keep.has(layer.name));
   const input = config.layers.find((layer) => layer.class_name === 'InputLayer');
   input.config.batch_input_shape = [null, null, null, 3];
-  config.output_layers = OUTPUT_LAYERS.map((name) => [name, 0, 0]);
+  config.output_layers = outputs.map((name) => [name, 0, 0]);
   return { topology, keep };
 }
 
@@ -114,9 +114,13 @@ function keptWeights(weightsManifest, loadShard, keep) {
   return { specs, data };
 }
 
-async function loadTruncatedModel(sourceDir) {
+/**
+ * The nsfwjs Keras MobileNetV2 as a tfjs-layers model cut at `outputs` (layer
+ * names), on a free spatial input size. Also used by bench/wasm_vs_tfjs.mjs.
+ */
+export async function loadTruncatedModel(sourceDir, outputs = OUTPUT_LAYERS) {
   const { modelTopology, weightsManifest, loadShard } = loadKerasSource(sourceDir);
-  const { topology, keep } = truncatedTopology(modelTopology);
+  const { topology, keep } = truncatedTopology(modelTopology, outputs);
   const { specs, data } = keptWeights(weightsManifest, loadShard, keep);
   const handler = {
     load: async () => ({ modelTopology: topology, weightSpecs: specs, weightData: data.buffer }),

@@ -1,6 +1,8 @@
 #include "core/result_json.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -12,12 +14,26 @@ namespace anomalens {
 
 double RoundForJson(double value) { return std::round(value * 1e6) / 1e6; }
 
+std::string JsonNumber(double value) {
+  if (!std::isfinite(value)) return "null";
+  char text[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof text, "%.*g", precision, value);
+    if (std::strtod(text, nullptr) == value) break;
+  }
+  std::string out = text;
+  if (out.find_first_of(".eEn") == std::string::npos) out += ".0";  // 1 -> 1.0, as a float
+  return out;
+}
+
 std::string DetectAnomalyResultJson(const DetectAnomalyResult& result) {
-  // ordered_json keeps insertion order: Lookout's field order.
-  nlohmann::ordered_json body;
-  body["Source"] = {{"Type", "direct"}};
-  body["IsAnomalous"] = result.is_anomalous;
-  body["Confidence"] = RoundForJson(result.confidence);
+  // Written by hand, in Lookout's field order, so that every number is
+  // printed in its shortest round-trip form (JsonNumber); strings are
+  // escaped by the JSON library.
+  auto quoted = [](const std::string& text) { return nlohmann::json(text).dump(); };
+  std::string out = "{\"DetectAnomalyResult\":{\"Source\":{\"Type\":\"direct\"},\"IsAnomalous\":";
+  out += result.is_anomalous ? "true" : "false";
+  out += ",\"Confidence\":" + JsonNumber(RoundForJson(result.confidence));
   if (result.has_segmentation()) {
     // Areas in whole millionths (the 6 decimals printed). Each type's is
     // rounded; should they then exceed the image (types covering all of it,
@@ -33,20 +49,17 @@ std::string DetectAnomalyResultJson(const DetectAnomalyResult& result) {
     }
     if (types > 1000000) millionths[largest] -= types - 1000000, types = 1000000;
     millionths[0] = 1000000 - types;
-    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    out += ",\"Anomalies\":[";
     for (size_t i = 0; i < result.anomalies.size(); ++i) {
       const Anomaly& a = result.anomalies[i];
-      nlohmann::ordered_json entry;
-      entry["Name"] = a.name;
-      entry["PixelAnomaly"] = {{"TotalPercentageArea", millionths[i] / 1e6}, {"Color", HexColor(a.pixel_anomaly.color)}};
-      list.push_back(std::move(entry));
+      if (i > 0) out += ",";
+      out += "{\"Name\":" + quoted(a.name) + ",\"PixelAnomaly\":{\"TotalPercentageArea\":" +
+             JsonNumber(millionths[i] / 1e6) + ",\"Color\":\"" + HexColor(a.pixel_anomaly.color) + "\"}}";
     }
-    body["Anomalies"] = std::move(list);
-    body["AnomalyMask"] = Base64Encode(result.anomaly_mask_png);
+    out += "],\"AnomalyMask\":\"" + Base64Encode(result.anomaly_mask_png) + "\"";
   }
-  nlohmann::ordered_json doc;
-  doc["DetectAnomalyResult"] = std::move(body);
-  return doc.dump();
+  out += "}}";
+  return out;
 }
 
 }  // namespace anomalens

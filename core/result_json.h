@@ -24,6 +24,12 @@ std::string DetectAnomalyResultJson(const DetectAnomalyResult& result);
 // bits never show.
 double RoundForJson(double value);
 
+// The shortest decimal that reads back as exactly `value` ("%.Ng" for the
+// smallest N), with ".0" added to whole numbers; "null" for NaN and
+// infinities. (nlohmann::json's printer is not always shortest: it printed
+// 0.87994 as 0.8799400000000001.) Assumes the C locale's decimal point.
+std::string JsonNumber(double value);
+
 }  // namespace anomalens
 
 #endif  // ANOMALENS_CORE_RESULT_JSON_H_

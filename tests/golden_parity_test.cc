@@ -89,7 +89,9 @@ TEST(GoldenParity, Training_reproduces_the_model_files) {
   ASSERT_TRUE(classes.ok()) << classes.status().ToString();
   ModelConfig config;
   config.coreset_ratio = kCoresetRatio;
-  Trainer segmentation(testing::SharedBackbone(), config, *classes);
+  ModelConfig segmentation_config = config;  // the CLI's default for a project with masks
+  segmentation_config.short_side = DefaultShortSide(true);
+  Trainer segmentation(testing::SharedBackbone(), segmentation_config, *classes);
   Trainer classification(testing::SharedBackbone(), config);
   for (const ManifestEntry& e : *entries) {
     auto image = DecodeImage(testing::ReadFileOrDie(e.image_path), "");

@@ -2,6 +2,9 @@
 // target's tests share.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "core/evaluation.h"
@@ -50,6 +53,32 @@ TEST(Evaluate, CountsDecisionsAndRanksScores) {
   EXPECT_DOUBLE_EQ(m.precision, 0.5);
   EXPECT_DOUBLE_EQ(m.recall, 0.5);
   EXPECT_DOUBLE_EQ(m.roc_auc, 0.75);  // pairs: (5>1,5>3,2>1,2<3) = 3/4
+}
+
+}  // namespace
+}  // namespace anomalens
+
+namespace anomalens {
+namespace {
+
+TEST(JsonNumber, Prints_the_shortest_round_trip_form) {
+  EXPECT_EQ(JsonNumber(0.87994), "0.87994");  // nlohmann::json printed 0.8799400000000001
+  EXPECT_EQ(JsonNumber(1.0), "1.0");
+  EXPECT_EQ(JsonNumber(0.0), "0.0");
+  EXPECT_EQ(JsonNumber(0.5), "0.5");
+  EXPECT_EQ(JsonNumber(1e-06), "1e-06");
+  EXPECT_EQ(JsonNumber(0.1 + 0.2), "0.30000000000000004");  // not 0.3: that is another double
+  EXPECT_EQ(JsonNumber(std::nan("")), "null");
+  for (double v : {0.123456, 0.999999, 0.000001, 0.654321, 0.87994}) {
+    EXPECT_EQ(std::strtod(JsonNumber(v).c_str(), nullptr), v);
+  }
+}
+
+TEST(JsonNumber, Confidence_is_printed_shortest_in_the_result) {
+  DetectAnomalyResult r;
+  r.confidence = 0.87994;
+  EXPECT_EQ(DetectAnomalyResultJson(r),
+            R"({"DetectAnomalyResult":{"Source":{"Type":"direct"},"IsAnomalous":false,"Confidence":0.87994}})");
 }
 
 }  // namespace

@@ -55,6 +55,9 @@ class Trainer {
  private:
   struct Sample {
     PatchGrid grid;  // unscaled until Finish (layer scales need every normal image)
+    // The stride-4 grid, kept while a per-position model may still be
+    // chosen (ExtractStride4Features); empty otherwise.
+    PatchGrid fine;
     WorkingGeometry geometry;
     // From the mask, when there is one (cell_labels.h).
     std::vector<uint8_t> cell_labels;
@@ -71,6 +74,10 @@ class Trainer {
   Size first_image_{};
   std::vector<Sample> normal_;
   std::vector<Sample> anomaly_;
+  // Whether the samples carry stride-4 grids: the config allows a
+  // per-position model, and every image so far has the first one's working
+  // size, with a stride-4 grid of at most kMaxPositionCells cells.
+  bool stride4_ = false;
 };
 
 }  // namespace anomalens

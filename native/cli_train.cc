@@ -206,9 +206,12 @@ int Train(const CommandLine& cl) {
     std::fprintf(stderr, "  normal model: %s (%s; alignment %s)\n", NormalModelKindName(model->normal_model),
                  config.normal_model == NormalModelKind::kAuto ? "chosen automatically" : "as asked", alignment);
     if (model->normal_model == NormalModelKind::kPerPosition) {
-      std::fprintf(stderr, "  per-position Gaussians: %dx%d cells from %zu patches; threshold %.4f (%s)\n",
-                   model->position.grid_width, model->position.grid_height, model->stats.training_patches,
-                   model->threshold, ThresholdRuleName(model->threshold_rule));
+      std::fprintf(stderr,
+                   "  per-position Gaussians: %dx%d cells of %d px, %d features each, from %d images; threshold %.4f "
+                   "(%s)\n",
+                   model->position.grid_width, model->position.grid_height, model->position.stride,
+                   model->position.features, model->stats.normal_images, model->threshold,
+                   ThresholdRuleName(model->threshold_rule));
     } else {
       std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
                    model->bank_rows, model->stats.training_patches, model->anomaly_bank_rows, model->threshold,

@@ -205,6 +205,8 @@ Status Trainer::ExtendClasses(const std::vector<AnomalyClass>& classes) {
   return Status::Ok();
 }
 
+void Trainer::ExpectNormalImages(int count) { expected_normals_ = count; }
+
 Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask) {
   if (mask != nullptr) {
     if (mask->width != image.width || mask->height != image.height) {
@@ -228,7 +230,9 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     first_image_ = {image.width, image.height};
     scale_ = ChooseScale(first_image_, config_.short_side);
     const Size padded = PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded;
-    stride4_ = config_.normal_model != NormalModelKind::kSharedBank &&
+    const bool auto_may_pick = expected_normals_ < 0 || expected_normals_ >= kMinPositionImages;
+    stride4_ = (config_.normal_model == NormalModelKind::kPerPosition ||
+                (config_.normal_model == NormalModelKind::kAuto && auto_may_pick)) &&
                static_cast<size_t>(padded.width / 4) * (padded.height / 4) <= kMaxPositionCells;
   }
   Sample sample;

@@ -1,4 +1,5 @@
 // anomalens train: dataset in, model file out, evaluated on a test set.
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -160,6 +161,8 @@ int Train(const CommandLine& cl) {
   }
   if (!cl.Has("resolution")) config.short_side = DefaultShortSide(!classes.empty());
   Trainer trainer(*backbone, config, classes);
+  trainer.ExpectNormalImages(static_cast<int>(
+      std::count_if(plan->train.begin(), plan->train.end(), [](const ManifestEntry& e) { return e.label == ImageLabel::kNormal; })));
   {
     ProgressBar bar("train: features", plan->train.size(), quiet);
     for (size_t i = 0; i < plan->train.size(); ++i) {

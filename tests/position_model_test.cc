@@ -307,6 +307,21 @@ TEST(PositionModel, FallsBackToStrideEightWhenTheFineGridIsTooLarge) {
   EXPECT_TRUE((*detector)->DetectImage(GenerateSyntheticSample(3, 9, true, large).image).ok());
 }
 
+// The hint that few normal images will come skips the stride-4 grids; if
+// `auto` picks the per-position model all the same, it fits stride 8.
+TEST(PositionModel, AHintOfFewImagesSkipsTheStride4Grid) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  Trainer trainer(testing::SharedBackbone(), ModelConfig{});
+  trainer.ExpectNormalImages(kMinPositionImages - 1);
+  for (int i = 0; i < kMinPositionImages; ++i)
+    ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
+  auto model = trainer.Finish();
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_EQ(model->normal_model, NormalModelKind::kPerPosition) << "alignment " << model->stats.alignment;
+  EXPECT_EQ(model->position.stride, 8);
+  EXPECT_EQ(model->position.features, kStride8Features);
+}
+
 TEST(PositionModel, PerPositionNeedsOneImageSize) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   ModelConfig config;

@@ -32,9 +32,20 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
     return InvalidInput("model has a feature size other than " + std::to_string(kPatchFeatureDim));
   }
   if (model.normal_model == NormalModelKind::kPerPosition
-          ? model.position.empty() || model.position.params.size() != model.position.cells() * kPositionFloatsPerCell
+          ? model.position.empty() || model.position.params.size() != model.position.cells() * model.position.floats_per_cell()
           : model.bank_rows == 0) {
     return InvalidInput(std::string("model's ") + NormalModelKindName(model.normal_model) + " normal model is empty");
+  }
+  if (model.normal_model == NormalModelKind::kPerPosition) {
+    const PositionModel& p = model.position;
+    const bool stride4 = p.stride == 4 && p.features == kStride4Features;
+    const bool stride8 = p.stride == 8 && p.features == kStride8Features;
+    if (!stride4 && !stride8) {
+      return InvalidInput("model's per-position normal model has " + std::to_string(p.features) +
+                          " features a cell at stride " + std::to_string(p.stride) + "; this build knows " +
+                          std::to_string(kStride4Features) + " at stride 4 and " + std::to_string(kStride8Features) +
+                          " at stride 8");
+    }
   }
   return std::unique_ptr<Detector>(new Detector(std::move(model), std::move(backbone)));
 }
@@ -52,18 +63,25 @@ StatusOr<DetectAnomalyResult> Detector::DetectImage(const RgbImage& image) const
 StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image) const {
   const WorkingGeometry geometry =
       PlanGeometry({image.width, image.height}, model_.scale, MobileNetV2::kInputMultiple);
-  ASSIGN_OR_RETURN(PatchGrid grid,
-                   ExtractFeatures(*backbone_, image, geometry, model_.layer_scales, model_.config.tiling));
+  const bool per_position = model_.normal_model == NormalModelKind::kPerPosition;
+  // A stride-4 per-position model scores the stride-4 grid; segmentation's
+  // class memory stays on the stride-8 grid.
+  PatchGrid fine;
+  const bool stride4 = per_position && model_.position.stride == 4;
+  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, geometry, model_.layer_scales,
+                                                   model_.config.tiling, stride4 ? &fine : nullptr));
   ScoredImage scored;
-  if (model_.normal_model == NormalModelKind::kPerPosition) {
+  if (per_position) {
     const PositionModel& p = model_.position;
-    if (grid.width != p.grid_width || grid.height != p.grid_height) {
+    const PatchGrid& scored_grid = stride4 ? fine : grid;
+    if (scored_grid.width != p.grid_width || scored_grid.height != p.grid_height) {
       return InvalidInput("this model compares each place in the image with the same place in its training images, "
                           "so it analyses images of its training size (" + std::to_string(model_.stats.image_width) +
                           "x" + std::to_string(model_.stats.image_height) + " px); got " +
                           std::to_string(image.width) + "x" + std::to_string(image.height));
     }
-    scored = ScoreCells(PositionScores(p, grid), grid.width, grid.height, geometry, model_.config.smoothing_sigma);
+    scored = ScoreCells(PositionScores(p, scored_grid), scored_grid.width, scored_grid.height, geometry,
+                        model_.config.smoothing_sigma);
   } else {
     scored = ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma, &clean_index_);
   }

@@ -1,6 +1,7 @@
 #include "core/feature_extractor.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/image_resize.h"
 #include "core/tiling.h"
@@ -10,6 +11,49 @@ namespace {
 
 // The stride of the patch grid: one cell per 8 working pixels.
 constexpr int kCellPixels = 8;
+
+// Weighted sums of tile grids into one grid of the padded image, then
+// divided by the summed weights.
+class GridBlender {
+ public:
+  GridBlender(const WorkingGeometry& geometry, int cell_pixels, int dim) : cell_pixels_(cell_pixels) {
+    grid_.width = geometry.padded.width / cell_pixels;
+    grid_.height = geometry.padded.height / cell_pixels;
+    grid_.dim = dim;
+    grid_.data.assign(grid_.cells() * dim, 0.0f);
+    weight_sum_.assign(grid_.cells(), 0.0f);
+  }
+
+  void Add(const PatchGrid& tile, const TileAxis& xs, int tx, const TileAxis& ys, int ty) {
+    const int cx0 = xs.start[tx] / cell_pixels_, cy0 = ys.start[ty] / cell_pixels_;
+    for (int y = 0; y < tile.height; ++y) {
+      const float wy = TileBlendWeight(ys, ty, cy0 + y, cell_pixels_);
+      for (int x = 0; x < tile.width; ++x) {
+        const float w = wy * TileBlendWeight(xs, tx, cx0 + x, cell_pixels_);
+        if (w <= 0.0f) continue;
+        const size_t cell = static_cast<size_t>(cy0 + y) * grid_.width + (cx0 + x);
+        const float* src = tile.cell(static_cast<size_t>(y) * tile.width + x);
+        float* dst = &grid_.data[cell * grid_.dim];
+        for (int d = 0; d < grid_.dim; ++d) dst[d] += w * src[d];
+        weight_sum_[cell] += w;
+      }
+    }
+  }
+
+  PatchGrid Finish() {
+    for (size_t cell = 0; cell < grid_.cells(); ++cell) {
+      const float inv = 1.0f / weight_sum_[cell];  // every cell lies inside some tile with weight > 0
+      float* f = &grid_.data[cell * grid_.dim];
+      for (int d = 0; d < grid_.dim; ++d) f[d] *= inv;
+    }
+    return std::move(grid_);
+  }
+
+ private:
+  int cell_pixels_;
+  PatchGrid grid_;
+  std::vector<float> weight_sum_;
+};
 
 }  // namespace
 
@@ -30,7 +74,7 @@ Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, i
 
 StatusOr<PatchGrid> ExtractFeatures(const MobileNetV2& backbone, const RgbImage& image,
                                     const WorkingGeometry& geometry, const float layer_scales[2],
-                                    const TilingConfig& tiling) {
+                                    const TilingConfig& tiling, PatchGrid* stride4) {
   if (image.width != geometry.original.width || image.height != geometry.original.height) {
     return Internal("feature extraction geometry does not match the image");
   }
@@ -39,49 +83,33 @@ StatusOr<PatchGrid> ExtractFeatures(const MobileNetV2& backbone, const RgbImage&
   if (!same_size) resized_storage = ResizeImage(image, geometry.content.width, geometry.content.height);
   const RgbImage& resized = same_size ? image : resized_storage;
 
+  const bool fine = stride4 != nullptr;
   const int multiple = MobileNetV2::kInputMultiple;
   const TileAxis xs = PlanTileAxis(geometry.padded.width, tiling.tile, tiling.overlap, multiple);
   const TileAxis ys = PlanTileAxis(geometry.padded.height, tiling.tile, tiling.overlap, multiple);
   if (xs.start.size() == 1 && ys.start.size() == 1) {
     ASSIGN_OR_RETURN(MobileNetV2::Taps taps,
-                     backbone.Run(BackboneInputRegion(resized, 0, 0, geometry.padded.width, geometry.padded.height)));
+                     backbone.Run(BackboneInputRegion(resized, 0, 0, geometry.padded.width, geometry.padded.height),
+                                  fine));
+    if (fine) *stride4 = ExtractStride4Features(taps.stride4);
     return ExtractPatchFeatures(taps, layer_scales);
   }
 
   // Blend the tiles' grids: weighted sums, then divide by the summed weights.
-  PatchGrid grid;
-  grid.width = geometry.padded.width / kCellPixels;
-  grid.height = geometry.padded.height / kCellPixels;
-  grid.dim = kPatchFeatureDim;
-  grid.data.assign(grid.cells() * grid.dim, 0.0f);
-  std::vector<float> weight_sum(grid.cells(), 0.0f);
+  GridBlender blend(geometry, kCellPixels, kPatchFeatureDim);
+  std::optional<GridBlender> blend4;
+  if (fine) blend4.emplace(geometry, kCellPixels / 2, kStride4Features);
   for (size_t ty = 0; ty < ys.start.size(); ++ty) {
     for (size_t tx = 0; tx < xs.start.size(); ++tx) {
       const int x0 = xs.start[tx], y0 = ys.start[ty];
       ASSIGN_OR_RETURN(MobileNetV2::Taps taps,
-                       backbone.Run(BackboneInputRegion(resized, x0, y0, xs.length[tx], ys.length[ty])));
-      const PatchGrid tile = ExtractPatchFeatures(taps, layer_scales);
-      const int cx0 = x0 / kCellPixels, cy0 = y0 / kCellPixels;
-      for (int y = 0; y < tile.height; ++y) {
-        const float wy = TileBlendWeight(ys, static_cast<int>(ty), cy0 + y, kCellPixels);
-        for (int x = 0; x < tile.width; ++x) {
-          const float w = wy * TileBlendWeight(xs, static_cast<int>(tx), cx0 + x, kCellPixels);
-          if (w <= 0.0f) continue;
-          const size_t cell = static_cast<size_t>(cy0 + y) * grid.width + (cx0 + x);
-          const float* src = tile.cell(static_cast<size_t>(y) * tile.width + x);
-          float* dst = &grid.data[cell * grid.dim];
-          for (int d = 0; d < grid.dim; ++d) dst[d] += w * src[d];
-          weight_sum[cell] += w;
-        }
-      }
+                       backbone.Run(BackboneInputRegion(resized, x0, y0, xs.length[tx], ys.length[ty]), fine));
+      blend.Add(ExtractPatchFeatures(taps, layer_scales), xs, static_cast<int>(tx), ys, static_cast<int>(ty));
+      if (fine) blend4->Add(ExtractStride4Features(taps.stride4), xs, static_cast<int>(tx), ys, static_cast<int>(ty));
     }
   }
-  for (size_t cell = 0; cell < grid.cells(); ++cell) {
-    const float inv = 1.0f / weight_sum[cell];  // every cell lies inside some tile with weight > 0
-    float* f = &grid.data[cell * grid.dim];
-    for (int d = 0; d < grid.dim; ++d) f[d] *= inv;
-  }
-  return grid;
+  if (fine) *stride4 = blend4->Finish();
+  return blend.Finish();
 }
 
 }  // namespace anomalens

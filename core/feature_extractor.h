@@ -18,10 +18,13 @@ namespace anomalens {
 // and pixels past its right and bottom edges repeat the edge.
 Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, int height);
 
-// Returns the patch grid of `image` on the padded working grid (padded / 8 cells).
+// Returns the patch grid of `image` on the padded working grid (padded / 8
+// cells). With `stride4` (per-position models only), also fills it with the
+// stride-4 grid (padded / 4 cells, ExtractStride4Features), tiled and blended
+// the same way.
 StatusOr<PatchGrid> ExtractFeatures(const MobileNetV2& backbone, const RgbImage& image,
                                     const WorkingGeometry& geometry, const float layer_scales[2],
-                                    const TilingConfig& tiling);
+                                    const TilingConfig& tiling, PatchGrid* stride4 = nullptr);
 
 }  // namespace anomalens
 

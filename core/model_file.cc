@@ -303,6 +303,8 @@ std::vector<uint8_t> SerializeModel(const Model& model) {
   if (!model.position.empty()) {
     PutU32(out, static_cast<uint32_t>(model.position.grid_width));
     PutU32(out, static_cast<uint32_t>(model.position.grid_height));
+    PutU32(out, static_cast<uint32_t>(model.position.stride));    // version 3
+    PutU32(out, static_cast<uint32_t>(model.position.features));  // version 3
     put_floats(model.position.params);
   }
   // Version 2: the class bank, then each row's class as u16 (zero-padded to 4 bytes).
@@ -406,7 +408,26 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
         return InvalidInput("model file per-position grid " + std::to_string(w) + "x" + std::to_string(h) +
                             " does not hold " + std::to_string(cells) + " cells");
       }
-      const uint64_t floats = cells * kPositionFloatsPerCell;
+      // Version 2 knew only the stride-8 model on the fine tap's 32 features.
+      uint32_t stride = 8, features = kStride8Features;
+      if (version >= 3 && (!r.ReadU32(&stride) || !r.ReadU32(&features))) {
+        return DataLoss("model file is truncated in its per-position model");
+      }
+      if ((stride != 4 && stride != 8) || features < 1 || features > kMaxPositionFeatures) {
+        return InvalidInput("model file per-position model has stride " + std::to_string(stride) + " and " +
+                            std::to_string(features) + " features a cell; it needs stride 4 or 8 and 1 to " +
+                            std::to_string(kMaxPositionFeatures) + " features");
+      }
+      const Size working = model.stats.working_size;
+      if (static_cast<uint64_t>(w) * stride != static_cast<uint64_t>(working.width) ||
+          static_cast<uint64_t>(h) * stride != static_cast<uint64_t>(working.height)) {
+        return InvalidInput("model file per-position grid " + std::to_string(w) + "x" + std::to_string(h) +
+                            " at stride " + std::to_string(stride) + " does not cover its working size " +
+                            std::to_string(working.width) + "x" + std::to_string(working.height));
+      }
+      model.position.stride = static_cast<int>(stride);
+      model.position.features = static_cast<int>(features);
+      const uint64_t floats = cells * model.position.floats_per_cell();
       if (floats * 4 > r.remaining()) {
         return DataLoss("model file per-position model should hold " + std::to_string(floats * 4) +
                         " bytes but only " + std::to_string(r.remaining()) + " remain");

@@ -1,7 +1,8 @@
 // The model file: one self-contained, versioned binary.
 //
-//   offset 0   "ANLM", u32 version (2; version 1 files, without the
-//              version-2 sections, still load)
+//   offset 0   "ANLM", u32 version (3; version 1 files, without the
+//              version-2 sections, and version 2 files, whose per-position
+//              section has no stride and feature count, still load)
 //              u32 metadata length, metadata JSON (backbone id and checksum,
 //              config, working size, layer scales, threshold, confidence
 //              scale, threshold rule, training statistics)
@@ -9,6 +10,10 @@
 //              u32 feature dim
 //              u64 rows, rows x dim float32: the memory bank of normal patches
 //              u64 rows, rows x dim float32: the anomaly bank (may be 0 rows)
+//   (v2)       u64 cells (0 unless per-position); when not 0: u32 grid
+//              width, u32 grid height, (v3) u32 stride (4 or 8; v2: 8) and
+//              u32 features a cell F (v2: 32), then cells x (F + F (F + 1) / 2
+//              + 2) float32: the per-position model (position_model.h)
 //   (v2)       u64 rows, rows x dim float32: the class bank of segmentation
 //              models with several classes (may be 0 rows), then rows x u16
 //              class indices, zero-padded to a multiple of 4 bytes
@@ -29,7 +34,7 @@
 
 namespace anomalens {
 
-constexpr uint32_t kModelFileVersion = 2;  // version 1 files are read too
+constexpr uint32_t kModelFileVersion = 3;  // versions 1 and 2 are read too
 // Limits checked before allocating: a model file from elsewhere is untrusted.
 constexpr size_t kMaxModelMetadataBytes = 16u << 20;
 constexpr size_t kMaxModelBankRows = 1u << 22;

@@ -73,4 +73,14 @@ PatchGrid ExtractPatchFeatures(const MobileNetV2::Taps& taps, const float layer_
   return grid;
 }
 
+PatchGrid ExtractStride4Features(const Tensor& stride4) {
+  Tensor averaged = LocalAverage3x3(stride4);
+  PatchGrid grid;
+  grid.width = averaged.width;
+  grid.height = averaged.height;
+  grid.dim = averaged.channels;
+  grid.data = std::move(averaged.data);
+  return grid;
+}
+
 }  // namespace anomalens

@@ -6,16 +6,18 @@
 namespace anomalens {
 namespace {
 
-constexpr int D = kPositionFeatures;
-constexpr size_t kPacked = D * (D + 1) / 2;
+constexpr int kMaxD = kMaxPositionFeatures;
 
 // Row p of a packed lower triangle starts at p (p + 1) / 2.
 constexpr size_t RowStart(int p) { return static_cast<size_t>(p) * (p + 1) / 2; }
 
-// Mahalanobis distance of `x` to the Gaussian (mean, L), in double so every
-// target gets the same bits.
-double Mahalanobis(const float* x, const float* mean, const float* chol) {
-  double z[D];
+// Packed lower-triangle entries for D features.
+size_t Packed(int D) { return static_cast<size_t>(D) * (D + 1) / 2; }
+
+// Mahalanobis distance of `x` (D features) to the Gaussian (mean, L), in
+// double so every target gets the same bits.
+double Mahalanobis(int D, const float* x, const float* mean, const float* chol) {
+  double z[kMaxD];
   double d2 = 0;
   for (int p = 0; p < D; ++p) {
     const float* row = chol + RowStart(p);
@@ -29,13 +31,14 @@ double Mahalanobis(const float* x, const float* mean, const float* chol) {
 
 // Per-fold sums of x and x x^T (lower triangle) over one cell's neighbourhood.
 struct CellSums {
-  std::vector<double> s1, s2, n;  // folds x D, folds x kPacked, folds
-  explicit CellSums(int folds) : s1(folds * D, 0.0), s2(folds * kPacked, 0.0), n(folds, 0.0) {}
+  std::vector<double> s1, s2, n;  // folds x D, folds x Packed(D), folds
+  CellSums(int folds, int D) : s1(folds * D, 0.0), s2(folds * Packed(D), 0.0), n(folds, 0.0) {}
 };
 
 // Fits (mean, L) from the sums of every fold but `skip` (-1: all) into `out`.
-void FitGaussian(const CellSums& sums, int folds, int skip, float* out) {
-  double mean[D] = {0};
+void FitGaussian(int D, const CellSums& sums, int folds, int skip, float* out) {
+  const size_t kPacked = Packed(D);
+  double mean[kMaxD] = {0};
   std::vector<double> cov(kPacked, 0.0);
   double n = 0;
   for (int f = 0; f < folds; ++f) {
@@ -65,7 +68,8 @@ void FitGaussian(const CellSums& sums, int folds, int skip, float* out) {
   for (size_t k = 0; k < kPacked; ++k) out[D + k] = static_cast<float>(l[k]);
 }
 
-float Standardize(double d, const float* cell) {
+float Standardize(int D, double d, const float* cell) {
+  const size_t kPacked = Packed(D);
   const double z = (d - cell[D + kPacked]) / cell[D + kPacked + 1];
   return static_cast<float>(std::max(z, 0.0));
 }
@@ -73,21 +77,29 @@ float Standardize(double d, const float* cell) {
 }  // namespace
 
 std::vector<float> PositionScores(const PositionModel& model, const PatchGrid& grid) {
+  const int D = model.features;
+  const size_t per_cell = model.floats_per_cell();
   std::vector<float> scores(grid.cells());
   for (size_t c = 0; c < grid.cells(); ++c) {
-    const float* cell = &model.params[c * kPositionFloatsPerCell];
-    scores[c] = Standardize(Mahalanobis(grid.cell(c), cell, cell + D), cell);
+    const float* cell = &model.params[c * per_cell];
+    scores[c] = Standardize(D, Mahalanobis(D, grid.cell(c), cell, cell + D), cell);
   }
   return scores;
 }
 
 PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
-                             const std::vector<const PatchGrid*>& anomalies, int folds) {
+                             const std::vector<const PatchGrid*>& anomalies, int folds, int features,
+                             int stride) {
   PositionFit fit;
   PositionModel& m = fit.model;
   m.grid_width = normals[0]->width;
   m.grid_height = normals[0]->height;
-  m.params.assign(m.cells() * kPositionFloatsPerCell, 0.0f);
+  m.stride = stride;
+  m.features = std::clamp(std::min(features, normals[0]->dim), 1, kMaxD);
+  const int D = m.features;
+  const size_t kPacked = Packed(D);
+  const size_t per_cell = m.floats_per_cell();
+  m.params.assign(m.cells() * per_cell, 0.0f);
   const bool held_out = folds >= 2;
   const int groups = held_out ? folds : 1;
   std::vector<std::vector<float>> normal_d(normals.size(), std::vector<float>(m.cells()));
@@ -97,7 +109,7 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
   for (int y = 0; y < m.grid_height; ++y) {
     for (int x = 0; x < m.grid_width; ++x) {
       const size_t c = static_cast<size_t>(y) * m.grid_width + x;
-      CellSums sums(groups);
+      CellSums sums(groups, D);
       for (size_t i = 0; i < normals.size(); ++i) {
         const int g = static_cast<int>(i % groups);
         double* s1 = &sums.s1[g * D];
@@ -115,20 +127,22 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
           }
         }
       }
-      float* cell = &m.params[c * kPositionFloatsPerCell];
-      FitGaussian(sums, groups, -1, cell);
+      float* cell = &m.params[c * per_cell];
+      FitGaussian(D, sums, groups, -1, cell);
       if (!held_out) {
-        for (size_t i = 0; i < normals.size(); ++i) normal_d[i][c] = Mahalanobis(normals[i]->cell(c), cell, cell + D);
+        for (size_t i = 0; i < normals.size(); ++i)
+          normal_d[i][c] = Mahalanobis(D, normals[i]->cell(c), cell, cell + D);
         for (size_t i = 0; i < anomalies.size(); ++i)
-          anomaly_d[i][c] = Mahalanobis(anomalies[i]->cell(c), cell, cell + D);
+          anomaly_d[i][c] = Mahalanobis(D, anomalies[i]->cell(c), cell, cell + D);
         continue;
       }
       for (int f = 0; f < folds; ++f) {
-        FitGaussian(sums, groups, f, fold_gaussian.data());
+        FitGaussian(D, sums, groups, f, fold_gaussian.data());
         const float* g = fold_gaussian.data();
-        for (size_t i = f; i < normals.size(); i += folds) normal_d[i][c] = Mahalanobis(normals[i]->cell(c), g, g + D);
+        for (size_t i = f; i < normals.size(); i += folds)
+          normal_d[i][c] = Mahalanobis(D, normals[i]->cell(c), g, g + D);
         for (size_t i = f; i < anomalies.size(); i += folds)
-          anomaly_d[i][c] = Mahalanobis(anomalies[i]->cell(c), g, g + D);
+          anomaly_d[i][c] = Mahalanobis(D, anomalies[i]->cell(c), g, g + D);
       }
     }
   }
@@ -138,13 +152,13 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
     for (const auto& d : normal_d) sum += d[c], sum_sq += static_cast<double>(d[c]) * d[c];
     const double mean = sum / normals.size();
     const double sd = std::sqrt(std::max(sum_sq / normals.size() - mean * mean, 0.0));
-    float* cell = &m.params[c * kPositionFloatsPerCell];
+    float* cell = &m.params[c * per_cell];
     cell[D + kPacked] = static_cast<float>(mean);
     cell[D + kPacked + 1] = static_cast<float>(std::max(sd, 1e-6 * std::max(mean, 1.0)));
   }
-  auto standardize = [&m](std::vector<std::vector<float>>& all) {
+  auto standardize = [&m, D, per_cell](std::vector<std::vector<float>>& all) {
     for (auto& d : all)
-      for (size_t c = 0; c < m.cells(); ++c) d[c] = Standardize(d[c], &m.params[c * kPositionFloatsPerCell]);
+      for (size_t c = 0; c < m.cells(); ++c) d[c] = Standardize(D, d[c], &m.params[c * per_cell]);
   };
   standardize(normal_d);
   standardize(anomaly_d);
@@ -154,6 +168,7 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
 }
 
 double PositionAlignment(const std::vector<const PatchGrid*>& normals) {
+  constexpr int D = kStride8Features;
   const size_t cells = normals[0]->cells();
   double within = 0;
   std::vector<double> total_s1(D, 0.0), total_s2(D, 0.0);

@@ -11,8 +11,15 @@
 // oil smear seen elsewhere on other photos does not hide. docs/model.md
 // gives the measurements.
 //
-// Memory: per cell 32 means + 528 Cholesky entries + 2 normalizers, 2.2 KiB
-// a cell (4.4 MiB for the 70x28 grid of a 1130x460 photo at 224 px);
+// The features modelled and the grid's stride are the model's own
+// (features, stride): the trainer fits the stride-4 tap (block_2_add, 24
+// channels, 3x3 averaged) where its grid fits kMaxPositionCells, else the
+// stride-8 tap (block_5_add, 32 channels, the first 32 features of the
+// patch grid), which is also what version-2 model files hold.
+//
+// Memory: per cell D means + D (D + 1) / 2 Cholesky entries + 2
+// normalizers; at stride 4 (D = 24) 1.3 KiB a cell, 9.7 MiB for the 140x56
+// grid of a 1130x460 photo at 224 px; at stride 8 (D = 32) 2.2 KiB a cell.
 // kMaxPositionCells bounds it.
 #ifndef ANOMALENS_CORE_POSITION_MODEL_H_
 #define ANOMALENS_CORE_POSITION_MODEL_H_
@@ -24,34 +31,43 @@
 
 namespace anomalens {
 
-// The fine (stride-8) features are modelled: the coarse ones blur small
-// defects into the texture (docs/model.md).
-constexpr int kPositionFeatures = kStride8Features;
+// Only fine features are modelled: the coarse ones blur small defects into
+// the texture (docs/model.md). The most features a cell's Gaussian may have.
+constexpr int kMaxPositionFeatures = 32;
 // Training patches within this many cells of a cell join its Gaussian.
 constexpr int kPositionNeighbourhood = 1;
 // Covariance shrinkage: ridge of this fraction of the mean variance.
 constexpr double kPositionRidge = 0.01;
-// The largest grid a per-position model may cover (36 MiB of parameters).
+// The largest grid a per-position model may cover (36 MiB of parameters at
+// 32 features, 20 MiB at 24).
 constexpr size_t kMaxPositionCells = 16384;
-// Floats a cell: mean, packed lower Cholesky factor, score mean and spread.
-constexpr size_t kPositionFloatsPerCell =
-    kPositionFeatures + kPositionFeatures * (kPositionFeatures + 1) / 2 + 2;
+// Floats a cell for `features` features: mean, packed lower Cholesky factor,
+// score mean and spread.
+constexpr size_t PositionFloatsPerCell(int features) {
+  return static_cast<size_t>(features) + static_cast<size_t>(features) * (features + 1) / 2 + 2;
+}
 
 struct PositionModel {
   int grid_width = 0;
   int grid_height = 0;
-  // kPositionFloatsPerCell floats a cell, row-major cells: the mean, then L
+  // Working pixels a cell (4 or 8) and features a cell (the first
+  // `features` of each cell of the grids it is fitted to and scores).
+  int stride = 8;
+  int features = kStride8Features;
+  // floats_per_cell() floats a cell, row-major cells: the mean, then L
   // (covariance + ridge = L L^T) packed by rows (row p holds p + 1 values),
   // then the mean and standard deviation of the cell's held-out normal
   // Mahalanobis distances.
   std::vector<float> params;
 
   size_t cells() const { return static_cast<size_t>(grid_width) * grid_height; }
+  size_t floats_per_cell() const { return PositionFloatsPerCell(features); }
   bool empty() const { return cells() == 0; }
 };
 
-// Per-cell anomaly scores of a grid of the model's size: max(0, (d - m) / s)
-// with d the Mahalanobis distance of the cell's fine features to its
+// Per-cell anomaly scores of a grid of the model's size (and at least
+// model.features features a cell): max(0, (d - m) / s)
+// with d the Mahalanobis distance of the cell's features to its
 // Gaussian, m and s the cell's held-out normal distance mean and spread.
 std::vector<float> PositionScores(const PositionModel& model, const PatchGrid& grid);
 
@@ -65,13 +81,17 @@ struct PositionFit {
   std::vector<std::vector<float>> anomaly_scores;
 };
 
-// Fits the model to `normals` (all grids of one size, at least two). With
-// folds >= 2 the per-cell normalizers come from held-out distances; with
-// fewer, from the training distances themselves.
+// Fits the model to the first `features` (1 to kMaxPositionFeatures)
+// features of each cell of `normals` (all grids of one size, at least two),
+// whose cells are `stride` working pixels apart. With folds >= 2 the
+// per-cell normalizers come from held-out distances; with fewer, from the
+// training distances themselves.
 PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
-                             const std::vector<const PatchGrid*>& anomalies, int folds);
+                             const std::vector<const PatchGrid*>& anomalies, int folds,
+                             int features = kStride8Features, int stride = 8);
 
-// How well the parts line up: the mean over cells of the fine features'
+// How well the parts line up, on stride-8 patch grids (the first
+// kStride8Features features): the mean over cells of the fine features'
 // variance across the normal images at that cell, divided by their variance
 // over all cells and images. Near 0: each place looks the same in every
 // photo; near 1: position says nothing. Measured: 0.10 for bsdata-pitting
@@ -84,7 +104,7 @@ double PositionAlignment(const std::vector<const PatchGrid*>& normals);
 // a cell, 12 training images) measure 0.06, and per-position Gaussians from
 // so few images lose to the shared bank there (ROCAUC 0.72 against 0.95 on
 // the small-defect study), while with 60 images both are perfect. 50 images
-// give each cell's 32-dimensional Gaussian 450 samples.
+// give each cell's Gaussian 450 samples.
 constexpr double kAlignedBelow = 0.2;
 constexpr int kMinPositionImages = 50;
 

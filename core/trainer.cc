@@ -205,6 +205,8 @@ Status Trainer::ExtendClasses(const std::vector<AnomalyClass>& classes) {
   return Status::Ok();
 }
 
+void Trainer::ExpectNormalImages(int count) { expected_normals_ = count; }
+
 Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask) {
   if (mask != nullptr) {
     if (mask->width != image.width || mask->height != image.height) {
@@ -227,11 +229,23 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     RETURN_IF_ERROR(CheckConfig());
     first_image_ = {image.width, image.height};
     scale_ = ChooseScale(first_image_, config_.short_side);
+    const Size padded = PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded;
+    const bool auto_may_pick = expected_normals_ < 0 || expected_normals_ >= kMinPositionImages;
+    stride4_ = (config_.normal_model == NormalModelKind::kPerPosition ||
+                (config_.normal_model == NormalModelKind::kAuto && auto_may_pick)) &&
+               static_cast<size_t>(padded.width / 4) * (padded.height / 4) <= kMaxPositionCells;
   }
   Sample sample;
   sample.geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
+  if (stride4_ && !(sample.geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
+    // Another working size rules out a per-position model: drop the stride-4 grids.
+    stride4_ = false;
+    for (auto* samples : {&normal_, &anomaly_})
+      for (Sample& s : *samples) s.fine = PatchGrid{};
+  }
   const float unit[2] = {1.0f, 1.0f};
-  ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling));
+  ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
+                                                stride4_ ? &sample.fine : nullptr));
   if (mask != nullptr) {
     sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
     sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
@@ -279,6 +293,17 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
                : NormalModelKind::kSharedBank;
   }
   model.normal_model = kind;
+  // Per-position models are fitted on the stride-4 grid where it was kept,
+  // else on the stride-8 grid's fine features; shared banks never use it.
+  const bool stride4 = kind == NormalModelKind::kPerPosition && stride4_;
+  std::vector<const PatchGrid*> position_normals = normal_grids, position_anomalies = anomaly_grids;
+  if (stride4) {
+    for (size_t i = 0; i < normal_.size(); ++i) position_normals[i] = &normal_[i].fine;
+    for (size_t i = 0; i < anomaly_.size(); ++i) position_anomalies[i] = &anomaly_[i].fine;
+  } else {
+    for (auto* samples : {&normal_, &anomaly_})
+      for (Sample& s : *samples) s.fine = PatchGrid{};
+  }
   size_t training_patches = 0;
   for (const Sample& s : normal_) training_patches += s.grid.cells();
 
@@ -297,7 +322,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   if (kind == NormalModelKind::kPerPosition) {
     // Held-out scores: each image against the Gaussians fitted without its fold.
     hooks.Report("calibration", 0, 1);
-    PositionFit fit = FitPositionModel(normal_grids, anomaly_grids, folds);
+    PositionFit fit = stride4 ? FitPositionModel(position_normals, position_anomalies, folds, kStride4Features, 4)
+                              : FitPositionModel(position_normals, position_anomalies, folds, kStride8Features, 8);
     if (hooks.Cancelled()) return Cancelled("training cancelled");
     const int w = fit.model.grid_width, h = fit.model.grid_height;
     for (size_t i = 0; i < normal_.size(); ++i)

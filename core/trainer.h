@@ -36,6 +36,11 @@ class Trainer {
   // (optional, the image's size, labels indexing the trainer's classes)
   // labels an anomalous image's defects; a normal image's mask may label none.
   Status AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask = nullptr);
+  // Optional, before the images: how many normal images will come. With
+  // fewer than kMinPositionImages, `auto` cannot pick the per-position model,
+  // so the trainer skips the stride-4 grids it would otherwise keep for it
+  // (the shared bank's training then costs what it did before them).
+  void ExpectNormalImages(int count);
 
   // Extends the class list while images arrive (a streamed dataset meets
   // its classes as it goes). The current classes must be a prefix of
@@ -55,6 +60,9 @@ class Trainer {
  private:
   struct Sample {
     PatchGrid grid;  // unscaled until Finish (layer scales need every normal image)
+    // The stride-4 grid, kept while a per-position model may still be
+    // chosen (ExtractStride4Features); empty otherwise.
+    PatchGrid fine;
     WorkingGeometry geometry;
     // From the mask, when there is one (cell_labels.h).
     std::vector<uint8_t> cell_labels;
@@ -71,6 +79,11 @@ class Trainer {
   Size first_image_{};
   std::vector<Sample> normal_;
   std::vector<Sample> anomaly_;
+  // Whether the samples carry stride-4 grids: the config allows a
+  // per-position model, and every image so far has the first one's working
+  // size, with a stride-4 grid of at most kMaxPositionCells cells.
+  bool stride4_ = false;
+  int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
 };
 
 }  // namespace anomalens

@@ -1,4 +1,5 @@
 // anomalens train: dataset in, model file out, evaluated on a test set.
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -160,6 +161,8 @@ int Train(const CommandLine& cl) {
   }
   if (!cl.Has("resolution")) config.short_side = DefaultShortSide(!classes.empty());
   Trainer trainer(*backbone, config, classes);
+  trainer.ExpectNormalImages(static_cast<int>(
+      std::count_if(plan->train.begin(), plan->train.end(), [](const ManifestEntry& e) { return e.label == ImageLabel::kNormal; })));
   {
     ProgressBar bar("train: features", plan->train.size(), quiet);
     for (size_t i = 0; i < plan->train.size(); ++i) {
@@ -206,9 +209,12 @@ int Train(const CommandLine& cl) {
     std::fprintf(stderr, "  normal model: %s (%s; alignment %s)\n", NormalModelKindName(model->normal_model),
                  config.normal_model == NormalModelKind::kAuto ? "chosen automatically" : "as asked", alignment);
     if (model->normal_model == NormalModelKind::kPerPosition) {
-      std::fprintf(stderr, "  per-position Gaussians: %dx%d cells from %zu patches; threshold %.4f (%s)\n",
-                   model->position.grid_width, model->position.grid_height, model->stats.training_patches,
-                   model->threshold, ThresholdRuleName(model->threshold_rule));
+      std::fprintf(stderr,
+                   "  per-position Gaussians: %dx%d cells of %d px, %d features each, from %d images; threshold %.4f "
+                   "(%s)\n",
+                   model->position.grid_width, model->position.grid_height, model->position.stride,
+                   model->position.features, model->stats.normal_images, model->threshold,
+                   ThresholdRuleName(model->threshold_rule));
     } else {
       std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
                    model->bank_rows, model->stats.training_patches, model->anomaly_bank_rows, model->threshold,

@@ -71,7 +71,7 @@ void Reseal(std::vector<uint8_t>& bytes) {
 TEST(ModelFileSegmentation, Round_trips_classes_rule_and_banks_exactly) {
   const Model m = SegmentationModelWithBanks();
   const std::vector<uint8_t> bytes = SerializeModel(m);
-  EXPECT_EQ(bytes[4], 2) << "written as version 2";
+  EXPECT_EQ(bytes[4], kModelFileVersion) << "written as the current version";
   auto parsed = ParseModelFile(bytes);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   const Model& p = *parsed;

@@ -44,7 +44,9 @@ TEST(PositionModel, ScoresAnOddPatchAtItsOwnPlace) {
   const std::vector<PatchGrid> grids = AlignedGrids(40, 6, 5, 0.5f, 1);
   const PositionFit fit = FitPositionModel(Pointers(grids), {}, 5);
   ASSERT_EQ(fit.model.cells(), 30u);
-  ASSERT_EQ(fit.model.params.size(), 30u * kPositionFloatsPerCell);
+  ASSERT_EQ(fit.model.params.size(), 30u * PositionFloatsPerCell(kStride8Features));
+  EXPECT_EQ(fit.model.stride, 8);
+  EXPECT_EQ(fit.model.features, kStride8Features);
   ASSERT_EQ(fit.normal_scores.size(), 40u);
 
   PatchGrid probe = grids[7];
@@ -91,8 +93,10 @@ TEST(PositionModel, AlignmentSeparatesAlignedFromShuffledParts) {
   EXPECT_GT(PositionAlignment(Pointers(grids)), 0.8);
 }
 
-Model PerPositionModel() {
-  const std::vector<PatchGrid> grids = AlignedGrids(10, 3, 2, 0.5f, 5);
+// A per-position model over a 48x32 working size: stride 4 (24 features,
+// as the trainer fits where the grid fits) or 8 (32, as version 2 held).
+Model PerPositionModel(int stride = 4) {
+  const std::vector<PatchGrid> grids = AlignedGrids(10, 48 / stride, 32 / stride, 0.5f, 5);
   Model m;
   m.backbone_id = "b";
   m.scale = 0.5;
@@ -104,7 +108,7 @@ Model PerPositionModel() {
   m.config.normal_model = NormalModelKind::kAuto;
   m.normal_model = NormalModelKind::kPerPosition;
   m.stats.alignment = 0.0625;
-  m.position = FitPositionModel(Pointers(grids), {}, 5).model;
+  m.position = FitPositionModel(Pointers(grids), {}, 5, stride == 4 ? kStride4Features : kStride8Features, stride).model;
   return m;
 }
 
@@ -117,11 +121,85 @@ TEST(PositionModel, ModelFileRoundTrip) {
   EXPECT_EQ(parsed->config.normal_model, NormalModelKind::kAuto);
   EXPECT_EQ(parsed->stats.alignment, 0.0625);
   EXPECT_EQ(parsed->bank_rows, 0u);
-  EXPECT_EQ(parsed->position.grid_width, 3);
-  EXPECT_EQ(parsed->position.grid_height, 2);
+  EXPECT_EQ(parsed->position.grid_width, 12);
+  EXPECT_EQ(parsed->position.grid_height, 8);
+  EXPECT_EQ(parsed->position.stride, 4);
+  EXPECT_EQ(parsed->position.features, kStride4Features);
+  EXPECT_EQ(parsed->position.params.size(), 96 * PositionFloatsPerCell(kStride4Features));
   EXPECT_EQ(parsed->position.params, m.position.params);
   EXPECT_EQ(SerializeModel(*parsed), bytes);
   for (size_t n = 8; n < bytes.size(); n += 97) EXPECT_FALSE(ParseModelFile(ByteSpan(bytes.data(), n)).ok());
+}
+
+// Replaces the file's CRC with the right one for its (edited) body.
+void Reseal(std::vector<uint8_t>& bytes) {
+  bytes.resize(bytes.size() - 4);
+  const uint32_t crc = Crc32(bytes.data(), bytes.size());
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(crc >> (8 * i)));
+}
+
+// The offset of a per-position file's stride field (after the metadata,
+// the feature dim, the two empty banks, the cell count and the grid size).
+size_t StrideOffset(const std::vector<uint8_t>& bytes) {
+  const size_t meta = bytes[8] | bytes[9] << 8 | bytes[10] << 16 | static_cast<size_t>(bytes[11]) << 24;
+  return (12 + meta + 15) / 16 * 16 + 4 + 8 + 8 + 8 + 8;
+}
+
+TEST(PositionModel, VersionTwoFilesLoadAsStrideEight) {
+  const Model m = PerPositionModel(8);
+  std::vector<uint8_t> bytes = SerializeModel(m);
+  // Version 2 wrote no stride and feature count.
+  const size_t at = StrideOffset(bytes);
+  ASSERT_EQ(bytes[at], 8);
+  ASSERT_EQ(bytes[at + 4], kStride8Features);
+  bytes.erase(bytes.begin() + at, bytes.begin() + at + 8);
+  bytes[4] = 2;
+  Reseal(bytes);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->normal_model, NormalModelKind::kPerPosition);
+  EXPECT_EQ(parsed->position.stride, 8);
+  EXPECT_EQ(parsed->position.features, kStride8Features);
+  EXPECT_EQ(parsed->position.grid_width, 6);
+  EXPECT_EQ(parsed->position.params, m.position.params);
+  EXPECT_EQ(SerializeModel(*parsed), SerializeModel(m)) << "rewritten as version 3";
+}
+
+TEST(PositionModel, ModelFileRejectsAGridThatDoesNotFitItsStride) {
+  // A stride-4 grid (12x8) recorded as stride 8 does not cover 48x32.
+  std::vector<uint8_t> bytes = SerializeModel(PerPositionModel(4));
+  bytes[StrideOffset(bytes)] = 8;
+  Reseal(bytes);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("does not cover its working size 48x32"), std::string::npos)
+      << parsed.status().ToString();
+  // Nor is any other stride known.
+  bytes[StrideOffset(bytes)] = 2;
+  Reseal(bytes);
+  parsed = ParseModelFile(bytes);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("needs stride 4 or 8"), std::string::npos) << parsed.status().ToString();
+  // A version-2 file's grid is a stride-8 one.
+  bytes = SerializeModel(PerPositionModel(4));
+  const size_t at = StrideOffset(bytes);
+  bytes.erase(bytes.begin() + at, bytes.begin() + at + 8);
+  bytes[4] = 2;
+  Reseal(bytes);
+  EXPECT_FALSE(ParseModelFile(bytes).ok());
+}
+
+TEST(PositionModel, DetectorRejectsFeaturesItCannotExtract) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  Model m = PerPositionModel(4);
+  m.backbone_id = testing::SharedBackbone()->id();
+  m.backbone_checksum = testing::SharedBackbone()->checksum();
+  EXPECT_TRUE(Detector::FromModel(m, testing::SharedBackbone()).ok());
+  const std::vector<PatchGrid> grids = AlignedGrids(10, 12, 8, 0.5f, 5);
+  m.position = FitPositionModel(Pointers(grids), {}, 5, 16, 4).model;  // 16 features at stride 4
+  auto detector = Detector::FromModel(m, testing::SharedBackbone());
+  ASSERT_FALSE(detector.ok());
+  EXPECT_NE(detector.status().message().find("16 features a cell at stride 4"), std::string::npos);
 }
 
 TEST(PositionModel, ModelFileRejectsAMissingOrStrayPositionSection) {
@@ -175,6 +253,10 @@ TEST(PositionModel, TrainsDetectsAndRoundTripsEndToEnd) {
   EXPECT_EQ(model->normal_model, NormalModelKind::kPerPosition);
   EXPECT_EQ(model->bank_rows, 0u);
   EXPECT_FALSE(model->position.empty());
+  EXPECT_EQ(model->position.stride, 4) << "the stride-4 grid fits";
+  EXPECT_EQ(model->position.features, kStride4Features);
+  EXPECT_EQ(model->position.grid_width * 4, model->stats.working_size.width);
+  EXPECT_EQ(model->position.grid_height * 4, model->stats.working_size.height);
   EXPECT_GE(model->stats.alignment, 0.0);
 
   auto in_memory = Detector::FromModel(*model, testing::SharedBackbone());
@@ -201,6 +283,43 @@ TEST(PositionModel, TrainsDetectsAndRoundTripsEndToEnd) {
   auto other = (*in_memory)->DetectImage(GenerateSyntheticSample(3, 0, false, bigger).image);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("analyses images of its training size"), std::string::npos);
+}
+
+TEST(PositionModel, FallsBackToStrideEightWhenTheFineGridIsTooLarge) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  ModelConfig config;
+  config.normal_model = NormalModelKind::kPerPosition;
+  config.short_side = 512;  // 688x512 px: 22,016 stride-4 cells, 5,504 stride-8 ones
+  Trainer trainer(testing::SharedBackbone(), config);
+  SyntheticOptions large;
+  large.width = 680;
+  large.height = 512;
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false, large).image, ImageLabel::kNormal).ok());
+  auto model = trainer.Finish();
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_EQ(model->normal_model, NormalModelKind::kPerPosition);
+  EXPECT_EQ(model->position.stride, 8);
+  EXPECT_EQ(model->position.features, kStride8Features);
+  EXPECT_EQ(model->position.grid_width * 8, model->stats.working_size.width);
+  auto detector = Detector::Create(SerializeModel(*model), testing::SharedBackbone());
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  EXPECT_TRUE((*detector)->DetectImage(GenerateSyntheticSample(3, 9, true, large).image).ok());
+}
+
+// The hint that few normal images will come skips the stride-4 grids; if
+// `auto` picks the per-position model all the same, it fits stride 8.
+TEST(PositionModel, AHintOfFewImagesSkipsTheStride4Grid) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  Trainer trainer(testing::SharedBackbone(), ModelConfig{});
+  trainer.ExpectNormalImages(kMinPositionImages - 1);
+  for (int i = 0; i < kMinPositionImages; ++i)
+    ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
+  auto model = trainer.Finish();
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_EQ(model->normal_model, NormalModelKind::kPerPosition) << "alignment " << model->stats.alignment;
+  EXPECT_EQ(model->position.stride, 8);
+  EXPECT_EQ(model->position.features, kStride8Features);
 }
 
 TEST(PositionModel, PerPositionNeedsOneImageSize) {

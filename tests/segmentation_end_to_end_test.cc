@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "core/anomaly_classes.h"
 #include "core/class_mask.h"
@@ -13,6 +14,7 @@
 #include "core/detector.h"
 #include "core/evaluation.h"
 #include "core/image_decode.h"
+#include "core/model_file.h"
 #include "core/pixel_metrics.h"
 #include "core/result_json.h"
 #include "core/synthetic_dataset.h"
@@ -80,6 +82,59 @@ TEST(SegmentationEndToEnd, SyntheticDefectTypesAreNamedAndLocated) {
   EXPECT_GE(anomalous, 10);
   EXPECT_GE(named_right, anomalous * 2 / 3);
   for (const ClassPixelMetrics& m : classes.Results()) EXPECT_GE(m.aiou, 0.1);
+}
+
+// A per-position model (stride-4 grid) segments from its own map, and names
+// defects with the class memory on the stride-8 grid.
+TEST(SegmentationEndToEnd, PerPositionModelSegmentsFromItsStride4Map) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  ModelConfig config;
+  config.normal_model = NormalModelKind::kPerPosition;
+  Trainer trainer(testing::SharedBackbone(), config, kSyntheticClasses);
+  for (int i = 0; i < 24; ++i) ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
+  for (int i = 0; i < 12; ++i) {
+    const SyntheticSample s = GenerateSyntheticSample(3, i, true);
+    const ClassMask mask = SyntheticClassMask(s);
+    ASSERT_TRUE(trainer.AddImage(s.image, ImageLabel::kAnomaly, &mask).ok());
+  }
+  auto model = trainer.Finish();
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_EQ(model->normal_model, NormalModelKind::kPerPosition);
+  ASSERT_EQ(model->position.stride, 4);
+  EXPECT_FALSE(model->segmentation.class_bank.empty());
+  EXPECT_EQ(model->segmentation.class_bank.size() % kPatchFeatureDim, 0u) << "class memory on the stride-8 grid";
+  auto detector = Detector::Create(SerializeModel(*model), testing::SharedBackbone());
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+
+  ClassPixelMetricsAccumulator classes(3);
+  int named_right = 0, anomalous = 0;
+  for (int i = 100; i < 112; ++i) {
+    for (bool defective : {false, true}) {
+      const SyntheticSample s = GenerateSyntheticSample(3, i, defective);
+      auto analysis = (*detector)->Analyze(s.image);
+      ASSERT_TRUE(analysis.ok()) << analysis.status().ToString();
+      const DetectAnomalyResult& r = analysis->result;
+      ASSERT_FALSE(r.anomalies.empty());
+      EXPECT_EQ(r.anomalies[0].name, "background");
+      EXPECT_EQ(r.is_anomalous, r.anomalies.size() > 1);
+      ASSERT_EQ(analysis->segmentation.labels.size(), static_cast<size_t>(s.image.width) * s.image.height);
+      const ClassMask truth = SyntheticClassMask(s);
+      ASSERT_TRUE(classes.AddImage(analysis->segmentation.labels.data(), truth.labels.data(), truth.labels.size()).ok());
+      if (!defective || !r.is_anomalous) continue;
+      ++anomalous;
+      named_right += r.anomalies.size() == 2 && r.anomalies[1].name == s.defect;
+    }
+  }
+  RecordProperty("anomalous", anomalous);
+  RecordProperty("named_right", named_right);
+  for (size_t k = 0; k < 3; ++k) RecordProperty("aiou_" + std::to_string(k), std::to_string(classes.Results()[k].aiou));
+  std::printf("per-position segmentation: %d of 12 found, %d named right, AIOU %.3f %.3f %.3f\n", anomalous,
+              named_right, classes.Results()[0].aiou, classes.Results()[1].aiou, classes.Results()[2].aiou);
+  // Measured: 12 of 12 found, 10 named right; AIOU scratch 0.270, dent
+  // 0.511, stain 0.524 (the stride-4 map is finer than the bank's).
+  EXPECT_GE(anomalous, 10);
+  EXPECT_GE(named_right, anomalous * 2 / 3);
+  for (const ClassPixelMetrics& m : classes.Results()) EXPECT_GE(m.aiou, 0.15);
 }
 
 // The cookies, trained as the quick start does: train.manifest split 80/20.

@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -112,9 +113,16 @@ int RunServe(int argc, char** argv) {
   if (!store.ok()) return ReportError("serve", store.status());
   ServiceOptions service_options;
   service_options.region = cl->Get("region", "us-east-1");
+  service_options.backbone_path = BackbonePath(cl->Get("backbone"));
   auto service = LookoutService::Create(std::move(store).value(), std::move(buckets), *backbone, service_options);
   if (!service.ok()) return ReportError("serve", service.status());
-  return Serve(**service, server_options);
+  const int code = Serve(**service, server_options);
+  // Stop now, without waiting for a training job to end: every committed
+  // change is already on disk, and a model left TRAINING is marked
+  // TRAINING_FAILED at the next start, as after a crash.
+  std::fprintf(stderr, "anomalens serve: stopped\n");
+  std::fflush(nullptr);
+  std::_Exit(code);
 }
 
 }  // namespace anomalens

@@ -24,6 +24,7 @@ namespace anomalens {
 struct ServiceOptions {
   std::string region = "us-east-1";
   std::string account = "000000000000";  // ARNs need one; there is no AWS account
+  std::string backbone_path;             // copied into model packages
 };
 
 class LookoutService {
@@ -54,6 +55,13 @@ class LookoutService {
   ApiResponse DeleteModel(const ApiRequest& r);
   ApiResponse DetectAnomalies(const ApiRequest& r);
 
+  // Model packaging: a folder at the job's S3OutputLocation holding the
+  // model, this anomalens binary and its backbone weights, in place of
+  // Lookout's Greengrass component.
+  ApiResponse StartModelPackagingJob(const ApiRequest& r);
+  ApiResponse DescribeModelPackagingJob(const ApiRequest& r);
+  ApiResponse ListModelPackagingJobs(const ApiRequest& r);
+
   ApiResponse TagResource(const ApiRequest& r);
   ApiResponse UntagResource(const ApiRequest& r);
   ApiResponse ListTagsForResource(const ApiRequest& r);
@@ -78,6 +86,9 @@ class LookoutService {
   // Sets fields of a stored model description under the store's lock.
   void UpdateModel(const std::string& project, const std::string& version, const Json& fields);
   std::string ResourceForArn(const std::string& arn);
+
+  void Package(const std::string& project, const std::string& job);
+  void UpdateJob(const std::string& project, const std::string& job, const Json& fields);
 
   void TrainingLoop();
   void Train(const std::string& project, const std::string& version);

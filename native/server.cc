@@ -98,6 +98,15 @@ std::optional<Route> FindRoute(const std::string& method, const std::vector<std:
     }
     return std::nullopt;
   }
+  if (s[3] == "modelpackagingjobs") {
+    if (n == 4 && method == "POST") return Route{"StartModelPackagingJob", &S::StartModelPackagingJob, true};
+    if (n == 4 && method == "GET") return Route{"ListModelPackagingJobs", &S::ListModelPackagingJobs, false};
+    if (n == 5 && method == "GET") {
+      r->path["jobName"] = s[4];
+      return Route{"DescribeModelPackagingJob", &S::DescribeModelPackagingJob, false};
+    }
+    return std::nullopt;
+  }
   if (s[3] == "models") {
     if (n == 4 && method == "POST") return Route{"CreateModel", &S::CreateModel, true};
     if (n == 4 && method == "GET") return Route{"ListModels", &S::ListModels, false};

@@ -151,6 +151,7 @@ ApiResponse LookoutService::DeleteProject(const ApiRequest& r) {
   }
   ThrowIfError(store_->Exec("DELETE FROM entries WHERE project = ?", {project[0]}));
   ThrowIfError(store_->Exec("DELETE FROM datasets WHERE project = ?", {project[0]}));
+  ThrowIfError(store_->Exec("DELETE FROM packaging_jobs WHERE project = ?", {project[0]}));
   ThrowIfError(store_->Exec("DELETE FROM tags WHERE arn = ?", {project[1]}));
   ThrowIfError(store_->Exec("DELETE FROM projects WHERE name = ?", {project[0]}));
   ThrowIfError(tx.Commit());

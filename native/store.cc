@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE TABLE IF NOT EXISTS models (
   project TEXT NOT NULL, version INTEGER NOT NULL, description TEXT NOT NULL,
   PRIMARY KEY (project, version));
+CREATE TABLE IF NOT EXISTS packaging_jobs (
+  project TEXT NOT NULL, name TEXT NOT NULL, created REAL NOT NULL, description TEXT NOT NULL,
+  PRIMARY KEY (project, name));
 CREATE TABLE IF NOT EXISTS tags (
   arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key));
 CREATE TABLE IF NOT EXISTS client_tokens (

@@ -14,6 +14,7 @@ import collections
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import sys
@@ -321,6 +322,40 @@ class ProjectsDatasetsModels(unittest.TestCase):
         with self.assertRaises(c.exceptions.ConflictException):
             c.delete_project(ProjectName=p)  # it has a model
 
+        # Model packaging: a folder with the binary, its weights and the model, which runs.
+        config = {"Greengrass": {"ComponentName": "synthetic.inspection", "ComponentVersion": "1.2.3",
+                                 "TargetPlatform": {"Os": "LINUX", "Arch": "X86_64"},
+                                 "S3OutputLocation": {"Bucket": "out", "Prefix": "packages/"}}}
+        job = c.start_model_packaging_job(ProjectName=p, ModelVersion=model["ModelVersion"], JobName="pack-1",
+                                          Configuration=config, Description="first package")["JobName"]
+        self.assertEqual(job, "pack-1")
+        deadline = time.time() + 120
+        while True:
+            pj = c.describe_model_packaging_job(ProjectName=p, JobName=job)["ModelPackagingDescription"]
+            if pj["Status"] not in ("CREATED", "RUNNING") or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(pj["Status"], "SUCCEEDED", pj.get("StatusMessage"))
+        self.assertEqual(pj["ModelPackagingOutputDetails"]["Greengrass"]["ComponentVersion"], "1.2.3")
+        folder = os.path.join(self.server.out_dir, "packages", "synthetic.inspection", "1.2.3")
+        run = subprocess.run([os.path.join(folder, "anomalens"), "detect", os.path.join(folder, "model.anml"),
+                              os.path.join(self.synth, "images", "normal-1.png")],
+                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("DetectAnomalyResult", run.stdout)
+        self.assertEqual([j["JobName"] for j in c.list_model_packaging_jobs(ProjectName=p)["ModelPackagingJobs"]],
+                         ["pack-1"])
+        with self.assertRaises(c.exceptions.ConflictException):
+            c.start_model_packaging_job(ProjectName=p, ModelVersion=model["ModelVersion"], JobName="pack-1",
+                                        Configuration=config)
+        both = {"Greengrass": dict(config["Greengrass"], TargetDevice="jetson_xavier")}
+        with self.assertRaises(c.exceptions.ValidationException):
+            c.start_model_packaging_job(ProjectName=p, ModelVersion=model["ModelVersion"], Configuration=both)
+        with self.assertRaises(c.exceptions.ResourceNotFoundException):
+            c.describe_model_packaging_job(ProjectName=p, JobName="no-such-job")
+        with self.assertRaises(c.exceptions.ResourceNotFoundException):
+            c.list_model_packaging_jobs(ProjectName="no-such-project")
+
         arn = d["ModelArn"]
         c.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "qa"}, {"Key": "site", "Value": "plant 2"}])
         self.assertEqual(c.list_tags_for_resource(ResourceArn=arn)["Tags"],
@@ -409,6 +444,73 @@ class Auth(unittest.TestCase):
             self.assertEqual(status, 404)
         finally:
             server.stop()
+
+
+class CrashSafety(unittest.TestCase):
+    """kill -9 during training and during UpdateDatasetEntries, then a restart."""
+
+    def test_kill_during_training_and_update(self):
+        root = tempfile.mkdtemp(prefix="anomalens-crash-")
+        synth = os.path.join(root, "synth")
+        subprocess.run([CLI, "synth", "--output", synth, "--width", "640", "--height", "480"], check=True,
+                       capture_output=True)
+        data = os.path.join(root, "data")
+        first = LookoutServer(CLI, buckets={"synth": synth}, data_dir=data)
+        try:
+            c, p = track(first.client()), "crash"
+            c.create_project(ProjectName=p)
+            c.create_dataset(ProjectName=p, DatasetType="train", DatasetSource={
+                "GroundTruthManifest": {"S3Object": {"Bucket": "synth", "Key": "train.manifest"}}})
+            c.create_model(ProjectName=p, OutputConfig={"S3Location": {"Bucket": "out"}})
+            time.sleep(0.3)
+            self.assertEqual(c.describe_model(ProjectName=p, ModelVersion="1")["ModelDescription"]["Status"],
+                             "TRAINING")
+            first.kill(signal.SIGKILL)
+            second = LookoutServer(CLI, buckets={"synth": synth}, data_dir=data)
+            try:
+                c = track(second.client())
+                d = c.describe_model(ProjectName=p, ModelVersion="1")["ModelDescription"]
+                self.assertEqual(d["Status"], "TRAINING_FAILED")
+                self.assertIn("stopped while the model was training", d["StatusMessage"])
+                self.assertEqual(c.describe_dataset(ProjectName=p, DatasetType="train")["DatasetDescription"]
+                                 ["ImageStats"]["Total"], 34)
+                # A large UpdateDatasetEntries, killed mid-way: all of it or none of it.
+                names = sorted(os.listdir(os.path.join(synth, "images")))
+                lines = [json.dumps({"source-ref": "s3://synth/" + "./" * k + "images/" + n, "anomaly-label": 0})
+                         for k in range(1, 120) for n in names]
+                changes = ("\n".join(lines) + "\n").encode()
+                sender = subprocess.Popen([sys.executable, "-c", (
+                    "import sys; sys.path.insert(0, %r)\n"
+                    "from lookout_server import *\n"
+                    "import boto3\n"
+                    "c = boto3.client('lookoutvision', endpoint_url=%r, region_name=REGION,"
+                    " aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)\n"
+                    "c.update_dataset_entries(ProjectName='crash', DatasetType='train', Changes=open(%r, 'rb').read())\n"
+                ) % (os.path.dirname(os.path.abspath(__file__)), second.endpoint, os.path.join(root, "changes"))],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                with open(os.path.join(root, "changes"), "wb") as f:
+                    f.write(changes)
+                time.sleep(1.0)
+                second.kill(signal.SIGKILL)
+                sender.wait(timeout=60)
+            finally:
+                second.stop()
+            third = LookoutServer(CLI, buckets={"synth": synth}, data_dir=data)
+            try:
+                c = track(third.client())
+                total = c.describe_dataset(ProjectName=p, DatasetType="train")["DatasetDescription"]["ImageStats"]["Total"]
+                self.assertIn(total, (34, 34 + len(lines)))
+                entries = [e for page in c.get_paginator("list_dataset_entries").paginate(
+                    ProjectName=p, DatasetType="train") for e in page["DatasetEntries"]]
+                self.assertEqual(len(entries), total)
+                # The store still takes writes and trains after both crashes.
+                c.update_dataset_entries(ProjectName=p, DatasetType="train", Changes=(lines[0] + "\n").encode())
+                c.create_model(ProjectName=p, OutputConfig={"S3Location": {"Bucket": "out"}})
+            finally:
+                third.stop()
+        finally:
+            first.stop()
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def tearDownModule():

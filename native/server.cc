@@ -180,6 +180,13 @@ ApiResponse Dispatch(LookoutService& service, const std::string& method, const s
       return ErrorResponse(ApiError("UnknownOperationException", 404, "no Lookout for Vision operation is " + method +
                                                                            " " + raw_path));
     }
+    // URI parameters are checked before anything is looked up, as AWS did.
+    for (const auto& [name, value] : request.path) {
+      if (name == "projectName") CheckProjectName(value);
+      if (name == "datasetType") CheckDatasetType(value);
+      if (name == "modelVersion") CheckModelVersion(value);
+      if (name == "jobName") CheckString(value, "jobName", 1, 64, "[a-zA-Z0-9-]+");
+    }
     if (route->idempotent) return service.Idempotent(route->operation, request, route->handler);
     return (service.*(route->handler))(request);
   } catch (const ApiError& e) {
@@ -225,6 +232,17 @@ int Serve(LookoutService& service, const ServerOptions& options) {
     server.Patch(pattern, handle);
     server.Put(pattern, handle);
   }
+  // httplib's own refusals (a body over the cap: 413) in Lookout's form.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.has_header("x-amzn-ErrorType")) return;
+    const ApiError error = res.status == 413
+                               ? ApiError::Validation("the request body is larger than the server's limit of " +
+                                                      std::to_string(kMaxRequestBytes) + " bytes")
+                               : ApiError("UnknownOperationException", res.status, "HTTP " + std::to_string(res.status));
+    res.status = error.http_status();
+    res.set_header("x-amzn-ErrorType", error.type());
+    res.set_content(error.Body(), "application/json");
+  });
   int port = options.port;
   if (port == 0) {
     port = server.bind_to_any_port(options.host.c_str());

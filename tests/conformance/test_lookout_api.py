@@ -446,6 +446,55 @@ class Auth(unittest.TestCase):
             server.stop()
 
 
+class BadInput(unittest.TestCase):
+    """Malformed requests get Lookout's errors, and the server keeps serving."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = LookoutServer(CLI)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_malformed_requests(self):
+        cases = [
+            ("POST", "/2020-11-20/projects", b"not json", 400),
+            ("POST", "/2020-11-20/projects", b"[1, 2]", 400),
+            ("POST", "/2020-11-20/projects", b'{"ProjectName": 5}', 400),
+            ("POST", "/2020-11-20/projects", b'{"ProjectName": "\xff\xfe"}', 400),
+            ("POST", "/2020-11-20/projects", b"{}", 400),
+            ("POST", "/2020-11-20/projects", b'{"ProjectName": "' + b"a" * 100000 + b'"}', 400),
+            ("GET", "/2020-11-20/projects?maxResults=0", b"", 400),
+            ("GET", "/2020-11-20/projects?maxResults=abc", b"", 400),
+            ("GET", "/2020-11-20/projects?nextToken=abc", b"", 400),
+            ("GET", "/2020-11-20/projects/%ZZ", b"", 400),
+            ("GET", "/2020-11-20/projects/x/models/0", b"", 400),
+            ("GET", "/2020-11-20/projects/x/datasets/other", b"", 400),
+            ("PATCH", "/2020-11-20/projects/x/datasets/train/entries", b'{"Changes": 7}', 404),
+            ("POST", "/2020-11-20/projects/x/models/1/detect", b"\x00" * 100, 404),
+            ("POST", "/2020-11-20/tags/arn%3Aaws%3Alookoutvision%3Aus-east-1%3A000000000000%3Amodel%2Fx%2F1",
+             b'{"Tags": "no"}', 404),
+            ("DELETE", "/2020-11-20/projects", b"", 404),
+            ("GET", "/", b"", 404),
+        ]
+        for method, path, body, status in cases:
+            got, headers, raw = self.server.raw(method, path, body=body,
+                                                headers={"Content-Type": "application/json"})
+            self.assertEqual(got, status, (method, path, raw[:200]))
+            self.assertIn("x-amzn-errortype", {k.lower() for k in headers}, (method, path))
+            self.assertIn("message", json.loads(raw))
+        # Over the 16 MiB request cap.
+        got, headers, raw = self.server.raw("POST", "/2020-11-20/projects/x/models/1/detect", body=b"\xff" * (17 << 20),
+                                            headers={"Content-Type": "image/jpeg"}, sign=False)
+        self.assertEqual((got, {k.lower(): v for k, v in headers.items()}.get("x-amzn-errortype")),
+                         (400, "ValidationException"))
+        c = track(self.server.client())
+        c.create_project(ProjectName="still-serving")
+        self.assertEqual(c.describe_project(ProjectName="still-serving")["ProjectDescription"]["ProjectName"],
+                         "still-serving")
+
+
 class CrashSafety(unittest.TestCase):
     """kill -9 during training and during UpdateDatasetEntries, then a restart."""
 

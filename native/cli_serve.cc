@@ -36,6 +36,8 @@ Options:
   --no-auth             accept unsigned requests (local demos only)
   --region REGION       the region in ARNs (default us-east-1)
   --threads N           HTTP worker threads (default 8)
+  --max-concurrent-detects N
+                        DetectAnomalies calls run at once; more get ThrottlingException (default: no limit)
   --backbone FILE       converted backbone weights (default: found beside the binary)
 )";
 
@@ -57,7 +59,8 @@ int RunServe(int argc, char** argv) {
   }
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
-                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}});
+                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true},
+                              {"max-concurrent-detects", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("serve", cl.status());
@@ -79,6 +82,9 @@ int RunServe(int argc, char** argv) {
   if (!port.ok()) return ReportError("serve", port.status());
   auto threads = cl->GetNumber("threads", 8, 1, 256);
   if (!threads.ok()) return ReportError("serve", threads.status());
+
+  auto max_detects = cl->GetNumber("max-concurrent-detects", 0, 0, 1 << 20);
+  if (!max_detects.ok()) return ReportError("serve", max_detects.status());
 
   ServerOptions server_options;
   server_options.host = cl->Get("host", "127.0.0.1");
@@ -114,6 +120,7 @@ int RunServe(int argc, char** argv) {
   ServiceOptions service_options;
   service_options.region = cl->Get("region", "us-east-1");
   service_options.backbone_path = BackbonePath(cl->Get("backbone"));
+  service_options.max_concurrent_detects = static_cast<int>(*max_detects);
   auto service = LookoutService::Create(std::move(store).value(), std::move(buckets), *backbone, service_options);
   if (!service.ok()) return ReportError("serve", service.status());
   const int code = Serve(**service, server_options);

@@ -5,6 +5,7 @@
 #ifndef ANOMALENS_NATIVE_LOOKOUT_SERVICE_H_
 #define ANOMALENS_NATIVE_LOOKOUT_SERVICE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -25,6 +26,9 @@ struct ServiceOptions {
   std::string region = "us-east-1";
   std::string account = "000000000000";  // ARNs need one; there is no AWS account
   std::string backbone_path;             // copied into model packages
+  // DetectAnomalies calls allowed to run at once; more get a
+  // ThrottlingException (429), which clients retry. 0: no limit.
+  int max_concurrent_detects = 0;
 };
 
 class LookoutService {
@@ -105,6 +109,7 @@ class LookoutService {
   bool stopping_ = false;
   std::thread trainer_;
 
+  std::atomic<int> detects_in_flight_{0};
   std::mutex hosted_mutex_;
   std::map<std::string, std::shared_ptr<const Detector>> hosted_;  // "project/version"
 };

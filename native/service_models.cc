@@ -343,6 +343,14 @@ ApiResponse LookoutService::DeleteModel(const ApiRequest& r) {
 }
 
 ApiResponse LookoutService::DetectAnomalies(const ApiRequest& r) {
+  struct InFlight {
+    std::atomic<int>& count;
+    ~InFlight() { --count; }
+  } in_flight{detects_in_flight_};
+  if (++detects_in_flight_ > options_.max_concurrent_detects && options_.max_concurrent_detects > 0) {
+    throw ApiError::Throttling("more than " + std::to_string(options_.max_concurrent_detects) +
+                               " DetectAnomalies requests at once; retry");
+  }
   std::string version;
   const std::string project = r.path.at("projectName");
   const Json d = RequireModel(project, r.path.at("modelVersion"), &version);

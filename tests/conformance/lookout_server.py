@@ -28,7 +28,7 @@ REGION = "us-east-1"
 class LookoutServer:
     """A running `anomalens serve`; stop() ends it and removes its folders."""
 
-    def __init__(self, binary, buckets=None, auth=True, data_dir=None):
+    def __init__(self, binary, buckets=None, auth=True, data_dir=None, extra_args=()):
         self.root = tempfile.mkdtemp(prefix="anomalens-conformance-")
         self.data_dir = data_dir or os.path.join(self.root, "data")
         self.out_dir = os.path.join(self.root, "out")
@@ -44,6 +44,7 @@ class LookoutServer:
             args += ["--credentials", creds]
         else:
             args += ["--no-auth"]
+        args += list(extra_args)
         self.stderr_path = os.path.join(self.root, "stderr.log")
         self._stderr = open(self.stderr_path, "w+")
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self._stderr)

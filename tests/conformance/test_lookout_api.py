@@ -9,15 +9,15 @@ Run by CTest (lookout_conformance) with /usr/bin/python3:
 Tests on the cookie data need ../shared: they skip without it, and fail
 when CI=true.
 """
-import base64
 import collections
 import json
 import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import sys
+import tempfile
+import threading
 import time
 import unittest
 
@@ -390,6 +390,41 @@ class ProjectsDatasetsModels(unittest.TestCase):
         r = aws_cli(self.server, "delete-project", "--project-name", "from-cli", key=SECOND_KEY[0], secret=SECOND_KEY[1])
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_aws_cli_getting_started_commands(self):
+        """The issue's command lines, as a user types them, on the synthetic set."""
+        def ok(*args):
+            r = aws_cli(self.server, *args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return json.loads(r.stdout) if r.stdout.strip() else {}
+        p = "cli-getting-started"
+        ok("create-project", "--project-name", p)
+        ok("create-dataset", "--project-name", p, "--dataset-type", "train", "--dataset-source",
+           '{"GroundTruthManifest":{"S3Object":{"Bucket":"synth","Key":"train.manifest"}}}')
+        ok("create-dataset", "--project-name", p, "--dataset-type", "test", "--dataset-source",
+           '{"GroundTruthManifest":{"S3Object":{"Bucket":"synth","Key":"test.manifest"}}}')
+        version = ok("create-model", "--project-name", p, "--output-config",
+                     '{"S3Location":{"Bucket":"out","Prefix":"cli/"}}')["ModelMetadata"]["ModelVersion"]
+        deadline = time.time() + 600
+        while True:
+            d = ok("describe-model", "--project-name", p, "--model-version", version)["ModelDescription"]
+            if d["Status"] != "TRAINING" or time.time() > deadline:
+                break
+            time.sleep(1)
+        self.assertEqual(d["Status"], "TRAINED", d.get("StatusMessage"))
+        self.assertEqual(set(d["Performance"]), {"F1Score", "Recall", "Precision"})
+        self.assertEqual(ok("start-model", "--project-name", p, "--model-version", version,
+                            "--min-inference-units", "1")["Status"], "STARTING_HOSTING")
+        while ok("describe-model", "--project-name", p, "--model-version", version)["ModelDescription"]["Status"] \
+                != "HOSTED":
+            time.sleep(0.2)
+        result = ok("detect-anomalies", "--project-name", p, "--model-version", version, "--content-type",
+                    "image/png", "--body", os.path.join(self.synth, "images", "anomaly-1.png"))["DetectAnomalyResult"]
+        self.assertTrue(result["IsAnomalous"])
+        self.assertEqual(ok("stop-model", "--project-name", p, "--model-version", version)["Status"],
+                         "STOPPING_HOSTING")
+        models = ok("list-models", "--project-name", p)["Models"]
+        self.assertEqual([m["ModelVersion"] for m in models], [version])
+
 
 class Auth(unittest.TestCase):
     """Signature Version 4: what is refused, and --no-auth."""
@@ -493,6 +528,50 @@ class BadInput(unittest.TestCase):
         c.create_project(ProjectName="still-serving")
         self.assertEqual(c.describe_project(ProjectName="still-serving")["ProjectDescription"]["ProjectName"],
                          "still-serving")
+
+
+class Throttling(unittest.TestCase):
+    """--max-concurrent-detects: detections beyond it get ThrottlingException."""
+
+    def test_concurrent_detects_beyond_the_limit_are_throttled(self):
+        root = tempfile.mkdtemp(prefix="anomalens-throttle-")
+        synth = os.path.join(root, "synth")
+        subprocess.run([CLI, "synth", "--output", synth], check=True, capture_output=True)
+        server = LookoutServer(CLI, buckets={"synth": synth}, extra_args=["--max-concurrent-detects", "1"])
+        try:
+            c, p = track(server.client()), "throttle"
+            c.create_project(ProjectName=p)
+            c.create_dataset(ProjectName=p, DatasetType="train", DatasetSource={
+                "GroundTruthManifest": {"S3Object": {"Bucket": "synth", "Key": "train.manifest"}}})
+            c.create_model(ProjectName=p, OutputConfig={"S3Location": {"Bucket": "out"}})
+            self.assertEqual(wait_status(c, p, "1", {"TRAINED", "TRAINING_FAILED"})["Status"], "TRAINED")
+            c.start_model(ProjectName=p, ModelVersion="1", MinInferenceUnits=1)
+            wait_status(c, p, "1", {"HOSTED"})
+            image = read_bytes(os.path.join(synth, "images", "anomaly-1.png"))
+            outcomes = collections.Counter()
+            lock = threading.Lock()
+
+            def detect():
+                client = track(server.client())
+                for _ in range(3):
+                    try:
+                        client.detect_anomalies(ProjectName=p, ModelVersion="1", ContentType="image/png", Body=image)
+                        outcome = "ok"
+                    except client.exceptions.ThrottlingException:
+                        outcome = "throttled"
+                    with lock:
+                        outcomes[outcome] += 1
+            threads = [threading.Thread(target=detect) for _ in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertGreater(outcomes["ok"], 0)
+            self.assertGreater(outcomes["throttled"], 0)
+            self.assertEqual(sum(outcomes.values()), 18)
+        finally:
+            server.stop()
+            shutil.rmtree(root, ignore_errors=True)
 
 
 class CrashSafety(unittest.TestCase):

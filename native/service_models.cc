@@ -244,6 +244,17 @@ std::shared_ptr<const Detector> LookoutService::HostedDetector(const std::string
   std::lock_guard<std::mutex> lock(hosted_mutex_);
   auto& slot = hosted_[Key(project, version)];
   if (!slot) {
+    // Load only for a model being hosted: a detection racing StopModel must
+    // not load the detector again after the stop dropped it.
+    auto rows = ValueOrThrow(
+        store_->Query("SELECT description FROM models WHERE project = ? AND version = ?", {project, version}));
+    const std::string status = rows.empty() ? "" : Json::parse(rows[0][0]).value("Status", "");
+    if (status != "HOSTED" && status != "STARTING_HOSTING") {
+      hosted_.erase(Key(project, version));
+      throw ApiError::Conflict("The model " + version + " of project " + project + " is not hosted (status " +
+                                   status + "); start it with StartModel.",
+                               ModelArn(project, version), "MODEL");
+    }
     const std::string path = JoinPath(ValueOrThrow(store_->ModelDirectory(project, version, false)), kModelFile);
     const std::vector<uint8_t> bytes = ValueOrThrow(ReadFile(path, size_t{1} << 31));
     auto detector = Detector::Create(bytes, backbone_);

@@ -319,6 +319,11 @@ class ProjectsDatasetsModels(unittest.TestCase):
                          model["ModelVersion"])
         with self.assertRaises(c.exceptions.ConflictException):
             c.stop_model(ProjectName=p, ModelVersion=model["ModelVersion"])
+        with self.assertRaises(c.exceptions.ConflictException):  # trained, not hosted
+            c.detect_anomalies(ProjectName=p, ModelVersion=model["ModelVersion"], ContentType="image/png",
+                               Body=read_bytes(os.path.join(self.synth, "images", "anomaly-1.png")))
+        with self.assertRaises(c.exceptions.ResourceNotFoundException):
+            c.delete_model(ProjectName=p, ModelVersion="99")
         with self.assertRaises(c.exceptions.ConflictException):
             c.delete_project(ProjectName=p)  # it has a model
 

@@ -9,6 +9,7 @@ Run by CTest (lookout_conformance) with /usr/bin/python3:
 Tests on the cookie data need ../shared: they skip without it, and fail
 when CI=true.
 """
+import base64
 import collections
 import json
 import os
@@ -607,36 +608,55 @@ class CrashSafety(unittest.TestCase):
                 self.assertIn("stopped while the model was training", d["StatusMessage"])
                 self.assertEqual(c.describe_dataset(ProjectName=p, DatasetType="train")["DatasetDescription"]
                                  ["ImageStats"]["Total"], 34)
-                # A large UpdateDatasetEntries, killed mid-way: all of it or none of it.
-                names = sorted(os.listdir(os.path.join(synth, "images")))
-                lines = [json.dumps({"source-ref": "s3://synth/" + "./" * k + "images/" + n, "anomaly-label": 0})
-                         for k in range(1, 120) for n in names]
-                changes = ("\n".join(lines) + "\n").encode()
-                sender = subprocess.Popen([sys.executable, "-c", (
-                    "import sys; sys.path.insert(0, %r)\n"
-                    "from lookout_server import *\n"
-                    "import boto3\n"
-                    "c = boto3.client('lookoutvision', endpoint_url=%r, region_name=REGION,"
-                    " aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)\n"
-                    "c.update_dataset_entries(ProjectName='crash', DatasetType='train', Changes=open(%r, 'rb').read())\n"
-                ) % (os.path.dirname(os.path.abspath(__file__)), second.endpoint, os.path.join(root, "changes"))],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                with open(os.path.join(root, "changes"), "wb") as f:
-                    f.write(changes)
-                time.sleep(1.0)
                 second.kill(signal.SIGKILL)
-                sender.wait(timeout=60)
             finally:
                 second.stop()
+            # Large UpdateDatasetEntries killed at several moments: after each
+            # restart the dataset holds all of a request or none of it.
+            names = sorted(os.listdir(os.path.join(synth, "images")))
+            lines = [json.dumps({"source-ref": "s3://synth/" + "./" * k + "images/" + n, "anomaly-label": 0})
+                     for k in range(1, 200) for n in names]
+            changes = base64.b64encode(("\n".join(lines) + "\n").encode())
+            body = b'{"Changes": "' + changes + b'"}'
+            totals, interrupted = [], 0
+            for delay in (0.02, 0.05, 0.1, 0.2, 0.4):
+                server = LookoutServer(CLI, buckets={"synth": synth}, data_dir=data)
+                try:
+                    outcome = {}
+
+                    def send():
+                        try:
+                            outcome["status"] = server.raw("PATCH", f"/2020-11-20/projects/{p}/datasets/train/entries",
+                                                           body=body, headers={"Content-Type": "application/json"})[0]
+                        except Exception as e:  # noqa: BLE001 - the connection dies with the server
+                            outcome["error"] = repr(e)
+                    sender = threading.Thread(target=send)
+                    sender.start()
+                    time.sleep(delay)
+                    server.kill(signal.SIGKILL)
+                    sender.join(timeout=60)
+                    interrupted += "status" not in outcome
+                finally:
+                    server.stop()
+                third = LookoutServer(CLI, buckets={"synth": synth}, data_dir=data)
+                try:
+                    c = track(third.client())
+                    total = c.describe_dataset(ProjectName=p, DatasetType="train")["DatasetDescription"]["ImageStats"][
+                        "Total"]
+                    self.assertIn(total, (34, 34 + len(lines)), f"killed after {delay} s")
+                    entries = [e for page in c.get_paginator("list_dataset_entries").paginate(
+                        ProjectName=p, DatasetType="train") for e in page["DatasetEntries"]]
+                    self.assertEqual(len(entries), total)
+                    totals.append(total)
+                finally:
+                    third.stop()
+            print(f"\ncrash: UpdateDatasetEntries of {len(lines)} entries killed 5 times, {interrupted} mid-request; "
+                  f"totals after restart {totals}", file=sys.stderr)
+            self.assertGreater(interrupted, 0)
             third = LookoutServer(CLI, buckets={"synth": synth}, data_dir=data)
             try:
                 c = track(third.client())
-                total = c.describe_dataset(ProjectName=p, DatasetType="train")["DatasetDescription"]["ImageStats"]["Total"]
-                self.assertIn(total, (34, 34 + len(lines)))
-                entries = [e for page in c.get_paginator("list_dataset_entries").paginate(
-                    ProjectName=p, DatasetType="train") for e in page["DatasetEntries"]]
-                self.assertEqual(len(entries), total)
-                # The store still takes writes and trains after both crashes.
+                # The store still takes writes and trains after the crashes.
                 c.update_dataset_entries(ProjectName=p, DatasetType="train", Changes=(lines[0] + "\n").encode())
                 c.create_model(ProjectName=p, OutputConfig={"S3Location": {"Bucket": "out"}})
             finally:

@@ -7,7 +7,7 @@
 
 namespace anomalens {
 
-StatusOr<std::shared_ptr<const MobileNetV2>> LoadBackbone(const std::string& path) {
+std::string BackbonePath(const std::string& path) {
   std::string chosen = path;
   if (chosen.empty()) {
     if (const char* env = std::getenv("ANOMALENS_BACKBONE"); env != nullptr && *env) chosen = env;
@@ -16,6 +16,11 @@ StatusOr<std::shared_ptr<const MobileNetV2>> LoadBackbone(const std::string& pat
     const std::string beside = JoinPath(ExecutableDirectory(), kBackboneFileName);
     chosen = IsRegularFile(beside) ? beside : ANOMALENS_DEFAULT_BACKBONE_FILE;
   }
+  return chosen;
+}
+
+StatusOr<std::shared_ptr<const MobileNetV2>> LoadBackbone(const std::string& path) {
+  const std::string chosen = BackbonePath(path);
   auto bytes = ReadFile(chosen, kMaxBackboneWeightsBytes);
   if (!bytes.ok()) {
     return Status(bytes.status().code(), "backbone weights not found (" + bytes.status().message() +

@@ -12,6 +12,9 @@ namespace anomalens {
 
 constexpr const char* kBackboneFileName = "mobilenet_v2_block10.anwb";
 
+// The weights file LoadBackbone reads for `path` (the search below).
+std::string BackbonePath(const std::string& path = "");
+
 // Loads the weights from `path` when given; else from $ANOMALENS_BACKBONE;
 // else beside the executable; else from the build directory it was built in.
 StatusOr<std::shared_ptr<const MobileNetV2>> LoadBackbone(const std::string& path = "");

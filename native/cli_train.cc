@@ -15,6 +15,7 @@
 #include "native/dataset_loader.h"
 #include "native/file_io.h"
 #include "native/progress_bar.h"
+#include "native/train_model.h"
 
 namespace anomalens {
 namespace {
@@ -69,44 +70,71 @@ anomalous test images.
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
 
-struct TrainPlan {
-  std::vector<ManifestEntry> train, test;
-  std::string source;
-};
+// The summary `train` prints once the model is written.
+void PrintModelSummary(const Model& model, const std::string& source, const std::string& output, size_t bytes) {
+  const Size working = model.stats.working_size;
+  const size_t tiles = PlanTileAxis(working.width, model.config.tiling.tile, model.config.tiling.overlap, 16).start.size() *
+                       PlanTileAxis(working.height, model.config.tiling.tile, model.config.tiling.overlap, 16).start.size();
+  std::fprintf(stderr,
+               "trained on %d normal + %d anomalous images from %s\n"
+               "  resolution: %dx%d images analysed at scale %.4f (working %dx%d px, %zu tile%s of up to %d px)\n",
+               model.stats.normal_images, model.stats.anomaly_images, source.c_str(),
+               model.stats.image_width, model.stats.image_height, model.scale, working.width, working.height,
+               tiles, tiles == 1 ? "" : "s", model.config.tiling.tile);
+  char alignment[96] = "not measured: image sizes differ or the grid is too large";
+  if (model.stats.alignment >= 0) {
+    std::snprintf(alignment, sizeof alignment, "%.3f, aligned below %.2f with %d+ normal images",
+                  model.stats.alignment, kAlignedBelow, kMinPositionImages);
+  }
+  std::fprintf(stderr, "  normal model: %s (%s; alignment %s)\n", NormalModelKindName(model.normal_model),
+               model.config.normal_model == NormalModelKind::kAuto ? "chosen automatically" : "as asked", alignment);
+  if (model.normal_model == NormalModelKind::kPerPosition) {
+    std::fprintf(stderr,
+                 "  per-position Gaussians: %dx%d cells of %d px, %d features each, from %d images; threshold %.4f "
+                 "(%s)\n",
+                 model.position.grid_width, model.position.grid_height, model.position.stride,
+                 model.position.features, model.stats.normal_images, model.threshold,
+                 ThresholdRuleName(model.threshold_rule));
+  } else {
+    std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
+                 model.bank_rows, model.stats.training_patches, model.anomaly_bank_rows, model.threshold,
+                 ThresholdRuleName(model.threshold_rule));
+  }
+  const SegmentationModel& seg = model.segmentation;
+  if (seg.enabled()) {
+    std::string names;
+    for (const AnomalyClass& c : seg.classes) names += (names.empty() ? "" : ", ") + c.name + " " + HexColor(c.color);
+    std::fprintf(stderr,
+                 "  segmentation model: %zu class%s (%s) from %d masks; defect pixels score >= max(%.4f, %.2f x "
+                 "peak) (held-out mean IoU %.4f)\n",
+                 seg.classes.size(), seg.classes.size() == 1 ? "" : "es", names.c_str(),
+                 model.stats.masked_anomaly_images, seg.pixel_rule.threshold, seg.pixel_rule.relative_to_peak,
+                 model.stats.pixel_rule_mean_iou);
+  } else {
+    std::fprintf(stderr, "  classification model (no masks)\n");
+  }
+  std::fprintf(stderr, "  wrote %s (%zu bytes)\n", output.c_str(), bytes);
+}
 
 StatusOr<TrainPlan> PlanDatasets(const CommandLine& cl, uint64_t split_seed) {
-  TrainPlan plan;
+  std::vector<ManifestEntry> train, test;
+  std::string source;
   bool separate_test = false;
   if (cl.Has("manifest")) {
-    ASSIGN_OR_RETURN(plan.train, LoadManifestFile(cl.Get("manifest")));
-    plan.source = cl.Get("manifest");
-    if (cl.Has("test-manifest")) {
-      ASSIGN_OR_RETURN(plan.test, LoadManifestFile(cl.Get("test-manifest")));
-      separate_test = true;
-    }
+    ASSIGN_OR_RETURN(train, LoadManifestFile(cl.Get("manifest")));
+    source = cl.Get("manifest");
   } else {
     ASSIGN_OR_RETURN(LoadedDataset data, LoadFolderDataset(cl.Get("dataset")));
-    plan.train = std::move(data.train);
-    plan.test = std::move(data.test);
+    train = std::move(data.train);
+    test = std::move(data.test);
     separate_test = data.has_test_set;
-    plan.source = data.description;
-    if (cl.Has("test-manifest")) {
-      ASSIGN_OR_RETURN(plan.test, LoadManifestFile(cl.Get("test-manifest")));
-      separate_test = true;
-    }
+    source = data.description;
   }
-  if (separate_test) {
-    const Status train_ok = CheckTrainingDatasetMinimums(CountLabels(plan.train));
-    if (!train_ok.ok()) return Status(train_ok.code(), "training dataset: " + train_ok.message());
-    const Status test_ok = CheckTestDatasetMinimums(CountLabels(plan.test));
-    if (!test_ok.ok()) return Status(test_ok.code(), "test dataset: " + test_ok.message());
-    return plan;
+  if (cl.Has("test-manifest")) {
+    ASSIGN_OR_RETURN(test, LoadManifestFile(cl.Get("test-manifest")));
+    separate_test = true;
   }
-  RETURN_IF_ERROR(CheckSingleDatasetMinimums(CountLabels(plan.train)));
-  DatasetSplit split = SplitDataset(plan.train, split_seed);
-  plan.train = std::move(split.train);
-  plan.test = std::move(split.test);
-  return plan;
+  return PlanTraining(std::move(train), std::move(test), separate_test, split_seed, std::move(source));
 }
 
 int Train(const CommandLine& cl) {
@@ -133,7 +161,8 @@ int Train(const CommandLine& cl) {
   auto backbone = LoadBackbone(cl.Get("backbone"));
   if (!backbone.ok()) return ReportError("train", backbone.status());
 
-  ModelConfig config;
+  TrainOptions options;
+  ModelConfig& config = options.config;
   config.short_side = static_cast<int>(*resolution);
   config.coreset_ratio = *coreset;
   config.coarse_weight = static_cast<float>(*coarse_weight);
@@ -142,109 +171,26 @@ int Train(const CommandLine& cl) {
   if (!smoothing.ok()) return ReportError("train", smoothing.status());
   config.smoothing_sigma = static_cast<float>(*smoothing);
   config.normal_model = normal_model;
-  if (cl.Has("normal-only")) {
-    std::vector<ManifestEntry> normals;
-    for (ManifestEntry& e : plan->train)
-      if (e.label == ImageLabel::kNormal) normals.push_back(std::move(e));
-    plan->train = std::move(normals);
-  }
   config.anomaly_bank_from_masks = !cl.Has("no-mask-anomaly-bank");
   config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
-  // Masks make a segmentation project; its classes are those its training
-  // masks show (a class seen only in the test set is reported, not learned).
-  std::vector<AnomalyClass> classes;
-  const bool use_masks = !cl.Has("ignore-masks");
-  if (use_masks) {
-    auto collected = CollectAnomalyClasses(plan->train);
-    if (!collected.ok()) return ReportError("train", collected.status());
-    classes = std::move(collected).value();
-  }
-  if (!cl.Has("resolution")) config.short_side = DefaultShortSide(!classes.empty());
-  Trainer trainer(*backbone, config, classes);
-  trainer.ExpectNormalImages(static_cast<int>(
-      std::count_if(plan->train.begin(), plan->train.end(), [](const ManifestEntry& e) { return e.label == ImageLabel::kNormal; })));
-  {
-    ProgressBar bar("train: features", plan->train.size(), quiet);
-    for (size_t i = 0; i < plan->train.size(); ++i) {
-      const ManifestEntry& e = plan->train[i];
-      auto image = LoadImageFile(e.image_path);
-      if (!image.ok()) return ReportError("train", image.status());
-      std::optional<ClassMask> mask;
-      if (!classes.empty() && !e.mask_ref.empty()) {
-        auto loaded = LoadClassMask(e, {image->width, image->height}, classes);
-        if (!loaded.ok()) return ReportError("train", loaded.status());
-        mask = std::move(loaded).value();
-      }
-      const Status added = trainer.AddImage(*image, e.label, mask ? &*mask : nullptr);
-      if (!added.ok()) return ReportError("train", Status(added.code(), e.image_path + ": " + added.message()));
-      bar.Update(i + 1);
-    }
-  }
-  // Calibration builds one bank per fold, then the final bank.
-  Hooks hooks;
-  ProgressBar calib("train: memory banks", config.calibration_folds + 1, quiet);
-  hooks.progress = [&calib](std::string_view, size_t done, size_t) { calib.Update(done); };
-  auto model = trainer.Finish(hooks);
-  calib.Finish();
-  if (!model.ok()) return ReportError("train", model.status());
-
-  const std::vector<uint8_t> bytes = SerializeModel(*model);
-  const Status written = WriteFileAtomic(cl.Get("output"), bytes);
-  if (!written.ok()) return ReportError("train", written);
-  if (!quiet) {
-    const Size working = model->stats.working_size;
-    const size_t tiles = PlanTileAxis(working.width, config.tiling.tile, config.tiling.overlap, 16).start.size() *
-                         PlanTileAxis(working.height, config.tiling.tile, config.tiling.overlap, 16).start.size();
-    std::fprintf(stderr,
-                 "trained on %d normal + %d anomalous images from %s\n"
-                 "  resolution: %dx%d images analysed at scale %.4f (working %dx%d px, %zu tile%s of up to %d px)\n",
-                 model->stats.normal_images, model->stats.anomaly_images, plan->source.c_str(),
-                 model->stats.image_width, model->stats.image_height, model->scale, working.width, working.height,
-                 tiles, tiles == 1 ? "" : "s", config.tiling.tile);
-    char alignment[96] = "not measured: image sizes differ or the grid is too large";
-    if (model->stats.alignment >= 0) {
-      std::snprintf(alignment, sizeof alignment, "%.3f, aligned below %.2f with %d+ normal images",
-                    model->stats.alignment, kAlignedBelow, kMinPositionImages);
-    }
-    std::fprintf(stderr, "  normal model: %s (%s; alignment %s)\n", NormalModelKindName(model->normal_model),
-                 config.normal_model == NormalModelKind::kAuto ? "chosen automatically" : "as asked", alignment);
-    if (model->normal_model == NormalModelKind::kPerPosition) {
-      std::fprintf(stderr,
-                   "  per-position Gaussians: %dx%d cells of %d px, %d features each, from %d images; threshold %.4f "
-                   "(%s)\n",
-                   model->position.grid_width, model->position.grid_height, model->position.stride,
-                   model->position.features, model->stats.normal_images, model->threshold,
-                   ThresholdRuleName(model->threshold_rule));
-    } else {
-      std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
-                   model->bank_rows, model->stats.training_patches, model->anomaly_bank_rows, model->threshold,
-                   ThresholdRuleName(model->threshold_rule));
-    }
-    const SegmentationModel& seg = model->segmentation;
-    if (seg.enabled()) {
-      std::string names;
-      for (const AnomalyClass& c : seg.classes) names += (names.empty() ? "" : ", ") + c.name + " " + HexColor(c.color);
-      std::fprintf(stderr,
-                   "  segmentation model: %zu class%s (%s) from %d masks; defect pixels score >= max(%.4f, %.2f x "
-                   "peak) (held-out mean IoU %.4f)\n",
-                   seg.classes.size(), seg.classes.size() == 1 ? "" : "es", names.c_str(),
-                   model->stats.masked_anomaly_images, seg.pixel_rule.threshold, seg.pixel_rule.relative_to_peak,
-                   model->stats.pixel_rule_mean_iou);
-    } else {
-      std::fprintf(stderr, "  classification model (no masks)\n");
-    }
-    std::fprintf(stderr, "  wrote %s (%zu bytes)\n", cl.Get("output").c_str(), bytes.size());
-  }
-
-  auto detector = Detector::FromModel(std::move(model).value(), *backbone);
-  if (!detector.ok()) return ReportError("train", detector.status());
-  auto run = EvaluateEntries(**detector, plan->test, quiet);
-  if (!run.ok()) return ReportError("train", run.status());
+  options.resolution_given = cl.Has("resolution");
+  options.normal_only = cl.Has("normal-only");
+  options.use_masks = !cl.Has("ignore-masks");
+  options.quiet = quiet;
+  const std::string source = plan->source;
+  auto report = [&](const Model& trained, const std::vector<uint8_t>& bytes) -> Status {
+    RETURN_IF_ERROR(WriteFileAtomic(cl.Get("output"), bytes));
+    if (!quiet) PrintModelSummary(trained, source, cl.Get("output"), bytes.size());
+    return Status::Ok();
+  };
+  auto outcome = TrainAndEvaluate(std::move(plan).value(), options, *backbone, report);
+  if (!outcome.ok()) return ReportError("train", outcome.status());
   EvaluationDetails details;
   details.model_arn = cl.Get("output");
   details.end_timestamp = NowIso8601();
-  details.training_images = static_cast<int>(plan->train.size());
-  const Status wrote = WriteEvaluation(run->metrics, details, plan->test, run->images, cl.Get("evaluation"),
+  details.training_images = outcome->training_images;
+  const EvaluationRun& run = outcome->evaluation;
+  const Status wrote = WriteEvaluation(run.metrics, details, outcome->test_entries, run.images, cl.Get("evaluation"),
                                        cl.Get("evaluation-manifest"), quiet);
   if (!wrote.ok()) return ReportError("train", wrote);
   return kExitOk;

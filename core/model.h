@@ -69,7 +69,8 @@ struct ModelConfig {
   // calibrate the threshold). See image_scorer.h for how it is used.
   int anomaly_patches_per_image = 10;
   // When a labelled anomalous image has a mask, the anomaly bank takes the
-  // patches its mask labels instead of its most anomalous ones.
+  // patches its mask labels instead of its most anomalous ones (all of
+  // them; anomaly_patches_per_image = 0 still means no anomaly bank).
   bool anomaly_bank_from_masks = true;
   // Segmentation models: the parts of masked anomalous images away from
   // their labels (the intact rest of a defective part, its background) form

@@ -355,6 +355,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     // than a bank rebuilt without it: held-out scores err high, not low.)
     const auto append_anomaly_rows = [this](const Sample& s, const NearestNeighborIndex& normal_index,
                                             std::vector<float>* rows) {
+      if (config_.anomaly_patches_per_image == 0) return;  // labelled anomalies only calibrate
       if (s.has_mask() && config_.anomaly_bank_from_masks) {
         AppendLabelledPatches(s.grid, s.cell_labels, rows);
       } else {

@@ -47,8 +47,9 @@ Options:
   --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
   --coarse-weight W          weight of the stride-16 features against the stride-8 ones (default 1;
                              0 for small defects on textured surfaces)
-  --anomaly-patches N        patches each labelled anomaly adds to the anomaly bank (default 10;
-                             0: labelled anomalies only calibrate the threshold)
+  --anomaly-patches N        patches each labelled anomaly without a mask adds to the anomaly bank
+                             (default 10; a masked one adds its masked patches); 0: no anomaly
+                             bank, labelled anomalies only calibrate the threshold
   --smoothing-sigma PX       Gaussian smoothing of the anomaly map in working pixels (default 4)
   --ignore-masks             train a classification model even when the manifest has masks
   --no-mask-anomaly-bank     labelled anomalies with masks add their most anomalous patches to the

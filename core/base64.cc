@@ -22,4 +22,28 @@ std::string Base64Encode(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
+bool Base64Decode(const std::string& text, std::string* out) {
+  out->clear();
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    if (c == '\n' || c == '\r') continue;
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    if (v < 0) return false;
+    buffer = ((buffer << 6) | static_cast<unsigned>(v)) & 0xFFFFFF;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      *out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return true;
+}
+
 }  // namespace anomalens

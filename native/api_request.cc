@@ -90,23 +90,10 @@ namespace {
 
 std::string TokenText(size_t offset, const std::string& listing) { return listing + ":" + std::to_string(offset); }
 
+// A pagination token's text; empty when it is not base64.
 std::string DecodeBase64(const std::string& text) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    if (c == '=') break;
-    const size_t v = kAlphabet.find(c);
-    if (v == std::string::npos) return "";
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return out;
+  return Base64Decode(text, &out) ? out : std::string();
 }
 
 }  // namespace

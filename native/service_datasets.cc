@@ -1,6 +1,7 @@
 // LookoutService: datasets and their entries. A dataset's entries are its
 // manifest lines, refs rewritten as s3:// URIs (s3_paths.h), merged by
 // source-ref.
+#include "core/base64.h"
 #include "native/lookout_errors.h"
 #include "native/lookout_service.h"
 
@@ -12,21 +13,8 @@ constexpr size_t kMaxDatasetChangesBytes = 10485760;  // DatasetChanges: 10 MiB
 std::string LabelName(const ManifestEntry& e) { return e.label == ImageLabel::kAnomaly ? "anomaly" : "normal"; }
 
 std::string DecodeBase64Blob(const std::string& text) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    if (c == '=' || c == '\n' || c == '\r') continue;
-    const size_t v = kAlphabet.find(c);
-    if (v == std::string::npos) throw ApiError::Validation("Changes must be base64");
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
+  if (!Base64Decode(text, &out)) throw ApiError::Validation("Changes must be base64");
   return out;
 }
 

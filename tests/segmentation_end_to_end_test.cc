@@ -38,16 +38,23 @@ ClassMask SyntheticClassMask(const SyntheticSample& s) {
   return mask;
 }
 
-TEST(SegmentationEndToEnd, SyntheticDefectTypesAreNamedAndLocated) {
-  ASSERT_NE(testing::SharedBackbone(), nullptr);
-  Trainer trainer(testing::SharedBackbone(), ModelConfig{}, kSyntheticClasses);
-  for (int i = 0; i < 12; ++i) ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
+// A segmentation model on `normals` normal and 12 masked defective scenes.
+StatusOr<Model> TrainSyntheticSegmentation(const ModelConfig& config, int normals) {
+  Trainer trainer(testing::SharedBackbone(), config, kSyntheticClasses);
+  for (int i = 0; i < normals; ++i) {
+    RETURN_IF_ERROR(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal));
+  }
   for (int i = 0; i < 12; ++i) {
     const SyntheticSample s = GenerateSyntheticSample(3, i, true);
     const ClassMask mask = SyntheticClassMask(s);
-    ASSERT_TRUE(trainer.AddImage(s.image, ImageLabel::kAnomaly, &mask).ok());
+    RETURN_IF_ERROR(trainer.AddImage(s.image, ImageLabel::kAnomaly, &mask));
   }
-  auto model = trainer.Finish();
+  return trainer.Finish();
+}
+
+TEST(SegmentationEndToEnd, SyntheticDefectTypesAreNamedAndLocated) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  auto model = TrainSyntheticSegmentation(ModelConfig{}, 12);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   ASSERT_EQ(model->segmentation.classes.size(), 3u);
   EXPECT_FALSE(model->segmentation.class_bank.empty());
@@ -90,14 +97,7 @@ TEST(SegmentationEndToEnd, PerPositionModelSegmentsFromItsStride4Map) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   ModelConfig config;
   config.normal_model = NormalModelKind::kPerPosition;
-  Trainer trainer(testing::SharedBackbone(), config, kSyntheticClasses);
-  for (int i = 0; i < 24; ++i) ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
-  for (int i = 0; i < 12; ++i) {
-    const SyntheticSample s = GenerateSyntheticSample(3, i, true);
-    const ClassMask mask = SyntheticClassMask(s);
-    ASSERT_TRUE(trainer.AddImage(s.image, ImageLabel::kAnomaly, &mask).ok());
-  }
-  auto model = trainer.Finish();
+  auto model = TrainSyntheticSegmentation(config, 24);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   ASSERT_EQ(model->normal_model, NormalModelKind::kPerPosition);
   ASSERT_EQ(model->position.stride, 4);

@@ -1,0 +1,190 @@
+// The inspection page end to end in headless Chromium (playwright-core,
+// Debian's /usr/bin/chromium): Lookout's cookie set from ../shared is
+// loaded, trained and evaluated in the page, then an image is inspected and
+// kiosk mode reloaded offline. Every number the page shows is checked
+// against the native CLI on the same model and images. Screenshots go to
+// build/web-screenshots/. Skips without ../shared (fails under CI=true).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  buildAndServe, cli, cookieTrainingFiles, COOKIES, launchChromium, newContext, screenshot, webSkipReason,
+} from './web_support.mjs';
+
+const skip = webSkipReason();
+const ANOMALY_IMAGE = join(COOKIES, 'test-images', 'test-anomaly-1.jpg');
+const METRICS = ['ROCAUC', 'AveragePrecision', 'Precision', 'Recall', 'F1Score'];
+
+describe('the inspection page in headless Chromium', { skip, timeout: 900_000 }, () => {
+  let site, browser, context, page, dir;
+  const modelPath = () => join(dir, 'page-model.anlm');
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'anomalens-web-'));
+    site = await buildAndServe();
+    browser = await launchChromium();
+    context = await newContext(browser);
+    page = await context.newPage();
+    page.on('pageerror', (error) => console.error('page error:', error));
+  });
+
+  after(async () => {
+    await browser?.close();
+    site?.server.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('trains on the cookie set and shows the evaluation the CLI computes', async () => {
+    await page.goto(site.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    // Keyboard: the file pickers are reachable with Tab.
+    const focused = [];
+    for (let i = 0; i < 6; ++i) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName));
+    }
+    assert.ok(focused.includes('pick-folder') && focused.includes('pick-files'), `Tab reaches the pickers: ${focused}`);
+
+    await page.setInputFiles('#pick-files', cookieTrainingFiles());
+    await page.waitForSelector('#train:not([disabled])', { timeout: 60_000 });
+    // Cancel stops a training run and leaves the page ready for the next.
+    await page.click('#train');
+    await page.waitForFunction(() => document.getElementById('progress').value >= 2, null, { timeout: 120_000 });
+    await page.click('#cancel');
+    await page.waitForFunction(() => document.getElementById('status').textContent === 'Training cancelled.', null, { timeout: 60_000 });
+    await page.waitForSelector('#train:not([disabled])', { timeout: 60_000 });
+    assert.equal(await page.locator('#evaluation').isHidden(), true, 'no evaluation from a cancelled run');
+
+    const stats = await page.locator('#stats-body tr').first().innerText();
+    assert.match(stats, /Training\s+31\s+32\s+0\s+32\s+cracked/, `dataset stats shown: ${stats}`);
+    await page.click('#train');
+    await page.waitForSelector('#progress-box:not([hidden])');
+    await page.waitForSelector('body[data-trained="true"]', { timeout: 600_000 });
+    await page.locator('#training').scrollIntoViewIfNeeded();
+    await screenshot(page, 'trained-project.png', { fullPage: true });
+
+    // The model the page trained, downloaded as a file.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    await download.saveAs(modelPath());
+
+    // The held-out images the page evaluated on: Lookout's split, which the
+    // CLI makes for a single dataset too.
+    const shown = JSON.parse(await page.locator('#evaluation').getAttribute('data-result'));
+    const heldOut = JSON.parse(await page.locator('#evaluation').getAttribute('data-test-refs'));
+    const cliSplit = join(dir, 'cli-split.manifest');
+    cli('train', '--manifest', join(COOKIES, 'manifests', 'train.manifest'), '--output', join(dir, 'cli-model.anlm'),
+        '--evaluation-manifest', cliSplit, '--quiet');
+    const cliHeldOut = readFileSync(cliSplit, 'utf8').trim().split('\n').map((l) => JSON.parse(l)['source-ref']);
+    assert.deepEqual([...heldOut].sort(), [...cliHeldOut].sort(), 'the page holds out the images the CLI holds out');
+    assert.ok(readFileSync(modelPath()).equals(readFileSync(join(dir, 'cli-model.anlm'))),
+              'the page writes the model file `anomalens train` writes');
+
+    // `anomalens evaluate` on the page's model and those images.
+    const lines = readFileSync(join(COOKIES, 'manifests', 'train.manifest'), 'utf8').trim().split('\n')
+      .map((l) => JSON.parse(l)).filter((e) => heldOut.includes(e['source-ref']))
+      .map((e) => JSON.stringify({ ...e, 'source-ref': join(COOKIES, e['source-ref']),
+                                   'anomaly-mask-ref': e['anomaly-mask-ref'] && join(COOKIES, e['anomaly-mask-ref']) }));
+    writeFileSync(join(dir, 'held-out.manifest'), lines.join('\n') + '\n');
+    const expected = JSON.parse(cli('evaluate', modelPath(), '--manifest', join(dir, 'held-out.manifest'), '--quiet'));
+    const got = shown.AggregatedEvaluationResults.Metrics;
+    const want = expected.AggregatedEvaluationResults.Metrics;
+    for (const key of METRICS) assert.equal(got[key], want[key], `${key}: page ${got[key]}, CLI ${want[key]}`);
+    assert.ok(Number.isFinite(want.ROCAUC) && want.ROCAUC > 0.5, `a real evaluation (ROCAUC ${want.ROCAUC})`);
+    // The figures on screen are those numbers.
+    for (const [id, key] of [['m-rocauc', 'ROCAUC'], ['m-f1', 'F1Score'], ['m-precision', 'Precision'], ['m-recall', 'Recall']]) {
+      assert.equal(await page.locator(`#${id}`).innerText(), want[key].toFixed(3), `${key} shown`);
+    }
+    // One tile per held-out image, marked as the model's decision against the label.
+    const tiles = await page.locator('#test-grid .tile').count();
+    assert.equal(tiles, heldOut.length);
+    const correct = await page.locator('#test-grid .tile.correct').count();
+    assert.ok(correct > tiles / 2, `${correct} of ${tiles} test images correct`);
+  });
+
+  test('inspects test-anomaly-1.jpg: cracked listed, mask drawn, JSON as the CLI prints it', async () => {
+    await page.setInputFiles('#pick-image', ANOMALY_IMAGE);
+    await page.waitForSelector('body[data-inspected="1"]', { timeout: 120_000 });
+    const json = await page.locator('#json').textContent();
+    assert.equal(json + '\n', cli('detect', modelPath(), ANOMALY_IMAGE), 'the page prints the CLI detect line byte for byte');
+    const result = JSON.parse(json).DetectAnomalyResult;
+    assert.equal(result.IsAnomalous, true);
+    assert.equal(await page.locator('#anomalies li[data-name="cracked"]').count(), 1, 'cracked is listed');
+    const area = result.Anomalies.find((a) => a.Name === 'cracked').PixelAnomaly.TotalPercentageArea;
+    assert.match(await page.locator('#anomalies li[data-name="cracked"]').innerText(), new RegExp(`${(area * 100).toFixed(2)}%`));
+
+    // The mask is drawn: where the mask marks a defect, the canvas differs
+    // from the plain image (the opacity slider at 0), towards the class
+    // colour; elsewhere it does not.
+    const drawn = await page.evaluate(async ({ mask }) => {
+      const canvas = document.getElementById('picture');
+      const slider = document.getElementById('opacity');
+      const read = () => canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const shown = read();
+      slider.value = '0';
+      slider.dispatchEvent(new Event('input'));
+      const plain = read();
+      slider.value = '0.6';
+      slider.dispatchEvent(new Event('input'));
+      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(mask), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+      const m = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+      m.drawImage(bitmap, 0, 0);
+      const labels = m.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      if (bitmap.width !== canvas.width || bitmap.height !== canvas.height) return { size: `${bitmap.width}x${bitmap.height} vs ${canvas.width}x${canvas.height}` };
+      const [r, g, b] = [0x23, 0xa4, 0x36];
+      const counts = { defect: 0, tinted: 0, background: 0, untouched: 0 };
+      for (let i = 0; i < labels.length; i += 4) {
+        if (labels[i] === 255 && labels[i + 1] === 255 && labels[i + 2] === 255) {
+          ++counts.background;
+          if (shown[i] === plain[i] && shown[i + 1] === plain[i + 1] && shown[i + 2] === plain[i + 2]) ++counts.untouched;
+        } else {
+          ++counts.defect;
+          const before = Math.abs(plain[i] - r) + Math.abs(plain[i + 1] - g) + Math.abs(plain[i + 2] - b);
+          const after = Math.abs(shown[i] - r) + Math.abs(shown[i + 1] - g) + Math.abs(shown[i + 2] - b);
+          if (after < before) ++counts.tinted;
+        }
+      }
+      return counts;
+    }, { mask: result.AnomalyMask });
+    assert.equal(drawn.size, undefined, `the mask is the image's size: ${drawn.size}`);
+    const { defect, tinted, background, untouched } = drawn;
+    assert.ok(defect > 0, 'the mask marks some pixels');
+    assert.ok(tinted / defect > 0.95, `${tinted} of ${defect} defect pixels tinted towards #23A436`);
+    assert.ok(untouched / background > 0.99, `${untouched} of ${background} background pixels untouched`);
+    await page.locator('#inspect').scrollIntoViewIfNeeded();
+    await screenshot(page, 'inspected-anomaly.png');
+
+    // A model file from the CLI opens here and answers as the CLI does.
+    const cliModel = join(dir, 'cli-model.anlm');
+    await page.setInputFiles('#open-model', cliModel);
+    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Model loaded: cli-model.anlm'));
+    const normalImage = join(COOKIES, 'test-images', 'test-normal-1.jpg');
+    await page.setInputFiles('#pick-image', normalImage);
+    await page.waitForSelector('body[data-inspected="2"]', { timeout: 120_000 });
+    assert.equal(await page.locator('#json').textContent() + '\n', cli('detect', cliModel, normalImage));
+  });
+
+  test('kiosk mode inspects camera frames, and again after a reload with the network blocked', async () => {
+    const kiosk = `${site.url}?kiosk=1`;
+    await page.goto(kiosk);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+    await page.waitForFunction(() => Number(document.body.dataset.kioskTotal) >= 2, null, { timeout: 120_000 });
+
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      const blocked = await page.evaluate(() => fetch(`/not-cached-${Date.now()}`).then(() => false, () => true));
+      assert.equal(blocked, true, 'the network is blocked');
+      await page.waitForFunction(() => Number(document.body.dataset.kioskTotal) >= 3, null, { timeout: 120_000 });
+      const banner = await page.locator('#kiosk-banner').innerText();
+      assert.match(banner, /^(PASS|FAIL) · \d+\.\d%/, `banner: ${banner}`);
+      const counts = await page.evaluate(() => ({ ...document.body.dataset }));
+      assert.equal(Number(counts.kioskPass) + Number(counts.kioskFail), Number(counts.kioskTotal));
+      await screenshot(page, 'kiosk.png');
+    } finally {
+      await context.setOffline(false);
+    }
+  });
+});

@@ -39,7 +39,7 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
 
   test('trains on the cookie set and shows the evaluation the CLI computes', async () => {
     await page.goto(site.url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 120_000 });
     // Keyboard: the file pickers are reachable with Tab.
     const focused = [];
     for (let i = 0; i < 6; ++i) {
@@ -62,7 +62,7 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
     assert.match(stats, /Training\s+31\s+32\s+0\s+32\s+cracked/, `dataset stats shown: ${stats}`);
     await page.click('#train');
     await page.waitForSelector('#progress-box:not([hidden])');
-    await page.waitForSelector('body[data-trained="true"]', { timeout: 600_000 });
+    await page.waitForSelector('body[data-trained="true"]', { state: 'attached', timeout: 600_000 });
     await page.locator('#training').scrollIntoViewIfNeeded();
     await screenshot(page, 'trained-project.png', { fullPage: true });
 
@@ -106,7 +106,7 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
 
   test('inspects test-anomaly-1.jpg: cracked listed, mask drawn, JSON as the CLI prints it', async () => {
     await page.setInputFiles('#pick-image', ANOMALY_IMAGE);
-    await page.waitForSelector('body[data-inspected="1"]', { timeout: 120_000 });
+    await page.waitForSelector('body[data-inspected="1"]', { state: 'attached', timeout: 120_000 });
     const json = await page.locator('#json').textContent();
     assert.equal(json + '\n', cli('detect', modelPath(), ANOMALY_IMAGE), 'the page prints the CLI detect line byte for byte');
     const result = JSON.parse(json).DetectAnomalyResult;
@@ -162,7 +162,7 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
     await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Model loaded: cli-model.anlm'));
     const normalImage = join(COOKIES, 'test-images', 'test-normal-1.jpg');
     await page.setInputFiles('#pick-image', normalImage);
-    await page.waitForSelector('body[data-inspected="2"]', { timeout: 120_000 });
+    await page.waitForSelector('body[data-inspected="2"]', { state: 'attached', timeout: 120_000 });
     assert.equal(await page.locator('#json').textContent() + '\n', cli('detect', cliModel, normalImage));
   });
 

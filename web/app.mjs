@@ -1,7 +1,7 @@
 // The inspection page: project, training with evaluation, inspection. All
 // model work runs in worker.mjs; this file only handles the page. With
 // ?kiosk=1 it hands over to kiosk.mjs.
-import { buildProject, statsOf } from './dataset.mjs';
+import { buildProject, isManifestPath, manifestRole, statsOf } from './dataset.mjs';
 import { anomalyTypes, drawOverlay, maskLayer } from './overlay.mjs';
 import { loadSavedModel, saveModel } from './model-store.mjs';
 import { WorkerClient } from './worker-client.mjs';
@@ -46,12 +46,20 @@ function startWorkspace() {
   }, (error) => setStatus(`Could not load the model runtime: ${error.message}`, 'error'));
 
   // ---- 1. Project ------------------------------------------------------
-  async function addFiles(records) {
-    if (records.length === 0) return;
-    setStatus(`Reading ${records.length} files…`);
-    await client.ready;
+  // Files add up (a manifest, then its image folders); Clear starts over.
+  // Labels set by hand survive adding more files.
+  let records = new Map();     // path -> { file, path }
+  const labelsByHand = new Map(); // path -> label
+
+  async function addFiles(added) {
+    if (added.length === 0 && records.size === 0) return;
+    setStatus(`Reading ${added.length} files…`);
+    for (const record of added) records.set(record.path, record);
     const parse = async (text) => (await client.call('parseManifest', { text })).entries;
-    project = await buildProject(records, parse);
+    project = await buildProject([...records.values()], parse);
+    for (const image of [...project.train, ...project.test]) {
+      if (labelsByHand.has(image.path)) image.label = labelsByHand.get(image.path);
+    }
     await showProject();
   }
 
@@ -115,6 +123,7 @@ function startWorkspace() {
       tile.innerHTML = `<img loading="lazy" alt="" src="${thumbnail(image.file)}"><span>${image.label ?? '?'}${role === 'test' ? ' · test' : ''}</span>`;
       tile.addEventListener('click', () => {
         image.label = image.label === 'normal' ? 'anomaly' : image.label === 'anomaly' ? null : 'normal';
+        labelsByHand.set(image.path, image.label);
         showProject();
       });
       return tile;
@@ -129,22 +138,35 @@ function startWorkspace() {
   }
 
   function labelUnlabelled(label) {
-    for (const image of [...project.train, ...project.test]) image.label ??= label;
+    for (const image of [...project.train, ...project.test]) {
+      if (image.label) continue;
+      image.label = label;
+      labelsByHand.set(image.path, label);
+    }
     showProject();
   }
 
   $('label-normal').addEventListener('click', () => labelUnlabelled('normal'));
   $('label-anomaly').addEventListener('click', () => labelUnlabelled('anomaly'));
-  $('drop-test').addEventListener('click', () => {
-    project.test = [];
-    showProject();
+  $('drop-test').addEventListener('click', async () => {
+    // The test manifest goes; its images stay but are in no manifest now.
+    for (const path of [...records.keys()]) {
+      if (isManifestPath(path) && manifestRole(path) === 'test') records.delete(path);
+    }
+    await addFiles([]);
   });
   $('clear-project').addEventListener('click', () => {
     project = null;
+    records = new Map();
+    labelsByHand.clear();
     showProject();
   });
-  $('pick-folder').addEventListener('change', (e) => addFiles([...e.target.files].map(recordOf)));
-  $('pick-files').addEventListener('change', (e) => addFiles([...e.target.files].map(recordOf)));
+  for (const id of ['pick-folder', 'pick-files']) {
+    $(id).addEventListener('change', async (e) => {
+      await addFiles([...e.target.files].map(recordOf));
+      e.target.value = '';
+    });
+  }
 
   const recordOf = (file) => ({ file, path: file.webkitRelativePath || file.name });
 

@@ -5,7 +5,7 @@
 // against the native CLI on the same model and images. Screenshots go to
 // build/web-screenshots/. Skips without ../shared (fails under CI=true).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -48,7 +48,29 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
     }
     assert.ok(focused.includes('pick-folder') && focused.includes('pick-files'), `Tab reaches the pickers: ${focused}`);
 
-    await page.setInputFiles('#pick-files', cookieTrainingFiles());
+    // A folder of normal/ and anomaly/ images: the folder names label them.
+    const folder = join(dir, 'cookie-folders');
+    for (const label of ['normal', 'anomaly']) {
+      mkdirSync(join(folder, label), { recursive: true });
+      for (const name of readdirSync(join(COOKIES, 'training-images')).filter((n) => n.startsWith(label))) {
+        // Copies: Playwright's folder upload leaves symbolic links out.
+        copyFileSync(join(COOKIES, 'training-images', name), join(folder, label, name));
+      }
+    }
+    await page.setInputFiles('#pick-folder', folder);
+    await page.waitForSelector('#train:not([disabled])', { timeout: 60_000 });
+    assert.match(await page.locator('#stats-body').innerText(), /^Training\s+31\s+32\s+0\s+0\s+–$/);
+    await page.click('#clear-project');
+
+    // The manifests with a test set short of Lookout's minimum (8 anomalous
+    // test images): a clear message, and no training until it is resolved.
+    await page.setInputFiles('#pick-files', [...cookieTrainingFiles(), join(COOKIES, 'manifests', 'test.manifest'),
+                                             ...readdirSync(join(COOKIES, 'test-images')).map((n) => join(COOKIES, 'test-images', n))]);
+    await page.waitForSelector('#messages li.error');
+    assert.match(await page.locator('#messages').innerText(),
+                 /Test dataset: the test dataset has 14 normal and 8 anomalous images; a test dataset needs at least 10 normal and 10 anomalous images/);
+    assert.equal(await page.locator('#train').isDisabled(), true);
+    await page.click('#drop-test');   // one dataset then: Lookout's automatic split
     await page.waitForSelector('#train:not([disabled])', { timeout: 60_000 });
     // Cancel stops a training run and leaves the page ready for the next.
     await page.click('#train');
@@ -155,6 +177,11 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
     assert.ok(untouched / background > 0.99, `${untouched} of ${background} background pixels untouched`);
     await page.locator('#inspect').scrollIntoViewIfNeeded();
     await screenshot(page, 'inspected-anomaly.png');
+
+    // A file that is no image gets a clear message, and the last result stays.
+    await page.setInputFiles('#pick-image', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
+    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('broken.png: not a readable image'));
+    assert.equal(await page.locator('#json').textContent(), json);
 
     // A model file from the CLI opens here and answers as the CLI does.
     const cliModel = join(dir, 'cli-model.anlm');

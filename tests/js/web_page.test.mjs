@@ -183,6 +183,11 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
     await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('broken.png: not a readable image'));
     assert.equal(await page.locator('#json').textContent(), json);
 
+    // A file that is no model is refused with the package's reason; the model stays loaded.
+    await page.setInputFiles('#open-model', { name: 'bogus.anlm', mimeType: 'application/octet-stream', buffer: Buffer.from('no model') });
+    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Could not open bogus.anlm: '));
+    assert.match(await page.locator('#status').textContent(), /Could not open bogus\.anlm: \S+/);
+
     // A model file from the CLI opens here and answers as the CLI does.
     const cliModel = join(dir, 'cli-model.anlm');
     await page.setInputFiles('#open-model', cliModel);

@@ -224,8 +224,8 @@ function startWorkspace() {
     };
     try {
       const answer = await client.call('train', {
-        train: train.map(({ file, label, mask, colorMap }) => ({ file, label, mask, colorMap })),
-        test: testSet.map(({ file, label }) => ({ file, label })),
+        train: train.map(({ file, path, label, mask, colorMap }) => ({ file, path, label, mask, colorMap })),
+        test: testSet.map(({ file, path, label }) => ({ file, path, label })),
       }, progress);
       modelBytes = answer.model;
       client.remember(modelBytes);

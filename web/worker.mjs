@@ -38,7 +38,7 @@ const handlers = {
     return { message: lv.datasetMinimumsMessage(kind, counts) };
   },
 
-  // train: [{ file, label, mask (File or null), colorMap }]; test: [{ file, label }].
+  // train: [{ file, path, label, mask (File or null), colorMap }]; test: [{ file, path, label }].
   // Trains, loads the model for inspection and evaluates it on the test images.
   async train({ train, test }, report) {
     training = new AbortController();
@@ -51,14 +51,36 @@ const handlers = {
         Body: await bytesOf(item.file), ContentType: contentTypeOf(item.file), Label: item.label,
         Mask: item.mask ? await bytesOf(item.mask) : null, ColorMap: item.mask ? item.colorMap : undefined,
       })));
-      const bytes = await lv.train(items, { onProgress: report, signal });
+      // A failing image is the one after the last reported: name its file.
+      let featuresDone = 0;
+      const onProgress = (progress) => {
+        if (progress.stage === 'features') featuresDone = progress.done;
+        report(progress);
+      };
+      const bytes = await lv.train(items, { onProgress, signal }).catch((error) => {
+        if (error?.name !== 'AbortError' && featuresDone < train.length) {
+          error.message = `${train[featuresDone].path ?? train[featuresDone].file.name}: ${error.message}`;
+        }
+        throw error;
+      });
       const trainMs = performance.now() - started;
       await setModel(bytes);
       const evaluationStarted = performance.now();
       const testItems = (async function* () {
         for (const item of test) yield { Body: await bytesOf(item.file), ContentType: contentTypeOf(item.file), Label: item.label };
       })();
-      const evaluation = test.length > 0 ? await model.evaluate(testItems, { onProgress: report, signal, modelArn: 'web' }) : null;
+      let evaluated = 0;
+      const onEvaluation = (progress) => {
+        evaluated = progress.done;
+        report(progress);
+      };
+      const evaluation = test.length === 0 ? null : await model.evaluate(testItems, { onProgress: onEvaluation, signal, modelArn: 'web' })
+        .catch((error) => {
+          if (error?.name !== 'AbortError' && evaluated < test.length) {
+            error.message = `${test[evaluated].path ?? test[evaluated].file.name}: ${error.message}`;
+          }
+          throw error;
+        });
       return { model: bytes, evaluation, trainMs, evaluationMs: performance.now() - evaluationStarted };
     } finally {
       training = null;

@@ -57,9 +57,15 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
         copyFileSync(join(COOKIES, 'training-images', name), join(folder, label, name));
       }
     }
+    // One file that is no JPEG: training stops with a message naming it.
+    writeFileSync(join(folder, 'normal', 'broken.jpg'), 'not a jpeg');
     await page.setInputFiles('#pick-folder', folder);
     await page.waitForSelector('#train:not([disabled])', { timeout: 60_000 });
-    assert.match(await page.locator('#stats-body').innerText(), /^Training\s+31\s+32\s+0\s+0\s+–$/);
+    assert.match(await page.locator('#stats-body').innerText(), /^Training\s+32\s+32\s+0\s+0\s+–$/);
+    await page.click('#train');
+    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Training failed:'), null,
+                               { timeout: 300_000 });
+    assert.match(await page.locator('#status').textContent(), /^Training failed: cookie-folders\/normal\/broken\.jpg: \S+/);
     await page.click('#clear-project');
 
     // The manifests with a test set short of Lookout's minimum (8 anomalous

@@ -225,4 +225,33 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
       await context.setOffline(false);
     }
   });
+
+  test('kiosk mode on camera frames of cookies: FAIL with cracked on a cracked one, PASS on a whole one', async () => {
+    // The camera shows a photo: getUserMedia answers with a canvas's stream
+    // (the page's own code is unchanged; only the camera is replaced).
+    const verdicts = {};
+    for (const name of ['test-anomaly-1.jpg', 'test-normal-1.jpg']) {
+      const kioskPage = await context.newPage();
+      await kioskPage.addInitScript((jpegBase64) => {
+        navigator.mediaDevices.getUserMedia = async () => {
+          const bytes = Uint8Array.from(atob(jpegBase64), (c) => c.charCodeAt(0));
+          const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }), { imageOrientation: 'none' });
+          const canvas = document.createElement('canvas');
+          canvas.width = bitmap.width;
+          canvas.height = bitmap.height;
+          const draw = () => canvas.getContext('2d').drawImage(bitmap, 0, 0);
+          draw();
+          setInterval(draw, 100);
+          return canvas.captureStream(10);
+        };
+      }, readFileSync(join(COOKIES, 'test-images', name)).toString('base64'));
+      await kioskPage.goto(`${site.url}?kiosk=1`);
+      await kioskPage.waitForFunction(() => Number(document.body.dataset.kioskTotal) >= 2, null, { timeout: 120_000 });
+      verdicts[name] = await kioskPage.locator('#kiosk-banner').innerText();
+      if (name.includes('anomaly')) await screenshot(kioskPage, 'kiosk-anomaly.png');
+      await kioskPage.close();
+    }
+    assert.match(verdicts['test-anomaly-1.jpg'], /^FAIL · \d+\.\d% · cracked \d+\.\d%$/);
+    assert.match(verdicts['test-normal-1.jpg'], /^PASS · \d+\.\d%$/);
+  });
 });

@@ -11,7 +11,7 @@
 //
 //   node bench/bench_table.mjs [--json FILE] [--quick] [--iterations N] [--requests N]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,14 +26,30 @@ const BENCH = join(REPO, 'build', 'bench', 'anomalens_bench');
 const ONNX = join(REPO, 'build', 'mobilenet_v2_block10_224.onnx');
 const COOKIES = resolve(REPO, '..', 'shared', 'data', 'lookout-cookies');
 
-const { values: args } = parseArgs({ options: {
-  json: { type: 'string', default: join(OUT, 'bench.json') }, quick: { type: 'boolean', default: false },
-  iterations: { type: 'string' }, requests: { type: 'string', default: '40' } } });
-const iterations = Number(args.iterations ?? (args.quick ? 7 : 21));
-if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10000) {
-  throw new Error(`--iterations ${args.iterations}: expected an integer from 1 to 10000`);
+const USAGE = 'usage: bench/run [--json FILE] [--quick] [--iterations N] [--requests N]';
+let args;
+try {
+  ({ values: args } = parseArgs({ options: {
+    json: { type: 'string' }, quick: { type: 'boolean', default: false },
+    iterations: { type: 'string' }, requests: { type: 'string', default: '40' } } }));
+} catch (error) {
+  console.error(`bench: ${error.message}\n${USAGE}`);
+  process.exit(2);
 }
+const positiveInt = (text, name, max) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    console.error(`bench: --${name} ${text}: expected an integer from 1 to ${max}\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+};
+const iterations = positiveInt(args.iterations ?? (args.quick ? '7' : '21'), 'iterations', 10000);
+const requests = positiveInt(args.requests, 'requests', 100000);
+// A relative --json is relative to where bench/run was started (it changes to the repository).
+const jsonPath = args.json ? resolve(process.env.BENCH_CALLER_DIR ?? process.cwd(), args.json) : join(OUT, 'bench.json');
 mkdirSync(OUT, { recursive: true });
+mkdirSync(dirname(jsonPath), { recursive: true });
 
 function run(cmd, argv, what) {
   const r = spawnSync(cmd, argv, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -192,9 +208,12 @@ let server = null;
 if (!args.quick) {
   log('server load (1, 4, 16 clients)');
   const json = join(OUT, 'server_load.json');
-  run('/usr/bin/python3', [join(REPO, 'bench', 'server_load.py'), '--anomalens', CLI, '--requests', args.requests,
-                           '--out', json], 'bench/server_load.py');
-  server = readJson(json);
+  rmSync(json, { force: true });
+  const r = spawnSync('/usr/bin/python3', [join(REPO, 'bench', 'server_load.py'), '--anomalens', CLI, '--requests',
+                                           String(requests), '--out', json], { cwd: REPO, encoding: 'utf8' });
+  // Exit 1 with the JSON written means some requests failed: the rows count them.
+  if (existsSync(json)) server = readJson(json);
+  else server = { error: `bench/server_load.py exited ${r.status}: ${`${r.stderr}`.trim().split('\n').at(-1)}` };
 }
 
 // ---------------------------------------------------------------------------
@@ -315,7 +334,7 @@ const report = {
   server,
   bars,
 };
-writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');
+writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
 
 // ---------------------------------------------------------------------------
 // The table.
@@ -352,7 +371,10 @@ p();
 p(`Training, ${d.data}, ${d.images} manifest images (20% held out and evaluated), native, wall time`);
 p(`  classification (--ignore-masks)  ${f(d.classification.seconds, 2).padStart(8)} s   peak ${f(d.classification.peak_rss_mib)} MiB`);
 p(`  segmentation (masks)             ${f(d.segmentation.seconds, 2).padStart(8)} s   peak ${f(d.segmentation.peak_rss_mib)} MiB`);
-if (server) {
+if (server?.error) {
+  p();
+  p(`Server throughput: failed: ${server.error}`);
+} else if (server) {
   p();
   p(`Server (anomalens serve, boto3 clients on loopback, ${server.data}): clients  req/s  p50 ms  p99 ms  failed`);
   for (const r of server.rows) {
@@ -373,4 +395,4 @@ for (const b of bars) {
     `bar ${target}${measured ? '' : `  (${b.status})`}`);
 }
 console.log(lines.join('\n'));
-console.log(`\nwrote ${args.json}`);
+console.log(`\nwrote ${jsonPath}`);

@@ -331,7 +331,8 @@ const report = {
     segmentation: { seconds: d.segmentation.seconds, peak_rss_mib: d.segmentation.peak_rss_mib },
   },
   thread_scaling: scaling,
-  server,
+  server: server && { ...server, note: 'bench/server_load.py: the server trains its own model from the manifest through ' +
+                      'CreateModel (masks included, so segmentation) and hosts it; each client its own thread and connection' },
   bars,
 };
 writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
@@ -376,7 +377,9 @@ if (server?.error) {
   p(`Server throughput: failed: ${server.error}`);
 } else if (server) {
   p();
-  p(`Server (anomalens serve, boto3 clients on loopback, ${server.data}): clients  req/s  p50 ms  p99 ms  failed`);
+  p(`Server: anomalens serve on ${server.data}, its own model trained through CreateModel (the manifest's masks make it ` +
+    'segmentation), DetectAnomalies from boto3 clients on loopback');
+  p('   clients    req/s  p50 ms  p99 ms  failed');
   for (const r of server.rows) {
     p(`  ${String(r.clients).padStart(8)} ${String(r.throughput_rps).padStart(8)} ${String(r.p50_ms).padStart(7)} ` +
       `${String(r.p99_ms).padStart(7)} ${String(r.failed).padStart(7)}`);

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { buildBackboneOnnx } from '../tools/backbone-onnx.mjs';
+import { measureClockMhz } from './cpu_clock.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(REPO, 'build', 'bench');
@@ -68,17 +69,20 @@ function machine() {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const field = (name) => info.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1];
   const flags = new Set((field('flags') ?? '').split(/\s+/));
-  const mhz = Math.max(...[...info.matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)].map((m) => Number(m[1])));
-  return { model: field('model name'), family: Number(field('cpu family')), cores: os.availableParallelism(), mhz,
+  const nominalMhz = Math.max(...[...info.matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)].map((m) => Number(m[1])));
+  return { model: field('model name'), family: Number(field('cpu family')), cores: os.availableParallelism(),
+           nominal_mhz: nominalMhz, measured_mhz: measureClockMhz(),
            avx2: flags.has('avx2'), fma: flags.has('fma'), avx512f: flags.has('avx512f') };
 }
 
 // Peak fp32 FLOP/s of one core = FMA units x lanes x 2 (a fused multiply-add
 // counts two flops) x clock. Two FMA units per core (AMD Zen, recent Intel).
+// The clock is the larger of the measured one (bench/cpu_clock.mjs, at the
+// start and the end of the run) and /proc/cpuinfo's, so the peak is not understated.
 const FMA_UNITS = 2;
 function peaks(cpu) {
   const perCycle = (lanes) => FMA_UNITS * lanes * 2;
-  const at = (flopsPerCycle) => flopsPerCycle * cpu.mhz * 1e6;
+  const at = (flopsPerCycle) => flopsPerCycle * cpu.mhz * 1e6;  // cpu.mhz: see above
   return {
     'avx2-fma': { lanes: 8, flops_per_cycle: perCycle(8), flops_per_second: at(perCycle(8)),
                   note: 'the issue\'s "FMA peak": 2 FMA units x 8 fp32 lanes (256-bit) x 2 flops x clock' },
@@ -87,8 +91,8 @@ function peaks(cpu) {
                       'halving this): 2 x 16 lanes x 2 flops x clock' },
     'simd128': { lanes: 4, flops_per_cycle: perCycle(4), flops_per_second: at(perCycle(4)),
                  note: '128-bit SIMD (wasm SIMD; SSE2 for the native portable build, which has no -march): ' +
-                       '2 units x 4 lanes x 2 flops x clock. Neither has an FMA instruction, so a multiply-add ' +
-                       'takes two: this limit is not reachable and the fraction understates how close a run is' },
+                       '2 units x 4 lanes x 2 flops x clock. Neither has an FMA instruction: a multiply-add takes ' +
+                       'a multiply and an add, which reach this rate only on cores with separate add pipes (AMD Zen)' },
   };
 }
 
@@ -162,7 +166,8 @@ function prepareData() {
 // The run.
 
 const cpu = machine();
-const peak = peaks(cpu);
+cpu.mhz = Math.max(cpu.nominal_mhz, cpu.measured_mhz);
+log(`clock: ${cpu.measured_mhz.toFixed(0)} MHz measured, ${cpu.nominal_mhz} MHz in /proc/cpuinfo`);
 const onnxGraph = buildBackboneOnnx({ height: 224, width: 224 });
 const macs = onnxGraph.multiplyAdds;
 const flops = 2 * macs;
@@ -219,6 +224,11 @@ if (!args.quick) {
 
 // ---------------------------------------------------------------------------
 // Rows, ratios, bars.
+
+// The clock again at the end: a turbo clock may have been lower at the start.
+cpu.measured_mhz = Math.max(cpu.measured_mhz, measureClockMhz());
+cpu.mhz = Math.max(cpu.nominal_mhz, cpu.measured_mhz);
+const peak = peaks(cpu);
 
 const tfjsMs = peers.ms.tfjs_wasm.median;
 const defaultBackend = backends[0];
@@ -313,7 +323,9 @@ const report = {
              'bias, ReLU6 and residual adds excluded; one multiply-add = 2 flops' },
   peaks: peak,
   assumptions: [
-    `clock: the largest "cpu MHz" in /proc/cpuinfo (${cpu.mhz} MHz); in a VM that is the host's nominal rate, and boost clocks make the fractions optimistic`,
+    `clock: ${cpu.mhz.toFixed(0)} MHz, the larger of the measured clock (${cpu.measured_mhz.toFixed(0)} MHz: a chain of ` +
+      'dependent integer adds and xors, one cycle each, best of 40 short ones at the start and at the end of the run; ' +
+      `bench/cpu_clock.mjs) and /proc/cpuinfo's "cpu MHz" (${cpu.nominal_mhz} MHz, in a VM the host's nominal rate)`,
     'native XNNPACK and onnxruntime-node rows are set against the AVX2+FMA peak as the issue defines it; both libraries ' +
       'also have AVX-512 kernels, and this core has AVX-512F: fraction_of_avx512_peak sets them against 16 lanes',
     'the native portable build and every wasm row are set against the 128-bit SIMD peak (see peaks.simd128)',
@@ -345,7 +357,8 @@ const f = (x, digits = 1) => (x === undefined ? '-' : x.toFixed(digits));
 const pct = (x) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
 const lines = [];
 const p = (s = '') => lines.push(s);
-p(`anomalens benchmarks: ${cpu.model} (family ${cpu.family}), ${cpu.cores} cores, ${cpu.mhz} MHz, ` +
+p(`anomalens benchmarks: ${cpu.model} (family ${cpu.family}), ${cpu.cores} cores, clock ${cpu.mhz.toFixed(0)} MHz ` +
+  `(measured ${cpu.measured_mhz.toFixed(0)}, /proc/cpuinfo ${cpu.nominal_mhz}), ` +
   `${cpu.avx512f ? 'AVX-512F' : cpu.avx2 && cpu.fma ? 'AVX2+FMA' : 'SSE'}; Node ${process.version}`);
 p(`medians of ${iterations}; shared machine (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}): figures are noisy`);
 p();

@@ -59,11 +59,15 @@ const onnxBytes = readFileSync(args.onnx);
 const nodeSession = await ortNode.InferenceSession.create(onnxBytes, {
   executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential',
   graphOptimizationLevel: 'all' });
-// onnxruntime-web in Node: its wasm (SIMD) binary from the npm package, no worker threads.
-const ortWebDist = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '/');
+// onnxruntime-web in Node: its wasm SIMD build from the npm package, named
+// explicitly (1.30 ships SIMD builds only; this is the plain one, without
+// WebGPU/JSEP), with no worker threads.
+const ORT_WEB_BINARY = 'ort-wasm-simd-threaded';
+const ortWebDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 ortWeb.env.wasm.numThreads = 1;
 ortWeb.env.wasm.proxy = false;
-ortWeb.env.wasm.wasmPaths = ortWebDist;
+ortWeb.env.wasm.wasmPaths = { mjs: pathToFileURL(join(ortWebDist, `${ORT_WEB_BINARY}.mjs`)).href,
+                              wasm: join(ortWebDist, `${ORT_WEB_BINARY}.wasm`) };
 const webSession = await ortWeb.InferenceSession.create(onnxBytes, {
   executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
 
@@ -132,7 +136,7 @@ const report = {
   max_abs_diff_over_max_abs_output_vs_ours: agreement,
   versions: {
     tfjs_backend_wasm: tfjsInfo, onnxruntime_node: ortNode.env.versions.node,
-    onnxruntime_web: { version: ortWeb.env.versions.web, binary: 'ort-wasm-simd-threaded.wasm', threads: ortWeb.env.wasm.numThreads },
+    onnxruntime_web: { version: ortWeb.env.versions.web, binary: `${ORT_WEB_BINARY}.wasm`, threads: ortWeb.env.wasm.numThreads },
   },
 };
 for (const name of names) {

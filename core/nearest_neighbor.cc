@@ -35,8 +35,7 @@ NearestNeighborIndex::NearestNeighborIndex(const float* rows, size_t count, int 
   }
 }
 
-void NearestNeighborIndex::MinOverPanels(const float* const query[kQueryBlock], size_t p0, size_t p1,
-                                         f32x4 best[kQueryBlock]) const {
+void NearestNeighborIndex::MinOverPanels(const f32x4* splat, size_t p0, size_t p1, f32x4 best[kQueryBlock]) const {
   const int dim = dim_;
   size_t p = p0;
   for (; p + 2 <= p1; p += 2) {
@@ -47,7 +46,7 @@ void NearestNeighborIndex::MinOverPanels(const float* const query[kQueryBlock], 
     for (int d = 0; d < dim; ++d) {
       const f32x4 va = Load4(a + d * 4), vb = Load4(b + d * 4);
       for (int i = 0; i < kQueryBlock; ++i) {
-        const f32x4 s = Splat4(query[i][d]);
+        const f32x4 s = splat[d * kQueryBlock + i];
         dot_a[i] += s * va;
         dot_b[i] += s * vb;
       }
@@ -64,7 +63,7 @@ void NearestNeighborIndex::MinOverPanels(const float* const query[kQueryBlock], 
     for (int i = 0; i < kQueryBlock; ++i) dot_a[i] = Splat4(0.0f);
     for (int d = 0; d < dim; ++d) {
       const f32x4 va = Load4(a + d * 4);
-      for (int i = 0; i < kQueryBlock; ++i) dot_a[i] += Splat4(query[i][d]) * va;
+      for (int i = 0; i < kQueryBlock; ++i) dot_a[i] += splat[d * kQueryBlock + i] * va;
     }
     const f32x4 na = Load4(&norms_[p * 4]);
     for (int i = 0; i < kQueryBlock; ++i) best[i] = Min4(best[i], na - Splat4(2.0f) * dot_a[i]);
@@ -85,18 +84,20 @@ std::vector<float> NearestNeighborIndex::MinDistances(const float* queries, size
   parallel(blocks, [&](size_t b0, size_t b1) {
     const float inf = std::numeric_limits<float>::infinity();
     std::vector<f32x4> best((b1 - b0) * kQueryBlock, Splat4(inf));
-    auto rows_of = [&](size_t b, const float* rows[kQueryBlock]) {
-      const size_t q0 = b * kQueryBlock;
-      const size_t last = std::min(count, q0 + kQueryBlock) - 1;
-      // Rows past the last query repeat it; their results are dropped.
-      for (int i = 0; i < kQueryBlock; ++i) rows[i] = queries + std::min(q0 + i, last) * dim;
-    };
+    // A block's queries with each value splatted across a vector: the inner
+    // loop then loads them instead of broadcasting (a shuffle on SSE).
+    std::vector<f32x4> splat(static_cast<size_t>(dim) * kQueryBlock);
     for (size_t c0 = 0; c0 < panels_; c0 += kPanelChunk) {
       const size_t c1 = std::min(panels_, c0 + kPanelChunk);
       for (size_t b = b0; b < b1; ++b) {
-        const float* rows[kQueryBlock];
-        rows_of(b, rows);
-        MinOverPanels(rows, c0, c1, &best[(b - b0) * kQueryBlock]);
+        const size_t q0 = b * kQueryBlock;
+        const size_t last = std::min(count, q0 + kQueryBlock) - 1;
+        for (int i = 0; i < kQueryBlock; ++i) {
+          // Rows past the last query repeat it; their results are dropped.
+          const float* row = queries + std::min(q0 + i, last) * dim;
+          for (int d = 0; d < dim; ++d) splat[d * kQueryBlock + i] = Splat4(row[d]);
+        }
+        MinOverPanels(splat.data(), c0, c1, &best[(b - b0) * kQueryBlock]);
       }
     }
     for (size_t b = b0; b < b1; ++b) {

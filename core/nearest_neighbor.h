@@ -36,8 +36,9 @@ class NearestNeighborIndex {
   // floats a row) stay in L2 while every query block of a thread passes them.
   static constexpr int kQueryBlock = 4;
   static constexpr size_t kPanelChunk = 64;
-  // Folds panels [p0, p1) into the per-lane minima of |b|^2 - 2 q.b for 4 queries.
-  void MinOverPanels(const float* const query[kQueryBlock], size_t p0, size_t p1, f32x4 best[kQueryBlock]) const;
+  // Folds panels [p0, p1) into the per-lane minima of |b|^2 - 2 q.b for 4
+  // queries, given splatted: splat[d * 4 + i] holds query i's value d in every lane.
+  void MinOverPanels(const f32x4* splat, size_t p0, size_t p1, f32x4 best[kQueryBlock]) const;
 
   size_t count_ = 0;
   int dim_ = 0;

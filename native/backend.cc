@@ -5,13 +5,13 @@
 
 namespace anomalens {
 
-StatusOr<BackendOptions> ParseBackendOptions(const CommandLine& cl, const char* threads_option) {
+StatusOr<BackendOptions> ParseBackendOptions(const CommandLine& cl, const char* threads_option, int default_threads) {
   BackendOptions options;
   options.backend = cl.Get("backend", "xnnpack");
   if (options.backend != "xnnpack" && options.backend != "portable") {
     return InvalidInput("--backend must be xnnpack or portable, got '" + options.backend + "'");
   }
-  ASSIGN_OR_RETURN(double threads, cl.GetNumber(threads_option, 0, 0, 256));
+  ASSIGN_OR_RETURN(double threads, cl.GetNumber(threads_option, default_threads, 0, 256));
   options.threads = static_cast<int>(threads);
   return options;
 }

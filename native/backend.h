@@ -7,6 +7,14 @@
 // The thread pool runs the XNNPACK backbone and the core's parallel loops
 // (nearest-neighbour search). The portable backbone itself stays on one
 // thread: it is the reference the wasm build matches byte for byte.
+//
+// Why every core by default for the one-shot commands: on an otherwise idle
+// machine two threads run the backbone about 1.8x faster than one. Why not
+// for `serve` (--compute-threads, default 1): its HTTP workers already run
+// requests side by side, and a pool's parallel loop waits for every worker,
+// so on a machine with more runnable threads than cores a descheduled worker
+// stalls each of XNNPACK's ~60 operator steps (docs/speed.md measured a 2 ms
+// backbone taking hundreds of ms that way).
 #ifndef ANOMALENS_NATIVE_BACKEND_H_
 #define ANOMALENS_NATIVE_BACKEND_H_
 
@@ -30,7 +38,9 @@ struct BackendOptions {
 // Reads --backend and the thread count (`threads_option`: "threads"; serve,
 // whose --threads counts HTTP workers, uses "compute-threads"). A clear error
 // names the bad value and the choices.
-StatusOr<BackendOptions> ParseBackendOptions(const CommandLine& cl, const char* threads_option = "threads");
+// `default_threads`: the count without the flag (0: every core).
+StatusOr<BackendOptions> ParseBackendOptions(const CommandLine& cl, const char* threads_option = "threads",
+                                             int default_threads = 0);
 
 struct Backend {
   std::string name;  // "xnnpack" or "portable"

@@ -41,8 +41,8 @@ Options:
   --backbone FILE       converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable
                         backbone engine (default xnnpack; portable: the core's own kernels)
-  --compute-threads N   threads for the backbone and scoring, shared by all requests (default:
-                        every core); --threads counts HTTP workers, which take turns on them
+  --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
+                        the HTTP workers already run requests side by side; 0: every core)
 )";
 
 }  // namespace
@@ -117,7 +117,7 @@ int RunServe(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto backend_options = ParseBackendOptions(*cl, "compute-threads");
+  auto backend_options = ParseBackendOptions(*cl, "compute-threads", /*default_threads=*/1);
   if (!backend_options.ok()) return ReportError("serve", backend_options.status());
   auto backend = LoadBackend(cl->Get("backbone"), *backend_options);
   if (!backend.ok()) return ReportError("serve", backend.status());

@@ -34,7 +34,7 @@ Options:
   --credentials FILE    AWS-style INI file ([profile] aws_access_key_id, aws_secret_access_key);
                         requests must carry a valid Signature Version 4 with one of its keys
   --no-auth             accept unsigned requests (local demos only)
-  --region REGION       the region in ARNs (default us-east-1)
+  --region REGION       the region in ARNs and in the scope requests must be signed for (default us-east-1)
   --threads N           HTTP worker threads (default 8)
   --max-concurrent-detects N
                         DetectAnomalies calls run at once; more get ThrottlingException (default: no limit)
@@ -98,6 +98,7 @@ int RunServe(int argc, char** argv) {
     auto creds = LoadCredentialsFile(cl->Get("credentials"));
     if (!creds.ok()) return ReportError("serve", creds.status());
     server_options.credentials = std::move(creds).value();
+    server_options.credentials->region = cl->Get("region", "us-east-1");
   } else {
     std::fprintf(stderr,
                  "anomalens serve: WARNING: --no-auth: requests are not authenticated; anyone who can reach %s "

@@ -218,7 +218,9 @@ ApiResponse LookoutService::TagResource(const ApiRequest& r) {
     ThrowIfError(store_->Exec("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", {arn, key, value}));
   }
   auto count = ValueOrThrow(store_->Query("SELECT COUNT(*) FROM tags WHERE arn = ?", {arn}));
-  if (std::stoi(count[0][0]) > 200) throw ApiError::QuotaExceeded("a resource can have at most 200 tags");
+  if (std::stoi(count[0][0]) > 200) {
+    throw ApiError::QuotaExceeded("a resource can have at most 200 tags", "tags-per-resource");
+  }
   ThrowIfError(tx.Commit());
   return JsonResponse(Json::object());
 }

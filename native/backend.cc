@@ -20,7 +20,7 @@ StatusOr<Backend> LoadBackend(const std::string& backbone_path, const BackendOpt
   ASSIGN_OR_RETURN(std::shared_ptr<const MobileNetV2> net, LoadBackbone(backbone_path));
   Backend backend;
   backend.name = options.backend;
-  auto pool = std::make_shared<const ThreadPool>(options.threads > 0 ? options.threads : AvailableCores());
+  auto pool = std::make_shared<const ThreadPool>(options.threads > 0 ? options.threads : IdleCores());
   backend.threads = pool->threads();
   backend.parallel = ParallelOn(pool);
   backend.pool = pool;

@@ -31,7 +31,7 @@ pixels tinted in their type's colour (segmentation models); with several
 images, OUT-1.png, OUT-2.png, ... in argument order.
 --backend picks the backbone's engine: xnnpack (default) or portable (the
 core's own kernels, which the wasm build runs and matches byte for byte);
---threads N its threads and the scoring's (default: every core).
+--threads N its threads and the scoring's (default: the cores not busy).
 Images: PNG or JPEG, 64 to 4096 px a side, at most 8 MB.
 An image that fails prints its error on stderr; the others still print.
 Exit codes: 0 ok, 2 bad usage or invalid input (any image), 1 other failures.

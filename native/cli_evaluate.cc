@@ -24,7 +24,7 @@ anomalous images have masks (MVTec ground_truth/, or anomaly-mask-ref in a
 manifest), pixel ROCAUC and AUPRO are added in "AnomalensPixelMetrics".
 --backend picks the backbone's engine: xnnpack (default) or portable (the
 core's own kernels, which the wasm build runs and matches byte for byte);
---threads N its threads and the scoring's (default: every core).
+--threads N its threads and the scoring's (default: the cores not busy).
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
 

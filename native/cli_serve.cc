@@ -42,7 +42,7 @@ Options:
   --backend xnnpack|portable
                         backbone engine (default xnnpack; portable: the core's own kernels)
   --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
-                        the HTTP workers already run requests side by side; 0: every core)
+                        the HTTP workers already run requests side by side; 0: the idle cores)
 )";
 
 }  // namespace

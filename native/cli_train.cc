@@ -65,7 +65,7 @@ Options:
   --backbone FILE            converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable backbone engine (default xnnpack; portable: the core's own kernels,
                              which the wasm build runs and matches byte for byte)
-  --threads N                threads for the backbone and scoring (default: every core)
+  --threads N                threads for the backbone and scoring (default: the cores not already busy)
   --quiet                    no progress or summary on stderr
 
 Lookout's minimums apply: one dataset needs 20 normal and 10 anomalous images;

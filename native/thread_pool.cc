@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 
 namespace anomalens {
@@ -42,6 +43,16 @@ ParallelFor ParallelOn(std::shared_ptr<const ThreadPool> pool) {
     pthreadpool_parallelize_1d(pool->get(), RunChunk, &context, used, 0);
   };
   return p;
+}
+
+int IdleCores() {
+  const int cores = AvailableCores();
+  double load = 0;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = 0;
+    std::fclose(f);
+  }
+  return std::clamp(cores - static_cast<int>(load + 0.5), 1, cores);
 }
 
 int AvailableCores() {

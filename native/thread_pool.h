@@ -35,6 +35,12 @@ ParallelFor ParallelOn(std::shared_ptr<const ThreadPool> pool);
 // The cores this process may use (at least 1).
 int AvailableCores();
 
+// The default thread count: the available cores not already busy, by the
+// 1-minute load average (at least 1). A pool's parallel step waits for every
+// worker, so a worker that shares its core with other work stalls each of
+// XNNPACK's ~60 steps; on a busy machine fewer threads are faster.
+int IdleCores();
+
 }  // namespace anomalens
 
 #endif  // ANOMALENS_NATIVE_THREAD_POOL_H_

@@ -329,8 +329,8 @@ const report = {
     'native XNNPACK and onnxruntime-node rows are set against the AVX2+FMA peak as the issue defines it; both libraries ' +
       'also have AVX-512 kernels, and this core has AVX-512F: fraction_of_avx512_peak sets them against 16 lanes',
     'the native portable build and every wasm row are set against the 128-bit SIMD peak (see peaks.simd128)',
-    'native backbone rows are anomalens_bench\'s "features" timing: the backbone plus the patch-feature assembly on the ' +
-      'one 224x224 tile (scale 1 model on a 224x224 image); the Node rows time the bare network',
+    'native backbone rows are anomalens_bench\'s backbone_ms: the bare network on the one 224x224 tile (scale 1 model ' +
+      'on a 224x224 image), as the Node rows time it',
     'ONNX peers take NCHW input; the NHWC to NCHW copy is made once outside the timing',
   ],
   anomalens_bench: { has_backend_flag: caps.backend, has_threads_flag: caps.threads },

@@ -39,6 +39,10 @@ Options:
   --max-concurrent-detects N
                         DetectAnomalies calls run at once; more get ThrottlingException (default: no limit)
   --backbone FILE       converted backbone weights (default: found beside the binary)
+  --backend xnnpack|portable
+                        backbone engine (default xnnpack; portable: the core's own kernels)
+  --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
+                        the HTTP workers already run requests side by side; 0: the idle cores)
 )";
 
 }  // namespace
@@ -59,7 +63,7 @@ int RunServe(int argc, char** argv) {
   }
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
-                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true},
+                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
                               {"max-concurrent-detects", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
@@ -114,15 +118,19 @@ int RunServe(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto backbone = LoadBackbone(cl->Get("backbone"));
-  if (!backbone.ok()) return ReportError("serve", backbone.status());
+  auto backend_options = ParseBackendOptions(*cl, "compute-threads", /*default_threads=*/1);
+  if (!backend_options.ok()) return ReportError("serve", backend_options.status());
+  auto backend = LoadBackend(cl->Get("backbone"), *backend_options);
+  if (!backend.ok()) return ReportError("serve", backend.status());
   auto store = Store::Open(cl->Get("data-dir"));
   if (!store.ok()) return ReportError("serve", store.status());
   ServiceOptions service_options;
   service_options.region = cl->Get("region", "us-east-1");
   service_options.backbone_path = BackbonePath(cl->Get("backbone"));
   service_options.max_concurrent_detects = static_cast<int>(*max_detects);
-  auto service = LookoutService::Create(std::move(store).value(), std::move(buckets), *backbone, service_options);
+  service_options.parallel = backend->parallel;
+  auto service =
+      LookoutService::Create(std::move(store).value(), std::move(buckets), backend->backbone, service_options);
   if (!service.ok()) return ReportError("serve", service.status());
   const int code = Serve(**service, server_options);
   // Stop now, without waiting for a training job to end: every committed

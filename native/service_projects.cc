@@ -7,11 +7,11 @@
 namespace anomalens {
 
 LookoutService::LookoutService(std::unique_ptr<Store> store, BucketMap buckets,
-                               std::shared_ptr<const MobileNetV2> backbone, ServiceOptions options)
+                               std::shared_ptr<const Backbone> backbone, ServiceOptions options)
     : store_(std::move(store)), buckets_(std::move(buckets)), backbone_(std::move(backbone)), options_(std::move(options)) {}
 
 StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr<Store> store, BucketMap buckets,
-                                                                 std::shared_ptr<const MobileNetV2> backbone,
+                                                                 std::shared_ptr<const Backbone> backbone,
                                                                  ServiceOptions options) {
   std::unique_ptr<LookoutService> service(
       new LookoutService(std::move(store), std::move(buckets), std::move(backbone), std::move(options)));

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -107,7 +108,7 @@ int Run(int argc, char** argv) {
   if (!backend.ok()) return ReportError("bench", backend.status());
   auto model_bytes = ReadFile(cl->Get("model"), size_t{1} << 31);
   if (!model_bytes.ok()) return ReportError("bench", model_bytes.status());
-  auto loaded = Detector::Create(*model_bytes, backend->backbone, backend->parallel);
+  auto loaded = Detector::Create(*model_bytes, backend->backbone, backend->parallel, backend->search);
   if (!loaded.ok()) return ReportError("bench", Status(loaded.status().code(), cl->Get("model") + ": " + loaded.status().message()));
   const Detector& detector = **loaded;
   auto bytes = ReadFile(cl->Get("image"), ImageLimits{}.max_bytes);
@@ -155,18 +156,27 @@ int Run(int argc, char** argv) {
     grid = *ExtractFeatures(backbone, *image, geometry, model.layer_scales, model.config.tiling);
   });
   if (model.normal_model != NormalModelKind::kPerPosition) {
-    const NearestNeighborIndex bank(model.bank.data(), model.bank_rows, model.feature_dim);
-    const NearestNeighborIndex anomalies(model.anomaly_bank.data(), model.anomaly_bank_rows, model.feature_dim);
-    const size_t clean_rows = model.segmentation.clean_bank.size() / model.feature_dim;
-    const NearestNeighborIndex clean(model.segmentation.clean_bank.data(), clean_rows, model.feature_dim);
+    // The searches on the engine detect uses (XNNPACK's or the portable index).
+    const auto search = [&](const std::vector<float>& rows) {
+      auto s = BuildNearestNeighborSearch(backend->search, rows.data(), rows.size() / model.feature_dim,
+                                          model.feature_dim, backend->parallel);
+      if (!s.ok()) {
+        std::fprintf(stderr, "bench: %s\n", s.status().message().c_str());
+        std::exit(kExitFailure);
+      }
+      return std::move(s).value();
+    };
+    const auto bank = search(model.bank);
+    const auto anomalies = search(model.anomaly_bank);
+    const auto clean = search(model.segmentation.clean_bank);
     std::vector<float> d;
     stages["nearest_neighbour_ms"] = MedianMilliseconds(n, [&] {
-      d = bank.MinDistances(grid.data.data(), grid.cells(), backend->parallel);
-      if (anomalies.size()) (void)anomalies.MinDistances(grid.data.data(), grid.cells(), backend->parallel);
+      d = bank->MinDistances(grid.data.data(), grid.cells());
+      if (anomalies->size()) (void)anomalies->MinDistances(grid.data.data(), grid.cells());
     });
-    if (clean.size()) {
-      stages["clean_bank_search_ms"] = MedianMilliseconds(
-          n, [&] { (void)clean.MinDistances(grid.data.data(), grid.cells(), backend->parallel); });
+    if (clean->size()) {
+      stages["clean_bank_search_ms"] =
+          MedianMilliseconds(n, [&] { (void)clean->MinDistances(grid.data.data(), grid.cells()); });
     }
     AnomalyMap map;
     stages["anomaly_map_ms"] = MedianMilliseconds(n, [&] {

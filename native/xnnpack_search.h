@@ -1,0 +1,73 @@
+// XnnpackSearch: the exact nearest-neighbour search (core/nearest_neighbor_search.h)
+// with its dot products on XNNPACK: the native default alongside the XNNPACK
+// backbone. The portable NearestNeighborIndex stays the reference and the
+// wasm path; tests/xnnpack_search_test.cc holds the two together.
+//
+// |q - b|^2 = |q|^2 + (|b|^2 - 2 q.b). The bracket is a fully-connected
+// layer: weights -2b (exact: a power of two), bias |b|^2, so XNNPACK's GEMM
+// (AVX-512 on this CPU, where the portable core has 4 lanes) writes it for a
+// block of queries against a chunk of the bank, and our code takes each
+// query's minimum while the block is in cache. Still every bank row for
+// every query: exact, not approximate.
+//
+// A set of operators serves one call at a time (XNNPACK operators hold their
+// last setup), so concurrent callers each get one; idle sets are kept.
+#ifndef ANOMALENS_NATIVE_XNNPACK_SEARCH_H_
+#define ANOMALENS_NATIVE_XNNPACK_SEARCH_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/nearest_neighbor.h"
+#include "core/nearest_neighbor_search.h"
+#include "native/thread_pool.h"
+
+namespace anomalens {
+
+class XnnpackSearch : public NearestNeighborSearch {
+ public:
+  // `rows`: `count` vectors of `dim` floats, copied. The GEMM runs on `pool`'s threads.
+  static StatusOr<std::unique_ptr<const NearestNeighborSearch>> Create(const float* rows, size_t count, int dim,
+                                                                      std::shared_ptr<const ThreadPool> pool);
+  ~XnnpackSearch() override;
+
+  size_t size() const override { return count_; }
+  std::vector<float> MinDistances(const float* queries, size_t count) const override;
+
+  // Block sizes: a chunk of the bank is one operator (its packed weights,
+  // 256 KB at 128 floats a row, stay in L2), and kQueryBlock queries against
+  // it give a 256 KB block of products, reduced while still in cache.
+  static constexpr size_t kChunkRows = 512;
+  static constexpr size_t kQueryBlock = 128;
+
+ private:
+  struct Operators;  // one operator per chunk and the product block they write
+
+  XnnpackSearch(size_t count, int dim, std::shared_ptr<const ThreadPool> pool);
+  StatusOr<std::unique_ptr<Operators>> Build() const;
+  std::unique_ptr<Operators> Take() const;
+  void Give(std::unique_ptr<Operators> ops) const;
+  // The portable search over the same rows, if XNNPACK ever fails mid-call.
+  std::vector<float> Fallback(const float* queries, size_t count) const;
+
+  size_t count_;
+  int dim_;
+  std::shared_ptr<const ThreadPool> pool_;
+  std::vector<float> weights_;  // -2 x the rows, row after row
+  std::vector<float> bias_;     // |row|^2
+  mutable std::mutex mutex_;
+  mutable std::condition_variable returned_;
+  mutable std::vector<std::unique_ptr<Operators>> idle_;
+  mutable size_t live_ = 0;  // operator sets in existence (idle or in use)
+  mutable std::once_flag fallback_once_;
+  mutable std::unique_ptr<NearestNeighborIndex> fallback_;
+};
+
+// The hook Detector::Create takes (core/detector.h): searches on XNNPACK over `pool`.
+BuildSearch XnnpackSearchBuilder(std::shared_ptr<const ThreadPool> pool);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_NATIVE_XNNPACK_SEARCH_H_

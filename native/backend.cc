@@ -31,7 +31,7 @@ StatusOr<Backend> LoadBackend(const std::string& backbone_path, const BackendOpt
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const XnnpackBackbone> xnn, XnnpackBackbone::Create(std::move(net), pool));
   backend.backbone = std::move(xnn);
-  backend.search = XnnpackSearchBuilder(pool);
+  backend.search = XnnpackSearchBuilder(backend.parallel);
   return backend;
 }
 

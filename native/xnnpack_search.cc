@@ -3,6 +3,7 @@
 #include <xnnpack.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -48,19 +49,19 @@ struct XnnpackSearch::Operators {
   }
 };
 
-XnnpackSearch::XnnpackSearch(size_t count, int dim, std::shared_ptr<const ThreadPool> pool)
-    : count_(count), dim_(dim), pool_(std::move(pool)) {}
+XnnpackSearch::XnnpackSearch(size_t count, int dim, ParallelFor parallel)
+    : count_(count), dim_(dim), parallel_(std::move(parallel)) {}
 
 XnnpackSearch::~XnnpackSearch() = default;
 
 StatusOr<std::unique_ptr<const NearestNeighborSearch>> XnnpackSearch::Create(const float* rows, size_t count, int dim,
-                                                                            std::shared_ptr<const ThreadPool> pool) {
+                                                                            ParallelFor parallel) {
   if (dim <= 0) return InvalidInput("nearest-neighbour search: feature size must be positive");
   const xnn_status init = xnn_initialize(nullptr);
   if (init != xnn_status_success) {
     return Internal("XNNPACK initialization failed (status " + std::to_string(static_cast<int>(init)) + ")");
   }
-  std::unique_ptr<XnnpackSearch> s(new XnnpackSearch(count, dim, std::move(pool)));
+  std::unique_ptr<XnnpackSearch> s(new XnnpackSearch(count, dim, std::move(parallel)));
   s->weights_.resize(count * dim);
   s->bias_.resize(count);
   for (size_t r = 0; r < count; ++r) {
@@ -132,39 +133,47 @@ std::vector<float> XnnpackSearch::Fallback(const float* queries, size_t count) c
   return fallback_->MinDistances(queries, count);
 }
 
-std::vector<float> XnnpackSearch::MinDistances(const float* queries, size_t count) const {
-  std::vector<float> result(count, 0.0f);
-  if (count_ == 0 || count == 0) return result;
-  std::unique_ptr<Operators> ops = Take();
-  std::vector<float> best(kQueryBlock);
-  bool failed = false;
-  for (size_t q0 = 0; q0 < count && !failed; q0 += kQueryBlock) {
-    const size_t queries_here = std::min(kQueryBlock, count - q0);
-    std::fill(best.begin(), best.end(), std::numeric_limits<float>::infinity());
-    for (size_t c = 0; c < ops->chunks.size(); ++c) {
+bool XnnpackSearch::Search(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const {
+  float best[kQueryBlock];
+  for (; q0 < q1; q0 += kQueryBlock) {
+    const size_t queries_here = std::min(kQueryBlock, q1 - q0);
+    std::fill(best, best + kQueryBlock, std::numeric_limits<float>::infinity());
+    for (size_t c = 0; c < ops.chunks.size(); ++c) {
       const size_t rows = std::min(kChunkRows, count_ - c * kChunkRows);
-      xnn_operator_t op = ops->chunks[c];
-      if (xnn_setup_fully_connected_nc_f32(op, queries_here, queries + q0 * dim_, ops->products.data(),
-                                           pool_->get()) != xnn_status_success ||
-          xnn_run_operator(op, pool_->get()) != xnn_status_success) {
-        failed = true;
-        break;
+      // No XNNPACK thread pool: this runs on one of ours (or the caller).
+      if (xnn_setup_fully_connected_nc_f32(ops.chunks[c], queries_here, queries + q0 * dim_, ops.products.data(),
+                                           nullptr) != xnn_status_success ||
+          xnn_run_operator(ops.chunks[c], nullptr) != xnn_status_success) {
+        return false;
       }
-      for (size_t i = 0; i < queries_here; ++i) {
-        best[i] = std::min(best[i], MinOf(&ops->products[i * kChunkRows], rows));
-      }
+      for (size_t i = 0; i < queries_here; ++i) best[i] = std::min(best[i], MinOf(&ops.products[i * kChunkRows], rows));
     }
-    for (size_t i = 0; i < queries_here && !failed; ++i) {
+    for (size_t i = 0; i < queries_here; ++i) {
       const float squared = SquaredNorm(queries + (q0 + i) * dim_, dim_) + best[i];
       result[q0 + i] = squared > 0.0f ? std::sqrt(squared) : 0.0f;  // rounding can dip below 0
     }
   }
-  Give(std::move(ops));
+  return true;
+}
+
+std::vector<float> XnnpackSearch::MinDistances(const float* queries, size_t count) const {
+  std::vector<float> result(count, 0.0f);
+  if (count_ == 0 || count == 0) return result;
+  // Each distance depends only on its query, so the split does not change it.
+  std::atomic<bool> failed{false};
+  const size_t blocks = (count + kQueryBlock - 1) / kQueryBlock;
+  parallel_(blocks, [&](size_t b0, size_t b1) {
+    std::unique_ptr<Operators> ops = Take();
+    if (!Search(*ops, queries, b0 * kQueryBlock, std::min(count, b1 * kQueryBlock), result.data())) failed = true;
+    Give(std::move(ops));
+  });
   return failed ? Fallback(queries, count) : result;
 }
 
-BuildSearch XnnpackSearchBuilder(std::shared_ptr<const ThreadPool> pool) {
-  return [pool](const float* rows, size_t count, int dim) { return XnnpackSearch::Create(rows, count, dim, pool); };
+BuildSearch XnnpackSearchBuilder(ParallelFor parallel) {
+  return [parallel](const float* rows, size_t count, int dim) {
+    return XnnpackSearch::Create(rows, count, dim, parallel);
+  };
 }
 
 }  // namespace anomalens

@@ -16,7 +16,9 @@
 //                     neighbour search, anomaly map (upsample + smoothing),
 //                     segmentation and mask PNG (segmentation models, timed
 //                     even when the image is normal, where detect skips them)
-//   backend, threads  the engine and thread count used
+//   backend, threads  the engine and thread count used (XNNPACK: backbone
+//                     and nearest-neighbour search; portable: the core's own)
+//   bank_rows, anomaly_bank_rows, clean_bank_rows, queries: the searches' sizes
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -212,7 +214,11 @@ int Run(int argc, char** argv) {
   for (const auto& [name, value] : stages.items()) {
     std::printf("  %-44s %10.2f ms\n", name.substr(0, name.size() - 3).c_str(), value.get<double>());
   }
+  const size_t clean_bank_rows = model.segmentation.clean_bank.size() / model.feature_dim;
   std::printf("%-46s %10zu\n", "memory bank rows", model.bank_rows);
+  std::printf("%-46s %10zu\n", "anomaly bank rows", model.anomaly_bank_rows);
+  if (clean_bank_rows) std::printf("%-46s %10zu\n", "clean bank rows", clean_bank_rows);
+  std::printf("%-46s %10zu\n", "queries (patches searched)", grid.cells());
   std::printf("%-46s %10.1f MiB\n", "peak resident memory", peak_mib);
   if (cl->Has("json")) {
     nlohmann::ordered_json doc = {{"backend", backend->name},
@@ -230,6 +236,9 @@ int Run(int argc, char** argv) {
                                   {"detect_best_ms", detect.best_ms},
                                   {"stages", stages},
                                   {"bank_rows", model.bank_rows},
+                                  {"anomaly_bank_rows", model.anomaly_bank_rows},
+                                  {"clean_bank_rows", clean_bank_rows},
+                                  {"queries", grid.cells()},
                                   {"peak_rss_mib", peak_mib},
                                   {"iterations", n}};
     const Status s = WriteFileAtomic(cl->Get("json"), doc.dump(2) + "\n");

@@ -56,7 +56,10 @@ XnnpackSearch::~XnnpackSearch() = default;
 
 StatusOr<std::unique_ptr<const NearestNeighborSearch>> XnnpackSearch::Create(const float* rows, size_t count, int dim,
                                                                             ParallelFor parallel) {
-  if (dim <= 0) return InvalidInput("nearest-neighbour search: feature size must be positive");
+  if (dim <= 0 || dim % 4 != 0) {  // as the portable index (its fallback) needs
+    return InvalidInput("nearest-neighbour search: feature size must be a positive multiple of 4, got " +
+                        std::to_string(dim));
+  }
   const xnn_status init = xnn_initialize(nullptr);
   if (init != xnn_status_success) {
     return Internal("XNNPACK initialization failed (status " + std::to_string(static_cast<int>(init)) + ")");
@@ -72,7 +75,6 @@ StatusOr<std::unique_ptr<const NearestNeighborSearch>> XnnpackSearch::Create(con
   if (count > 0) {
     // One set now, so a setup XNNPACK refuses fails at load, not mid-detect.
     ASSIGN_OR_RETURN(std::unique_ptr<Operators> first, s->Build());
-    s->live_ = 1;
     s->idle_.push_back(std::move(first));
   }
   return std::unique_ptr<const NearestNeighborSearch>(std::move(s));
@@ -104,13 +106,11 @@ std::unique_ptr<XnnpackSearch::Operators> XnnpackSearch::Take() const {
       idle_.pop_back();
       return ops;
     }
-    ++live_;
     lock.unlock();
     StatusOr<std::unique_ptr<Operators>> built = Build();  // outside the lock: packing takes a while
     lock.lock();
     if (built.ok()) return std::move(built).value();
     // Out of memory for another set: wait for one in use (one always exists).
-    --live_;
     returned_.wait(lock, [this] { return !idle_.empty(); });
   }
 }

@@ -67,8 +67,8 @@ class XnnpackSearch : public NearestNeighborSearch {
   std::vector<float> bias_;     // |row|^2
   mutable std::mutex mutex_;
   mutable std::condition_variable returned_;
+  // Sets not in use; as many exist as calls and threads ever ran at once.
   mutable std::vector<std::unique_ptr<Operators>> idle_;
-  mutable size_t live_ = 0;  // operator sets in existence (idle or in use)
   mutable std::once_flag fallback_once_;
   mutable std::unique_ptr<NearestNeighborIndex> fallback_;
 };

@@ -4,6 +4,7 @@
 // metrics `anomalens evaluate` uses (core/metrics.h, core/pixel_metrics.h).
 //
 //   anomalens_pitting_study [--data DIR] [--short-side 224] [--variants all|LIST]
+//   anomalens_pitting_study --zavg DUMP.tsv,DUMP.tsv,...
 //
 // LIST: comma-separated prefixes of the variant groups: shared, posnn, padim,
 // padimc, fuse, retr, align, fusemin, cn, ms, fewer, img, z (image scores of
@@ -13,7 +14,10 @@
 // (region scores, raw colour, ensembles), blob (dark-blob features on the
 // original pixels), onesided, shift (min over neighbouring cells' models),
 // trim (trimmed covariance, map sigma 2), final (ensembles, blob scales),
-// probe (which normals score high at the labelled pits) and bdump (peaks).
+// probe (which normals score high at the labelled pits) and bdump (peaks);
+// round 4: r4 (the per-position model on the stride-2 tap and on the
+// stride-4 tap at up to the native 460 px; early taps only, cached
+// separately; --variants r4:TAP-K-R-S,... for chosen ones; see RunRound4).
 //
 // Honesty: every variant is fitted on train/good only; F1 uses the normal-only
 // threshold rule (median + 3 robust sd of 5-fold held-out train scores, as the
@@ -31,6 +35,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/anomaly_map.h"
@@ -41,6 +46,9 @@
 #include "core/gaussian_blur.h"
 #include "core/image_decode.h"
 #include "core/image_resize.h"
+#include "core/kernels/conv3x3_stride2.h"
+#include "core/kernels/depthwise_conv3x3.h"
+#include "core/kernels/pointwise_conv.h"
 #include "core/label_mask.h"
 #include "core/metrics.h"
 #include "core/nearest_neighbor.h"
@@ -64,6 +72,7 @@ struct Item {
   int kind = 0;
   std::string name;
   Tensor s4, s8, s16;  // s4 only for short sides up to kMaxStride4Side
+  Tensor s2;           // round 4 only: expanded_conv (stride 2, 16 channels)
 };
 
 constexpr int kMaxStride4Side = 320;
@@ -166,6 +175,104 @@ Data LoadOrExtract(const std::string& dir, int short_side, const std::string& ca
   return data;
 }
 
+// Round 4: the early taps only, on the portable network cut after block_2:
+// the stride-2 tap (expanded_conv's output, 16 channels) when the short side
+// is at most kMaxStride2Side, and the stride-4 tap (block_2_add, 24) at any
+// short side, up to the native 460 px. The whole padded image is one input
+// (no tiles: tiles blend the same features, differing only near tile edges).
+// Cached as build/pitting_study/early_<side>.bin.
+constexpr int kMaxStride2Side = 320;
+
+Tensor RunEarlyBlock(const MobileNetV2& net, const MobileNetV2::Block& b, const Tensor& x) {
+  Tensor hidden;
+  const Tensor* h = &x;
+  if (b.expansion != 1) {
+    hidden = PointwiseConv(x, net.Data(b.name + "_expand/kernel"), net.Data(b.name + "_expand/bias"),
+                           x.channels * b.expansion, Activation::kRelu6);
+    h = &hidden;
+  }
+  Tensor dw = DepthwiseConv3x3(*h, net.Data(b.name + "_depthwise/kernel"), net.Data(b.name + "_depthwise/bias"),
+                               b.stride, Activation::kRelu6);
+  const bool residual = b.stride == 1 && x.channels == b.out_channels;
+  return PointwiseConv(dw, net.Data(b.name + "_project/kernel"), net.Data(b.name + "_project/bias"), b.out_channels,
+                       Activation::kLinear, residual ? &x : nullptr);
+}
+
+Data LoadOrExtractEarly(const std::string& dir, int short_side, const std::string& cache) {
+  Data data;
+  const Size native{1130, 460};
+  data.geometry = PlanGeometry(native, ChooseScale(native, short_side), MobileNetV2::kInputMultiple);
+  const bool want_s2 = short_side <= kMaxStride2Side;
+  std::ifstream in(cache, std::ios::binary);
+  if (in) {
+    int n = 0;
+    in.read(reinterpret_cast<char*>(&n), 4);
+    in.read(reinterpret_cast<char*>(&data.backbone_seconds_per_image), 8);
+    data.items.resize(n);
+    for (Item& it : data.items) {
+      int len = 0;
+      in.read(reinterpret_cast<char*>(&it.kind), 4);
+      in.read(reinterpret_cast<char*>(&len), 4);
+      it.name.resize(len);
+      in.read(&it.name[0], len);
+      it.s2 = ReadTensor(in);
+      it.s4 = ReadTensor(in);
+    }
+    std::fprintf(stderr, "loaded %d cached images from %s\n", n, cache.c_str());
+    return data;
+  }
+  auto backbone = LoadBackbone("");
+  if (!backbone.ok()) {
+    std::fprintf(stderr, "%s\n", backbone.status().message().c_str());
+    std::exit(1);
+  }
+  const MobileNetV2& net = **backbone;
+  const std::pair<const char*, int> parts[] = {{"train/good", kTrain}, {"test/good", kTestGood}, {"test/pitting", kTestPit}};
+  double t_backbone = 0;
+  for (const auto& [sub, kind] : parts) {
+    for (const std::string& name : ListDir(fs::path(dir) / sub)) {
+      auto bytes = ReadFile((fs::path(dir) / sub / name).string(), 1 << 24);
+      auto image = DecodeImage(*bytes, "");
+      if (!image.ok()) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), image.status().message().c_str());
+        std::exit(1);
+      }
+      const WorkingGeometry& g = data.geometry;
+      const double t0 = Now();
+      RgbImage resized = ResizeImage(*image, g.content.width, g.content.height);
+      Tensor x = Conv3x3Stride2(BackboneInputRegion(resized, 0, 0, g.padded.width, g.padded.height),
+                                net.Data("Conv1/kernel"), net.Data("Conv1/bias"), MobileNetV2::kStemChannels,
+                                Activation::kRelu6);
+      Item it;
+      for (int b = 0; b <= MobileNetV2::kStride4TapBlock; ++b) {
+        x = RunEarlyBlock(net, net.blocks()[b], x);
+        if (b == 0 && want_s2) it.s2 = x;
+      }
+      t_backbone += Now() - t0;
+      it.s4 = std::move(x);
+      it.kind = kind;
+      it.name = name;
+      data.items.push_back(std::move(it));
+    }
+  }
+  data.backbone_seconds_per_image = t_backbone / data.items.size();
+  std::ofstream out(cache, std::ios::binary);
+  const int n = static_cast<int>(data.items.size());
+  out.write(reinterpret_cast<const char*>(&n), 4);
+  out.write(reinterpret_cast<const char*>(&data.backbone_seconds_per_image), 8);
+  for (const Item& it : data.items) {
+    const int len = static_cast<int>(it.name.size());
+    out.write(reinterpret_cast<const char*>(&it.kind), 4);
+    out.write(reinterpret_cast<const char*>(&len), 4);
+    out.write(it.name.data(), len);
+    WriteTensor(out, it.s2);
+    WriteTensor(out, it.s4);
+  }
+  std::fprintf(stderr, "extracted %d images (%.3f s to block_2 each), cached to %s\n", n,
+               data.backbone_seconds_per_image, cache.c_str());
+  return data;
+}
+
 // ---------------------------------------------------------------- features
 
 Tensor BoxAverage(const Tensor& in, int k) {
@@ -213,7 +320,8 @@ Features BuildFeatures(const Data& data, int k, float cw, int tap = 8) {
   Features F;
   const bool coarse = cw > 0;
   const Item& first = data.items[0];
-  const Tensor& f0 = tap == 4 ? first.s4 : first.s8;
+  auto fine_of = [tap](const Item& it) -> const Tensor& { return tap == 2 ? it.s2 : tap == 4 ? it.s4 : it.s8; };
+  const Tensor& f0 = fine_of(first);
   const Tensor& c0 = tap == 4 ? first.s8 : first.s16;
   if (f0.data.empty()) {
     std::fprintf(stderr, "no stride-%d tap cached at this short side\n", tap);
@@ -225,7 +333,7 @@ Features BuildFeatures(const Data& data, int k, float cw, int tap = 8) {
   F.dim = FC + (coarse ? CC : 0);
   F.f.resize(data.items.size());
   for (size_t i = 0; i < data.items.size(); ++i) {
-    const Tensor fine = BoxAverage(tap == 4 ? data.items[i].s4 : data.items[i].s8, k);
+    const Tensor fine = BoxAverage(fine_of(data.items[i]), k);
     std::vector<float>& out = F.f[i];
     out.assign(F.cells() * F.dim, 0.0f);
     Tensor c;
@@ -1206,6 +1314,154 @@ void DumpScores(const std::string& path, const Data& data, const std::vector<int
   std::fclose(out);
 }
 
+// Round 4 (`--variants r4`, any --short-side up to 460): the per-position
+// model on finer taps: the stride-4 tap at higher working resolutions (up to
+// the native 460 px short side) and the stride-2 tap (expanded_conv, 16
+// channels) at up to 320 px. Dev / holdout / full as in round 3, with the
+// cost of each model (fit seconds on all 200 train images, patch-scoring ms a
+// test image, model MiB: mean + covariance factor + the per-cell
+// standardization's mean and sd).
+void RunRound4(const std::string& dir, int short_side, const std::string& only) {
+  const std::string cache = "build/pitting_study/early_" + std::to_string(short_side) + ".bin";
+  const Data data = LoadOrExtractEarly(dir, short_side, cache);
+  const Split sp = MakeSplit(data);
+  const Masks masks = LoadMasks(dir, data);
+  const std::vector<int> part = DevHoldout(data);
+  const bool has_s2 = !data.items[0].s2.data.empty();
+  std::printf("round 4, short side %d: working %dx%d (padded %dx%d), stride-4 grid %dx%d, stride-2 grid %s; "
+              "portable network to block_2 %.1f ms/image\n",
+              short_side, data.geometry.content.width, data.geometry.content.height, data.geometry.padded.width,
+              data.geometry.padded.height, data.items[0].s4.width, data.items[0].s4.height,
+              has_s2 ? (std::to_string(data.items[0].s2.width) + "x" + std::to_string(data.items[0].s2.height)).c_str()
+                     : "not extracted",
+              data.backbone_seconds_per_image * 1000);
+  std::printf("%-44s %7s %7s %7s | %7s %7s %7s | %6s %6s | %6s %7s %6s\n", "variant (r4)", "imgDev", "imgHold",
+              "imgFull", "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "fit_s", "scoreMs", "MiB");
+  auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h,
+                 const Cost& c) {
+    const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+    char cost[64] = "     -       -      -";  // ScorePadimMinShift does not time itself
+    if (c.model_mib > 0) std::snprintf(cost, sizeof cost, "%6.1f %7.1f %6.1f", c.fit_seconds, c.score_ms, c.model_mib);
+    std::printf("%-44s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %s\n", name.c_str(), r.roc[1], r.roc[2],
+                r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, cost);
+    std::fflush(stdout);
+    std::string file = name;
+    for (char& ch : file)
+      if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    DumpScores("build/pitting_study/r4_" + file + ".tsv", data, part, img, S, w);
+  };
+  // The same map sigma in native pixels as sigma 4 at 224 px.
+  const float native_sigma = 4.0f * short_side / 224.0f;
+  const std::string ss = std::to_string(short_side) + " px ";
+  std::map<std::string, std::vector<double>> image_scores;
+  // Each spec: tap (2 or 4), k (feature averaging), r (neighbourhood of
+  // the fit), s (min over the models within +-s cells; 0: own cell). Default
+  // list, or explicit ones: --variants r4:TAP-K-R-S,TAP-K-R-S,...
+  struct Spec { int tap, k, r, shift; };
+  std::vector<Spec> specs;
+  const size_t colon = only.find(':');
+  if (colon != std::string::npos) {
+    std::stringstream list(only.substr(colon + 1));
+    std::string tok;
+    while (std::getline(list, tok, ',')) {
+      Spec sp4{};
+      if (std::sscanf(tok.c_str(), "%d-%d-%d-%d", &sp4.tap, &sp4.k, &sp4.r, &sp4.shift) == 4) specs.push_back(sp4);
+    }
+  } else {
+    specs = {{4, 3, 1, 0}, {4, 5, 0, 0}, {4, 5, 1, 0}};
+    if (has_s2) specs.insert(specs.end(), {{2, 3, 1, 0}, {2, 3, 2, 0}, {2, 5, 1, 0}, {2, 5, 0, 0}, {2, 7, 1, 0}});
+  }
+  for (const Spec& spec : specs) {
+    Features F = BuildFeatures(data, spec.k, 0, spec.tap);
+    Cost c;
+    if (spec.tap == 2 && !has_s2) continue;
+    const Scores Z = spec.shift > 0 ? ScorePadimMinShift(F, sp, spec.r, 0.01, spec.shift)
+                                    : CellStandardize(ScorePadim(F, sp, spec.r, 0.01, &c), sp, 0);
+    F.f.clear();
+    F.f.shrink_to_fit();
+    if (c.model_mib > 0) c.model_mib += F.cells() * 2 * 4.0 / (1 << 20);
+    const std::string name = ss + "s" + std::to_string(spec.tap) + " k" + std::to_string(spec.k) + " r" +
+                             std::to_string(spec.r) + " z" + (spec.shift ? " shift" + std::to_string(spec.shift) : "");
+    const std::vector<double> img = MapMax(data, Z, F.w, F.h);
+    image_scores[name] = img;
+    rep(name, img, Z, F.w, F.h, c);
+    if (short_side != 224) {
+      const std::vector<double> img_n = MapMax(data, Z, F.w, F.h, native_sigma);
+      image_scores[name + ", sigma native"] = img_n;
+      rep(name + ", sigma " + std::to_string(native_sigma).substr(0, 4), img_n, Z, F.w, F.h, c);
+    }
+    const std::vector<double> img2 = MapMax(data, Z, F.w, F.h, 2.0f);
+    rep(name + ", sigma 2", img2, Z, F.w, F.h, c);
+  }
+  // Image z-averages of two of the above (train-image standardized).
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {ss + "s2 k5 r1 z", ss + "s4 k5 r0 z"}, {ss + "s2 k3 r1 z", ss + "s4 k5 r0 z"}, {ss + "s2 k5 r1 z", ss + "s4 k3 r1 z"}};
+  for (const auto& [a, b] : pairs) {
+    if (!image_scores.count(a) || !image_scores.count(b)) continue;
+    const std::vector<double> za = TrainZ(image_scores[a], sp), zb = TrainZ(image_scores[b], sp);
+    std::vector<double> v(za.size());
+    for (size_t i = 0; i < v.size(); ++i) v[i] = 0.5 * (za[i] + zb[i]);
+    std::vector<ScoredLabel> scored[3];
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (data.items[i].kind == kTrain) continue;
+      const ScoredLabel sl{v[i], data.items[i].kind == kTestPit};
+      scored[0].push_back(sl), scored[part[i]].push_back(sl);
+    }
+    std::printf("%-44s %7.4f %7.4f %7.4f | (image scores only)\n",
+                ("z-avg: " + a.substr(ss.size()) + " + " + b.substr(ss.size())).c_str(), RocAuc(scored[1]),
+                RocAuc(scored[2]), RocAuc(scored[0]));
+  }
+}
+
+// `--zavg A.tsv,B.tsv,...`: image ROCAUC on dev / holdout / full of the
+// average of several variants' image scores, each standardized by its own
+// held-out train image scores (TrainZ), read from the per-image dumps the
+// variant groups write (DumpScores: kind, part, name, score, ...), so
+// models at different working resolutions can be combined.
+int ZAverage(const std::string& list) {
+  std::map<std::string, std::pair<int, int>> label;  // name -> (kind, part)
+  std::map<std::string, double> sum;
+  std::stringstream files(list);
+  std::string file;
+  int n = 0;
+  while (std::getline(files, file, ',')) {
+    std::ifstream in(file);
+    if (!in) {
+      std::fprintf(stderr, "cannot read %s\n", file.c_str());
+      return 1;
+    }
+    std::vector<std::tuple<int, int, std::string, double>> rows;
+    std::string line;
+    double m = 0, m2 = 0;
+    int nt = 0;
+    while (std::getline(in, line)) {
+      std::stringstream ls(line);
+      int kind = 0, part = 0;
+      std::string name;
+      double score = 0;
+      ls >> kind >> part >> name >> score;
+      rows.emplace_back(kind, part, name, score);
+      if (kind == kTrain) m += score, m2 += score * score, ++nt;
+    }
+    m /= nt;
+    const double sd = std::sqrt(std::max(m2 / nt - m * m, 1e-12));
+    for (const auto& [kind, part, name, score] : rows) {
+      label[name] = {kind, part};
+      sum[name] += (score - m) / sd;
+    }
+    ++n;
+  }
+  std::vector<ScoredLabel> scored[3];
+  for (const auto& [name, kp] : label) {
+    if (kp.first == kTrain) continue;
+    const ScoredLabel sl{sum[name] / n, kp.first == kTestPit};
+    scored[0].push_back(sl), scored[kp.second].push_back(sl);
+  }
+  std::printf("z-average of %d: image ROCAUC dev %.4f holdout %.4f full %.4f\n", n, RocAuc(scored[1]),
+              RocAuc(scored[2]), RocAuc(scored[0]));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1219,8 +1475,10 @@ int main(int argc, char** argv) {
                   "       %s --align DIR\n"
                   "LIST: comma-separated prefixes of: shared posnn padim padimc fuse retr align fusemin cn ms\n"
                   "      fewer img z s4 s4b dump dump4 dh blob onesided shift trim final probe bdump\n"
+                  "      r4 or r4:TAP-K-R-S,... (round 4: stride-2 / stride-4 taps up to 460 px)\n"
+                  "       %s --zavg DUMP.tsv,DUMP.tsv,... (image z-average of dumped variants)\n"
                   "      (see bench/pitting_study.cc)\n",
-                  argv[0], argv[0]);
+                  argv[0], argv[0], argv[0]);
       return 0;
     }
   }
@@ -1229,6 +1487,7 @@ int main(int argc, char** argv) {
     if (k == "--data") dir = v;
     else if (k == "--short-side") short_side = std::stoi(v);
     else if (k == "--variants") only = v;
+    else if (k == "--zavg") return ZAverage(v);
   }
   if (argc == 3 && std::string(argv[1]) == "--align") {
     // Alignment of the normal-*.jpg / *.jpg images of a folder at 224 px.
@@ -1253,6 +1512,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   fs::create_directories("build/pitting_study");
+  if (only.rfind("r4", 0) == 0) {
+    RunRound4(dir, short_side, only);
+    return 0;
+  }
   const std::string cache = "build/pitting_study/taps_v2_" + std::to_string(short_side) + ".bin";
   const Data data = LoadOrExtract(dir, short_side, cache);
   const Split sp = MakeSplit(data);

@@ -41,6 +41,12 @@ void* StbRealloc(void* pointer, size_t size) {
   return std::realloc(pointer, size);
 }
 
+// stb 2.27 copies zero bytes to a null buffer when a PNG's first IDAT chunk
+// is empty (found by tests/fuzz). memcpy's pointers must not be null even
+// for zero bytes, and compilers may drop later null checks on that
+// assumption, so stb's copies go through this guard.
+void* StbMemcpy(void* to, const void* from, size_t size) { return size == 0 ? to : std::memcpy(to, from, size); }
+
 }  // namespace
 }  // namespace anomalens
 
@@ -65,7 +71,10 @@ void* StbRealloc(void* pointer, size_t size) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #endif
+// <cstring> is already included above, so the macro reaches stb's calls only.
+#define memcpy(to, from, size) ::anomalens::StbMemcpy(to, from, size)
 #include "stb_image.h"
+#undef memcpy
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif

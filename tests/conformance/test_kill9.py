@@ -14,11 +14,16 @@ one request in flight at the kill may have happened or not, never half):
     TRAINED model has its model file; no model folder lacks a model;
   - a CreateModel in doubt, retried with its ClientToken, makes no second model.
 
-KILL9_ROUNDS (default 12) sets the number of kill points; the summary line
-on stderr gives the kill points by operation and the inconsistencies found.
+Each round aims at one of CreateModel, UpdateDatasetEntries and DeleteProject:
+the kill comes a random moment (within about the request's duration) after
+the workload sends it. KILL9_ROUNDS (default 30) sets the number of kill
+points; the summary line on stderr gives the kill points by the operation in
+flight ("answered" when the kill came just after the answer) and the
+inconsistencies found.
 """
 import base64
 import collections
+import itertools
 import json
 import os
 import random
@@ -38,10 +43,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lookout_server import LookoutServer  # noqa: E402
 
 CLI = os.environ.get("ANOMALENS_CLI", "build/native/anomalens")
-ROUNDS = int(os.environ.get("KILL9_ROUNDS", "12"))
+ROUNDS = int(os.environ.get("KILL9_ROUNDS", "30"))
 
 
 LINES_PER_UPDATE = 300
+TARGETS = ("CreateModel", "UpdateDatasetEntries", "DeleteProject")
+# Seconds after sending within which the kill comes: about each request's
+# duration here (CreateModel answers at once and trains in the background).
+TARGET_WINDOW = {"CreateModel": 0.03, "UpdateDatasetEntries": 0.3, "DeleteProject": 0.05}
 
 
 class Killed(Exception):
@@ -56,8 +65,9 @@ class Workload:
     DeleteProject (of a project without models); CreateProject and
     CreateDataset when few projects are left."""
 
-    def __init__(self, server, round_number, expected, names, rng):
+    def __init__(self, server, round_number, expected, names, rng, variants):
         self.client = server.client()
+        self.variants = variants
         self.round = round_number
         self.names = names
         self.rng = rng
@@ -67,10 +77,14 @@ class Workload:
         self.acked = []          # (operation, args, response)
         self.in_flight = None    # (operation, args) sent, not yet answered
         self.errors = []         # error responses (none expected)
+        self.target = None       # the operation to kill the server in
+        self.sending_target = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _call(self, operation, args, fn):
         self.in_flight = (operation, args)
+        if operation == self.target:
+            self.sending_target.set()
         try:
             response = fn()
         except botocore.exceptions.ClientError as e:
@@ -84,12 +98,15 @@ class Workload:
         self.in_flight = None
         return response
 
-    def _update_lines(self, serial):
-        # Source-refs no earlier update used ("./" repeats make them distinct).
-        base = 10 * serial + 1
-        refs = [(k, n) for k in range(base, base + 10) for n in self.names][:LINES_PER_UPDATE]
-        return [json.dumps({"source-ref": "s3://synth/" + "./" * k + "images/" + n, "anomaly-label": 0})
-                for k, n in refs]
+    def _update_lines(self):
+        # Source-refs no earlier update used: "./" runs before and after
+        # "images/" make distinct refs to the same files, short ones first.
+        lines = []
+        while len(lines) < LINES_PER_UPDATE:
+            a, b = next(self.variants)
+            lines += [json.dumps({"source-ref": "s3://synth/" + "./" * a + "images/" + "./" * b + n,
+                                  "anomaly-label": 0}) for n in self.names]
+        return lines[:LINES_PER_UPDATE]
 
     def _run(self):
         c, rng = self.client, self.rng
@@ -116,9 +133,9 @@ class Workload:
                         Tags=[{"Key": "round", "Value": str(self.round)}]))
                     self.projects[p]["models"] = True
                 elif choice == "UpdateDatasetEntries":
-                    p, serial = rng.choice(sorted(with_dataset)), self.round * 1000 + i
-                    changes = ("\n".join(self._update_lines(serial)) + "\n").encode()
-                    self._call("UpdateDatasetEntries", (p, serial), lambda: c.update_dataset_entries(
+                    p = rng.choice(sorted(with_dataset))
+                    changes = ("\n".join(self._update_lines()) + "\n").encode()
+                    self._call("UpdateDatasetEntries", (p, i), lambda: c.update_dataset_entries(
                         ProjectName=p, DatasetType="train", Changes=changes))
                 else:
                     p = rng.choice(sorted(model_free))
@@ -142,6 +159,7 @@ class KillNine(unittest.TestCase):
         expected = {}
         kill_points = collections.Counter()
         inconsistencies = []
+        variants = ((a, total - a) for total in itertools.count(1) for a in range(total + 1))
         try:
             in_doubt = None
             for round_number in range(ROUNDS + 1):
@@ -150,10 +168,13 @@ class KillNine(unittest.TestCase):
                     inconsistencies += self._check(server, data, expected, in_doubt, train_entries, round_number)
                     if round_number == ROUNDS:
                         break
-                    workload = Workload(server, round_number, expected, names, rng)
+                    workload = Workload(server, round_number, expected, names, rng, variants)
+                    # Each round aims at one of the three operations: the kill
+                    # comes a random moment after the workload sends it.
+                    workload.target = TARGETS[round_number % len(TARGETS)]
                     workload.thread.start()
-                    # Mostly early (the first operations hit existing projects), sometimes later.
-                    time.sleep(rng.uniform(0.02, 0.4) if rng.random() < 0.6 else rng.uniform(0.4, 2.0))
+                    workload.sending_target.wait(timeout=30)
+                    time.sleep(rng.uniform(0, TARGET_WINDOW[workload.target]))
                     server.kill(signal.SIGKILL)
                     workload.thread.join(timeout=120)
                     self.assertFalse(workload.thread.is_alive())
@@ -161,7 +182,7 @@ class KillNine(unittest.TestCase):
                         self._apply(expected, operation, args, response, round_number, train_entries)
                     inconsistencies += [f"round {round_number}: {e}" for e in workload.errors]
                     in_doubt = workload.in_flight
-                    kill_points[in_doubt[0] if in_doubt else "between requests"] += 1
+                    kill_points[in_doubt[0] if in_doubt else f"{workload.target} answered"] += 1
                 finally:
                     server.stop()
         finally:

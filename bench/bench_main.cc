@@ -1,7 +1,22 @@
-// anomalens_bench: backbone and end-to-end DetectAnomalies timings on one
-// thread, printed as a table and written as JSON.
+// anomalens_bench: native speed of one model on one image, printed as a
+// table and written as JSON. Medians over --iterations runs after a warm-up.
 //
-//   anomalens_bench --model MODEL --image IMAGE [--iterations 20] [--json OUT.json]
+//   anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]
+//                   [--iterations 20] [--json OUT.json]
+//
+// Measures (JSON keys; the headline ones also as *_best_ms, the fastest run,
+// for machines shared with other work):
+//   backbone_224_ms   the backbone alone on a 224x224 input: the network the
+//                     peers run (bench/run); backbone_224_gflops is its
+//                     arithmetic rate (2 flops a multiply-add)
+//   backbone_ms       the backbone alone over the model's working-size tiles
+//   detect_ms         DetectAnomalies end to end: image bytes to JSON
+//   stages            detect's parts, each timed alone on this image: decode,
+//                     features (resize + backbone + patch features), nearest-
+//                     neighbour search, anomaly map (upsample + smoothing),
+//                     segmentation and mask PNG (segmentation models, timed
+//                     even when the image is normal, where detect skips them)
+//   backend, threads  the engine and thread count used
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -12,75 +27,198 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/anomaly_map.h"
 #include "core/feature_extractor.h"
 #include "core/image_decode.h"
+#include "core/image_resize.h"
 #include "core/result_json.h"
-#include "native/cli_args.h"
+#include "core/segmentation.h"
+#include "core/segmentation_response.h"
+#include "core/tiling.h"
 #include "native/backbone_loader.h"
+#include "native/backend.h"
+#include "native/cli_args.h"
 #include "native/cli_common.h"
 #include "native/file_io.h"
 
 namespace anomalens {
 namespace {
 
+constexpr const char* kUsage =
+    "usage: anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]\n"
+    "                       [--iterations 20] [--json OUT.json]\n"
+    "--threads: threads for the backbone and scoring (default 1 here, for comparable numbers; 0: every core)\n";
+
+struct Timing {
+  double median_ms = 0;
+  double best_ms = 0;  // the least disturbed run, for a machine shared with other work
+};
+
 template <typename F>
-double MedianMilliseconds(int iterations, F&& body) {
+Timing Time(int iterations, F&& body) {
   std::vector<double> ms;
-  body();  // warm-up: first-touch allocations and caches
+  body();  // warm-up: first-touch allocations, caches, XNNPACK runtimes for new sizes
   for (int i = 0; i < iterations; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     body();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  return {ms[ms.size() / 2], ms.front()};
+}
+
+template <typename F>
+double MedianMilliseconds(int iterations, F&& body) {
+  return Time(iterations, body).median_ms;
+}
+
+// Multiply-adds of the backbone on a height x width input, layer by layer.
+double BackboneMultiplyAdds(const MobileNetV2& net, int height, int width) {
+  int h = height / 2, w = width / 2, c = MobileNetV2::kStemChannels;
+  double macs = double(h) * w * c * 3 * 3 * 3;  // the stem
+  for (const MobileNetV2::Block& b : net.blocks()) {
+    const int hidden = c * b.expansion;
+    if (b.expansion != 1) macs += double(h) * w * c * hidden;
+    h /= b.stride, w /= b.stride;
+    macs += double(h) * w * hidden * 9 + double(h) * w * hidden * b.out_channels;
+    c = b.out_channels;
+  }
+  return macs;
 }
 
 int Run(int argc, char** argv) {
-  auto cl = ParseCommandLine(argc, argv, 1, {{"model", true}, {"image", true}, {"iterations", true}, {"json", true}});
-  if (!cl.ok()) return ReportError("bench", cl.status());
+  auto cl = ParseCommandLine(argc, argv, 1,
+                             {{"model", true}, {"image", true}, {"iterations", true}, {"json", true}, {"backend", true},
+                              {"threads", true}});
+  if (!cl.ok()) {
+    std::fputs(kUsage, stderr);
+    return ReportError("bench", cl.status());
+  }
   if (!cl->Has("model") || !cl->Has("image")) {
-    std::fputs("usage: anomalens_bench --model MODEL --image IMAGE [--iterations 20] [--json OUT.json]\n", stderr);
+    std::fputs(kUsage, stderr);
     return kExitBadInput;
   }
   auto iterations = cl->GetNumber("iterations", 20, 1, 10000);
   if (!iterations.ok()) return ReportError("bench", iterations.status());
-  auto detector = LoadDetector(cl->Get("model"), "");
-  if (!detector.ok()) return ReportError("bench", detector.status());
+  auto options = ParseBackendOptions(*cl);
+  if (!options.ok()) return ReportError("bench", options.status());
+  if (!cl->Has("threads")) options->threads = 1;  // one thread unless asked: the comparisons are per thread
+  auto backend = LoadBackend("", *options);
+  if (!backend.ok()) return ReportError("bench", backend.status());
+  auto model_bytes = ReadFile(cl->Get("model"), size_t{1} << 31);
+  if (!model_bytes.ok()) return ReportError("bench", model_bytes.status());
+  auto loaded = Detector::Create(*model_bytes, backend->backbone, backend->parallel);
+  if (!loaded.ok()) return ReportError("bench", Status(loaded.status().code(), cl->Get("model") + ": " + loaded.status().message()));
+  const Detector& detector = **loaded;
   auto bytes = ReadFile(cl->Get("image"), ImageLimits{}.max_bytes);
   if (!bytes.ok()) return ReportError("bench", bytes.status());
   auto image = DecodeImage(*bytes, "");
   if (!image.ok()) return ReportError("bench", image.status());
-  auto backbone = LoadBackbone("");
-  if (!backbone.ok()) return ReportError("bench", backbone.status());
+  auto net = LoadBackbone("");  // the architecture, to count multiply-adds
+  if (!net.ok()) return ReportError("bench", net.status());
 
-  const Model& model = (*detector)->model();
+  const Backbone& backbone = *backend->backbone;
+  const Model& model = detector.model();
   const WorkingGeometry geometry = PlanGeometry({image->width, image->height}, model.scale, MobileNetV2::kInputMultiple);
   const int n = static_cast<int>(*iterations);
-  // Backbone and patch features over every tile, as detection runs them.
-  const double backbone_ms = MedianMilliseconds(
-      n, [&] { (void)ExtractFeatures(**backbone, *image, geometry, model.layer_scales, model.config.tiling); });
-  std::string json;
-  const double detect_ms = MedianMilliseconds(n, [&] {
-    json = DetectAnomalyResultJson(*(*detector)->Detect(*bytes, ""));
+
+  // The backbone alone: a 224x224 input, then the model's tiles.
+  const Tensor square = BackboneInputRegion(ResizeImage(*image, 224, 224), 0, 0, 224, 224);
+  const Timing backbone_224 = Time(n, [&] { (void)backbone.Run(square); });
+  const double backbone_224_ms = backbone_224.median_ms;
+  const double macs_224 = BackboneMultiplyAdds(**net, 224, 224);
+  const RgbImage resized = ResizeImage(*image, geometry.content.width, geometry.content.height);
+  const TileAxis xs = PlanTileAxis(geometry.padded.width, model.config.tiling.tile, model.config.tiling.overlap,
+                                   MobileNetV2::kInputMultiple);
+  const TileAxis ys = PlanTileAxis(geometry.padded.height, model.config.tiling.tile, model.config.tiling.overlap,
+                                   MobileNetV2::kInputMultiple);
+  std::vector<Tensor> tiles;
+  for (size_t ty = 0; ty < ys.start.size(); ++ty)
+    for (size_t tx = 0; tx < xs.start.size(); ++tx)
+      tiles.push_back(BackboneInputRegion(resized, xs.start[tx], ys.start[ty], xs.length[tx], ys.length[ty]));
+  const bool stride4 = model.normal_model == NormalModelKind::kPerPosition && model.position.stride == 4;
+  const Timing backbone_tiles = Time(n, [&] {
+    for (const Tensor& t : tiles) (void)backbone.Run(t, stride4);
   });
+  const double backbone_ms = backbone_tiles.median_ms;
+
+  // End to end, as DetectAnomalies runs it.
+  std::string json;
+  const Timing detect = Time(n, [&] { json = DetectAnomalyResultJson(*detector.Detect(*bytes, "")); });
+  const double detect_ms = detect.median_ms;
+
+  // Detect's stages, each alone.
+  nlohmann::ordered_json stages;
+  stages["decode_ms"] = MedianMilliseconds(n, [&] { (void)DecodeImage(*bytes, ""); });
+  PatchGrid grid;
+  stages["features_ms"] = MedianMilliseconds(n, [&] {
+    grid = *ExtractFeatures(backbone, *image, geometry, model.layer_scales, model.config.tiling);
+  });
+  if (model.normal_model != NormalModelKind::kPerPosition) {
+    const NearestNeighborIndex bank(model.bank.data(), model.bank_rows, model.feature_dim);
+    const NearestNeighborIndex anomalies(model.anomaly_bank.data(), model.anomaly_bank_rows, model.feature_dim);
+    const size_t clean_rows = model.segmentation.clean_bank.size() / model.feature_dim;
+    const NearestNeighborIndex clean(model.segmentation.clean_bank.data(), clean_rows, model.feature_dim);
+    std::vector<float> d;
+    stages["nearest_neighbour_ms"] = MedianMilliseconds(n, [&] {
+      d = bank.MinDistances(grid.data.data(), grid.cells(), backend->parallel);
+      if (anomalies.size()) (void)anomalies.MinDistances(grid.data.data(), grid.cells(), backend->parallel);
+    });
+    if (clean.size()) {
+      stages["clean_bank_search_ms"] = MedianMilliseconds(
+          n, [&] { (void)clean.MinDistances(grid.data.data(), grid.cells(), backend->parallel); });
+    }
+    AnomalyMap map;
+    stages["anomaly_map_ms"] = MedianMilliseconds(n, [&] {
+      map = BuildAnomalyMap(d, grid.width, grid.height, geometry, model.config.smoothing_sigma);
+    });
+    const SegmentationModel& seg = model.segmentation;
+    if (seg.enabled()) {
+      std::vector<float> original;
+      stages["map_to_image_size_ms"] = MedianMilliseconds(n, [&] { original = map.ToOriginal(); });
+      Segmentation segmentation;
+      stages["segmentation_ms"] =
+          MedianMilliseconds(n, [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg); });
+      stages["mask_png_ms"] = MedianMilliseconds(n, [&] { (void)EncodeAnomalyMask(segmentation, seg.classes); });
+    }
+  }
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   const double peak_mib = usage.ru_maxrss / 1024.0;
+  const double gflops_224 = 2 * macs_224 / (backbone_224_ms * 1e6);
 
-  std::printf("%-44s %10s\n", "measure (1 thread, median)", "value");
-  std::printf("%-44s %10s\n", "image", (std::to_string(image->width) + "x" + std::to_string(image->height)).c_str());
-  std::printf("%-44s %10s\n", "working size (padded)",
+  const std::string title = "measure (" + backend->name + ", " + std::to_string(backend->threads) + " thread" +
+                            (backend->threads == 1 ? "" : "s") + ", median)";
+  std::printf("%-46s %10s\n", title.c_str(), "value");
+  std::printf("%-46s %10s\n", "image", (std::to_string(image->width) + "x" + std::to_string(image->height)).c_str());
+  std::printf("%-46s %10s\n", "working size (padded)",
               (std::to_string(geometry.padded.width) + "x" + std::to_string(geometry.padded.height)).c_str());
-  std::printf("%-44s %10.2f ms\n", "features (backbone over all tiles)", backbone_ms);
-  std::printf("%-44s %10.2f ms\n", "DetectAnomalies end to end (decode to JSON)", detect_ms);
-  std::printf("%-44s %10zu\n", "memory bank rows", model.bank_rows);
-  std::printf("%-44s %10.1f MiB\n", "peak resident memory", peak_mib);
+  std::printf("%-46s %10.2f ms  (best %.2f; %.1f GFLOP/s, %.0f M multiply-adds)\n", "backbone at 224x224",
+              backbone_224_ms, backbone_224.best_ms, gflops_224, macs_224 / 1e6);
+  std::printf("%-46s %10.2f ms  (best %.2f; %zu tile%s)\n", "backbone at the working size", backbone_ms,
+              backbone_tiles.best_ms, tiles.size(), tiles.size() == 1 ? "" : "s");
+  std::printf("%-46s %10.2f ms  (best %.2f)\n", "DetectAnomalies end to end (decode to JSON)", detect_ms,
+              detect.best_ms);
+  for (const auto& [name, value] : stages.items()) {
+    std::printf("  %-44s %10.2f ms\n", name.substr(0, name.size() - 3).c_str(), value.get<double>());
+  }
+  std::printf("%-46s %10zu\n", "memory bank rows", model.bank_rows);
+  std::printf("%-46s %10.1f MiB\n", "peak resident memory", peak_mib);
   if (cl->Has("json")) {
-    nlohmann::ordered_json doc = {{"image_size", {image->width, image->height}},
+    nlohmann::ordered_json doc = {{"backend", backend->name},
+                                  {"threads", backend->threads},
+                                  {"image_size", {image->width, image->height}},
                                   {"working_size", {geometry.padded.width, geometry.padded.height}},
+                                  {"backbone_224_ms", backbone_224_ms},
+                                  {"backbone_224_best_ms", backbone_224.best_ms},
+                                  {"backbone_224_multiply_adds", macs_224},
+                                  {"backbone_224_gflops", gflops_224},
                                   {"backbone_ms", backbone_ms},
+                                  {"backbone_best_ms", backbone_tiles.best_ms},
+                                  {"backbone_tiles", tiles.size()},
                                   {"detect_ms", detect_ms},
+                                  {"detect_best_ms", detect.best_ms},
+                                  {"stages", stages},
                                   {"bank_rows", model.bank_rows},
                                   {"peak_rss_mib", peak_mib},
                                   {"iterations", n}};

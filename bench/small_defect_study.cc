@@ -18,7 +18,7 @@ constexpr int kTestIndexOffset = 1000;
 
 }  // namespace
 
-StatusOr<std::vector<SmallDefectResult>> RunSmallDefectStudy(std::shared_ptr<const MobileNetV2> backbone,
+StatusOr<std::vector<SmallDefectResult>> RunSmallDefectStudy(std::shared_ptr<const Backbone> backbone,
                                                               const SmallDefectStudyOptions& options) {
   std::vector<SmallDefectResult> results;
   for (const auto& [width, height] : options.sizes) {

@@ -42,7 +42,7 @@ struct SmallDefectStudyOptions {
 // Trains one model per size on normal images, then scores normal and
 // anomalous test images per defect area. Recall is measured at the threshold
 // that lets `false_positive_rate` of the normal test images through.
-StatusOr<std::vector<SmallDefectResult>> RunSmallDefectStudy(std::shared_ptr<const MobileNetV2> backbone,
+StatusOr<std::vector<SmallDefectResult>> RunSmallDefectStudy(std::shared_ptr<const Backbone> backbone,
                                                               const SmallDefectStudyOptions& options);
 
 }  // namespace anomalens

@@ -7,15 +7,14 @@
 //
 //   node bench/wasm_vs_tfjs.mjs [--height 224] [--width 304] [--iterations 30] [--json OUT]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 import { loadTruncatedModel, makeInput } from '../tests/js/tfjs_reference.mjs';
+import { setUpTfjsWasm } from './tfjs_wasm_peer.mjs';
 import { buildBackboneTensors, decodeKerasWeights, loadKerasSource } from '../tools/convert-backbone.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,29 +55,8 @@ const runOurs = () => {
   if (ours instanceof Error) throw ours;
 };
 
-// The peer: tfjs-backend-wasm, its binaries from the npm package.
-const wasmDir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')), '/');
-const binaries = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
-// The file map records which binary the backend asks for.
-const requested = new Set();
-let recording = false;
-setWasmPaths(new Proxy(Object.fromEntries(binaries.map((name) => [name, join(wasmDir, name)])), {
-  get(target, key) {
-    if (recording && typeof key === 'string' && key in target) requested.add(key);
-    return target[key];
-  },
-}));
-recording = true;
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);  // no pthreads: the non-threaded binary
-setThreadsCount(1);
-tf.enableProdMode();
-if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
-const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-const loadedBinary = [...requested];
-if (!simd || loadedBinary.length !== 1 || loadedBinary[0] !== 'tfjs-backend-wasm-simd.wasm') {
-  throw new Error(`tfjs-backend-wasm loaded ${loadedBinary.join(', ') || 'nothing'} (SIMD ${simd}); ` +
-                  'expected the SIMD binary');
-}
+// The peer: tfjs-backend-wasm, its SIMD binary from the npm package, one thread.
+const tfjsInfo = await setUpTfjsWasm();
 // (a) The Keras model as nsfwjs ships it, through tfjs-layers: Conv, BatchNorm,
 // ReLU6 and ZeroPadding each a separate op.
 const model = await loadTruncatedModel(undefined, ['block_10_project_BN']);
@@ -155,13 +133,13 @@ const report = {
   ours_ms: oursTime, tfjs_wasm_layers_ms: peerTime, tfjs_wasm_fused_ms: peerFusedTime,
   ratio_ours_over_tfjs_layers: oursTime.median / peerTime.median,
   ratio_ours_over_tfjs_fused: oursTime.median / peerFusedTime.median,
-  tfjs: { version: tf.version_core, binary: loadedBinary[0], simd, threads: getThreadsCount() },
+  tfjs: tfjsInfo,
   max_abs_diff_over_max_abs_output: relativeDiff,
 };
 const ms = ({ median: m, min }) => `${m.toFixed(2).padStart(8)} ms (min ${min.toFixed(2)})`;
 const row = (label, value) => console.log(`${label.padEnd(60)} ${value}`);
 console.log(`MobileNetV2 to block_10_project_BN, input ${height}x${width}x3, median of ${iterations}, 1 thread each`);
-console.log(`(tfjs-backend-wasm ${tf.version_core}: ${loadedBinary[0]}, ${getThreadsCount()} thread; ` +
+console.log(`(tfjs-backend-wasm ${tfjsInfo.version}: ${tfjsInfo.binary}, ${tfjsInfo.threads} thread; ` +
             `Node ${process.version})`);
 row('  ours (anomalens wasm, SIMD)', ms(oursTime));
 row('  tfjs-backend-wasm, the Keras model through tfjs-layers', ms(peerTime));

@@ -8,21 +8,24 @@
 
 namespace anomalens {
 
-Detector::Detector(Model model, std::shared_ptr<const MobileNetV2> backbone)
+Detector::Detector(Model model, std::shared_ptr<const Backbone> backbone, ParallelFor parallel)
     : model_(std::move(model)),
       backbone_(std::move(backbone)),
+      parallel_(std::move(parallel)),
       index_(model_.bank.data(), model_.bank_rows, model_.feature_dim),
       anomaly_index_(model_.anomaly_bank.data(), model_.anomaly_bank_rows, model_.feature_dim),
       clean_index_(model_.segmentation.clean_bank.data(), model_.segmentation.clean_bank.size() / model_.feature_dim,
                    model_.feature_dim) {}
 
 StatusOr<std::unique_ptr<Detector>> Detector::Create(ByteSpan model_file,
-                                                     std::shared_ptr<const MobileNetV2> backbone) {
+                                                     std::shared_ptr<const Backbone> backbone,
+                                                     ParallelFor parallel) {
   ASSIGN_OR_RETURN(Model model, ParseModelFile(model_file));
-  return FromModel(std::move(model), std::move(backbone));
+  return FromModel(std::move(model), std::move(backbone), std::move(parallel));
 }
 
-StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared_ptr<const MobileNetV2> backbone) {
+StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared_ptr<const Backbone> backbone,
+                                                        ParallelFor parallel) {
   if (model.backbone_id != backbone->id() || model.backbone_checksum != backbone->checksum()) {
     return InvalidInput("model was trained on backbone '" + model.backbone_id + "' (checksum " +
                         std::to_string(model.backbone_checksum) + "), but the loaded backbone is '" + backbone->id() +
@@ -47,7 +50,7 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
                           " at stride 8");
     }
   }
-  return std::unique_ptr<Detector>(new Detector(std::move(model), std::move(backbone)));
+  return std::unique_ptr<Detector>(new Detector(std::move(model), std::move(backbone), std::move(parallel)));
 }
 
 StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string_view content_type) const {
@@ -56,11 +59,11 @@ StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string
 }
 
 StatusOr<DetectAnomalyResult> Detector::DetectImage(const RgbImage& image) const {
-  ASSIGN_OR_RETURN(Analysis analysis, Analyze(image));
+  ASSIGN_OR_RETURN(Analysis analysis, Analyze(image, /*full_map=*/false));
   return analysis.result;
 }
 
-StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image) const {
+StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_map) const {
   const WorkingGeometry geometry =
       PlanGeometry({image.width, image.height}, model_.scale, MobileNetV2::kInputMultiple);
   const bool per_position = model_.normal_model == NormalModelKind::kPerPosition;
@@ -83,7 +86,11 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image) const {
     scored = ScoreCells(PositionScores(p, scored_grid), scored_grid.width, scored_grid.height, geometry,
                         model_.config.smoothing_sigma);
   } else {
-    scored = ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma, &clean_index_);
+    ScoreOptions options;
+    options.parallel = parallel_;
+    if (!full_map) options.clean_map_from = model_.threshold;  // only anomalous images are segmented
+    scored = ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma, &clean_index_,
+                            options);
   }
   Analysis analysis;
   analysis.result.score = scored.score;

@@ -14,9 +14,11 @@
 #include "core/image.h"
 #include "core/image_decode.h"
 #include "core/image_scorer.h"
+#include "core/backbone.h"
 #include "core/mobilenet_v2.h"
 #include "core/model.h"
 #include "core/nearest_neighbor.h"
+#include "core/parallel.h"
 #include "core/segmentation.h"
 #include "core/status.h"
 
@@ -24,10 +26,13 @@ namespace anomalens {
 
 class Detector {
  public:
-  // Parses a model file and checks it was trained on this backbone.
-  static StatusOr<std::unique_ptr<Detector>> Create(ByteSpan model_file, std::shared_ptr<const MobileNetV2> backbone);
+  // Parses a model file and checks it was trained on this backbone's weights.
+  // `parallel` (optional) spreads the scoring's searches over the platform's threads.
+  static StatusOr<std::unique_ptr<Detector>> Create(ByteSpan model_file, std::shared_ptr<const Backbone> backbone,
+                                                    ParallelFor parallel = {});
   // Same, from a model already in memory (training's output).
-  static StatusOr<std::unique_ptr<Detector>> FromModel(Model model, std::shared_ptr<const MobileNetV2> backbone);
+  static StatusOr<std::unique_ptr<Detector>> FromModel(Model model, std::shared_ptr<const Backbone> backbone,
+                                                       ParallelFor parallel = {});
 
   // Decodes (with Lookout's limits and content-type check) and detects.
   StatusOr<DetectAnomalyResult> Detect(ByteSpan image_bytes, std::string_view content_type) const;
@@ -44,15 +49,20 @@ class Detector {
     // background when the image is not anomalous). Empty otherwise.
     Segmentation segmentation;
   };
-  StatusOr<Analysis> Analyze(const RgbImage& image) const;
+  // With `full_map` false, `map` is only what the result needed: a
+  // segmentation model skips its segmentation map for images it calls
+  // normal, whose masks are all background anyway. Evaluation's pixel
+  // metrics need every map and keep the default.
+  StatusOr<Analysis> Analyze(const RgbImage& image, bool full_map = true) const;
 
   const Model& model() const { return model_; }
 
  private:
-  Detector(Model model, std::shared_ptr<const MobileNetV2> backbone);
+  Detector(Model model, std::shared_ptr<const Backbone> backbone, ParallelFor parallel);
 
   Model model_;
-  std::shared_ptr<const MobileNetV2> backbone_;
+  std::shared_ptr<const Backbone> backbone_;
+  ParallelFor parallel_;
   NearestNeighborIndex index_;
   NearestNeighborIndex anomaly_index_;
   NearestNeighborIndex clean_index_;  // segmentation models; may be empty

@@ -72,7 +72,7 @@ Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, i
   return input;
 }
 
-StatusOr<PatchGrid> ExtractFeatures(const MobileNetV2& backbone, const RgbImage& image,
+StatusOr<PatchGrid> ExtractFeatures(const Backbone& backbone, const RgbImage& image,
                                     const WorkingGeometry& geometry, const float layer_scales[2],
                                     const TilingConfig& tiling, PatchGrid* stride4) {
   if (image.width != geometry.original.width || image.height != geometry.original.height) {

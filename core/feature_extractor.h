@@ -22,7 +22,7 @@ Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, i
 // cells). With `stride4` (per-position models only), also fills it with the
 // stride-4 grid (padded / 4 cells, ExtractStride4Features), tiled and blended
 // the same way.
-StatusOr<PatchGrid> ExtractFeatures(const MobileNetV2& backbone, const RgbImage& image,
+StatusOr<PatchGrid> ExtractFeatures(const Backbone& backbone, const RgbImage& image,
                                     const WorkingGeometry& geometry, const float layer_scales[2],
                                     const TilingConfig& tiling, PatchGrid* stride4 = nullptr);
 

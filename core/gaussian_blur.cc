@@ -33,21 +33,31 @@ void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma)
   if (sigma <= 0) return;
   const std::vector<float> kernel = GaussianKernel(sigma);
   const int radius = static_cast<int>(kernel.size() / 2);
+  const int taps = static_cast<int>(kernel.size());
+  // Every output sums kernel[k] * input over k in ascending order, as the
+  // plain loop would; the loops below only arrange that work so the compiler
+  // can vectorize it (reflection resolved once a row or a line, not a tap), so
+  // the result is the same float for float.
   std::vector<float> tmp(plane.size());
-  for (int y = 0; y < height; ++y) {  // horizontal pass
+  std::vector<float> padded(static_cast<size_t>(width) + 2 * radius);
+  for (int y = 0; y < height; ++y) {  // horizontal pass, through a row padded by reflection
     const float* row = &plane[static_cast<size_t>(y) * width];
-    for (int x = 0; x < width; ++x) {
-      float acc = 0;
-      for (int k = -radius; k <= radius; ++k) acc += kernel[k + radius] * row[Reflect(x + k, width)];
-      tmp[static_cast<size_t>(y) * width + x] = acc;
+    for (int i = 0; i < width + 2 * radius; ++i) padded[i] = row[Reflect(i - radius, width)];
+    float* out = &tmp[static_cast<size_t>(y) * width];
+    for (int x = 0; x < width; ++x) out[x] = 0;
+    for (int k = 0; k < taps; ++k) {
+      const float w = kernel[k];
+      const float* src = &padded[k];
+      for (int x = 0; x < width; ++x) out[x] += w * src[x];
     }
   }
-  for (int y = 0; y < height; ++y) {  // vertical pass
-    for (int x = 0; x < width; ++x) {
-      float acc = 0;
-      for (int k = -radius; k <= radius; ++k)
-        acc += kernel[k + radius] * tmp[static_cast<size_t>(Reflect(y + k, height)) * width + x];
-      plane[static_cast<size_t>(y) * width + x] = acc;
+  for (int y = 0; y < height; ++y) {  // vertical pass, a whole line of accumulators at a time
+    float* out = &plane[static_cast<size_t>(y) * width];
+    for (int x = 0; x < width; ++x) out[x] = 0;
+    for (int k = 0; k < taps; ++k) {
+      const float w = kernel[k];
+      const float* src = &tmp[static_cast<size_t>(Reflect(y + k - radius, height)) * width];
+      for (int x = 0; x < width; ++x) out[x] += w * src[x];
     }
   }
 }

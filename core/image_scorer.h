@@ -4,9 +4,12 @@
 #ifndef ANOMALENS_CORE_IMAGE_SCORER_H_
 #define ANOMALENS_CORE_IMAGE_SCORER_H_
 
+#include <limits>
+
 #include "core/anomaly_map.h"
 #include "core/mobilenet_v2.h"
 #include "core/nearest_neighbor.h"
+#include "core/parallel.h"
 #include "core/patch_features.h"
 #include "core/status.h"
 
@@ -41,9 +44,19 @@ struct ScoredImage {
 // intact rest of a defective part then looks normal, which tightens the
 // mask. The image's score and decision stay on `bank` alone, which measured
 // better for them (docs/model.md).
+//
+// `options.clean_map_from` skips `clean_map` for images scoring below it:
+// detection only cuts defects from images it calls anomalous, so a plain
+// detect passes the threshold; evaluation, whose pixel metrics read every
+// image's map, keeps the default.
+struct ScoreOptions {
+  ParallelFor parallel;  // for the nearest-neighbour searches
+  double clean_map_from = -std::numeric_limits<double>::infinity();
+};
 ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
                            const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
-                           float smoothing_sigma, const NearestNeighborIndex* clean_bank = nullptr);
+                           float smoothing_sigma, const NearestNeighborIndex* clean_bank = nullptr,
+                           const ScoreOptions& options = {});
 
 // An image's map and score from per-cell scores (grid_width x grid_height on
 // the padded grid): upsampled, smoothed, the maximum over the content.

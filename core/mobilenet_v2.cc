@@ -7,10 +7,7 @@
 namespace anomalens {
 namespace {
 
-constexpr int kStemChannels = 32;
 constexpr int kLastBlock = 10;
-constexpr int kStride4TapBlock = 2;
-constexpr int kStride8TapBlock = 5;
 
 Status CheckShape(const BackboneWeights& w, const std::string& name, std::vector<uint32_t> dims) {
   const WeightTensor* t = w.Find(name);
@@ -88,13 +85,18 @@ Tensor MobileNetV2::RunBlock(const Block& b, const Tensor& x) const {
                        Activation::kLinear, residual ? &x : nullptr);
 }
 
-StatusOr<MobileNetV2::Taps> MobileNetV2::Run(const Tensor& input, bool stride4) const {
+Status MobileNetV2::CheckInput(const Tensor& input) {
   if (input.channels != 3) return InvalidInput("backbone input must have 3 channels, got " + std::to_string(input.channels));
   if (input.height < kInputMultiple || input.width < kInputMultiple || input.height % kInputMultiple != 0 ||
       input.width % kInputMultiple != 0) {
     return InvalidInput("backbone input is " + std::to_string(input.width) + "x" + std::to_string(input.height) +
                         "; each side must be a positive multiple of " + std::to_string(kInputMultiple));
   }
+  return Status::Ok();
+}
+
+StatusOr<MobileNetV2::Taps> MobileNetV2::Run(const Tensor& input, bool stride4) const {
+  RETURN_IF_ERROR(CheckInput(input));
   Taps taps;
   Tensor x = Conv3x3Stride2(input, Data("Conv1/kernel"), Data("Conv1/bias"), kStemChannels, Activation::kRelu6);
   for (size_t i = 0; i < blocks_.size(); ++i) {

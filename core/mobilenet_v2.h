@@ -10,13 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "core/backbone.h"
 #include "core/backbone_weights.h"
 #include "core/status.h"
 #include "core/tensor.h"
 
 namespace anomalens {
 
-class MobileNetV2 {
+class MobileNetV2 : public Backbone {
  public:
   // The id the converter writes; models record it with the weights' checksum.
   static constexpr const char* kBackboneId = "mobilenet_v2_1.0_224/block_10";
@@ -29,28 +30,36 @@ class MobileNetV2 {
   static StatusOr<MobileNetV2> Create(BackboneWeights weights);
 
   static constexpr int kStride4Channels = 24;
-  struct Taps {
-    Tensor stride4;   // block_2_add, only when asked for
-    Tensor stride8;   // block_5_add
-    Tensor stride16;  // block_10_project_BN
-  };
+  // The stem's output channels and the blocks whose outputs are the taps.
+  static constexpr int kStemChannels = 32;
+  static constexpr int kStride4TapBlock = 2;
+  static constexpr int kStride8TapBlock = 5;
+  using Taps = BackboneTaps;
+
   // Runs the trunk on an NHWC input with 3 channels in [-1, 1].
   // With `stride4`, taps.stride4 is filled too.
-  StatusOr<Taps> Run(const Tensor& input, bool stride4 = false) const;
+  StatusOr<Taps> Run(const Tensor& input, bool stride4 = false) const override;
+  // Checks Run's input: 3 channels, sides positive multiples of kInputMultiple.
+  static Status CheckInput(const Tensor& input);
 
-  const std::string& id() const { return weights_.id; }
-  uint32_t checksum() const { return weights_.checksum; }
+  const std::string& id() const override { return weights_.id; }
+  uint32_t checksum() const override { return weights_.checksum; }
+  const char* engine() const override { return "portable"; }
 
- private:
+  // The architecture, for other engines running the same network.
   struct Block {
     std::string name;  // "expanded_conv" or "block_N"
     int expansion;     // 1 means no expand layer
     int out_channels;
     int stride;
   };
+  const std::vector<Block>& blocks() const { return blocks_; }
+  // A weight tensor's values in Keras layout (Create() checked every one exists).
+  const float* Data(const std::string& name) const;
+
+ private:
   explicit MobileNetV2(BackboneWeights weights);
   Tensor RunBlock(const Block& block, const Tensor& x) const;
-  const float* Data(const std::string& name) const;
 
   BackboneWeights weights_;
   std::vector<Block> blocks_;

@@ -1,5 +1,6 @@
 #include "core/nearest_neighbor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -16,10 +17,6 @@ float SquaredNorm(const float* v, int dim) {
   }
   return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
-
-// Block sizes: 4 queries against 2 panels (8 bank rows) keep 8 accumulators
-// in registers on SSE and SIMD128.
-constexpr int kQueryBlock = 4;
 
 }  // namespace
 
@@ -38,59 +35,82 @@ NearestNeighborIndex::NearestNeighborIndex(const float* rows, size_t count, int 
   }
 }
 
-std::vector<float> NearestNeighborIndex::MinDistances(const float* queries, size_t count) const {
-  std::vector<float> result(count, 0.0f);
-  if (count_ == 0) return result;
+void NearestNeighborIndex::MinOverPanels(const f32x4* splat, size_t p0, size_t p1, f32x4 best[kQueryBlock]) const {
   const int dim = dim_;
-  std::vector<float> query_norms(count);
-  for (size_t q = 0; q < count; ++q) query_norms[q] = SquaredNorm(queries + q * dim, dim);
-
-  const float inf = std::numeric_limits<float>::infinity();
-  for (size_t q0 = 0; q0 < count; q0 += kQueryBlock) {
-    const int nq = static_cast<int>(std::min<size_t>(kQueryBlock, count - q0));
-    f32x4 best[kQueryBlock];
-    for (int i = 0; i < kQueryBlock; ++i) best[i] = Splat4(inf);
-    // For rows beyond the last query, reuse the last one; their results are dropped.
-    const float* qrow[kQueryBlock];
-    for (int i = 0; i < kQueryBlock; ++i) qrow[i] = queries + (q0 + std::min(i, nq - 1)) * dim;
-
-    size_t p = 0;
-    for (; p + 2 <= panels_; p += 2) {
-      const float* a = &packed_[p * dim * 4];
-      const float* b = &packed_[(p + 1) * dim * 4];
-      f32x4 dot_a[kQueryBlock], dot_b[kQueryBlock];
-      for (int i = 0; i < kQueryBlock; ++i) dot_a[i] = dot_b[i] = Splat4(0.0f);
-      for (int d = 0; d < dim; ++d) {
-        const f32x4 va = Load4(a + d * 4), vb = Load4(b + d * 4);
-        for (int i = 0; i < kQueryBlock; ++i) {
-          const f32x4 s = Splat4(qrow[i][d]);
-          dot_a[i] += s * va;
-          dot_b[i] += s * vb;
-        }
-      }
-      const f32x4 na = Load4(&norms_[p * 4]), nb = Load4(&norms_[(p + 1) * 4]);
+  size_t p = p0;
+  for (; p + 2 <= p1; p += 2) {
+    const float* a = &packed_[p * dim * 4];
+    const float* b = &packed_[(p + 1) * dim * 4];
+    f32x4 dot_a[kQueryBlock], dot_b[kQueryBlock];
+    for (int i = 0; i < kQueryBlock; ++i) dot_a[i] = dot_b[i] = Splat4(0.0f);
+    for (int d = 0; d < dim; ++d) {
+      const f32x4 va = Load4(a + d * 4), vb = Load4(b + d * 4);
       for (int i = 0; i < kQueryBlock; ++i) {
-        best[i] = Min4(best[i], na - Splat4(2.0f) * dot_a[i]);
-        best[i] = Min4(best[i], nb - Splat4(2.0f) * dot_b[i]);
+        const f32x4 s = splat[d * kQueryBlock + i];
+        dot_a[i] += s * va;
+        dot_b[i] += s * vb;
       }
     }
-    for (; p < panels_; ++p) {
-      const float* a = &packed_[p * dim * 4];
-      f32x4 dot_a[kQueryBlock];
-      for (int i = 0; i < kQueryBlock; ++i) dot_a[i] = Splat4(0.0f);
-      for (int d = 0; d < dim; ++d) {
-        const f32x4 va = Load4(a + d * 4);
-        for (int i = 0; i < kQueryBlock; ++i) dot_a[i] += Splat4(qrow[i][d]) * va;
-      }
-      const f32x4 na = Load4(&norms_[p * 4]);
-      for (int i = 0; i < kQueryBlock; ++i) best[i] = Min4(best[i], na - Splat4(2.0f) * dot_a[i]);
-    }
-    for (int i = 0; i < nq; ++i) {
-      const float m = std::min(std::min(best[i][0], best[i][1]), std::min(best[i][2], best[i][3]));
-      const float squared = query_norms[q0 + i] + m;
-      result[q0 + i] = squared > 0.0f ? std::sqrt(squared) : 0.0f;  // rounding can dip below 0
+    const f32x4 na = Load4(&norms_[p * 4]), nb = Load4(&norms_[(p + 1) * 4]);
+    for (int i = 0; i < kQueryBlock; ++i) {
+      best[i] = Min4(best[i], na - Splat4(2.0f) * dot_a[i]);
+      best[i] = Min4(best[i], nb - Splat4(2.0f) * dot_b[i]);
     }
   }
+  for (; p < p1; ++p) {
+    const float* a = &packed_[p * dim * 4];
+    f32x4 dot_a[kQueryBlock];
+    for (int i = 0; i < kQueryBlock; ++i) dot_a[i] = Splat4(0.0f);
+    for (int d = 0; d < dim; ++d) {
+      const f32x4 va = Load4(a + d * 4);
+      for (int i = 0; i < kQueryBlock; ++i) dot_a[i] += splat[d * kQueryBlock + i] * va;
+    }
+    const f32x4 na = Load4(&norms_[p * 4]);
+    for (int i = 0; i < kQueryBlock; ++i) best[i] = Min4(best[i], na - Splat4(2.0f) * dot_a[i]);
+  }
+}
+
+std::vector<float> NearestNeighborIndex::MinDistances(const float* queries, size_t count,
+                                                      const ParallelFor& parallel) const {
+  std::vector<float> result(count, 0.0f);
+  if (count_ == 0 || count == 0) return result;
+  const int dim = dim_;
+  const size_t blocks = (count + kQueryBlock - 1) / kQueryBlock;
+  // Threads take ranges of query blocks. Within a range the bank is walked a
+  // chunk of panels at a time, every block of the range against one chunk
+  // while it is in cache. Each distance is the same sum in the same order
+  // however the work is split, and the minimum is exact, so the result does
+  // not depend on the thread count or the chunking.
+  parallel(blocks, [&](size_t b0, size_t b1) {
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<f32x4> best((b1 - b0) * kQueryBlock, Splat4(inf));
+    // A block's queries with each value splatted across a vector: the inner
+    // loop then loads them instead of broadcasting (a shuffle on SSE).
+    std::vector<f32x4> splat(static_cast<size_t>(dim) * kQueryBlock);
+    for (size_t c0 = 0; c0 < panels_; c0 += kPanelChunk) {
+      const size_t c1 = std::min(panels_, c0 + kPanelChunk);
+      for (size_t b = b0; b < b1; ++b) {
+        const size_t q0 = b * kQueryBlock;
+        const size_t last = std::min(count, q0 + kQueryBlock) - 1;
+        for (int i = 0; i < kQueryBlock; ++i) {
+          // Rows past the last query repeat it; their results are dropped.
+          const float* row = queries + std::min(q0 + i, last) * dim;
+          for (int d = 0; d < dim; ++d) splat[d * kQueryBlock + i] = Splat4(row[d]);
+        }
+        MinOverPanels(splat.data(), c0, c1, &best[(b - b0) * kQueryBlock]);
+      }
+    }
+    for (size_t b = b0; b < b1; ++b) {
+      for (int i = 0; i < kQueryBlock; ++i) {
+        const size_t q = b * kQueryBlock + i;
+        if (q >= count) break;
+        const f32x4 m4 = best[(b - b0) * kQueryBlock + i];
+        const float m = std::min(std::min(m4[0], m4[1]), std::min(m4[2], m4[3]));
+        const float squared = SquaredNorm(queries + q * dim, dim) + m;
+        result[q] = squared > 0.0f ? std::sqrt(squared) : 0.0f;  // rounding can dip below 0
+      }
+    }
+  });
   return result;
 }
 

@@ -162,7 +162,7 @@ NearestNeighborIndex MakeIndex(const std::vector<float>& rows) {
 
 }  // namespace
 
-Trainer::Trainer(std::shared_ptr<const MobileNetV2> backbone, ModelConfig config, std::vector<AnomalyClass> classes)
+Trainer::Trainer(std::shared_ptr<const Backbone> backbone, ModelConfig config, std::vector<AnomalyClass> classes)
     : backbone_(std::move(backbone)), config_(config), classes_(std::move(classes)) {}
 
 Status Trainer::CheckConfig() const {

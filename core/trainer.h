@@ -29,7 +29,7 @@ namespace anomalens {
 
 class Trainer {
  public:
-  Trainer(std::shared_ptr<const MobileNetV2> backbone, ModelConfig config,
+  Trainer(std::shared_ptr<const Backbone> backbone, ModelConfig config,
           std::vector<AnomalyClass> classes = {});
 
   // Extracts the image's features. The first image fixes the scale. `mask`
@@ -72,7 +72,7 @@ class Trainer {
   Status CheckConfig() const;
   Status BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const;
 
-  std::shared_ptr<const MobileNetV2> backbone_;
+  std::shared_ptr<const Backbone> backbone_;
   ModelConfig config_;
   std::vector<AnomalyClass> classes_;
   double scale_ = 1;

@@ -10,7 +10,6 @@
 #include "core/label_mask.h"
 #include "core/class_pixel_metrics.h"
 #include "core/pixel_metrics.h"
-#include "native/backbone_loader.h"
 #include "native/file_io.h"
 #include "native/progress_bar.h"
 
@@ -38,10 +37,11 @@ std::string NowIso8601() {
   return buf;
 }
 
-StatusOr<std::unique_ptr<Detector>> LoadDetector(const std::string& model_path, const std::string& backbone_path) {
+StatusOr<std::unique_ptr<Detector>> LoadDetector(const std::string& model_path, const std::string& backbone_path,
+                                                 const BackendOptions& options) {
   ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(model_path, size_t{1} << 31));
-  ASSIGN_OR_RETURN(std::shared_ptr<const MobileNetV2> backbone, LoadBackbone(backbone_path));
-  auto detector = Detector::Create(bytes, backbone);
+  ASSIGN_OR_RETURN(Backend backend, LoadBackend(backbone_path, options));
+  auto detector = Detector::Create(bytes, backend.backbone, backend.parallel);
   if (!detector.ok()) return Status(detector.status().code(), model_path + ": " + detector.status().message());
   return detector;
 }

@@ -12,6 +12,7 @@
 #include "core/image.h"
 #include "core/manifest.h"
 #include "core/status.h"
+#include "native/backend.h"
 
 namespace anomalens {
 
@@ -26,8 +27,9 @@ std::string NowIso8601();
 StatusOr<ClassMask> LoadClassMask(const ManifestEntry& entry, Size image_size,
                                   const std::vector<AnomalyClass>& classes);
 
-// Reads a model file and loads the backbone it needs.
-StatusOr<std::unique_ptr<Detector>> LoadDetector(const std::string& model_path, const std::string& backbone_path);
+// Reads a model file and loads the backbone it needs on the chosen engine.
+StatusOr<std::unique_ptr<Detector>> LoadDetector(const std::string& model_path, const std::string& backbone_path,
+                                                 const BackendOptions& backend = {});
 
 // Detects every entry and evaluates: image metrics always, pixel metrics
 // (PixelROCAUC, AUPRO) when anomalous entries have masks.

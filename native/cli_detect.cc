@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage:
   anomalens detect MODEL IMAGE... [--content-type image/png|image/jpeg] [--overlay OUT.png]
-                   [--backbone FILE]
+                   [--backbone FILE] [--backend xnnpack|portable] [--threads N]
 
 Prints one DetectAnomalies result per image, one JSON line each, in Lookout
 for Vision's shape:
@@ -29,6 +29,9 @@ Segmentation models (trained from masks) add Lookout's "Anomalies" list and
 "AnomalyMask" (a base64 PNG). --overlay writes the image with its defect
 pixels tinted in their type's colour (segmentation models); with several
 images, OUT-1.png, OUT-2.png, ... in argument order.
+--backend picks the backbone's engine: xnnpack (default) or portable (the
+core's own kernels, which the wasm build runs and matches byte for byte);
+--threads N its threads and the scoring's (default: the cores not busy).
 Images: PNG or JPEG, 64 to 4096 px a side, at most 8 MB.
 An image that fails prints its error on stderr; the others still print.
 Exit codes: 0 ok, 2 bad usage or invalid input (any image), 1 other failures.
@@ -45,7 +48,7 @@ std::string NumberedPath(const std::string& path, size_t n) {
 }  // namespace
 
 int RunDetect(int argc, char** argv) {
-  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"overlay", true}, {"backbone", true}});
+  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"overlay", true}, {"backbone", true}, {"backend", true}, {"threads", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("detect", cl.status());
@@ -62,7 +65,9 @@ int RunDetect(int argc, char** argv) {
   if (cl->Has("content-type") && content_type != "image/png" && content_type != "image/jpeg") {
     return ReportError("detect", InvalidInput("--content-type must be image/png or image/jpeg, got '" + content_type + "'"));
   }
-  auto detector = LoadDetector(cl->positional[0], cl->Get("backbone"));
+  auto backend = ParseBackendOptions(*cl);
+  if (!backend.ok()) return ReportError("detect", backend.status());
+  auto detector = LoadDetector(cl->positional[0], cl->Get("backbone"), *backend);
   if (!detector.ok()) return ReportError("detect", detector.status());
 
   const std::string overlay = cl->Get("overlay");
@@ -76,7 +81,7 @@ int RunDetect(int argc, char** argv) {
   for (size_t i = 1; i < cl->positional.size(); ++i) {
     const std::string& path = cl->positional[i];
     auto image = LoadImageFile(path, content_type);
-    StatusOr<Detector::Analysis> analysis = image.ok() ? (*detector)->Analyze(*image)
+    StatusOr<Detector::Analysis> analysis = image.ok() ? (*detector)->Analyze(*image, /*full_map=*/false)
                                                        : StatusOr<Detector::Analysis>(image.status());
     Status written = Status::Ok();
     if (analysis.ok() && !overlay.empty()) {

@@ -14,6 +14,7 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   anomalens evaluate MODEL (--manifest M | --dataset DIR) [--output EVAL.json]
                      [--evaluation-manifest OUT.manifest] [--backbone FILE] [--quiet]
+                     [--backend xnnpack|portable] [--threads N]
 
 Detects every labelled image and prints Lookout's EvaluationResult JSON
 (ROCAUC, AveragePrecision, Precision, Recall, F1Score) on stdout; --output
@@ -21,6 +22,9 @@ also writes it to a file. With --dataset, an MVTec folder is evaluated on its
 test/ images and a normal/ + anomaly/ folder on all of its images. When
 anomalous images have masks (MVTec ground_truth/, or anomaly-mask-ref in a
 manifest), pixel ROCAUC and AUPRO are added in "AnomalensPixelMetrics".
+--backend picks the backbone's engine: xnnpack (default) or portable (the
+core's own kernels, which the wasm build runs and matches byte for byte);
+--threads N its threads and the scoring's (default: the cores not busy).
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
 
@@ -29,7 +33,7 @@ Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 int RunEvaluate(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"manifest", true}, {"dataset", true}, {"output", true}, {"evaluation-manifest", true},
-                              {"backbone", true}, {"quiet", false}});
+                              {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("evaluate", cl.status());
@@ -61,7 +65,9 @@ int RunEvaluate(int argc, char** argv) {
                  "of a test set; the metrics are noisy\n",
                  counts.normal, counts.anomaly);
   }
-  auto detector = LoadDetector(cl->positional[0], cl->Get("backbone"));
+  auto backend = ParseBackendOptions(*cl);
+  if (!backend.ok()) return ReportError("evaluate", backend.status());
+  auto detector = LoadDetector(cl->positional[0], cl->Get("backbone"), *backend);
   if (!detector.ok()) return ReportError("evaluate", detector.status());
   auto run = EvaluateEntries(**detector, entries, quiet);
   if (!run.ok()) return ReportError("evaluate", run.status());

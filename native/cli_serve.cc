@@ -34,7 +34,7 @@ Options:
   --credentials FILE    AWS-style INI file ([profile] aws_access_key_id, aws_secret_access_key);
                         requests must carry a valid Signature Version 4 with one of its keys
   --no-auth             accept unsigned requests (local demos only)
-  --region REGION       the region in ARNs (default us-east-1)
+  --region REGION       the region in ARNs and in the scope requests must be signed for (default us-east-1)
   --threads N           HTTP worker threads (default 8)
   --max-concurrent-detects N
                         DetectAnomalies calls run at once; more get ThrottlingException (default: no limit)
@@ -42,6 +42,10 @@ Options:
                         requests a second over all clients (bursts of up to one second's worth);
                         more get ThrottlingException, which AWS clients retry (default: no limit)
   --backbone FILE       converted backbone weights (default: found beside the binary)
+  --backend xnnpack|portable
+                        backbone engine (default xnnpack; portable: the core's own kernels)
+  --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
+                        the HTTP workers already run requests side by side; 0: the idle cores)
 )";
 
 }  // namespace
@@ -62,7 +66,7 @@ int RunServe(int argc, char** argv) {
   }
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
-                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true},
+                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
@@ -101,6 +105,7 @@ int RunServe(int argc, char** argv) {
     auto creds = LoadCredentialsFile(cl->Get("credentials"));
     if (!creds.ok()) return ReportError("serve", creds.status());
     server_options.credentials = std::move(creds).value();
+    server_options.credentials->region = cl->Get("region", "us-east-1");
   } else {
     std::fprintf(stderr,
                  "anomalens serve: WARNING: --no-auth: requests are not authenticated; anyone who can reach %s "
@@ -120,15 +125,19 @@ int RunServe(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto backbone = LoadBackbone(cl->Get("backbone"));
-  if (!backbone.ok()) return ReportError("serve", backbone.status());
+  auto backend_options = ParseBackendOptions(*cl, "compute-threads", /*default_threads=*/1);
+  if (!backend_options.ok()) return ReportError("serve", backend_options.status());
+  auto backend = LoadBackend(cl->Get("backbone"), *backend_options);
+  if (!backend.ok()) return ReportError("serve", backend.status());
   auto store = Store::Open(cl->Get("data-dir"));
   if (!store.ok()) return ReportError("serve", store.status());
   ServiceOptions service_options;
   service_options.region = cl->Get("region", "us-east-1");
   service_options.backbone_path = BackbonePath(cl->Get("backbone"));
   service_options.max_concurrent_detects = static_cast<int>(*max_detects);
-  auto service = LookoutService::Create(std::move(store).value(), std::move(buckets), *backbone, service_options);
+  service_options.parallel = backend->parallel;
+  auto service =
+      LookoutService::Create(std::move(store).value(), std::move(buckets), backend->backbone, service_options);
   if (!service.ok()) return ReportError("serve", service.status());
   const int code = Serve(**service, server_options);
   // Stop now, without waiting for a training job to end: every committed

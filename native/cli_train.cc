@@ -63,6 +63,9 @@ Options:
                              split); the threshold is then mean + 3 sd of held-out normal scores
   --split-seed N             seed of the automatic train/test split (default 0)
   --backbone FILE            converted backbone weights (default: found beside the binary)
+  --backend xnnpack|portable backbone engine (default xnnpack; portable: the core's own kernels,
+                             which the wasm build runs and matches byte for byte)
+  --threads N                threads for the backbone and scoring (default: the cores not already busy)
   --quiet                    no progress or summary on stderr
 
 Lookout's minimums apply: one dataset needs 20 normal and 10 anomalous images;
@@ -159,8 +162,10 @@ int Train(const CommandLine& cl) {
 
   auto plan = PlanDatasets(cl, static_cast<uint64_t>(*seed));
   if (!plan.ok()) return ReportError("train", plan.status());
-  auto backbone = LoadBackbone(cl.Get("backbone"));
-  if (!backbone.ok()) return ReportError("train", backbone.status());
+  auto backend_options = ParseBackendOptions(cl);
+  if (!backend_options.ok()) return ReportError("train", backend_options.status());
+  auto backend = LoadBackend(cl.Get("backbone"), *backend_options);
+  if (!backend.ok()) return ReportError("train", backend.status());
 
   TrainOptions options;
   ModelConfig& config = options.config;
@@ -178,13 +183,14 @@ int Train(const CommandLine& cl) {
   options.normal_only = cl.Has("normal-only");
   options.use_masks = !cl.Has("ignore-masks");
   options.quiet = quiet;
+  options.parallel = backend->parallel;
   const std::string source = plan->source;
   auto report = [&](const Model& trained, const std::vector<uint8_t>& bytes) -> Status {
     RETURN_IF_ERROR(WriteFileAtomic(cl.Get("output"), bytes));
     if (!quiet) PrintModelSummary(trained, source, cl.Get("output"), bytes.size());
     return Status::Ok();
   };
-  auto outcome = TrainAndEvaluate(std::move(plan).value(), options, *backbone, report);
+  auto outcome = TrainAndEvaluate(std::move(plan).value(), options, backend->backbone, report);
   if (!outcome.ok()) return ReportError("train", outcome.status());
   EvaluationDetails details;
   details.model_arn = cl.Get("output");
@@ -206,7 +212,7 @@ int RunTrain(int argc, char** argv) {
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
                               {"normal-only", false}, {"ignore-masks", false}, {"smoothing-sigma", true},
                               {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"split-seed", true},
-                              {"backbone", true}, {"quiet", false}});
+                              {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("train", cl.status());

@@ -10,7 +10,7 @@ ApiError ApiError::FromStatus(const Status& status) {
     case StatusCode::kUnsupported:
       return Validation(status.message());
     case StatusCode::kResourceExhausted:
-      return QuotaExceeded(status.message());
+      return QuotaExceeded(status.message(), "resource-limit");
     default:
       return Internal(status.ToString());
   }
@@ -22,6 +22,10 @@ std::string ApiError::Body() const {
   j["message"] = what();
   if (!resource_id_.empty()) j["ResourceId"] = resource_id_;
   if (!resource_type_.empty()) j["ResourceType"] = resource_type_;
+  if (!quota_code_.empty()) {
+    j["QuotaCode"] = quota_code_;
+    j["ServiceCode"] = "lookoutvision";
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

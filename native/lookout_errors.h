@@ -1,6 +1,7 @@
 // Lookout for Vision's errors in the restJson1 form botocore parses: an
 // x-amzn-ErrorType header naming the exception and a JSON body with "message"
-// (ConflictException adds ResourceId and ResourceType).
+// (ConflictException adds ResourceId and ResourceType,
+// ServiceQuotaExceededException QuotaCode and ServiceCode).
 //
 //   throw ApiError::NotFound("project 'cookies' does not exist");
 //
@@ -33,7 +34,12 @@ class ApiError : public std::runtime_error {
     return {"ConflictException", 409, m, id, type};
   }
   static ApiError Throttling(const std::string& m) { return {"ThrottlingException", 429, m}; }
-  static ApiError QuotaExceeded(const std::string& m) { return {"ServiceQuotaExceededException", 402, m}; }
+  // quota_code names the quota; botocore's shape requires it with ServiceCode.
+  static ApiError QuotaExceeded(const std::string& m, const std::string& quota_code) {
+    ApiError e{"ServiceQuotaExceededException", 402, m};
+    e.quota_code_ = quota_code;
+    return e;
+  }
   static ApiError Internal(const std::string& m) { return {"InternalServerException", 500, m}; }
   // A core Status: invalid input and unsupported requests are the caller's
   // (ValidationException); anything else is ours (InternalServerException).
@@ -41,7 +47,8 @@ class ApiError : public std::runtime_error {
 
   const std::string& type() const { return type_; }
   int http_status() const { return http_status_; }
-  // The JSON body: {"message": ...} plus ResourceId/ResourceType when set.
+  // The JSON body: {"message": ...} plus ResourceId/ResourceType and
+  // QuotaCode/ServiceCode when set.
   std::string Body() const;
 
  private:
@@ -49,6 +56,7 @@ class ApiError : public std::runtime_error {
   int http_status_;
   std::string resource_id_;
   std::string resource_type_;
+  std::string quota_code_;
 };
 
 // Throws ApiError::FromStatus(status) unless it is ok.

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/detector.h"
+#include "core/parallel.h"
 #include "core/mobilenet_v2.h"
 #include "native/api_request.h"
 #include "native/s3_paths.h"
@@ -30,6 +31,7 @@ struct ServiceOptions {
   // DetectAnomalies calls allowed to run at once; more get a
   // ThrottlingException (429), which clients retry. 0: no limit.
   int max_concurrent_detects = 0;
+  ParallelFor parallel;  // the compute threads' hook, for scoring
 };
 
 class LookoutService {
@@ -37,7 +39,7 @@ class LookoutService {
   // Marks models caught mid-training by a crash TRAINING_FAILED and finishes
   // hosting transitions a crash interrupted.
   static StatusOr<std::unique_ptr<LookoutService>> Create(std::unique_ptr<Store> store, BucketMap buckets,
-                                                          std::shared_ptr<const MobileNetV2> backbone,
+                                                          std::shared_ptr<const Backbone> backbone,
                                                           ServiceOptions options);
   ~LookoutService();
 
@@ -78,7 +80,7 @@ class LookoutService {
                          ApiResponse (LookoutService::*handler)(const ApiRequest&));
 
  private:
-  LookoutService(std::unique_ptr<Store> store, BucketMap buckets, std::shared_ptr<const MobileNetV2> backbone,
+  LookoutService(std::unique_ptr<Store> store, BucketMap buckets, std::shared_ptr<const Backbone> backbone,
                  ServiceOptions options);
 
   std::string ProjectArn(const std::string& project) const;
@@ -107,7 +109,7 @@ class LookoutService {
 
   std::unique_ptr<Store> store_;
   BucketMap buckets_;
-  std::shared_ptr<const MobileNetV2> backbone_;
+  std::shared_ptr<const Backbone> backbone_;
   ServiceOptions options_;
 
   std::mutex jobs_mutex_;

@@ -173,7 +173,9 @@ void LookoutService::Train(const std::string& project, const std::string& versio
   auto dir = store_->ModelDirectory(project, version, true);
   if (!dir.ok()) return fail(dir.status());
   const std::string model_path = JoinPath(*dir, kModelFile);
-  auto outcome = TrainAndEvaluate(std::move(plan).value(), TrainOptions{}, backbone_,
+  TrainOptions train_options;
+  train_options.parallel = options_.parallel;
+  auto outcome = TrainAndEvaluate(std::move(plan).value(), train_options, backbone_,
                                   [&](const Model&, const std::vector<uint8_t>& bytes) {
                                     return WriteFileAtomic(model_path, bytes);
                                   });
@@ -248,7 +250,7 @@ std::shared_ptr<const Detector> LookoutService::HostedDetector(const std::string
     }
     const std::string path = JoinPath(ValueOrThrow(store_->ModelDirectory(project, version, false)), kModelFile);
     const std::vector<uint8_t> bytes = ValueOrThrow(ReadFile(path, size_t{1} << 31));
-    auto detector = Detector::Create(bytes, backbone_);
+    auto detector = Detector::Create(bytes, backbone_, options_.parallel);
     if (!detector.ok()) {
       hosted_.erase(Key(project, version));
       throw ApiError::Internal("cannot load model " + Key(project, version) + ": " + detector.status().message());

@@ -8,11 +8,11 @@
 namespace anomalens {
 
 LookoutService::LookoutService(std::unique_ptr<Store> store, BucketMap buckets,
-                               std::shared_ptr<const MobileNetV2> backbone, ServiceOptions options)
+                               std::shared_ptr<const Backbone> backbone, ServiceOptions options)
     : store_(std::move(store)), buckets_(std::move(buckets)), backbone_(std::move(backbone)), options_(std::move(options)) {}
 
 StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr<Store> store, BucketMap buckets,
-                                                                 std::shared_ptr<const MobileNetV2> backbone,
+                                                                 std::shared_ptr<const Backbone> backbone,
                                                                  ServiceOptions options) {
   std::unique_ptr<LookoutService> service(
       new LookoutService(std::move(store), std::move(buckets), std::move(backbone), std::move(options)));
@@ -251,7 +251,9 @@ void LookoutService::InsertTags(const std::string& arn, const Json& tags) {
     ThrowIfError(store_->Exec("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", {arn, key, value}));
   }
   auto count = ValueOrThrow(store_->Query("SELECT COUNT(*) FROM tags WHERE arn = ?", {arn}));
-  if (std::stoi(count[0][0]) > 200) throw ApiError::QuotaExceeded("a resource can have at most 200 tags");
+  if (std::stoi(count[0][0]) > 200) {
+    throw ApiError::QuotaExceeded("a resource can have at most 200 tags", "tags-per-resource");
+  }
 }
 
 ApiResponse LookoutService::TagResource(const ApiRequest& r) {

@@ -228,6 +228,10 @@ Status VerifySigV4(const SigV4Request& request, const Credentials& credentials, 
   const auto secret = credentials.secrets.find(key_id);
   if (secret == credentials.secrets.end()) return Denied("unknown access key id '" + key_id + "'");
   if (scope[3] != "lookoutvision") return Denied("the request is signed for service '" + scope[3] + "', not lookoutvision");
+  if (!credentials.region.empty() && scope[2] != credentials.region) {
+    return Denied("the request is signed for region '" + scope[2] + "', but this server answers for '" +
+                  credentials.region + "' (its --region)");
+  }
   const std::string signed_headers = fields["SignedHeaders"];
   const std::vector<std::string> signed_list = Split(signed_headers, ';');
   if (std::find(signed_list.begin(), signed_list.end(), "host") == signed_list.end()) {

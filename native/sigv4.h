@@ -15,9 +15,12 @@
 
 namespace anomalens {
 
-// Access key id -> secret access key.
+// What a request must be signed with: one of the keys, for this region.
 struct Credentials {
-  std::map<std::string, std::string> secrets;
+  std::map<std::string, std::string> secrets;  // access key id -> secret access key
+  // The region in the signature's scope must be this one (the server's
+  // --region), as AWS rejects a request signed for another region. Empty: any.
+  std::string region;
 };
 
 // Parses "[profile]" sections holding aws_access_key_id and
@@ -38,7 +41,8 @@ struct SigV4Request {
 constexpr int kMaxClockSkewSeconds = 15 * 60;
 
 // Ok when the request carries a valid AWS4-HMAC-SHA256 Authorization header
-// signed with a configured key, for service "lookoutvision", dated within
+// signed with a configured key, for service "lookoutvision" in
+// credentials.region (when set), dated within
 // kMaxClockSkewSeconds of `now`. Otherwise kInvalidInput with the reason (the
 // caller answers AccessDeniedException). Sets *access_key when non-null.
 Status VerifySigV4(const SigV4Request& request, const Credentials& credentials, std::time_t now,

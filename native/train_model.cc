@@ -33,7 +33,7 @@ StatusOr<TrainPlan> PlanTraining(std::vector<ManifestEntry> train, std::vector<M
 }
 
 StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& options,
-                                        std::shared_ptr<const MobileNetV2> backbone,
+                                        std::shared_ptr<const Backbone> backbone,
                                         const std::function<Status(const Model&, const std::vector<uint8_t>&)>& on_model) {
   const bool quiet = options.quiet;
   ModelConfig config = options.config;
@@ -78,7 +78,7 @@ StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& opti
   const std::vector<uint8_t> bytes = SerializeModel(*model);
   if (on_model) RETURN_IF_ERROR(on_model(*model, bytes));
 
-  ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::FromModel(std::move(model).value(), backbone));
+  ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::FromModel(std::move(model).value(), backbone, options.parallel));
   TrainOutcome outcome;
   ASSIGN_OR_RETURN(outcome.evaluation, EvaluateEntries(*detector, plan.test, quiet));
   outcome.training_images = static_cast<int>(plan.train.size());

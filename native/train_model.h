@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "core/manifest.h"
 #include "core/mobilenet_v2.h"
 #include "core/model.h"
@@ -34,6 +35,7 @@ struct TrainOptions {
   bool normal_only = false;       // train on the normal images alone
   bool use_masks = true;          // masks make a segmentation model
   bool quiet = true;              // progress bars on stderr when false
+  ParallelFor parallel;           // the compute threads' hook, for scoring
 };
 
 struct TrainOutcome {
@@ -46,7 +48,7 @@ struct TrainOutcome {
 // model and its file bytes before evaluation (to write and report them); an
 // error from it stops training.
 StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& options,
-                                        std::shared_ptr<const MobileNetV2> backbone,
+                                        std::shared_ptr<const Backbone> backbone,
                                         const std::function<Status(const Model&, const std::vector<uint8_t>&)>& on_model);
 
 }  // namespace anomalens

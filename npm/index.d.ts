@@ -115,6 +115,53 @@ export interface AnomalensError extends Error {
   name: AnomalensErrorName;
 }
 
+/** One labelled test image of an evaluation. */
+export interface TestImage {
+  Body: Bytes;
+  ContentType?: 'image/png' | 'image/jpeg' | string;
+  Label: ImageLabel;
+}
+
+/** Options of AnomalensModel#evaluate. */
+export interface EvaluateOptions {
+  onProgress?: (progress: TrainingProgress) => void;
+  signal?: AbortSignal;
+  /** Names the model in EvaluationDetails.ModelArn. */
+  modelArn?: string;
+}
+
+/** Lookout's EvaluationResult document (what `anomalens evaluate` prints). */
+export interface EvaluationResult {
+  Version: number;
+  EvaluationDetails: Record<string, unknown>;
+  AggregatedEvaluationResults: {
+    Metrics: {
+      ROCAUC: number | null;
+      AveragePrecision: number | null;
+      Precision: number | null;
+      Recall: number | null;
+      F1Score: number | null;
+      [name: string]: unknown;
+    };
+  };
+  [name: string]: unknown;
+}
+
+/** An evaluation: Lookout's document and every test image's result. */
+export interface Evaluation {
+  EvaluationResult: EvaluationResult;
+  Images: { Label: ImageLabel; DetectAnomalyResult: DetectAnomalyResult; Correct: boolean }[];
+}
+
+/** A manifest line, as Anomalens#parseManifest returns it. */
+export interface ManifestEntry {
+  sourceRef: string;
+  label: ImageLabel;
+  maskRef: string | null;
+  /** { className: '#RRGGBB' }; empty without a mask. */
+  colorMap: Record<string, string>;
+}
+
 /** A trained model loaded for DetectAnomalies. */
 export declare class AnomalensModel {
   private constructor();
@@ -122,6 +169,8 @@ export declare class AnomalensModel {
   detectAnomalies(request: DetectAnomaliesRequest | RgbaPixels): DetectAnomaliesResponse;
   /** The response as JSON text, byte for byte what `anomalens detect` prints. */
   detectAnomaliesJson(request: DetectAnomaliesRequest | RgbaPixels): string;
+  /** Lookout's evaluation on labelled test images, as `anomalens evaluate` computes it. */
+  evaluate(dataset: Iterable<TestImage> | AsyncIterable<TestImage>, options?: EvaluateOptions): Promise<Evaluation>;
   /** Frees the model's memory; later calls throw ResourceNotFoundException. */
   dispose(): void;
 }
@@ -139,6 +188,12 @@ export declare class Anomalens {
   loadModel(bytes: Bytes): Promise<AnomalensModel>;
   /** Trains on every image given (no held-out split) and returns the model file's bytes. */
   train(dataset: Iterable<TrainingImage> | AsyncIterable<TrainingImage>, options?: TrainOptions): Promise<Uint8Array>;
+  /** Parses a Lookout manifest with the CLI's checks; throws a ValidationException naming the line. */
+  parseManifest(text: string): ManifestEntry[];
+  /** Lookout's automatic split of one dataset (as `anomalens train` without a test set): true = held out for testing. */
+  splitDataset(items: { sourceRef: string; label: ImageLabel }[]): boolean[];
+  /** Lookout's minimum image counts: null when met, else the CLI's message. */
+  datasetMinimumsMessage(kind: 'single' | 'train' | 'test', counts: { normal: number; anomaly: number }): string | null;
   /** Frees the backbone and every model loaded through this instance. */
   dispose(): void;
 }

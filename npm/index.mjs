@@ -150,6 +150,44 @@ export class AnomalensModel {
     return response;
   }
 
+  /**
+   * Lookout's model evaluation on labelled test images, computed as
+   * `anomalens evaluate` computes it. `dataset`: an array or (async) iterable
+   * of { Body: PNG/JPEG bytes, ContentType, Label: 'normal' | 'anomaly' }.
+   * Resolves to { EvaluationResult (Lookout's document: Metrics ROCAUC,
+   * AveragePrecision, Precision, Recall, F1Score, null where undefined),
+   * Images: [{ Label, DetectAnomalyResult, Correct }] in dataset order }.
+   * `options.onProgress({ stage: 'evaluation', done, total })` reports,
+   * `options.signal` cancels; `options.modelArn` names the model in the result.
+   */
+  async evaluate(dataset, options = {}) {
+    const detector = this.#live();
+    const { onProgress, signal } = options;
+    const total = Array.isArray(dataset) ? dataset.length : undefined;
+    const evaluation = new this.#owner._module.Evaluation();
+    const images = [];
+    try {
+      for await (const item of dataset) {
+        if (signal?.aborted) throw signal.reason ?? namedError('AbortError', 'evaluation was aborted');
+        const index = images.length;
+        if (item == null || typeof item !== 'object' || (item.Label !== 'normal' && item.Label !== 'anomaly')) {
+          throw namedError('ValidationException', `test item ${index} must be { Body, ContentType, Label: 'normal' | 'anomaly' }`);
+        }
+        const json = check(evaluation.add(this.#live(), toBytes(item.Body, `test item ${index}: Body`), contentTypeOf(item),
+                                          item.Label === 'anomaly'));
+        const result = JSON.parse(json).DetectAnomalyResult;
+        if (typeof result.AnomalyMask === 'string') result.AnomalyMask = fromBase64(result.AnomalyMask);
+        images.push({ Label: item.Label, DetectAnomalyResult: result, Correct: result.IsAnomalous === (item.Label === 'anomaly') });
+        onProgress?.({ stage: 'evaluation', done: images.length, total: total ?? images.length });
+        await yieldToEventLoop();
+      }
+      const document = evaluation.resultJson(detector, String(options.modelArn ?? ''), new Date().toISOString());
+      return { EvaluationResult: JSON.parse(document), Images: images };
+    } finally {
+      evaluation.delete();
+    }
+  }
+
   /** Frees the model's memory. Later calls throw ResourceNotFoundException. */
   dispose() {
     release(this, this.#detector);
@@ -224,6 +262,54 @@ export class Anomalens {
     const model = new AnomalensModel(this, detector);
     this.#models.add(model);
     return model;
+  }
+
+  /** @internal The Embind module, for the models this instance loaded. */
+  get _module() {
+    this.#live();
+    return this.#module;
+  }
+
+  /**
+   * Parses a Lookout manifest (JSON Lines) with the CLI's checks: an array of
+   * { sourceRef, label: 'normal' | 'anomaly', maskRef (or null), colorMap: { className: '#RRGGBB' } }.
+   * Throws a ValidationException naming the line.
+   */
+  parseManifest(text) {
+    this.#live();
+    if (typeof text !== 'string') throw namedError('ValidationException', 'a manifest must be given as text');
+    return check(this.#module.parseManifest(text));
+  }
+
+  /**
+   * Lookout's automatic split of a single dataset, the one `anomalens train`
+   * makes without a test set: for [{ sourceRef, label }], an array of
+   * booleans, true for the images held out for testing (about 1 in 5 per label).
+   */
+  splitDataset(items) {
+    this.#live();
+    if (!Array.isArray(items)) throw namedError('ValidationException', 'splitDataset takes an array of { sourceRef, label }');
+    const refs = items.map((item, i) => {
+      if (typeof item?.sourceRef !== 'string') throw namedError('ValidationException', `item ${i} needs a sourceRef string`);
+      return item.sourceRef;
+    });
+    return check(this.#module.splitDataset(refs, items.map((item) => String(item.label))));
+  }
+
+  /**
+   * Lookout's minimum image counts: `kind` 'single' (one dataset, split
+   * automatically: 20 normal, 10 anomalous), 'train' (10 normal) or 'test'
+   * (10 of each). Returns null when met, else the message the CLI gives.
+   */
+  datasetMinimumsMessage(kind, { normal, anomaly }) {
+    this.#live();
+    if (!['single', 'train', 'test'].includes(kind)) {
+      throw namedError('ValidationException', "kind must be 'single', 'train' or 'test'");
+    }
+    if (!Number.isInteger(normal) || !Number.isInteger(anomaly) || normal < 0 || anomaly < 0) {
+      throw namedError('ValidationException', 'normal and anomaly must be counts (integers >= 0)');
+    }
+    return this.#module.datasetMinimumsMessage(kind, normal, anomaly);
   }
 
   /** @internal */

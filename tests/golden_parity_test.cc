@@ -3,6 +3,9 @@
 // DetectAnomalies JSON line and AnomalyMask PNG, byte for byte, and the two
 // model files retrained from the golden training images, byte for byte.
 // tests/js/wasm_golden.test.mjs asserts the same files on the wasm build.
+// Both run the core's portable kernels (testing::SharedBackbone), as
+// tools/make-golden does (--backend portable); the native default, XNNPACK,
+// agrees within tolerances only (xnnpack_backbone_test.cc).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -59,6 +62,7 @@ TEST(GoldenParity, Covers_two_models_and_seven_images) {
 
 TEST(GoldenParity, Detect_matches_expected_json_and_mask_png) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
+  ASSERT_STREQ(testing::SharedBackbone()->engine(), "portable");
   for (const char* model : kModels) {
     auto detector = Detector::Create(testing::ReadFileOrDie(kParity + model + ".anlm"), testing::SharedBackbone());
     ASSERT_TRUE(detector.ok()) << detector.status().ToString();

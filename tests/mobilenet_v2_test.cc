@@ -19,7 +19,7 @@ Tensor RandomInput(int height, int width) {
 
 TEST(MobileNetV2, Stride4TapOnlyWhenAskedAndOtherTapsUnchanged) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
-  const MobileNetV2& net = *testing::SharedBackbone();
+  const Backbone& net = *testing::SharedBackbone();
   const Tensor input = RandomInput(64, 96);
   auto plain = net.Run(input);
   auto with4 = net.Run(input, /*stride4=*/true);

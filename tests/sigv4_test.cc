@@ -58,6 +58,13 @@ TEST(SigV4, AcceptsAValidSignatureAndRefusesTheRest) {
   EXPECT_FALSE(VerifySigV4(tampered, creds, At(12, 40)).ok());
   EXPECT_NE(VerifySigV4(Signed(kSecret, "{}"), creds, At(12, 52)).message().find("expired"), std::string::npos);
   EXPECT_NE(VerifySigV4(Signed(kSecret, "{}"), creds, At(12, 20)).message().find("expired"), std::string::npos);
+  Credentials same_region = creds;
+  same_region.region = "us-east-1";
+  EXPECT_TRUE(VerifySigV4(Signed(kSecret, "{}"), same_region, At(12, 40)).ok());
+  Credentials other_region = creds;
+  other_region.region = "eu-west-1";
+  EXPECT_NE(VerifySigV4(Signed(kSecret, "{}"), other_region, At(12, 40)).message().find("signed for region 'us-east-1'"),
+            std::string::npos);
   Credentials other;
   other.secrets["OTHER"] = kSecret;
   EXPECT_NE(VerifySigV4(Signed(kSecret, "{}"), other, At(12, 40)).message().find("unknown access key"),

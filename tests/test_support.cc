@@ -28,8 +28,8 @@ std::string SharedPath(const std::string& relative) {
   return std::string(ANOMALENS_SHARED_DIR) + "/" + relative;
 }
 
-std::shared_ptr<const MobileNetV2> SharedBackbone() {
-  static std::shared_ptr<const MobileNetV2> backbone = [] {
+std::shared_ptr<const Backbone> SharedBackbone() {
+  static std::shared_ptr<const Backbone> backbone = [] {
     auto loaded = LoadBackbone(ANOMALENS_BACKBONE_FILE);
     EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
     return loaded.ok() ? *loaded : nullptr;

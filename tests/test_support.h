@@ -28,8 +28,9 @@ bool RunningInCi();
 
 std::string SharedPath(const std::string& relative);
 
-// The backbone built with the tests, loaded once; nullptr (and a failure) if missing.
-std::shared_ptr<const MobileNetV2> SharedBackbone();
+// The backbone built with the tests on the core's portable kernels (the
+// engine the wasm build runs), loaded once; nullptr (and a failure) if missing.
+std::shared_ptr<const Backbone> SharedBackbone();
 
 // `rows` x `dim` standard-normal floats.
 std::vector<float> RandomRows(size_t rows, int dim, std::mt19937& rng);

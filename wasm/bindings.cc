@@ -10,6 +10,7 @@
 #include <emscripten/val.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -19,7 +20,9 @@
 #include "core/anomaly_classes.h"
 #include "core/backbone_weights.h"
 #include "core/class_mask.h"
+#include "core/dataset_split.h"
 #include "core/detector.h"
+#include "core/evaluation.h"
 #include "core/hooks.h"
 #include "core/image.h"
 #include "core/image_decode.h"
@@ -174,7 +177,97 @@ class WasmDetector {
   }
 
   std::unique_ptr<Detector> detector_;
+  friend class WasmEvaluation;
 };
+
+// Lookout's evaluation of a model on labelled test images: each image is
+// detected and kept (with its raw score, which the JSON lacks), then
+// core/evaluation.h's metrics, as `anomalens evaluate` computes them.
+class WasmEvaluation {
+ public:
+  // Returns the image's DetectAnomalyResult JSON, or an Error.
+  val Add(const WasmDetector& detector, val image_bytes, std::string content_type, bool anomalous) {
+    if (!detector.detector_) return ErrorValue(InvalidInput("no model is loaded"));
+    StatusOr<DetectAnomalyResult> result = detector.detector_->Detect(CopyIn(image_bytes), content_type);
+    if (!result.ok()) return ErrorValue(result.status());
+    images_.push_back({anomalous, *result});
+    return val(DetectAnomalyResultJson(*result));
+  }
+
+  // Lookout's EvaluationResult JSON for the images added so far (null
+  // metrics where undefined, e.g. ROCAUC without both labels).
+  std::string ResultJson(const WasmDetector& detector, std::string model_arn, std::string end_timestamp) const {
+    EvaluationDetails details;
+    details.model_arn = std::move(model_arn);
+    details.end_timestamp = std::move(end_timestamp);
+    if (detector.detector_) {
+      const Model& model = detector.detector_->model();
+      details.training_images = model.stats.normal_images + model.stats.anomaly_images;
+    }
+    return EvaluationResultJson(Evaluate(images_), details);
+  }
+
+ private:
+  std::vector<EvaluatedImage> images_;
+};
+
+// A Lookout manifest's entries as JS objects
+// { sourceRef, label, maskRef, colorMap: { className: '#RRGGBB' } }, or an
+// Error naming the line (core/manifest.h's checks, as the CLI's).
+val ParseManifestText(std::string text) {
+  StatusOr<std::vector<ManifestEntry>> entries = ParseManifest(text);
+  if (!entries.ok()) return ErrorValue(entries.status());
+  val out = val::array();
+  for (const ManifestEntry& e : *entries) {
+    val entry = val::object();
+    entry.set("sourceRef", val(e.source_ref));
+    entry.set("label", val(e.label == ImageLabel::kAnomaly ? "anomaly" : "normal"));
+    entry.set("maskRef", e.mask_ref.empty() ? val::null() : val(e.mask_ref));
+    val colors = val::object();
+    for (const MaskColor& c : e.color_map) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "#%06X", static_cast<unsigned>(c.rgb & 0xFFFFFF));
+      colors.set(c.class_name, val(std::string(hex)));
+    }
+    entry.set("colorMap", colors);
+    out.call<void>("push", entry);
+  }
+  return out;
+}
+
+// Lookout's automatic 80/20 split of a single dataset (core/dataset_split.h),
+// as `anomalens train` makes it without a test set: for parallel arrays of
+// source refs and labels, an array of booleans, true for a held-out test image.
+val SplitDatasetRefs(val source_refs, val labels) {
+  const std::vector<std::string> refs = emscripten::vecFromJSArray<std::string>(source_refs);
+  const std::vector<std::string> names = emscripten::vecFromJSArray<std::string>(labels);
+  if (refs.size() != names.size()) return ErrorValue(InvalidInput("one label per source ref is needed"));
+  std::vector<ManifestEntry> entries(refs.size());
+  for (size_t i = 0; i < refs.size(); ++i) {
+    entries[i].line_number = static_cast<int>(i) + 1;
+    entries[i].source_ref = refs[i];
+    entries[i].raw_json = std::to_string(i);  // the split's last tie-break; keeps equal refs apart
+    entries[i].label = names[i] == "anomaly" ? ImageLabel::kAnomaly : ImageLabel::kNormal;
+  }
+  const DatasetSplit split = SplitDataset(entries);
+  val held_out = val::array();
+  for (size_t i = 0; i < refs.size(); ++i) held_out.call<void>("push", val(false));
+  for (const ManifestEntry& e : split.test) held_out.set(e.line_number - 1, val(true));
+  return held_out;
+}
+
+// Lookout's minimum image counts (core/dataset_split.h): `kind` is "single"
+// (one dataset, split automatically), "train" or "test". Returns null when
+// met, else the message the CLI gives.
+val DatasetMinimumsMessage(std::string kind, int normal, int anomaly) {
+  const LabelCounts counts{normal, anomaly};
+  Status status;
+  if (kind == "single") status = CheckSingleDatasetMinimums(counts);
+  else if (kind == "train") status = CheckTrainingDatasetMinimums(counts);
+  else if (kind == "test") status = CheckTestDatasetMinimums(counts);
+  else return val("kind must be 'single', 'train' or 'test'");
+  return status.ok() ? val::null() : val(status.message());
+}
 
 // core/trainer.h, one image at a time, then Finish to a model file.
 class WasmTrainer {
@@ -296,6 +389,9 @@ EMSCRIPTEN_BINDINGS(anomalens) {
   using namespace emscripten;
   using namespace anomalens;
   function("defaultShortSide", &DefaultShortSide);
+  function("parseManifest", &ParseManifestText);
+  function("splitDataset", &SplitDatasetRefs);
+  function("datasetMinimumsMessage", &DatasetMinimumsMessage);
   class_<WasmBackbone>("Backbone")
       .constructor<>()
       .function("load", &WasmBackbone::Load)
@@ -307,6 +403,10 @@ EMSCRIPTEN_BINDINGS(anomalens) {
       .function("load", &WasmDetector::Load)
       .function("detect", &WasmDetector::Detect)
       .function("detectRgba", &WasmDetector::DetectRgba);
+  class_<WasmEvaluation>("Evaluation")
+      .constructor<>()
+      .function("add", &WasmEvaluation::Add)
+      .function("resultJson", &WasmEvaluation::ResultJson);
   class_<WasmTrainer>("Trainer")
       .constructor<const WasmBackbone&, val>()
       .function("addImage", &WasmTrainer::AddImage)

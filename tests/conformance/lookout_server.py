@@ -78,9 +78,9 @@ class LookoutServer:
         self._stderr.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def client(self, access_key=ACCESS_KEY, secret_key=SECRET_KEY):
+    def client(self, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION):
         session = boto3.session.Session()
-        return session.client("lookoutvision", endpoint_url=self.endpoint, region_name=REGION,
+        return session.client("lookoutvision", endpoint_url=self.endpoint, region_name=region,
                             aws_access_key_id=access_key, aws_secret_access_key=secret_key,
                             config=botocore.config.Config(retries={"max_attempts": 1}))
 

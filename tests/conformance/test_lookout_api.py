@@ -22,6 +22,8 @@ import threading
 import time
 import unittest
 
+import botocore.session
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lookout_server import ACCESS_KEY, REGION, SECOND_KEY, SECRET_KEY, LookoutServer, stale_date  # noqa: E402
 
@@ -272,6 +274,31 @@ class ProjectsDatasetsModels(unittest.TestCase):
                          ["HTTPStatusCode"], 202)
         c.delete_project(ProjectName="sources")
 
+    def test_image_moved_after_create_dataset(self):
+        # Datasets reference their images, as Lookout's referenced S3: an image
+        # gone before training fails the model with a message naming it.
+        c, p = self.client, "moved-image"
+        root = tempfile.mkdtemp(prefix="anomalens-moved-")
+        try:
+            shutil.copytree(self.synth, os.path.join(root, "synth"))
+            server = LookoutServer(CLI, buckets={"synth": os.path.join(root, "synth")})
+            try:
+                c = track(server.client())
+                c.create_project(ProjectName=p)
+                c.create_dataset(ProjectName=p, DatasetType="train", DatasetSource={
+                    "GroundTruthManifest": {"S3Object": {"Bucket": "synth", "Key": "train.manifest"}}})
+                gone = json.loads(c.list_dataset_entries(ProjectName=p, DatasetType="train")["DatasetEntries"][0])
+                name = gone["source-ref"].rsplit("/", 1)[1]
+                os.remove(os.path.join(root, "synth", "images", name))
+                model = c.create_model(ProjectName=p, OutputConfig={"S3Location": {"Bucket": "synth"}})
+                d = wait_status(c, p, model["ModelMetadata"]["ModelVersion"], {"TRAINED", "TRAINING_FAILED"})
+                self.assertEqual(d["Status"], "TRAINING_FAILED")
+                self.assertIn(name, d["StatusMessage"])
+            finally:
+                server.stop()
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
     def test_datasets_entries_models_tags(self):
         c, p = self.client, "synthetic"
         c.create_project(ProjectName=p)
@@ -370,6 +397,15 @@ class ProjectsDatasetsModels(unittest.TestCase):
         self.assertEqual(c.list_tags_for_resource(ResourceArn=arn)["Tags"], [{"Key": "site", "Value": "plant 2"}])
         with self.assertRaises(c.exceptions.ValidationException):
             c.tag_resource(ResourceArn=arn, Tags=[{"Key": "bad;key", "Value": "x"}])
+        # Over the 200-tag quota across calls: 402, QuotaCode set, nothing of the call kept.
+        c.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(150)])
+        with self.assertRaises(c.exceptions.ServiceQuotaExceededException) as e:
+            c.tag_resource(ResourceArn=arn, Tags=[{"Key": f"more{i}", "Value": "v"} for i in range(60)])
+        self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 402)
+        self.assertEqual((e.exception.response["QuotaCode"], e.exception.response["ServiceCode"]),
+                         ("tags-per-resource", "lookoutvision"))
+        self.assertEqual(len(c.list_tags_for_resource(ResourceArn=arn)["Tags"]), 151)
+        c.untag_resource(ResourceArn=arn, TagKeys=[f"k{i}" for i in range(150)])
         with self.assertRaises(c.exceptions.ResourceNotFoundException):
             c.untag_resource(ResourceArn=arn + "9", TagKeys=["team"])
 
@@ -466,6 +502,12 @@ class Auth(unittest.TestCase):
         c = track(self.server.client(access_key="AKIDUNKNOWN"))
         with self.assertRaises(c.exceptions.AccessDeniedException):
             c.list_projects()
+
+    def test_other_region(self):
+        c = track(self.server.client(region="eu-west-1"))
+        with self.assertRaises(c.exceptions.AccessDeniedException) as e:
+            c.list_projects()
+        self.assertIn("signed for region 'eu-west-1'", str(e.exception))
 
     def test_stale_date(self):
         self.assertDenied(*self.server.raw("GET", "/2020-11-20/projects", tamper=stale_date), "expired")
@@ -701,6 +743,14 @@ def tearDownModule():
           f"error responses in all", file=sys.stderr)
     print("  success: " + ", ".join(ok), file=sys.stderr)
     print("  errors:  " + ", ".join(f"{o}:{e}" for o, e in errors), file=sys.stderr)
+    # The whole suite (as CTest runs it) with the cookie data must call every
+    # operation of the service model on its success path and an error path.
+    if os.environ.get("ANOMALENS_CONFORMANCE_FULL") == "1" and os.path.isdir(COOKIES):
+        every = set(botocore.session.get_session().get_service_model("lookoutvision").operation_names)
+        missing_ok = every - set(ok)
+        missing_error = every - {o for o, _ in errors}
+        if missing_ok or missing_error:
+            raise AssertionError(f"not covered: success {sorted(missing_ok)}, error {sorted(missing_error)}")
 
 
 if __name__ == "__main__":

@@ -43,8 +43,14 @@ export function skipReason() {
   return false;
 }
 
+// Commands that run the backbone run it on the portable kernels: the wasm
+// build runs those, and the two must agree byte for byte (the native default,
+// XNNPACK, agrees within tests/xnnpack_backbone_test.cc's tolerances only).
+const BACKBONE_COMMANDS = new Set(['train', 'detect', 'evaluate']);
+
 export function runCli(...args) {
-  const r = spawnSync(CLI, args, { encoding: 'utf8' });
+  const portable = BACKBONE_COMMANDS.has(args[0]) ? ['--backend', 'portable'] : [];
+  const r = spawnSync(CLI, [...args, ...portable], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

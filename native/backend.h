@@ -1,0 +1,59 @@
+// The native engine behind every command: which backbone runs (XNNPACK by
+// default, or the core's portable kernels) and on how many threads.
+//
+//   --backend xnnpack|portable   (default xnnpack)
+//   --threads N                  (default 0: the cores not already busy, IdleCores())
+//
+// The thread pool runs the XNNPACK backbone and the core's parallel loops
+// (nearest-neighbour search). The portable backbone itself stays on one
+// thread: it is the reference the wasm build matches byte for byte.
+//
+// Why every idle core by default for the one-shot commands: on an otherwise
+// idle machine two threads run the backbone about 1.8x faster than one. Why
+// only idle ones: a pool's parallel loop waits for every worker, so on a
+// machine with more runnable threads than cores a descheduled worker stalls
+// each of XNNPACK's ~60 operator steps (docs/speed.md measured a 2 ms
+// backbone taking hundreds of ms that way). Why 1 for `serve`
+// (--compute-threads): its HTTP workers already run requests side by side.
+#ifndef ANOMALENS_NATIVE_BACKEND_H_
+#define ANOMALENS_NATIVE_BACKEND_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/backbone.h"
+#include "core/parallel.h"
+#include "core/status.h"
+#include "native/cli_args.h"
+#include "native/thread_pool.h"
+
+namespace anomalens {
+
+struct BackendOptions {
+  std::string backend = "xnnpack";  // or "portable"
+  int threads = 0;                  // 0: IdleCores()
+};
+
+// Reads --backend and the thread count (`threads_option`: "threads"; serve,
+// whose --threads counts HTTP workers, uses "compute-threads"). A clear error
+// names the bad value and the choices.
+// `default_threads`: the count without the flag (0: IdleCores()).
+StatusOr<BackendOptions> ParseBackendOptions(const CommandLine& cl, const char* threads_option = "threads",
+                                             int default_threads = 0);
+
+struct Backend {
+  std::string name;  // "xnnpack" or "portable"
+  int threads = 1;
+  std::shared_ptr<const ThreadPool> pool;
+  std::shared_ptr<const Backbone> backbone;
+  ParallelFor parallel;  // the core's hook, on `pool`
+};
+
+// Loads the backbone weights (LoadBackbone's search for `backbone_path`) and
+// starts the chosen engine.
+StatusOr<Backend> LoadBackend(const std::string& backbone_path, const BackendOptions& options);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_NATIVE_BACKEND_H_

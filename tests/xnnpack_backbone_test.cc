@@ -1,0 +1,163 @@
+// The XNNPACK backbone (native's default engine) against the core's portable
+// kernels (the reference, and what wasm runs). Different summation orders
+// and fused multiply-adds mean the taps differ by float rounding, not bit
+// for bit, so this states the tolerances:
+//  - taps: max |difference| <= 1e-4 x (1 + the tap's largest magnitude);
+//  - every golden image, both models: the same IsAnomalous, |dConfidence| <=
+//    1e-3, and AnomalyMask IoU >= 0.99 (defect pixels of the same type).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "core/detector.h"
+#include "core/image_decode.h"
+#include "native/backend.h"
+#include "native/file_io.h"
+#include "test_support.h"
+
+namespace anomalens {
+namespace {
+
+namespace fs = std::filesystem;
+
+Backend XnnpackBackend(int threads) {
+  BackendOptions options;
+  options.backend = "xnnpack";
+  options.threads = threads;
+  auto backend = LoadBackend(ANOMALENS_BACKBONE_FILE, options);
+  EXPECT_TRUE(backend.ok()) << backend.status().ToString();
+  return backend.ok() ? *backend : Backend{};
+}
+
+Tensor RandomInput(int height, int width, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  Tensor t(height, width, 3);
+  for (float& v : t.data) v = u(rng);
+  return t;
+}
+
+// max |a - b| / (1 + max |a|) over a tap.
+double RelativeMaxDifference(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.height, b.height);
+  EXPECT_EQ(a.width, b.width);
+  EXPECT_EQ(a.channels, b.channels);
+  if (a.data.size() != b.data.size()) return INFINITY;
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.data.size(); ++i) {
+    diff = std::max(diff, double(std::fabs(a.data[i] - b.data[i])));
+    scale = std::max(scale, double(std::fabs(a.data[i])));
+  }
+  return diff / (1 + scale);
+}
+
+TEST(XnnpackBackbone, TapsMatchPortableWithinTolerance) {
+  const Backend xnn = XnnpackBackend(2);
+  ASSERT_NE(xnn.backbone, nullptr);
+  EXPECT_STREQ(xnn.backbone->engine(), "xnnpack");
+  const std::shared_ptr<const Backbone> portable = testing::SharedBackbone();
+  ASSERT_NE(portable, nullptr);
+  EXPECT_EQ(xnn.backbone->id(), portable->id());
+  EXPECT_EQ(xnn.backbone->checksum(), portable->checksum());
+  // The benchmark's square input, and a wide one with the stride-4 tap
+  // (a size the runtime cache has not seen).
+  for (const auto [height, width, stride4] : {std::tuple{224, 224, false}, {96, 160, true}}) {
+    SCOPED_TRACE(std::to_string(width) + "x" + std::to_string(height));
+    const Tensor input = RandomInput(height, width, 3);
+    auto want = portable->Run(input, stride4);
+    auto got = xnn.backbone->Run(input, stride4);
+    ASSERT_TRUE(want.ok() && got.ok()) << got.status().ToString();
+    const double d8 = RelativeMaxDifference(want->stride8, got->stride8);
+    const double d16 = RelativeMaxDifference(want->stride16, got->stride16);
+    std::printf("  %dx%d: relative max tap difference %.2e (stride 8), %.2e (stride 16)\n", width, height, d8, d16);
+    EXPECT_LE(d8, 1e-4);
+    EXPECT_LE(d16, 1e-4);
+    if (stride4) {
+      EXPECT_LE(RelativeMaxDifference(want->stride4, got->stride4), 1e-4);
+    } else {
+      EXPECT_TRUE(got->stride4.data.empty());
+    }
+  }
+}
+
+TEST(XnnpackBackbone, SameTapsOnOneAndTwoThreads) {
+  const Backend one = XnnpackBackend(1), two = XnnpackBackend(2);
+  ASSERT_NE(one.backbone, nullptr);
+  ASSERT_NE(two.backbone, nullptr);
+  const Tensor input = RandomInput(128, 192, 4);
+  auto a = one.backbone->Run(input), b = two.backbone->Run(input);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->stride8.data, b->stride8.data);
+  EXPECT_EQ(a->stride16.data, b->stride16.data);
+}
+
+TEST(XnnpackBackbone, RejectsBadInputWithTheRule) {
+  const Backend xnn = XnnpackBackend(1);
+  ASSERT_NE(xnn.backbone, nullptr);
+  auto r = xnn.backbone->Run(Tensor(100, 96, 3));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("multiple of 16"), std::string::npos) << r.status().message();
+}
+
+// IoU of the defect pixels of two AnomalyMask PNGs, a pixel counting as
+// shared only when both give it the same colour (defect type).
+double MaskIou(const std::vector<uint8_t>& a_png, const std::vector<uint8_t>& b_png) {
+  auto a = DecodeImage(a_png, "image/png");
+  auto b = DecodeImage(b_png, "image/png");
+  EXPECT_TRUE(a.ok() && b.ok());
+  if (!a.ok() || !b.ok() || a->width != b->width || a->height != b->height) return 0;
+  size_t both = 0, either = 0;
+  for (size_t p = 0; p < a->pixels.size(); p += 3) {
+    const uint8_t* x = &a->pixels[p];
+    const uint8_t* y = &b->pixels[p];
+    // Background is white (#FFFFFF); any other colour is a defect type's.
+    const bool dx = (x[0] & x[1] & x[2]) != 255, dy = (y[0] & y[1] & y[2]) != 255;
+    either += dx || dy;
+    both += dx && dy && std::equal(x, x + 3, y);
+  }
+  return either == 0 ? 1.0 : double(both) / either;
+}
+
+TEST(XnnpackBackbone, GoldenImagesAgreeWithPortable) {
+  const std::string parity = std::string(ANOMALENS_GOLDEN_DIR) + "/parity/";
+  const Backend xnn = XnnpackBackend(2);
+  ASSERT_NE(xnn.backbone, nullptr);
+  std::vector<std::string> images;
+  for (const auto& entry : fs::directory_iterator(parity + "test-images")) images.push_back(entry.path().string());
+  std::sort(images.begin(), images.end());
+  ASSERT_EQ(images.size(), 7u);
+  int anomalous = 0;
+  double worst_confidence = 0, worst_iou = 1;
+  for (const char* model : {"segmentation", "classification"}) {
+    const std::vector<uint8_t> bytes = testing::ReadFileOrDie(parity + model + ".anlm");
+    auto reference = Detector::Create(bytes, testing::SharedBackbone());
+    auto fast = Detector::Create(bytes, xnn.backbone, xnn.parallel);
+    ASSERT_TRUE(reference.ok() && fast.ok());
+    for (const std::string& path : images) {
+      SCOPED_TRACE(std::string(model) + " / " + path);
+      const std::vector<uint8_t> image = testing::ReadFileOrDie(path);
+      auto want = (*reference)->Detect(image, "");
+      auto got = (*fast)->Detect(image, "");
+      ASSERT_TRUE(want.ok() && got.ok());
+      EXPECT_EQ(got->is_anomalous, want->is_anomalous);
+      EXPECT_LE(std::fabs(got->confidence - want->confidence), 1e-3);
+      worst_confidence = std::max(worst_confidence, std::fabs(got->confidence - want->confidence));
+      anomalous += want->is_anomalous;
+      ASSERT_EQ(got->has_segmentation(), want->has_segmentation());
+      if (want->has_segmentation()) {
+        const double iou = MaskIou(want->anomaly_mask_png, got->anomaly_mask_png);
+        EXPECT_GE(iou, 0.99);
+        worst_iou = std::min(worst_iou, iou);
+      }
+    }
+  }
+  std::printf("  golden set: largest |dConfidence| %.2e, smallest mask IoU %.5f\n", worst_confidence, worst_iou);
+  EXPECT_GT(anomalous, 0) << "the golden set should exercise anomalous images and their masks";
+}
+
+}  // namespace
+}  // namespace anomalens

@@ -4,17 +4,27 @@
 // metrics `anomalens evaluate` uses (core/metrics.h, core/pixel_metrics.h).
 //
 //   anomalens_pitting_study [--data DIR] [--short-side 224] [--variants all|LIST]
+//   anomalens_pitting_study --zavg DUMP.tsv,DUMP.tsv,...
 //
 // LIST: comma-separated prefixes of the variant groups: shared, posnn, padim,
 // padimc, fuse, retr, align, fusemin, cn, ms, fewer, img, z (image scores of
 // the core's model), s4 and s4b (the stride-4 tap; short sides up to 320),
-// dump and dump4 (per-image scores to build/pitting_study/).
+// dump and dump4 (per-image scores to build/pitting_study/); round 3, with
+// dev / holdout numbers (test/ split by wear sequence, see DevHoldout): dh
+// (region scores, raw colour, ensembles), blob (dark-blob features on the
+// original pixels), onesided, shift (min over neighbouring cells' models),
+// trim (trimmed covariance, map sigma 2), final (ensembles, blob scales),
+// probe (which normals score high at the labelled pits) and bdump (peaks);
+// round 4: r4 (the per-position model on the stride-2 tap and on the
+// stride-4 tap at up to the native 460 px; early taps only, cached
+// separately; --variants r4:TAP-K-R-S,... for chosen ones; see RunRound4).
 //
 // Honesty: every variant is fitted on train/good only; F1 uses the normal-only
 // threshold rule (median + 3 robust sd of 5-fold held-out train scores, as the
 // trainer does). Comparing variants by their test numbers is hyper-parameter
 // research on the test set, not a clean estimate.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -25,14 +35,20 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/anomaly_map.h"
 #include "core/calibration.h"
+#include "core/connected_components.h"
 #include "core/coreset.h"
 #include "core/feature_extractor.h"
+#include "core/gaussian_blur.h"
 #include "core/image_decode.h"
 #include "core/image_resize.h"
+#include "core/kernels/conv3x3_stride2.h"
+#include "core/kernels/depthwise_conv3x3.h"
+#include "core/kernels/pointwise_conv.h"
 #include "core/label_mask.h"
 #include "core/metrics.h"
 #include "core/nearest_neighbor.h"
@@ -56,6 +72,7 @@ struct Item {
   int kind = 0;
   std::string name;
   Tensor s4, s8, s16;  // s4 only for short sides up to kMaxStride4Side
+  Tensor s2;           // round 4 only: expanded_conv (stride 2, 16 channels)
 };
 
 constexpr int kMaxStride4Side = 320;
@@ -158,6 +175,104 @@ Data LoadOrExtract(const std::string& dir, int short_side, const std::string& ca
   return data;
 }
 
+// Round 4: the early taps only, on the portable network cut after block_2:
+// the stride-2 tap (expanded_conv's output, 16 channels) when the short side
+// is at most kMaxStride2Side, and the stride-4 tap (block_2_add, 24) at any
+// short side, up to the native 460 px. The whole padded image is one input
+// (no tiles: tiles blend the same features, differing only near tile edges).
+// Cached as build/pitting_study/early_<side>.bin.
+constexpr int kMaxStride2Side = 320;
+
+Tensor RunEarlyBlock(const MobileNetV2& net, const MobileNetV2::Block& b, const Tensor& x) {
+  Tensor hidden;
+  const Tensor* h = &x;
+  if (b.expansion != 1) {
+    hidden = PointwiseConv(x, net.Data(b.name + "_expand/kernel"), net.Data(b.name + "_expand/bias"),
+                           x.channels * b.expansion, Activation::kRelu6);
+    h = &hidden;
+  }
+  Tensor dw = DepthwiseConv3x3(*h, net.Data(b.name + "_depthwise/kernel"), net.Data(b.name + "_depthwise/bias"),
+                               b.stride, Activation::kRelu6);
+  const bool residual = b.stride == 1 && x.channels == b.out_channels;
+  return PointwiseConv(dw, net.Data(b.name + "_project/kernel"), net.Data(b.name + "_project/bias"), b.out_channels,
+                       Activation::kLinear, residual ? &x : nullptr);
+}
+
+Data LoadOrExtractEarly(const std::string& dir, int short_side, const std::string& cache) {
+  Data data;
+  const Size native{1130, 460};
+  data.geometry = PlanGeometry(native, ChooseScale(native, short_side), MobileNetV2::kInputMultiple);
+  const bool want_s2 = short_side <= kMaxStride2Side;
+  std::ifstream in(cache, std::ios::binary);
+  if (in) {
+    int n = 0;
+    in.read(reinterpret_cast<char*>(&n), 4);
+    in.read(reinterpret_cast<char*>(&data.backbone_seconds_per_image), 8);
+    data.items.resize(n);
+    for (Item& it : data.items) {
+      int len = 0;
+      in.read(reinterpret_cast<char*>(&it.kind), 4);
+      in.read(reinterpret_cast<char*>(&len), 4);
+      it.name.resize(len);
+      in.read(&it.name[0], len);
+      it.s2 = ReadTensor(in);
+      it.s4 = ReadTensor(in);
+    }
+    std::fprintf(stderr, "loaded %d cached images from %s\n", n, cache.c_str());
+    return data;
+  }
+  auto backbone = LoadBackbone("");
+  if (!backbone.ok()) {
+    std::fprintf(stderr, "%s\n", backbone.status().message().c_str());
+    std::exit(1);
+  }
+  const MobileNetV2& net = **backbone;
+  const std::pair<const char*, int> parts[] = {{"train/good", kTrain}, {"test/good", kTestGood}, {"test/pitting", kTestPit}};
+  double t_backbone = 0;
+  for (const auto& [sub, kind] : parts) {
+    for (const std::string& name : ListDir(fs::path(dir) / sub)) {
+      auto bytes = ReadFile((fs::path(dir) / sub / name).string(), 1 << 24);
+      auto image = DecodeImage(*bytes, "");
+      if (!image.ok()) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), image.status().message().c_str());
+        std::exit(1);
+      }
+      const WorkingGeometry& g = data.geometry;
+      const double t0 = Now();
+      RgbImage resized = ResizeImage(*image, g.content.width, g.content.height);
+      Tensor x = Conv3x3Stride2(BackboneInputRegion(resized, 0, 0, g.padded.width, g.padded.height),
+                                net.Data("Conv1/kernel"), net.Data("Conv1/bias"), MobileNetV2::kStemChannels,
+                                Activation::kRelu6);
+      Item it;
+      for (int b = 0; b <= MobileNetV2::kStride4TapBlock; ++b) {
+        x = RunEarlyBlock(net, net.blocks()[b], x);
+        if (b == 0 && want_s2) it.s2 = x;
+      }
+      t_backbone += Now() - t0;
+      it.s4 = std::move(x);
+      it.kind = kind;
+      it.name = name;
+      data.items.push_back(std::move(it));
+    }
+  }
+  data.backbone_seconds_per_image = t_backbone / data.items.size();
+  std::ofstream out(cache, std::ios::binary);
+  const int n = static_cast<int>(data.items.size());
+  out.write(reinterpret_cast<const char*>(&n), 4);
+  out.write(reinterpret_cast<const char*>(&data.backbone_seconds_per_image), 8);
+  for (const Item& it : data.items) {
+    const int len = static_cast<int>(it.name.size());
+    out.write(reinterpret_cast<const char*>(&it.kind), 4);
+    out.write(reinterpret_cast<const char*>(&len), 4);
+    out.write(it.name.data(), len);
+    WriteTensor(out, it.s2);
+    WriteTensor(out, it.s4);
+  }
+  std::fprintf(stderr, "extracted %d images (%.3f s to block_2 each), cached to %s\n", n,
+               data.backbone_seconds_per_image, cache.c_str());
+  return data;
+}
+
 // ---------------------------------------------------------------- features
 
 Tensor BoxAverage(const Tensor& in, int k) {
@@ -205,7 +320,8 @@ Features BuildFeatures(const Data& data, int k, float cw, int tap = 8) {
   Features F;
   const bool coarse = cw > 0;
   const Item& first = data.items[0];
-  const Tensor& f0 = tap == 4 ? first.s4 : first.s8;
+  auto fine_of = [tap](const Item& it) -> const Tensor& { return tap == 2 ? it.s2 : tap == 4 ? it.s4 : it.s8; };
+  const Tensor& f0 = fine_of(first);
   const Tensor& c0 = tap == 4 ? first.s8 : first.s16;
   if (f0.data.empty()) {
     std::fprintf(stderr, "no stride-%d tap cached at this short side\n", tap);
@@ -217,7 +333,7 @@ Features BuildFeatures(const Data& data, int k, float cw, int tap = 8) {
   F.dim = FC + (coarse ? CC : 0);
   F.f.resize(data.items.size());
   for (size_t i = 0; i < data.items.size(); ++i) {
-    const Tensor fine = BoxAverage(tap == 4 ? data.items[i].s4 : data.items[i].s8, k);
+    const Tensor fine = BoxAverage(fine_of(data.items[i]), k);
     std::vector<float>& out = F.f[i];
     out.assign(F.cells() * F.dim, 0.0f);
     Tensor c;
@@ -683,6 +799,669 @@ Scores Upsample2(const Scores& S, int w8, int h8, int w4, int h4) {
   return out;
 }
 
+
+// ------------------------------------------------- dev / holdout (round 3)
+// The test images of one wear sequence (same spindle position and angle:
+// name fields 3 and 4, e.g. 01_<timestamp>_277500_315_crop_2.jpg) look
+// alike, so the test set is split by sequence: the sorted sequences
+// alternate dev, holdout, dev, ... Variants are chosen on dev; holdout is
+// looked at once, for the chosen ones.
+
+std::string SequenceOf(const std::string& name) {
+  std::vector<std::string> f;
+  std::stringstream ss(name);
+  std::string tok;
+  while (std::getline(ss, tok, '_')) f.push_back(tok);
+  return f.size() > 3 ? f[2] + "_" + f[3] : name;
+}
+
+// Per item: 0 train, 1 dev, 2 holdout.
+std::vector<int> DevHoldout(const Data& data) {
+  std::vector<std::string> seqs;
+  for (const Item& it : data.items)
+    if (it.kind != kTrain) seqs.push_back(SequenceOf(it.name));
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  std::vector<int> part(data.items.size(), 0);
+  for (size_t i = 0; i < data.items.size(); ++i) {
+    if (data.items[i].kind == kTrain) continue;
+    const size_t k = std::lower_bound(seqs.begin(), seqs.end(), SequenceOf(data.items[i].name)) - seqs.begin();
+    part[i] = k % 2 == 0 ? 1 : 2;
+  }
+  return part;
+}
+
+// Raw colour statistics of the original pixels under each stride-4 cell
+// (about 8x8 native pixels at 224 px): mean R, G, B; the cell's darkest
+// gray value; its gray spread; and how much darker its darkest pixel is than
+// the 3x3-cell surroundings' mean (pits are small dark spots).
+constexpr int kRawDims = 6;
+Features RawFeatures(const std::string& dir, const Data& data) {
+  Features F;
+  const Tensor& t = data.items[0].s4;
+  F.w = t.width, F.h = t.height, F.dim = kRawDims;
+  F.f.resize(data.items.size());
+  const WorkingGeometry& g = data.geometry;
+  const char* sub[3] = {"train/good", "test/good", "test/pitting"};
+  for (size_t i = 0; i < data.items.size(); ++i) {
+    auto bytes = ReadFile((fs::path(dir) / sub[data.items[i].kind] / data.items[i].name).string(), 1 << 24);
+    auto image = DecodeImage(*bytes, "");
+    const RgbImage& im = *image;
+    const double sx = double(im.width) / g.content.width, sy = double(im.height) / g.content.height;
+    std::vector<float> mean_gray(F.cells());
+    std::vector<float>& out = F.f[i];
+    out.assign(F.cells() * kRawDims, 0.0f);
+    for (int cy = 0; cy < F.h; ++cy)
+      for (int cx = 0; cx < F.w; ++cx) {
+        const int x0 = std::min(int(4 * cx * sx), im.width - 1), x1 = std::clamp(int((4 * cx + 4) * sx), x0 + 1, im.width);
+        const int y0 = std::min(int(4 * cy * sy), im.height - 1), y1 = std::clamp(int((4 * cy + 4) * sy), y0 + 1, im.height);
+        double r = 0, gg = 0, b = 0, s = 0, s2 = 0, mn = 1e9;
+        int n = 0;
+        for (int y = y0; y < y1; ++y)
+          for (int x = x0; x < x1; ++x) {
+            const uint8_t* p = &im.pixels[(size_t(y) * im.width + x) * 3];
+            const double gray = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+            r += p[0], gg += p[1], b += p[2], s += gray, s2 += gray * gray, mn = std::min(mn, gray), ++n;
+          }
+        float* d = &out[(size_t(cy) * F.w + cx) * kRawDims];
+        d[0] = r / n, d[1] = gg / n, d[2] = b / n, d[3] = mn;
+        d[4] = std::sqrt(std::max(s2 / n - (s / n) * (s / n), 0.0));
+        mean_gray[size_t(cy) * F.w + cx] = s / n;
+      }
+    for (int cy = 0; cy < F.h; ++cy)
+      for (int cx = 0; cx < F.w; ++cx) {
+        double m = 0;
+        int n = 0;
+        for (int yy = std::max(0, cy - 1); yy <= std::min(F.h - 1, cy + 1); ++yy)
+          for (int xx = std::max(0, cx - 1); xx <= std::min(F.w - 1, cx + 1); ++xx) m += mean_gray[size_t(yy) * F.w + xx], ++n;
+        float* d = &out[(size_t(cy) * F.w + cx) * kRawDims];
+        d[5] = m / n - d[3];
+      }
+  }
+  // Each dimension to unit spread over the train cells.
+  for (int d = 0; d < kRawDims; ++d) {
+    double s = 0, s2 = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < data.items.size(); ++i) {
+      if (data.items[i].kind != kTrain) continue;
+      for (size_t c = 0; c < F.cells(); ++c) s += F.f[i][c * kRawDims + d], s2 += double(F.f[i][c * kRawDims + d]) * F.f[i][c * kRawDims + d], ++n;
+    }
+    const double sd = std::sqrt(std::max(s2 / n - (s / n) * (s / n), 1e-12));
+    for (auto& v : F.f)
+      for (size_t c = 0; c < F.cells(); ++c) v[c * kRawDims + d] = float(v[c * kRawDims + d] / sd);
+  }
+  return F;
+}
+
+// Dark-blob responses on the original pixels, max-pooled over each
+// stride-4 cell: for sigma 1.5 and 3 native pixels, the scale-normalized
+// smaller Hessian eigenvalue of the smoothed gray image (large only where
+// the intensity has a minimum in both directions: a dark spot, not an edge
+// or a groove) and the scale-normalized Laplacian (any dark blob or line).
+Features BlobFeatures(const std::string& dir, const Data& data, const std::vector<float>& sigmas = {1.5f, 3.0f}) {
+  const int kBlobDims = 2 * static_cast<int>(sigmas.size());
+  Features F;
+  const Tensor& t = data.items[0].s4;
+  F.w = t.width, F.h = t.height, F.dim = kBlobDims;
+  F.f.resize(data.items.size());
+  const WorkingGeometry& g = data.geometry;
+  const char* sub[3] = {"train/good", "test/good", "test/pitting"};
+  for (size_t i = 0; i < data.items.size(); ++i) {
+    auto bytes = ReadFile((fs::path(dir) / sub[data.items[i].kind] / data.items[i].name).string(), 1 << 24);
+    const RgbImage im = *DecodeImage(*bytes, "");
+    const int W = im.width, H = im.height;
+    std::vector<float> gray(size_t(W) * H);
+    for (size_t k = 0; k < gray.size(); ++k)
+      gray[k] = 0.299f * im.pixels[3 * k] + 0.587f * im.pixels[3 * k + 1] + 0.114f * im.pixels[3 * k + 2];
+    std::vector<float>& out = F.f[i];
+    out.assign(F.cells() * kBlobDims, -1e9f);
+    const double sx = double(W) / g.content.width, sy = double(H) / g.content.height;
+    int dim = 0;
+    for (float sigma : sigmas) {
+      std::vector<float> b = gray;
+      GaussianBlur(b, W, H, sigma);
+      const float s2 = sigma * sigma;
+      for (int y = 1; y < H - 1; ++y)
+        for (int x = 1; x < W - 1; ++x) {
+          const float c = b[size_t(y) * W + x];
+          const float xx = b[size_t(y) * W + x + 1] + b[size_t(y) * W + x - 1] - 2 * c;
+          const float yy = b[size_t(y + 1) * W + x] + b[size_t(y - 1) * W + x] - 2 * c;
+          const float xy = 0.25f * (b[size_t(y + 1) * W + x + 1] - b[size_t(y + 1) * W + x - 1] -
+                                    b[size_t(y - 1) * W + x + 1] + b[size_t(y - 1) * W + x - 1]);
+          const float lmin = 0.5f * ((xx + yy) - std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy));
+          const int cx = std::min(int(x / sx) / 4, F.w - 1), cy = std::min(int(y / sy) / 4, F.h - 1);
+          float* d = &out[(size_t(cy) * F.w + cx) * kBlobDims + dim];
+          d[0] = std::max(d[0], s2 * lmin);
+          d[1] = std::max(d[1], s2 * (xx + yy));
+        }
+      dim += 2;
+    }
+    // Cells past the content (padding) or without pixels: the edge value.
+    for (int cy = 0; cy < F.h; ++cy)
+      for (int cx = 0; cx < F.w; ++cx) {
+        float* d = &out[(size_t(cy) * F.w + cx) * kBlobDims];
+        if (d[0] > -1e8f) continue;
+        const int ex = std::min(cx, int((W - 2) / sx) / 4), ey = std::min(cy, int((H - 2) / sy) / 4);
+        std::memcpy(d, &out[(size_t(ey) * F.w + ex) * kBlobDims], kBlobDims * 4);
+      }
+  }
+  for (int d = 0; d < kBlobDims; ++d) {
+    double s = 0, s2 = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < data.items.size(); ++i) {
+      if (data.items[i].kind != kTrain) continue;
+      for (size_t c = 0; c < F.cells(); ++c) s += F.f[i][c * kBlobDims + d], s2 += double(F.f[i][c * kBlobDims + d]) * F.f[i][c * kBlobDims + d], ++n;
+    }
+    const double sd = std::sqrt(std::max(s2 / n - (s / n) * (s / n), 1e-12));
+    for (auto& v : F.f)
+      for (size_t c = 0; c < F.cells(); ++c) v[c * kBlobDims + d] = float(v[c * kBlobDims + d] / sd);
+  }
+  return F;
+}
+
+// One-sided per-position scorer: at each cell, per feature, the centre and
+// spread of the train values within +-r cells (mean / sd, or median /
+// 1.4826 MAD when robust); a cell's score is the root sum of squares of the
+// positive deviations only (more blob-like than normal here), so normal
+// variation in the other direction never scores. Held-out folds as above.
+Scores ScoreOneSided(const Features& F, const Split& sp, int r, bool robust) {
+  const int D = F.dim;
+  Scores S(F.f.size(), std::vector<float>(F.cells()));
+  std::vector<float> vals;
+  std::vector<double> centre(D), spread(D);
+  for (int y = 0; y < F.h; ++y)
+    for (int x = 0; x < F.w; ++x) {
+      const size_t cell = size_t(y) * F.w + x;
+      const std::vector<size_t> nb = Neighbourhood(F, y, x, r);
+      for (int f = 0; f <= kFolds; ++f) {
+        for (int d = 0; d < D; ++d) {
+          vals.clear();
+          for (size_t k = 0; k < sp.train.size(); ++k) {
+            if (f < kFolds && int(k % kFolds) == f) continue;
+            for (size_t c : nb) vals.push_back(F.f[sp.train[k]][c * D + d]);
+          }
+          if (robust) {
+            const float med = Percentile(vals, 0.5);
+            for (float& v : vals) v = std::fabs(v - med);
+            centre[d] = med, spread[d] = std::max(1.4826 * Percentile(vals, 0.5), 1e-6);
+          } else {
+            double m = 0, m2 = 0;
+            for (float v : vals) m += v, m2 += double(v) * v;
+            m /= vals.size();
+            centre[d] = m, spread[d] = std::sqrt(std::max(m2 / vals.size() - m * m, 1e-12));
+          }
+        }
+        for (size_t i = 0; i < F.f.size(); ++i) {
+          if (sp.fold_of[i] != f) continue;
+          double s2 = 0;
+          for (int d = 0; d < D; ++d) {
+            const double z = std::max((F.f[i][cell * D + d] - centre[d]) / spread[d], 0.0);
+            s2 += z * z;
+          }
+          S[i][cell] = float(std::sqrt(s2));
+        }
+      }
+    }
+  return S;
+}
+
+// Shift-tolerant per-position Gaussian: the Gaussians of ScorePadim (train
+// patches within +-r cells, ridge eps), each standardized by its own cell's
+// held-out train distances; a cell's score is the smallest standardized
+// distance to the Gaussians of the cells within +-s (s = 0: ScorePadim +
+// CellStandardize). A normal patch whose structure moved by a cell or two
+// (the spindle's end, a groove edge) matches a neighbouring model; a pit
+// matches none.
+Scores ScorePadimMinShift(const Features& F, const Split& sp, int r, double eps, int shift, double trim = 0) {
+  const int D = F.dim;
+  const size_t P = size_t(D) * (D + 1) / 2;
+  const size_t per = D + P;
+  // models[f][cell]: mean, then packed lower Cholesky factor.
+  std::vector<std::vector<float>> models(kFolds + 1, std::vector<float>(F.cells() * per));
+  std::vector<double> s1(kFolds * D), s2(kFolds * size_t(D) * D), cov(size_t(D) * D), mu(D), L(size_t(D) * D);
+  std::vector<double> n(kFolds);
+  for (int y = 0; y < F.h; ++y)
+    for (int x = 0; x < F.w; ++x) {
+      const size_t cell = size_t(y) * F.w + x;
+      const std::vector<size_t> nb = Neighbourhood(F, y, x, r);
+      std::fill(s1.begin(), s1.end(), 0.0);
+      std::fill(s2.begin(), s2.end(), 0.0);
+      std::fill(n.begin(), n.end(), 0.0);
+      for (size_t k = 0; k < sp.train.size(); ++k) {
+        const int fk = int(k % kFolds);
+        for (size_t c : nb) {
+          const float* v = &F.f[sp.train[k]][c * D];
+          for (int p = 0; p < D; ++p) {
+            s1[fk * D + p] += v[p];
+            for (int q = 0; q <= p; ++q) s2[size_t(fk) * D * D + size_t(p) * D + q] += double(v[p]) * v[q];
+          }
+          n[fk] += 1;
+        }
+      }
+      for (int f = 0; f <= kFolds; ++f) {
+       for (int pass = 0; pass < (trim > 0 ? 2 : 1); ++pass) {
+        double nn = 0;
+        std::fill(mu.begin(), mu.end(), 0.0);
+        std::fill(cov.begin(), cov.end(), 0.0);
+        if (pass == 0) {
+          for (int g = 0; g < kFolds; ++g) {
+            if (g == f) continue;
+            nn += n[g];
+            for (int p = 0; p < D; ++p) mu[p] += s1[g * D + p];
+            for (size_t p = 0; p < size_t(D) * D; ++p) cov[p] += s2[size_t(g) * D * D + p];
+          }
+        } else {
+          // Trimmed refit: the patches of the first fit's Mahalanobis
+          // distances above their (1 - trim) quantile are left out.
+          const float* m0 = &models[f][cell * per];
+          std::vector<std::pair<double, const float*>> dist;
+          for (size_t k = 0; k < sp.train.size(); ++k) {
+            if (f < kFolds && int(k % kFolds) == f) continue;
+            for (size_t c : nb) {
+              const float* v = &F.f[sp.train[k]][c * D];
+              double z[64], d2 = 0;
+              size_t k2 = 0;
+              for (int p = 0; p < D; ++p) {
+                double sum = v[p] - m0[p];
+                for (int q = 0; q < p; ++q) sum -= m0[D + k2 + q] * z[q];
+                z[p] = sum / m0[D + k2 + p];
+                k2 += p + 1;
+                d2 += z[p] * z[p];
+              }
+              dist.push_back({d2, v});
+            }
+          }
+          const size_t keep = std::max<size_t>(size_t((1 - trim) * dist.size()), D + 1);
+          std::nth_element(dist.begin(), dist.begin() + keep - 1, dist.end(),
+                           [](const auto& a, const auto& b) { return a.first < b.first; });
+          for (size_t j = 0; j < keep; ++j) {
+            const float* v = dist[j].second;
+            for (int p = 0; p < D; ++p) {
+              mu[p] += v[p];
+              for (int q = 0; q <= p; ++q) cov[p * D + q] += double(v[p]) * v[q];
+            }
+          }
+          nn = keep;
+        }
+        for (int p = 0; p < D; ++p) mu[p] /= nn;
+        double tr = 0;
+        for (int p = 0; p < D; ++p)
+          for (int q = 0; q <= p; ++q) {
+            cov[p * D + q] = cov[p * D + q] / nn - mu[p] * mu[q];
+            if (p == q) tr += cov[p * D + p];
+          }
+        for (int p = 0; p < D; ++p) cov[p * D + p] += eps * tr / D;
+        float* out = &models[f][cell * per];
+        for (int p = 0; p < D; ++p) out[p] = float(mu[p]);
+        size_t k2 = 0;
+        for (int p = 0; p < D; ++p)
+          for (int q = 0; q <= p; ++q) {
+            double sum = cov[p * D + q];
+            for (int k = 0; k < q; ++k) sum -= L[p * D + k] * L[q * D + k];
+            L[p * D + q] = p == q ? std::sqrt(std::max(sum, 1e-12)) : sum / L[q * D + q];
+            out[D + k2++] = float(L[p * D + q]);
+          }
+       }
+      }
+    }
+  auto mahal = [&](const float* v, const float* m) {
+    double z[64], d2 = 0;
+    size_t k2 = 0;
+    for (int p = 0; p < D; ++p) {
+      double sum = v[p] - m[p];
+      for (int k = 0; k < p; ++k) sum -= m[D + k2 + k] * z[k];
+      z[p] = sum / m[D + k2 + p];
+      k2 += p + 1;
+      d2 += z[p] * z[p];
+    }
+    return std::sqrt(d2);
+  };
+  // Own-cell held-out distances of the train images: each cell's centre and spread.
+  std::vector<double> mean(F.cells(), 0), sd(F.cells(), 0);
+  for (size_t cell = 0; cell < F.cells(); ++cell) {
+    double m = 0, m2 = 0;
+    for (int i : sp.train) {
+      const double d = mahal(&F.f[i][cell * D], &models[sp.fold_of[i]][cell * per]);
+      m += d, m2 += d * d;
+    }
+    m /= sp.train.size();
+    mean[cell] = m, sd[cell] = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+  }
+  Scores S(F.f.size());
+  for (size_t i = 0; i < F.f.size(); ++i) {
+    if (sp.fold_of[i] < 0) continue;
+    S[i].resize(F.cells());
+    const std::vector<float>& mf = models[sp.fold_of[i]];
+    for (int y = 0; y < F.h; ++y)
+      for (int x = 0; x < F.w; ++x) {
+        const size_t cell = size_t(y) * F.w + x;
+        double best = 1e30;
+        for (size_t c2 : Neighbourhood(F, y, x, shift))
+          best = std::min(best, (mahal(&F.f[i][cell * D], &mf[c2 * per]) - mean[c2]) / sd[c2]);
+        S[i][cell] = float(std::max(best, 0.0));
+      }
+  }
+  return S;
+}
+
+// Raw features box-averaged over k x k cells.
+Features BuildRawAveraged(const Features& raw, int k) {
+  Features F = raw;
+  const int r = k / 2;
+  for (size_t i = 0; i < raw.f.size(); ++i)
+    for (int y = 0; y < F.h; ++y)
+      for (int x = 0; x < F.w; ++x) {
+        float* d = &F.f[i][(size_t(y) * F.w + x) * F.dim];
+        std::fill(d, d + F.dim, 0.0f);
+        int n = 0;
+        for (int yy = std::max(0, y - r); yy <= std::min(F.h - 1, y + r); ++yy)
+          for (int xx = std::max(0, x - r); xx <= std::min(F.w - 1, x + r); ++xx, ++n)
+            for (int c = 0; c < F.dim; ++c) d[c] += raw.f[i][(size_t(yy) * F.w + xx) * F.dim + c];
+        for (int c = 0; c < F.dim; ++c) d[c] /= n;
+      }
+  return F;
+}
+
+// Concatenation of two feature sets on the same grid.
+Features Concat(const Features& a, const Features& b) {
+  Features F;
+  F.w = a.w, F.h = a.h, F.dim = a.dim + b.dim;
+  F.f.resize(a.f.size());
+  for (size_t i = 0; i < a.f.size(); ++i) {
+    F.f[i].resize(F.cells() * F.dim);
+    for (size_t c = 0; c < F.cells(); ++c) {
+      std::memcpy(&F.f[i][c * F.dim], &a.f[i][c * a.dim], a.dim * 4);
+      std::memcpy(&F.f[i][c * F.dim + a.dim], &b.f[i][c * b.dim], b.dim * 4);
+    }
+  }
+  return F;
+}
+
+// Content cells of a grid (the padding excluded).
+std::vector<float> ContentCells(const Data& data, const std::vector<float>& s, int w) {
+  const int stride = data.geometry.padded.width / w;
+  const int cw = (data.geometry.content.width + stride - 1) / stride;
+  const int ch = (data.geometry.content.height + stride - 1) / stride;
+  std::vector<float> v;
+  for (int y = 0; y < ch; ++y)
+    for (int x = 0; x < cw; ++x) v.push_back(s[size_t(y) * w + x]);
+  return v;
+}
+
+// Image scores: the smoothed map's maximum (the core's rule).
+std::vector<double> MapMax(const Data& data, const Scores& S, int w, int h, float sigma = 4.0f) {
+  std::vector<double> out(S.size(), 0.0);
+  for (size_t i = 0; i < S.size(); ++i)
+    if (!S[i].empty()) out[i] = BuildAnomalyMap(S[i], w, h, data.geometry, sigma).ContentMax();
+  return out;
+}
+
+// Image score from regions: cells above tau (the 99.9th percentile of the
+// held-out train cell scores) form 8-connected components; mode 0 scores a
+// component by its mass (sum of score - tau), 1 by area x peak, 2 by peak
+// over components of at most `max_area` cells (small spots only).
+std::vector<double> RegionScore(const Data& data, const Split& sp, const Scores& S, int w, int h, int mode,
+                                int max_area = 0) {
+  std::vector<float> all;
+  for (int i : sp.train) {
+    const std::vector<float> v = ContentCells(data, S[i], w);
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  const float tau = Percentile(all, 0.999);
+  std::vector<double> out(S.size(), 0.0);
+  std::vector<uint8_t> mask(size_t(w) * h);
+  const int stride = data.geometry.padded.width / w;
+  const int cw = (data.geometry.content.width + stride - 1) / stride;
+  const int ch = (data.geometry.content.height + stride - 1) / stride;
+  for (size_t i = 0; i < S.size(); ++i) {
+    if (S[i].empty()) continue;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) mask[size_t(y) * w + x] = x < cw && y < ch && S[i][size_t(y) * w + x] > tau;
+    const ComponentLabels L = LabelConnectedComponents(mask.data(), w, h);
+    std::vector<double> mass(L.count + 1, 0), peak(L.count + 1, 0), area(L.count + 1, 0);
+    for (size_t c = 0; c < L.labels.size(); ++c) {
+      const int l = L.labels[c];
+      if (!l) continue;
+      mass[l] += S[i][c] - tau, peak[l] = std::max<double>(peak[l], S[i][c] - tau), area[l] += 1;
+    }
+    double best = 0;
+    for (int l = 1; l <= L.count; ++l) {
+      const double v = mode == 0 ? mass[l] : mode == 1 ? area[l] * peak[l] : (area[l] <= max_area ? peak[l] : 0);
+      best = std::max(best, v);
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+// Image scores standardized by the held-out train image scores (mean, sd),
+// so different scorers can be averaged without looking at the test set.
+std::vector<double> TrainZ(const std::vector<double>& v, const Split& sp) {
+  double m = 0, m2 = 0;
+  for (int i : sp.train) m += v[i], m2 += v[i] * v[i];
+  m /= sp.train.size();
+  const double sd = std::sqrt(std::max(m2 / sp.train.size() - m * m, 1e-12));
+  std::vector<double> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = (v[i] - m) / sd;
+  return out;
+}
+
+struct Result3 {
+  double roc[3] = {0, 0, 0}, pix[3] = {0, 0, 0};  // full, dev, holdout
+  double f1 = 0, aupro = 0;
+  double roc_consistent = 0;  // full without kInconsistentSequence (a sensitivity check, not a result)
+};
+
+// The wear sequence whose labels contradict themselves: the dark spot
+// labelled pitting on 2020-09-02 (two frames) and 2020-09-05/06 is already
+// there on 2020-09-01 and stays through 2020-09-03/04, labelled good (four
+// test/good and, in train/good, e.g. 01_200905161849; docs/model.md).
+constexpr const char* kInconsistentSequence = "585000_090";
+
+// Image ROCAUC and pixel ROCAUC on full / dev / holdout; F1 at the
+// normal-only threshold and AUPRO on full. The maps come from S (sigma 4).
+Result3 Evaluate3(const Data& data, const Split& sp, const std::vector<int>& part, const std::vector<double>& image_score,
+                  const Scores& S, int w, int h, const Masks& masks) {
+  Result3 r;
+  std::vector<double> held;
+  for (int i : sp.train) held.push_back(image_score[i]);
+  const Calibration cal = Calibrate(held, {});
+  std::vector<AnomalyMap> maps(S.size());
+  std::vector<double> map_held;
+  for (size_t i = 0; i < S.size(); ++i) {
+    if (sp.fold_of[i] < 0) continue;
+    maps[i] = BuildAnomalyMap(S[i], w, h, data.geometry, 4.0f);
+    if (data.items[i].kind == kTrain) map_held.push_back(maps[i].ContentMax());
+  }
+  const double map_threshold = Calibrate(map_held, {}).threshold;
+  std::vector<PixelMetricsAccumulator> acc;
+  for (int k = 0; k < 3; ++k) acc.emplace_back(8.0 * std::max(map_threshold, 1e-6));
+  const Size o2 = data.geometry.original;
+  const std::vector<uint8_t> zero(size_t(o2.width) * o2.height, 0);
+  std::vector<ScoredLabel> scored[3], consistent;
+  for (size_t i = 0; i < S.size(); ++i) {
+    if (data.items[i].kind == kTrain) continue;
+    const ScoredLabel sl{image_score[i], data.items[i].kind == kTestPit};
+    scored[0].push_back(sl), scored[part[i]].push_back(sl);
+    if (SequenceOf(data.items[i].name) != kInconsistentSequence) consistent.push_back(sl);
+    const std::vector<float> m = maps[i].ToOriginal();
+    const std::vector<uint8_t>& mask = data.items[i].kind == kTestPit ? masks.by_name.at(data.items[i].name) : zero;
+    (void)acc[0].AddImage(m.data(), mask.data(), o2.width, o2.height);
+    (void)acc[part[i]].AddImage(m.data(), mask.data(), o2.width, o2.height);
+  }
+  for (int k = 0; k < 3; ++k) r.roc[k] = RocAuc(scored[k]), r.pix[k] = acc[k].PixelRocAuc();
+  r.f1 = MetricsAtThreshold(scored[0], cal.threshold).f1;
+  r.aupro = acc[0].Aupro();
+  r.roc_consistent = RocAuc(consistent);
+  return r;
+}
+
+// Per-image scores of one variant, with the test part, for looking at errors.
+// Columns: kind, part, name, image score, and the native pixel (x, y) of
+// the centre of the highest-scoring content cell of S.
+void DumpScores(const std::string& path, const Data& data, const std::vector<int>& part, const std::vector<double>& v,
+                const Scores& S, int w) {
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  const int stride = data.geometry.padded.width / w;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::vector<float> c = ContentCells(data, S[i], w);
+    const int cw = (data.geometry.content.width + stride - 1) / stride;
+    const size_t arg = std::max_element(c.begin(), c.end()) - c.begin();
+    const double inv = 1.0 / data.geometry.scale;
+    std::fprintf(out, "%d\t%d\t%s\t%.4f\t%d\t%d\n", data.items[i].kind, part[i], data.items[i].name.c_str(), v[i],
+                 int(((arg % cw) + 0.5) * stride * inv), int(((arg / cw) + 0.5) * stride * inv));
+  }
+  std::fclose(out);
+}
+
+// Round 4 (`--variants r4`, any --short-side up to 460): the per-position
+// model on finer taps: the stride-4 tap at higher working resolutions (up to
+// the native 460 px short side) and the stride-2 tap (expanded_conv, 16
+// channels) at up to 320 px. Dev / holdout / full as in round 3, with the
+// cost of each model (fit seconds on all 200 train images, patch-scoring ms a
+// test image, model MiB: mean + covariance factor + the per-cell
+// standardization's mean and sd).
+void RunRound4(const std::string& dir, int short_side, const std::string& only) {
+  const std::string cache = "build/pitting_study/early_" + std::to_string(short_side) + ".bin";
+  const Data data = LoadOrExtractEarly(dir, short_side, cache);
+  const Split sp = MakeSplit(data);
+  const Masks masks = LoadMasks(dir, data);
+  const std::vector<int> part = DevHoldout(data);
+  const bool has_s2 = !data.items[0].s2.data.empty();
+  std::printf("round 4, short side %d: working %dx%d (padded %dx%d), stride-4 grid %dx%d, stride-2 grid %s; "
+              "portable network to block_2 %.1f ms/image\n",
+              short_side, data.geometry.content.width, data.geometry.content.height, data.geometry.padded.width,
+              data.geometry.padded.height, data.items[0].s4.width, data.items[0].s4.height,
+              has_s2 ? (std::to_string(data.items[0].s2.width) + "x" + std::to_string(data.items[0].s2.height)).c_str()
+                     : "not extracted",
+              data.backbone_seconds_per_image * 1000);
+  std::printf("%-44s %7s %7s %7s | %7s %7s %7s | %6s %6s | %6s %7s %6s\n", "variant (r4)", "imgDev", "imgHold",
+              "imgFull", "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "fit_s", "scoreMs", "MiB");
+  auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h,
+                 const Cost& c) {
+    const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+    char cost[64] = "     -       -      -";  // ScorePadimMinShift does not time itself
+    if (c.model_mib > 0) std::snprintf(cost, sizeof cost, "%6.1f %7.1f %6.1f", c.fit_seconds, c.score_ms, c.model_mib);
+    std::printf("%-44s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %s\n", name.c_str(), r.roc[1], r.roc[2],
+                r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, cost);
+    std::fflush(stdout);
+    std::string file = name;
+    for (char& ch : file)
+      if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    DumpScores("build/pitting_study/r4_" + file + ".tsv", data, part, img, S, w);
+  };
+  // The same map sigma in native pixels as sigma 4 at 224 px.
+  const float native_sigma = 4.0f * short_side / 224.0f;
+  const std::string ss = std::to_string(short_side) + " px ";
+  std::map<std::string, std::vector<double>> image_scores;
+  // Each spec: tap (2 or 4), k (feature averaging), r (neighbourhood of
+  // the fit), s (min over the models within +-s cells; 0: own cell). Default
+  // list, or explicit ones: --variants r4:TAP-K-R-S,TAP-K-R-S,...
+  struct Spec { int tap, k, r, shift; };
+  std::vector<Spec> specs;
+  const size_t colon = only.find(':');
+  if (colon != std::string::npos) {
+    std::stringstream list(only.substr(colon + 1));
+    std::string tok;
+    while (std::getline(list, tok, ',')) {
+      Spec sp4{};
+      if (std::sscanf(tok.c_str(), "%d-%d-%d-%d", &sp4.tap, &sp4.k, &sp4.r, &sp4.shift) == 4) specs.push_back(sp4);
+    }
+  } else {
+    specs = {{4, 3, 1, 0}, {4, 5, 0, 0}, {4, 5, 1, 0}};
+    if (has_s2) specs.insert(specs.end(), {{2, 3, 1, 0}, {2, 3, 2, 0}, {2, 5, 1, 0}, {2, 5, 0, 0}, {2, 7, 1, 0}});
+  }
+  for (const Spec& spec : specs) {
+    Features F = BuildFeatures(data, spec.k, 0, spec.tap);
+    Cost c;
+    if (spec.tap == 2 && !has_s2) continue;
+    const Scores Z = spec.shift > 0 ? ScorePadimMinShift(F, sp, spec.r, 0.01, spec.shift)
+                                    : CellStandardize(ScorePadim(F, sp, spec.r, 0.01, &c), sp, 0);
+    F.f.clear();
+    F.f.shrink_to_fit();
+    if (c.model_mib > 0) c.model_mib += F.cells() * 2 * 4.0 / (1 << 20);
+    const std::string name = ss + "s" + std::to_string(spec.tap) + " k" + std::to_string(spec.k) + " r" +
+                             std::to_string(spec.r) + " z" + (spec.shift ? " shift" + std::to_string(spec.shift) : "");
+    const std::vector<double> img = MapMax(data, Z, F.w, F.h);
+    image_scores[name] = img;
+    rep(name, img, Z, F.w, F.h, c);
+    if (short_side != 224) {
+      const std::vector<double> img_n = MapMax(data, Z, F.w, F.h, native_sigma);
+      image_scores[name + ", sigma native"] = img_n;
+      rep(name + ", sigma " + std::to_string(native_sigma).substr(0, 4), img_n, Z, F.w, F.h, c);
+    }
+    const std::vector<double> img2 = MapMax(data, Z, F.w, F.h, 2.0f);
+    rep(name + ", sigma 2", img2, Z, F.w, F.h, c);
+  }
+  // Image z-averages of two of the above (train-image standardized).
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {ss + "s2 k5 r1 z", ss + "s4 k5 r0 z"}, {ss + "s2 k3 r1 z", ss + "s4 k5 r0 z"}, {ss + "s2 k5 r1 z", ss + "s4 k3 r1 z"}};
+  for (const auto& [a, b] : pairs) {
+    if (!image_scores.count(a) || !image_scores.count(b)) continue;
+    const std::vector<double> za = TrainZ(image_scores[a], sp), zb = TrainZ(image_scores[b], sp);
+    std::vector<double> v(za.size());
+    for (size_t i = 0; i < v.size(); ++i) v[i] = 0.5 * (za[i] + zb[i]);
+    std::vector<ScoredLabel> scored[3];
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (data.items[i].kind == kTrain) continue;
+      const ScoredLabel sl{v[i], data.items[i].kind == kTestPit};
+      scored[0].push_back(sl), scored[part[i]].push_back(sl);
+    }
+    std::printf("%-44s %7.4f %7.4f %7.4f | (image scores only)\n",
+                ("z-avg: " + a.substr(ss.size()) + " + " + b.substr(ss.size())).c_str(), RocAuc(scored[1]),
+                RocAuc(scored[2]), RocAuc(scored[0]));
+  }
+}
+
+// `--zavg A.tsv,B.tsv,...`: image ROCAUC on dev / holdout / full of the
+// average of several variants' image scores, each standardized by its own
+// held-out train image scores (TrainZ), read from the per-image dumps the
+// variant groups write (DumpScores: kind, part, name, score, ...), so
+// models at different working resolutions can be combined.
+int ZAverage(const std::string& list) {
+  std::map<std::string, std::pair<int, int>> label;  // name -> (kind, part)
+  std::map<std::string, double> sum;
+  std::stringstream files(list);
+  std::string file;
+  int n = 0;
+  while (std::getline(files, file, ',')) {
+    std::ifstream in(file);
+    if (!in) {
+      std::fprintf(stderr, "cannot read %s\n", file.c_str());
+      return 1;
+    }
+    std::vector<std::tuple<int, int, std::string, double>> rows;
+    std::string line;
+    double m = 0, m2 = 0;
+    int nt = 0;
+    while (std::getline(in, line)) {
+      std::stringstream ls(line);
+      int kind = 0, part = 0;
+      std::string name;
+      double score = 0;
+      ls >> kind >> part >> name >> score;
+      rows.emplace_back(kind, part, name, score);
+      if (kind == kTrain) m += score, m2 += score * score, ++nt;
+    }
+    m /= nt;
+    const double sd = std::sqrt(std::max(m2 / nt - m * m, 1e-12));
+    for (const auto& [kind, part, name, score] : rows) {
+      label[name] = {kind, part};
+      sum[name] += (score - m) / sd;
+    }
+    ++n;
+  }
+  std::vector<ScoredLabel> scored[3];
+  for (const auto& [name, kp] : label) {
+    if (kp.first == kTrain) continue;
+    const ScoredLabel sl{sum[name] / n, kp.first == kTestPit};
+    scored[0].push_back(sl), scored[kp.second].push_back(sl);
+  }
+  std::printf("z-average of %d: image ROCAUC dev %.4f holdout %.4f full %.4f\n", n, RocAuc(scored[1]),
+              RocAuc(scored[2]), RocAuc(scored[0]));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -695,8 +1474,11 @@ int main(int argc, char** argv) {
       std::printf("usage: %s [--data DIR] [--short-side 224] [--variants all|LIST]\n"
                   "       %s --align DIR\n"
                   "LIST: comma-separated prefixes of: shared posnn padim padimc fuse retr align fusemin cn ms\n"
-                  "      fewer img z s4 s4b dump dump4 (see bench/pitting_study.cc)\n",
-                  argv[0], argv[0]);
+                  "      fewer img z s4 s4b dump dump4 dh blob onesided shift trim final probe bdump\n"
+                  "      r4 or r4:TAP-K-R-S,... (round 4: stride-2 / stride-4 taps up to 460 px)\n"
+                  "       %s --zavg DUMP.tsv,DUMP.tsv,... (image z-average of dumped variants)\n"
+                  "      (see bench/pitting_study.cc)\n",
+                  argv[0], argv[0], argv[0]);
       return 0;
     }
   }
@@ -705,6 +1487,7 @@ int main(int argc, char** argv) {
     if (k == "--data") dir = v;
     else if (k == "--short-side") short_side = std::stoi(v);
     else if (k == "--variants") only = v;
+    else if (k == "--zavg") return ZAverage(v);
   }
   if (argc == 3 && std::string(argv[1]) == "--align") {
     // Alignment of the normal-*.jpg / *.jpg images of a folder at 224 px.
@@ -729,6 +1512,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   fs::create_directories("build/pitting_study");
+  if (only.rfind("r4", 0) == 0) {
+    RunRound4(dir, short_side, only);
+    return 0;
+  }
   const std::string cache = "build/pitting_study/taps_v2_" + std::to_string(short_side) + ".bin";
   const Data data = LoadOrExtract(dir, short_side, cache);
   const Split sp = MakeSplit(data);
@@ -1051,6 +1838,263 @@ int main(int argc, char** argv) {
         }
       }
     }
+  }
+  if (want("dh")) {
+    // Round 3: every variant on dev / holdout / full (split by wear sequence).
+    const std::vector<int> part = DevHoldout(data);
+    int counts[3][2] = {{0, 0}, {0, 0}, {0, 0}};
+    for (size_t i = 0; i < part.size(); ++i)
+      if (part[i]) counts[part[i]][data.items[i].kind == kTestPit]++;
+    std::printf("dev: %d good + %d pitting; holdout: %d good + %d pitting\n", counts[1][0], counts[1][1], counts[2][0],
+                counts[2][1]);
+    std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (dh)", "imgDev", "imgHold", "imgFull", "pixDev",
+                "pixHold", "pixFull", "F1", "AUPRO", "img-585");
+    auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
+      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
+                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+      std::fflush(stdout);
+      std::string file = name;
+      for (char& ch : file)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+    };
+    Cost c;
+    const Features& F3 = feats(3, 0, 4);
+    const int w = F3.w, h = F3.h;
+    const Scores P3 = CellStandardize(ScorePadim(F3, sp, 1, 0.01, &c), sp, 0);
+    const std::vector<double> p3 = MapMax(data, P3, w, h);
+    rep("s4 k3 r1 z (default)", p3, P3, w, h);
+    rep("s4 k3 r1 z, region mass", RegionScore(data, sp, P3, w, h, 0), P3, w, h);
+    rep("s4 k3 r1 z, region area x peak", RegionScore(data, sp, P3, w, h, 1), P3, w, h);
+    rep("s4 k3 r1 z, peak of regions <= 4 cells", RegionScore(data, sp, P3, w, h, 2, 4), P3, w, h);
+    rep("s4 k3 r1 z, peak of regions <= 16 cells", RegionScore(data, sp, P3, w, h, 2, 16), P3, w, h);
+    const Scores P5 = CellStandardize(ScorePadim(feats(5, 0, 4), sp, 0, 0.01, &c), sp, 0);
+    const std::vector<double> p5 = MapMax(data, P5, w, h);
+    rep("s4 k5 r0 z", p5, P5, w, h);
+    const Scores P5r1 = CellStandardize(ScorePadim(feats(5, 0, 4), sp, 1, 0.01, &c), sp, 0);
+    const std::vector<double> p5r1 = MapMax(data, P5r1, w, h);
+    rep("s4 k5 r1 z", p5r1, P5r1, w, h);
+    const Features raw = RawFeatures(dir, data);
+    const Scores R = CellStandardize(ScorePadim(raw, sp, 1, 0.01, &c), sp, 0);
+    const std::vector<double> rr = MapMax(data, R, w, h);
+    rep("raw colour r1 z", rr, R, w, h);
+    const Scores R3 = CellStandardize(ScorePadim(BuildRawAveraged(raw, 3), sp, 1, 0.01, &c), sp, 0);
+    rep("raw colour 3x3 r1 z", MapMax(data, R3, w, h), R3, w, h);
+    const Features C = Concat(F3, raw);
+    const Scores PC = CellStandardize(ScorePadim(C, sp, 1, 0.01, &c), sp, 0);
+    rep("s4 k3 + raw colour (30) r1 z", MapMax(data, PC, w, h), PC, w, h);
+    auto fuse = [&](const Scores& A, const Scores& B, int mode) {
+      Scores S = A;
+      for (size_t i = 0; i < S.size(); ++i)
+        for (size_t k = 0; k < S[i].size(); ++k) S[i][k] = mode == 0 ? 0.5f * (A[i][k] + B[i][k]) : std::max(A[i][k], B[i][k]);
+      return S;
+    };
+    const Scores M1 = fuse(P3, R, 0), M2 = fuse(P3, R, 1);
+    rep("maps: mean(s4 k3 z, raw z)", MapMax(data, M1, w, h), M1, w, h);
+    rep("maps: max(s4 k3 z, raw z)", MapMax(data, M2, w, h), M2, w, h);
+    auto avg = [&](std::vector<std::vector<double>> parts) {
+      std::vector<double> out(parts[0].size(), 0.0);
+      for (auto& p : parts) {
+        const std::vector<double> z = TrainZ(p, sp);
+        for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
+      }
+      return out;
+    };
+    rep("image z-avg: s4 k3 + s4 k5 r0", avg({p3, p5}), P3, w, h);
+    rep("image z-avg: s4 k3 + raw", avg({p3, rr}), P3, w, h);
+    rep("image z-avg: s4 k3 + s4 k5 r0 + raw", avg({p3, p5, rr}), P3, w, h);
+    // Shared fine bank (stride 8), top-50 mean, as a differently-failing scorer.
+    const Features& F8 = feats(3, 0, 8);
+    const Scores B = ScoreShared(F8, sp, 0.1, &c);
+    std::vector<double> b50(B.size(), 0.0);
+    for (size_t i = 0; i < B.size(); ++i) {
+      if (B[i].empty()) continue;
+      std::vector<float> v = ContentCells(data, B[i], F8.w);
+      const int k = std::min<int>(50, v.size());
+      std::partial_sort(v.begin(), v.begin() + k, v.end(), std::greater<float>());
+      for (int j = 0; j < k; ++j) b50[i] += v[j] / k;
+    }
+    rep("image z-avg: s4 k3 + shared fine top-50", avg({p3, b50}), P3, w, h);
+    rep("image z-avg: s4 k3 + s4 k5 r0 + shared fine top-50", avg({p3, p5, b50}), P3, w, h);
+  }
+  if (want("blob")) {
+    const std::vector<int> part = DevHoldout(data);
+    std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (blob)", "imgDev", "imgHold", "imgFull", "pixDev",
+                "pixHold", "pixFull", "F1", "AUPRO", "img-585");
+    auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
+      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
+                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+      std::fflush(stdout);
+      std::string file = name;
+      for (char& ch : file)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+    };
+    Cost c;
+    const Features& F3 = feats(3, 0, 4);
+    const int w = F3.w, h = F3.h;
+    const Scores P3 = CellStandardize(ScorePadim(F3, sp, 1, 0.01, &c), sp, 0);
+    const Features blob = BlobFeatures(dir, data);
+    for (int r : {0, 1}) {
+      const Scores Bz = CellStandardize(ScorePadim(blob, sp, r, 0.01, &c), sp, 0);
+      rep("blob r" + std::to_string(r) + " z", MapMax(data, Bz, w, h), Bz, w, h);
+      Scores M = P3, X = P3;
+      for (size_t i = 0; i < M.size(); ++i)
+        for (size_t k = 0; k < M[i].size(); ++k) M[i][k] = 0.5f * (P3[i][k] + Bz[i][k]), X[i][k] = std::max(P3[i][k], Bz[i][k]);
+      rep("maps: mean(s4 k3 z, blob r" + std::to_string(r) + " z)", MapMax(data, M, w, h), M, w, h);
+      rep("maps: max(s4 k3 z, blob r" + std::to_string(r) + " z)", MapMax(data, X, w, h), X, w, h);
+    }
+    const Scores PB = CellStandardize(ScorePadim(Concat(F3, blob), sp, 1, 0.01, &c), sp, 0);
+    rep("s4 k3 + blob (28) r1 z", MapMax(data, PB, w, h), PB, w, h);
+  }
+  if (want("onesided")) {
+    const std::vector<int> part = DevHoldout(data);
+    std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (one-sided)", "imgDev", "imgHold", "imgFull",
+                "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
+    auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
+      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
+                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+      std::fflush(stdout);
+      std::string file = name;
+      for (char& ch : file)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+    };
+    const Features blob = BlobFeatures(dir, data);
+    const int w = blob.w, h = blob.h;
+    for (int r : {1, 0}) {
+      for (bool robust : {false, true}) {
+        const Scores O = ScoreOneSided(blob, sp, r, robust);
+        const std::string n = std::string("blob one-sided ") + (robust ? "median/MAD" : "mean/sd") + " r" + std::to_string(r);
+        rep(n, MapMax(data, O, w, h), O, w, h);
+        const Scores Z = CellStandardize(O, sp, 0);
+        rep(n + ", cell z", MapMax(data, Z, w, h), Z, w, h);
+      }
+    }
+  }
+  if (want("bdump")) {
+    // The blob r1 z and default maps, dumped with their peak locations.
+    const std::vector<int> part = DevHoldout(data);
+    Cost c;
+    const Features blob = BlobFeatures(dir, data);
+    const Scores Bz = CellStandardize(ScorePadim(blob, sp, 1, 0.01, &c), sp, 0);
+    DumpScores("build/pitting_study/peak_blob_r1.tsv", data, part, MapMax(data, Bz, blob.w, blob.h), Bz, blob.w);
+    const Scores P3 = CellStandardize(ScorePadim(feats(3, 0, 4), sp, 1, 0.01, &c), sp, 0);
+    DumpScores("build/pitting_study/peak_s4.tsv", data, part, MapMax(data, P3, blob.w, blob.h), P3, blob.w);
+  }
+  if (want("shift")) {
+    const std::vector<int> part = DevHoldout(data);
+    std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (shift)", "imgDev", "imgHold", "imgFull",
+                "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
+    auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
+      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
+                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+      std::fflush(stdout);
+      std::string file = name;
+      for (char& ch : file)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+    };
+    const Features& F3 = feats(3, 0, 4);
+    const int w = F3.w, h = F3.h;
+    const Features blob = BlobFeatures(dir, data);
+    for (int shift : {0, 1, 2}) {
+      const Scores B = ScorePadimMinShift(blob, sp, 1, 0.01, shift);
+      rep("blob r1 z, min over shifts +-" + std::to_string(shift), MapMax(data, B, w, h), B, w, h);
+      const Scores P = ScorePadimMinShift(F3, sp, 1, 0.01, shift);
+      rep("s4 k3 r1 z, min over shifts +-" + std::to_string(shift), MapMax(data, P, w, h), P, w, h);
+    }
+  }
+  if (want("probe")) {
+    // Which train/good images score highest (held out) at the labelled pit
+    // cells of the low-scoring pitting images: unlabelled pits in training?
+    Cost c;
+    const Features blob = BlobFeatures(dir, data);
+    const Scores Bz = CellStandardize(ScorePadim(blob, sp, 1, 0.01, &c), sp, 0);
+    const Scores P3 = CellStandardize(ScorePadim(feats(3, 0, 4), sp, 1, 0.01, &c), sp, 0);
+    const int stride = data.geometry.padded.width / blob.w;
+    // Native (x, y) of the labelled pits of low-scoring pitting images in
+    // sequences 585000_090, 395000_270, 462500_045, 277500_315, 517500_315
+    // and 397500_315 (at or near their masks' centres).
+    const std::pair<int, int> spots[] = {{772, 224}, {342, 318}, {500, 267}, {395, 298}, {717, 229}, {865, 201}};
+    for (const auto& [nx, ny] : spots) {
+      const size_t cell = size_t(ny * data.geometry.scale / stride) * blob.w + size_t(nx * data.geometry.scale / stride);
+      std::vector<std::pair<float, int>> v;
+      for (size_t i = 0; i < Bz.size(); ++i)
+        if (data.items[i].kind != kTestPit) v.push_back({Bz[i][cell], int(i)});
+      std::sort(v.rbegin(), v.rend());
+      std::printf("native (%d, %d), cell %zu: highest blob z among normals (train held-out / test good):\n", nx, ny, cell);
+      for (int k = 0; k < 6; ++k)
+        std::printf("  %6.2f (s4 z %5.2f) %s %s\n", v[k].first, P3[v[k].second][cell], data.items[v[k].second].kind == kTrain ? "train/good" : "test/good ",
+                    data.items[v[k].second].name.c_str());
+    }
+  }
+  if (want("trim")) {
+    const std::vector<int> part = DevHoldout(data);
+    std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (trim)", "imgDev", "imgHold", "imgFull",
+                "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
+    auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
+      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
+                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+      std::fflush(stdout);
+      std::string file = name;
+      for (char& ch : file)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+    };
+    const Features blob = BlobFeatures(dir, data);
+    const int w = blob.w, h = blob.h;
+    for (int shift : {0, 1}) {
+      const Scores B0 = ScorePadimMinShift(blob, sp, 1, 0.01, shift);
+      rep("blob r1 z shift" + std::to_string(shift) + ", map sigma 2", MapMax(data, B0, w, h, 2.0f), B0, w, h);
+      for (double trim : {0.01, 0.03, 0.1}) {
+        const Scores B = ScorePadimMinShift(blob, sp, 1, 0.01, shift, trim);
+        rep("blob r1 z shift" + std::to_string(shift) + ", trimmed " + std::to_string(trim).substr(0, 4), MapMax(data, B, w, h), B, w, h);
+      }
+    }
+  }
+  if (want("final")) {
+    const std::vector<int> part = DevHoldout(data);
+    std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (final)", "imgDev", "imgHold", "imgFull",
+                "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
+    auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
+      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
+                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+      std::fflush(stdout);
+      std::string file = name;
+      for (char& ch : file)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+    };
+    auto avg = [&](std::vector<std::vector<double>> parts) {
+      std::vector<double> out(parts[0].size(), 0.0);
+      for (auto& p : parts) {
+        const std::vector<double> z = TrainZ(p, sp);
+        for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
+      }
+      return out;
+    };
+    Cost c;
+    const Features blob = BlobFeatures(dir, data);
+    const int w = blob.w, h = blob.h;
+    const Scores B = ScorePadimMinShift(blob, sp, 1, 0.01, 1);
+    const std::vector<double> b = MapMax(data, B, w, h, 2.0f);
+    const Scores P5 = CellStandardize(ScorePadim(feats(5, 0, 4), sp, 0, 0.01, &c), sp, 0);
+    const Scores P3 = CellStandardize(ScorePadim(feats(3, 0, 4), sp, 1, 0.01, &c), sp, 0);
+    rep("image z-avg: blob shift1 sigma2 + s4 k3 r1 z", avg({b, MapMax(data, P3, w, h)}), P3, w, h);
+    rep("image z-avg: blob shift1 sigma2 + s4 k5 r0 z", avg({b, MapMax(data, P5, w, h)}), P3, w, h);
+    const Features blob4 = BlobFeatures(dir, data, {1.0f, 1.5f, 2.25f, 3.5f});
+    const Scores B4 = ScorePadimMinShift(blob4, sp, 1, 0.01, 1);
+    rep("blob 4 scales (1, 1.5, 2.25, 3.5) shift1 sigma2", MapMax(data, B4, w, h, 2.0f), B4, w, h);
+    const Features blob1 = BlobFeatures(dir, data, {1.5f});
+    const Scores B1 = ScorePadimMinShift(blob1, sp, 1, 0.01, 1);
+    rep("blob 1 scale (1.5) shift1 sigma2", MapMax(data, B1, w, h, 2.0f), B1, w, h);
   }
   if (want("dump4")) {
     // Per-image scores of the stride-4 k5 r0 standardized model.

@@ -5,6 +5,13 @@ clients do). Trains and hosts a model first: Lookout's cookies when ../shared
 is there, else the synthetic set. Prints a table and writes JSON.
 
   /usr/bin/python3 bench/server_load.py --anomalens build/native/anomalens [--requests 40] [--out FILE]
+
+With --duration SECONDS, one sustained run instead: --clients N (default 16)
+clients for that long, reporting requests served, failures, p50/p99 latency
+and the server's resident memory (VmRSS) at the start (after one warm-up
+request per client), every 30 s, and at the end:
+
+  /usr/bin/python3 bench/server_load.py --duration 300 --clients 16
 """
 import argparse
 import json
@@ -25,11 +32,21 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--anomalens", default="build/native/anomalens")
     ap.add_argument("--requests", type=int, default=40, help="requests per concurrency level")
     ap.add_argument("--out", default="build/bench/server_load.json")
+    ap.add_argument("--duration", type=float, default=0, help="one sustained run of this many seconds")
+    ap.add_argument("--clients", type=int, default=16, help="clients of the sustained run")
     args = ap.parse_args()
 
     cookies = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "lookout-cookies")
@@ -56,16 +73,20 @@ def main():
         while c.describe_model(ProjectName="load", ModelVersion="1")["ModelDescription"]["Status"] != "HOSTED":
             time.sleep(0.2)
 
-        rows = []
-        for clients in (1, 4, 16):
-            per_client = max(1, args.requests // clients)
+        def drive(clients, per_client=None, deadline=None, on_tick=None):
+            """`clients` threads, each sending `per_client` requests or until `deadline`."""
             latencies, failures = [], []
             lock = threading.Lock()
+            warm = threading.Barrier(clients + 1)
 
             def run():
                 client = server.client()
                 client.detect_anomalies(ProjectName="load", ModelVersion="1", ContentType=content_type, Body=image)
-                for _ in range(per_client):
+                warm.wait()
+                sent = 0
+                while (per_client is not None and sent < per_client) or (
+                        deadline is not None and time.perf_counter() < deadline[0]):
+                    sent += 1
                     t = time.perf_counter()
                     try:
                         client.detect_anomalies(ProjectName="load", ModelVersion="1", ContentType=content_type,
@@ -77,18 +98,55 @@ def main():
                             failures.append(repr(e))
 
             threads = [threading.Thread(target=run) for _ in range(clients)]
-            start = time.perf_counter()
             for t in threads:
                 t.start()
+            warm.wait()
+            start = time.perf_counter()
+            if deadline is not None:
+                deadline[0] += start
+                if on_tick:
+                    on_tick(start)
             for t in threads:
                 t.join()
             wall = time.perf_counter() - start
-            rows.append({"clients": clients, "requests": len(latencies) + len(failures), "failed": len(failures),
-                         "throughput_rps": round(len(latencies) / wall, 2),
-                         "p50_ms": round(1000 * statistics.median(latencies), 1),
-                         "p99_ms": round(1000 * percentile(latencies, 99), 1)})
             if failures:
                 print("failures:", failures[:3], file=sys.stderr)
+            return {"clients": clients, "requests": len(latencies) + len(failures), "failed": len(failures),
+                    "seconds": round(wall, 1), "throughput_rps": round(len(latencies) / wall, 2),
+                    "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
+                    "p99_ms": round(1000 * percentile(latencies, 99), 1) if latencies else None}
+
+        if args.duration:
+            rss = []
+
+            def sample(start):
+                # The server's memory every 30 s while the clients run.
+                def loop():
+                    while True:
+                        rss.append((round(time.perf_counter() - start), rss_mib(server.process.pid)))
+                        if time.perf_counter() >= start + args.duration:
+                            return
+                        time.sleep(min(30, max(0.1, start + args.duration - time.perf_counter())))
+                threading.Thread(target=loop, daemon=True).start()
+
+            row = drive(args.clients, deadline=[float(args.duration)], on_tick=sample)
+            time.sleep(0.5)
+            rss.append((round(row["seconds"]), rss_mib(server.process.pid)))
+            row.update(rss_start_mib=rss[0][1], rss_end_mib=rss[-1][1], rss_max_mib=max(m for _, m in rss),
+                       rss_samples=rss)
+            print(f"DetectAnomalies on {data} ({os.path.basename(image_path)}), {os.cpu_count()} cores, loopback, "
+                  f"SigV4: {args.clients} clients for {args.duration} s")
+            for key in ("requests", "failed", "seconds", "throughput_rps", "p50_ms", "p99_ms", "rss_start_mib",
+                        "rss_end_mib", "rss_max_mib"):
+                print(f"  {key:>15}: {row[key]}")
+            print("  RSS (s, MiB): " + ", ".join(f"{t}: {m}" for t, m in rss))
+            os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+            with open(args.out, "w") as f:
+                json.dump({"data": data, "image": os.path.basename(image_path), "cores": os.cpu_count(),
+                           "sustained": row}, f, indent=2)
+            return 1 if row["failed"] else 0
+
+        rows = [drive(clients, per_client=max(1, args.requests // clients)) for clients in (1, 4, 16)]
         print(f"DetectAnomalies on {data} ({os.path.basename(image_path)}), {os.cpu_count()} cores, loopback, SigV4")
         print(f"{'clients':>8} {'requests':>9} {'failed':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
         for r in rows:

@@ -38,6 +38,9 @@ Options:
   --threads N           HTTP worker threads (default 8)
   --max-concurrent-detects N
                         DetectAnomalies calls run at once; more get ThrottlingException (default: no limit)
+  --max-requests-per-second N
+                        requests a second over all clients (bursts of up to one second's worth);
+                        more get ThrottlingException, which AWS clients retry (default: no limit)
   --backbone FILE       converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable
                         backbone engine (default xnnpack; portable: the core's own kernels)
@@ -64,7 +67,7 @@ int RunServe(int argc, char** argv) {
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
                               {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
-                              {"max-concurrent-detects", true}});
+                              {"max-concurrent-detects", true}, {"max-requests-per-second", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("serve", cl.status());
@@ -90,7 +93,11 @@ int RunServe(int argc, char** argv) {
   auto max_detects = cl->GetNumber("max-concurrent-detects", 0, 0, 1 << 20);
   if (!max_detects.ok()) return ReportError("serve", max_detects.status());
 
+  auto max_rate = cl->GetNumber("max-requests-per-second", 0, 0, 1e9);
+  if (!max_rate.ok()) return ReportError("serve", max_rate.status());
+
   ServerOptions server_options;
+  server_options.max_requests_per_second = *max_rate;
   server_options.host = cl->Get("host", "127.0.0.1");
   server_options.port = static_cast<int>(*port);
   server_options.threads = static_cast<int>(*threads);

@@ -72,6 +72,12 @@ Status WriteFileAtomic(const std::string& path, ByteSpan bytes) {
     ::unlink(tmp.c_str());
     return s;
   }
+  // The rename is durable once the folder holding it is synced.
+  const int dir = ::open(ParentDirectory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return IoError("cannot open the folder of", path);
+  const bool synced = ::fsync(dir) == 0;
+  ::close(dir);
+  if (!synced) return IoError("cannot sync the folder of", path);
   return Status::Ok();
 }
 

@@ -14,8 +14,9 @@ namespace anomalens {
 // Reads a whole file; refuses files larger than `max_bytes` before reading.
 StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path, size_t max_bytes);
 
-// Writes to PATH.tmp-PID, fsyncs, then renames over PATH, so a reader never
-// sees a half-written file and a crash leaves the old one intact.
+// Writes to PATH.tmp-PID, fsyncs, renames over PATH and fsyncs the folder, so
+// a reader never sees a half-written file, a crash leaves the old one intact,
+// and once it returns the new one survives a crash.
 Status WriteFileAtomic(const std::string& path, ByteSpan bytes);
 
 bool IsRegularFile(const std::string& path);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -93,9 +94,15 @@ class LookoutService {
   // Sets fields of a stored model description under the store's lock.
   void UpdateModel(const std::string& project, const std::string& version, const Json& fields);
   std::string ResourceForArn(const std::string& arn);
+  // Validates and stores tags of `arn`, inside the caller's transaction.
+  void InsertTags(const std::string& arn, const Json& tags);
 
   void Package(const std::string& project, const std::string& job);
   void UpdateJob(const std::string& project, const std::string& job, const Json& fields);
+
+  // Runs `task` on a thread of its own (hosting transitions, packaging);
+  // the destructor waits for every such task, which may use `this`.
+  void RunInBackground(std::function<void()> task);
 
   void TrainingLoop();
   void Train(const std::string& project, const std::string& version);
@@ -111,6 +118,10 @@ class LookoutService {
   std::deque<std::pair<std::string, std::string>> jobs_;  // (project, version)
   bool stopping_ = false;
   std::thread trainer_;
+
+  std::mutex background_mutex_;
+  std::condition_variable background_done_;
+  int background_tasks_ = 0;
 
   std::atomic<int> detects_in_flight_{0};
   std::mutex hosted_mutex_;

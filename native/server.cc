@@ -10,13 +10,10 @@
 #include <vector>
 
 #include "native/lookout_errors.h"
+#include "native/rate_limiter.h"
 
 namespace anomalens {
 namespace {
-
-// Lookout's largest request is UpdateDatasetEntries: 10 MiB of changes,
-// base64 in JSON. DetectAnomalies' 8 MB image limit is the core's.
-constexpr size_t kMaxRequestBytes = 16u << 20;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -196,29 +193,44 @@ ApiResponse Dispatch(LookoutService& service, const std::string& method, const s
   }
 }
 
+ApiResponse HandleHttpRequest(LookoutService& service, const std::optional<Credentials>& credentials,
+                              const HttpRequest& request, std::time_t now) {
+  const size_t q = request.target.find('?');
+  const std::string raw_path = request.target.substr(0, q);
+  const std::string raw_query = q == std::string::npos ? "" : request.target.substr(q + 1);
+  if (request.headers.size() > kMaxRequestHeaders) {
+    return ErrorResponse(ApiError::Validation("the request has " + std::to_string(request.headers.size()) +
+                                              " headers; the limit is " + std::to_string(kMaxRequestHeaders)));
+  }
+  if (credentials) {
+    SigV4Request signed_request{request.method, raw_path, raw_query, request.headers, request.body};
+    const Status verified = VerifySigV4(signed_request, *credentials, now);
+    if (!verified.ok()) return ErrorResponse(ApiError::AccessDenied(verified.message()));
+  }
+  return Dispatch(service, request.method, raw_path, raw_query, request.headers, request.body);
+}
+
 int Serve(LookoutService& service, const ServerOptions& options) {
   httplib::Server server;
   const int threads = options.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server.set_payload_max_length(kMaxRequestBytes);
   const std::optional<Credentials> credentials = options.credentials;
-  auto handle = [&service, credentials](const httplib::Request& req, httplib::Response& res) {
-    const std::string target = req.target.empty() ? req.path : req.target;
-    const size_t q = target.find('?');
-    const std::string raw_path = target.substr(0, q);
-    const std::string raw_query = q == std::string::npos ? "" : target.substr(q + 1);
-    const std::map<std::string, std::string> headers = LowercaseHeaders(req.headers);
+  RateLimiter limiter(options.max_requests_per_second);
+  auto handle = [&service, &limiter, credentials](const httplib::Request& req, httplib::Response& res) {
     ApiResponse response;
-    bool allowed = true;
-    if (credentials) {
-      SigV4Request signed_request{req.method, raw_path, raw_query, headers, req.body};
-      const Status verified = VerifySigV4(signed_request, *credentials, std::time(nullptr));
-      if (!verified.ok()) {
-        response = ErrorResponse(ApiError::AccessDenied(verified.message()));
-        allowed = false;
-      }
+    if (!limiter.Allow(MonotonicSeconds())) {
+      // Checked after httplib has read the body, so a kept-alive connection
+      // stays in step; the body is bounded by kMaxRequestBytes.
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", limiter.per_second());
+      response = ErrorResponse(ApiError::Throttling(std::string("Rate exceeded: the server allows ") + rate +
+                                                    " requests a second (--max-requests-per-second); retry later"));
+    } else {
+      HttpRequest request{req.method, req.target.empty() ? req.path : req.target, LowercaseHeaders(req.headers),
+                          req.body};
+      response = HandleHttpRequest(service, credentials, request, std::time(nullptr));
     }
-    if (allowed) response = Dispatch(service, req.method, raw_path, raw_query, headers, req.body);
     res.status = response.status;
     res.set_content(response.body, response.content_type.c_str());
     // botocore reads the error's name from this header (restJson1).

@@ -112,18 +112,9 @@ ApiResponse LookoutService::CreateModel(const ApiRequest& r) {
     if (!description.empty()) d["Description"] = description;
     if (!kms.empty()) d["KmsKeyId"] = kms;
     SaveModel(project, version, d);
+    // The model and its tags commit together: a crash never leaves one without the other.
+    if (!tags.empty()) InsertTags(ModelArn(project, version), tags);
     ThrowIfError(tx.Commit());
-  }
-  if (!tags.empty()) {
-    ApiRequest tag_request;
-    tag_request.path["resourceArn"] = ModelArn(project, version);
-    tag_request.body = Json{{"Tags", tags}}.dump();
-    try {
-      TagResource(tag_request);
-    } catch (const ApiError&) {
-      ThrowIfError(store_->Exec("DELETE FROM models WHERE project = ? AND version = ?", {project, version}));
-      throw;
-    }
   }
   {
     std::lock_guard<std::mutex> lock(jobs_mutex_);
@@ -298,7 +289,7 @@ ApiResponse LookoutService::StartModel(const ApiRequest& r) {
   fields["StatusMessage"] = "Hosting starting.";
   UpdateModel(project, version, fields);
   // Loading takes a moment; answer first, as Lookout did.
-  std::thread([this, project, version] {
+  RunInBackground([this, project, version] {
     try {
       HostedDetector(project, version);
       UpdateModel(project, version, {{"Status", "HOSTED"}, {"StatusMessage", "Model is hosted."}});
@@ -308,7 +299,7 @@ ApiResponse LookoutService::StartModel(const ApiRequest& r) {
       } catch (...) {
       }
     }
-  }).detach();
+  });
   return JsonResponse({{"Status", "STARTING_HOSTING"}}, 202);
 }
 
@@ -323,7 +314,7 @@ ApiResponse LookoutService::StopModel(const ApiRequest& r) {
                              ModelArn(project, version), "MODEL");
   }
   UpdateModel(project, version, {{"Status", "STOPPING_HOSTING"}, {"StatusMessage", "Hosting stopping."}});
-  std::thread([this, project, version] {
+  RunInBackground([this, project, version] {
     {
       std::lock_guard<std::mutex> lock(hosted_mutex_);
       hosted_.erase(Key(project, version));
@@ -332,7 +323,7 @@ ApiResponse LookoutService::StopModel(const ApiRequest& r) {
       UpdateModel(project, version, {{"Status", "TRAINED"}, {"StatusMessage", "Model hosting stopped."}});
     } catch (...) {
     }
-  }).detach();
+  });
   return JsonResponse({{"Status", "STOPPING_HOSTING"}}, 202);
 }
 
@@ -350,9 +341,13 @@ ApiResponse LookoutService::DeleteModel(const ApiRequest& r) {
     Store::Transaction tx(*store_);
     ThrowIfError(store_->Exec("DELETE FROM models WHERE project = ? AND version = ?", {project, version}));
     ThrowIfError(store_->Exec("DELETE FROM tags WHERE arn = ?", {ModelArn(project, version)}));
+    // The files go once the deletion has committed (with a ClientToken, the
+    // outer transaction). Files a crash left behind are removed at the next
+    // start (LookoutService::Create).
+    const std::string files = ValueOrThrow(store_->ModelDirectory(project, version, false));
+    store_->RunAfterCommit([files] { (void)RemoveTree(files); });
     ThrowIfError(tx.Commit());
   }
-  ThrowIfError(RemoveTree(ValueOrThrow(store_->ModelDirectory(project, version, false))));
   return JsonResponse({{"ModelArn", ModelArn(project, version)}}, 202);
 }
 

@@ -125,7 +125,7 @@ ApiResponse LookoutService::StartModelPackagingJob(const ApiRequest& r) {
                               {project, job, std::to_string(now), d.dump()}));
     ThrowIfError(tx.Commit());
   }
-  std::thread([this, project, job] {
+  RunInBackground([this, project, job] {
     try {
       Package(project, job);
     } catch (const std::exception& e) {
@@ -134,7 +134,7 @@ ApiResponse LookoutService::StartModelPackagingJob(const ApiRequest& r) {
       } catch (...) {
       }
     }
-  }).detach();
+  });
   return JsonResponse({{"JobName", job}});
 }
 

@@ -1,6 +1,7 @@
 // LookoutService: construction, ARNs, idempotency, projects and tags.
 #include <algorithm>
 
+#include "native/file_io.h"
 #include "native/lookout_errors.h"
 #include "native/lookout_service.h"
 
@@ -37,6 +38,22 @@ StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr
     RETURN_IF_ERROR(service->store_->Exec("UPDATE models SET description = ? WHERE project = ? AND version = ?",
                                           {d.dump(), row[0], row[1]}));
   }
+  // Model folders without a model: a crash between DeleteModel's commit and
+  // the removal of its files.
+  const std::string models_dir = JoinPath(service->store_->dir(), "models");
+  if (IsDirectory(models_dir)) {
+    ASSIGN_OR_RETURN(std::vector<std::string> projects, ListDirectory(models_dir));
+    for (const std::string& project : projects) {
+      const std::string project_dir = JoinPath(models_dir, project);
+      if (!IsDirectory(project_dir)) continue;
+      ASSIGN_OR_RETURN(std::vector<std::string> versions, ListDirectory(project_dir));
+      for (const std::string& version : versions) {
+        ASSIGN_OR_RETURN(std::vector<Row> rows, service->store_->Query(
+                             "SELECT 1 FROM models WHERE project = ? AND version = ?", {project, version}));
+        if (rows.empty()) RETURN_IF_ERROR(RemoveTree(JoinPath(project_dir, version)));
+      }
+    }
+  }
   service->trainer_ = std::thread(&LookoutService::TrainingLoop, service.get());
   return service;
 }
@@ -48,6 +65,22 @@ LookoutService::~LookoutService() {
   }
   jobs_ready_.notify_all();
   if (trainer_.joinable()) trainer_.join();
+  std::unique_lock<std::mutex> lock(background_mutex_);
+  background_done_.wait(lock, [this] { return background_tasks_ == 0; });
+}
+
+void LookoutService::RunInBackground(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(background_mutex_);
+    ++background_tasks_;
+  }
+  std::thread([this, task = std::move(task)] {
+    task();
+    // Notify under the lock: the destructor may run as soon as the count is 0.
+    std::lock_guard<std::mutex> lock(background_mutex_);
+    --background_tasks_;
+    background_done_.notify_all();
+  }).detach();
 }
 
 std::string LookoutService::ProjectArn(const std::string& project) const {
@@ -69,6 +102,9 @@ ApiResponse LookoutService::Idempotent(const std::string& operation, const ApiRe
                                        ApiResponse (LookoutService::*handler)(const ApiRequest&)) {
   const std::string token = ClientToken(r);
   if (token.empty()) return (this->*handler)(r);
+  // The operation's changes and the token's record commit as one
+  // transaction, so a crash between them cannot make a retry run it twice.
+  Store::Transaction tx(*store_);
   Json fingerprint = {{"path", r.path}, {"body", r.body}};
   const std::string request = fingerprint.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   auto seen = ValueOrThrow(store_->Query(
@@ -91,6 +127,7 @@ ApiResponse LookoutService::Idempotent(const std::string& operation, const ApiRe
   const Json stored = {{"status", response.status}, {"body", response.body}};
   ThrowIfError(store_->Exec("INSERT OR REPLACE INTO client_tokens VALUES (?, ?, ?, ?)",
                             {operation, token, request, stored.dump()}));
+  ThrowIfError(tx.Commit());
   return response;
 }
 
@@ -204,14 +241,10 @@ void CheckTag(const std::string& key, const std::string& value) {
 
 }  // namespace
 
-ApiResponse LookoutService::TagResource(const ApiRequest& r) {
-  const std::string arn = ResourceForArn(r.path.at("resourceArn"));
-  const Json body = r.JsonBody();
-  const auto tags = body.find("Tags");
-  if (tags == body.end() || !tags->is_array()) throw ApiError::Validation("Tags is required and must be a list");
-  if (tags->size() > 200) throw ApiError::Validation("at most 200 tags");
-  Store::Transaction tx(*store_);
-  for (const Json& tag : *tags) {
+void LookoutService::InsertTags(const std::string& arn, const Json& tags) {
+  if (!tags.is_array()) throw ApiError::Validation("Tags is required and must be a list");
+  if (tags.size() > 200) throw ApiError::Validation("at most 200 tags");
+  for (const Json& tag : tags) {
     if (!tag.is_object()) throw ApiError::Validation("each tag must be {Key, Value}");
     const std::string key = RequiredString(tag, "Key"), value = RequiredString(tag, "Value");
     CheckTag(key, value);
@@ -221,6 +254,15 @@ ApiResponse LookoutService::TagResource(const ApiRequest& r) {
   if (std::stoi(count[0][0]) > 200) {
     throw ApiError::QuotaExceeded("a resource can have at most 200 tags", "tags-per-resource");
   }
+}
+
+ApiResponse LookoutService::TagResource(const ApiRequest& r) {
+  const std::string arn = ResourceForArn(r.path.at("resourceArn"));
+  const Json body = r.JsonBody();
+  const auto tags = body.find("Tags");
+  if (tags == body.end()) throw ApiError::Validation("Tags is required and must be a list");
+  Store::Transaction tx(*store_);
+  InsertTags(arn, *tags);
   ThrowIfError(tx.Commit());
   return JsonResponse(Json::object());
 }

@@ -115,17 +115,54 @@ StatusOr<std::vector<Row>> Store::Query(const std::string& sql, const std::vecto
 }
 
 Store::Transaction::Transaction(Store& store) : store_(store), lock_(store.mutex_) {
-  open_ = store_.Exec("BEGIN IMMEDIATE").ok();
+  outermost_ = store_.transaction_depth_++ == 0;
+  if (outermost_) {
+    store_.transaction_doomed_ = false;
+    store_.after_commit_.clear();
+    open_ = store_.Exec("BEGIN IMMEDIATE").ok();
+    if (!open_) store_.transaction_doomed_ = true;
+  } else {
+    open_ = true;
+  }
 }
 
 Store::Transaction::~Transaction() {
-  if (open_) (void)store_.Exec("ROLLBACK");
+  if (open_) {
+    if (outermost_) {
+      (void)store_.Exec("ROLLBACK");
+    } else {
+      store_.transaction_doomed_ = true;
+    }
+  }
+  --store_.transaction_depth_;
 }
 
 Status Store::Transaction::Commit() {
   if (!open_) return Internal("transaction did not begin");
   open_ = false;
-  return store_.Exec("COMMIT");
+  if (!outermost_) return Status::Ok();
+  if (store_.transaction_doomed_) {
+    (void)store_.Exec("ROLLBACK");
+    return Internal("a nested transaction did not complete; rolled back");
+  }
+  Status committed = store_.Exec("COMMIT");
+  if (!committed.ok()) {
+    (void)store_.Exec("ROLLBACK");
+    return committed;
+  }
+  std::vector<std::function<void()>> actions;
+  actions.swap(store_.after_commit_);
+  for (auto& action : actions) action();
+  return Status::Ok();
+}
+
+void Store::RunAfterCommit(std::function<void()> action) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (transaction_depth_ == 0) {
+    action();
+  } else {
+    after_commit_.push_back(std::move(action));
+  }
 }
 
 StatusOr<std::string> Store::ModelDirectory(const std::string& project, const std::string& version, bool create) {

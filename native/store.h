@@ -10,6 +10,7 @@
 #ifndef ANOMALENS_NATIVE_STORE_H_
 #define ANOMALENS_NATIVE_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,7 +39,10 @@ class Store {
   StatusOr<std::vector<Row>> Query(const std::string& sql, const std::vector<std::string>& params = {});
 
   // Holds the store's lock from BEGIN IMMEDIATE to COMMIT (or the rollback its
-  // destructor does when Commit was not reached).
+  // destructor does when Commit was not reached). Transactions nest: an inner
+  // one joins the outer, its Commit only marks it done, and an inner one left
+  // without Commit makes the outer's Commit fail (and roll back), so a request
+  // and its ClientToken record commit as one.
   class Transaction {
    public:
     explicit Transaction(Store& store);
@@ -48,8 +52,14 @@ class Store {
    private:
     Store& store_;
     std::unique_lock<std::recursive_mutex> lock_;
+    bool outermost_ = false;
     bool open_ = false;
   };
+
+  // Runs `action` once the current transaction commits (now, outside one);
+  // dropped if it rolls back. For file changes that must follow the commit,
+  // such as removing a deleted model's files.
+  void RunAfterCommit(std::function<void()> action);
 
   const std::string& dir() const { return dir_; }
   // DIR/models/<project>/<version>; created when `create`.
@@ -62,6 +72,9 @@ class Store {
   std::string dir_;
   sqlite3* db_ = nullptr;
   std::recursive_mutex mutex_;
+  int transaction_depth_ = 0;       // under mutex_
+  bool transaction_doomed_ = false;  // an inner transaction did not commit
+  std::vector<std::function<void()>> after_commit_;
 };
 
 // Creates a folder and its missing parents.

@@ -622,6 +622,32 @@ class Throttling(unittest.TestCase):
             shutil.rmtree(root, ignore_errors=True)
 
 
+class RateLimit(unittest.TestCase):
+    """--max-requests-per-second: requests over the rate get ThrottlingException (429)."""
+
+    def test_requests_over_the_rate_are_throttled(self):
+        # One a second (a burst of one): slow enough that back-to-back calls
+        # exceed it even on a loaded machine.
+        server = LookoutServer(CLI, extra_args=["--max-requests-per-second", "1"])
+        try:
+            c = track(server.client())  # one attempt: botocore would otherwise retry throttling
+            outcomes = collections.Counter()
+            for _ in range(10):
+                try:
+                    c.list_projects()
+                    outcomes["ok"] += 1
+                except c.exceptions.ThrottlingException as e:
+                    self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 429)
+                    self.assertIn("--max-requests-per-second", e.response["Error"]["Message"])
+                    outcomes["throttled"] += 1
+            self.assertGreaterEqual(outcomes["ok"], 1)
+            self.assertGreater(outcomes["throttled"], 0)
+            time.sleep(1.1)
+            c.list_projects()  # refilled
+        finally:
+            server.stop()
+
+
 class CrashSafety(unittest.TestCase):
     """kill -9 during training and during UpdateDatasetEntries, then a restart."""
 

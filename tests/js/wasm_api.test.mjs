@@ -177,6 +177,35 @@ describe('anomalens npm package (wasm)', { skip }, () => {
     own.dispose();
   });
 
+  test('a long detect/dispose loop does not grow the wasm heap', async () => {
+    // The WebAssembly memory only grows when an allocation does not fit, and
+    // never shrinks: after a warm-up, a leak of even one decoded image or
+    // result per iteration would force it up within these loops.
+    const own = await api.Anomalens.create();
+    const bytes = readFileSync(set.model);
+    const requests = set.test.map(png);
+    const cycle = async (i) => {
+      const loaded = await own.loadModel(bytes);
+      assert.ok(loaded.detectAnomalies(requests[i % requests.length]).DetectAnomalyResult);
+      loaded.dispose();
+    };
+    for (let i = 0; i < 20; ++i) {
+      await cycle(i);
+      model.detectAnomaliesJson(requests[i % requests.length]);
+    }
+    const ownStart = own.memoryBytes;
+    const sharedStart = lv.memoryBytes;
+    for (let i = 0; i < 1000; ++i) model.detectAnomaliesJson(requests[i % requests.length]);
+    for (let i = 0; i < 200; ++i) await cycle(i);
+    // A bad request (an error path) must not leak either.
+    for (let i = 0; i < 200; ++i) {
+      assert.throws(() => model.detectAnomalies({ Body: Buffer.from('not an image'), ContentType: 'image/png' }));
+    }
+    assert.equal(lv.memoryBytes, sharedStart, '1000 detects and 200 refusals grew the heap');
+    assert.equal(own.memoryBytes, ownStart, '200 load/detect/dispose cycles grew the heap');
+    own.dispose();
+  });
+
   test('the CommonJS entry gives the same API', async () => {
     const cjs = createRequire(import.meta.url)(join(NPM_DIR, 'index.cjs'));
     assert.equal(cjs.isWebAssemblySimdSupported(), true);

@@ -16,11 +16,14 @@
 //                     neighbour search, anomaly map (upsample + smoothing),
 //                     segmentation and mask PNG (segmentation models, timed
 //                     even when the image is normal, where detect skips them)
-//   backend, threads  the engine and thread count used
+//   backend, threads  the engine and thread count used (XNNPACK: backbone
+//                     and nearest-neighbour search; portable: the core's own)
+//   bank_rows, anomaly_bank_rows, clean_bank_rows, queries: the searches' sizes
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -107,7 +110,7 @@ int Run(int argc, char** argv) {
   if (!backend.ok()) return ReportError("bench", backend.status());
   auto model_bytes = ReadFile(cl->Get("model"), size_t{1} << 31);
   if (!model_bytes.ok()) return ReportError("bench", model_bytes.status());
-  auto loaded = Detector::Create(*model_bytes, backend->backbone, backend->parallel);
+  auto loaded = Detector::Create(*model_bytes, backend->backbone, backend->parallel, backend->search);
   if (!loaded.ok()) return ReportError("bench", Status(loaded.status().code(), cl->Get("model") + ": " + loaded.status().message()));
   const Detector& detector = **loaded;
   auto bytes = ReadFile(cl->Get("image"), ImageLimits{}.max_bytes);
@@ -155,18 +158,27 @@ int Run(int argc, char** argv) {
     grid = *ExtractFeatures(backbone, *image, geometry, model.layer_scales, model.config.tiling);
   });
   if (model.normal_model != NormalModelKind::kPerPosition) {
-    const NearestNeighborIndex bank(model.bank.data(), model.bank_rows, model.feature_dim);
-    const NearestNeighborIndex anomalies(model.anomaly_bank.data(), model.anomaly_bank_rows, model.feature_dim);
-    const size_t clean_rows = model.segmentation.clean_bank.size() / model.feature_dim;
-    const NearestNeighborIndex clean(model.segmentation.clean_bank.data(), clean_rows, model.feature_dim);
+    // The searches on the engine detect uses (XNNPACK's or the portable index).
+    const auto search = [&](const std::vector<float>& rows) {
+      auto s = BuildNearestNeighborSearch(backend->search, rows.data(), rows.size() / model.feature_dim,
+                                          model.feature_dim, backend->parallel);
+      if (!s.ok()) {
+        std::fprintf(stderr, "bench: %s\n", s.status().message().c_str());
+        std::exit(kExitFailure);
+      }
+      return std::move(s).value();
+    };
+    const auto bank = search(model.bank);
+    const auto anomalies = search(model.anomaly_bank);
+    const auto clean = search(model.segmentation.clean_bank);
     std::vector<float> d;
     stages["nearest_neighbour_ms"] = MedianMilliseconds(n, [&] {
-      d = bank.MinDistances(grid.data.data(), grid.cells(), backend->parallel);
-      if (anomalies.size()) (void)anomalies.MinDistances(grid.data.data(), grid.cells(), backend->parallel);
+      d = bank->MinDistances(grid.data.data(), grid.cells());
+      if (anomalies->size()) (void)anomalies->MinDistances(grid.data.data(), grid.cells());
     });
-    if (clean.size()) {
-      stages["clean_bank_search_ms"] = MedianMilliseconds(
-          n, [&] { (void)clean.MinDistances(grid.data.data(), grid.cells(), backend->parallel); });
+    if (clean->size()) {
+      stages["clean_bank_search_ms"] =
+          MedianMilliseconds(n, [&] { (void)clean->MinDistances(grid.data.data(), grid.cells()); });
     }
     AnomalyMap map;
     stages["anomaly_map_ms"] = MedianMilliseconds(n, [&] {
@@ -202,7 +214,11 @@ int Run(int argc, char** argv) {
   for (const auto& [name, value] : stages.items()) {
     std::printf("  %-44s %10.2f ms\n", name.substr(0, name.size() - 3).c_str(), value.get<double>());
   }
+  const size_t clean_bank_rows = model.segmentation.clean_bank.size() / model.feature_dim;
   std::printf("%-46s %10zu\n", "memory bank rows", model.bank_rows);
+  std::printf("%-46s %10zu\n", "anomaly bank rows", model.anomaly_bank_rows);
+  if (clean_bank_rows) std::printf("%-46s %10zu\n", "clean bank rows", clean_bank_rows);
+  std::printf("%-46s %10zu\n", "queries (patches searched)", grid.cells());
   std::printf("%-46s %10.1f MiB\n", "peak resident memory", peak_mib);
   if (cl->Has("json")) {
     nlohmann::ordered_json doc = {{"backend", backend->name},
@@ -220,6 +236,9 @@ int Run(int argc, char** argv) {
                                   {"detect_best_ms", detect.best_ms},
                                   {"stages", stages},
                                   {"bank_rows", model.bank_rows},
+                                  {"anomaly_bank_rows", model.anomaly_bank_rows},
+                                  {"clean_bank_rows", clean_bank_rows},
+                                  {"queries", grid.cells()},
                                   {"peak_rss_mib", peak_mib},
                                   {"iterations", n}};
     const Status s = WriteFileAtomic(cl->Get("json"), doc.dump(2) + "\n");

@@ -8,24 +8,18 @@
 
 namespace anomalens {
 
-Detector::Detector(Model model, std::shared_ptr<const Backbone> backbone, ParallelFor parallel)
-    : model_(std::move(model)),
-      backbone_(std::move(backbone)),
-      parallel_(std::move(parallel)),
-      index_(model_.bank.data(), model_.bank_rows, model_.feature_dim),
-      anomaly_index_(model_.anomaly_bank.data(), model_.anomaly_bank_rows, model_.feature_dim),
-      clean_index_(model_.segmentation.clean_bank.data(), model_.segmentation.clean_bank.size() / model_.feature_dim,
-                   model_.feature_dim) {}
+Detector::Detector(Model model, std::shared_ptr<const Backbone> backbone)
+    : model_(std::move(model)), backbone_(std::move(backbone)) {}
 
 StatusOr<std::unique_ptr<Detector>> Detector::Create(ByteSpan model_file,
                                                      std::shared_ptr<const Backbone> backbone,
-                                                     ParallelFor parallel) {
+                                                     ParallelFor parallel, const BuildSearch& search) {
   ASSIGN_OR_RETURN(Model model, ParseModelFile(model_file));
-  return FromModel(std::move(model), std::move(backbone), std::move(parallel));
+  return FromModel(std::move(model), std::move(backbone), std::move(parallel), search);
 }
 
 StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared_ptr<const Backbone> backbone,
-                                                        ParallelFor parallel) {
+                                                        ParallelFor parallel, const BuildSearch& search) {
   if (model.backbone_id != backbone->id() || model.backbone_checksum != backbone->checksum()) {
     return InvalidInput("model was trained on backbone '" + model.backbone_id + "' (checksum " +
                         std::to_string(model.backbone_checksum) + "), but the loaded backbone is '" + backbone->id() +
@@ -50,7 +44,16 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
                           " at stride 8");
     }
   }
-  return std::unique_ptr<Detector>(new Detector(std::move(model), std::move(backbone), std::move(parallel)));
+  std::unique_ptr<Detector> detector(new Detector(std::move(model), std::move(backbone)));
+  const Model& m = detector->model_;
+  const int dim = m.feature_dim;
+  ASSIGN_OR_RETURN(detector->index_, BuildNearestNeighborSearch(search, m.bank.data(), m.bank_rows, dim, parallel));
+  ASSIGN_OR_RETURN(detector->anomaly_index_,
+                   BuildNearestNeighborSearch(search, m.anomaly_bank.data(), m.anomaly_bank_rows, dim, parallel));
+  ASSIGN_OR_RETURN(detector->clean_index_,
+                   BuildNearestNeighborSearch(search, m.segmentation.clean_bank.data(),
+                                              m.segmentation.clean_bank.size() / dim, dim, parallel));
+  return detector;
 }
 
 StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string_view content_type) const {
@@ -87,10 +90,9 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_
                         model_.config.smoothing_sigma);
   } else {
     ScoreOptions options;
-    options.parallel = parallel_;
     if (!full_map) options.clean_map_from = model_.threshold;  // only anomalous images are segmented
-    scored = ScorePatchGrid(grid, index_, anomaly_index_, geometry, model_.config.smoothing_sigma, &clean_index_,
-                            options);
+    scored = ScorePatchGrid(grid, *index_, *anomaly_index_, geometry, model_.config.smoothing_sigma,
+                            clean_index_.get(), options);
   }
   Analysis analysis;
   analysis.result.score = scored.score;

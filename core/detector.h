@@ -17,7 +17,7 @@
 #include "core/backbone.h"
 #include "core/mobilenet_v2.h"
 #include "core/model.h"
-#include "core/nearest_neighbor.h"
+#include "core/nearest_neighbor_search.h"
 #include "core/parallel.h"
 #include "core/segmentation.h"
 #include "core/status.h"
@@ -27,12 +27,14 @@ namespace anomalens {
 class Detector {
  public:
   // Parses a model file and checks it was trained on this backbone's weights.
-  // `parallel` (optional) spreads the scoring's searches over the platform's threads.
+  // `parallel` (optional) spreads the portable search's queries over the
+  // platform's threads; `search` (optional) builds the nearest-neighbour
+  // searches on a platform's engine instead (nearest_neighbor_search.h).
   static StatusOr<std::unique_ptr<Detector>> Create(ByteSpan model_file, std::shared_ptr<const Backbone> backbone,
-                                                    ParallelFor parallel = {});
+                                                    ParallelFor parallel = {}, const BuildSearch& search = {});
   // Same, from a model already in memory (training's output).
   static StatusOr<std::unique_ptr<Detector>> FromModel(Model model, std::shared_ptr<const Backbone> backbone,
-                                                       ParallelFor parallel = {});
+                                                       ParallelFor parallel = {}, const BuildSearch& search = {});
 
   // Decodes (with Lookout's limits and content-type check) and detects.
   StatusOr<DetectAnomalyResult> Detect(ByteSpan image_bytes, std::string_view content_type) const;
@@ -58,14 +60,13 @@ class Detector {
   const Model& model() const { return model_; }
 
  private:
-  Detector(Model model, std::shared_ptr<const Backbone> backbone, ParallelFor parallel);
+  Detector(Model model, std::shared_ptr<const Backbone> backbone);
 
   Model model_;
   std::shared_ptr<const Backbone> backbone_;
-  ParallelFor parallel_;
-  NearestNeighborIndex index_;
-  NearestNeighborIndex anomaly_index_;
-  NearestNeighborIndex clean_index_;  // segmentation models; may be empty
+  std::unique_ptr<const NearestNeighborSearch> index_;
+  std::unique_ptr<const NearestNeighborSearch> anomaly_index_;
+  std::unique_ptr<const NearestNeighborSearch> clean_index_;  // segmentation models; may be empty
 };
 
 }  // namespace anomalens

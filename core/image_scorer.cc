@@ -16,16 +16,14 @@ std::vector<float> WithAnomalyBank(std::vector<float> d, const std::vector<float
   return d;
 }
 
-std::vector<float> AnomalyDistances(const PatchGrid& grid, const NearestNeighborIndex& anomaly_bank,
-                                    const ParallelFor& parallel = {}) {
-  return anomaly_bank.size() == 0 ? std::vector<float>()
-                                  : anomaly_bank.MinDistances(grid.data.data(), grid.cells(), parallel);
+std::vector<float> AnomalyDistances(const PatchGrid& grid, const NearestNeighborSearch& anomaly_bank) {
+  return anomaly_bank.size() == 0 ? std::vector<float>() : anomaly_bank.MinDistances(grid.data.data(), grid.cells());
 }
 
 }  // namespace
 
-std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,
-                               const NearestNeighborIndex& anomaly_bank) {
+std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborSearch& bank,
+                               const NearestNeighborSearch& anomaly_bank) {
   return WithAnomalyBank(bank.MinDistances(grid.data.data(), grid.cells()), AnomalyDistances(grid, anomaly_bank));
 }
 
@@ -37,15 +35,15 @@ ScoredImage ScoreCells(const std::vector<float>& cell_scores, int grid_width, in
   return scored;
 }
 
-ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
-                           const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
-                           float smoothing_sigma, const NearestNeighborIndex* clean_bank,
+ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborSearch& bank,
+                           const NearestNeighborSearch& anomaly_bank, const WorkingGeometry& geometry,
+                           float smoothing_sigma, const NearestNeighborSearch* clean_bank,
                            const ScoreOptions& options) {
-  const std::vector<float> d = bank.MinDistances(grid.data.data(), grid.cells(), options.parallel);
-  const std::vector<float> da = AnomalyDistances(grid, anomaly_bank, options.parallel);
+  const std::vector<float> d = bank.MinDistances(grid.data.data(), grid.cells());
+  const std::vector<float> da = AnomalyDistances(grid, anomaly_bank);
   ScoredImage scored = ScoreCells(WithAnomalyBank(d, da), grid.width, grid.height, geometry, smoothing_sigma);
   if (clean_bank != nullptr && clean_bank->size() > 0 && scored.score >= options.clean_map_from) {
-    std::vector<float> nearer = clean_bank->MinDistances(grid.data.data(), grid.cells(), options.parallel);
+    std::vector<float> nearer = clean_bank->MinDistances(grid.data.data(), grid.cells());
     for (size_t i = 0; i < nearer.size(); ++i) nearer[i] = std::min(nearer[i], d[i]);
     scored.clean_map =
         BuildAnomalyMap(WithAnomalyBank(std::move(nearer), da), grid.width, grid.height, geometry, smoothing_sigma);

@@ -8,8 +8,7 @@
 
 #include "core/anomaly_map.h"
 #include "core/mobilenet_v2.h"
-#include "core/nearest_neighbor.h"
-#include "core/parallel.h"
+#include "core/nearest_neighbor_search.h"
 #include "core/patch_features.h"
 #include "core/status.h"
 
@@ -49,13 +48,14 @@ struct ScoredImage {
 // detection only cuts defects from images it calls anomalous, so a plain
 // detect passes the threshold; evaluation, whose pixel metrics read every
 // image's map, keeps the default.
+// The searches run on whatever engine (and threads) built them
+// (nearest_neighbor_search.h).
 struct ScoreOptions {
-  ParallelFor parallel;  // for the nearest-neighbour searches
   double clean_map_from = -std::numeric_limits<double>::infinity();
 };
-ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborIndex& bank,
-                           const NearestNeighborIndex& anomaly_bank, const WorkingGeometry& geometry,
-                           float smoothing_sigma, const NearestNeighborIndex* clean_bank = nullptr,
+ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborSearch& bank,
+                           const NearestNeighborSearch& anomaly_bank, const WorkingGeometry& geometry,
+                           float smoothing_sigma, const NearestNeighborSearch* clean_bank = nullptr,
                            const ScoreOptions& options = {});
 
 // An image's map and score from per-cell scores (grid_width x grid_height on
@@ -64,8 +64,8 @@ ScoredImage ScoreCells(const std::vector<float>& cell_scores, int grid_width, in
                        const WorkingGeometry& geometry, float smoothing_sigma);
 
 // The per-patch scores, before upsampling and smoothing.
-std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborIndex& bank,
-                               const NearestNeighborIndex& anomaly_bank);
+std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborSearch& bank,
+                               const NearestNeighborSearch& anomaly_bank);
 
 }  // namespace anomalens
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/simd.h"
 
@@ -20,8 +21,8 @@ float SquaredNorm(const float* v, int dim) {
 
 }  // namespace
 
-NearestNeighborIndex::NearestNeighborIndex(const float* rows, size_t count, int dim)
-    : count_(count), dim_(dim), panels_((count + 3) / 4) {
+NearestNeighborIndex::NearestNeighborIndex(const float* rows, size_t count, int dim, ParallelFor parallel)
+    : count_(count), dim_(dim), panels_((count + 3) / 4), parallel_(std::move(parallel)) {
   packed_.resize(panels_ * dim * 4);
   norms_.resize(panels_ * 4);
   for (size_t p = 0; p < panels_; ++p) {
@@ -112,6 +113,13 @@ std::vector<float> NearestNeighborIndex::MinDistances(const float* queries, size
     }
   });
   return result;
+}
+
+StatusOr<std::unique_ptr<const NearestNeighborSearch>> BuildNearestNeighborSearch(const BuildSearch& build,
+                                                                                  const float* rows, size_t count,
+                                                                                  int dim, const ParallelFor& parallel) {
+  if (build) return build(rows, count, dim);
+  return std::unique_ptr<const NearestNeighborSearch>(new NearestNeighborIndex(rows, count, dim, parallel));
 }
 
 std::vector<float> BruteForceMinDistances(const float* bank, size_t bank_count, const float* queries,

@@ -11,24 +11,31 @@
 #include <cstddef>
 #include <vector>
 
+#include "core/nearest_neighbor_search.h"
 #include "core/parallel.h"
 #include "core/simd.h"
 
 namespace anomalens {
 
-class NearestNeighborIndex {
+class NearestNeighborIndex : public NearestNeighborSearch {
  public:
   NearestNeighborIndex() = default;
   // rows: `count` vectors of `dim` floats (dim % 4 == 0), copied and packed.
-  NearestNeighborIndex(const float* rows, size_t count, int dim);
+  // `parallel`: the hook the two-argument MinDistances spreads queries over.
+  NearestNeighborIndex(const float* rows, size_t count, int dim, ParallelFor parallel = {});
 
-  size_t size() const { return count_; }
+  size_t size() const override { return count_; }
   int dim() const { return dim_; }
+
+  // MinDistances below on the hook given at construction.
+  std::vector<float> MinDistances(const float* queries, size_t count) const override {
+    return MinDistances(queries, count, parallel_);
+  }
 
   // Returns, for each of `count` queries, the Euclidean distance to its
   // nearest bank row (0 when the bank is empty... never: callers check).
   // `parallel` spreads blocks of queries over threads; the result is the same without it.
-  std::vector<float> MinDistances(const float* queries, size_t count, const ParallelFor& parallel = {}) const;
+  std::vector<float> MinDistances(const float* queries, size_t count, const ParallelFor& parallel) const;
 
  private:
   // Block sizes: 4 queries against 2 panels (8 bank rows) keep 8 accumulators
@@ -49,6 +56,7 @@ class NearestNeighborIndex {
   // incorrectly.
   std::vector<float> packed_;
   std::vector<float> norms_;  // per packed lane, |b|^2
+  ParallelFor parallel_;
 };
 
 // The reference the index is tested against: brute force, one pair at a time.

@@ -2,6 +2,7 @@
 
 #include "native/backbone_loader.h"
 #include "native/xnnpack_backbone.h"
+#include "native/xnnpack_search.h"
 
 namespace anomalens {
 
@@ -30,6 +31,7 @@ StatusOr<Backend> LoadBackend(const std::string& backbone_path, const BackendOpt
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const XnnpackBackbone> xnn, XnnpackBackbone::Create(std::move(net), pool));
   backend.backbone = std::move(xnn);
+  backend.search = XnnpackSearchBuilder(backend.parallel);
   return backend;
 }
 

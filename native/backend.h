@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/backbone.h"
+#include "core/nearest_neighbor_search.h"
 #include "core/parallel.h"
 #include "core/status.h"
 #include "native/cli_args.h"
@@ -48,6 +49,9 @@ struct Backend {
   std::shared_ptr<const ThreadPool> pool;
   std::shared_ptr<const Backbone> backbone;
   ParallelFor parallel;  // the core's hook, on `pool`
+  // The nearest-neighbour searches' engine: XNNPACK on `pool` with the
+  // XNNPACK backbone; empty (the portable index on `parallel`) with portable.
+  BuildSearch search;
 };
 
 // Loads the backbone weights (LoadBackbone's search for `backbone_path`) and

@@ -184,6 +184,7 @@ int Train(const CommandLine& cl) {
   options.use_masks = !cl.Has("ignore-masks");
   options.quiet = quiet;
   options.parallel = backend->parallel;
+  options.search = backend->search;
   const std::string source = plan->source;
   auto report = [&](const Model& trained, const std::vector<uint8_t>& bytes) -> Status {
     RETURN_IF_ERROR(WriteFileAtomic(cl.Get("output"), bytes));

@@ -32,6 +32,7 @@ struct ServiceOptions {
   // ThrottlingException (429), which clients retry. 0: no limit.
   int max_concurrent_detects = 0;
   ParallelFor parallel;  // the compute threads' hook, for scoring
+  BuildSearch search;    // the nearest-neighbour engine (empty: portable)
 };
 
 class LookoutService {

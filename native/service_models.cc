@@ -175,6 +175,7 @@ void LookoutService::Train(const std::string& project, const std::string& versio
   const std::string model_path = JoinPath(*dir, kModelFile);
   TrainOptions train_options;
   train_options.parallel = options_.parallel;
+  train_options.search = options_.search;
   auto outcome = TrainAndEvaluate(std::move(plan).value(), train_options, backbone_,
                                   [&](const Model&, const std::vector<uint8_t>& bytes) {
                                     return WriteFileAtomic(model_path, bytes);
@@ -250,7 +251,7 @@ std::shared_ptr<const Detector> LookoutService::HostedDetector(const std::string
     }
     const std::string path = JoinPath(ValueOrThrow(store_->ModelDirectory(project, version, false)), kModelFile);
     const std::vector<uint8_t> bytes = ValueOrThrow(ReadFile(path, size_t{1} << 31));
-    auto detector = Detector::Create(bytes, backbone_, options_.parallel);
+    auto detector = Detector::Create(bytes, backbone_, options_.parallel, options_.search);
     if (!detector.ok()) {
       hosted_.erase(Key(project, version));
       throw ApiError::Internal("cannot load model " + Key(project, version) + ": " + detector.status().message());

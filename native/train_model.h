@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/nearest_neighbor_search.h"
 #include "core/parallel.h"
 #include "core/manifest.h"
 #include "core/mobilenet_v2.h"
@@ -36,6 +37,7 @@ struct TrainOptions {
   bool use_masks = true;          // masks make a segmentation model
   bool quiet = true;              // progress bars on stderr when false
   ParallelFor parallel;           // the compute threads' hook, for scoring
+  BuildSearch search;             // evaluation's nearest-neighbour engine (empty: portable)
 };
 
 struct TrainOutcome {

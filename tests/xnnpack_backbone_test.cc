@@ -4,7 +4,9 @@
 // for bit, so this states the tolerances:
 //  - taps: max |difference| <= 1e-4 x (1 + the tap's largest magnitude);
 //  - every golden image, both models: the same IsAnomalous, |dConfidence| <=
-//    1e-3, and AnomalyMask IoU >= 0.99 (defect pixels of the same type).
+//    1e-3, and AnomalyMask IoU >= 0.99 (defect pixels of the same type),
+//    for the native default (XNNPACK backbone and nearest-neighbour search)
+//    and for the XNNPACK search alone on the portable backbone.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -130,33 +132,44 @@ TEST(XnnpackBackbone, GoldenImagesAgreeWithPortable) {
   for (const auto& entry : fs::directory_iterator(parity + "test-images")) images.push_back(entry.path().string());
   std::sort(images.begin(), images.end());
   ASSERT_EQ(images.size(), 7u);
-  int anomalous = 0;
-  double worst_confidence = 0, worst_iou = 1;
-  for (const char* model : {"segmentation", "classification"}) {
-    const std::vector<uint8_t> bytes = testing::ReadFileOrDie(parity + model + ".anlm");
-    auto reference = Detector::Create(bytes, testing::SharedBackbone());
-    auto fast = Detector::Create(bytes, xnn.backbone, xnn.parallel);
-    ASSERT_TRUE(reference.ok() && fast.ok());
-    for (const std::string& path : images) {
-      SCOPED_TRACE(std::string(model) + " / " + path);
-      const std::vector<uint8_t> image = testing::ReadFileOrDie(path);
-      auto want = (*reference)->Detect(image, "");
-      auto got = (*fast)->Detect(image, "");
-      ASSERT_TRUE(want.ok() && got.ok());
-      EXPECT_EQ(got->is_anomalous, want->is_anomalous);
-      EXPECT_LE(std::fabs(got->confidence - want->confidence), 1e-3);
-      worst_confidence = std::max(worst_confidence, std::fabs(got->confidence - want->confidence));
-      anomalous += want->is_anomalous;
-      ASSERT_EQ(got->has_segmentation(), want->has_segmentation());
-      if (want->has_segmentation()) {
-        const double iou = MaskIou(want->anomaly_mask_png, got->anomaly_mask_png);
-        EXPECT_GE(iou, 0.99);
-        worst_iou = std::min(worst_iou, iou);
+  ASSERT_TRUE(xnn.search) << "the XNNPACK backend searches on XNNPACK too";
+  // The native default (XNNPACK backbone and search), and the XNNPACK search
+  // alone on the portable backbone: each held to the all-portable reference.
+  struct Engine {
+    const char* name;
+    std::shared_ptr<const Backbone> backbone;
+  };
+  for (const Engine& engine : {Engine{"xnnpack backbone + search", xnn.backbone},
+                               Engine{"portable backbone + xnnpack search", testing::SharedBackbone()}}) {
+    int anomalous = 0;
+    double worst_confidence = 0, worst_iou = 1;
+    for (const char* model : {"segmentation", "classification"}) {
+      const std::vector<uint8_t> bytes = testing::ReadFileOrDie(parity + model + ".anlm");
+      auto reference = Detector::Create(bytes, testing::SharedBackbone());
+      auto fast = Detector::Create(bytes, engine.backbone, xnn.parallel, xnn.search);
+      ASSERT_TRUE(reference.ok() && fast.ok());
+      for (const std::string& path : images) {
+        SCOPED_TRACE(std::string(engine.name) + ": " + model + " / " + path);
+        const std::vector<uint8_t> image = testing::ReadFileOrDie(path);
+        auto want = (*reference)->Detect(image, "");
+        auto got = (*fast)->Detect(image, "");
+        ASSERT_TRUE(want.ok() && got.ok());
+        EXPECT_EQ(got->is_anomalous, want->is_anomalous);
+        EXPECT_LE(std::fabs(got->confidence - want->confidence), 1e-3);
+        worst_confidence = std::max(worst_confidence, std::fabs(got->confidence - want->confidence));
+        anomalous += want->is_anomalous;
+        ASSERT_EQ(got->has_segmentation(), want->has_segmentation());
+        if (want->has_segmentation()) {
+          const double iou = MaskIou(want->anomaly_mask_png, got->anomaly_mask_png);
+          EXPECT_GE(iou, 0.99);
+          worst_iou = std::min(worst_iou, iou);
+        }
       }
     }
+    std::printf("  golden set, %s: largest |dConfidence| %.2e, smallest mask IoU %.5f\n", engine.name,
+                worst_confidence, worst_iou);
+    EXPECT_GT(anomalous, 0) << "the golden set should exercise anomalous images and their masks";
   }
-  std::printf("  golden set: largest |dConfidence| %.2e, smallest mask IoU %.5f\n", worst_confidence, worst_iou);
-  EXPECT_GT(anomalous, 0) << "the golden set should exercise anomalous images and their masks";
 }
 
 }  // namespace

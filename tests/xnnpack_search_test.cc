@@ -1,0 +1,111 @@
+// The XNNPACK nearest-neighbour search (native's default) against the
+// portable index (the reference, and what wasm runs). XNNPACK sums the dot
+// products in another order with fused multiply-adds, so distances agree to
+// float rounding, not bit for bit: |difference| <= 1e-4 x (1 + distance).
+// Exactness of the search itself (every bank row considered) shows as
+// agreement with brute force, including queries that are bank rows.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "core/nearest_neighbor.h"
+#include "native/thread_pool.h"
+#include "native/xnnpack_search.h"
+#include "test_support.h"
+
+namespace anomalens {
+namespace {
+
+std::unique_ptr<const NearestNeighborSearch> MakeSearch(const std::vector<float>& bank, int dim, int threads) {
+  auto s = XnnpackSearch::Create(bank.data(), bank.size() / dim, dim,
+                                 ParallelOn(std::make_shared<const ThreadPool>(threads)));
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+void ExpectClose(const std::vector<float>& got, const std::vector<float>& want, const char* what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-4f * (1 + want[i])) << what << " query " << i;
+}
+
+TEST(XnnpackSearch, AgreesWithPortableIndex) {
+  std::mt19937 rng(11);
+  const size_t chunk = XnnpackSearch::kChunkRows, block = XnnpackSearch::kQueryBlock;
+  // Banks inside one chunk, exactly one, and spanning a partial last chunk;
+  // query counts inside one block, exactly one, and spanning a partial one.
+  for (const auto [bank_rows, queries, dim] :
+       {std::tuple{size_t{1}, size_t{1}, 4}, {5, 3, 8}, {chunk, block, 128}, {2 * chunk + 37, 2 * block + 5, 128},
+        {700, 61, 128}}) {
+    const std::vector<float> bank = testing::RandomRows(bank_rows, dim, rng);
+    const std::vector<float> q = testing::RandomRows(queries, dim, rng);
+    const std::vector<float> want = NearestNeighborIndex(bank.data(), bank_rows, dim).MinDistances(q.data(), queries);
+    std::vector<float> one_thread;
+    for (int threads : {1, 2}) {
+      auto search = MakeSearch(bank, dim, threads);
+      ASSERT_NE(search, nullptr);
+      EXPECT_EQ(search->size(), bank_rows);
+      const std::vector<float> got = search->MinDistances(q.data(), queries);
+      ExpectClose(got, want, threads == 1 ? "1 thread" : "2 threads");
+      // Query blocks are cut the same way whatever the threads: same floats.
+      if (threads == 1) one_thread = got;
+      else EXPECT_EQ(got, one_thread);
+    }
+  }
+}
+
+TEST(XnnpackSearch, MatchesBruteForceAndFindsBankRows) {
+  std::mt19937 rng(12);
+  const int dim = 128;
+  const std::vector<float> bank = testing::RandomRows(1100, dim, rng);
+  // Queries: 40 random, then 20 bank rows taken from every chunk.
+  std::vector<float> q = testing::RandomRows(40, dim, rng);
+  for (size_t r = 0; r < 1100; r += 55) q.insert(q.end(), &bank[r * dim], &bank[(r + 1) * dim]);
+  const size_t n = q.size() / dim;
+  auto search = MakeSearch(bank, dim, 1);
+  ASSERT_NE(search, nullptr);
+  const std::vector<float> got = search->MinDistances(q.data(), n);
+  const std::vector<float> want = BruteForceMinDistances(bank.data(), 1100, q.data(), n, dim);
+  ExpectClose({got.begin(), got.begin() + 40}, {want.begin(), want.begin() + 40}, "brute force");
+  // A bank row's distance is |q|^2 + |b|^2 - 2 q.b cancelling to rounding
+  // error, not exactly zero (the portable index too): its square stays
+  // within float rounding of |q|^2 + |b|^2, far below any other row's.
+  for (size_t i = 40; i < n; ++i) {
+    float norm = 0;
+    for (int d = 0; d < dim; ++d) norm += q[i * dim + d] * q[i * dim + d];
+    EXPECT_LT(got[i] * got[i], 1e-6f * 2 * norm) << "bank row query " << i;
+    EXPECT_LT(got[i], 0.01f * want[0]) << "bank row query " << i;
+  }
+}
+
+TEST(XnnpackSearch, EmptyBankAndNoQueries) {
+  std::mt19937 rng(13);
+  auto empty = MakeSearch({}, 128, 1);
+  ASSERT_NE(empty, nullptr);
+  const std::vector<float> q = testing::RandomRows(3, 128, rng);
+  EXPECT_EQ(empty->MinDistances(q.data(), 3), std::vector<float>(3, 0.0f));
+  auto search = MakeSearch(testing::RandomRows(10, 128, rng), 128, 1);
+  EXPECT_TRUE(search->MinDistances(q.data(), 0).empty());
+}
+
+// Server workers search at once: each call gets its own operators.
+TEST(XnnpackSearch, ConcurrentCallersGetTheSameAnswers) {
+  std::mt19937 rng(14);
+  const int dim = 128;
+  const std::vector<float> bank = testing::RandomRows(600, dim, rng);
+  const std::vector<float> q = testing::RandomRows(300, dim, rng);
+  auto search = MakeSearch(bank, dim, 1);
+  ASSERT_NE(search, nullptr);
+  const std::vector<float> want = search->MinDistances(q.data(), 300);
+  std::vector<std::vector<float>> got(4);
+  std::vector<std::thread> callers;
+  for (auto& g : got) callers.emplace_back([&] {
+    for (int i = 0; i < 5; ++i) g = search->MinDistances(q.data(), 300);
+  });
+  for (auto& t : callers) t.join();
+  for (const auto& g : got) EXPECT_EQ(g, want);
+}
+
+}  // namespace
+}  // namespace anomalens

@@ -595,12 +595,21 @@ class Throttling(unittest.TestCase):
             self.assertEqual(wait_status(c, p, "1", {"TRAINED", "TRAINING_FAILED"})["Status"], "TRAINED")
             c.start_model(ProjectName=p, ModelVersion="1", MinInferenceUnits=1)
             wait_status(c, p, "1", {"HOSTED"})
-            image = read_bytes(os.path.join(synth, "images", "anomaly-1.png"))
+            # A large image (1600 px, a 3.5 MB PNG) keeps each detect busy for
+            # many milliseconds, and a barrier starts the six clients together,
+            # so requests overlap however fast detection has become.
+            big = os.path.join(root, "big")
+            subprocess.run([CLI, "synth", "--output", big, "--width", "1600", "--height", "1600", "--train-normal",
+                            "0", "--train-anomaly", "1", "--test-normal", "0", "--test-anomaly", "0"],
+                           check=True, capture_output=True)
+            image = read_bytes(os.path.join(big, "images", "anomaly-1.png"))
             outcomes = collections.Counter()
             lock = threading.Lock()
+            start = threading.Barrier(6)
 
             def detect():
                 client = track(server.client())
+                start.wait()
                 for _ in range(3):
                     try:
                         client.detect_anomalies(ProjectName=p, ModelVersion="1", ContentType="image/png", Body=image)

@@ -16,14 +16,12 @@
 // Exit codes: 0 on success, 2 when the nsfwjs model is missing (run `npm ci`),
 // 1 on any other failure.
 
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import {
   BACKBONE_ID, DEFAULT_SOURCE_DIR, EXPECTED_SOURCE_BYTES, MissingSourceError, buildBackboneTensors,
-  decodeKerasWeights, findBackboneLayers, loadKerasSource, writeFileAtomic,
+  decodeKerasWeights, findBackboneLayers, isMainModule, loadKerasSource, writeFileAtomic,
 } from './convert-backbone.mjs';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto');
@@ -261,13 +259,4 @@ function main(argv) {
   }
 }
 
-function isMainModule() {
-  if (!process.argv[1]) return false;
-  try {
-    return import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) process.exitCode = main(process.argv.slice(2));
+if (isMainModule(import.meta.url)) process.exitCode = main(process.argv.slice(2));

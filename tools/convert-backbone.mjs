@@ -478,13 +478,15 @@ function main(argv) {
   }
 }
 
-function isMainModule() {
+// True when the module at moduleUrl (its import.meta.url) is the script node
+// was started with, so a tool both runs as a command and imports in tests.
+export function isMainModule(moduleUrl) {
   if (!process.argv[1]) return false;
   try {
-    return import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href;
+    return moduleUrl === pathToFileURL(fs.realpathSync(process.argv[1])).href;
   } catch {
     return false;
   }
 }
 
-if (isMainModule()) process.exitCode = main(process.argv.slice(2));
+if (isMainModule(import.meta.url)) process.exitCode = main(process.argv.slice(2));

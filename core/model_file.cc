@@ -1,6 +1,9 @@
 #include "core/model_file.h"
 
+#include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +26,9 @@ void PutU64(std::vector<uint8_t>& out, uint64_t v) {
 }
 
 json ToJson(const std::vector<double>& v) { return json(v); }
+
+// A number as JSON writes it, for errors: -80276543, not -80276543.000000.
+std::string NumberText(double v) { return json(v).dump(); }
 
 json Metadata(const Model& m) {
   json meta;
@@ -90,6 +96,32 @@ class MetadataReader {
       return 0;
     }
     return v->get<double>();
+  }
+  // A whole number from `min` to `max`. The range is checked before the
+  // cast: converting a double outside the target type's range is undefined
+  // behaviour (found by tests/fuzz's model-file target).
+  int64_t Integer(const json& obj, const char* key, int64_t min, int64_t max) {
+    return CheckedInteger(Number(obj, key), key, min, max);
+  }
+  int64_t CheckedInteger(double v, const char* key, int64_t min, int64_t max) {
+    if (!status_.ok()) return 0;
+    if (!(v >= static_cast<double>(min) && v <= static_cast<double>(max)) || v != std::floor(v)) {
+      status_ = InvalidInput(std::string("model file metadata \"") + key + "\" must be a whole number from " +
+                             std::to_string(min) + " to " + std::to_string(max) + ", got " + NumberText(v));
+      return 0;
+    }
+    return static_cast<int64_t>(v);
+  }
+  // A number a float can hold (the same undefined cast otherwise).
+  float Float(const json& obj, const char* key) { return CheckedFloat(Number(obj, key), key); }
+  float CheckedFloat(double v, const char* key) {
+    if (!status_.ok()) return 0;
+    if (!(std::fabs(v) <= std::numeric_limits<float>::max())) {
+      status_ = InvalidInput(std::string("model file metadata \"") + key + "\" must be a finite number of at most " +
+                             NumberText(std::numeric_limits<float>::max()) + " in size, got " + NumberText(v));
+      return 0;
+    }
+    return static_cast<float>(v);
   }
   std::string String(const json& obj, const char* key) {
     const json* v = Field(obj, key);
@@ -159,17 +191,17 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
   const json* stats = r.Field(meta, "stats");
   RETURN_IF_ERROR(r.status());
   m->backbone_id = r.String(*backbone, "id");
-  m->backbone_checksum = static_cast<uint32_t>(r.Number(*backbone, "checksum"));
-  m->config.short_side = static_cast<int>(r.Number(*config, "short_side"));
-  m->config.tiling.tile = static_cast<int>(r.Number(*config, "tile"));
-  m->config.tiling.overlap = static_cast<int>(r.Number(*config, "tile_overlap"));
-  m->config.coreset_candidate_factor = static_cast<int>(r.Number(*config, "coreset_candidate_factor"));
+  m->backbone_checksum = static_cast<uint32_t>(r.Integer(*backbone, "checksum", 0, UINT32_MAX));
+  m->config.short_side = static_cast<int>(r.Integer(*config, "short_side", 0, INT32_MAX));
+  m->config.tiling.tile = static_cast<int>(r.Integer(*config, "tile", 0, INT32_MAX));
+  m->config.tiling.overlap = static_cast<int>(r.Integer(*config, "tile_overlap", 0, INT32_MAX));
+  m->config.coreset_candidate_factor = static_cast<int>(r.Integer(*config, "coreset_candidate_factor", 0, INT32_MAX));
   m->config.coreset_ratio = r.Number(*config, "coreset_ratio");
-  m->config.coarse_weight = static_cast<float>(r.Number(*config, "coarse_weight"));
-  m->config.max_bank_rows = static_cast<int>(r.Number(*config, "max_bank_rows"));
-  m->config.smoothing_sigma = static_cast<float>(r.Number(*config, "smoothing_sigma"));
-  m->config.calibration_folds = static_cast<int>(r.Number(*config, "calibration_folds"));
-  m->config.anomaly_patches_per_image = static_cast<int>(r.Number(*config, "anomaly_patches_per_image"));
+  m->config.coarse_weight = r.Float(*config, "coarse_weight");
+  m->config.max_bank_rows = static_cast<int>(r.Integer(*config, "max_bank_rows", 0, INT32_MAX));
+  m->config.smoothing_sigma = r.Float(*config, "smoothing_sigma");
+  m->config.calibration_folds = static_cast<int>(r.Integer(*config, "calibration_folds", 0, INT32_MAX));
+  m->config.anomaly_patches_per_image = static_cast<int>(r.Integer(*config, "anomaly_patches_per_image", 0, INT32_MAX));
   m->config.normal_model = NormalModelKind::kSharedBank;  // version 1 knew no other
   m->normal_model = NormalModelKind::kSharedBank;
   if (version >= 2) {
@@ -188,11 +220,11 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
   m->threshold = r.Number(meta, "threshold");
   m->confidence_scale = r.Number(meta, "confidence_scale");
   const std::string rule = r.String(meta, "threshold_rule");
-  m->stats.normal_images = static_cast<int>(r.Number(*stats, "normal_images"));
-  m->stats.anomaly_images = static_cast<int>(r.Number(*stats, "anomaly_images"));
-  m->stats.image_width = static_cast<int>(r.Number(*stats, "image_width"));
-  m->stats.image_height = static_cast<int>(r.Number(*stats, "image_height"));
-  m->stats.training_patches = static_cast<size_t>(r.Number(*stats, "training_patches"));
+  m->stats.normal_images = static_cast<int>(r.Integer(*stats, "normal_images", 0, INT32_MAX));
+  m->stats.anomaly_images = static_cast<int>(r.Integer(*stats, "anomaly_images", 0, INT32_MAX));
+  m->stats.image_width = static_cast<int>(r.Integer(*stats, "image_width", 0, INT32_MAX));
+  m->stats.image_height = static_cast<int>(r.Integer(*stats, "image_height", 0, INT32_MAX));
+  m->stats.training_patches = static_cast<size_t>(r.Integer(*stats, "training_patches", 0, INT64_C(1) << 53));
   m->stats.calibration_normal_scores = r.Numbers(*stats, "calibration_normal_scores", 100000);
   m->stats.calibration_anomaly_scores = r.Numbers(*stats, "calibration_anomaly_scores", 100000);
   m->config.anomaly_bank_from_masks = false;  // version 1 predates masks
@@ -200,7 +232,7 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
   if (version >= 2) {
     const json* from_masks = r.Field(*config, "anomaly_bank_from_masks");
     const json* normal_from_masks = r.Field(*config, "normal_patches_from_masks");
-    m->stats.masked_anomaly_images = static_cast<int>(r.Number(*stats, "masked_anomaly_images"));
+    m->stats.masked_anomaly_images = static_cast<int>(r.Integer(*stats, "masked_anomaly_images", 0, INT32_MAX));
     m->stats.pixel_rule_mean_iou = r.Number(*stats, "pixel_rule_mean_iou");
     RETURN_IF_ERROR(r.status());
     if (!from_masks->is_boolean()) return InvalidInput("model file metadata \"anomaly_bank_from_masks\" is not a boolean");
@@ -213,7 +245,9 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
   if (meta.contains("segmentation")) RETURN_IF_ERROR(ReadSegmentation(meta["segmentation"], &r, &m->segmentation));
   RETURN_IF_ERROR(r.status());
   if (size.size() != 2 || scales.size() != 2) return InvalidInput("model file metadata has a malformed size or scale");
-  m->stats.working_size = {static_cast<int>(size[0]), static_cast<int>(size[1])};
+  m->stats.working_size = {static_cast<int>(r.CheckedInteger(size[0], "working_size", 0, INT32_MAX)),
+                           static_cast<int>(r.CheckedInteger(size[1], "working_size", 0, INT32_MAX))};
+  RETURN_IF_ERROR(r.status());
   // The scale sets how many pixels every detection analyses: bound it.
   if (!(m->scale >= 1.0 / 4096 && m->scale <= 1.0)) {
     return InvalidInput("model file scale must be between 1/4096 and 1, got " + std::to_string(m->scale));
@@ -223,8 +257,9 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
     return InvalidInput("model file tiling is invalid (tile " + std::to_string(t.tile) + ", overlap " +
                         std::to_string(t.overlap) + ")");
   }
-  m->layer_scales[0] = static_cast<float>(scales[0]);
-  m->layer_scales[1] = static_cast<float>(scales[1]);
+  m->layer_scales[0] = r.CheckedFloat(scales[0], "layer_scales");
+  m->layer_scales[1] = r.CheckedFloat(scales[1], "layer_scales");
+  RETURN_IF_ERROR(r.status());
   if (!(m->confidence_scale > 0)) return InvalidInput("model file confidence scale must be positive");
   if (!(m->config.smoothing_sigma >= 0 && m->config.smoothing_sigma <= 64))
     return InvalidInput("model file smoothing sigma must be 0 to 64");

@@ -1,15 +1,17 @@
 // Inputs that crashed a fuzz target (tests/fuzz), replayed as the target
-// feeds them. Each crash was undefined behaviour inside Debian's stb_image
-// 2.27 that the sanitizers stop on; the ASan+UBSan build of this suite
-// (tools/test-sanitizers) fails on any of them again, and every build checks
-// the decoder's answer.
+// feeds them. Each crash was undefined behaviour that the sanitizers stop on
+// (inside Debian's stb_image 2.27, or our model-file reader); the ASan+UBSan
+// build of this suite (tools/test-sanitizers) fails on any of them again, and
+// every build checks the answer.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "core/class_mask.h"
+#include "core/crc32.h"
 #include "core/image_decode.h"
+#include "core/model_file.h"
 #include "test_support.h"
 
 namespace anomalens {
@@ -66,6 +68,24 @@ TEST(FuzzRegressions, PngWithAnEmptyFirstIdatChunkIsACorruptImage) {
   EXPECT_EQ(mask.status().code(), StatusCode::kInvalidInput);
   EXPECT_NE(mask.status().message().find("corrupt or truncated PNG"), std::string::npos) << mask.status().message();
   EXPECT_FALSE(DecodeClassMask(png, Size{128, 96}, {}, {}).ok());
+}
+
+// fuzz_model_file: a model file whose backbone checksum is -8.03e7. The
+// reader cast it to uint32_t, and a double outside the target type's range
+// is undefined behaviour; every integer and float field is now range-checked
+// before its cast. The answer is a clear error naming the field and range.
+TEST(FuzzRegressions, ModelFileWithAnOutOfRangeNumberIsRefusedByName) {
+  std::vector<uint8_t> file = Regression("model-file-checksum-out-of-range");
+  ASSERT_GE(file.size(), 8u);
+  // The target makes the trailing CRC-32 right so mutations reach the parser.
+  const uint32_t crc = Crc32(file.data(), file.size() - 4);
+  for (int i = 0; i < 4; ++i) file[file.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  auto model = ParseModelFile(file);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(model.status().message().find("\"checksum\" must be a whole number from 0 to 4294967295"),
+            std::string::npos)
+      << model.status().message();
 }
 
 }  // namespace

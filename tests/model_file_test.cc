@@ -1,7 +1,9 @@
 // Model file round trip, and rejection of truncated, corrupt and foreign files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <string>
 
 #include "core/crc32.h"
 #include "core/model_file.h"
@@ -111,6 +113,43 @@ TEST(ModelFile, Rejects_well_checksummed_but_inconsistent_bank) {
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(parsed.status().message().find("anomaly bank should hold"), std::string::npos);
+}
+
+// Replaces `from` with `to` (the same length, so the metadata's length field
+// stays right) in a serialized model, and makes its checksum right again.
+std::vector<uint8_t> WithMetadataEdited(std::vector<uint8_t> bytes, const std::string& from, const std::string& to) {
+  EXPECT_EQ(from.size(), to.size());
+  std::string text(bytes.begin(), bytes.end());
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at == std::string::npos) return bytes;
+  std::copy(to.begin(), to.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at));
+  const uint32_t crc = Crc32(bytes.data(), bytes.size() - 4);
+  for (int i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  return bytes;
+}
+
+// Numbers are range-checked before they are cast to int or float: a double
+// outside the target type's range would be undefined behaviour (tests/fuzz).
+TEST(ModelFile, Rejects_numbers_outside_their_fields_type_by_name) {
+  const std::vector<uint8_t> bytes = SerializeModel(MakeModel());
+  ASSERT_TRUE(ParseModelFile(WithMetadataEdited(bytes, "\"image_width\":576", "\"image_width\":576")).ok());
+  struct Case {
+    const char* from;
+    const char* to;
+    const char* message;
+  } cases[] = {
+      {"\"image_width\":576", "\"image_width\":9e9", "\"image_width\" must be a whole number from 0 to 2147483647, got 9000000000.0"},
+      {"\"image_width\":576", "\"image_width\":5.5", "\"image_width\" must be a whole number from 0 to 2147483647, got 5.5"},
+      {"\"normal_images\":25", "\"normal_images\":-1", "\"normal_images\" must be a whole number from 0 to 2147483647, got -1"},
+      {"[0.25,0.125]", "[4e99,0.125]", "\"layer_scales\" must be a finite number of at most"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = ParseModelFile(WithMetadataEdited(bytes, c.from, c.to));
+    ASSERT_FALSE(parsed.ok()) << c.to;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidInput);
+    EXPECT_NE(parsed.status().message().find(c.message), std::string::npos) << parsed.status().message();
+  }
 }
 
 }  // namespace

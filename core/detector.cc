@@ -1,6 +1,7 @@
 #include "core/detector.h"
 
 #include "core/calibration.h"
+#include "core/dark_spot_channel.h"
 #include "core/feature_extractor.h"
 #include "core/image_scorer.h"
 #include "core/model_file.h"
@@ -43,6 +44,15 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
                           std::to_string(kStride4Features) + " at stride 4 and " + std::to_string(kStride8Features) +
                           " at stride 8");
     }
+    const DarkSpotChannel& spots = model.dark_spots;
+    if (!spots.empty() && (p.stride != 4 || spots.position.grid_width != p.grid_width ||
+                           spots.position.grid_height != p.grid_height || spots.position.stride != p.stride ||
+                           spots.position.features != kDarkSpotFeatures ||
+                           spots.position.params.size() != spots.position.cells() * spots.position.floats_per_cell())) {
+      return InvalidInput("model's dark-spot channel does not match its stride-4 per-position model");
+    }
+  } else if (!model.dark_spots.empty()) {
+    return InvalidInput("model has a dark-spot channel but no per-position normal model");
   }
   std::unique_ptr<Detector> detector(new Detector(std::move(model), std::move(backbone)));
   const Model& m = detector->model_;
@@ -88,6 +98,12 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_
     }
     scored = ScoreCells(PositionScores(p, scored_grid), scored_grid.width, scored_grid.height, geometry,
                         model_.config.smoothing_sigma);
+    // The dark-spot channel joins the image score; the map stays the backbone model's.
+    const DarkSpotChannel& spots = model_.dark_spots;
+    if (!spots.empty()) {
+      const double spot_score = DarkSpotImageScore(spots, DarkSpotGrid(spots, image, geometry), geometry);
+      scored.score = FuseImageScores(spots, scored.score, spot_score);
+    }
   } else {
     ScoreOptions options;
     if (!full_map) options.clean_map_from = model_.threshold;  // only anomalous images are segmented

@@ -30,10 +30,15 @@ PatchGrid DarkSpotGrid(const DarkSpotChannel& channel, const RgbImage& image, co
   return grid;
 }
 
-double DarkSpotImageScore(const DarkSpotChannel& channel, const PatchGrid& grid, const WorkingGeometry& geometry) {
-  return ScoreCells(PositionScores(channel.position, grid), grid.width, grid.height, geometry,
-                    kDarkSpotSmoothingSigma)
-      .score;
+double DarkSpotImageScore(const std::vector<float>& cell_scores, int grid_width, int grid_height,
+                          const WorkingGeometry& geometry) {
+  return ScoreCells(cell_scores, grid_width, grid_height, geometry, kDarkSpotSmoothingSigma).score;
+}
+
+std::vector<float> MeanCellScores(const std::vector<float>& backbone, const std::vector<float>& channel) {
+  std::vector<float> mean(backbone.size());
+  for (size_t i = 0; i < mean.size(); ++i) mean[i] = 0.5f * (backbone[i] + channel[i]);
+  return mean;
 }
 
 double FuseImageScores(const DarkSpotChannel& channel, double backbone_score, double channel_score) {
@@ -65,11 +70,10 @@ DarkSpotFit FitDarkSpotChannel(const std::vector<PatchGrid*>& normals, const std
   PositionFit position = FitPositionModel(n, a, folds, kDarkSpotFeatures, stride, kDarkSpotShift);
   const int w = position.model.grid_width, h = position.model.grid_height;
   for (size_t i = 0; i < normals.size(); ++i)
-    fit.normal_scores.push_back(
-        ScoreCells(position.normal_scores[i], w, h, normal_geometry[i], kDarkSpotSmoothingSigma).score);
+    fit.normal_scores.push_back(DarkSpotImageScore(position.normal_scores[i], w, h, normal_geometry[i]));
   for (size_t i = 0; i < anomalies.size(); ++i)
-    fit.anomaly_scores.push_back(
-        ScoreCells(position.anomaly_scores[i], w, h, anomaly_geometry[i], kDarkSpotSmoothingSigma).score);
+    fit.anomaly_scores.push_back(DarkSpotImageScore(position.anomaly_scores[i], w, h, anomaly_geometry[i]));
+  fit.anomaly_cell_scores = std::move(position.anomaly_scores);
   channel.position = std::move(position.model);
   MeanAndSd(backbone_normal_scores, &channel.backbone_mean, &channel.backbone_sd);
   MeanAndSd(fit.normal_scores, &channel.channel_mean, &channel.channel_sd);

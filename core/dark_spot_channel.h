@@ -1,6 +1,7 @@
 // DarkSpotChannel: a second per-position model, on the dark-spot features
 // (dark_spot_features.h) instead of the backbone's, whose image score is
-// averaged with the backbone model's.
+// averaged with the backbone model's, and its cell scores with the backbone
+// model's for the anomaly map.
 //
 // Why: on bsdata-pitting the earliest pits are 6x10 original pixels, 3x4
 // working pixels at 224 px, and the backbone's channels at any tap or
@@ -50,9 +51,18 @@ struct DarkSpotChannel {
 // channel's feature scales.
 PatchGrid DarkSpotGrid(const DarkSpotChannel& channel, const RgbImage& image, const WorkingGeometry& geometry);
 
-// The channel's image score of a grid from DarkSpotGrid: its per-cell
-// scores' map (smoothed by kDarkSpotSmoothingSigma), maximum over the content.
-double DarkSpotImageScore(const DarkSpotChannel& channel, const PatchGrid& grid, const WorkingGeometry& geometry);
+// The channel's image score from its per-cell scores
+// (PositionScores(channel.position, DarkSpotGrid(...))): their map, smoothed
+// by kDarkSpotSmoothingSigma, maximum over the content.
+double DarkSpotImageScore(const std::vector<float>& cell_scores, int grid_width, int grid_height,
+                          const WorkingGeometry& geometry);
+
+// The anomaly map's cells of a model with the channel: the mean of the
+// backbone model's and the channel's per-cell scores (both standardized per
+// cell). On bsdata-pitting: pixel ROCAUC 0.9825 and AUPRO 0.791, against
+// 0.9794 / 0.733 for the backbone model's alone and 0.971 / 0.855 for the
+// channel's alone.
+std::vector<float> MeanCellScores(const std::vector<float>& backbone, const std::vector<float>& channel);
 
 // The image score of a model with the channel, in the backbone model's
 // units: m_a + s_a (z_a + z_b) / 2 with z_a = (a - m_a) / s_a and
@@ -66,6 +76,8 @@ struct DarkSpotFit {
   DarkSpotChannel channel;
   std::vector<double> normal_scores;   // per normal image, against its fold's Gaussians
   std::vector<double> anomaly_scores;  // per anomalous image, likewise
+  // Per anomalous image, its held-out per-cell scores (for the map).
+  std::vector<std::vector<float>> anomaly_cell_scores;
 };
 
 // Fits the channel to the raw features (DarkSpotFeatures) of the normal and

@@ -96,13 +96,16 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_
                           "x" + std::to_string(model_.stats.image_height) + " px); got " +
                           std::to_string(image.width) + "x" + std::to_string(image.height));
     }
-    scored = ScoreCells(PositionScores(p, scored_grid), scored_grid.width, scored_grid.height, geometry,
-                        model_.config.smoothing_sigma);
-    // The dark-spot channel joins the image score; the map stays the backbone model's.
+    const int w = scored_grid.width, h = scored_grid.height;
+    const std::vector<float> cells = PositionScores(p, scored_grid);
+    scored = ScoreCells(cells, w, h, geometry, model_.config.smoothing_sigma);
+    // The dark-spot channel joins the image score, and its cells the map.
     const DarkSpotChannel& spots = model_.dark_spots;
     if (!spots.empty()) {
-      const double spot_score = DarkSpotImageScore(spots, DarkSpotGrid(spots, image, geometry), geometry);
-      scored.score = FuseImageScores(spots, scored.score, spot_score);
+      const std::vector<float> spot_cells = PositionScores(spots.position, DarkSpotGrid(spots, image, geometry));
+      const double score = FuseImageScores(spots, scored.score, DarkSpotImageScore(spot_cells, w, h, geometry));
+      scored = ScoreCells(MeanCellScores(cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma);
+      scored.score = score;
     }
   } else {
     ScoreOptions options;

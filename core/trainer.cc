@@ -330,11 +330,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     const int w = fit.model.grid_width, h = fit.model.grid_height;
     for (size_t i = 0; i < normal_.size(); ++i)
       normal_scores[i] = ScoreCells(fit.normal_scores[i], w, h, normal_[i].geometry, config_.smoothing_sigma).score;
-    for (size_t i = 0; i < anomaly_.size(); ++i) {
-      const ScoredImage scored = ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma);
-      anomaly_scores[i] = scored.score;
-      if (segmentation && anomaly_[i].has_mask()) held_out_pixels.Add(scored.map, anomaly_[i].working_mask);
-    }
+    for (size_t i = 0; i < anomaly_.size(); ++i)
+      anomaly_scores[i] = ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).score;
     model.position = std::move(fit.model);
     if (stride4 && config_.dark_spots) {
       // The dark-spot channel on the same grid; its held-out image scores
@@ -349,9 +346,17 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         normal_scores[i] = FuseImageScores(spots.channel, normal_scores[i], spots.normal_scores[i]);
       for (size_t i = 0; i < anomaly_.size(); ++i)
         anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
+      for (size_t i = 0; i < anomaly_.size(); ++i)
+        fit.anomaly_scores[i] = MeanCellScores(fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
       model.dark_spots = std::move(spots.channel);
       for (auto* samples : {&normal_, &anomaly_})
         for (Sample& s : *samples) s.dark_spots = PatchGrid{};
+    }
+    // Held-out maps of masked anomalies teach the pixel rule (the detector's map).
+    for (size_t i = 0; segmentation && i < anomaly_.size(); ++i) {
+      if (anomaly_[i].has_mask())
+        held_out_pixels.Add(ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).map,
+                            anomaly_[i].working_mask);
     }
     hooks.Report("calibration", 1, 1);
   } else {

@@ -61,7 +61,7 @@ Options:
                              every time (auto picks it when the training photos line up)
   --no-dark-spots            per-position models at stride 4 leave out the dark-spot channel
                              (fine dark-spot features on the original pixels, averaged into the
-                             image score; docs/model.md)
+                             image score and the anomaly map; docs/model.md)
   --normal-only              train on the normal images alone (anomalies still go to the test
                              split); the threshold is then mean + 3 sd of held-out normal scores
   --split-seed N             seed of the automatic train/test split (default 0)

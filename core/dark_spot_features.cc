@@ -50,6 +50,9 @@ PatchGrid DarkSpotFeatures(const RgbImage& image, const WorkingGeometry& geometr
   for (int x = 0; x < W; ++x) cell_x[x] = std::min(static_cast<int>(x / sx) / stride, grid.width - 1);
   for (int y = 0; y < H; ++y) cell_y[y] = std::min(static_cast<int>(y / sy) / stride, grid.height - 1);
   std::vector<float> b;
+  // One row's responses, then pooled: the row loop has no scattered stores,
+  // so the compiler can vectorize it.
+  std::vector<float> eigenvalue(W), laplacian(W);
   for (int s = 0; s < kDarkSpotScales; ++s) {
     const float sigma = kDarkSpotSigmas[s];
     b = grey;
@@ -60,16 +63,23 @@ PatchGrid DarkSpotFeatures(const RgbImage& image, const WorkingGeometry& geometr
       const float* up = &b[static_cast<size_t>(y - 1) * W];
       const float* row = &b[static_cast<size_t>(y) * W];
       const float* down = &b[static_cast<size_t>(y + 1) * W];
-      float* cells = &grid.data[static_cast<size_t>(cell_y[y]) * grid.width * kDarkSpotFeatures + 2 * s];
       for (int x = 1; x < W - 1; ++x) {
         const float c = row[x];
         const float xx = row[x + 1] + row[x - 1] - 2 * c;
         const float yy = down[x] + up[x] - 2 * c;
         const float xy = 0.25f * (down[x + 1] - down[x - 1] - up[x + 1] + up[x - 1]);
-        const float smaller_eigenvalue = 0.5f * ((xx + yy) - std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy));
-        float* d = cells + static_cast<size_t>(cell_x[x]) * kDarkSpotFeatures;
-        d[0] = std::max(d[0], s2 * smaller_eigenvalue);
-        d[1] = std::max(d[1], s2 * (xx + yy));
+        eigenvalue[x] = s2 * (0.5f * ((xx + yy) - std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy)));
+        laplacian[x] = s2 * (xx + yy);
+      }
+      // Each run of pixels in one cell (cell_x rises with x): its maxima.
+      float* cells = &grid.data[static_cast<size_t>(cell_y[y]) * grid.width * kDarkSpotFeatures + 2 * s];
+      for (int x = 1; x < W - 1;) {
+        const int cx = cell_x[x];
+        float e = eigenvalue[x], l = laplacian[x];
+        for (++x; x < W - 1 && cell_x[x] == cx; ++x) e = std::max(e, eigenvalue[x]), l = std::max(l, laplacian[x]);
+        float* d = cells + static_cast<size_t>(cx) * kDarkSpotFeatures;
+        d[0] = std::max(d[0], e);
+        d[1] = std::max(d[1], l);
       }
     }
   }

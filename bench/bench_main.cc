@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/anomaly_map.h"
+#include "core/dark_spot_channel.h"
 #include "core/feature_extractor.h"
 #include "core/image_decode.h"
 #include "core/image_resize.h"
@@ -157,6 +158,13 @@ int Run(int argc, char** argv) {
   stages["features_ms"] = MedianMilliseconds(n, [&] {
     grid = *ExtractFeatures(backbone, *image, geometry, model.layer_scales, model.config.tiling);
   });
+  if (!model.dark_spots.empty()) {  // the dark-spot channel (core/dark_spot_channel.h)
+    PatchGrid spots;
+    stages["dark_spot_features_ms"] =
+        MedianMilliseconds(n, [&] { spots = DarkSpotGrid(model.dark_spots, *image, geometry); });
+    stages["dark_spot_scores_ms"] =
+        MedianMilliseconds(n, [&] { (void)PositionScores(model.dark_spots.position, spots); });
+  }
   if (model.normal_model != NormalModelKind::kPerPosition) {
     // The searches on the engine detect uses (XNNPACK's or the portable index).
     const auto search = [&](const std::vector<float>& rows) {

@@ -1,6 +1,7 @@
 #include "core/detector.h"
 
 #include "core/calibration.h"
+#include "core/dark_spot_channel.h"
 #include "core/feature_extractor.h"
 #include "core/image_scorer.h"
 #include "core/model_file.h"
@@ -43,6 +44,15 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
                           std::to_string(kStride4Features) + " at stride 4 and " + std::to_string(kStride8Features) +
                           " at stride 8");
     }
+    const DarkSpotChannel& spots = model.dark_spots;
+    if (!spots.empty() && (p.stride != 4 || spots.position.grid_width != p.grid_width ||
+                           spots.position.grid_height != p.grid_height || spots.position.stride != p.stride ||
+                           spots.position.features != kDarkSpotFeatures ||
+                           spots.position.params.size() != spots.position.cells() * spots.position.floats_per_cell())) {
+      return InvalidInput("model's dark-spot channel does not match its stride-4 per-position model");
+    }
+  } else if (!model.dark_spots.empty()) {
+    return InvalidInput("model has a dark-spot channel but no per-position normal model");
   }
   std::unique_ptr<Detector> detector(new Detector(std::move(model), std::move(backbone)));
   const Model& m = detector->model_;
@@ -86,8 +96,17 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_
                           "x" + std::to_string(model_.stats.image_height) + " px); got " +
                           std::to_string(image.width) + "x" + std::to_string(image.height));
     }
-    scored = ScoreCells(PositionScores(p, scored_grid), scored_grid.width, scored_grid.height, geometry,
-                        model_.config.smoothing_sigma);
+    const int w = scored_grid.width, h = scored_grid.height;
+    const std::vector<float> cells = PositionScores(p, scored_grid);
+    scored = ScoreCells(cells, w, h, geometry, model_.config.smoothing_sigma);
+    // The dark-spot channel joins the image score, and its cells the map.
+    const DarkSpotChannel& spots = model_.dark_spots;
+    if (!spots.empty()) {
+      const std::vector<float> spot_cells = PositionScores(spots.position, DarkSpotGrid(spots, image, geometry));
+      const double score = FuseImageScores(spots, scored.score, DarkSpotImageScore(spot_cells, w, h, geometry));
+      scored = ScoreCells(MeanCellScores(cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma);
+      scored.score = score;
+    }
   } else {
     ScoreOptions options;
     if (!full_map) options.clean_map_from = model_.threshold;  // only anomalous images are segmented

@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/segmentation.h"
+#include "core/dark_spot_channel.h"
 #include "core/position_model.h"
+#include "core/segmentation.h"
 #include "core/tiling.h"
 #include "core/working_geometry.h"
 
@@ -78,6 +79,9 @@ struct ModelConfig {
   bool normal_patches_from_masks = true;
   // Shared bank, per-position Gaussians, or chosen from the data.
   NormalModelKind normal_model = NormalModelKind::kAuto;
+  // Stride-4 per-position models add the dark-spot channel
+  // (dark_spot_channel.h); false keeps the backbone's model alone.
+  bool dark_spots = true;
 };
 
 // How the decision threshold was chosen.
@@ -127,6 +131,9 @@ struct Model {
   // (position non-empty, bank and anomaly bank empty).
   NormalModelKind normal_model = NormalModelKind::kSharedBank;
   PositionModel position;
+  // Stride-4 per-position models: the dark-spot channel, fused into the
+  // image score (empty when off, or for other models).
+  DarkSpotChannel dark_spots;
 
   double threshold = 0;       // image score >= threshold is anomalous
   double confidence_scale = 1;  // tau in the confidence formula (calibration.h)

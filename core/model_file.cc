@@ -64,6 +64,15 @@ json Metadata(const Model& m) {
                    {"calibration_anomaly_scores", ToJson(m.stats.calibration_anomaly_scores)},
                    {"masked_anomaly_images", m.stats.masked_anomaly_images},
                    {"pixel_rule_mean_iou", m.stats.pixel_rule_mean_iou}};
+  if (!m.dark_spots.empty()) {  // version 4
+    const DarkSpotChannel& d = m.dark_spots;
+    meta["config"]["dark_spots"] = m.config.dark_spots;
+    meta["dark_spots"] = {{"feature_scales", std::vector<float>(d.feature_scales, d.feature_scales + kDarkSpotFeatures)},
+                          {"backbone_mean", d.backbone_mean},
+                          {"backbone_sd", d.backbone_sd},
+                          {"channel_mean", d.channel_mean},
+                          {"channel_sd", d.channel_sd}};
+  }
   if (m.segmentation.enabled()) {
     json classes = json::array();
     for (const AnomalyClass& c : m.segmentation.classes) classes.push_back({{"name", c.name}, {"color", HexColor(c.color)}});
@@ -242,6 +251,33 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
     }
     m->config.normal_patches_from_masks = normal_from_masks->get<bool>();
   }
+  // Files before version 4 have no dark-spot channel; version 4 files are
+  // written only for models with one (so files without stay readable by
+  // builds that know version 3, byte for byte as before).
+  m->config.dark_spots = false;
+  if (version >= 4) {
+    const json* dark_spots_option = r.Field(*config, "dark_spots");
+    const json* spots = r.Field(meta, "dark_spots");
+    RETURN_IF_ERROR(r.status());
+    if (!dark_spots_option->is_boolean()) return InvalidInput("model file metadata \"dark_spots\" is not a boolean");
+    m->config.dark_spots = dark_spots_option->get<bool>();
+    DarkSpotChannel& d = m->dark_spots;
+    const std::vector<double> scales = r.Numbers(*spots, "feature_scales", kDarkSpotFeatures);
+    d.backbone_mean = r.Number(*spots, "backbone_mean");
+    d.backbone_sd = r.Number(*spots, "backbone_sd");
+    d.channel_mean = r.Number(*spots, "channel_mean");
+    d.channel_sd = r.Number(*spots, "channel_sd");
+    RETURN_IF_ERROR(r.status());
+    if (scales.size() != kDarkSpotFeatures) {
+      return InvalidInput("model file dark-spot channel needs " + std::to_string(kDarkSpotFeatures) + " feature scales");
+    }
+    for (int k = 0; k < kDarkSpotFeatures; ++k) d.feature_scales[k] = r.CheckedFloat(scales[k], "feature_scales");
+    RETURN_IF_ERROR(r.status());
+    if (!(d.backbone_sd > 0) || !(d.channel_sd > 0) || !std::isfinite(d.backbone_mean) ||
+        !std::isfinite(d.channel_mean) || !std::isfinite(d.backbone_sd) || !std::isfinite(d.channel_sd)) {
+      return InvalidInput("model file dark-spot channel's score means must be finite and spreads positive");
+    }
+  }
   if (meta.contains("segmentation")) RETURN_IF_ERROR(ReadSegmentation(meta["segmentation"], &r, &m->segmentation));
   RETURN_IF_ERROR(r.status());
   if (size.size() != 2 || scales.size() != 2) return InvalidInput("model file metadata has a malformed size or scale");
@@ -313,11 +349,38 @@ Status ReadClassBank(ByteReader* r, Model* model) {
   return Status::Ok();
 }
 
+// Version 4: the dark-spot channel's Gaussians, on the per-position grid.
+Status ReadDarkSpotChannel(ByteReader* r, Model* model) {
+  const PositionModel& p = model->position;
+  uint32_t features = 0, shift = 0;
+  if (!r->ReadU32(&features) || !r->ReadU32(&shift)) return DataLoss("model file is truncated in its dark-spot channel");
+  if (features != kDarkSpotFeatures || shift > 2 || p.stride != 4) {
+    return InvalidInput("model file dark-spot channel has " + std::to_string(features) + " features and shift " +
+                        std::to_string(shift) + " at stride " + std::to_string(p.stride) + "; it needs " +
+                        std::to_string(kDarkSpotFeatures) + ", a shift of at most 2, stride 4");
+  }
+  PositionModel& d = model->dark_spots.position;
+  d.grid_width = p.grid_width;
+  d.grid_height = p.grid_height;
+  d.stride = p.stride;
+  d.features = static_cast<int>(features);
+  d.shift = static_cast<int>(shift);
+  const uint64_t floats = d.cells() * d.floats_per_cell();
+  if (floats * 4 > r->remaining()) {
+    return DataLoss("model file dark-spot channel should hold " + std::to_string(floats * 4) + " bytes but only " +
+                    std::to_string(r->remaining()) + " remain");
+  }
+  d.params.resize(floats);
+  for (float& v : d.params) r->ReadF32(&v);
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::vector<uint8_t> SerializeModel(const Model& model) {
   std::vector<uint8_t> out(kMagic, kMagic + 4);
-  PutU32(out, kModelFileVersion);
+  // The oldest version that holds the model: 4 only with a dark-spot channel.
+  PutU32(out, model.dark_spots.empty() ? 3 : kModelFileVersion);
   const std::string meta = Metadata(model).dump();
   PutU32(out, static_cast<uint32_t>(meta.size()));
   out.insert(out.end(), meta.begin(), meta.end());
@@ -341,6 +404,11 @@ std::vector<uint8_t> SerializeModel(const Model& model) {
     PutU32(out, static_cast<uint32_t>(model.position.stride));    // version 3
     PutU32(out, static_cast<uint32_t>(model.position.features));  // version 3
     put_floats(model.position.params);
+    if (!model.dark_spots.empty()) {  // version 4
+      PutU32(out, static_cast<uint32_t>(model.dark_spots.position.features));
+      PutU32(out, static_cast<uint32_t>(model.dark_spots.position.shift));
+      put_floats(model.dark_spots.position.params);
+    }
   }
   // Version 2: the class bank, then each row's class as u16 (zero-padded to 4 bytes).
   const std::vector<float>& class_bank = model.segmentation.class_bank;
@@ -471,6 +539,10 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
       model.position.grid_height = static_cast<int>(h);
       model.position.params.resize(floats);
       for (float& v : model.position.params) r.ReadF32(&v);
+      if (version >= 4) RETURN_IF_ERROR(ReadDarkSpotChannel(&r, &model));
+    }
+    if (version >= 4 && model.dark_spots.position.empty()) {
+      return InvalidInput("model file version 4 has no dark-spot channel");
     }
     RETURN_IF_ERROR(ReadClassBank(&r, &model));
   }

@@ -1,8 +1,10 @@
 // The model file: one self-contained, versioned binary.
 //
-//   offset 0   "ANLM", u32 version (3; version 1 files, without the
-//              version-2 sections, and version 2 files, whose per-position
-//              section has no stride and feature count, still load)
+//   offset 0   "ANLM", u32 version (4 for a model with a dark-spot channel,
+//              else 3, so such files stay as before; version 1 files, without
+//              the version-2 sections, and version 2 files, whose
+//              per-position section has no stride and feature count, still
+//              load)
 //              u32 metadata length, metadata JSON (backbone id and checksum,
 //              config, working size, layer scales, threshold, confidence
 //              scale, threshold rule, training statistics)
@@ -13,7 +15,11 @@
 //   (v2)       u64 cells (0 unless per-position); when not 0: u32 grid
 //              width, u32 grid height, (v3) u32 stride (4 or 8; v2: 8) and
 //              u32 features a cell F (v2: 32), then cells x (F + F (F + 1) / 2
-//              + 2) float32: the per-position model (position_model.h)
+//              + 2) float32: the per-position model (position_model.h);
+//              (v4) then u32 features a cell (4) and u32 shift of the
+//              dark-spot channel, cells x (4 + 10 + 2) float32: its
+//              Gaussians on the same grid (dark_spot_channel.h; its feature
+//              scales and score fusion are in the metadata, "dark_spots")
 //   (v2)       u64 rows, rows x dim float32: the class bank of segmentation
 //              models with several classes (may be 0 rows), then rows x u16
 //              class indices, zero-padded to a multiple of 4 bytes
@@ -34,7 +40,7 @@
 
 namespace anomalens {
 
-constexpr uint32_t kModelFileVersion = 3;  // versions 1 and 2 are read too
+constexpr uint32_t kModelFileVersion = 4;  // versions 1 to 3 are read too
 // Limits checked before allocating: a model file from elsewhere is untrusted.
 constexpr size_t kMaxModelMetadataBytes = 16u << 20;
 constexpr size_t kMaxModelBankRows = 1u << 22;

@@ -74,12 +74,40 @@ float Standardize(int D, double d, const float* cell) {
   return static_cast<float>(std::max(z, 0.0));
 }
 
+// The smallest standardized distance of `x`, the features at cell (cx, cy),
+// to the Gaussians of the cells within +-shift: Gaussian k at
+// gaussians[k * gaussian_stride] (mean, L), its normalizers in `params`.
+float MinStandardized(int D, const float* x, int cx, int cy, int width, int height, int shift,
+                      const float* gaussians, size_t gaussian_stride, const float* params, size_t per_cell) {
+  float best = 0;
+  bool first = true;
+  for (int y = std::max(0, cy - shift); y <= std::min(height - 1, cy + shift); ++y) {
+    for (int x2 = std::max(0, cx - shift); x2 <= std::min(width - 1, cx + shift); ++x2) {
+      const size_t k = static_cast<size_t>(y) * width + x2;
+      const float* g = gaussians + k * gaussian_stride;
+      const float z = Standardize(D, Mahalanobis(D, x, g, g + D), params + k * per_cell);
+      if (first || z < best) best = z;
+      first = false;
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 std::vector<float> PositionScores(const PositionModel& model, const PatchGrid& grid) {
   const int D = model.features;
   const size_t per_cell = model.floats_per_cell();
   std::vector<float> scores(grid.cells());
+  if (model.shift > 0) {
+    for (int y = 0; y < model.grid_height; ++y)
+      for (int x = 0; x < model.grid_width; ++x) {
+        const size_t c = static_cast<size_t>(y) * model.grid_width + x;
+        scores[c] = MinStandardized(D, grid.cell(c), x, y, model.grid_width, model.grid_height, model.shift,
+                                    model.params.data(), per_cell, model.params.data(), per_cell);
+      }
+    return scores;
+  }
   for (size_t c = 0; c < grid.cells(); ++c) {
     const float* cell = &model.params[c * per_cell];
     scores[c] = Standardize(D, Mahalanobis(D, grid.cell(c), cell, cell + D), cell);
@@ -89,12 +117,13 @@ std::vector<float> PositionScores(const PositionModel& model, const PatchGrid& g
 
 PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
                              const std::vector<const PatchGrid*>& anomalies, int folds, int features,
-                             int stride) {
+                             int stride, int shift) {
   PositionFit fit;
   PositionModel& m = fit.model;
   m.grid_width = normals[0]->width;
   m.grid_height = normals[0]->height;
   m.stride = stride;
+  m.shift = std::max(shift, 0);
   m.features = std::clamp(std::min(features, normals[0]->dim), 1, kMaxD);
   const int D = m.features;
   const size_t kPacked = Packed(D);
@@ -105,6 +134,10 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
   std::vector<std::vector<float>> normal_d(normals.size(), std::vector<float>(m.cells()));
   std::vector<std::vector<float>> anomaly_d(anomalies.size(), std::vector<float>(m.cells()));
   std::vector<float> fold_gaussian(D + kPacked);
+  // With a shift, held-out scores need the neighbours' fold Gaussians too: all are kept.
+  const size_t gaussian_floats = D + kPacked;
+  std::vector<std::vector<float>> fold_gaussians;
+  if (m.shift > 0 && held_out) fold_gaussians.assign(folds, std::vector<float>(m.cells() * gaussian_floats));
   const int r = kPositionNeighbourhood;
   for (int y = 0; y < m.grid_height; ++y) {
     for (int x = 0; x < m.grid_width; ++x) {
@@ -139,6 +172,7 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
       for (int f = 0; f < folds; ++f) {
         FitGaussian(D, sums, groups, f, fold_gaussian.data());
         const float* g = fold_gaussian.data();
+        if (!fold_gaussians.empty()) std::copy(g, g + gaussian_floats, &fold_gaussians[f][c * gaussian_floats]);
         for (size_t i = f; i < normals.size(); i += folds)
           normal_d[i][c] = Mahalanobis(D, normals[i]->cell(c), g, g + D);
         for (size_t i = f; i < anomalies.size(); i += folds)
@@ -160,8 +194,27 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
     for (auto& d : all)
       for (size_t c = 0; c < m.cells(); ++c) d[c] = Standardize(D, d[c], &m.params[c * per_cell]);
   };
-  standardize(normal_d);
-  standardize(anomaly_d);
+  if (m.shift == 0) {
+    standardize(normal_d);
+    standardize(anomaly_d);
+  } else {
+    // Image i's held-out scores: against fold i % folds's Gaussians (all
+    // training images' without held-out folds), own and shifted cells.
+    auto shifted = [&](const std::vector<const PatchGrid*>& grids, std::vector<std::vector<float>>& out) {
+      for (size_t i = 0; i < grids.size(); ++i) {
+        const float* gaussians = held_out ? fold_gaussians[i % folds].data() : m.params.data();
+        const size_t stride_floats = held_out ? gaussian_floats : per_cell;
+        for (int y = 0; y < m.grid_height; ++y)
+          for (int x = 0; x < m.grid_width; ++x) {
+            const size_t c = static_cast<size_t>(y) * m.grid_width + x;
+            out[i][c] = MinStandardized(D, grids[i]->cell(c), x, y, m.grid_width, m.grid_height, m.shift, gaussians,
+                                        stride_floats, m.params.data(), per_cell);
+          }
+      }
+    };
+    shifted(normals, normal_d);
+    shifted(anomalies, anomaly_d);
+  }
   fit.normal_scores = std::move(normal_d);
   fit.anomaly_scores = std::move(anomaly_d);
   return fit;

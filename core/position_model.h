@@ -54,6 +54,12 @@ struct PositionModel {
   // `features` of each cell of the grids it is fitted to and scores).
   int stride = 8;
   int features = kStride8Features;
+  // A cell scores the smallest standardized distance to the Gaussians of the
+  // cells within +-shift of it (0: its own only), so normal structure that
+  // moved by a cell between photos (a part's end, a groove's edge) matches a
+  // neighbour's model while a spot matches none. The backbone model uses 0;
+  // the dark-spot channel 1 (dark_spot_channel.h).
+  int shift = 0;
   // floats_per_cell() floats a cell, row-major cells: the mean, then L
   // (covariance + ridge = L L^T) packed by rows (row p holds p + 1 values),
   // then the mean and standard deviation of the cell's held-out normal
@@ -68,7 +74,9 @@ struct PositionModel {
 // Per-cell anomaly scores of a grid of the model's size (and at least
 // model.features features a cell): max(0, (d - m) / s)
 // with d the Mahalanobis distance of the cell's features to its
-// Gaussian, m and s the cell's held-out normal distance mean and spread.
+// Gaussian, m and s the cell's held-out normal distance mean and spread
+// (with model.shift > 0, the smallest such value over the Gaussians of the
+// cells within +-shift).
 std::vector<float> PositionScores(const PositionModel& model, const PatchGrid& grid);
 
 // The fit, with held-out scores for calibration.
@@ -85,10 +93,12 @@ struct PositionFit {
 // features of each cell of `normals` (all grids of one size, at least two),
 // whose cells are `stride` working pixels apart. With folds >= 2 the
 // per-cell normalizers come from held-out distances; with fewer, from the
-// training distances themselves.
+// training distances themselves (own cell's Gaussian only, whatever the
+// shift); the held-out scores returned use the shift, as PositionScores
+// does (keeping every fold's Gaussians meanwhile: folds x the model's size).
 PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
                              const std::vector<const PatchGrid*>& anomalies, int folds,
-                             int features = kStride8Features, int stride = 8);
+                             int features = kStride8Features, int stride = 8, int shift = 0);
 
 // How well the parts line up, on stride-8 patch grids (the first
 // kStride8Features features): the mean over cells of the fine features'

@@ -6,6 +6,7 @@
 #include "core/calibration.h"
 #include "core/cell_labels.h"
 #include "core/coreset.h"
+#include "core/dark_spot_channel.h"
 #include "core/feature_extractor.h"
 #include "core/image_scorer.h"
 #include "core/nearest_neighbor.h"
@@ -241,11 +242,12 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     // Another working size rules out a per-position model: drop the stride-4 grids.
     stride4_ = false;
     for (auto* samples : {&normal_, &anomaly_})
-      for (Sample& s : *samples) s.fine = PatchGrid{};
+      for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
   }
   const float unit[2] = {1.0f, 1.0f};
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
                                                 stride4_ ? &sample.fine : nullptr));
+  if (stride4_ && config_.dark_spots) sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4);
   if (mask != nullptr) {
     sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
     sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
@@ -302,7 +304,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t i = 0; i < anomaly_.size(); ++i) position_anomalies[i] = &anomaly_[i].fine;
   } else {
     for (auto* samples : {&normal_, &anomaly_})
-      for (Sample& s : *samples) s.fine = PatchGrid{};
+      for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
   }
   size_t training_patches = 0;
   for (const Sample& s : normal_) training_patches += s.grid.cells();
@@ -328,12 +330,34 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     const int w = fit.model.grid_width, h = fit.model.grid_height;
     for (size_t i = 0; i < normal_.size(); ++i)
       normal_scores[i] = ScoreCells(fit.normal_scores[i], w, h, normal_[i].geometry, config_.smoothing_sigma).score;
-    for (size_t i = 0; i < anomaly_.size(); ++i) {
-      const ScoredImage scored = ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma);
-      anomaly_scores[i] = scored.score;
-      if (segmentation && anomaly_[i].has_mask()) held_out_pixels.Add(scored.map, anomaly_[i].working_mask);
-    }
+    for (size_t i = 0; i < anomaly_.size(); ++i)
+      anomaly_scores[i] = ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).score;
     model.position = std::move(fit.model);
+    if (stride4 && config_.dark_spots) {
+      // The dark-spot channel on the same grid; its held-out image scores
+      // fuse with the backbone model's for calibration, as at detection.
+      std::vector<PatchGrid*> spot_normals, spot_anomalies;
+      std::vector<WorkingGeometry> normal_geometry, anomaly_geometry;
+      for (Sample& s : normal_) spot_normals.push_back(&s.dark_spots), normal_geometry.push_back(s.geometry);
+      for (Sample& s : anomaly_) spot_anomalies.push_back(&s.dark_spots), anomaly_geometry.push_back(s.geometry);
+      DarkSpotFit spots = FitDarkSpotChannel(spot_normals, spot_anomalies, folds, model.position.stride,
+                                             normal_geometry, anomaly_geometry, normal_scores);
+      for (size_t i = 0; i < normal_.size(); ++i)
+        normal_scores[i] = FuseImageScores(spots.channel, normal_scores[i], spots.normal_scores[i]);
+      for (size_t i = 0; i < anomaly_.size(); ++i)
+        anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
+      for (size_t i = 0; i < anomaly_.size(); ++i)
+        fit.anomaly_scores[i] = MeanCellScores(fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
+      model.dark_spots = std::move(spots.channel);
+      for (auto* samples : {&normal_, &anomaly_})
+        for (Sample& s : *samples) s.dark_spots = PatchGrid{};
+    }
+    // Held-out maps of masked anomalies teach the pixel rule (the detector's map).
+    for (size_t i = 0; segmentation && i < anomaly_.size(); ++i) {
+      if (anomaly_[i].has_mask())
+        held_out_pixels.Add(ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).map,
+                            anomaly_[i].working_mask);
+    }
     hooks.Report("calibration", 1, 1);
   } else {
     hooks.Report("calibration", 0, folds + 1);

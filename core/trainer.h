@@ -63,6 +63,9 @@ class Trainer {
     // The stride-4 grid, kept while a per-position model may still be
     // chosen (ExtractStride4Features); empty otherwise.
     PatchGrid fine;
+    // Raw dark-spot features on the same grid, kept with `fine` when the
+    // config asks for the channel (dark_spot_channel.h); empty otherwise.
+    PatchGrid dark_spots;
     WorkingGeometry geometry;
     // From the mask, when there is one (cell_labels.h).
     std::vector<uint8_t> cell_labels;

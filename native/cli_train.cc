@@ -59,6 +59,9 @@ Options:
   --normal-model M           auto (default), shared-bank, or per-position: a Gaussian of the
                              patches at each place, for parts photographed in the same place
                              every time (auto picks it when the training photos line up)
+  --no-dark-spots            per-position models at stride 4 leave out the dark-spot channel
+                             (fine dark-spot features on the original pixels, averaged into the
+                             image score and the anomaly map; docs/model.md)
   --normal-only              train on the normal images alone (anomalies still go to the test
                              split); the threshold is then mean + 3 sd of held-out normal scores
   --split-seed N             seed of the automatic train/test split (default 0)
@@ -99,6 +102,17 @@ void PrintModelSummary(const Model& model, const std::string& source, const std:
                  model.position.grid_width, model.position.grid_height, model.position.stride,
                  model.position.features, model.stats.normal_images, model.threshold,
                  ThresholdRuleName(model.threshold_rule));
+    const DarkSpotChannel& spots = model.dark_spots;
+    if (!spots.empty()) {
+      const Size analysed = DarkSpotAnalysisSize({model.stats.image_width, model.stats.image_height}, model.scale);
+      std::fprintf(stderr,
+                   "  dark-spot channel: on (%d features a cell from %dx%d px, shift +-%d; image score averaged with "
+                   "the backbone model's; --no-dark-spots leaves it out)\n",
+                   spots.position.features, analysed.width, analysed.height, spots.position.shift);
+    } else {
+      std::fprintf(stderr, "  dark-spot channel: off (%s)\n",
+                   model.position.stride != 4 ? "only stride-4 per-position models carry one" : "--no-dark-spots");
+    }
   } else {
     std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
                  model.bank_rows, model.stats.training_patches, model.anomaly_bank_rows, model.threshold,
@@ -179,6 +193,7 @@ int Train(const CommandLine& cl) {
   config.normal_model = normal_model;
   config.anomaly_bank_from_masks = !cl.Has("no-mask-anomaly-bank");
   config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
+  config.dark_spots = !cl.Has("no-dark-spots");
   options.resolution_given = cl.Has("resolution");
   options.normal_only = cl.Has("normal-only");
   options.use_masks = !cl.Has("ignore-masks");
@@ -212,7 +227,7 @@ int RunTrain(int argc, char** argv) {
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
                               {"normal-only", false}, {"ignore-masks", false}, {"smoothing-sigma", true},
-                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"split-seed", true},
+                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-dark-spots", false}, {"split-seed", true},
                               {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);

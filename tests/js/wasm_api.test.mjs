@@ -114,6 +114,39 @@ describe('anomalens npm package (wasm)', { skip }, () => {
     assert.equal(last.done, last.total);
   });
 
+  // 50 aligned normal plates: `auto` picks the per-position model, at stride
+  // 4 with the dark-spot channel (a version-4 file), in wasm as natively.
+  test('a per-position model with the dark-spot channel trained in wasm is the native model file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anomalens-wasm-spots-'));
+    try {
+      let r = runCli('synth', '--output', join(dir, 'data'), '--seed', '7', '--train-normal', '50', '--train-anomaly',
+                     '0', '--test-normal', '10', '--test-anomaly', '10');
+      assert.equal(r.code, 0, r.stderr);
+      const modelPath = join(dir, 'position.anlm');
+      r = runCli('train', '--manifest', join(dir, 'data', 'train.manifest'), '--test-manifest',
+                 join(dir, 'data', 'test.manifest'), '--output', modelPath, '--quiet');
+      assert.equal(r.code, 0, r.stderr);
+      const native = readFileSync(modelPath);
+      assert.equal(native[4], 4, 'the native model carries the dark-spot channel (version 4)');
+      const entries = (name) => readFileSync(join(dir, 'data', name), 'utf8').trim().split('\n')
+        .map((line) => JSON.parse(line))
+        .map((e) => ({ path: join(dir, 'data', e['source-ref']), label: e['anomaly-label'] === 1 ? 'anomaly' : 'normal' }));
+      const train = entries('train.manifest');
+      const bytes = await lv.train(train.map((e) => ({ Body: readFileSync(e.path), ContentType: 'image/png',
+                                                      Label: e.label })));
+      assert.ok(Buffer.from(bytes).equals(native), 'same bytes as `anomalens train`');
+      const test = entries('test.manifest').map((e) => e.path);
+      r = runCli('detect', modelPath, ...test);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n').slice(0, -1);
+      const loaded = await lv.loadModel(native);
+      test.forEach((path, i) => assert.equal(loaded.detectAnomaliesJson({ Body: readFileSync(path) }), lines[i], path));
+      loaded.dispose?.();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('bad images and content types are ValidationExceptions', () => {
     const bytes = readFileSync(set.test[0].path);
     rejects(() => model.detectAnomalies({ Body: bytes.subarray(0, 200), ContentType: 'image/png' }),

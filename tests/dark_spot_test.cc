@@ -119,24 +119,9 @@ TEST(DarkSpotFeatures, AnalysedSizeIsCapped) {
   EXPECT_EQ(largest.height, 1536);
 }
 
-// Grids of a smooth pattern plus noise; every image lines up.
-std::vector<PatchGrid> AlignedGrids(int count, int width, int height, int dim, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> n01;
-  std::vector<float> pattern(static_cast<size_t>(width) * height * dim);
-  for (float& v : pattern) v = 3.0f * n01(rng);
-  std::vector<PatchGrid> grids(count);
-  for (PatchGrid& g : grids) {
-    g.width = width, g.height = height, g.dim = dim;
-    g.data = pattern;
-    for (float& v : g.data) v += 0.5f * n01(rng);
-  }
-  return grids;
-}
-
 TEST(PositionModelShift, ANeighboursPatternMatchesOnlyWithTheShift) {
   // Noise everywhere, and a structure (feature 0 at 20) in the last column.
-  std::vector<PatchGrid> grids = AlignedGrids(40, 6, 5, 4, 7);
+  std::vector<PatchGrid> grids = testing::AlignedGrids(40, 6, 5, 4, 0.5f, 7);
   for (PatchGrid& g : grids)
     for (size_t c = 0; c < g.cells(); ++c) {
       g.data[c * 4] = g.data[c * 4] / 6.0f + (c % 6 == 5 ? 20.0f : 0.0f);

@@ -17,21 +17,8 @@
 namespace anomalens {
 namespace {
 
-// Grids whose cell c holds pattern(c) plus noise: every image "lines up".
 std::vector<PatchGrid> AlignedGrids(int count, int width, int height, float noise, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> n01;
-  std::vector<float> pattern(static_cast<size_t>(width) * height * kPatchFeatureDim);
-  for (float& v : pattern) v = 3.0f * n01(rng);
-  std::vector<PatchGrid> grids(count);
-  for (PatchGrid& g : grids) {
-    g.width = width;
-    g.height = height;
-    g.dim = kPatchFeatureDim;
-    g.data = pattern;
-    for (float& v : g.data) v += noise * n01(rng);
-  }
-  return grids;
+  return testing::AlignedGrids(count, width, height, kPatchFeatureDim, noise, seed);
 }
 
 std::vector<const PatchGrid*> Pointers(const std::vector<PatchGrid>& grids) {

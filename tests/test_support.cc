@@ -44,4 +44,20 @@ std::vector<float> RandomRows(size_t rows, int dim, std::mt19937& rng) {
   return v;
 }
 
+std::vector<PatchGrid> AlignedGrids(int count, int width, int height, int dim, float noise, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> n01;
+  std::vector<float> pattern(static_cast<size_t>(width) * height * dim);
+  for (float& v : pattern) v = 3.0f * n01(rng);
+  std::vector<PatchGrid> grids(count);
+  for (PatchGrid& g : grids) {
+    g.width = width;
+    g.height = height;
+    g.dim = dim;
+    g.data = pattern;
+    for (float& v : g.data) v += noise * n01(rng);
+  }
+  return grids;
+}
+
 }  // namespace anomalens::testing

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/mobilenet_v2.h"
+#include "core/patch_features.h"
 
 #include "test_paths.h"
 
@@ -34,6 +35,11 @@ std::shared_ptr<const Backbone> SharedBackbone();
 
 // `rows` x `dim` standard-normal floats.
 std::vector<float> RandomRows(size_t rows, int dim, std::mt19937& rng);
+
+// `count` grids of width x height cells, `dim` features a cell: one pattern
+// (3 x standard normal) plus `noise` x standard normal per image, so every
+// image "lines up" as a per-position model expects.
+std::vector<PatchGrid> AlignedGrids(int count, int width, int height, int dim, float noise, uint32_t seed);
 
 }  // namespace anomalens::testing
 

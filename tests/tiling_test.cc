@@ -17,6 +17,13 @@
 namespace anomalens {
 namespace {
 
+// The process's peak resident memory so far (each CTest test runs alone).
+double PeakRssMib() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
 TEST(PlanTileAxis, OneTileWhenItFits) {
   const TileAxis axis = PlanTileAxis(304, 512, 64, 16);
   ASSERT_EQ(axis.start.size(), 1u);
@@ -133,9 +140,7 @@ TEST(MemoryBudget, Detect4096SquareAtFullResolutionStaysUnder512MiB) {
   auto analysis = (*detector)->Analyze(Mosaic(4096, 4096));
   ASSERT_TRUE(analysis.ok()) << analysis.status().ToString();
   EXPECT_EQ(analysis->map.ToOriginal().size(), 4096u * 4096u);
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  const double peak_mib = usage.ru_maxrss / 1024.0;
+  const double peak_mib = PeakRssMib();
   RecordProperty("peak_rss_mib", std::to_string(peak_mib));
   EXPECT_LT(peak_mib, 512.0);
 }
@@ -161,9 +166,7 @@ TEST(MemoryBudget, DarkSpotChannelOn4096SquareStaysUnder512MiB) {
   auto analysis = (*detector)->Analyze(Mosaic(4096, 4096, 2));
   ASSERT_TRUE(analysis.ok()) << analysis.status().ToString();
   EXPECT_EQ(analysis->map.ToOriginal().size(), 4096u * 4096u);
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  const double peak_mib = usage.ru_maxrss / 1024.0;
+  const double peak_mib = PeakRssMib();
   RecordProperty("peak_rss_mib", std::to_string(peak_mib));
   std::printf("peak %.0f MiB\n", peak_mib);
   EXPECT_LT(peak_mib, 512.0);

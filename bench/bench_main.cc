@@ -163,7 +163,10 @@ int Run(int argc, char** argv) {
     stages["dark_spot_features_ms"] =
         MedianMilliseconds(n, [&] { spots = DarkSpotGrid(model.dark_spots, *image, geometry); });
     stages["dark_spot_scores_ms"] =
-        MedianMilliseconds(n, [&] { (void)PositionScores(model.dark_spots.position, spots); });
+        MedianMilliseconds(n, [&] {
+          const DarkSpotChannel& c = model.dark_spots;
+          (void)(c.bank.empty() ? PositionScores(c.position, spots) : PositionBankScores(c.bank, spots));
+        });
   }
   if (model.normal_model != NormalModelKind::kPerPosition) {
     // The searches on the engine detect uses (XNNPACK's or the portable index).

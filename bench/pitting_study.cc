@@ -17,7 +17,13 @@
 // probe (which normals score high at the labelled pits) and bdump (peaks);
 // round 4: r4 (the per-position model on the stride-2 tap and on the
 // stride-4 tap at up to the native 460 px; early taps only, cached
-// separately; --variants r4:TAP-K-R-S,... for chosen ones; see RunRound4).
+// separately; --variants r4:TAP-K-R-S,... for chosen ones; see RunRound4);
+// round 5: ref (reference retrieval: REF_DESC=f3|raw|raw-z|blob picks the
+// descriptor, REF_K=N the number of references) and scales (the blob
+// features at BLOB_SIGMAS=1,2,4,...; BLOB_EXTRA=lmax adds the larger
+// eigenvalue; NNX=1 and CORESET=1 add the nearest-neighbour variants:
+// shifts, k-NN, unstandardized, half the photos; backbone weights and the
+// per-cell coreset). docs/model.md, "Study, fifth round".
 //
 // Honesty: every variant is fitted on train/good only; F1 uses the normal-only
 // threshold rule (median + 3 robust sd of 5-fold held-out train scores, as the
@@ -28,6 +34,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -899,7 +906,10 @@ Features RawFeatures(const std::string& dir, const Data& data) {
 // the intensity has a minimum in both directions: a dark spot, not an edge
 // or a groove) and the scale-normalized Laplacian (any dark blob or line).
 Features BlobFeatures(const std::string& dir, const Data& data, const std::vector<float>& sigmas = {1.5f, 3.0f}) {
-  const int kBlobDims = 2 * static_cast<int>(sigmas.size());
+  // BLOB_EXTRA (round 5): "lmax" adds the larger eigenvalue (a third feature a scale).
+  const bool lmax_too = std::getenv("BLOB_EXTRA") && std::string(std::getenv("BLOB_EXTRA")) == "lmax";
+  const int per_scale = lmax_too ? 3 : 2;
+  const int kBlobDims = per_scale * static_cast<int>(sigmas.size());
   Features F;
   const Tensor& t = data.items[0].s4;
   F.w = t.width, F.h = t.height, F.dim = kBlobDims;
@@ -933,8 +943,9 @@ Features BlobFeatures(const std::string& dir, const Data& data, const std::vecto
           float* d = &out[(size_t(cy) * F.w + cx) * kBlobDims + dim];
           d[0] = std::max(d[0], s2 * lmin);
           d[1] = std::max(d[1], s2 * (xx + yy));
+          if (lmax_too) d[2] = std::max(d[2], s2 * (xx + yy - lmin));
         }
-      dim += 2;
+      dim += per_scale;
     }
     // Cells past the content (padding) or without pixels: the edge value.
     for (int cy = 0; cy < F.h; ++cy)
@@ -1186,6 +1197,174 @@ std::vector<float> ContentCells(const Data& data, const std::vector<float>& s, i
   for (int y = 0; y < ch; ++y)
     for (int x = 0; x < cw; ++x) v.push_back(s[size_t(y) * w + x]);
   return v;
+}
+
+// ------------------------------------------------- round 5: references
+// Wear sequences photograph the same spindle spot again and again, and the
+// training photos include earlier frames of every test sequence; a pit is a
+// dark spot that those earlier frames of the same spot do not have. Per
+// image: the K train images nearest to it (L2 over the whole descriptor grid
+// G; a train image only looks at other folds), then per cell a distance to
+// those references alone.
+std::vector<std::vector<int>> NearestTrain(const Features& G, const Split& sp, int K) {
+  std::vector<std::vector<int>> out(G.f.size());
+  for (size_t i = 0; i < G.f.size(); ++i) {
+    if (sp.fold_of[i] < 0) continue;
+    std::vector<std::pair<double, int>> cand;
+    for (size_t k = 0; k < sp.train.size(); ++k) {
+      if (sp.fold_of[i] < kFolds && int(k % kFolds) == sp.fold_of[i]) continue;
+      const std::vector<float>& a = G.f[i];
+      const std::vector<float>& b = G.f[sp.train[k]];
+      double d = 0;
+      for (size_t j = 0; j < a.size(); ++j) d += double(a[j] - b[j]) * (a[j] - b[j]);
+      cand.push_back({d, sp.train[k]});
+    }
+    const int k = std::min<int>(K, cand.size());
+    std::partial_sort(cand.begin(), cand.begin() + k, cand.end());
+    for (int j = 0; j < k; ++j) out[i].push_back(cand[j].second);
+  }
+  return out;
+}
+
+// Per cell: the smallest distance to the references' cells within +-s.
+// one_sided: only features above the reference's count (more blob-like).
+Scores ScoreRefNN(const Features& F, const std::vector<std::vector<int>>& refs, int s, bool one_sided, int kth = 1) {
+  Scores S(F.f.size());
+  const int D = F.dim;
+  for (size_t i = 0; i < F.f.size(); ++i) {
+    if (refs[i].empty()) continue;
+    S[i].assign(F.cells(), 0.0f);
+    for (int y = 0; y < F.h; ++y)
+      for (int x = 0; x < F.w; ++x) {
+        const float* q = &F.f[i][(size_t(y) * F.w + x) * D];
+        float best = 1e30f;
+        std::vector<float> all;
+        for (int r : refs[i])
+          for (int yy = std::max(0, y - s); yy <= std::min(F.h - 1, y + s); ++yy)
+            for (int xx = std::max(0, x - s); xx <= std::min(F.w - 1, x + s); ++xx) {
+              const float* v = &F.f[r][(size_t(yy) * F.w + xx) * D];
+              float d = 0;
+              for (int p = 0; p < D; ++p) {
+                const float e = one_sided ? std::max(0.0f, q[p] - v[p]) : q[p] - v[p];
+                d += e * e;
+              }
+              best = std::min(best, d);
+              if (kth > 1) all.push_back(d);
+            }
+        if (kth > 1) {
+          std::partial_sort(all.begin(), all.begin() + kth, all.end());
+          float m = 0;
+          for (int j = 0; j < kth; ++j) m += std::sqrt(all[j]) / kth;
+          S[i][size_t(y) * F.w + x] = m;
+          continue;
+        }
+        S[i][size_t(y) * F.w + x] = std::sqrt(best);
+      }
+  }
+  return S;
+}
+
+// Per cell: a Gaussian of the references' cells within +-r (ridge eps of
+// the mean variance), Mahalanobis distance.
+Scores ScoreRefGauss(const Features& F, const std::vector<std::vector<int>>& refs, int r, double eps) {
+  Scores S(F.f.size());
+  const int D = F.dim;
+  std::vector<double> mu(D), cov(D * D), L(D * D), z(D);
+  for (size_t i = 0; i < F.f.size(); ++i) {
+    if (refs[i].empty()) continue;
+    S[i].assign(F.cells(), 0.0f);
+    for (int y = 0; y < F.h; ++y)
+      for (int x = 0; x < F.w; ++x) {
+        const std::vector<size_t> nb = Neighbourhood(F, y, x, r);
+        std::fill(mu.begin(), mu.end(), 0.0);
+        std::fill(cov.begin(), cov.end(), 0.0);
+        double n = 0;
+        for (int ref : refs[i])
+          for (size_t c : nb) {
+            const float* v = &F.f[ref][c * D];
+            for (int p = 0; p < D; ++p) {
+              mu[p] += v[p];
+              for (int q2 = 0; q2 <= p; ++q2) cov[p * D + q2] += double(v[p]) * v[q2];
+            }
+            n += 1;
+          }
+        for (int p = 0; p < D; ++p) mu[p] /= n;
+        double tr = 0;
+        for (int p = 0; p < D; ++p)
+          for (int q2 = 0; q2 <= p; ++q2) {
+            cov[p * D + q2] = cov[p * D + q2] / n - mu[p] * mu[q2];
+            if (p == q2) tr += cov[p * D + p];
+          }
+        for (int p = 0; p < D; ++p) cov[p * D + p] += eps * tr / D + 1e-6;
+        for (int p = 0; p < D; ++p)
+          for (int q2 = 0; q2 <= p; ++q2) {
+            double sum = cov[p * D + q2];
+            for (int k = 0; k < q2; ++k) sum -= L[p * D + k] * L[q2 * D + k];
+            L[p * D + q2] = p == q2 ? std::sqrt(std::max(sum, 1e-12)) : sum / L[q2 * D + q2];
+          }
+        const float* v = &F.f[i][(size_t(y) * F.w + x) * D];
+        double d2 = 0;
+        for (int p = 0; p < D; ++p) {
+          double sum = v[p] - mu[p];
+          for (int k = 0; k < p; ++k) sum -= L[p * D + k] * z[k];
+          z[p] = sum / L[p * D + p];
+          d2 += z[p] * z[p];
+        }
+        S[i][size_t(y) * F.w + x] = float(std::sqrt(d2));
+      }
+  }
+  return S;
+}
+
+// Per-cell nearest neighbour against a per-cell coreset of M of the train
+// images' vectors at that cell (greedy k-center, starting from the vector
+// nearest the cell's mean); held-out: each fold's own coreset of the others.
+Scores ScoreCellCoresetNN(const Features& F, const Split& sp, int M) {
+  const int D = F.dim;
+  Scores S(F.f.size());
+  for (size_t i = 0; i < F.f.size(); ++i)
+    if (sp.fold_of[i] >= 0) S[i].assign(F.cells(), 0.0f);
+  std::vector<const float*> cand, chosen;
+  std::vector<float> mind;
+  for (size_t cell = 0; cell < F.cells(); ++cell)
+    for (int f = 0; f <= kFolds; ++f) {
+      cand.clear(), chosen.clear();
+      for (size_t k = 0; k < sp.train.size(); ++k)
+        if (int(k % kFolds) != f) cand.push_back(&F.f[sp.train[k]][cell * D]);
+      std::vector<double> mean(D, 0.0);
+      for (const float* v : cand) for (int p = 0; p < D; ++p) mean[p] += v[p] / cand.size();
+      size_t first = 0;
+      double bd = 1e300;
+      for (size_t k = 0; k < cand.size(); ++k) {
+        double d = 0;
+        for (int p = 0; p < D; ++p) d += (cand[k][p] - mean[p]) * (cand[k][p] - mean[p]);
+        if (d < bd) bd = d, first = k;
+      }
+      mind.assign(cand.size(), 1e30f);
+      size_t next = first;
+      for (int m = 0; m < std::min<int>(M, cand.size()); ++m) {
+        chosen.push_back(cand[next]);
+        float far = -1;
+        for (size_t k = 0; k < cand.size(); ++k) {
+          float d = 0;
+          for (int p = 0; p < D; ++p) d += (cand[k][p] - cand[next][p]) * (cand[k][p] - cand[next][p]);
+          mind[k] = std::min(mind[k], d);
+        }
+        for (size_t k = 0; k < cand.size(); ++k) if (mind[k] > far) far = mind[k], next = k;
+      }
+      for (size_t i = 0; i < F.f.size(); ++i) {
+        if (sp.fold_of[i] != f) continue;
+        const float* q = &F.f[i][cell * D];
+        float best = 1e30f;
+        for (const float* v : chosen) {
+          float d = 0;
+          for (int p = 0; p < D; ++p) d += (q[p] - v[p]) * (q[p] - v[p]);
+          best = std::min(best, d);
+        }
+        S[i][cell] = std::sqrt(best);
+      }
+    }
+  return S;
 }
 
 // Image scores: the smoothed map's maximum (the core's rule).
@@ -2095,6 +2274,172 @@ int main(int argc, char** argv) {
     const Features blob1 = BlobFeatures(dir, data, {1.5f});
     const Scores B1 = ScorePadimMinShift(blob1, sp, 1, 0.01, 1);
     rep("blob 1 scale (1.5) shift1 sigma2", MapMax(data, B1, w, h, 2.0f), B1, w, h);
+  }
+  if (want("ref")) {
+    const std::vector<int> part = DevHoldout(data);
+    std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (references)", "imgDev", "imgHold",
+                "imgFull", "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
+    auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
+      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
+                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+      std::fflush(stdout);
+      std::string file = name;
+      for (char& ch : file)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      DumpScores("build/pitting_study/ref_" + file + ".tsv", data, part, img, S, w);
+    };
+    auto avg = [&](std::vector<std::vector<double>> parts) {
+      std::vector<double> out(parts[0].size(), 0.0);
+      for (auto& p : parts) {
+        const std::vector<double> z = TrainZ(p, sp);
+        for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
+      }
+      return out;
+    };
+    Cost c;
+    const Features blob = BlobFeatures(dir, data);
+    const int w = blob.w, h = blob.h;
+    const Features& F3 = feats(3, 0, 4);
+    const Scores P3 = CellStandardize(ScorePadim(F3, sp, 1, 0.01, &c), sp, 0);
+    const Scores B = ScorePadimMinShift(blob, sp, 1, 0.01, 1);
+    const std::vector<double> p3 = MapMax(data, P3, w, h), b = MapMax(data, B, w, h, 2.0f);
+    rep("default: z-avg blob shift1 sigma2 + s4 k3 r1 z", avg({b, p3}), P3, w, h);
+    const char* env_k = std::getenv("REF_K");
+    std::vector<int> ks = {5, 10};
+    if (env_k) ks = {std::atoi(env_k)};
+    // The retrieval descriptor: REF_DESC = f3 (the stride-4 backbone grid,
+    // default), raw (per-cell mean colour, 3 features), raw-z (that, each
+    // image's grid standardized), blob.
+    const std::string desc = std::getenv("REF_DESC") ? std::getenv("REF_DESC") : "f3";
+    Features D = F3;
+    if (desc == "raw" || desc == "raw-z") {
+      const Features raw = RawFeatures(dir, data);
+      D.dim = 3, D.f.assign(raw.f.size(), {});
+      for (size_t i = 0; i < raw.f.size(); ++i)
+        for (size_t cell = 0; cell < raw.cells(); ++cell)
+          for (int p = 0; p < 3; ++p) D.f[i].push_back(raw.f[i][cell * raw.dim + p]);
+      if (desc == "raw-z")
+        for (auto& v : D.f) {
+          double m = 0, m2 = 0;
+          for (float x : v) m += x, m2 += double(x) * x;
+          m /= v.size();
+          const double sd = std::sqrt(std::max(m2 / v.size() - m * m, 1e-12));
+          for (float& x : v) x = float((x - m) / sd);
+        }
+    } else if (desc == "blob") {
+      D = blob;
+    }
+    for (int K : ks) {
+      const double t0 = Now();
+      const auto refs = NearestTrain(D, sp, K);
+      int same = 0, total = 0;
+      for (size_t i = 0; i < refs.size(); ++i)
+        for (int r : refs[i]) same += SequenceOf(data.items[r].name) == SequenceOf(data.items[i].name), ++total;
+      std::printf("K %d: %.1f%% of references from the image's own sequence (%.1f s)\n", K, 100.0 * same / total,
+                  Now() - t0);
+      const std::string k = "K" + std::to_string(K) + " ";
+      for (int s : {0, 1}) {
+        for (bool one : {false, true}) {
+          const std::string nm = k + "blob NN shift" + std::to_string(s) + (one ? " one-sided" : "");
+          const Scores R = CellStandardize(ScoreRefNN(blob, refs, s, one), sp, 0);
+          const std::vector<double> r2 = MapMax(data, R, w, h, 2.0f), r4 = MapMax(data, R, w, h);
+          rep(nm + " z sigma2", r2, R, w, h);
+          rep(nm + " z sigma4", r4, R, w, h);
+          rep("z-avg: " + nm + " sigma2 + default's two", avg({r2, b, p3}), R, w, h);
+          rep("z-avg: " + nm + " sigma2 + s4 k3", avg({r2, p3}), R, w, h);
+        }
+      }
+      const Scores G = CellStandardize(ScoreRefGauss(blob, refs, 1, 0.01), sp, 0);
+      const std::vector<double> g2 = MapMax(data, G, w, h, 2.0f);
+      rep(k + "blob Gaussian r1 z sigma2", g2, G, w, h);
+      rep("z-avg: " + k + "blob Gaussian r1 sigma2 + default's two", avg({g2, b, p3}), G, w, h);
+      const Scores N3 = CellStandardize(ScoreRefNN(F3, refs, 1, false), sp, 0);
+      const std::vector<double> n3 = MapMax(data, N3, w, h);
+      rep(k + "s4 k3 NN shift1 z", n3, N3, w, h);
+      rep("z-avg: " + k + "s4 k3 NN shift1 + default's two", avg({n3, b, p3}), N3, w, h);
+    }
+  }
+  if (want("scales")) {
+    // BLOB_SIGMAS="1.5,3,6": the dark-spot channel at other scale sets.
+    const std::vector<int> part = DevHoldout(data);
+    auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
+      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
+                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+      std::fflush(stdout);
+    };
+    auto avg = [&](std::vector<std::vector<double>> parts) {
+      std::vector<double> out(parts[0].size(), 0.0);
+      for (auto& p : parts) {
+        const std::vector<double> z = TrainZ(p, sp);
+        for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
+      }
+      return out;
+    };
+    std::vector<float> sig;
+    std::stringstream ls(std::getenv("BLOB_SIGMAS") ? std::getenv("BLOB_SIGMAS") : "1.5,3");
+    for (std::string t; std::getline(ls, t, ',');) sig.push_back(std::stof(t));
+    Cost c;
+    const Features blob = BlobFeatures(dir, data, sig);
+    const int w = blob.w, h = blob.h;
+    const Scores P3 = CellStandardize(ScorePadim(feats(3, 0, 4), sp, 1, 0.01, &c), sp, 0);
+    const std::vector<double> p3 = MapMax(data, P3, w, h);
+    for (int r : {0, 1}) {
+      const Scores B = ScorePadimMinShift(blob, sp, r, 0.01, 1);
+      const std::vector<double> b = MapMax(data, B, w, h, 2.0f);
+      rep("blob r" + std::to_string(r) + " shift1 sigma2", b, B, w, h);
+      rep("z-avg: that + s4 k3", avg({b, p3}), B, w, h);
+      if (r == 0) {
+        rep("blob r0 shift1 sigma1", MapMax(data, B, w, h, 1.0f), B, w, h);
+        rep("blob r0 shift1 sigma4", MapMax(data, B, w, h, 4.0f), B, w, h);
+        const Scores B0 = ScorePadimMinShift(blob, sp, 0, 0.01, 0);
+        rep("blob r0 shift0 sigma2", MapMax(data, B0, w, h, 2.0f), B0, w, h);
+        const Scores B2 = ScorePadimMinShift(blob, sp, 0, 0.01, 2);
+        rep("blob r0 shift2 sigma2", MapMax(data, B2, w, h, 2.0f), B2, w, h);
+        const Scores N = CellStandardize(ScoreRefNN(blob, NearestTrain(blob, sp, 200), 0, false), sp, 0);
+        const std::vector<double> n = MapMax(data, N, w, h, 2.0f);
+        rep("all-train NN shift0 z sigma2", n, N, w, h);
+        rep("z-avg: that + blob r0 shift1", avg({n, b}), N, w, h);
+        if (std::getenv("CORESET")) {
+          rep("NN + s4 k3 image z-avg", avg({n, p3}), N, w, h);
+          {
+            const std::vector<double> zn = TrainZ(n, sp), zp = TrainZ(p3, sp);
+            for (double wb : {0.1, 0.25}) {
+              std::vector<double> v(zn.size());
+              for (size_t i = 0; i < v.size(); ++i) v[i] = (1 - wb) * zn[i] + wb * zp[i];
+              rep("NN + s4 k3 image z-avg, backbone weight " + std::to_string(wb).substr(0, 4), v, N, w, h);
+            }
+          }
+          Scores Mn = N;
+          for (size_t i = 0; i < Mn.size(); ++i)
+            for (size_t k = 0; k < Mn[i].size(); ++k) Mn[i][k] = 0.5f * (N[i][k] + P3[i][k]);
+          rep("NN alone, map mean with s4 k3", n, Mn, w, h);
+          for (int M : {64}) {
+            const Scores C = CellStandardize(ScoreCellCoresetNN(blob, sp, M), sp, 0);
+            rep("cell coreset " + std::to_string(M) + " NN z sigma2", MapMax(data, C, w, h, 2.0f), C, w, h);
+          }
+        }
+        if (std::getenv("NNX")) {
+          const auto all = NearestTrain(blob, sp, 200);
+          const Scores N1 = CellStandardize(ScoreRefNN(blob, all, 1, false), sp, 0);
+          rep("all-train NN shift1 z sigma2", MapMax(data, N1, w, h, 2.0f), N1, w, h);
+          const Scores N3 = CellStandardize(ScoreRefNN(blob, all, 0, false, 3), sp, 0);
+          rep("all-train 3-NN mean shift0 z sigma2", MapMax(data, N3, w, h, 2.0f), N3, w, h);
+          const Scores NR = ScoreRefNN(blob, all, 0, false);
+          rep("all-train NN shift0 raw sigma2", MapMax(data, NR, w, h, 2.0f), NR, w, h);
+          rep("all-train NN shift0 z sigma1", MapMax(data, N, w, h, 1.0f), N, w, h);
+          std::vector<std::vector<int>> half = all;
+          for (auto& v : half) {
+            std::vector<int> keep;
+            for (int r : v) if (r % 2 == 0) keep.push_back(r);
+            v = keep;
+          }
+          const Scores NH = CellStandardize(ScoreRefNN(blob, half, 0, false), sp, 0);
+          rep("half-train NN shift0 z sigma2", MapMax(data, NH, w, h, 2.0f), NH, w, h);
+        }
+      }
+    }
   }
   if (want("dump4")) {
     // Per-image scores of the stride-4 k5 r0 standardized model.

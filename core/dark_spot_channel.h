@@ -6,10 +6,12 @@
 // Why: on bsdata-pitting the earliest pits are 6x10 original pixels, 3x4
 // working pixels at 224 px, and the backbone's channels at any tap or
 // resolution the network allows rank them below the normal photos' grease
-// and wear (docs/model.md, study rounds 3 and 4). Four hand-made dark-spot
-// responses on the original pixels see them; averaging the two models' image
-// scores, each standardized by its held-out normal training images, ranks
-// images better than either (docs/model.md, "Dark-spot channel").
+// and wear (docs/model.md, study rounds 3 and 4). Hand-made dark-spot
+// responses on the original pixels see them (round 3: two scales, per-cell
+// Gaussians, model file version 4); at six scales, with a per-position
+// nearest-neighbour bank instead of the Gaussians, they rank images better
+// than the backbone model does (round 5, version 5), so the fused score
+// weighs the channel most (docs/model.md, "Dark-spot channel").
 //
 // Only stride-4 per-position models carry one (the trainer fits it on the
 // same grid; ModelConfig::dark_spots turns it off). Shared-bank models and
@@ -21,54 +23,80 @@
 
 #include "core/dark_spot_features.h"
 #include "core/image.h"
+#include "core/position_bank.h"
 #include "core/position_model.h"
 #include "core/working_geometry.h"
 
 namespace anomalens {
 
-// Shift tolerance of the channel's Gaussians (PositionModel::shift): +-1
-// measured dev 0.943 against 0.936 without, +-2 0.928.
+// Version-4 channels: per-cell Gaussians with a shift tolerance
+// (PositionModel::shift) of +-1: measured dev 0.943 against 0.936 without,
+// +-2 0.928.
 constexpr int kDarkSpotShift = 1;
 // The channel's map is smoothed less than the backbone's (working pixels)
 // for its image score: sigma 2 measured dev 0.947 against 0.943 at 4.
 constexpr float kDarkSpotSmoothingSigma = 2.0f;
+// Version-5 channels: the backbone model's share of the image score and map.
+// On the pitting study's dev split, with the per-position bank on six
+// scales: 0 -> 0.9657, 0.1 -> 0.9666, 0.25 -> 0.9659, 0.5 -> 0.9636. A
+// quarter keeps the backbone's view of what is not a spot (colour, texture)
+// at no measured cost. Version-4 channels weigh both halves.
+constexpr double kDarkSpotBackboneWeight = 0.25;
+constexpr double kDarkSpotBackboneWeightV4 = 0.5;
 
 struct DarkSpotChannel {
-  // Empty: the model has no channel.
+  // The scales of its features (kDarkSpotSigmas, or kDarkSpotSigmasV4 in
+  // version-4 files); features() = kDarkSpotFeaturesPerScale a scale.
+  std::vector<float> sigmas;
+  // Exactly one model is set: the per-position bank (version 5) or the
+  // per-cell Gaussians (version 4).
+  PositionBank bank;
   PositionModel position;
   // Each feature divided by its spread over the normal training cells, so
-  // the Gaussians' ridge (a fraction of the mean variance) treats all alike.
-  float feature_scales[kDarkSpotFeatures] = {};
+  // all features count alike in the bank's distances (and the Gaussians' ridge).
+  std::vector<float> feature_scales;
   // Mean and standard deviation of the held-out normal training images'
   // scores: the backbone model's (its map's maximum) and this channel's.
   double backbone_mean = 0, backbone_sd = 1;
   double channel_mean = 0, channel_sd = 1;
+  // The backbone model's share of the fused image score and map.
+  double backbone_weight = kDarkSpotBackboneWeight;
 
-  bool empty() const { return position.empty(); }
+  int features() const { return kDarkSpotFeaturesPerScale * static_cast<int>(sigmas.size()); }
+  bool empty() const { return bank.empty() && position.empty(); }
 };
 
 // The channel's features of one image: DarkSpotFeatures divided by the
 // channel's feature scales.
 PatchGrid DarkSpotGrid(const DarkSpotChannel& channel, const RgbImage& image, const WorkingGeometry& geometry);
 
-// The channel's image score from its per-cell scores
-// (PositionScores(channel.position, DarkSpotGrid(...))): their map, smoothed
+// Whether the channel's parts agree with each other and with the stride-4
+// per-position model `grid` they share a grid with: one model set, on the
+// same grid, with features() features and as many feature scales, 1 to
+// kMaxDarkSpotScales positive scales, a backbone weight in [0, 1], and
+// parameter arrays of their stated sizes.
+bool DarkSpotChannelFits(const DarkSpotChannel& channel, const PositionModel& grid);
+
+// The channel's per-cell scores of one image (standardized per cell).
+std::vector<float> DarkSpotCellScores(const DarkSpotChannel& channel, const RgbImage& image,
+                                      const WorkingGeometry& geometry);
+
+// The channel's image score from its per-cell scores: their map, smoothed
 // by kDarkSpotSmoothingSigma, maximum over the content.
 double DarkSpotImageScore(const std::vector<float>& cell_scores, int grid_width, int grid_height,
                           const WorkingGeometry& geometry);
 
-// The anomaly map's cells of a model with the channel: the mean of the
-// backbone model's and the channel's per-cell scores (both standardized per
-// cell). On bsdata-pitting: pixel ROCAUC 0.9825 and AUPRO 0.791, against
-// 0.9794 / 0.733 for the backbone model's alone and 0.971 / 0.855 for the
-// channel's alone.
-std::vector<float> MeanCellScores(const std::vector<float>& backbone, const std::vector<float>& channel);
+// The anomaly map's cells of a model with the channel: the weighted mean of
+// the backbone model's and the channel's per-cell scores (both standardized
+// per cell), the backbone's weight channel.backbone_weight.
+std::vector<float> MeanCellScores(const DarkSpotChannel& channel, const std::vector<float>& backbone,
+                                  const std::vector<float>& spots);
 
 // The image score of a model with the channel, in the backbone model's
-// units: m_a + s_a (z_a + z_b) / 2 with z_a = (a - m_a) / s_a and
-// z_b = (b - m_b) / s_b, a the backbone score, b the channel's. It ranks
-// images as the average of the two z-scores does, and equals `a` when the
-// channel agrees, so thresholds and maps keep their scale.
+// units: m_a + s_a (w z_a + (1 - w) z_b) with z_a = (a - m_a) / s_a and
+// z_b = (b - m_b) / s_b, a the backbone score, b the channel's, w its
+// backbone_weight. It ranks images as the weighted z-score does, and equals
+// `a` when the channel agrees, so thresholds and maps keep their scale.
 double FuseImageScores(const DarkSpotChannel& channel, double backbone_score, double channel_score);
 
 // The fit, with held-out image scores for calibration.
@@ -80,12 +108,13 @@ struct DarkSpotFit {
   std::vector<std::vector<float>> anomaly_cell_scores;
 };
 
-// Fits the channel to the raw features (DarkSpotFeatures) of the normal and
+// Fits a version-5 channel (kDarkSpotSigmas, the per-position bank) to the
+// raw features (DarkSpotFeatures at kDarkSpotSigmas) of the normal and
 // anomalous training images, all grids of one size, with `folds` as
-// FitPositionModel; scales the grids in place. `backbone_normal_scores`
-// (the backbone model's held-out normal image scores) set the fusion.
+// FitPositionBank; scales the grids in place. `backbone_normal_scores` (the
+// backbone model's held-out normal image scores) set the fusion.
 DarkSpotFit FitDarkSpotChannel(const std::vector<PatchGrid*>& normals, const std::vector<PatchGrid*>& anomalies,
-                               int folds, int stride, const std::vector<WorkingGeometry>& normal_geometry,
+                               int folds, const std::vector<WorkingGeometry>& normal_geometry,
                                const std::vector<WorkingGeometry>& anomaly_geometry,
                                const std::vector<double>& backbone_normal_scores);
 

@@ -25,19 +25,25 @@
 #ifndef ANOMALENS_CORE_DARK_SPOT_FEATURES_H_
 #define ANOMALENS_CORE_DARK_SPOT_FEATURES_H_
 
+#include <vector>
+
 #include "core/image.h"
 #include "core/patch_features.h"
 #include "core/working_geometry.h"
 
 namespace anomalens {
 
-// The scales, in analysis pixels: 1.5 and 3 measured dev 0.943 on the
-// pitting study's dev split (alone, shifts +-1); a third and fourth scale
-// (1, 1.5, 2.25, 3.5) 0.948, one scale (1.5) 0.924.
-constexpr float kDarkSpotSigmas[] = {1.5f, 3.0f};
-constexpr int kDarkSpotScales = sizeof(kDarkSpotSigmas) / sizeof(kDarkSpotSigmas[0]);
+// The scales, in analysis pixels, of models from model file version 5: an
+// octave apart from 1 to 32 px. The small ones see the pits; the large ones
+// tell a spot from the grease smear or groove it sits in (pitting study
+// round 5, dev split, with the per-position bank: 1.5 and 3 px 0.943, 1 to
+// 8 px 0.955, 1 to 16 px 0.961, 1 to 32 px 0.966, 1 to 64 px 0.965).
+constexpr float kDarkSpotSigmas[] = {1.0f, 2.0f, 4.0f, 8.0f, 16.0f, 32.0f};
+// Version-4 models' scales (read from old files, and still scored by them).
+constexpr float kDarkSpotSigmasV4[] = {1.5f, 3.0f};
 // Two responses a scale: the Hessian's smaller eigenvalue, the Laplacian.
-constexpr int kDarkSpotFeatures = 2 * kDarkSpotScales;
+constexpr int kDarkSpotFeaturesPerScale = 2;
+constexpr int kMaxDarkSpotScales = 8;
 // The analysed image has at most this many pixels per working pixel a side.
 constexpr double kDarkSpotMaxOversample = 3.0;
 
@@ -49,10 +55,12 @@ double DarkSpotScale(double working_scale);
 Size DarkSpotAnalysisSize(Size original, double working_scale);
 
 // The features of `image` (of geometry.original's size) on the grid of
-// `stride`-pixel cells over geometry.padded: kDarkSpotFeatures a cell,
-// unscaled (raw responses, grey levels 0 to 255). Deterministic on every
-// target (float arithmetic in a fixed order, no contraction).
-PatchGrid DarkSpotFeatures(const RgbImage& image, const WorkingGeometry& geometry, int stride);
+// `stride`-pixel cells over geometry.padded at the scales `sigmas` (at most
+// kMaxDarkSpotScales): kDarkSpotFeaturesPerScale a scale and cell, scale by
+// scale, unscaled (raw responses, grey levels 0 to 255). Deterministic on
+// every target (float arithmetic in a fixed order, no contraction).
+PatchGrid DarkSpotFeatures(const RgbImage& image, const WorkingGeometry& geometry, int stride,
+                           const std::vector<float>& sigmas);
 
 }  // namespace anomalens
 

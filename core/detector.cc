@@ -45,10 +45,7 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
                           " at stride 8");
     }
     const DarkSpotChannel& spots = model.dark_spots;
-    if (!spots.empty() && (p.stride != 4 || spots.position.grid_width != p.grid_width ||
-                           spots.position.grid_height != p.grid_height || spots.position.stride != p.stride ||
-                           spots.position.features != kDarkSpotFeatures ||
-                           spots.position.params.size() != spots.position.cells() * spots.position.floats_per_cell())) {
+    if (!spots.empty() && !DarkSpotChannelFits(spots, p)) {
       return InvalidInput("model's dark-spot channel does not match its stride-4 per-position model");
     }
   } else if (!model.dark_spots.empty()) {
@@ -102,9 +99,9 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_
     // The dark-spot channel joins the image score, and its cells the map.
     const DarkSpotChannel& spots = model_.dark_spots;
     if (!spots.empty()) {
-      const std::vector<float> spot_cells = PositionScores(spots.position, DarkSpotGrid(spots, image, geometry));
+      const std::vector<float> spot_cells = DarkSpotCellScores(spots, image, geometry);
       const double score = FuseImageScores(spots, scored.score, DarkSpotImageScore(spot_cells, w, h, geometry));
-      scored = ScoreCells(MeanCellScores(cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma);
+      scored = ScoreCells(MeanCellScores(spots, cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma);
       scored.score = score;
     }
   } else {

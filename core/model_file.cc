@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -67,11 +68,15 @@ json Metadata(const Model& m) {
   if (!m.dark_spots.empty()) {  // version 4
     const DarkSpotChannel& d = m.dark_spots;
     meta["config"]["dark_spots"] = m.config.dark_spots;
-    meta["dark_spots"] = {{"feature_scales", std::vector<float>(d.feature_scales, d.feature_scales + kDarkSpotFeatures)},
+    meta["dark_spots"] = {{"feature_scales", d.feature_scales},
                           {"backbone_mean", d.backbone_mean},
                           {"backbone_sd", d.backbone_sd},
                           {"channel_mean", d.channel_mean},
                           {"channel_sd", d.channel_sd}};
+    if (!d.bank.empty()) {  // version 5
+      meta["dark_spots"]["sigmas"] = d.sigmas;
+      meta["dark_spots"]["backbone_weight"] = d.backbone_weight;
+    }
   }
   if (m.segmentation.enabled()) {
     json classes = json::array();
@@ -262,16 +267,36 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
     if (!dark_spots_option->is_boolean()) return InvalidInput("model file metadata \"dark_spots\" is not a boolean");
     m->config.dark_spots = dark_spots_option->get<bool>();
     DarkSpotChannel& d = m->dark_spots;
-    const std::vector<double> scales = r.Numbers(*spots, "feature_scales", kDarkSpotFeatures);
+    if (version >= 5) {
+      const std::vector<double> sigmas = r.Numbers(*spots, "sigmas", kMaxDarkSpotScales);
+      d.backbone_weight = r.Number(*spots, "backbone_weight");
+      RETURN_IF_ERROR(r.status());
+      if (sigmas.empty()) return InvalidInput("model file dark-spot channel needs 1 to " + std::to_string(kMaxDarkSpotScales) + " scales");
+      for (double sigma : sigmas) {
+        if (!(sigma > 0 && sigma <= 256)) {
+          return InvalidInput("model file dark-spot scales must be from 0 to 256 px, got " + std::to_string(sigma));
+        }
+        d.sigmas.push_back(static_cast<float>(sigma));
+      }
+      if (!(d.backbone_weight >= 0 && d.backbone_weight <= 1)) {
+        return InvalidInput("model file dark-spot \"backbone_weight\" must be from 0 to 1, got " +
+                            std::to_string(d.backbone_weight));
+      }
+    } else {
+      d.sigmas.assign(std::begin(kDarkSpotSigmasV4), std::end(kDarkSpotSigmasV4));
+      d.backbone_weight = kDarkSpotBackboneWeightV4;
+    }
+    const int features = d.features();
+    const std::vector<double> scales = r.Numbers(*spots, "feature_scales", features);
     d.backbone_mean = r.Number(*spots, "backbone_mean");
     d.backbone_sd = r.Number(*spots, "backbone_sd");
     d.channel_mean = r.Number(*spots, "channel_mean");
     d.channel_sd = r.Number(*spots, "channel_sd");
     RETURN_IF_ERROR(r.status());
-    if (scales.size() != kDarkSpotFeatures) {
-      return InvalidInput("model file dark-spot channel needs " + std::to_string(kDarkSpotFeatures) + " feature scales");
+    if (scales.size() != static_cast<size_t>(features)) {
+      return InvalidInput("model file dark-spot channel needs " + std::to_string(features) + " feature scales");
     }
-    for (int k = 0; k < kDarkSpotFeatures; ++k) d.feature_scales[k] = r.CheckedFloat(scales[k], "feature_scales");
+    for (int k = 0; k < features; ++k) d.feature_scales.push_back(r.CheckedFloat(scales[k], "feature_scales"));
     RETURN_IF_ERROR(r.status());
     if (!(d.backbone_sd > 0) || !(d.channel_sd > 0) || !std::isfinite(d.backbone_mean) ||
         !std::isfinite(d.channel_mean) || !std::isfinite(d.backbone_sd) || !std::isfinite(d.channel_sd)) {
@@ -349,17 +374,54 @@ Status ReadClassBank(ByteReader* r, Model* model) {
   return Status::Ok();
 }
 
-// Version 4: the dark-spot channel's Gaussians, on the per-position grid.
-Status ReadDarkSpotChannel(ByteReader* r, Model* model) {
+// The dark-spot channel on the per-position grid: version 4, its Gaussians;
+// version 5, its bank.
+Status ReadDarkSpotChannel(ByteReader* r, uint32_t version, Model* model) {
   const PositionModel& p = model->position;
-  uint32_t features = 0, shift = 0;
-  if (!r->ReadU32(&features) || !r->ReadU32(&shift)) return DataLoss("model file is truncated in its dark-spot channel");
-  if (features != kDarkSpotFeatures || shift > 2 || p.stride != 4) {
+  DarkSpotChannel& channel = model->dark_spots;
+  const int want = channel.features();
+  uint32_t features = 0, shift_or_entries = 0;
+  if (!r->ReadU32(&features) || !r->ReadU32(&shift_or_entries)) {
+    return DataLoss("model file is truncated in its dark-spot channel");
+  }
+  if (version >= 5) {
+    const uint32_t entries = shift_or_entries;
+    if (features != static_cast<uint32_t>(want) || entries < 1 || entries > kPositionBankEntries || p.stride != 4) {
+      return InvalidInput("model file dark-spot bank has " + std::to_string(features) + " features and " +
+                          std::to_string(entries) + " vectors a cell at stride " + std::to_string(p.stride) +
+                          "; it needs " + std::to_string(want) + ", 1 to " + std::to_string(kPositionBankEntries) +
+                          ", stride 4");
+    }
+    PositionBank& b = channel.bank;
+    const uint64_t floats = p.cells() * (static_cast<uint64_t>(entries) * features + 2);
+    if (floats * 4 > r->remaining()) {
+      return DataLoss("model file dark-spot bank should hold " + std::to_string(floats * 4) + " bytes but only " +
+                      std::to_string(r->remaining()) + " remain");
+    }
+    b.grid_width = p.grid_width;
+    b.grid_height = p.grid_height;
+    b.features = static_cast<int>(features);
+    b.entries = static_cast<int>(entries);
+    b.vectors.resize(p.cells() * entries * features);
+    for (float& v : b.vectors) r->ReadF32(&v);
+    b.distance_mean.resize(p.cells());
+    b.distance_sd.resize(p.cells());
+    for (float& v : b.distance_mean) r->ReadF32(&v);
+    for (float& v : b.distance_sd) r->ReadF32(&v);
+    for (size_t c = 0; c < b.cells(); ++c) {
+      if (!std::isfinite(b.distance_mean[c]) || !(b.distance_sd[c] > 0) || !std::isfinite(b.distance_sd[c])) {
+        return InvalidInput("model file dark-spot bank's distance means must be finite and spreads positive");
+      }
+    }
+    return Status::Ok();
+  }
+  const uint32_t shift = shift_or_entries;
+  if (features != static_cast<uint32_t>(want) || shift > 2 || p.stride != 4) {
     return InvalidInput("model file dark-spot channel has " + std::to_string(features) + " features and shift " +
                         std::to_string(shift) + " at stride " + std::to_string(p.stride) + "; it needs " +
-                        std::to_string(kDarkSpotFeatures) + ", a shift of at most 2, stride 4");
+                        std::to_string(want) + ", a shift of at most 2, stride 4");
   }
-  PositionModel& d = model->dark_spots.position;
+  PositionModel& d = channel.position;
   d.grid_width = p.grid_width;
   d.grid_height = p.grid_height;
   d.stride = p.stride;
@@ -379,8 +441,9 @@ Status ReadDarkSpotChannel(ByteReader* r, Model* model) {
 
 std::vector<uint8_t> SerializeModel(const Model& model) {
   std::vector<uint8_t> out(kMagic, kMagic + 4);
-  // The oldest version that holds the model: 4 only with a dark-spot channel.
-  PutU32(out, model.dark_spots.empty() ? 3 : kModelFileVersion);
+  // The oldest version that holds the model: 4 only with a dark-spot
+  // channel of Gaussians, 5 with a dark-spot bank.
+  PutU32(out, model.dark_spots.empty() ? 3 : model.dark_spots.bank.empty() ? 4 : 5);
   const std::string meta = Metadata(model).dump();
   PutU32(out, static_cast<uint32_t>(meta.size()));
   out.insert(out.end(), meta.begin(), meta.end());
@@ -404,7 +467,14 @@ std::vector<uint8_t> SerializeModel(const Model& model) {
     PutU32(out, static_cast<uint32_t>(model.position.stride));    // version 3
     PutU32(out, static_cast<uint32_t>(model.position.features));  // version 3
     put_floats(model.position.params);
-    if (!model.dark_spots.empty()) {  // version 4
+    const PositionBank& bank = model.dark_spots.bank;
+    if (!bank.empty()) {  // version 5
+      PutU32(out, static_cast<uint32_t>(bank.features));
+      PutU32(out, static_cast<uint32_t>(bank.entries));
+      put_floats(bank.vectors);
+      put_floats(bank.distance_mean);
+      put_floats(bank.distance_sd);
+    } else if (!model.dark_spots.empty()) {  // version 4
       PutU32(out, static_cast<uint32_t>(model.dark_spots.position.features));
       PutU32(out, static_cast<uint32_t>(model.dark_spots.position.shift));
       put_floats(model.dark_spots.position.params);
@@ -539,10 +609,10 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
       model.position.grid_height = static_cast<int>(h);
       model.position.params.resize(floats);
       for (float& v : model.position.params) r.ReadF32(&v);
-      if (version >= 4) RETURN_IF_ERROR(ReadDarkSpotChannel(&r, &model));
+      if (version >= 4) RETURN_IF_ERROR(ReadDarkSpotChannel(&r, version, &model));
     }
-    if (version >= 4 && model.dark_spots.position.empty()) {
-      return InvalidInput("model file version 4 has no dark-spot channel");
+    if (version >= 4 && model.dark_spots.empty()) {
+      return InvalidInput("model file version " + std::to_string(version) + " has no dark-spot channel");
     }
     RETURN_IF_ERROR(ReadClassBank(&r, &model));
   }

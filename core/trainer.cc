@@ -1,6 +1,7 @@
 #include "core/trainer.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 
 #include "core/calibration.h"
@@ -247,7 +248,9 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
   const float unit[2] = {1.0f, 1.0f};
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
                                                 stride4_ ? &sample.fine : nullptr));
-  if (stride4_ && config_.dark_spots) sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4);
+  if (stride4_ && config_.dark_spots) {
+    sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
+  }
   if (mask != nullptr) {
     sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
     sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
@@ -340,14 +343,14 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       std::vector<WorkingGeometry> normal_geometry, anomaly_geometry;
       for (Sample& s : normal_) spot_normals.push_back(&s.dark_spots), normal_geometry.push_back(s.geometry);
       for (Sample& s : anomaly_) spot_anomalies.push_back(&s.dark_spots), anomaly_geometry.push_back(s.geometry);
-      DarkSpotFit spots = FitDarkSpotChannel(spot_normals, spot_anomalies, folds, model.position.stride,
-                                             normal_geometry, anomaly_geometry, normal_scores);
+      DarkSpotFit spots =
+          FitDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry, normal_scores);
       for (size_t i = 0; i < normal_.size(); ++i)
         normal_scores[i] = FuseImageScores(spots.channel, normal_scores[i], spots.normal_scores[i]);
       for (size_t i = 0; i < anomaly_.size(); ++i)
         anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
       for (size_t i = 0; i < anomaly_.size(); ++i)
-        fit.anomaly_scores[i] = MeanCellScores(fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
+        fit.anomaly_scores[i] = MeanCellScores(spots.channel, fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
       model.dark_spots = std::move(spots.channel);
       for (auto* samples : {&normal_, &anomaly_})
         for (Sample& s : *samples) s.dark_spots = PatchGrid{};

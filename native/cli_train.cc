@@ -60,7 +60,7 @@ Options:
                              patches at each place, for parts photographed in the same place
                              every time (auto picks it when the training photos line up)
   --no-dark-spots            per-position models at stride 4 leave out the dark-spot channel
-                             (fine dark-spot features on the original pixels, averaged into the
+                             (fine dark-spot features on the original pixels, weighed into the
                              image score and the anomaly map; docs/model.md)
   --normal-only              train on the normal images alone (anomalies still go to the test
                              split); the threshold is then mean + 3 sd of held-out normal scores
@@ -106,9 +106,13 @@ void PrintModelSummary(const Model& model, const std::string& source, const std:
     if (!spots.empty()) {
       const Size analysed = DarkSpotAnalysisSize({model.stats.image_width, model.stats.image_height}, model.scale);
       std::fprintf(stderr,
-                   "  dark-spot channel: on (%d features a cell from %dx%d px, shift +-%d; image score averaged with "
-                   "the backbone model's; --no-dark-spots leaves it out)\n",
-                   spots.position.features, analysed.width, analysed.height, spots.position.shift);
+                   "  dark-spot channel: on (%zu scales, %g to %g px, of %dx%d px: %d features a cell; %s; "
+                   "%.0f%% of the image score and map, the backbone model's %.0f%%; --no-dark-spots leaves it out)\n",
+                   spots.sigmas.size(), spots.sigmas.front(), spots.sigmas.back(), analysed.width, analysed.height,
+                   spots.features(),
+                   spots.bank.empty() ? "per-cell Gaussians"
+                                      : ("nearest of " + std::to_string(spots.bank.entries) + " vectors a cell").c_str(),
+                   100 * (1 - spots.backbone_weight), 100 * spots.backbone_weight);
     } else {
       std::fprintf(stderr, "  dark-spot channel: off (%s)\n",
                    model.position.stride != 4 ? "only stride-4 per-position models carry one" : "--no-dark-spots");

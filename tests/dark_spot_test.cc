@@ -1,7 +1,9 @@
-// The dark-spot channel: its features on synthetic spots, grooves and edges,
-// determinism, the analysed image's size cap, the shift-tolerant Gaussians,
-// and the channel in training, detection and the model file (version 4;
-// version 3 without it), and the option that turns it off.
+// The dark-spot channel: its features on synthetic spots, grooves and edges
+// (full resolution and pyramid scales), determinism, the analysed image's
+// size cap, the shift-tolerant Gaussians of version-4 channels, and the
+// channel in training, detection and the model file (version 5 with its
+// bank; version 4 still read; version 3 without it), and the option that
+// turns it off.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -39,15 +41,18 @@ float MaxFeature(const PatchGrid& g, int d) {
   return m;
 }
 
-PatchGrid Features(const RgbImage& image) {
-  return DarkSpotFeatures(image, PlanGeometry({image.width, image.height}, 1.0, 16), 4);
+const std::vector<float> kSmallScales = {1.5f, 3.0f};  // version 4's, below the pyramid
+const std::vector<float> kAllScales(std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas));
+
+PatchGrid Features(const RgbImage& image, const std::vector<float>& sigmas = kSmallScales) {
+  return DarkSpotFeatures(image, PlanGeometry({image.width, image.height}, 1.0, 16), 4, sigmas);
 }
 
 TEST(DarkSpotFeatures, ASpotRespondsAnEdgeOrAGrooveDoesNot) {
   const PatchGrid flat = Features(Grey(kW, kH, 128));
   ASSERT_EQ(flat.width, kW / 4);
   ASSERT_EQ(flat.height, kH / 4);
-  ASSERT_EQ(flat.dim, kDarkSpotFeatures);
+  ASSERT_EQ(flat.dim, 4);
   for (float v : flat.data) EXPECT_EQ(v, 0.0f) << "a flat image has no curvature";
 
   // A dark disc of radius 2 px at (50, 30): cell (12, 7).
@@ -57,7 +62,7 @@ TEST(DarkSpotFeatures, ASpotRespondsAnEdgeOrAGrooveDoesNot) {
       if ((x - 50) * (x - 50) + (y - 30) * (y - 30) <= 4) Paint(spot, x, y, 40);
   const PatchGrid s = Features(spot);
   const float* at_spot = s.cell(7 * s.width + 12);
-  for (int k = 0; k < kDarkSpotScales; ++k) {
+  for (int k = 0; k < 2; ++k) {
     EXPECT_GT(at_spot[2 * k], 5.0f) << "Hessian's smaller eigenvalue, scale " << k;
     EXPECT_GT(at_spot[2 * k + 1], 10.0f) << "Laplacian, scale " << k;
     EXPECT_EQ(MaxFeature(s, 2 * k), at_spot[2 * k]) << "peaks at the spot";
@@ -72,11 +77,34 @@ TEST(DarkSpotFeatures, ASpotRespondsAnEdgeOrAGrooveDoesNot) {
     for (int x = kW / 2; x < kW; ++x) Paint(edge, x, y, 200);
   }
   const PatchGrid g = Features(groove), e = Features(edge);
-  for (int k = 0; k < kDarkSpotScales; ++k) {
+  for (int k = 0; k < 2; ++k) {
     EXPECT_LT(MaxFeature(g, 2 * k), 0.05f * at_spot[2 * k]) << "groove, scale " << k;
     EXPECT_LT(MaxFeature(e, 2 * k), 0.05f * at_spot[2 * k]) << "edge, scale " << k;
     EXPECT_GT(MaxFeature(g, 2 * k + 1), 0.3f * at_spot[2 * k + 1]) << "the Laplacian sees the groove, scale " << k;
   }
+}
+
+TEST(DarkSpotFeatures, PyramidScalesSeeLargeSpotsAndNotEdges) {
+  // Scales from 4 px up run on halved images: a dark disc of radius 10 px
+  // answers at 8 px where it is, a step edge does not, and the grid and the
+  // small scales are those of a full-resolution run.
+  constexpr int kSide = 128;
+  RgbImage disc = Grey(kSide, kSide, 150), edge = Grey(kSide, kSide, 60);
+  for (int y = 0; y < kSide; ++y)
+    for (int x = 0; x < kSide; ++x) {
+      if ((x - 64) * (x - 64) + (y - 64) * (y - 64) <= 100) Paint(disc, x, y, 40);
+      if (x >= kSide / 2) Paint(edge, x, y, 200);
+    }
+  const std::vector<float> scales = {1.0f, 8.0f};
+  const PatchGrid d = Features(disc, scales), e = Features(edge, scales);
+  ASSERT_EQ(d.dim, 4);
+  const float* centre = d.cell(16 * d.width + 16);
+  EXPECT_GT(centre[2], 20.0f) << "8 px: the disc's centre";
+  EXPECT_EQ(MaxFeature(d, 2), centre[2]) << "peaks at the disc";
+  EXPECT_LT(d.cell(0)[2], 0.05f * centre[2]) << "far from it, little";
+  EXPECT_LT(MaxFeature(e, 2), 0.05f * centre[2]) << "an edge is no spot at 8 px either";
+  const PatchGrid small = Features(disc, {1.0f});
+  for (size_t c = 0; c < d.cells(); ++c) EXPECT_EQ(d.cell(c)[0], small.cell(c)[0]) << "1 px: the full-resolution path";
 }
 
 TEST(DarkSpotFeatures, PaddingCellsRepeatTheContentEdge) {
@@ -85,9 +113,9 @@ TEST(DarkSpotFeatures, PaddingCellsRepeatTheContentEdge) {
   for (int y = 0; y < 60; ++y) Paint(image, 88, y, 30);  // a dark line at the last interior column
   const WorkingGeometry geometry = PlanGeometry({90, 60}, 1.0, 16);
   ASSERT_EQ(geometry.padded.width, 96);
-  const PatchGrid g = DarkSpotFeatures(image, geometry, 4);
+  const PatchGrid g = DarkSpotFeatures(image, geometry, 4, kAllScales);
   for (int y = 0; y < g.height; ++y)
-    for (int d = 0; d < kDarkSpotFeatures; ++d) EXPECT_EQ(g.cell(y * g.width + 23)[d], g.cell(y * g.width + 22)[d]);
+    for (int d = 0; d < g.dim; ++d) EXPECT_EQ(g.cell(y * g.width + 23)[d], g.cell(y * g.width + 22)[d]);
   EXPECT_GT(g.cell(5 * g.width + 23)[1], 1.0f);
 }
 
@@ -96,12 +124,12 @@ TEST(DarkSpotFeatures, AreDeterministic) {
   // contraction; wasm runs the same code). A change here changes models.
   const RgbImage image = GenerateSyntheticSample(3, 0, true).image;
   const WorkingGeometry geometry = PlanGeometry({image.width, image.height}, 0.5, 16);
-  const PatchGrid a = DarkSpotFeatures(image, geometry, 4);
-  const PatchGrid b = DarkSpotFeatures(image, geometry, 4);
+  const PatchGrid a = DarkSpotFeatures(image, geometry, 4, kAllScales);
+  const PatchGrid b = DarkSpotFeatures(image, geometry, 4, kAllScales);
   ASSERT_EQ(a.data, b.data);
   const uint32_t crc = Crc32(reinterpret_cast<const uint8_t*>(a.data.data()), a.data.size() * sizeof(float));
   RecordProperty("crc", std::to_string(crc));
-  EXPECT_EQ(crc, 990349078u) << "features' CRC-32";
+  EXPECT_EQ(crc, 3471171483u) << "features' CRC-32";
 }
 
 TEST(DarkSpotFeatures, AnalysedSizeIsCapped) {
@@ -155,12 +183,17 @@ TEST(PositionModelShift, ANeighboursPatternMatchesOnlyWithTheShift) {
   EXPECT_GT(lower, grids.size() * a.size() / 10);
 }
 
-TEST(DarkSpotChannel, FusionKeepsTheBackboneScaleAndAveragesZScores) {
+TEST(DarkSpotChannel, FusionKeepsTheBackboneScaleAndWeighsZScores) {
   DarkSpotChannel c;
   c.backbone_mean = 2, c.backbone_sd = 0.5, c.channel_mean = 10, c.channel_sd = 4;
+  EXPECT_EQ(c.backbone_weight, kDarkSpotBackboneWeight) << "new channels weigh the backbone by a quarter";
   EXPECT_DOUBLE_EQ(FuseImageScores(c, 3.0, 18.0), 3.0) << "both 2 sd above their normals";
-  EXPECT_DOUBLE_EQ(FuseImageScores(c, 2.0, 18.0), 2.5) << "z 0 and 2 average to 1";
+  EXPECT_DOUBLE_EQ(FuseImageScores(c, 2.0, 18.0), 2.75) << "z 0 and 2, weighed 1:3, make 1.5";
   EXPECT_DOUBLE_EQ(FuseImageScores(c, 2.0, 10.0), 2.0);
+  c.backbone_weight = kDarkSpotBackboneWeightV4;
+  EXPECT_DOUBLE_EQ(FuseImageScores(c, 2.0, 18.0), 2.5) << "version 4: z 0 and 2 average to 1";
+  const std::vector<float> map = MeanCellScores(c, {4.0f, 0.0f}, {0.0f, 2.0f});
+  EXPECT_EQ(map, (std::vector<float>{2.0f, 1.0f}));
 }
 
 // A per-position model trained on the synthetic plates (12 normal images,
@@ -183,40 +216,13 @@ const Model& Trained(bool dark_spots) {
   return m;
 }
 
-TEST(DarkSpotChannel, TrainsDetectsAndRoundTripsAsVersionFour) {
-  ASSERT_NE(testing::SharedBackbone(), nullptr);
-  const Model& m = Trained(true);
-  ASSERT_EQ(m.normal_model, NormalModelKind::kPerPosition);
-  ASSERT_EQ(m.position.stride, 4);
-  ASSERT_FALSE(m.dark_spots.empty());
-  EXPECT_TRUE(m.config.dark_spots);
-  const PositionModel& d = m.dark_spots.position;
-  EXPECT_EQ(d.features, kDarkSpotFeatures);
-  EXPECT_EQ(d.shift, kDarkSpotShift);
-  EXPECT_EQ(d.grid_width, m.position.grid_width);
-  EXPECT_EQ(d.grid_height, m.position.grid_height);
-  EXPECT_GT(m.dark_spots.backbone_sd, 0);
-  EXPECT_GT(m.dark_spots.channel_sd, 0);
-
-  const std::vector<uint8_t> bytes = SerializeModel(m);
-  EXPECT_EQ(bytes[4], 4) << "a model with the channel is a version-4 file";
-  auto parsed = ParseModelFile(bytes);
-  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
-  EXPECT_TRUE(parsed->config.dark_spots);
-  EXPECT_EQ(parsed->dark_spots.position.params, d.params);
-  EXPECT_EQ(parsed->dark_spots.position.shift, kDarkSpotShift);
-  for (int k = 0; k < kDarkSpotFeatures; ++k)
-    EXPECT_EQ(parsed->dark_spots.feature_scales[k], m.dark_spots.feature_scales[k]);
-  EXPECT_EQ(parsed->dark_spots.backbone_mean, m.dark_spots.backbone_mean);
-  EXPECT_EQ(parsed->dark_spots.backbone_sd, m.dark_spots.backbone_sd);
-  EXPECT_EQ(parsed->dark_spots.channel_mean, m.dark_spots.channel_mean);
-  EXPECT_EQ(parsed->dark_spots.channel_sd, m.dark_spots.channel_sd);
-  EXPECT_EQ(SerializeModel(*parsed), bytes);
-  for (size_t n = 8; n < bytes.size(); n += 4099) EXPECT_FALSE(ParseModelFile(ByteSpan(bytes.data(), n)).ok());
-
+// Both models' scores agree between a model in memory and its file, and
+// the synthetic defects separate.
+void ExpectDetectsAsItsFile(const Model& m, const std::vector<uint8_t>& bytes) {
   auto in_memory = Detector::FromModel(m, testing::SharedBackbone());
   auto loaded = Detector::Create(bytes, testing::SharedBackbone());
-  ASSERT_TRUE(in_memory.ok() && loaded.ok());
+  ASSERT_TRUE(in_memory.ok()) << in_memory.status().ToString();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   double normal_max = 0, anomalous_min = 1e30;
   for (int i = 100; i < 106; ++i) {
     for (bool anomalous : {false, true}) {
@@ -233,6 +239,79 @@ TEST(DarkSpotChannel, TrainsDetectsAndRoundTripsAsVersionFour) {
   EXPECT_GT(anomalous_min, normal_max) << "the synthetic defects separate";
 }
 
+TEST(DarkSpotChannel, TrainsDetectsAndRoundTripsAsVersionFive) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  const Model& m = Trained(true);
+  ASSERT_EQ(m.normal_model, NormalModelKind::kPerPosition);
+  ASSERT_EQ(m.position.stride, 4);
+  ASSERT_FALSE(m.dark_spots.empty());
+  EXPECT_TRUE(m.config.dark_spots);
+  EXPECT_EQ(m.dark_spots.sigmas, kAllScales);
+  EXPECT_TRUE(m.dark_spots.position.empty()) << "a bank, not Gaussians";
+  const PositionBank& b = m.dark_spots.bank;
+  EXPECT_EQ(b.features, 2 * static_cast<int>(kAllScales.size()));
+  EXPECT_EQ(b.entries, 12) << "12 training images, under the cap of " << kPositionBankEntries;
+  EXPECT_EQ(b.grid_width, m.position.grid_width);
+  EXPECT_EQ(b.grid_height, m.position.grid_height);
+  EXPECT_EQ(m.dark_spots.backbone_weight, kDarkSpotBackboneWeight);
+  EXPECT_GT(m.dark_spots.backbone_sd, 0);
+  EXPECT_GT(m.dark_spots.channel_sd, 0);
+
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  EXPECT_EQ(bytes[4], 5) << "a model with the bank is a version-5 file";
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_TRUE(parsed->config.dark_spots);
+  EXPECT_EQ(parsed->dark_spots.sigmas, m.dark_spots.sigmas);
+  EXPECT_EQ(parsed->dark_spots.bank.vectors, b.vectors);
+  EXPECT_EQ(parsed->dark_spots.bank.distance_mean, b.distance_mean);
+  EXPECT_EQ(parsed->dark_spots.bank.distance_sd, b.distance_sd);
+  EXPECT_EQ(parsed->dark_spots.feature_scales, m.dark_spots.feature_scales);
+  EXPECT_EQ(parsed->dark_spots.backbone_weight, m.dark_spots.backbone_weight);
+  EXPECT_EQ(parsed->dark_spots.backbone_mean, m.dark_spots.backbone_mean);
+  EXPECT_EQ(parsed->dark_spots.backbone_sd, m.dark_spots.backbone_sd);
+  EXPECT_EQ(parsed->dark_spots.channel_mean, m.dark_spots.channel_mean);
+  EXPECT_EQ(parsed->dark_spots.channel_sd, m.dark_spots.channel_sd);
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+  for (size_t n = 8; n < bytes.size(); n += 4099) EXPECT_FALSE(ParseModelFile(ByteSpan(bytes.data(), n)).ok());
+  ExpectDetectsAsItsFile(m, bytes);
+}
+
+TEST(DarkSpotChannel, AVersionFourChannelStillLoadsScoresAndRoundTrips) {
+  // Version-4 files hold two scales' Gaussians and average both z-scores: a
+  // model of that kind, made as that build's trainer did, reads back as
+  // written, byte for byte, and detects.
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  Model m = Trained(true);
+  DarkSpotChannel& c = m.dark_spots;
+  c = DarkSpotChannel{};
+  c.sigmas = {std::begin(kDarkSpotSigmasV4), std::end(kDarkSpotSigmasV4)};
+  c.backbone_weight = kDarkSpotBackboneWeightV4;
+  c.feature_scales.assign(c.features(), 0.05f);
+  std::vector<PatchGrid> grids;
+  for (int i = 0; i < 12; ++i) {
+    const RgbImage image = GenerateSyntheticSample(3, i, false).image;
+    grids.push_back(DarkSpotGrid(c, image, PlanGeometry({image.width, image.height}, m.scale, MobileNetV2::kInputMultiple)));
+  }
+  std::vector<const PatchGrid*> normals;
+  for (const PatchGrid& g : grids) normals.push_back(&g);
+  c.position = FitPositionModel(normals, {}, 5, c.features(), 4, kDarkSpotShift).model;
+  c.backbone_mean = 1, c.backbone_sd = 0.5, c.channel_mean = 2, c.channel_sd = 1;
+  ASSERT_EQ(c.position.grid_width, m.position.grid_width);
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  EXPECT_EQ(bytes[4], 4) << "Gaussians: still a version-4 file";
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->dark_spots.sigmas, c.sigmas);
+  EXPECT_EQ(parsed->dark_spots.backbone_weight, kDarkSpotBackboneWeightV4);
+  EXPECT_EQ(parsed->dark_spots.position.params, c.position.params);
+  EXPECT_TRUE(parsed->dark_spots.bank.empty());
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+  auto detector = Detector::Create(bytes, testing::SharedBackbone());
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  EXPECT_TRUE((*detector)->Analyze(GenerateSyntheticSample(3, 100, true).image, true).ok());
+}
+
 TEST(DarkSpotChannel, ModelFileRejectsAMalformedChannel) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   Model m = Trained(true);
@@ -241,6 +320,28 @@ TEST(DarkSpotChannel, ModelFileRejectsAMalformedChannel) {
   auto parsed = ParseModelFile(SerializeModel(m));
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.status().message().find("spreads positive"), std::string::npos) << parsed.status().ToString();
+  // A bank cell whose normal distances have no spread would divide by zero.
+  Model flat = Trained(true);
+  flat.dark_spots.bank.distance_sd[7] = 0;
+  parsed = ParseModelFile(SerializeModel(flat));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("dark-spot bank's distance means must be finite and spreads positive"),
+            std::string::npos)
+      << parsed.status().ToString();
+  // Scales out of range, and a weight outside [0, 1], are named.
+  Model wide = Trained(true);
+  wide.dark_spots.sigmas[0] = 1000;
+  parsed = ParseModelFile(SerializeModel(wide));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("scales must be from 0 to 256 px, got 1000"), std::string::npos)
+      << parsed.status().ToString();
+  Model heavy = Trained(true);
+  heavy.dark_spots.backbone_weight = 1.5;
+  parsed = ParseModelFile(SerializeModel(heavy));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("\"backbone_weight\" must be from 0 to 1, got 1.5"), std::string::npos)
+      << parsed.status().ToString();
+  EXPECT_FALSE(Detector::FromModel(heavy, testing::SharedBackbone()).ok()) << "in memory too";
   // A channel whose per-position model is not there.
   Model shared = Trained(true);
   shared.normal_model = NormalModelKind::kSharedBank;

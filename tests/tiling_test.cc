@@ -161,6 +161,19 @@ TEST(MemoryBudget, DarkSpotChannelOn4096SquareStaysUnder512MiB) {
   ASSERT_EQ(model->position.stride, 4);
   ASSERT_EQ(model->position.cells(), kMaxPositionCells);
   ASSERT_FALSE(model->dark_spots.empty());
+  // Two images train a bank of two vectors a cell; a real one holds up to
+  // kPositionBankEntries. Fill it to that size (repeating the vectors), so
+  // the detector holds what a bank trained on many images would.
+  PositionBank& bank = model->dark_spots.bank;
+  ASSERT_EQ(bank.entries, 2);
+  std::vector<float> full;
+  for (size_t c = 0; c < bank.cells(); ++c)
+    for (int e = 0; e < kPositionBankEntries; ++e) {
+      const float* v = &bank.vectors[(c * bank.entries + e % bank.entries) * bank.features];
+      full.insert(full.end(), v, v + bank.features);
+    }
+  bank.vectors = std::move(full);
+  bank.entries = kPositionBankEntries;
   auto detector = Detector::FromModel(*model, testing::SharedBackbone());
   ASSERT_TRUE(detector.ok()) << detector.status().ToString();
   auto analysis = (*detector)->Analyze(Mosaic(4096, 4096, 2));

@@ -127,7 +127,7 @@ describe('anomalens npm package (wasm)', { skip }, () => {
                  join(dir, 'data', 'test.manifest'), '--output', modelPath, '--quiet');
       assert.equal(r.code, 0, r.stderr);
       const native = readFileSync(modelPath);
-      assert.equal(native[4], 4, 'the native model carries the dark-spot channel (version 4)');
+      assert.equal(native[4], 5, 'the native model carries the dark-spot channel (version 5)');
       const entries = (name) => readFileSync(join(dir, 'data', name), 'utf8').trim().split('\n')
         .map((line) => JSON.parse(line))
         .map((e) => ({ path: join(dir, 'data', e['source-ref']), label: e['anomaly-label'] === 1 ? 'anomaly' : 'normal' }));

@@ -583,48 +583,74 @@ Scores ScorePadim(const Features& F, const Split& sp, int r, double eps, Cost* c
   return S;
 }
 
-// Reference retrieval: the K training images nearest to the test image (L2
-// over the whole feature grid), then position-aware nearest neighbour over
-// their patches within +-r cells.
-Scores ScoreRetrieval(const Features& F, const Split& sp, int K, int r, Cost* cost) {
-  Scores S(F.f.size(), std::vector<float>(F.cells()));
-  double t_test = 0;
-  int n_test = 0;
-  const int D = F.dim;
-  for (size_t i = 0; i < F.f.size(); ++i) {
-    const double t0 = Now();
+// The K train images nearest to each image (L2 over the whole grid of G; a
+// train image only looks at other folds).
+std::vector<std::vector<int>> NearestTrain(const Features& G, const Split& sp, int K) {
+  std::vector<std::vector<int>> out(G.f.size());
+  for (size_t i = 0; i < G.f.size(); ++i) {
+    if (sp.fold_of[i] < 0) continue;
     std::vector<std::pair<double, int>> cand;
     for (size_t k = 0; k < sp.train.size(); ++k) {
       if (sp.fold_of[i] < kFolds && int(k % kFolds) == sp.fold_of[i]) continue;
-      const std::vector<float>& a = F.f[i];
-      const std::vector<float>& b = F.f[sp.train[k]];
+      const std::vector<float>& a = G.f[i];
+      const std::vector<float>& b = G.f[sp.train[k]];
       double d = 0;
       for (size_t j = 0; j < a.size(); ++j) d += double(a[j] - b[j]) * (a[j] - b[j]);
       cand.push_back({d, sp.train[k]});
     }
     const int k = std::min<int>(K, cand.size());
     std::partial_sort(cand.begin(), cand.begin() + k, cand.end());
+    for (int j = 0; j < k; ++j) out[i].push_back(cand[j].second);
+  }
+  return out;
+}
+
+// Per cell: the smallest distance to the references' cells within +-s.
+// one_sided: only features above the reference's count (more blob-like).
+Scores ScoreRefNN(const Features& F, const std::vector<std::vector<int>>& refs, int s, bool one_sided, int kth = 1) {
+  Scores S(F.f.size());
+  const int D = F.dim;
+  for (size_t i = 0; i < F.f.size(); ++i) {
+    if (refs[i].empty()) continue;
+    S[i].assign(F.cells(), 0.0f);
     for (int y = 0; y < F.h; ++y)
       for (int x = 0; x < F.w; ++x) {
-        const size_t cell = size_t(y) * F.w + x;
-        const float* q = &F.f[i][cell * D];
+        const float* q = &F.f[i][(size_t(y) * F.w + x) * D];
         float best = 1e30f;
-        for (int j = 0; j < k; ++j) {
-          const std::vector<float>& b = F.f[cand[j].second];
-          for (int yy = std::max(0, y - r); yy <= std::min(F.h - 1, y + r); ++yy)
-            for (int xx = std::max(0, x - r); xx <= std::min(F.w - 1, x + r); ++xx) {
-              const float* v = &b[(size_t(yy) * F.w + xx) * D];
+        std::vector<float> all;
+        for (int r : refs[i])
+          for (int yy = std::max(0, y - s); yy <= std::min(F.h - 1, y + s); ++yy)
+            for (int xx = std::max(0, x - s); xx <= std::min(F.w - 1, x + s); ++xx) {
+              const float* v = &F.f[r][(size_t(yy) * F.w + xx) * D];
               float d = 0;
-              for (int p = 0; p < D; ++p) d += (q[p] - v[p]) * (q[p] - v[p]);
+              for (int p = 0; p < D; ++p) {
+                const float e = one_sided ? std::max(0.0f, q[p] - v[p]) : q[p] - v[p];
+                d += e * e;
+              }
               best = std::min(best, d);
+              if (kth > 1) all.push_back(d);
             }
+        if (kth > 1) {
+          std::partial_sort(all.begin(), all.begin() + kth, all.end());
+          float m = 0;
+          for (int j = 0; j < kth; ++j) m += std::sqrt(all[j]) / kth;
+          S[i][size_t(y) * F.w + x] = m;
+          continue;
         }
-        S[i][cell] = std::sqrt(best);
+        S[i][size_t(y) * F.w + x] = std::sqrt(best);
       }
-    if (sp.fold_of[i] == kFolds) t_test += Now() - t0, ++n_test;
   }
-  cost->score_ms = t_test * 1000 / n_test;
-  cost->model_mib = sp.train.size() * F.cells() * D * 4.0 / (1 << 20);
+  return S;
+}
+
+// Reference retrieval: the K training images nearest to the test image (L2
+// over the whole feature grid), then position-aware nearest neighbour over
+// their patches within +-r cells.
+Scores ScoreRetrieval(const Features& F, const Split& sp, int K, int r, Cost* cost) {
+  const double t0 = Now();
+  Scores S = ScoreRefNN(F, NearestTrain(F, sp, K), r, false);
+  cost->score_ms = (Now() - t0) * 1000 / F.f.size();  // every image is scored alike
+  cost->model_mib = sp.train.size() * F.cells() * F.dim * 4.0 / (1 << 20);
   return S;
 }
 
@@ -1206,64 +1232,6 @@ std::vector<float> ContentCells(const Data& data, const std::vector<float>& s, i
 // image: the K train images nearest to it (L2 over the whole descriptor grid
 // G; a train image only looks at other folds), then per cell a distance to
 // those references alone.
-std::vector<std::vector<int>> NearestTrain(const Features& G, const Split& sp, int K) {
-  std::vector<std::vector<int>> out(G.f.size());
-  for (size_t i = 0; i < G.f.size(); ++i) {
-    if (sp.fold_of[i] < 0) continue;
-    std::vector<std::pair<double, int>> cand;
-    for (size_t k = 0; k < sp.train.size(); ++k) {
-      if (sp.fold_of[i] < kFolds && int(k % kFolds) == sp.fold_of[i]) continue;
-      const std::vector<float>& a = G.f[i];
-      const std::vector<float>& b = G.f[sp.train[k]];
-      double d = 0;
-      for (size_t j = 0; j < a.size(); ++j) d += double(a[j] - b[j]) * (a[j] - b[j]);
-      cand.push_back({d, sp.train[k]});
-    }
-    const int k = std::min<int>(K, cand.size());
-    std::partial_sort(cand.begin(), cand.begin() + k, cand.end());
-    for (int j = 0; j < k; ++j) out[i].push_back(cand[j].second);
-  }
-  return out;
-}
-
-// Per cell: the smallest distance to the references' cells within +-s.
-// one_sided: only features above the reference's count (more blob-like).
-Scores ScoreRefNN(const Features& F, const std::vector<std::vector<int>>& refs, int s, bool one_sided, int kth = 1) {
-  Scores S(F.f.size());
-  const int D = F.dim;
-  for (size_t i = 0; i < F.f.size(); ++i) {
-    if (refs[i].empty()) continue;
-    S[i].assign(F.cells(), 0.0f);
-    for (int y = 0; y < F.h; ++y)
-      for (int x = 0; x < F.w; ++x) {
-        const float* q = &F.f[i][(size_t(y) * F.w + x) * D];
-        float best = 1e30f;
-        std::vector<float> all;
-        for (int r : refs[i])
-          for (int yy = std::max(0, y - s); yy <= std::min(F.h - 1, y + s); ++yy)
-            for (int xx = std::max(0, x - s); xx <= std::min(F.w - 1, x + s); ++xx) {
-              const float* v = &F.f[r][(size_t(yy) * F.w + xx) * D];
-              float d = 0;
-              for (int p = 0; p < D; ++p) {
-                const float e = one_sided ? std::max(0.0f, q[p] - v[p]) : q[p] - v[p];
-                d += e * e;
-              }
-              best = std::min(best, d);
-              if (kth > 1) all.push_back(d);
-            }
-        if (kth > 1) {
-          std::partial_sort(all.begin(), all.begin() + kth, all.end());
-          float m = 0;
-          for (int j = 0; j < kth; ++j) m += std::sqrt(all[j]) / kth;
-          S[i][size_t(y) * F.w + x] = m;
-          continue;
-        }
-        S[i][size_t(y) * F.w + x] = std::sqrt(best);
-      }
-  }
-  return S;
-}
-
 // Per cell: a Gaussian of the references' cells within +-r (ridge eps of
 // the mean variance), Mahalanobis distance.
 Scores ScoreRefGauss(const Features& F, const std::vector<std::vector<int>>& refs, int r, double eps) {
@@ -1425,6 +1393,17 @@ std::vector<double> TrainZ(const std::vector<double>& v, const Split& sp) {
   return out;
 }
 
+// Image scores of several variants, each standardized by its held-out train
+// image scores (TrainZ), averaged.
+std::vector<double> MeanTrainZ(const std::vector<std::vector<double>>& parts, const Split& sp) {
+  std::vector<double> out(parts[0].size(), 0.0);
+  for (const auto& p : parts) {
+    const std::vector<double> z = TrainZ(p, sp);
+    for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
+  }
+  return out;
+}
+
 struct Result3 {
   double roc[3] = {0, 0, 0}, pix[3] = {0, 0, 0};  // full, dev, holdout
   double f1 = 0, aupro = 0;
@@ -1491,6 +1470,22 @@ void DumpScores(const std::string& path, const Data& data, const std::vector<int
                  int(((arg % cw) + 0.5) * stride * inv), int(((arg / cw) + 0.5) * stride * inv));
   }
   std::fclose(out);
+}
+
+// One row of a dev / holdout table (Evaluate3); given a prefix, also the
+// variant's per-image scores, build/pitting_study/<prefix><name>.tsv.
+void ReportDevHoldout(const Data& data, const Split& sp, const std::vector<int>& part, const Masks& masks,
+                      const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h,
+                      const std::string& dump_prefix) {
+  const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
+  std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1], r.roc[2],
+              r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
+  std::fflush(stdout);
+  if (dump_prefix.empty()) return;
+  std::string file = name;
+  for (char& ch : file)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  DumpScores("build/pitting_study/" + dump_prefix + file + ".tsv", data, part, img, S, w);
 }
 
 // Round 4 (`--variants r4`, any --short-side up to 460): the per-position
@@ -2029,14 +2024,7 @@ int main(int argc, char** argv) {
     std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (dh)", "imgDev", "imgHold", "imgFull", "pixDev",
                 "pixHold", "pixFull", "F1", "AUPRO", "img-585");
     auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
-      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
-      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
-                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
-      std::fflush(stdout);
-      std::string file = name;
-      for (char& ch : file)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+      ReportDevHoldout(data, sp, part, masks, name, img, S, w, h, "dh_");
     };
     Cost c;
     const Features& F3 = feats(3, 0, 4);
@@ -2072,14 +2060,7 @@ int main(int argc, char** argv) {
     const Scores M1 = fuse(P3, R, 0), M2 = fuse(P3, R, 1);
     rep("maps: mean(s4 k3 z, raw z)", MapMax(data, M1, w, h), M1, w, h);
     rep("maps: max(s4 k3 z, raw z)", MapMax(data, M2, w, h), M2, w, h);
-    auto avg = [&](std::vector<std::vector<double>> parts) {
-      std::vector<double> out(parts[0].size(), 0.0);
-      for (auto& p : parts) {
-        const std::vector<double> z = TrainZ(p, sp);
-        for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
-      }
-      return out;
-    };
+    auto avg = [&](const std::vector<std::vector<double>>& parts) { return MeanTrainZ(parts, sp); };
     rep("image z-avg: s4 k3 + s4 k5 r0", avg({p3, p5}), P3, w, h);
     rep("image z-avg: s4 k3 + raw", avg({p3, rr}), P3, w, h);
     rep("image z-avg: s4 k3 + s4 k5 r0 + raw", avg({p3, p5, rr}), P3, w, h);
@@ -2102,14 +2083,7 @@ int main(int argc, char** argv) {
     std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (blob)", "imgDev", "imgHold", "imgFull", "pixDev",
                 "pixHold", "pixFull", "F1", "AUPRO", "img-585");
     auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
-      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
-      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
-                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
-      std::fflush(stdout);
-      std::string file = name;
-      for (char& ch : file)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+      ReportDevHoldout(data, sp, part, masks, name, img, S, w, h, "dh_");
     };
     Cost c;
     const Features& F3 = feats(3, 0, 4);
@@ -2133,14 +2107,7 @@ int main(int argc, char** argv) {
     std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (one-sided)", "imgDev", "imgHold", "imgFull",
                 "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
     auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
-      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
-      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
-                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
-      std::fflush(stdout);
-      std::string file = name;
-      for (char& ch : file)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+      ReportDevHoldout(data, sp, part, masks, name, img, S, w, h, "dh_");
     };
     const Features blob = BlobFeatures(dir, data);
     const int w = blob.w, h = blob.h;
@@ -2169,14 +2136,7 @@ int main(int argc, char** argv) {
     std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (shift)", "imgDev", "imgHold", "imgFull",
                 "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
     auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
-      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
-      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
-                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
-      std::fflush(stdout);
-      std::string file = name;
-      for (char& ch : file)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+      ReportDevHoldout(data, sp, part, masks, name, img, S, w, h, "dh_");
     };
     const Features& F3 = feats(3, 0, 4);
     const int w = F3.w, h = F3.h;
@@ -2217,14 +2177,7 @@ int main(int argc, char** argv) {
     std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (trim)", "imgDev", "imgHold", "imgFull",
                 "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
     auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
-      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
-      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
-                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
-      std::fflush(stdout);
-      std::string file = name;
-      for (char& ch : file)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+      ReportDevHoldout(data, sp, part, masks, name, img, S, w, h, "dh_");
     };
     const Features blob = BlobFeatures(dir, data);
     const int w = blob.w, h = blob.h;
@@ -2242,23 +2195,9 @@ int main(int argc, char** argv) {
     std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (final)", "imgDev", "imgHold", "imgFull",
                 "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
     auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
-      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
-      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
-                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
-      std::fflush(stdout);
-      std::string file = name;
-      for (char& ch : file)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      DumpScores("build/pitting_study/dh_" + file + ".tsv", data, part, img, S, w);
+      ReportDevHoldout(data, sp, part, masks, name, img, S, w, h, "dh_");
     };
-    auto avg = [&](std::vector<std::vector<double>> parts) {
-      std::vector<double> out(parts[0].size(), 0.0);
-      for (auto& p : parts) {
-        const std::vector<double> z = TrainZ(p, sp);
-        for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
-      }
-      return out;
-    };
+    auto avg = [&](const std::vector<std::vector<double>>& parts) { return MeanTrainZ(parts, sp); };
     Cost c;
     const Features blob = BlobFeatures(dir, data);
     const int w = blob.w, h = blob.h;
@@ -2280,23 +2219,9 @@ int main(int argc, char** argv) {
     std::printf("%-52s %7s %7s %7s | %7s %7s %7s | %6s %6s | %7s\n", "variant (references)", "imgDev", "imgHold",
                 "imgFull", "pixDev", "pixHold", "pixFull", "F1", "AUPRO", "img-585");
     auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
-      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
-      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
-                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
-      std::fflush(stdout);
-      std::string file = name;
-      for (char& ch : file)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      DumpScores("build/pitting_study/ref_" + file + ".tsv", data, part, img, S, w);
+      ReportDevHoldout(data, sp, part, masks, name, img, S, w, h, "ref_");
     };
-    auto avg = [&](std::vector<std::vector<double>> parts) {
-      std::vector<double> out(parts[0].size(), 0.0);
-      for (auto& p : parts) {
-        const std::vector<double> z = TrainZ(p, sp);
-        for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
-      }
-      return out;
-    };
+    auto avg = [&](const std::vector<std::vector<double>>& parts) { return MeanTrainZ(parts, sp); };
     Cost c;
     const Features blob = BlobFeatures(dir, data);
     const int w = blob.w, h = blob.h;
@@ -2364,19 +2289,9 @@ int main(int argc, char** argv) {
     // BLOB_SIGMAS="1.5,3,6": the dark-spot channel at other scale sets.
     const std::vector<int> part = DevHoldout(data);
     auto rep = [&](const std::string& name, const std::vector<double>& img, const Scores& S, int w, int h) {
-      const Result3 r = Evaluate3(data, sp, part, img, S, w, h, masks);
-      std::printf("%-52s %7.4f %7.4f %7.4f | %7.4f %7.4f %7.4f | %6.4f %6.4f | %7.4f\n", name.c_str(), r.roc[1],
-                  r.roc[2], r.roc[0], r.pix[1], r.pix[2], r.pix[0], r.f1, r.aupro, r.roc_consistent);
-      std::fflush(stdout);
+      ReportDevHoldout(data, sp, part, masks, name, img, S, w, h, "");
     };
-    auto avg = [&](std::vector<std::vector<double>> parts) {
-      std::vector<double> out(parts[0].size(), 0.0);
-      for (auto& p : parts) {
-        const std::vector<double> z = TrainZ(p, sp);
-        for (size_t i = 0; i < out.size(); ++i) out[i] += z[i] / parts.size();
-      }
-      return out;
-    };
+    auto avg = [&](const std::vector<std::vector<double>>& parts) { return MeanTrainZ(parts, sp); };
     std::vector<float> sig;
     std::stringstream ls(std::getenv("BLOB_SIGMAS") ? std::getenv("BLOB_SIGMAS") : "1.5,3");
     for (std::string t; std::getline(ls, t, ',');) sig.push_back(std::stof(t));

@@ -115,7 +115,7 @@ describe('anomalens npm package (wasm)', { skip }, () => {
   });
 
   // 50 aligned normal plates: `auto` picks the per-position model, at stride
-  // 4 with the dark-spot channel (a version-4 file), in wasm as natively.
+  // 4 with the dark-spot channel (a version-5 file), in wasm as natively.
   test('a per-position model with the dark-spot channel trained in wasm is the native model file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'anomalens-wasm-spots-'));
     try {

@@ -91,6 +91,10 @@ export interface TrainOptions {
   coarseWeight?: number;
   /** Patches each labelled anomaly adds to the anomaly bank (CLI --anomaly-patches; default 10). */
   anomalyPatchesPerImage?: number;
+  /** The normal model (CLI --normal-model; default 'auto': per-position when the training photos line up). */
+  normalModel?: 'auto' | 'shared-bank' | 'per-position';
+  /** false leaves the dark-spot channel out of stride-4 per-position models (CLI --no-dark-spots; default true). */
+  darkSpots?: boolean;
 }
 
 /** Options of Anomalens.create. */

@@ -108,6 +108,8 @@ function release(owner, handle) {
 
 // Training options and whether each is an integer (ModelConfig's fields).
 const TRAINING_OPTIONS = { shortSide: true, coresetRatio: false, coarseWeight: false, anomalyPatchesPerImage: true };
+// The normal models `normalModel` names (the CLI's --normal-model).
+const NORMAL_MODELS = ['auto', 'shared-bank', 'per-position'];
 const yieldToEventLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** A trained model loaded for DetectAnomalies. */
@@ -326,7 +328,10 @@ export class Anomalens {
    * { "0": { "class-name", "hex-color" } }; masks make a segmentation model. Every image trains: there is no held-out
    * split. `options.shortSide` is the working resolution (default: 224, or
    * 288 for an array dataset with masks, as `anomalens train`; a streamed
-   * dataset gets 224 unless given). `options.onProgress({ stage, done, total })` reports progress,
+   * dataset gets 224 unless given). `options.normalModel` ('auto',
+   * 'shared-bank', 'per-position') and `options.darkSpots` (false leaves the
+   * dark-spot channel out) are the CLI's --normal-model and --no-dark-spots.
+   * `options.onProgress({ stage, done, total })` reports progress,
    * `options.signal` (an AbortSignal) cancels.
    */
   async train(dataset, options = {}) {
@@ -343,6 +348,19 @@ export class Anomalens {
         throw namedError('ValidationException', `${key} must be an integer, got ${value}`);
       }
       config[key] = value;
+    }
+    if (options.normalModel !== undefined) {
+      if (!NORMAL_MODELS.includes(options.normalModel)) {
+        throw namedError('ValidationException',
+                         `normalModel must be 'auto', 'shared-bank' or 'per-position', got ${JSON.stringify(options.normalModel)}`);
+      }
+      config.normalModel = options.normalModel;
+    }
+    if (options.darkSpots !== undefined) {
+      if (typeof options.darkSpots !== 'boolean') {
+        throw namedError('ValidationException', `darkSpots must be true or false, got ${JSON.stringify(options.darkSpots)}`);
+      }
+      config.darkSpots = options.darkSpots;
     }
     // The working resolution the CLI picks: finer for segmentation models
     // (a dataset with masks). A streamed dataset cannot be looked into first:

@@ -285,6 +285,21 @@ class WasmTrainer {
     set("coresetRatio", &config_.coreset_ratio);
     set("coarseWeight", &config_.coarse_weight);
     set("anomalyPatchesPerImage", &config_.anomaly_patches_per_image);
+    // normalModel ('auto', 'shared-bank', 'per-position') and darkSpots (a
+    // boolean): the CLI's --normal-model and --no-dark-spots. index.mjs
+    // checks them first; a wrong one here fails every call, naming it.
+    if (!options.isUndefined() && !options.isNull()) {
+      const val kind = options["normalModel"];
+      if (!kind.isUndefined() && (kind.typeOf().as<std::string>() != "string" ||
+                                  !ParseNormalModelKind(kind.as<std::string>(), &config_.normal_model))) {
+        options_error_ = InvalidInput("normalModel must be 'auto', 'shared-bank' or 'per-position'");
+      }
+      const val spots = options["darkSpots"];
+      if (!spots.isUndefined()) {
+        if (spots.typeOf().as<std::string>() == "boolean") config_.dark_spots = spots.as<bool>();
+        else options_error_ = InvalidInput("darkSpots must be true or false");
+      }
+    }
     if (backbone_) trainer_ = std::make_unique<Trainer>(backbone_, config_);
   }
 
@@ -294,6 +309,7 @@ class WasmTrainer {
   // anomaly-mask-ref and internal-color-map do. Returns null, or an Error.
   val AddImage(val image_bytes, std::string content_type, std::string label, val mask_bytes, val class_names,
                val class_colors) {
+    if (!options_error_.ok()) return ErrorValue(options_error_);
     StatusOr<ImageLabel> parsed = ParseLabel(label);
     if (!parsed.ok()) return ErrorValue(parsed.status());
     StatusOr<RgbImage> image = DecodeImage(CopyIn(image_bytes), content_type);
@@ -339,6 +355,7 @@ class WasmTrainer {
   // functions (or null); neither may throw. Returns the model file's bytes
   // (Uint8Array), or an Error. A trainer finishes once.
   val Finish(val progress, val cancelled) {
+    if (!options_error_.ok()) return ErrorValue(options_error_);
     if (!trainer_) return ErrorValue(NoBackbone());
     if (finished_) return ErrorValue(InvalidInput("this trainer has already finished"));
     finished_ = true;
@@ -368,6 +385,7 @@ class WasmTrainer {
   }
 
   val Add(const RgbImage& image, ImageLabel label) {
+    if (!options_error_.ok()) return ErrorValue(options_error_);
     if (!trainer_) return ErrorValue(finished_ ? InvalidInput("this trainer has already finished") : NoBackbone());
     const Status added = trainer_->AddImage(image, label);
     if (!added.ok()) return ErrorValue(added);
@@ -376,6 +394,7 @@ class WasmTrainer {
 
   std::shared_ptr<const MobileNetV2> backbone_;
   ModelConfig config_;
+  Status options_error_;  // a normalModel or darkSpots option this build cannot take
   std::unique_ptr<Trainer> trainer_;
   bool finished_ = false;
   int masks_ = 0;

@@ -142,6 +142,16 @@ describe('anomalens npm package (wasm)', { skip }, () => {
       const loaded = await lv.loadModel(native);
       test.forEach((path, i) => assert.equal(loaded.detectAnomaliesJson({ Body: readFileSync(path) }), lines[i], path));
       loaded.dispose?.();
+      // The CLI's --no-dark-spots is the package's darkSpots: false.
+      const offPath = join(dir, 'no-dark-spots.anlm');
+      r = runCli('train', '--manifest', join(dir, 'data', 'train.manifest'), '--test-manifest',
+                 join(dir, 'data', 'test.manifest'), '--output', offPath, '--quiet', '--no-dark-spots',
+                 '--normal-model', 'per-position');
+      assert.equal(r.code, 0, r.stderr);
+      const off = await lv.train(train.map((e) => ({ Body: readFileSync(e.path), ContentType: 'image/png',
+                                                     Label: e.label })), { darkSpots: false, normalModel: 'per-position' });
+      assert.equal(off[4], 3, 'without the channel: a version-3 file');
+      assert.ok(Buffer.from(off).equals(readFileSync(offPath)), 'same bytes as `anomalens train --no-dark-spots`');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -178,6 +188,10 @@ describe('anomalens npm package (wasm)', { skip }, () => {
                          { name: 'ValidationException', message: /working resolution 8 px/ });
     await assert.rejects(lv.train([], { coresetRatio: 'all' }),
                          { name: 'ValidationException', message: /coresetRatio must be a finite number/ });
+    await assert.rejects(lv.train([], { normalModel: 'gaussian' }),
+                         { name: 'ValidationException', message: /normalModel must be 'auto', 'shared-bank' or 'per-position', got "gaussian"/ });
+    await assert.rejects(lv.train([], { darkSpots: 'no' }),
+                         { name: 'ValidationException', message: /darkSpots must be true or false, got "no"/ });
     await assert.rejects(lv.train([], { shortSide: 1e12 }),
                          { name: 'ValidationException', message: /shortSide must be an integer/ });
   });

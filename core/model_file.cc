@@ -11,6 +11,7 @@
 #include "core/anomaly_classes.h"
 #include "core/byte_reader.h"
 #include "core/crc32.h"
+#include "core/half_float.h"
 
 namespace anomalens {
 namespace {
@@ -393,17 +394,24 @@ Status ReadDarkSpotChannel(ByteReader* r, uint32_t version, Model* model) {
                           ", stride 4");
     }
     PositionBank& b = channel.bank;
-    const uint64_t floats = p.cells() * (static_cast<uint64_t>(entries) * features + 2);
-    if (floats * 4 > r->remaining()) {
-      return DataLoss("model file dark-spot bank should hold " + std::to_string(floats * 4) + " bytes but only " +
+    const uint64_t halves = p.cells() * entries * features;
+    const uint64_t bytes = (halves * 2 + 3) / 4 * 4 + p.cells() * 8;
+    if (bytes > r->remaining()) {
+      return DataLoss("model file dark-spot bank should hold " + std::to_string(bytes) + " bytes but only " +
                       std::to_string(r->remaining()) + " remain");
     }
     b.grid_width = p.grid_width;
     b.grid_height = p.grid_height;
     b.features = static_cast<int>(features);
     b.entries = static_cast<int>(entries);
-    b.vectors.resize(p.cells() * entries * features);
-    for (float& v : b.vectors) r->ReadF32(&v);
+    b.vectors.resize(halves);
+    uint32_t pair = 0;
+    for (uint64_t k = 0; k < halves; ++k) {
+      if (k % 2 == 0) r->ReadU32(&pair);
+      const uint16_t half = static_cast<uint16_t>(k % 2 == 0 ? pair & 0xFFFFu : pair >> 16);
+      if (!HalfIsFinite(half)) return InvalidInput("model file dark-spot bank's vectors must be finite");
+      b.vectors[k] = HalfToFloat(half);
+    }
     b.distance_mean.resize(p.cells());
     b.distance_sd.resize(p.cells());
     for (float& v : b.distance_mean) r->ReadF32(&v);
@@ -471,7 +479,13 @@ std::vector<uint8_t> SerializeModel(const Model& model) {
     if (!bank.empty()) {  // version 5
       PutU32(out, static_cast<uint32_t>(bank.features));
       PutU32(out, static_cast<uint32_t>(bank.entries));
-      put_floats(bank.vectors);
+      // The vectors as halves, two to a u32 (the first in the low bits), the
+      // last u32's high half zero when their count is odd.
+      for (size_t k = 0; k < bank.vectors.size(); k += 2) {
+        const uint32_t low = FloatToHalf(bank.vectors[k]);
+        const uint32_t high = k + 1 < bank.vectors.size() ? FloatToHalf(bank.vectors[k + 1]) : 0u;
+        PutU32(out, low | (high << 16));
+      }
       put_floats(bank.distance_mean);
       put_floats(bank.distance_sd);
     } else if (!model.dark_spots.empty()) {  // version 4

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/coreset.h"
+#include "core/half_float.h"
 
 namespace anomalens {
 namespace {
@@ -26,6 +27,8 @@ float NearestSquared(const float* x, const float* vectors, int count, int dim) {
 // Picks up to `entries` of `rows` (count x dim) into `out` (entries x dim):
 // the greedy k-centre coreset starting from the row nearest their mean;
 // short sets repeat their first pick, so every cell holds `entries` vectors.
+// Each value is rounded to a half, as the model file stores it, so held-out
+// distances are those detection will see.
 void PickEntries(const std::vector<float>& rows, size_t count, int dim, int entries, float* out) {
   std::vector<double> mean(dim, 0.0);
   for (size_t k = 0; k < count; ++k)
@@ -41,7 +44,7 @@ void PickEntries(const std::vector<float>& rows, size_t count, int dim, int entr
   const std::vector<size_t> picked = GreedyCoreset(rows.data(), count, dim, static_cast<size_t>(entries), first);
   for (int e = 0; e < entries; ++e) {
     const size_t row = picked[e < static_cast<int>(picked.size()) ? e : 0];
-    std::copy(&rows[row * dim], &rows[row * dim] + dim, out + static_cast<size_t>(e) * dim);
+    for (int p = 0; p < dim; ++p) out[static_cast<size_t>(e) * dim + p] = RoundToHalf(rows[row * dim + p]);
   }
 }
 

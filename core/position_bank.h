@@ -30,7 +30,8 @@ struct PositionBank {
   int grid_height = 0;
   int features = 0;  // floats a vector (a multiple of 4)
   int entries = 0;   // vectors a cell (cells with fewer training images repeat their first)
-  // cells x entries x features, row-major cells.
+  // cells x entries x features, row-major cells; each value a half
+  // (half_float.h), as the model file stores them.
   std::vector<float> vectors;
   // Per cell: mean and standard deviation of the held-out normal distances.
   std::vector<float> distance_mean;

@@ -328,6 +328,13 @@ TEST(DarkSpotChannel, ModelFileRejectsAMalformedChannel) {
   EXPECT_NE(parsed.status().message().find("dark-spot bank's distance means must be finite and spreads positive"),
             std::string::npos)
       << parsed.status().ToString();
+  // A vector that is not a number (stored as a NaN half).
+  Model nan = Trained(true);
+  nan.dark_spots.bank.vectors[3] = std::nanf("");
+  parsed = ParseModelFile(SerializeModel(nan));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("dark-spot bank's vectors must be finite"), std::string::npos)
+      << parsed.status().ToString();
   // Scales out of range, and a weight outside [0, 1], are named.
   Model wide = Trained(true);
   wide.dark_spots.sigmas[0] = 1000;

@@ -28,7 +28,7 @@ constexpr int kMaxPositionBankFeatures = 64;
 struct PositionBank {
   int grid_width = 0;
   int grid_height = 0;
-  int features = 0;  // floats a vector (a multiple of 4)
+  int features = 0;  // floats a vector (FitPositionBank needs a multiple of 4)
   int entries = 0;   // vectors a cell (cells with fewer training images repeat their first)
   // cells x entries x features, row-major cells; each value a half
   // (half_float.h), as the model file stores them.

@@ -1,8 +1,8 @@
 #include "core/trainer.h"
 
 #include <algorithm>
-#include <iterator>
 #include <cmath>
+#include <iterator>
 
 #include "core/calibration.h"
 #include "core/cell_labels.h"

@@ -30,15 +30,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/anomaly_map.h"
-#include "core/dark_spot_channel.h"
-#include "core/feature_extractor.h"
-#include "core/image_decode.h"
-#include "core/image_resize.h"
-#include "core/result_json.h"
-#include "core/segmentation.h"
-#include "core/segmentation_response.h"
-#include "core/tiling.h"
+#include "core/features/feature_extractor.h"
+#include "core/features/tiling.h"
+#include "core/image/image_decode.h"
+#include "core/image/image_resize.h"
+#include "core/lookout/result_json.h"
+#include "core/model/dark_spot_channel.h"
+#include "core/scoring/anomaly_map.h"
+#include "core/segmentation/segmentation.h"
+#include "core/segmentation/segmentation_response.h"
 #include "native/backbone_loader.h"
 #include "native/backend.h"
 #include "native/cli_args.h"
@@ -158,7 +158,7 @@ int Run(int argc, char** argv) {
   stages["features_ms"] = MedianMilliseconds(n, [&] {
     grid = *ExtractFeatures(backbone, *image, geometry, model.layer_scales, model.config.tiling);
   });
-  if (!model.dark_spots.empty()) {  // the dark-spot channel (core/dark_spot_channel.h)
+  if (!model.dark_spots.empty()) {  // the dark-spot channel (core/model/dark_spot_channel.h)
     PatchGrid spots;
     stages["dark_spot_features_ms"] =
         MedianMilliseconds(n, [&] { spots = DarkSpotGrid(model.dark_spots, *image, geometry); });

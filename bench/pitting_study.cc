@@ -1,7 +1,7 @@
 // anomalens_pitting_study: research harness for issue 3 (small defects on
 // bsdata-pitting). Extracts the backbone taps of every image ONCE, caches
 // them under build/, then evaluates many scoring variants in seconds with the
-// metrics `anomalens evaluate` uses (core/metrics.h, core/pixel_metrics.h).
+// metrics `anomalens evaluate` uses (core/lookout/metrics.h, core/lookout/pixel_metrics.h).
 //
 //   anomalens_pitting_study [--data DIR] [--short-side 224] [--variants all|LIST]
 //   anomalens_pitting_study --zavg DUMP.tsv,DUMP.tsv,...
@@ -45,22 +45,22 @@
 #include <tuple>
 #include <vector>
 
-#include "core/anomaly_map.h"
-#include "core/calibration.h"
-#include "core/connected_components.h"
-#include "core/coreset.h"
-#include "core/feature_extractor.h"
-#include "core/gaussian_blur.h"
-#include "core/image_decode.h"
-#include "core/image_resize.h"
-#include "core/kernels/conv3x3_stride2.h"
-#include "core/kernels/depthwise_conv3x3.h"
-#include "core/kernels/pointwise_conv.h"
-#include "core/label_mask.h"
-#include "core/metrics.h"
-#include "core/nearest_neighbor.h"
-#include "core/pixel_metrics.h"
-#include "core/working_geometry.h"
+#include "core/backbone/kernels/conv3x3_stride2.h"
+#include "core/backbone/kernels/depthwise_conv3x3.h"
+#include "core/backbone/kernels/pointwise_conv.h"
+#include "core/features/feature_extractor.h"
+#include "core/features/working_geometry.h"
+#include "core/image/connected_components.h"
+#include "core/image/gaussian_blur.h"
+#include "core/image/image_decode.h"
+#include "core/image/image_resize.h"
+#include "core/image/label_mask.h"
+#include "core/lookout/metrics.h"
+#include "core/lookout/pixel_metrics.h"
+#include "core/model/calibration.h"
+#include "core/scoring/anomaly_map.h"
+#include "core/scoring/coreset.h"
+#include "core/scoring/nearest_neighbor.h"
 #include "native/backbone_loader.h"
 #include "native/file_io.h"
 

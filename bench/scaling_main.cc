@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <string>
 
-#include "core/detector.h"
-#include "core/model_file.h"
-#include "core/synthetic_dataset.h"
-#include "core/trainer.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
+#include "core/synthetic/synthetic_dataset.h"
 #include "native/backbone_loader.h"
 #include "native/cli_args.h"
 #include "native/cli_common.h"

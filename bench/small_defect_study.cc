@@ -4,10 +4,10 @@
 #include <cmath>
 #include <functional>
 
-#include "core/detector.h"
-#include "core/metrics.h"
-#include "core/synthetic_dataset.h"
-#include "core/trainer.h"
+#include "core/lookout/metrics.h"
+#include "core/model/detector.h"
+#include "core/model/trainer.h"
+#include "core/synthetic/synthetic_dataset.h"
 
 namespace anomalens {
 namespace {

@@ -8,9 +8,9 @@
 #include <memory>
 #include <vector>
 
-#include "core/mobilenet_v2.h"
-#include "core/model.h"
-#include "core/status.h"
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/status.h"
+#include "core/model/model.h"
 
 namespace anomalens {
 

@@ -5,7 +5,7 @@
 #include <ctime>
 #include <regex>
 
-#include "core/base64.h"
+#include "core/base/base64.h"
 #include "native/lookout_errors.h"
 
 namespace anomalens {

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "core/backbone_weights.h"
+#include "core/backbone/backbone_weights.h"
 #include "native/file_io.h"
 
 namespace anomalens {

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "core/mobilenet_v2.h"
-#include "core/status.h"
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/status.h"
 
 namespace anomalens {
 

@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
-#include "core/backbone.h"
-#include "core/nearest_neighbor_search.h"
-#include "core/parallel.h"
-#include "core/status.h"
+#include "core/backbone/backbone.h"
+#include "core/base/parallel.h"
+#include "core/base/status.h"
+#include "core/scoring/nearest_neighbor_search.h"
 #include "native/cli_args.h"
 #include "native/thread_pool.h"
 

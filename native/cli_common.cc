@@ -6,10 +6,10 @@
 
 #include <algorithm>
 
-#include "core/image_decode.h"
-#include "core/label_mask.h"
-#include "core/class_pixel_metrics.h"
-#include "core/pixel_metrics.h"
+#include "core/image/image_decode.h"
+#include "core/image/label_mask.h"
+#include "core/lookout/class_pixel_metrics.h"
+#include "core/lookout/pixel_metrics.h"
 #include "native/file_io.h"
 #include "native/progress_bar.h"
 

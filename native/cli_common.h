@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "core/class_mask.h"
-#include "core/detector.h"
-#include "core/evaluation.h"
-#include "core/image.h"
-#include "core/manifest.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/image/image.h"
+#include "core/lookout/class_mask.h"
+#include "core/lookout/evaluation.h"
+#include "core/lookout/manifest.h"
+#include "core/model/detector.h"
 #include "native/backend.h"
 
 namespace anomalens {

@@ -1,12 +1,12 @@
 // anomalens detect: one DetectAnomalyResult JSON line per image on stdout.
 #include <cstdio>
 
-#include "core/detector.h"
-#include "core/image_decode.h"
-#include "core/model_file.h"
-#include "core/overlay.h"
-#include "core/png_encode.h"
-#include "core/result_json.h"
+#include "core/image/image_decode.h"
+#include "core/image/png_encode.h"
+#include "core/lookout/result_json.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/segmentation/overlay.h"
 #include "native/backbone_loader.h"
 #include "native/cli_args.h"
 #include "native/cli_common.h"

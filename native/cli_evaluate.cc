@@ -1,8 +1,8 @@
 // anomalens evaluate: Lookout's EvaluationResult for a model on a labelled set.
 #include <cstdio>
 
-#include "core/dataset_split.h"
-#include "core/detector.h"
+#include "core/lookout/dataset_split.h"
+#include "core/model/detector.h"
 #include "native/cli_args.h"
 #include "native/cli_common.h"
 #include "native/dataset_loader.h"

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/png_encode.h"
-#include "core/synthetic_dataset.h"
+#include "core/image/png_encode.h"
+#include "core/synthetic/synthetic_dataset.h"
 #include "native/cli_args.h"
 #include "native/cli_common.h"
 #include "native/file_io.h"

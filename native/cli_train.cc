@@ -3,12 +3,12 @@
 #include <cstdio>
 #include <optional>
 
-#include "core/anomaly_classes.h"
-#include "core/dataset_split.h"
-#include "core/detector.h"
-#include "core/model_file.h"
-#include "core/tiling.h"
-#include "core/trainer.h"
+#include "core/features/tiling.h"
+#include "core/lookout/anomaly_classes.h"
+#include "core/lookout/dataset_split.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
 #include "native/backbone_loader.h"
 #include "native/cli_args.h"
 #include "native/cli_common.h"

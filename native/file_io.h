@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/byte_span.h"
-#include "core/status.h"
+#include "core/base/byte_span.h"
+#include "core/base/status.h"
 
 namespace anomalens {
 

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 namespace anomalens {
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <thread>
 
-#include "core/detector.h"
-#include "core/parallel.h"
-#include "core/mobilenet_v2.h"
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/parallel.h"
+#include "core/model/detector.h"
 #include "native/api_request.h"
 #include "native/s3_paths.h"
 #include "native/store.h"

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/manifest.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/lookout/manifest.h"
 
 namespace anomalens {
 

@@ -1,7 +1,7 @@
 // LookoutService: datasets and their entries. A dataset's entries are its
 // manifest lines, refs rewritten as s3:// URIs (s3_paths.h), merged by
 // source-ref.
-#include "core/base64.h"
+#include "core/base/base64.h"
 #include "native/lookout_errors.h"
 #include "native/lookout_service.h"
 

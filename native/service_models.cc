@@ -4,7 +4,7 @@
 // TRAINED); DetectAnomalies answers only on a hosted model.
 #include <cmath>
 
-#include "core/result_json.h"
+#include "core/lookout/result_json.h"
 #include "native/cli_common.h"
 #include "native/file_io.h"
 #include "native/lookout_errors.h"

@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "core/parallel.h"
+#include "core/base/parallel.h"
 
 namespace anomalens {
 

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <optional>
 
-#include "core/anomaly_classes.h"
-#include "core/dataset_split.h"
-#include "core/detector.h"
-#include "core/model_file.h"
-#include "core/trainer.h"
+#include "core/lookout/anomaly_classes.h"
+#include "core/lookout/dataset_split.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
 #include "native/progress_bar.h"
 
 namespace anomalens {

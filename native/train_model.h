@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "core/nearest_neighbor_search.h"
-#include "core/parallel.h"
-#include "core/manifest.h"
-#include "core/mobilenet_v2.h"
-#include "core/model.h"
-#include "core/status.h"
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/parallel.h"
+#include "core/base/status.h"
+#include "core/lookout/manifest.h"
+#include "core/model/model.h"
+#include "core/scoring/nearest_neighbor_search.h"
 #include "native/cli_common.h"
 
 namespace anomalens {

@@ -15,8 +15,8 @@
 #include <tuple>
 #include <vector>
 
-#include "core/backbone.h"
-#include "core/mobilenet_v2.h"
+#include "core/backbone/backbone.h"
+#include "core/backbone/mobilenet_v2.h"
 #include "native/thread_pool.h"
 
 namespace anomalens {

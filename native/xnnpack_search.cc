@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "core/simd.h"
+#include "core/base/simd.h"
 
 namespace anomalens {
 namespace {

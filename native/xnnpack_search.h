@@ -1,4 +1,4 @@
-// XnnpackSearch: the exact nearest-neighbour search (core/nearest_neighbor_search.h)
+// XnnpackSearch: the exact nearest-neighbour search (core/scoring/nearest_neighbor_search.h)
 // with its dot products on XNNPACK: the native default alongside the XNNPACK
 // backbone. The portable NearestNeighborIndex stays the reference and the
 // wasm path; tests/xnnpack_search_test.cc holds the two together.
@@ -25,9 +25,9 @@
 #include <mutex>
 #include <vector>
 
-#include "core/nearest_neighbor.h"
-#include "core/nearest_neighbor_search.h"
-#include "core/parallel.h"
+#include "core/base/parallel.h"
+#include "core/scoring/nearest_neighbor.h"
+#include "core/scoring/nearest_neighbor_search.h"
 
 namespace anomalens {
 
@@ -73,7 +73,7 @@ class XnnpackSearch : public NearestNeighborSearch {
   mutable std::unique_ptr<NearestNeighborIndex> fallback_;
 };
 
-// The hook Detector::Create takes (core/detector.h): searches on XNNPACK,
+// The hook Detector::Create takes (core/model/detector.h): searches on XNNPACK,
 // spread over `parallel` (the native thread pool's ParallelOn).
 BuildSearch XnnpackSearchBuilder(ParallelFor parallel);
 

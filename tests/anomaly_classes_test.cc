@@ -1,7 +1,7 @@
 // CollectAnomalyClasses: a segmentation project's defect types from its
 // manifest lines (order, background entries, colour conflicts, Lookout's
 // limits), and HexColor.
-#include "core/anomaly_classes.h"
+#include "core/lookout/anomaly_classes.h"
 
 #include <gtest/gtest.h>
 

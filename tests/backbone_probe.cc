@@ -36,11 +36,11 @@
 #include <string>
 #include <vector>
 
-#include "core/backbone_weights.h"
-#include "core/byte_reader.h"
-#include "core/byte_span.h"
-#include "core/mobilenet_v2.h"
-#include "core/tensor.h"
+#include "core/backbone/backbone_weights.h"
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/byte_reader.h"
+#include "core/base/byte_span.h"
+#include "core/base/tensor.h"
 
 namespace {
 

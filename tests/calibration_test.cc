@@ -3,8 +3,8 @@
 
 #include <cmath>
 
-#include "core/calibration.h"
-#include "core/portable_math.h"
+#include "core/base/portable_math.h"
+#include "core/model/calibration.h"
 
 namespace anomalens {
 namespace {

@@ -1,7 +1,7 @@
 // ReadClassMask / DecodeClassMask: masks read through their colour map into
 // project class indices (alpha, tolerance, background conventions, errors),
 // and a real Lookout cookie mask from ../shared.
-#include "core/class_mask.h"
+#include "core/lookout/class_mask.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/image_decode.h"
-#include "core/png_encode.h"
+#include "core/image/image_decode.h"
+#include "core/image/png_encode.h"
 #include "test_support.h"
 
 namespace anomalens {

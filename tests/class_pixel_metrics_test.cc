@@ -1,6 +1,6 @@
 // ClassPixelMetricsAccumulator: Lookout's per-label Precision, Recall, F1 and
 // AIOU, hand-computed over tiny images.
-#include "core/class_pixel_metrics.h"
+#include "core/lookout/class_pixel_metrics.h"
 
 #include <gtest/gtest.h>
 

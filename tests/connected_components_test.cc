@@ -1,7 +1,7 @@
 // LabelConnectedComponents: 8-connectivity (diagonal contact joins), shapes
 // whose labels must be merged after the first pass, raster numbering, and a
 // flood-fill reference on random masks.
-#include "core/connected_components.h"
+#include "core/image/connected_components.h"
 
 #include <gtest/gtest.h>
 

@@ -7,8 +7,8 @@
 #include <random>
 #include <set>
 
-#include "core/coreset.h"
-#include "core/nearest_neighbor.h"
+#include "core/scoring/coreset.h"
+#include "core/scoring/nearest_neighbor.h"
 #include "test_support.h"
 
 namespace anomalens {

@@ -10,13 +10,13 @@
 #include <cmath>
 #include <random>
 
-#include "core/crc32.h"
-#include "core/dark_spot_channel.h"
-#include "core/dark_spot_features.h"
-#include "core/detector.h"
-#include "core/model_file.h"
-#include "core/synthetic_dataset.h"
-#include "core/trainer.h"
+#include "core/base/crc32.h"
+#include "core/features/dark_spot_features.h"
+#include "core/model/dark_spot_channel.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
+#include "core/synthetic/synthetic_dataset.h"
 #include "test_support.h"
 
 namespace anomalens {

@@ -1,4 +1,4 @@
-#include "core/dataset_split.h"
+#include "core/lookout/dataset_split.h"
 
 #include <gtest/gtest.h>
 

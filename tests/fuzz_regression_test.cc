@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/class_mask.h"
-#include "core/crc32.h"
-#include "core/image_decode.h"
-#include "core/model_file.h"
+#include "core/base/crc32.h"
+#include "core/image/image_decode.h"
+#include "core/lookout/class_mask.h"
+#include "core/model/model_file.h"
 #include "test_support.h"
 
 namespace anomalens {

@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "core/gaussian_blur.h"
+#include "core/image/gaussian_blur.h"
 
 namespace anomalens {
 namespace {

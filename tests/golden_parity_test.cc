@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "core/anomaly_classes.h"
-#include "core/class_mask.h"
-#include "core/detector.h"
-#include "core/image_decode.h"
-#include "core/model_file.h"
-#include "core/result_json.h"
-#include "core/trainer.h"
+#include "core/image/image_decode.h"
+#include "core/lookout/anomaly_classes.h"
+#include "core/lookout/class_mask.h"
+#include "core/lookout/result_json.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
 #include "native/dataset_loader.h"
 #include "test_support.h"
 

@@ -1,11 +1,11 @@
-// Half precision conversion (core/half_float.h): known values, rounding to
+// Half precision conversion (core/base/half_float.h): known values, rounding to
 // nearest even, subnormals, saturation, NaN, and the round trip of every half.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "core/half_float.h"
+#include "core/base/half_float.h"
 
 namespace anomalens {
 namespace {

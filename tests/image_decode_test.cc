@@ -1,6 +1,6 @@
 // DecodeImage: Lookout's input checks (each rejection's code and message),
 // every pixel layout PNG and JPEG offer, and robustness on damaged input.
-#include "core/image_decode.h"
+#include "core/image/image_decode.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/crc32.h"
-#include "core/png_encode.h"
+#include "core/base/crc32.h"
+#include "core/image/png_encode.h"
 #include "stb_image_write.h"
 
 namespace anomalens {

@@ -1,7 +1,7 @@
 // ResizeImage and ResizePlane: the PIL-style widened triangle filter, checked
 // against flat images, exact copies, a checkerboard, and a naive 2-D
 // reference that computes every output pixel's weights from scratch.
-#include "core/image_resize.h"
+#include "core/image/image_resize.h"
 
 #include <gtest/gtest.h>
 

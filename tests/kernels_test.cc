@@ -4,9 +4,9 @@
 #include <cmath>
 #include <random>
 
-#include "core/kernels/conv3x3_stride2.h"
-#include "core/kernels/depthwise_conv3x3.h"
-#include "core/kernels/pointwise_conv.h"
+#include "core/backbone/kernels/conv3x3_stride2.h"
+#include "core/backbone/kernels/depthwise_conv3x3.h"
+#include "core/backbone/kernels/pointwise_conv.h"
 
 namespace anomalens {
 namespace {

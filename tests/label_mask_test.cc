@@ -1,7 +1,7 @@
 // BinaryDefectMask: the two mask conventions (MVTec's opaque grey, Lookout's
 // transparent palette masks with anti-aliased edges) decoded from PNG, the
 // alpha and black boundaries, and the real masks in ../shared.
-#include "core/label_mask.h"
+#include "core/image/label_mask.h"
 
 #include <gtest/gtest.h>
 
@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/image_decode.h"
-#include "core/png_encode.h"
+#include "core/image/image_decode.h"
+#include "core/image/png_encode.h"
 #include "test_support.h"
 
 namespace anomalens {

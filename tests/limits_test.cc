@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/crc32.h"
-#include "core/model_file.h"
+#include "core/base/crc32.h"
+#include "core/model/model_file.h"
 #include "test_support.h"
 
 namespace anomalens {

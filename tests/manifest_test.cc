@@ -1,4 +1,4 @@
-#include "core/manifest.h"
+#include "core/lookout/manifest.h"
 
 #include <gtest/gtest.h>
 

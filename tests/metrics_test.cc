@@ -1,4 +1,4 @@
-#include "core/metrics.h"
+#include "core/lookout/metrics.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/mobilenet_v2.h"
+#include "core/backbone/mobilenet_v2.h"
 
 #include <gtest/gtest.h>
 

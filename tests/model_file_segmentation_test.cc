@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/crc32.h"
-#include "core/model_file.h"
+#include "core/base/crc32.h"
+#include "core/model/model_file.h"
 
 namespace anomalens {
 namespace {

@@ -5,8 +5,8 @@
 #include <random>
 #include <string>
 
-#include "core/crc32.h"
-#include "core/model_file.h"
+#include "core/base/crc32.h"
+#include "core/model/model_file.h"
 
 namespace anomalens {
 namespace {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/nearest_neighbor.h"
+#include "core/scoring/nearest_neighbor.h"
 #include "test_support.h"
 
 namespace anomalens {

@@ -2,7 +2,7 @@
 // binning bound, AUPRO on hand-computed curves and against a brute-force
 // reference (all scores sorted, every distinct score a threshold), and the
 // NaN and rejection cases.
-#include "core/pixel_metrics.h"
+#include "core/lookout/pixel_metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/connected_components.h"
-#include "core/metrics.h"
+#include "core/image/connected_components.h"
+#include "core/lookout/metrics.h"
 
 namespace anomalens {
 namespace {

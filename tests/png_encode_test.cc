@@ -1,6 +1,6 @@
 // EncodePng: well-formed PNGs that decode back to the same samples, and
 // output bytes that are pinned, since they must match across native and wasm.
-#include "core/png_encode.h"
+#include "core/image/png_encode.h"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "core/crc32.h"
-#include "core/image_decode.h"
+#include "core/base/crc32.h"
+#include "core/image/image_decode.h"
 
-// Declarations only: core/image_decode.cc holds stb_image's implementation.
+// Declarations only: core/image/image_decode.cc holds stb_image's implementation.
 // Used here because DecodeImage always returns RGB, and these tests need to
 // see grey and alpha channels as stored.
 #define STBI_NO_STDIO

@@ -1,12 +1,12 @@
-// The per-position nearest-neighbour bank (core/position_bank.h): what it
+// The per-position nearest-neighbour bank (core/scoring/position_bank.h): what it
 // keeps, how it scores, its held-out normalizers, and why it replaced the
 // per-cell Gaussian for the dark-spot channel: normal features in clusters.
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "core/position_bank.h"
-#include "core/position_model.h"
+#include "core/scoring/position_bank.h"
+#include "core/scoring/position_model.h"
 #include "test_support.h"
 
 namespace anomalens {

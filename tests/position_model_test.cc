@@ -6,12 +6,12 @@
 #include <cmath>
 #include <random>
 
-#include "core/crc32.h"
-#include "core/detector.h"
-#include "core/model_file.h"
-#include "core/position_model.h"
-#include "core/synthetic_dataset.h"
-#include "core/trainer.h"
+#include "core/base/crc32.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
+#include "core/scoring/position_model.h"
+#include "core/synthetic/synthetic_dataset.h"
 #include "test_support.h"
 
 namespace anomalens {

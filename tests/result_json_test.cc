@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/evaluation.h"
-#include "core/result_json.h"
+#include "core/lookout/evaluation.h"
+#include "core/lookout/result_json.h"
 #include "test_support.h"
 
 namespace anomalens {

@@ -7,7 +7,7 @@
 // deliberate change of the encoder, regenerate it with
 //   ANOMALENS_UPDATE_GOLDEN=1 anomalens_tests --gtest_filter='AnomalyMask.Matches_golden_png'
 // which writes the file instead of comparing (and review the new image).
-#include "core/segmentation_response.h"
+#include "core/segmentation/segmentation_response.h"
 
 #include <gtest/gtest.h>
 
@@ -20,10 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/base64.h"
-#include "core/image_decode.h"
-#include "core/overlay.h"
-#include "core/result_json.h"
+#include "core/base/base64.h"
+#include "core/image/image_decode.h"
+#include "core/lookout/result_json.h"
+#include "core/segmentation/overlay.h"
 #include "test_support.h"
 
 namespace anomalens {

@@ -1,16 +1,16 @@
 // Segmentation on hand-built inputs: mask cells and the working defect mask
 // (cell_labels.h), SegmentAnomalies' cutoff and region vote
 // (segmentation.h), and the pixel rule's calibration (pixel_threshold.h).
-#include "core/segmentation.h"
+#include "core/segmentation/segmentation.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <vector>
 
-#include "core/anomaly_map.h"
-#include "core/cell_labels.h"
-#include "core/pixel_threshold.h"
+#include "core/scoring/anomaly_map.h"
+#include "core/segmentation/cell_labels.h"
+#include "core/segmentation/pixel_threshold.h"
 
 namespace anomalens {
 namespace {

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/png_encode.h"
-#include "core/synthetic_dataset.h"
+#include "core/image/png_encode.h"
+#include "core/synthetic/synthetic_dataset.h"
 #include "native/file_io.h"
 #include "native/lookout_service.h"
 #include "native/rate_limiter.h"

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/mobilenet_v2.h"
-#include "core/patch_features.h"
+#include "core/backbone/mobilenet_v2.h"
+#include "core/features/patch_features.h"
 
 #include "test_paths.h"
 

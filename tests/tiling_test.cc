@@ -7,11 +7,11 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/detector.h"
-#include "core/feature_extractor.h"
-#include "core/synthetic_dataset.h"
-#include "core/tiling.h"
-#include "core/trainer.h"
+#include "core/features/feature_extractor.h"
+#include "core/features/tiling.h"
+#include "core/model/detector.h"
+#include "core/model/trainer.h"
+#include "core/synthetic/synthetic_dataset.h"
 #include "test_support.h"
 
 namespace anomalens {

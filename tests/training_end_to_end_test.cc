@@ -2,14 +2,14 @@
 // and on Lookout's cookie set (when ../shared is present) with a ROCAUC floor.
 #include <gtest/gtest.h>
 
-#include "core/dataset_split.h"
-#include "core/detector.h"
-#include "core/evaluation.h"
-#include "core/image_decode.h"
-#include "core/model_file.h"
-#include "core/result_json.h"
-#include "core/synthetic_dataset.h"
-#include "core/trainer.h"
+#include "core/image/image_decode.h"
+#include "core/lookout/dataset_split.h"
+#include "core/lookout/evaluation.h"
+#include "core/lookout/result_json.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
+#include "core/synthetic/synthetic_dataset.h"
 #include "native/dataset_loader.h"
 #include "native/file_io.h"
 #include "test_support.h"

@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <random>
 
-#include "core/detector.h"
-#include "core/image_decode.h"
+#include "core/image/image_decode.h"
+#include "core/model/detector.h"
 #include "native/backend.h"
 #include "native/file_io.h"
 #include "test_support.h"

@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-#include "core/nearest_neighbor.h"
+#include "core/scoring/nearest_neighbor.h"
 #include "native/thread_pool.h"
 #include "native/xnnpack_search.h"
 #include "test_support.h"

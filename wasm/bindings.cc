@@ -17,21 +17,21 @@
 #include <utility>
 #include <vector>
 
-#include "core/anomaly_classes.h"
-#include "core/backbone_weights.h"
-#include "core/class_mask.h"
-#include "core/dataset_split.h"
-#include "core/detector.h"
-#include "core/evaluation.h"
-#include "core/hooks.h"
-#include "core/image.h"
-#include "core/image_decode.h"
-#include "core/manifest.h"
-#include "core/mobilenet_v2.h"
-#include "core/model_file.h"
-#include "core/result_json.h"
-#include "core/tensor.h"
-#include "core/trainer.h"
+#include "core/backbone/backbone_weights.h"
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/hooks.h"
+#include "core/base/tensor.h"
+#include "core/image/image.h"
+#include "core/image/image_decode.h"
+#include "core/lookout/anomaly_classes.h"
+#include "core/lookout/class_mask.h"
+#include "core/lookout/dataset_split.h"
+#include "core/lookout/evaluation.h"
+#include "core/lookout/manifest.h"
+#include "core/lookout/result_json.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
 
 namespace anomalens {
 namespace {
@@ -182,7 +182,7 @@ class WasmDetector {
 
 // Lookout's evaluation of a model on labelled test images: each image is
 // detected and kept (with its raw score, which the JSON lacks), then
-// core/evaluation.h's metrics, as `anomalens evaluate` computes them.
+// core/lookout/evaluation.h's metrics, as `anomalens evaluate` computes them.
 class WasmEvaluation {
  public:
   // Returns the image's DetectAnomalyResult JSON, or an Error.
@@ -213,7 +213,7 @@ class WasmEvaluation {
 
 // A Lookout manifest's entries as JS objects
 // { sourceRef, label, maskRef, colorMap: { className: '#RRGGBB' } }, or an
-// Error naming the line (core/manifest.h's checks, as the CLI's).
+// Error naming the line (core/lookout/manifest.h's checks, as the CLI's).
 val ParseManifestText(std::string text) {
   StatusOr<std::vector<ManifestEntry>> entries = ParseManifest(text);
   if (!entries.ok()) return ErrorValue(entries.status());
@@ -235,7 +235,7 @@ val ParseManifestText(std::string text) {
   return out;
 }
 
-// Lookout's automatic 80/20 split of a single dataset (core/dataset_split.h),
+// Lookout's automatic 80/20 split of a single dataset (core/lookout/dataset_split.h),
 // as `anomalens train` makes it without a test set: for parallel arrays of
 // source refs and labels, an array of booleans, true for a held-out test image.
 val SplitDatasetRefs(val source_refs, val labels) {
@@ -256,7 +256,7 @@ val SplitDatasetRefs(val source_refs, val labels) {
   return held_out;
 }
 
-// Lookout's minimum image counts (core/dataset_split.h): `kind` is "single"
+// Lookout's minimum image counts (core/lookout/dataset_split.h): `kind` is "single"
 // (one dataset, split automatically), "train" or "test". Returns null when
 // met, else the message the CLI gives.
 val DatasetMinimumsMessage(std::string kind, int normal, int anomaly) {
@@ -269,7 +269,7 @@ val DatasetMinimumsMessage(std::string kind, int normal, int anomaly) {
   return status.ok() ? val::null() : val(status.message());
 }
 
-// core/trainer.h, one image at a time, then Finish to a model file.
+// core/model/trainer.h, one image at a time, then Finish to a model file.
 class WasmTrainer {
  public:
   // `options` may set any of: shortSide, coresetRatio, coarseWeight,

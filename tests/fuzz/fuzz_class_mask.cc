@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/anomaly_classes.h"
-#include "core/class_mask.h"
-#include "core/image_decode.h"
-#include "core/manifest.h"
+#include "core/image/image_decode.h"
+#include "core/lookout/anomaly_classes.h"
+#include "core/lookout/class_mask.h"
+#include "core/lookout/manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace anomalens;

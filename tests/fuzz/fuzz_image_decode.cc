@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/image_decode.h"
+#include "core/image/image_decode.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

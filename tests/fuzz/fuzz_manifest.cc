@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/anomaly_classes.h"
-#include "core/manifest.h"
+#include "core/lookout/anomaly_classes.h"
+#include "core/lookout/manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace anomalens;

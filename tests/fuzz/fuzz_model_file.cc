@@ -8,8 +8,8 @@
 #include <cstring>
 #include <vector>
 
-#include "core/crc32.h"
-#include "core/model_file.h"
+#include "core/base/crc32.h"
+#include "core/model/model_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace anomalens;

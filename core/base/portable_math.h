@@ -1,0 +1,18 @@
+// Transcendental functions with the same result on every target. libm's exp
+// differs in the last bit between glibc and Emscripten's musl; results that
+// feed the DetectAnomalies JSON (Gaussian weights, Confidence) must not.
+#ifndef ANOMALENS_CORE_BASE_PORTABLE_MATH_H_
+#define ANOMALENS_CORE_BASE_PORTABLE_MATH_H_
+
+namespace anomalens {
+
+// e^x to about 1e-15 relative error, from IEEE double + - * / only.
+// Saturates to 0 below -700 and to +inf above 700.
+double PortableExp(double x);
+
+// 1 / (1 + e^-x).
+double PortableSigmoid(double x);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_BASE_PORTABLE_MATH_H_

@@ -1,0 +1,36 @@
+// WorkingGeometry: how an image maps onto the backbone's input and back.
+//
+// The image is scaled by one factor on both axes (its aspect ratio is kept
+// exactly, never squashed) to the `content` size, then padded on the right
+// and bottom, by repeating its edge pixels, to `padded`, whose sides are
+// multiples of 16 as the backbone's stride-2 layers need. Anomaly maps are
+// computed on the padded grid; cropping them to `content` and resizing by
+// 1 / scale maps them back onto the original pixels.
+#ifndef ANOMALENS_CORE_FEATURES_WORKING_GEOMETRY_H_
+#define ANOMALENS_CORE_FEATURES_WORKING_GEOMETRY_H_
+
+namespace anomalens {
+
+struct Size {
+  int width = 0;
+  int height = 0;
+  bool operator==(const Size& o) const { return width == o.width && height == o.height; }
+};
+
+struct WorkingGeometry {
+  Size original;
+  Size content;  // round(original * scale), at least 1 px
+  Size padded;   // content rounded up to multiples of `multiple`
+  double scale = 1;
+};
+
+// Returns the geometry of an image of `original` size at `scale`.
+WorkingGeometry PlanGeometry(Size original, double scale, int multiple);
+
+// The scale at which the shorter side of `original` becomes `short_side`
+// pixels; never above 1 (no upsampling past the native resolution).
+double ChooseScale(Size original, int short_side);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_FEATURES_WORKING_GEOMETRY_H_

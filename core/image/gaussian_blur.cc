@@ -1,0 +1,65 @@
+#include "core/image/gaussian_blur.h"
+
+#include <cmath>
+
+#include "core/base/portable_math.h"
+
+namespace anomalens {
+namespace {
+
+// Reflects an index into [0, n): -1 -> 0, n -> n - 1 (edge pixel repeated).
+int Reflect(int i, int n) {
+  if (n == 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
+  return i;
+}
+
+}  // namespace
+
+std::vector<float> GaussianKernel(float sigma) {
+  const int radius = static_cast<int>(std::ceil(4.0 * sigma));
+  std::vector<double> w(2 * radius + 1);
+  double sum = 0;
+  for (int i = -radius; i <= radius; ++i) {
+    w[i + radius] = PortableExp(-0.5 * i * i / (double(sigma) * sigma));
+    sum += w[i + radius];
+  }
+  std::vector<float> kernel(w.size());
+  for (size_t i = 0; i < w.size(); ++i) kernel[i] = static_cast<float>(w[i] / sum);
+  return kernel;
+}
+
+void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma) {
+  if (sigma <= 0) return;
+  const std::vector<float> kernel = GaussianKernel(sigma);
+  const int radius = static_cast<int>(kernel.size() / 2);
+  const int taps = static_cast<int>(kernel.size());
+  // Every output sums kernel[k] * input over k in ascending order, as the
+  // plain loop would; the loops below only arrange that work so the compiler
+  // can vectorize it (reflection resolved once a row or a line, not a tap), so
+  // the result is the same float for float.
+  std::vector<float> tmp(plane.size());
+  std::vector<float> padded(static_cast<size_t>(width) + 2 * radius);
+  for (int y = 0; y < height; ++y) {  // horizontal pass, through a row padded by reflection
+    const float* row = &plane[static_cast<size_t>(y) * width];
+    for (int i = 0; i < width + 2 * radius; ++i) padded[i] = row[Reflect(i - radius, width)];
+    float* out = &tmp[static_cast<size_t>(y) * width];
+    for (int x = 0; x < width; ++x) out[x] = 0;
+    for (int k = 0; k < taps; ++k) {
+      const float w = kernel[k];
+      const float* src = &padded[k];
+      for (int x = 0; x < width; ++x) out[x] += w * src[x];
+    }
+  }
+  for (int y = 0; y < height; ++y) {  // vertical pass, a whole line of accumulators at a time
+    float* out = &plane[static_cast<size_t>(y) * width];
+    for (int x = 0; x < width; ++x) out[x] = 0;
+    for (int k = 0; k < taps; ++k) {
+      const float w = kernel[k];
+      const float* src = &tmp[static_cast<size_t>(Reflect(y + k - radius, height)) * width];
+      for (int x = 0; x < width; ++x) out[x] += w * src[x];
+    }
+  }
+}
+
+}  // namespace anomalens

@@ -1,0 +1,53 @@
+// DecodeImage: PNG or JPEG bytes in, RGB8 out, with the input checks of
+// Lookout for Vision's DetectAnomalies so that callers get the same
+// rejections (and messages that name the limit) whichever host they use.
+// DecodeImageRgba: the same with alpha kept, for label masks.
+//
+//   StatusOr<RgbImage> image = DecodeImage(request_body, "image/png");
+//   StatusOr<RgbaImage> mask = DecodeImageRgba(mask_png, "image/png");
+//
+// What the decoder does with pixels, so that results are reproducible:
+//   - Grey and grey+alpha become R=G=B.
+//   - DecodeImage drops alpha, not compositing over any background: a
+//     transparent pixel keeps its stored colour. (PIL's convert("RGB") does
+//     the same.) DecodeImageRgba keeps alpha, unpremultiplied.
+//   - 16-bit PNG samples keep their high byte (v >> 8), as libpng's
+//     png_set_strip_16, PIL and browsers do; 8-bit values widened to 16 bits
+//     (v * 257) come back exactly.
+//   - Palette PNGs are expanded; gamma, ICC profiles and EXIF orientation are
+//     ignored.
+#ifndef ANOMALENS_CORE_IMAGE_IMAGE_DECODE_H_
+#define ANOMALENS_CORE_IMAGE_IMAGE_DECODE_H_
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/base/byte_span.h"
+#include "core/base/status.h"
+#include "core/image/image.h"
+
+namespace anomalens {
+
+// Lookout for Vision's DetectAnomalies limits.
+struct ImageLimits {
+  int min_side = 64;
+  int max_side = 4096;
+  size_t max_bytes = 8u << 20;  // 8 MB
+};
+
+// Decodes a PNG or JPEG into RGB8. `content_type` is "image/png",
+// "image/jpeg", or "" to accept either by sniffing the signature; any other
+// value is kUnsupported. Checks run cheapest first, and the side limits are
+// checked from the header before any pixel memory is allocated. Every
+// rejection is kInvalidInput except an unknown content type.
+StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits = {});
+
+// DecodeImage with the alpha channel kept: RGBA8, with every check and
+// rejection of DecodeImage. Alpha is 255 where the file has none (RGB, grey,
+// JPEG); a PNG tRNS chunk (palette alpha or a colour key) becomes alpha.
+// Colour is never premultiplied, so a transparent pixel keeps its colour.
+StatusOr<RgbaImage> DecodeImageRgba(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits = {});
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_IMAGE_IMAGE_DECODE_H_

@@ -1,0 +1,171 @@
+#include "core/image/image_resize.h"
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace anomalens {
+namespace {
+
+// Which source samples, with which weights, make each output sample along
+// one axis. Computed once per axis rather than once per pixel.
+struct AxisWeights {
+  int stride = 0;              // weights per output sample, padded to the widest
+  std::vector<int> first;      // first source index, per output sample
+  std::vector<int> count;      // number of source samples used, per output sample
+  std::vector<float> weights;  // output-major, `stride` each, normalised to sum 1
+};
+
+// The triangle filter: 1 at the centre, 0 from one (scaled) pixel out.
+double Triangle(double x) {
+  if (x < 0.0) x = -x;
+  return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+// PIL's precompute_coeffs for its bilinear filter. When shrinking by `scale`
+// the triangle is stretched by the same factor, so each output averages
+// every source pixel it covers. Weights are computed in double and stored as
+// float using only correctly rounded IEEE operations (and the exact ceil),
+// so every platform gets the same table.
+AxisWeights ComputeAxisWeights(int in_size, int out_size) {
+  const double scale = static_cast<double>(in_size) / out_size;
+  const double filter_scale = scale > 1.0 ? scale : 1.0;
+  const double support = 1.0 * filter_scale;  // the triangle's radius is 1
+  const double inverse_filter_scale = 1.0 / filter_scale;
+
+  AxisWeights axis;
+  axis.stride = static_cast<int>(std::ceil(support)) * 2 + 1;
+  axis.first.resize(out_size);
+  axis.count.resize(out_size);
+  axis.weights.assign(static_cast<size_t>(out_size) * axis.stride, 0.0f);
+  std::vector<double> raw(axis.stride);
+  for (int i = 0; i < out_size; ++i) {
+    const double center = (i + 0.5) * scale;
+    // Truncation, not floor, matches PIL; negative starts are clamped anyway.
+    int lo = static_cast<int>(center - support + 0.5);
+    if (lo < 0) lo = 0;
+    int hi = static_cast<int>(center + support + 0.5);
+    if (hi > in_size) hi = in_size;
+    int n = hi - lo;
+    if (n > axis.stride) n = axis.stride;
+    double total = 0.0;
+    for (int k = 0; k < n; ++k) {
+      raw[k] = Triangle((lo + k - center + 0.5) * inverse_filter_scale);
+      total += raw[k];
+    }
+    float* weights = &axis.weights[static_cast<size_t>(i) * axis.stride];
+    for (int k = 0; k < n; ++k) {
+      weights[k] = static_cast<float>(total != 0.0 ? raw[k] / total : 0.0);
+    }
+    axis.first[i] = lo;
+    axis.count[i] = n;
+  }
+  return axis;
+}
+
+// Horizontal pass over `rows` rows of interleaved samples. Each output is
+// summed in tap order from 0.0f, so results do not depend on vectorisation.
+template <int kChannels, typename T>
+void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis, int dst_width, float* dst) {
+  for (int y = 0; y < rows; ++y) {
+    const T* in = src + static_cast<size_t>(y) * src_width * kChannels;
+    float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
+    for (int x = 0; x < dst_width; ++x) {
+      const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
+      const T* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
+      float sum[kChannels] = {};
+      for (int k = 0; k < axis.count[x]; ++k) {
+        for (int c = 0; c < kChannels; ++c) {
+          sum[c] += weights[k] * static_cast<float>(tap[k * kChannels + c]);
+        }
+      }
+      for (int c = 0; c < kChannels; ++c) out[x * kChannels + c] = sum[c];
+    }
+  }
+}
+
+// Vertical pass: each output row is a weighted sum of whole source rows,
+// which walks memory contiguously. Per element the order is the same as in
+// ResampleRows: taps in order, starting from 0.0f.
+void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axis, int dst_height, float* dst) {
+  for (int y = 0; y < dst_height; ++y) {
+    float* out = dst + static_cast<size_t>(y) * row_length;
+    for (size_t i = 0; i < row_length; ++i) out[i] = 0.0f;
+    const float* weights = &axis.weights[static_cast<size_t>(y) * axis.stride];
+    for (int k = 0; k < axis.count[y]; ++k) {
+      const float weight = weights[k];
+      const float* in = src + static_cast<size_t>(axis.first[y] + k) * row_length;
+      for (size_t i = 0; i < row_length; ++i) out[i] += weight * in[i];
+    }
+  }
+}
+
+uint8_t RoundToByte(float value) {
+  if (!(value > 0.0f)) return 0;  // also maps NaN, which cannot occur, to 0
+  if (value >= 255.0f) return 255;
+  return static_cast<uint8_t>(value + 0.5f);
+}
+
+}  // namespace
+
+RgbImage ResizeImage(const RgbImage& src, int width, int height) {
+  RgbImage dst;
+  constexpr int kChannels = 3;
+  if (src.width < 1 || src.height < 1 || width < 1 || height < 1) return dst;
+  if (src.pixels.size() != static_cast<size_t>(src.width) * src.height * kChannels) return dst;
+
+  // Horizontal pass (or a plain conversion when the width is unchanged),
+  // kept in float so that rounding happens once, at the end.
+  const size_t row_length = static_cast<size_t>(width) * kChannels;
+  std::vector<float> horizontal(static_cast<size_t>(src.height) * row_length);
+  if (width == src.width) {
+    for (size_t i = 0; i < horizontal.size(); ++i) horizontal[i] = src.pixels[i];
+  } else {
+    const AxisWeights axis = ComputeAxisWeights(src.width, width);
+    ResampleRows<kChannels>(src.pixels.data(), src.width, src.height, axis, width, horizontal.data());
+  }
+
+  std::vector<float> vertical;
+  const std::vector<float>* result = &horizontal;
+  if (height != src.height) {
+    vertical.resize(static_cast<size_t>(height) * row_length);
+    const AxisWeights axis = ComputeAxisWeights(src.height, height);
+    ResampleColumns(horizontal.data(), row_length, axis, height, vertical.data());
+    result = &vertical;
+  }
+
+  dst.width = width;
+  dst.height = height;
+  dst.pixels.resize(result->size());
+  for (size_t i = 0; i < result->size(); ++i) dst.pixels[i] = RoundToByte((*result)[i]);
+  return dst;
+}
+
+void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height) {
+  if (src_width < 1 || src_height < 1 || dst_width < 1 || dst_height < 1) return;
+  const size_t row_length = static_cast<size_t>(dst_width);
+
+  // When only one axis changes its pass writes straight into dst; otherwise
+  // the horizontal pass goes through a scratch plane.
+  std::vector<float> horizontal;
+  const float* rows = src;
+  if (dst_width != src_width) {
+    float* target = dst;
+    if (dst_height != src_height) {
+      horizontal.resize(static_cast<size_t>(src_height) * row_length);
+      target = horizontal.data();
+    }
+    const AxisWeights axis = ComputeAxisWeights(src_width, dst_width);
+    ResampleRows<1>(src, src_width, src_height, axis, dst_width, target);
+    rows = target;
+  }
+  if (dst_height != src_height) {
+    const AxisWeights axis = ComputeAxisWeights(src_height, dst_height);
+    ResampleColumns(rows, row_length, axis, dst_height, dst);
+  } else if (rows == src) {
+    for (size_t i = 0; i < row_length * static_cast<size_t>(dst_height); ++i) dst[i] = src[i];
+  }
+}
+
+}  // namespace anomalens

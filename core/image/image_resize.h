@@ -1,0 +1,30 @@
+// Image and anomaly-map resampling: the one resize the project uses, so that
+// training, inference and the returned anomaly mask agree on every platform.
+#ifndef ANOMALENS_CORE_IMAGE_IMAGE_RESIZE_H_
+#define ANOMALENS_CORE_IMAGE_IMAGE_RESIZE_H_
+
+#include <cstddef>  // core/image/image.h uses size_t without including it
+
+#include "core/image/image.h"
+
+namespace anomalens {
+
+// Resamples with a separable triangle (bilinear) filter whose support widens
+// when shrinking, as PIL's BILINEAR does, so downscaling averages instead of
+// aliasing. Pixel centres are aligned (half-pixel, align_corners=false) and
+// edges are clamped. Results are rounded and clamped to uint8 once, after
+// both passes (PIL also rounds between them, in fixed point, so its output
+// can differ from this by 1). An axis whose size does not change is copied,
+// so resizing to the source size is an exact copy. Returns an empty image
+// when `src` is empty, its pixel count does not match its size, or a
+// requested side is < 1.
+RgbImage ResizeImage(const RgbImage& src, int width, int height);
+
+// The same filter on one float plane (anomaly maps), row-major. `dst` holds
+// dst_width * dst_height floats and must not overlap `src`. Does nothing when
+// a side is < 1.
+void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_IMAGE_IMAGE_RESIZE_H_

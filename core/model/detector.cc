@@ -1,0 +1,131 @@
+#include "core/model/detector.h"
+
+#include "core/features/feature_extractor.h"
+#include "core/model/calibration.h"
+#include "core/model/dark_spot_channel.h"
+#include "core/model/model_file.h"
+#include "core/scoring/image_scorer.h"
+#include "core/segmentation/segmentation_response.h"
+
+namespace anomalens {
+
+Detector::Detector(Model model, std::shared_ptr<const Backbone> backbone)
+    : model_(std::move(model)), backbone_(std::move(backbone)) {}
+
+StatusOr<std::unique_ptr<Detector>> Detector::Create(ByteSpan model_file,
+                                                     std::shared_ptr<const Backbone> backbone,
+                                                     ParallelFor parallel, const BuildSearch& search) {
+  ASSIGN_OR_RETURN(Model model, ParseModelFile(model_file));
+  return FromModel(std::move(model), std::move(backbone), std::move(parallel), search);
+}
+
+StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared_ptr<const Backbone> backbone,
+                                                        ParallelFor parallel, const BuildSearch& search) {
+  if (model.backbone_id != backbone->id() || model.backbone_checksum != backbone->checksum()) {
+    return InvalidInput("model was trained on backbone '" + model.backbone_id + "' (checksum " +
+                        std::to_string(model.backbone_checksum) + "), but the loaded backbone is '" + backbone->id() +
+                        "' (checksum " + std::to_string(backbone->checksum()) + ")");
+  }
+  if (model.feature_dim != kPatchFeatureDim) {
+    return InvalidInput("model has a feature size other than " + std::to_string(kPatchFeatureDim));
+  }
+  if (model.normal_model == NormalModelKind::kPerPosition
+          ? model.position.empty() || model.position.params.size() != model.position.cells() * model.position.floats_per_cell()
+          : model.bank_rows == 0) {
+    return InvalidInput(std::string("model's ") + NormalModelKindName(model.normal_model) + " normal model is empty");
+  }
+  if (model.normal_model == NormalModelKind::kPerPosition) {
+    const PositionModel& p = model.position;
+    const bool stride4 = p.stride == 4 && p.features == kStride4Features;
+    const bool stride8 = p.stride == 8 && p.features == kStride8Features;
+    if (!stride4 && !stride8) {
+      return InvalidInput("model's per-position normal model has " + std::to_string(p.features) +
+                          " features a cell at stride " + std::to_string(p.stride) + "; this build knows " +
+                          std::to_string(kStride4Features) + " at stride 4 and " + std::to_string(kStride8Features) +
+                          " at stride 8");
+    }
+    const DarkSpotChannel& spots = model.dark_spots;
+    if (!spots.empty() && !DarkSpotChannelFits(spots, p)) {
+      return InvalidInput("model's dark-spot channel does not match its stride-4 per-position model");
+    }
+  } else if (!model.dark_spots.empty()) {
+    return InvalidInput("model has a dark-spot channel but no per-position normal model");
+  }
+  std::unique_ptr<Detector> detector(new Detector(std::move(model), std::move(backbone)));
+  const Model& m = detector->model_;
+  const int dim = m.feature_dim;
+  ASSIGN_OR_RETURN(detector->index_, BuildNearestNeighborSearch(search, m.bank.data(), m.bank_rows, dim, parallel));
+  ASSIGN_OR_RETURN(detector->anomaly_index_,
+                   BuildNearestNeighborSearch(search, m.anomaly_bank.data(), m.anomaly_bank_rows, dim, parallel));
+  ASSIGN_OR_RETURN(detector->clean_index_,
+                   BuildNearestNeighborSearch(search, m.segmentation.clean_bank.data(),
+                                              m.segmentation.clean_bank.size() / dim, dim, parallel));
+  return detector;
+}
+
+StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string_view content_type) const {
+  ASSIGN_OR_RETURN(RgbImage image, DecodeImage(image_bytes, content_type));
+  return DetectImage(image);
+}
+
+StatusOr<DetectAnomalyResult> Detector::DetectImage(const RgbImage& image) const {
+  ASSIGN_OR_RETURN(Analysis analysis, Analyze(image, /*full_map=*/false));
+  return analysis.result;
+}
+
+StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_map) const {
+  const WorkingGeometry geometry =
+      PlanGeometry({image.width, image.height}, model_.scale, MobileNetV2::kInputMultiple);
+  const bool per_position = model_.normal_model == NormalModelKind::kPerPosition;
+  // A stride-4 per-position model scores the stride-4 grid; segmentation's
+  // class memory stays on the stride-8 grid.
+  PatchGrid fine;
+  const bool stride4 = per_position && model_.position.stride == 4;
+  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, geometry, model_.layer_scales,
+                                                   model_.config.tiling, stride4 ? &fine : nullptr));
+  ScoredImage scored;
+  if (per_position) {
+    const PositionModel& p = model_.position;
+    const PatchGrid& scored_grid = stride4 ? fine : grid;
+    if (scored_grid.width != p.grid_width || scored_grid.height != p.grid_height) {
+      return InvalidInput("this model compares each place in the image with the same place in its training images, "
+                          "so it analyses images of its training size (" + std::to_string(model_.stats.image_width) +
+                          "x" + std::to_string(model_.stats.image_height) + " px); got " +
+                          std::to_string(image.width) + "x" + std::to_string(image.height));
+    }
+    const int w = scored_grid.width, h = scored_grid.height;
+    const std::vector<float> cells = PositionScores(p, scored_grid);
+    scored = ScoreCells(cells, w, h, geometry, model_.config.smoothing_sigma);
+    // The dark-spot channel joins the image score, and its cells the map.
+    const DarkSpotChannel& spots = model_.dark_spots;
+    if (!spots.empty()) {
+      const std::vector<float> spot_cells = DarkSpotCellScores(spots, image, geometry);
+      const double score = FuseImageScores(spots, scored.score, DarkSpotImageScore(spot_cells, w, h, geometry));
+      scored = ScoreCells(MeanCellScores(spots, cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma);
+      scored.score = score;
+    }
+  } else {
+    ScoreOptions options;
+    if (!full_map) options.clean_map_from = model_.threshold;  // only anomalous images are segmented
+    scored = ScorePatchGrid(grid, *index_, *anomaly_index_, geometry, model_.config.smoothing_sigma,
+                            clean_index_.get(), options);
+  }
+  Analysis analysis;
+  analysis.result.score = scored.score;
+  analysis.result.is_anomalous = scored.score >= model_.threshold;
+  analysis.result.confidence = Confidence(scored.score, model_.threshold, model_.confidence_scale);
+  // A segmentation model's map is the one its defect pixels are cut from.
+  analysis.map = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
+  const SegmentationModel& seg = model_.segmentation;
+  if (seg.enabled()) {
+    analysis.segmentation =
+        analysis.result.is_anomalous
+            ? SegmentAnomalies(analysis.map.ToOriginal(), grid, geometry, seg)
+            : BackgroundOnly(image.width, image.height, seg.classes.size());
+    analysis.result.anomalies = AnomalyList(analysis.segmentation, seg.classes);
+    ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes));
+  }
+  return analysis;
+}
+
+}  // namespace anomalens

@@ -1,0 +1,148 @@
+// Model: everything a trained anomaly detector needs at detect time, plus the
+// facts about its training that a user may ask for later.
+#ifndef ANOMALENS_CORE_MODEL_MODEL_H_
+#define ANOMALENS_CORE_MODEL_MODEL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/features/tiling.h"
+#include "core/features/working_geometry.h"
+#include "core/model/dark_spot_channel.h"
+#include "core/scoring/position_model.h"
+#include "core/segmentation/segmentation.h"
+
+namespace anomalens {
+
+// How normal patches are modelled (docs/model.md).
+enum class NormalModelKind {
+  // Per-position when the training photos line up (PositionAlignment below
+  // kAlignedBelow, one image size, a grid of at most kMaxPositionCells) and
+  // there are at least kMinPositionImages normal images; otherwise the
+  // shared bank.
+  kAuto,
+  // One memory bank of patches from anywhere in the training images.
+  kSharedBank,
+  // A Gaussian per grid cell (position_model.h); needs one image size.
+  kPerPosition,
+};
+const char* NormalModelKindName(NormalModelKind kind);
+// Parses a name from NormalModelKindName; false when unknown.
+bool ParseNormalModelKind(const std::string& name, NormalModelKind* kind);
+
+// The default working resolution (short side, px). Segmentation models get a
+// finer one: on the cookies' held-out training folds it raised the mean mask
+// IoU on 3 of 4 splits (0.477 -> 0.489 on average) at equal image-level
+// quality, for about 1.65x the pixels (docs/model.md).
+constexpr int kDefaultShortSide = 224;
+constexpr int kDefaultSegmentationShortSide = 288;
+inline int DefaultShortSide(bool segmentation) {
+  return segmentation ? kDefaultSegmentationShortSide : kDefaultShortSide;
+}
+
+// Training options; all are stored in the model.
+struct ModelConfig {
+  // The working resolution: the training images are scaled (aspect kept) so
+  // their shorter side is this many pixels; never above their own size.
+  // Hosts pass DefaultShortSide(has masks) unless the user chose.
+  int short_side = kDefaultShortSide;
+  // Tiles the backbone runs on, in working pixels (feature_extractor.h).
+  TilingConfig tiling;
+  // Fraction of the training patches kept in the memory bank by greedy
+  // k-centre selection (1 keeps all).
+  double coreset_ratio = 0.1;
+  // Upper bound on bank rows, whatever the ratio, so detect time stays bounded.
+  int max_bank_rows = 16384;
+  // Stage-one candidates per bank row in the two-stage coreset (coreset.h).
+  int coreset_candidate_factor = 4;
+  // Weight of the coarse (stride-16, block_10) features relative to the fine
+  // (stride-8, block_5) ones, after each is scaled to unit spread. 0 uses
+  // the fine features alone, which localizes small defects on textured
+  // surfaces better (docs/model.md).
+  float coarse_weight = 1.0f;
+  // Gaussian smoothing of the anomaly map, in working-resolution pixels.
+  float smoothing_sigma = 4.0f;
+  // Folds for the held-out normal scores that calibrate the threshold.
+  int calibration_folds = 5;
+  // From each labelled anomalous training image, this many of its most
+  // anomalous patches join the anomaly bank (0: labelled anomalies only
+  // calibrate the threshold). See image_scorer.h for how it is used.
+  int anomaly_patches_per_image = 10;
+  // When a labelled anomalous image has a mask, the anomaly bank takes the
+  // patches its mask labels instead of its most anomalous ones (all of
+  // them; anomaly_patches_per_image = 0 still means no anomaly bank).
+  bool anomaly_bank_from_masks = true;
+  // Segmentation models: the parts of masked anomalous images away from
+  // their labels (the intact rest of a defective part, its background) form
+  // a clean bank that counts as normal for the segmentation map.
+  bool normal_patches_from_masks = true;
+  // Shared bank, per-position Gaussians, or chosen from the data.
+  NormalModelKind normal_model = NormalModelKind::kAuto;
+  // Stride-4 per-position models add the dark-spot channel
+  // (dark_spot_channel.h); false keeps the backbone's model alone.
+  bool dark_spots = true;
+};
+
+// How the decision threshold was chosen.
+enum class ThresholdRule {
+  // F1-optimal over held-out normal and labelled anomalous training images.
+  kF1Optimal,
+  // Normal images only: the held-out normal scores' median plus 3 robust
+  // standard deviations (1.4826 x the median absolute deviation), so one odd
+  // training photo does not lift the threshold over real defects.
+  kNormalMedianPlus3RobustSd,
+};
+const char* ThresholdRuleName(ThresholdRule rule);
+
+struct TrainingStats {
+  int normal_images = 0;
+  int anomaly_images = 0;
+  int image_width = 0;  // of the first training image
+  int image_height = 0;
+  Size working_size;    // its padded working size
+  size_t training_patches = 0;
+  // PositionAlignment of the normal images (-1 when not measured: image
+  // sizes differ or the grid is too large).
+  double alignment = -1;
+  // Image scores used for calibration (held-out normals, labelled anomalies).
+  std::vector<double> calibration_normal_scores;
+  std::vector<double> calibration_anomaly_scores;
+  // Segmentation models: anomalous training images with masks, and the
+  // held-out mean IoU of the chosen pixel rule.
+  int masked_anomaly_images = 0;
+  double pixel_rule_mean_iou = 0;
+};
+
+struct Model {
+  std::string backbone_id;
+  uint32_t backbone_checksum = 0;
+  ModelConfig config;
+  // Working pixels per original pixel, chosen at training from the first
+  // image and `short_side`; every image, of any size, is analysed at it.
+  double scale = 1;
+  float layer_scales[2] = {1.0f, 1.0f};
+  int feature_dim = 0;
+  size_t bank_rows = 0;
+  std::vector<float> bank;  // bank_rows x feature_dim: patches of normal images
+  size_t anomaly_bank_rows = 0;
+  std::vector<float> anomaly_bank;  // anomaly_bank_rows x feature_dim; may be empty
+  // The normal model used: kSharedBank (bank non-empty) or kPerPosition
+  // (position non-empty, bank and anomaly bank empty).
+  NormalModelKind normal_model = NormalModelKind::kSharedBank;
+  PositionModel position;
+  // Stride-4 per-position models: the dark-spot channel, fused into the
+  // image score (empty when off, or for other models).
+  DarkSpotChannel dark_spots;
+
+  double threshold = 0;       // image score >= threshold is anomalous
+  double confidence_scale = 1;  // tau in the confidence formula (calibration.h)
+  ThresholdRule threshold_rule = ThresholdRule::kF1Optimal;
+  // Defect types, when trained from masks; empty for a classification model.
+  SegmentationModel segmentation;
+  TrainingStats stats;
+};
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_MODEL_MODEL_H_

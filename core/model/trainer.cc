@@ -1,0 +1,467 @@
+#include "core/model/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+
+#include "core/features/feature_extractor.h"
+#include "core/model/calibration.h"
+#include "core/model/dark_spot_channel.h"
+#include "core/scoring/coreset.h"
+#include "core/scoring/image_scorer.h"
+#include "core/scoring/nearest_neighbor.h"
+#include "core/segmentation/cell_labels.h"
+
+namespace anomalens {
+namespace {
+
+// Each layer's spread: the root of its channels' mean variance over all
+// normal training patches. Dividing by it gives both layers unit spread, so
+// the 32 fine channels and the 96 coarse ones both count.
+template <typename Samples>
+void ComputeLayerScales(const Samples& samples, float scales[2]) {
+  const int dim = kPatchFeatureDim;
+  std::vector<double> sum(dim, 0.0), sum_sq(dim, 0.0);
+  size_t n = 0;
+  for (const auto& s : samples) {
+    const PatchGrid& g = s.grid;
+    for (size_t i = 0; i < g.cells(); ++i) {
+      const float* f = g.cell(i);
+      for (int d = 0; d < dim; ++d) {
+        sum[d] += f[d];
+        sum_sq[d] += double(f[d]) * f[d];
+      }
+    }
+    n += g.cells();
+  }
+  const int begin[2] = {0, kStride8Features}, end[2] = {kStride8Features, dim};
+  for (int layer = 0; layer < 2; ++layer) {
+    double variance = 0;
+    for (int d = begin[layer]; d < end[layer]; ++d) {
+      const double mean = sum[d] / n;
+      variance += std::max(sum_sq[d] / n - mean * mean, 0.0);
+    }
+    const double sd = std::sqrt(variance / (end[layer] - begin[layer]));
+    scales[layer] = sd > 1e-12 ? static_cast<float>(1.0 / sd) : 1.0f;
+  }
+}
+
+void ApplyLayerScales(PatchGrid& grid, const float scales[2]) {
+  for (size_t i = 0; i < grid.cells(); ++i) {
+    float* f = &grid.data[i * grid.dim];
+    for (int d = 0; d < grid.dim; ++d) f[d] *= scales[d < kStride8Features ? 0 : 1];
+  }
+}
+
+// The memory bank of normal patches, with the image each row came from.
+struct NormalBank {
+  std::vector<float> rows;
+  std::vector<size_t> source;  // the row's image index; its fold is source % folds
+  size_t training_patches = 0;
+};
+
+// Normal patches of a labelled anomalous image: those its mask shows clean.
+struct CleanPatches {
+  std::vector<float> rows;
+  size_t image = 0;  // index among the anomalous images (fold: image % folds)
+};
+
+// Cells of a masked anomalous image this far (in cells, either axis) from
+// any labelled cell count as normal: nearer ones see the defect in their
+// receptive field.
+constexpr int kCleanCellMargin = 1;
+
+std::vector<float> CleanRows(const PatchGrid& g, const std::vector<uint8_t>& cell_labels) {
+  std::vector<float> rows;
+  for (int y = 0; y < g.height; ++y)
+    for (int x = 0; x < g.width; ++x) {
+      bool clean = true;
+      for (int dy = -kCleanCellMargin; dy <= kCleanCellMargin && clean; ++dy)
+        for (int dx = -kCleanCellMargin; dx <= kCleanCellMargin && clean; ++dx) {
+          const int nx = x + dx, ny = y + dy;
+          if (nx >= 0 && ny >= 0 && nx < g.width && ny < g.height && cell_labels[ny * g.width + nx] != 0) clean = false;
+        }
+      const float* f = g.cell(static_cast<size_t>(y) * g.width + x);
+      if (clean) rows.insert(rows.end(), f, f + g.dim);
+    }
+  return rows;
+}
+
+template <typename Samples>
+NormalBank BuildNormalBank(const Samples& normals, const std::vector<CleanPatches>& clean, const ModelConfig& config) {
+  std::vector<CoresetSource> sources;
+  NormalBank bank;
+  if (normals.empty() && clean.empty()) return bank;
+  for (const auto& s : normals) {
+    sources.push_back({s.grid.data.data(), s.grid.cells()});
+    bank.training_patches += s.grid.cells();
+  }
+  for (const CleanPatches& c : clean) {
+    sources.push_back({c.rows.data(), c.rows.size() / kPatchFeatureDim});
+    bank.training_patches += c.rows.size() / kPatchFeatureDim;
+  }
+  size_t target = static_cast<size_t>(std::ceil(config.coreset_ratio * bank.training_patches));
+  target = std::min(std::max<size_t>(target, 1), static_cast<size_t>(config.max_bank_rows));
+  for (const CoresetPick& p : TwoStageCoreset(sources, kPatchFeatureDim, target, config.coreset_candidate_factor)) {
+    const bool normal = p.source < normals.size();
+    const float* row = normal ? normals[p.source].grid.cell(p.row)
+                              : &clean[p.source - normals.size()].rows[p.row * kPatchFeatureDim];
+    bank.rows.insert(bank.rows.end(), row, row + kPatchFeatureDim);
+    bank.source.push_back(normal ? p.source : clean[p.source - normals.size()].image);
+  }
+  return bank;
+}
+
+// The bank rows whose image is not in fold `fold` of `folds` (all rows when folds == 0).
+std::vector<float> RowsOutsideFold(const NormalBank& bank, int fold, int folds) {
+  if (folds == 0) return bank.rows;
+  std::vector<float> rows;
+  for (size_t r = 0; r < bank.source.size(); ++r) {
+    if (static_cast<int>(bank.source[r] % folds) == fold) continue;
+    rows.insert(rows.end(), &bank.rows[r * kPatchFeatureDim], &bank.rows[(r + 1) * kPatchFeatureDim]);
+  }
+  return rows;
+}
+
+// The `count` most anomalous patches of each labelled anomalous image, by
+// distance to the normal bank: where its defect most likely is.
+void AppendAnomalyPatches(const PatchGrid& g, const NearestNeighborIndex& normal, int count,
+                          std::vector<float>* bank) {
+  const std::vector<float> d = normal.MinDistances(g.data.data(), g.cells());
+  std::vector<size_t> order(d.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const size_t keep = std::min<size_t>(count, order.size());
+  std::partial_sort(order.begin(), order.begin() + keep, order.end(),
+                    [&d](size_t a, size_t b) { return d[a] != d[b] ? d[a] > d[b] : a < b; });
+  for (size_t i = 0; i < keep; ++i) bank->insert(bank->end(), g.cell(order[i]), g.cell(order[i]) + g.dim);
+}
+
+// The patches a mask labels as defects (mixed cells excluded): what the
+// labeller says a defect looks like.
+void AppendLabelledPatches(const PatchGrid& g, const std::vector<uint8_t>& cell_labels, std::vector<float>* bank) {
+  for (size_t i = 0; i < g.cells(); ++i) {
+    if (cell_labels[i] != 0 && cell_labels[i] != kMixedCell) bank->insert(bank->end(), g.cell(i), g.cell(i) + g.dim);
+  }
+}
+
+// A bank of at most `limit` rows, by greedy k-centre selection when larger.
+std::vector<float> Thin(std::vector<float> rows, size_t limit) {
+  const size_t count = rows.size() / kPatchFeatureDim;
+  if (count <= limit) return rows;
+  std::vector<float> kept;
+  for (size_t r : GreedyCoreset(rows.data(), count, kPatchFeatureDim, limit))
+    kept.insert(kept.end(), &rows[r * kPatchFeatureDim], &rows[(r + 1) * kPatchFeatureDim]);
+  return kept;
+}
+
+// Caps on the banks masks feed: labelled defects can cover many patches.
+constexpr size_t kMaxAnomalyBankRows = 4096;
+constexpr size_t kMaxClassRows = 2048;  // each class's patch memory
+
+NearestNeighborIndex MakeIndex(const std::vector<float>& rows) {
+  return NearestNeighborIndex(rows.data(), rows.size() / kPatchFeatureDim, kPatchFeatureDim);
+}
+
+}  // namespace
+
+Trainer::Trainer(std::shared_ptr<const Backbone> backbone, ModelConfig config, std::vector<AnomalyClass> classes)
+    : backbone_(std::move(backbone)), config_(config), classes_(std::move(classes)) {}
+
+Status Trainer::CheckConfig() const {
+  if (config_.short_side < 32 || config_.short_side > 4096)
+    return InvalidInput("working resolution " + std::to_string(config_.short_side) + " px is outside 32 to 4096");
+  if (!(config_.coreset_ratio > 0 && config_.coreset_ratio <= 1))
+    return InvalidInput("coreset ratio must be in (0, 1], got " + std::to_string(config_.coreset_ratio));
+  if (config_.max_bank_rows < 1) return InvalidInput("max bank rows must be at least 1");
+  if (config_.coreset_candidate_factor < 1 || config_.coreset_candidate_factor > 64)
+    return InvalidInput("coreset candidate factor must be 1 to 64");
+  if (!(config_.coarse_weight >= 0 && config_.coarse_weight <= 16))
+    return InvalidInput("coarse feature weight must be 0 to 16");
+  if (config_.smoothing_sigma < 0 || config_.smoothing_sigma > 64)
+    return InvalidInput("smoothing sigma must be 0 to 64 px");
+  if (config_.calibration_folds < 2 || config_.calibration_folds > 100)
+    return InvalidInput("calibration folds must be 2 to 100");
+  if (config_.anomaly_patches_per_image < 0 || config_.anomaly_patches_per_image > 4096)
+    return InvalidInput("anomaly patches per image must be 0 to 4096");
+  const TilingConfig& t = config_.tiling;
+  if (t.tile < 64 || t.tile > 4096 || t.tile % MobileNetV2::kInputMultiple != 0 || t.overlap < 0 ||
+      t.overlap % MobileNetV2::kInputMultiple != 0 || t.overlap > t.tile / 2) {
+    return InvalidInput("tiles must be multiples of 16 from 64 to 4096 px, overlapping by a multiple of 16 up to "
+                        "half a tile; got tile " + std::to_string(t.tile) + ", overlap " + std::to_string(t.overlap));
+  }
+  return Status::Ok();
+}
+
+Status Trainer::ExtendClasses(const std::vector<AnomalyClass>& classes) {
+  if (classes.size() > kMaxProjectAnomalyClasses) {
+    return InvalidInput("at most " + std::to_string(kMaxProjectAnomalyClasses) + " anomaly classes; got " +
+                        std::to_string(classes.size()));
+  }
+  for (size_t k = 0; k < classes_.size(); ++k) {
+    if (k >= classes.size() || classes[k].name != classes_[k].name || classes[k].color != classes_[k].color) {
+      return InvalidInput("the classes may only grow: class " + std::to_string(k + 1) + " was '" + classes_[k].name +
+                          "' " + HexColor(classes_[k].color));
+    }
+  }
+  classes_ = classes;
+  return Status::Ok();
+}
+
+void Trainer::ExpectNormalImages(int count) { expected_normals_ = count; }
+
+Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask) {
+  if (mask != nullptr) {
+    if (mask->width != image.width || mask->height != image.height) {
+      return InvalidInput("mask is " + std::to_string(mask->width) + "x" + std::to_string(mask->height) +
+                          " but its image is " + std::to_string(image.width) + "x" + std::to_string(image.height));
+    }
+    for (uint8_t k : mask->labels) {
+      if (k > classes_.size()) return InvalidInput("mask labels a class the trainer was not given");
+    }
+    if (label == ImageLabel::kNormal) {
+      if (mask->any_defect()) return InvalidInput("the image is labelled normal but its mask labels defects");
+      mask = nullptr;
+    }
+  }
+  if (normal_.empty() && anomaly_.empty()) {
+    if (classes_.size() > kMaxProjectAnomalyClasses) {
+      return InvalidInput("at most " + std::to_string(kMaxProjectAnomalyClasses) + " anomaly classes; got " +
+                          std::to_string(classes_.size()));
+    }
+    RETURN_IF_ERROR(CheckConfig());
+    first_image_ = {image.width, image.height};
+    scale_ = ChooseScale(first_image_, config_.short_side);
+    const Size padded = PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded;
+    const bool auto_may_pick = expected_normals_ < 0 || expected_normals_ >= kMinPositionImages;
+    stride4_ = (config_.normal_model == NormalModelKind::kPerPosition ||
+                (config_.normal_model == NormalModelKind::kAuto && auto_may_pick)) &&
+               static_cast<size_t>(padded.width / 4) * (padded.height / 4) <= kMaxPositionCells;
+  }
+  Sample sample;
+  sample.geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
+  if (stride4_ && !(sample.geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
+    // Another working size rules out a per-position model: drop the stride-4 grids.
+    stride4_ = false;
+    for (auto* samples : {&normal_, &anomaly_})
+      for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
+  }
+  const float unit[2] = {1.0f, 1.0f};
+  ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
+                                                stride4_ ? &sample.fine : nullptr));
+  if (stride4_ && config_.dark_spots) {
+    sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
+  }
+  if (mask != nullptr) {
+    sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
+    sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
+  }
+  (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(sample));
+  return Status::Ok();
+}
+
+StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
+  if (normal_.size() < 2) {
+    return InvalidInput("training needs at least 2 normal images; got " + std::to_string(normal_.size()));
+  }
+  Model model;
+  model.backbone_id = backbone_->id();
+  model.backbone_checksum = backbone_->checksum();
+  model.config = config_;
+  model.scale = scale_;
+  model.feature_dim = kPatchFeatureDim;
+  ComputeLayerScales(normal_, model.layer_scales);
+  model.layer_scales[1] *= config_.coarse_weight;
+  for (Sample& s : normal_) ApplyLayerScales(s.grid, model.layer_scales);
+  for (Sample& s : anomaly_) ApplyLayerScales(s.grid, model.layer_scales);
+
+  const int folds = std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()));
+
+  // The normal model: per-position Gaussians where the photos line up.
+  std::vector<const PatchGrid*> normal_grids, anomaly_grids;
+  bool one_size = true;
+  for (const Sample& s : normal_) normal_grids.push_back(&s.grid);
+  for (const Sample& s : anomaly_) anomaly_grids.push_back(&s.grid);
+  for (const PatchGrid* g : normal_grids) one_size &= g->width == normal_grids[0]->width && g->height == normal_grids[0]->height;
+  for (const PatchGrid* g : anomaly_grids) one_size &= g->width == normal_grids[0]->width && g->height == normal_grids[0]->height;
+  const bool position_fits = one_size && normal_grids[0]->cells() <= kMaxPositionCells;
+  if (position_fits) model.stats.alignment = PositionAlignment(normal_grids);
+  NormalModelKind kind = config_.normal_model;
+  if (kind == NormalModelKind::kPerPosition && !position_fits) {
+    return InvalidInput("a per-position normal model needs training images of one size and a feature grid of at most " +
+                        std::to_string(kMaxPositionCells) + " cells (got " + std::to_string(normal_grids[0]->width) +
+                        "x" + std::to_string(normal_grids[0]->height) + (one_size ? "" : ", sizes differ") + ")");
+  }
+  if (kind == NormalModelKind::kAuto) {
+    kind = position_fits && model.stats.alignment < kAlignedBelow &&
+                   static_cast<int>(normal_.size()) >= kMinPositionImages
+               ? NormalModelKind::kPerPosition
+               : NormalModelKind::kSharedBank;
+  }
+  model.normal_model = kind;
+  // Per-position models are fitted on the stride-4 grid where it was kept,
+  // else on the stride-8 grid's fine features; shared banks never use it.
+  const bool stride4 = kind == NormalModelKind::kPerPosition && stride4_;
+  std::vector<const PatchGrid*> position_normals = normal_grids, position_anomalies = anomaly_grids;
+  if (stride4) {
+    for (size_t i = 0; i < normal_.size(); ++i) position_normals[i] = &normal_[i].fine;
+    for (size_t i = 0; i < anomaly_.size(); ++i) position_anomalies[i] = &anomaly_[i].fine;
+  } else {
+    for (auto* samples : {&normal_, &anomaly_})
+      for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
+  }
+  size_t training_patches = 0;
+  for (const Sample& s : normal_) training_patches += s.grid.cells();
+
+  // Segmentation: masked anomalies teach the pixel rule from held-out maps.
+  const bool segmentation = !classes_.empty();
+  size_t masked_pixels = 0;
+  int masked_images = 0;
+  for (const Sample& s : anomaly_) {
+    if (!s.has_mask()) continue;
+    masked_pixels += static_cast<size_t>(s.geometry.content.width) * s.geometry.content.height;
+    ++masked_images;
+  }
+  PixelThresholdCalibration held_out_pixels(masked_pixels);
+
+  std::vector<double> normal_scores(normal_.size()), anomaly_scores(anomaly_.size());
+  if (kind == NormalModelKind::kPerPosition) {
+    // Held-out scores: each image against the Gaussians fitted without its fold.
+    hooks.Report("calibration", 0, 1);
+    PositionFit fit = stride4 ? FitPositionModel(position_normals, position_anomalies, folds, kStride4Features, 4)
+                              : FitPositionModel(position_normals, position_anomalies, folds, kStride8Features, 8);
+    if (hooks.Cancelled()) return Cancelled("training cancelled");
+    const int w = fit.model.grid_width, h = fit.model.grid_height;
+    for (size_t i = 0; i < normal_.size(); ++i)
+      normal_scores[i] = ScoreCells(fit.normal_scores[i], w, h, normal_[i].geometry, config_.smoothing_sigma).score;
+    for (size_t i = 0; i < anomaly_.size(); ++i)
+      anomaly_scores[i] = ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).score;
+    model.position = std::move(fit.model);
+    if (stride4 && config_.dark_spots) {
+      // The dark-spot channel on the same grid; its held-out image scores
+      // fuse with the backbone model's for calibration, as at detection.
+      std::vector<PatchGrid*> spot_normals, spot_anomalies;
+      std::vector<WorkingGeometry> normal_geometry, anomaly_geometry;
+      for (Sample& s : normal_) spot_normals.push_back(&s.dark_spots), normal_geometry.push_back(s.geometry);
+      for (Sample& s : anomaly_) spot_anomalies.push_back(&s.dark_spots), anomaly_geometry.push_back(s.geometry);
+      DarkSpotFit spots =
+          FitDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry, normal_scores);
+      for (size_t i = 0; i < normal_.size(); ++i)
+        normal_scores[i] = FuseImageScores(spots.channel, normal_scores[i], spots.normal_scores[i]);
+      for (size_t i = 0; i < anomaly_.size(); ++i)
+        anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
+      for (size_t i = 0; i < anomaly_.size(); ++i)
+        fit.anomaly_scores[i] = MeanCellScores(spots.channel, fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
+      model.dark_spots = std::move(spots.channel);
+      for (auto* samples : {&normal_, &anomaly_})
+        for (Sample& s : *samples) s.dark_spots = PatchGrid{};
+    }
+    // Held-out maps of masked anomalies teach the pixel rule (the detector's map).
+    for (size_t i = 0; segmentation && i < anomaly_.size(); ++i) {
+      if (anomaly_[i].has_mask())
+        held_out_pixels.Add(ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).map,
+                            anomaly_[i].working_mask);
+    }
+    hooks.Report("calibration", 1, 1);
+  } else {
+    hooks.Report("calibration", 0, folds + 1);
+    std::vector<CleanPatches> clean;
+    if (segmentation && config_.normal_patches_from_masks) {
+      for (size_t i = 0; i < anomaly_.size(); ++i) {
+        if (anomaly_[i].has_mask()) clean.push_back({CleanRows(anomaly_[i].grid, anomaly_[i].cell_labels), i});
+      }
+    }
+    const NormalBank bank = BuildNormalBank(normal_, {}, config_);
+    const NormalBank clean_bank = BuildNormalBank(std::vector<Sample>{}, clean, config_);
+    if (hooks.Cancelled()) return Cancelled("training cancelled");
+    hooks.Report("calibration", 1, folds + 1);
+
+    // Held-out scores. Fold f's images are scored against the bank without
+    // the rows taken from fold f's normal images, and an anomaly bank built
+    // without fold f's anomalous images: as new images would be. (The rows
+    // left were chosen with fold f present, so coverage is a little thinner
+    // than a bank rebuilt without it: held-out scores err high, not low.)
+    const auto append_anomaly_rows = [this](const Sample& s, const NearestNeighborIndex& normal_index,
+                                            std::vector<float>* rows) {
+      if (config_.anomaly_patches_per_image == 0) return;  // labelled anomalies only calibrate
+      if (s.has_mask() && config_.anomaly_bank_from_masks) {
+        AppendLabelledPatches(s.grid, s.cell_labels, rows);
+      } else {
+        AppendAnomalyPatches(s.grid, normal_index, config_.anomaly_patches_per_image, rows);
+      }
+    };
+    for (int f = 0; f < folds; ++f) {
+      const NearestNeighborIndex normal_index = MakeIndex(RowsOutsideFold(bank, f, folds));
+      const NearestNeighborIndex clean_index = MakeIndex(RowsOutsideFold(clean_bank, f, folds));
+      std::vector<float> anomaly_rows;
+      for (size_t i = 0; i < anomaly_.size(); ++i) {
+        if (static_cast<int>(i % folds) == f) continue;
+        append_anomaly_rows(anomaly_[i], normal_index, &anomaly_rows);
+      }
+      const NearestNeighborIndex anomaly_index = MakeIndex(Thin(std::move(anomaly_rows), kMaxAnomalyBankRows));
+      for (size_t i = f; i < normal_.size(); i += folds)
+        normal_scores[i] = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
+                                          config_.smoothing_sigma).score;
+      for (size_t i = f; i < anomaly_.size(); i += folds) {
+        const ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index,
+                                                  anomaly_[i].geometry, config_.smoothing_sigma, &clean_index);
+        anomaly_scores[i] = scored.score;
+        if (segmentation && anomaly_[i].has_mask()) {
+          held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].working_mask);
+        }
+      }
+      if (hooks.Cancelled()) return Cancelled("training cancelled");
+      hooks.Report("calibration", f + 2, folds + 1);
+    }
+
+    model.bank = bank.rows;
+    model.bank_rows = model.bank.size() / kPatchFeatureDim;
+    const NearestNeighborIndex normal_index = MakeIndex(model.bank);
+    for (const Sample& s : anomaly_) append_anomaly_rows(s, normal_index, &model.anomaly_bank);
+    model.anomaly_bank = Thin(std::move(model.anomaly_bank), kMaxAnomalyBankRows);
+    model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
+    model.segmentation.clean_bank = clean_bank.rows;
+  }
+
+  const Calibration calibration = Calibrate(normal_scores, anomaly_scores);
+  model.threshold = calibration.threshold;
+  model.confidence_scale = calibration.confidence_scale;
+  model.threshold_rule = calibration.rule;
+  model.stats.normal_images = static_cast<int>(normal_.size());
+  model.stats.anomaly_images = static_cast<int>(anomaly_.size());
+  model.stats.image_width = first_image_.width;
+  model.stats.image_height = first_image_.height;
+  model.stats.working_size = PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded;
+  model.stats.training_patches = training_patches;
+  model.stats.calibration_normal_scores = normal_scores;
+  model.stats.calibration_anomaly_scores = anomaly_scores;
+  if (segmentation) {
+    RETURN_IF_ERROR(BuildSegmentation(held_out_pixels, &model));
+    model.stats.masked_anomaly_images = masked_images;
+  }
+  return model;
+}
+
+Status Trainer::BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const {
+  SegmentationModel& seg = model->segmentation;
+  seg.classes = classes_;
+  // The pixel rule with the best held-out mean IoU over the masked
+  // anomalous images; without masks to learn from, the image threshold.
+  seg.pixel_rule = held_out.images() > 0 ? held_out.Best() : PixelThresholdRule{model->threshold, 0, 0};
+  model->stats.pixel_rule_mean_iou = seg.pixel_rule.mean_iou;
+  if (classes_.size() < 2) return Status::Ok();
+  for (size_t k = 0; k < classes_.size(); ++k) {
+    std::vector<float> rows;
+    for (const Sample& s : anomaly_) {
+      if (!s.has_mask()) continue;
+      for (size_t i = 0; i < s.grid.cells(); ++i) {
+        if (s.cell_labels[i] == k + 1) rows.insert(rows.end(), s.grid.cell(i), s.grid.cell(i) + s.grid.dim);
+      }
+    }
+    rows = Thin(std::move(rows), kMaxClassRows);
+    seg.class_bank.insert(seg.class_bank.end(), rows.begin(), rows.end());
+    seg.class_bank_labels.insert(seg.class_bank_labels.end(), rows.size() / kPatchFeatureDim, static_cast<uint16_t>(k));
+  }
+  return Status::Ok();
+}
+
+}  // namespace anomalens

@@ -1,0 +1,94 @@
+// Trainer: builds a Model from normal images (and labelled anomalous ones,
+// which add an anomaly bank and calibrate the threshold).
+//
+//   Trainer trainer(backbone, ModelConfig{}, classes);  // classes: CollectAnomalyClasses, {} for none
+//   for (auto& [image, label, mask] : dataset) RETURN_IF_ERROR(trainer.AddImage(image, label, mask));
+//   ASSIGN_OR_RETURN(Model model, trainer.Finish(hooks));
+//
+// Images are reduced to patch features as they are added, so the decoded
+// pixels need not be kept.
+#ifndef ANOMALENS_CORE_MODEL_TRAINER_H_
+#define ANOMALENS_CORE_MODEL_TRAINER_H_
+
+#include <memory>
+#include <vector>
+
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/hooks.h"
+#include "core/base/status.h"
+#include "core/features/patch_features.h"
+#include "core/features/working_geometry.h"
+#include "core/image/image.h"
+#include "core/lookout/anomaly_classes.h"
+#include "core/lookout/class_mask.h"
+#include "core/lookout/manifest.h"
+#include "core/model/model.h"
+#include "core/segmentation/pixel_threshold.h"
+
+namespace anomalens {
+
+class Trainer {
+ public:
+  Trainer(std::shared_ptr<const Backbone> backbone, ModelConfig config,
+          std::vector<AnomalyClass> classes = {});
+
+  // Extracts the image's features. The first image fixes the scale. `mask`
+  // (optional, the image's size, labels indexing the trainer's classes)
+  // labels an anomalous image's defects; a normal image's mask may label none.
+  Status AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask = nullptr);
+  // Optional, before the images: how many normal images will come. With
+  // fewer than kMinPositionImages, `auto` cannot pick the per-position model,
+  // so the trainer skips the stride-4 grids it would otherwise keep for it
+  // (the shared bank's training then costs what it did before them).
+  void ExpectNormalImages(int count);
+
+  // Extends the class list while images arrive (a streamed dataset meets
+  // its classes as it goes). The current classes must be a prefix of
+  // `classes`, so the indices of masks already added keep their meaning.
+  Status ExtendClasses(const std::vector<AnomalyClass>& classes);
+  const std::vector<AnomalyClass>& classes() const { return classes_; }
+
+  // Builds the memory banks and calibrates the threshold. Needs at least two
+  // normal images (one to score while the others form the bank).
+  StatusOr<Model> Finish(const Hooks& hooks = {});
+
+  int normal_images() const { return static_cast<int>(normal_.size()); }
+  int anomaly_images() const { return static_cast<int>(anomaly_.size()); }
+  // The scale chosen from the first image (1 before any image).
+  double scale() const { return scale_; }
+
+ private:
+  struct Sample {
+    PatchGrid grid;  // unscaled until Finish (layer scales need every normal image)
+    // The stride-4 grid, kept while a per-position model may still be
+    // chosen (ExtractStride4Features); empty otherwise.
+    PatchGrid fine;
+    // Raw dark-spot features on the same grid, kept with `fine` when the
+    // config asks for the channel (dark_spot_channel.h); empty otherwise.
+    PatchGrid dark_spots;
+    WorkingGeometry geometry;
+    // From the mask, when there is one (cell_labels.h).
+    std::vector<uint8_t> cell_labels;
+    std::vector<uint8_t> working_mask;
+    bool has_mask() const { return !cell_labels.empty(); }
+  };
+  Status CheckConfig() const;
+  Status BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const;
+
+  std::shared_ptr<const Backbone> backbone_;
+  ModelConfig config_;
+  std::vector<AnomalyClass> classes_;
+  double scale_ = 1;
+  Size first_image_{};
+  std::vector<Sample> normal_;
+  std::vector<Sample> anomaly_;
+  // Whether the samples carry stride-4 grids: the config allows a
+  // per-position model, and every image so far has the first one's working
+  // size, with a stride-4 grid of at most kMaxPositionCells cells.
+  bool stride4_ = false;
+  int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
+};
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_MODEL_TRAINER_H_

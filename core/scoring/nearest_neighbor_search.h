@@ -1,0 +1,50 @@
+// NearestNeighborSearch: exact nearest-neighbour distances from query patches
+// to a memory bank, behind an interface so a platform can run the search on
+// a faster engine. The core's own is NearestNeighborIndex (portable SIMD,
+// what wasm and `--backend portable` run); native/ supplies one on XNNPACK.
+// Every implementation answers the same question exactly (the distance to
+// the nearest bank row, no approximation); they may differ only by float
+// rounding.
+//
+//   BuildSearch build = ...;  // empty: the portable index
+//   ASSIGN_OR_RETURN(auto search, BuildNearestNeighborSearch(build, rows, count, dim, parallel));
+//   std::vector<float> d = search->MinDistances(queries, query_count);
+#ifndef ANOMALENS_CORE_SCORING_NEAREST_NEIGHBOR_SEARCH_H_
+#define ANOMALENS_CORE_SCORING_NEAREST_NEIGHBOR_SEARCH_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/base/parallel.h"
+#include "core/base/status.h"
+
+namespace anomalens {
+
+class NearestNeighborSearch {
+ public:
+  virtual ~NearestNeighborSearch() = default;
+
+  // Bank rows searched.
+  virtual size_t size() const = 0;
+  // For each of `count` queries (rows of the bank's dim floats), the
+  // Euclidean distance to its nearest bank row; all 0 for an empty bank.
+  // Safe to call from several threads at once.
+  virtual std::vector<float> MinDistances(const float* queries, size_t count) const = 0;
+};
+
+// Makes a search over `count` rows of `dim` floats (copied: the caller's
+// rows need not outlive it). A platform's engine; empty means the core's own.
+using BuildSearch =
+    std::function<StatusOr<std::unique_ptr<const NearestNeighborSearch>>(const float* rows, size_t count, int dim)>;
+
+// `build`'s search, or with `build` empty the portable NearestNeighborIndex
+// spreading its queries over `parallel`.
+StatusOr<std::unique_ptr<const NearestNeighborSearch>> BuildNearestNeighborSearch(const BuildSearch& build,
+                                                                                  const float* rows, size_t count,
+                                                                                  int dim, const ParallelFor& parallel);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_CORE_SCORING_NEAREST_NEIGHBOR_SEARCH_H_

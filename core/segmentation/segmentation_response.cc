@@ -1,0 +1,45 @@
+#include "core/segmentation/segmentation_response.h"
+
+#include <string>
+
+#include "core/image/png_encode.h"
+
+namespace anomalens {
+
+std::vector<Anomaly> AnomalyList(const Segmentation& segmentation, const std::vector<AnomalyClass>& classes) {
+  const double total = static_cast<double>(segmentation.labels.size());
+  std::vector<Anomaly> list{{"background", {1.0, kBackgroundColor}}};
+  for (size_t k = 0; k < classes.size() && k < segmentation.class_pixels.size(); ++k) {
+    if (segmentation.class_pixels[k] == 0) continue;
+    const double area = segmentation.class_pixels[k] / total;
+    list.push_back({classes[k].name, {area, classes[k].color}});
+    list[0].pixel_anomaly.total_percentage_area -= area;
+  }
+  return list;
+}
+
+std::vector<uint8_t> RenderAnomalyMask(const Segmentation& segmentation, const std::vector<AnomalyClass>& classes) {
+  std::vector<uint8_t> rgb(segmentation.labels.size() * 3);
+  for (size_t i = 0; i < segmentation.labels.size(); ++i) {
+    const uint8_t k = segmentation.labels[i];
+    const uint32_t color = k == 0 || k > classes.size() ? kBackgroundColor : classes[k - 1].color;
+    rgb[i * 3] = static_cast<uint8_t>(color >> 16);
+    rgb[i * 3 + 1] = static_cast<uint8_t>(color >> 8);
+    rgb[i * 3 + 2] = static_cast<uint8_t>(color);
+  }
+  return rgb;
+}
+
+StatusOr<std::vector<uint8_t>> EncodeAnomalyMask(const Segmentation& segmentation,
+                                                 const std::vector<AnomalyClass>& classes) {
+  const std::vector<uint8_t> rgb = RenderAnomalyMask(segmentation, classes);
+  std::vector<uint8_t> png = EncodePng(rgb.data(), segmentation.width, segmentation.height, 3);
+  if (png.empty()) return Internal("could not encode the anomaly mask PNG");
+  if (png.size() > kMaxAnomalyMaskBytes) {
+    return Internal("the anomaly mask PNG is " + std::to_string(png.size()) + " bytes, over Lookout's limit of " +
+                    std::to_string(kMaxAnomalyMaskBytes));
+  }
+  return png;
+}
+
+}  // namespace anomalens

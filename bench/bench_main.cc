@@ -39,11 +39,12 @@
 #include "core/scoring/anomaly_map.h"
 #include "core/segmentation/segmentation.h"
 #include "core/segmentation/segmentation_response.h"
-#include "native/backbone_loader.h"
-#include "native/backend.h"
-#include "native/cli_args.h"
-#include "native/cli_common.h"
-#include "native/file_io.h"
+#include "native/cli/backend_options.h"
+#include "native/cli/command_line.h"
+#include "native/engine/backend.h"
+#include "native/jobs/evaluation_job.h"
+#include "native/jobs/file_io.h"
+#include "native/jobs/model_loader.h"
 
 namespace anomalens {
 namespace {

@@ -61,8 +61,8 @@
 #include "core/scoring/anomaly_map.h"
 #include "core/scoring/coreset.h"
 #include "core/scoring/nearest_neighbor.h"
-#include "native/backbone_loader.h"
-#include "native/file_io.h"
+#include "native/jobs/file_io.h"
+#include "native/jobs/model_loader.h"
 
 namespace fs = std::filesystem;
 using namespace anomalens;

@@ -10,10 +10,10 @@
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
 #include "core/synthetic/synthetic_dataset.h"
-#include "native/backbone_loader.h"
-#include "native/cli_args.h"
-#include "native/cli_common.h"
-#include "native/file_io.h"
+#include "native/cli/command_line.h"
+#include "native/jobs/evaluation_job.h"
+#include "native/jobs/file_io.h"
+#include "native/jobs/model_loader.h"
 
 namespace anomalens {
 namespace {

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/small_defect_study.h"
-#include "native/backbone_loader.h"
-#include "native/cli_args.h"
-#include "native/file_io.h"
+#include "native/cli/command_line.h"
+#include "native/jobs/file_io.h"
+#include "native/jobs/model_loader.h"
 
 int main(int argc, char** argv) {
   using namespace anomalens;

@@ -2,8 +2,9 @@
 #include <cstdio>
 #include <string>
 
-#include "native/cli_args.h"
-#include "native/cli_common.h"
+#include "native/cli/command_line.h"
+#include "native/cli/commands.h"
+#include "native/jobs/evaluation_job.h"
 
 namespace {
 

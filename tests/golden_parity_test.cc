@@ -20,7 +20,7 @@
 #include "core/model/detector.h"
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
-#include "native/dataset_loader.h"
+#include "native/jobs/dataset_loader.h"
 #include "test_support.h"
 
 namespace anomalens {

@@ -1,11 +1,11 @@
-#include "native/s3_paths.h"
+#include "native/server/s3_paths.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "native/file_io.h"
+#include "native/jobs/file_io.h"
 
 namespace anomalens {
 namespace {

@@ -17,11 +17,11 @@
 
 #include "core/image/png_encode.h"
 #include "core/synthetic/synthetic_dataset.h"
-#include "native/file_io.h"
-#include "native/lookout_service.h"
-#include "native/rate_limiter.h"
-#include "native/server.h"
-#include "native/store.h"
+#include "native/jobs/file_io.h"
+#include "native/server/lookout_service.h"
+#include "native/server/rate_limiter.h"
+#include "native/server/server.h"
+#include "native/server/store.h"
 #include "test_support.h"
 
 namespace anomalens {

@@ -1,4 +1,4 @@
-#include "native/sigv4.h"
+#include "native/server/sigv4.h"
 
 #include <gtest/gtest.h>
 

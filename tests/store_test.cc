@@ -1,4 +1,4 @@
-#include "native/store.h"
+#include "native/server/store.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "native/backbone_loader.h"
+#include "native/jobs/model_loader.h"
 
 namespace anomalens::testing {
 

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <vector>
 
-#include "native/thread_pool.h"
+#include "native/engine/thread_pool.h"
 
 namespace anomalens {
 namespace {

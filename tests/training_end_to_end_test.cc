@@ -10,8 +10,8 @@
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
 #include "core/synthetic/synthetic_dataset.h"
-#include "native/dataset_loader.h"
-#include "native/file_io.h"
+#include "native/jobs/dataset_loader.h"
+#include "native/jobs/file_io.h"
 #include "test_support.h"
 
 namespace anomalens {

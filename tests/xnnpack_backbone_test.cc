@@ -17,8 +17,9 @@
 
 #include "core/image/image_decode.h"
 #include "core/model/detector.h"
-#include "native/backend.h"
-#include "native/file_io.h"
+#include "native/engine/backend.h"
+#include "native/jobs/file_io.h"
+#include "native/jobs/model_loader.h"
 #include "test_support.h"
 
 namespace anomalens {

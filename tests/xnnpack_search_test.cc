@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "core/scoring/nearest_neighbor.h"
-#include "native/thread_pool.h"
-#include "native/xnnpack_search.h"
+#include "native/engine/thread_pool.h"
+#include "native/engine/xnnpack_search.h"
 #include "test_support.h"
 
 namespace anomalens {

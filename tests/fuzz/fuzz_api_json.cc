@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "native/server.h"
-#include "native/store.h"
+#include "native/server/server.h"
+#include "native/server/store.h"
 #include "tests/fuzz/http_text.h"
 #include "tests/fuzz/service_fixture.h"
 

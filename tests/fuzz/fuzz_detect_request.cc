@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "native/file_io.h"
-#include "native/server.h"
-#include "native/store.h"
+#include "native/jobs/file_io.h"
+#include "native/server/server.h"
+#include "native/server/store.h"
 #include "tests/fuzz/http_text.h"
 #include "tests/fuzz/service_fixture.h"
 

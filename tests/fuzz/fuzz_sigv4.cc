@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "native/sigv4.h"
+#include "native/server/sigv4.h"
 #include "tests/fuzz/http_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <string>
 
-#include "native/server.h"
+#include "native/server/server.h"
 
 namespace anomalens::fuzz {
 

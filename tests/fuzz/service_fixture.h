@@ -14,10 +14,10 @@
 #include <memory>
 #include <string>
 
-#include "native/backbone_loader.h"
-#include "native/file_io.h"
-#include "native/lookout_service.h"
-#include "native/store.h"
+#include "native/jobs/file_io.h"
+#include "native/jobs/model_loader.h"
+#include "native/server/lookout_service.h"
+#include "native/server/store.h"
 
 namespace anomalens::fuzz {
 

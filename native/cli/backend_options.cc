@@ -1,0 +1,16 @@
+#include "native/cli/backend_options.h"
+
+namespace anomalens {
+
+StatusOr<BackendOptions> ParseBackendOptions(const CommandLine& cl, const char* threads_option, int default_threads) {
+  BackendOptions options;
+  options.backend = cl.Get("backend", "xnnpack");
+  if (options.backend != "xnnpack" && options.backend != "portable") {
+    return InvalidInput("--backend must be xnnpack or portable, got '" + options.backend + "'");
+  }
+  ASSIGN_OR_RETURN(double threads, cl.GetNumber(threads_option, default_threads, 0, 256));
+  options.threads = static_cast<int>(threads);
+  return options;
+}
+
+}  // namespace anomalens

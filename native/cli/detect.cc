@@ -1,0 +1,105 @@
+// anomalens detect: one DetectAnomalyResult JSON line per image on stdout.
+#include <cstdio>
+
+#include "core/image/image_decode.h"
+#include "core/image/png_encode.h"
+#include "core/lookout/result_json.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/segmentation/overlay.h"
+#include "native/cli/backend_options.h"
+#include "native/cli/command_line.h"
+#include "native/cli/commands.h"
+#include "native/jobs/file_io.h"
+#include "native/jobs/image_files.h"
+#include "native/jobs/model_loader.h"
+
+namespace anomalens {
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  anomalens detect MODEL IMAGE... [--content-type image/png|image/jpeg] [--overlay OUT.png]
+                   [--backbone FILE] [--backend xnnpack|portable] [--threads N]
+
+Prints one DetectAnomalies result per image, one JSON line each, in Lookout
+for Vision's shape:
+  {"DetectAnomalyResult":{"Source":{"Type":"direct"},"IsAnomalous":true,"Confidence":0.98}}
+
+--content-type declares every image's type and is checked against its bytes,
+as DetectAnomalies does; without it the type is taken from the bytes.
+Segmentation models (trained from masks) add Lookout's "Anomalies" list and
+"AnomalyMask" (a base64 PNG). --overlay writes the image with its defect
+pixels tinted in their type's colour (segmentation models); with several
+images, OUT-1.png, OUT-2.png, ... in argument order.
+--backend picks the backbone's engine: xnnpack (default) or portable (the
+core's own kernels, which the wasm build runs and matches byte for byte);
+--threads N its threads and the scoring's (default: the cores not busy).
+Images: PNG or JPEG, 64 to 4096 px a side, at most 8 MB.
+An image that fails prints its error on stderr; the others still print.
+Exit codes: 0 ok, 2 bad usage or invalid input (any image), 1 other failures.
+)";
+
+// "out.png", 2 -> "out-2.png"
+std::string NumberedPath(const std::string& path, size_t n) {
+  const size_t slash = path.find_last_of('/');
+  const size_t dot = path.find_last_of('.');
+  const size_t cut = dot != std::string::npos && (slash == std::string::npos || dot > slash) ? dot : path.size();
+  return path.substr(0, cut) + "-" + std::to_string(n) + path.substr(cut);
+}
+
+}  // namespace
+
+int RunDetect(int argc, char** argv) {
+  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"overlay", true}, {"backbone", true}, {"backend", true}, {"threads", true}});
+  if (!cl.ok()) {
+    std::fputs(kUsage, stderr);
+    return ReportError("detect", cl.status());
+  }
+  if (cl->Has("help")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (cl->positional.size() < 2) {
+    std::fputs(kUsage, stderr);
+    return ReportError("detect", InvalidInput("give a MODEL and at least one IMAGE"));
+  }
+  const std::string content_type = cl->Get("content-type");
+  if (cl->Has("content-type") && content_type != "image/png" && content_type != "image/jpeg") {
+    return ReportError("detect", InvalidInput("--content-type must be image/png or image/jpeg, got '" + content_type + "'"));
+  }
+  auto backend = ParseBackendOptions(*cl);
+  if (!backend.ok()) return ReportError("detect", backend.status());
+  auto detector = LoadDetector(cl->positional[0], cl->Get("backbone"), *backend);
+  if (!detector.ok()) return ReportError("detect", detector.status());
+
+  const std::string overlay = cl->Get("overlay");
+  const std::vector<AnomalyClass>& classes = (*detector)->model().segmentation.classes;
+  if (!overlay.empty() && classes.empty()) {
+    return ReportError("detect", InvalidInput("--overlay needs a segmentation model (one trained from masks); " +
+                                              cl->positional[0] + " is a classification model"));
+  }
+  const size_t images = cl->positional.size() - 1;
+  int exit_code = kExitOk;
+  for (size_t i = 1; i < cl->positional.size(); ++i) {
+    const std::string& path = cl->positional[i];
+    auto image = LoadImageFile(path, content_type);
+    StatusOr<Detector::Analysis> analysis = image.ok() ? (*detector)->Analyze(*image, /*full_map=*/false)
+                                                       : StatusOr<Detector::Analysis>(image.status());
+    Status written = Status::Ok();
+    if (analysis.ok() && !overlay.empty()) {
+      const RgbImage blended = BlendOverlay(*image, analysis->segmentation, classes);
+      const std::vector<uint8_t> png = EncodePng(blended.pixels.data(), blended.width, blended.height, 3);
+      written = WriteFileAtomic(images == 1 ? overlay : NumberedPath(overlay, i), png);
+    }
+    if (!analysis.ok() || !written.ok()) {
+      const int code = ReportError("detect", analysis.ok() ? written : analysis.status());
+      if (exit_code == kExitOk || code == kExitBadInput) exit_code = code;
+      if (!analysis.ok()) continue;
+    }
+    std::printf("%s\n", DetectAnomalyResultJson(analysis->result).c_str());
+    std::fflush(stdout);
+  }
+  return exit_code;
+}
+
+}  // namespace anomalens

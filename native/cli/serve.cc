@@ -1,0 +1,153 @@
+// anomalens serve: the Lookout for Vision REST API over a data directory.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "native/cli/backend_options.h"
+#include "native/cli/command_line.h"
+#include "native/cli/commands.h"
+#include "native/jobs/model_loader.h"
+#include "native/server/lookout_service.h"
+#include "native/server/server.h"
+
+namespace anomalens {
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  anomalens serve --data-dir DIR [--host 127.0.0.1] [--port 8080] [--bucket NAME=DIR]...
+                  [--credentials FILE | --no-auth] [--region us-east-1]
+
+Serves Lookout for Vision's REST API (2020-11-20), so boto3, the AWS CLI and
+the SDKs work unchanged with only the endpoint URL changed:
+
+  aws lookoutvision list-projects --endpoint-url http://127.0.0.1:8080
+
+Options:
+  --data-dir DIR        where projects, datasets and models are kept (SQLite + model files)
+  --host HOST           address to listen on (default 127.0.0.1)
+  --port PORT           port (default 8080; 0 picks a free one, printed on stderr)
+  --bucket NAME=DIR     S3 bucket NAME is folder DIR: s3://NAME/KEY is DIR/KEY (repeatable).
+                        Manifests, their images and CreateModel's OutputConfig go through it;
+                        relative refs in a manifest resolve beside it, then in its parent folder
+  --credentials FILE    AWS-style INI file ([profile] aws_access_key_id, aws_secret_access_key);
+                        requests must carry a valid Signature Version 4 with one of its keys
+  --no-auth             accept unsigned requests (local demos only)
+  --region REGION       the region in ARNs and in the scope requests must be signed for (default us-east-1)
+  --threads N           HTTP worker threads (default 8)
+  --max-concurrent-detects N
+                        DetectAnomalies calls run at once; more get ThrottlingException (default: no limit)
+  --max-requests-per-second N
+                        requests a second over all clients (bursts of up to one second's worth);
+                        more get ThrottlingException, which AWS clients retry (default: no limit)
+  --backbone FILE       converted backbone weights (default: found beside the binary)
+  --backend xnnpack|portable
+                        backbone engine (default xnnpack; portable: the core's own kernels)
+  --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
+                        the HTTP workers already run requests side by side; 0: the idle cores)
+)";
+
+}  // namespace
+
+int RunServe(int argc, char** argv) {
+  // --bucket repeats, which ParseCommandLine's map cannot hold: take them first.
+  std::vector<std::string> bucket_specs;
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i >= 2 && arg == "--bucket" && i + 1 < argc) {
+      bucket_specs.push_back(argv[++i]);
+    } else if (i >= 2 && arg.rfind("--bucket=", 0) == 0) {
+      bucket_specs.push_back(arg.substr(9));
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
+                             {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
+                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
+                              {"max-concurrent-detects", true}, {"max-requests-per-second", true}});
+  if (!cl.ok()) {
+    std::fputs(kUsage, stderr);
+    return ReportError("serve", cl.status());
+  }
+  if (cl->Has("help")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (!cl->Has("data-dir")) {
+    std::fputs(kUsage, stderr);
+    return ReportError("serve", InvalidInput("--data-dir DIR is required"));
+  }
+  if (cl->Has("credentials") == cl->Has("no-auth")) {
+    std::fputs(kUsage, stderr);
+    return ReportError("serve", InvalidInput("give exactly one of --credentials FILE or --no-auth"));
+  }
+  if (!cl->positional.empty()) return ReportError("serve", InvalidInput("unexpected argument '" + cl->positional[0] + "'"));
+  auto port = cl->GetNumber("port", 8080, 0, 65535);
+  if (!port.ok()) return ReportError("serve", port.status());
+  auto threads = cl->GetNumber("threads", 8, 1, 256);
+  if (!threads.ok()) return ReportError("serve", threads.status());
+
+  auto max_detects = cl->GetNumber("max-concurrent-detects", 0, 0, 1 << 20);
+  if (!max_detects.ok()) return ReportError("serve", max_detects.status());
+
+  auto max_rate = cl->GetNumber("max-requests-per-second", 0, 0, 1e9);
+  if (!max_rate.ok()) return ReportError("serve", max_rate.status());
+
+  ServerOptions server_options;
+  server_options.max_requests_per_second = *max_rate;
+  server_options.host = cl->Get("host", "127.0.0.1");
+  server_options.port = static_cast<int>(*port);
+  server_options.threads = static_cast<int>(*threads);
+  if (cl->Has("credentials")) {
+    auto creds = LoadCredentialsFile(cl->Get("credentials"));
+    if (!creds.ok()) return ReportError("serve", creds.status());
+    server_options.credentials = std::move(creds).value();
+    server_options.credentials->region = cl->Get("region", "us-east-1");
+  } else {
+    std::fprintf(stderr,
+                 "anomalens serve: WARNING: --no-auth: requests are not authenticated; anyone who can reach %s "
+                 "can read and change every project\n",
+                 server_options.host.c_str());
+  }
+  BucketMap buckets;
+  for (const std::string& spec : bucket_specs) {
+    const Status added = buckets.Add(spec);
+    if (!added.ok()) return ReportError("serve", added);
+  }
+  // Signals go to the server's waiting thread only: block them before any
+  // thread starts, so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto backend_options = ParseBackendOptions(*cl, "compute-threads", /*default_threads=*/1);
+  if (!backend_options.ok()) return ReportError("serve", backend_options.status());
+  auto backend = LoadBackend(cl->Get("backbone"), *backend_options);
+  if (!backend.ok()) return ReportError("serve", backend.status());
+  auto store = Store::Open(cl->Get("data-dir"));
+  if (!store.ok()) return ReportError("serve", store.status());
+  ServiceOptions service_options;
+  service_options.region = cl->Get("region", "us-east-1");
+  service_options.backbone_path = BackbonePath(cl->Get("backbone"));
+  service_options.max_concurrent_detects = static_cast<int>(*max_detects);
+  service_options.parallel = backend->parallel;
+  service_options.search = backend->search;
+  auto service =
+      LookoutService::Create(std::move(store).value(), std::move(buckets), backend->backbone, service_options);
+  if (!service.ok()) return ReportError("serve", service.status());
+  const int code = Serve(**service, server_options);
+  // Stop now, without waiting for a training job to end: every committed
+  // change is already on disk, and a model left TRAINING is marked
+  // TRAINING_FAILED at the next start, as after a crash.
+  std::fprintf(stderr, "anomalens serve: stopped\n");
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
+}  // namespace anomalens

@@ -1,0 +1,258 @@
+// anomalens train: dataset in, model file out, evaluated on a test set.
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include "core/features/tiling.h"
+#include "core/lookout/anomaly_classes.h"
+#include "core/lookout/dataset_split.h"
+#include "core/model/detector.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
+#include "native/cli/backend_options.h"
+#include "native/cli/command_line.h"
+#include "native/cli/commands.h"
+#include "native/jobs/dataset_loader.h"
+#include "native/jobs/evaluation_job.h"
+#include "native/jobs/file_io.h"
+#include "native/jobs/model_loader.h"
+#include "native/jobs/progress_bar.h"
+#include "native/jobs/train_model.h"
+
+namespace anomalens {
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  anomalens train --manifest TRAIN.manifest [--test-manifest TEST.manifest] --output MODEL
+                  [--evaluation EVAL.json] [--evaluation-manifest OUT.manifest]
+  anomalens train --dataset DIR --output MODEL [...]
+
+Trains an anomaly detector from normal images (anomalous ones calibrate its
+threshold) and evaluates it, as Lookout for Vision's CreateModel did. When
+anomalous images have masks (anomaly-mask-ref with an internal-color-map), it
+trains a segmentation model: DetectAnomalies then names the defect types found
+and returns their mask.
+
+Data:
+  --manifest FILE            Lookout / SageMaker Ground Truth manifest (JSON Lines); paths
+                             relative to the manifest's folder or its parent
+  --test-manifest FILE       separate test dataset; without it 20% of each label is held out
+  --dataset DIR              folder: normal/ + anomaly/ (split automatically), or MVTec
+                             (train/good for training, test/* as the test set)
+Output:
+  --output FILE              the model file (required)
+  --evaluation FILE          Lookout's EvaluationResult JSON for the test set
+  --evaluation-manifest FILE the test manifest with anomaly-label-detected added
+Options:
+  --resolution PX            working resolution's shorter side (default 224; 288 when masks make a
+                             segmentation model)
+  --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
+  --coarse-weight W          weight of the stride-16 features against the stride-8 ones (default 1;
+                             0 for small defects on textured surfaces)
+  --anomaly-patches N        patches each labelled anomaly without a mask adds to the anomaly bank
+                             (default 10; a masked one adds its masked patches); 0: no anomaly
+                             bank, labelled anomalies only calibrate the threshold
+  --smoothing-sigma PX       Gaussian smoothing of the anomaly map in working pixels (default 4)
+  --ignore-masks             train a classification model even when the manifest has masks
+  --no-mask-anomaly-bank     labelled anomalies with masks add their most anomalous patches to the
+                             anomaly bank, as those without masks do, not their masked ones
+  --no-mask-normal-patches   the normal bank takes normal images only, not the unlabelled parts
+                             of masked anomalous images
+  --normal-model M           auto (default), shared-bank, or per-position: a Gaussian of the
+                             patches at each place, for parts photographed in the same place
+                             every time (auto picks it when the training photos line up)
+  --no-dark-spots            per-position models at stride 4 leave out the dark-spot channel
+                             (fine dark-spot features on the original pixels, weighed into the
+                             image score and the anomaly map; docs/model.md)
+  --normal-only              train on the normal images alone (anomalies still go to the test
+                             split); the threshold is then mean + 3 sd of held-out normal scores
+  --split-seed N             seed of the automatic train/test split (default 0)
+  --backbone FILE            converted backbone weights (default: found beside the binary)
+  --backend xnnpack|portable backbone engine (default xnnpack; portable: the core's own kernels,
+                             which the wasm build runs and matches byte for byte)
+  --threads N                threads for the backbone and scoring (default: the cores not already busy)
+  --quiet                    no progress or summary on stderr
+
+Lookout's minimums apply: one dataset needs 20 normal and 10 anomalous images;
+separate datasets need 10 normal training images and 10 normal plus 10
+anomalous test images.
+Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
+)";
+
+// The summary `train` prints once the model is written.
+void PrintModelSummary(const Model& model, const std::string& source, const std::string& output, size_t bytes) {
+  const Size working = model.stats.working_size;
+  const size_t tiles = PlanTileAxis(working.width, model.config.tiling.tile, model.config.tiling.overlap, 16).start.size() *
+                       PlanTileAxis(working.height, model.config.tiling.tile, model.config.tiling.overlap, 16).start.size();
+  std::fprintf(stderr,
+               "trained on %d normal + %d anomalous images from %s\n"
+               "  resolution: %dx%d images analysed at scale %.4f (working %dx%d px, %zu tile%s of up to %d px)\n",
+               model.stats.normal_images, model.stats.anomaly_images, source.c_str(),
+               model.stats.image_width, model.stats.image_height, model.scale, working.width, working.height,
+               tiles, tiles == 1 ? "" : "s", model.config.tiling.tile);
+  char alignment[96] = "not measured: image sizes differ or the grid is too large";
+  if (model.stats.alignment >= 0) {
+    std::snprintf(alignment, sizeof alignment, "%.3f, aligned below %.2f with %d+ normal images",
+                  model.stats.alignment, kAlignedBelow, kMinPositionImages);
+  }
+  std::fprintf(stderr, "  normal model: %s (%s; alignment %s)\n", NormalModelKindName(model.normal_model),
+               model.config.normal_model == NormalModelKind::kAuto ? "chosen automatically" : "as asked", alignment);
+  if (model.normal_model == NormalModelKind::kPerPosition) {
+    std::fprintf(stderr,
+                 "  per-position Gaussians: %dx%d cells of %d px, %d features each, from %d images; threshold %.4f "
+                 "(%s)\n",
+                 model.position.grid_width, model.position.grid_height, model.position.stride,
+                 model.position.features, model.stats.normal_images, model.threshold,
+                 ThresholdRuleName(model.threshold_rule));
+    const DarkSpotChannel& spots = model.dark_spots;
+    if (!spots.empty()) {
+      const Size analysed = DarkSpotAnalysisSize({model.stats.image_width, model.stats.image_height}, model.scale);
+      std::fprintf(stderr,
+                   "  dark-spot channel: on (%zu scales, %g to %g px, of %dx%d px: %d features a cell; %s; "
+                   "%.0f%% of the image score and map, the backbone model's %.0f%%; --no-dark-spots leaves it out)\n",
+                   spots.sigmas.size(), spots.sigmas.front(), spots.sigmas.back(), analysed.width, analysed.height,
+                   spots.features(),
+                   spots.bank.empty() ? "per-cell Gaussians"
+                                      : ("nearest of " + std::to_string(spots.bank.entries) + " vectors a cell").c_str(),
+                   100 * (1 - spots.backbone_weight), 100 * spots.backbone_weight);
+    } else {
+      std::fprintf(stderr, "  dark-spot channel: off (%s)\n",
+                   model.position.stride != 4 ? "only stride-4 per-position models carry one" : "--no-dark-spots");
+    }
+  } else {
+    std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
+                 model.bank_rows, model.stats.training_patches, model.anomaly_bank_rows, model.threshold,
+                 ThresholdRuleName(model.threshold_rule));
+  }
+  const SegmentationModel& seg = model.segmentation;
+  if (seg.enabled()) {
+    std::string names;
+    for (const AnomalyClass& c : seg.classes) names += (names.empty() ? "" : ", ") + c.name + " " + HexColor(c.color);
+    std::fprintf(stderr,
+                 "  segmentation model: %zu class%s (%s) from %d masks; defect pixels score >= max(%.4f, %.2f x "
+                 "peak) (held-out mean IoU %.4f)\n",
+                 seg.classes.size(), seg.classes.size() == 1 ? "" : "es", names.c_str(),
+                 model.stats.masked_anomaly_images, seg.pixel_rule.threshold, seg.pixel_rule.relative_to_peak,
+                 model.stats.pixel_rule_mean_iou);
+  } else {
+    std::fprintf(stderr, "  classification model (no masks)\n");
+  }
+  std::fprintf(stderr, "  wrote %s (%zu bytes)\n", output.c_str(), bytes);
+}
+
+StatusOr<TrainPlan> PlanDatasets(const CommandLine& cl, uint64_t split_seed) {
+  std::vector<ManifestEntry> train, test;
+  std::string source;
+  bool separate_test = false;
+  if (cl.Has("manifest")) {
+    ASSIGN_OR_RETURN(train, LoadManifestFile(cl.Get("manifest")));
+    source = cl.Get("manifest");
+  } else {
+    ASSIGN_OR_RETURN(LoadedDataset data, LoadFolderDataset(cl.Get("dataset")));
+    train = std::move(data.train);
+    test = std::move(data.test);
+    separate_test = data.has_test_set;
+    source = data.description;
+  }
+  if (cl.Has("test-manifest")) {
+    ASSIGN_OR_RETURN(test, LoadManifestFile(cl.Get("test-manifest")));
+    separate_test = true;
+  }
+  return PlanTraining(std::move(train), std::move(test), separate_test, split_seed, std::move(source));
+}
+
+int Train(const CommandLine& cl) {
+  const bool quiet = cl.Has("quiet");
+  auto resolution = cl.GetNumber("resolution", 224, 32, 4096);
+  if (!resolution.ok()) return ReportError("train", resolution.status());
+  auto coreset = cl.GetNumber("coreset-ratio", 0.1, 1e-6, 1.0);
+  if (!coreset.ok()) return ReportError("train", coreset.status());
+  auto seed = cl.GetNumber("split-seed", 0, 0, 1e15);
+  if (!seed.ok()) return ReportError("train", seed.status());
+  auto coarse_weight = cl.GetNumber("coarse-weight", ModelConfig{}.coarse_weight, 0, 16);
+  if (!coarse_weight.ok()) return ReportError("train", coarse_weight.status());
+  auto anomaly_patches = cl.GetNumber("anomaly-patches", ModelConfig{}.anomaly_patches_per_image, 0, 4096);
+  if (!anomaly_patches.ok()) return ReportError("train", anomaly_patches.status());
+
+  NormalModelKind normal_model = NormalModelKind::kAuto;
+  if (cl.Has("normal-model") && !ParseNormalModelKind(cl.Get("normal-model"), &normal_model)) {
+    return ReportError("train", InvalidInput("--normal-model must be auto, shared-bank or per-position; got '" +
+                                             cl.Get("normal-model") + "'"));
+  }
+
+  auto plan = PlanDatasets(cl, static_cast<uint64_t>(*seed));
+  if (!plan.ok()) return ReportError("train", plan.status());
+  auto backend_options = ParseBackendOptions(cl);
+  if (!backend_options.ok()) return ReportError("train", backend_options.status());
+  auto backend = LoadBackend(cl.Get("backbone"), *backend_options);
+  if (!backend.ok()) return ReportError("train", backend.status());
+
+  TrainOptions options;
+  ModelConfig& config = options.config;
+  config.short_side = static_cast<int>(*resolution);
+  config.coreset_ratio = *coreset;
+  config.coarse_weight = static_cast<float>(*coarse_weight);
+  config.anomaly_patches_per_image = static_cast<int>(*anomaly_patches);
+  auto smoothing = cl.GetNumber("smoothing-sigma", ModelConfig{}.smoothing_sigma, 0, 64);
+  if (!smoothing.ok()) return ReportError("train", smoothing.status());
+  config.smoothing_sigma = static_cast<float>(*smoothing);
+  config.normal_model = normal_model;
+  config.anomaly_bank_from_masks = !cl.Has("no-mask-anomaly-bank");
+  config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
+  config.dark_spots = !cl.Has("no-dark-spots");
+  options.resolution_given = cl.Has("resolution");
+  options.normal_only = cl.Has("normal-only");
+  options.use_masks = !cl.Has("ignore-masks");
+  options.quiet = quiet;
+  options.parallel = backend->parallel;
+  options.search = backend->search;
+  const std::string source = plan->source;
+  auto report = [&](const Model& trained, const std::vector<uint8_t>& bytes) -> Status {
+    RETURN_IF_ERROR(WriteFileAtomic(cl.Get("output"), bytes));
+    if (!quiet) PrintModelSummary(trained, source, cl.Get("output"), bytes.size());
+    return Status::Ok();
+  };
+  auto outcome = TrainAndEvaluate(std::move(plan).value(), options, backend->backbone, report);
+  if (!outcome.ok()) return ReportError("train", outcome.status());
+  EvaluationDetails details;
+  details.model_arn = cl.Get("output");
+  details.end_timestamp = NowIso8601();
+  details.training_images = outcome->training_images;
+  const EvaluationRun& run = outcome->evaluation;
+  const Status wrote = WriteEvaluation(run.metrics, details, outcome->test_entries, run.images, cl.Get("evaluation"),
+                                       cl.Get("evaluation-manifest"), quiet);
+  if (!wrote.ok()) return ReportError("train", wrote);
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunTrain(int argc, char** argv) {
+  auto cl = ParseCommandLine(argc, argv, 2,
+                             {{"manifest", true}, {"test-manifest", true}, {"dataset", true}, {"output", true},
+                              {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
+                              {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
+                              {"normal-only", false}, {"ignore-masks", false}, {"smoothing-sigma", true},
+                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-dark-spots", false}, {"split-seed", true},
+                              {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
+  if (!cl.ok()) {
+    std::fputs(kUsage, stderr);
+    return ReportError("train", cl.status());
+  }
+  if (cl->Has("help")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (cl->Has("manifest") == cl->Has("dataset")) {
+    std::fputs(kUsage, stderr);
+    return ReportError("train", InvalidInput("give exactly one of --manifest or --dataset"));
+  }
+  if (!cl->Has("output")) {
+    std::fputs(kUsage, stderr);
+    return ReportError("train", InvalidInput("--output MODEL is required"));
+  }
+  if (!cl->positional.empty()) return ReportError("train", InvalidInput("unexpected argument '" + cl->positional[0] + "'"));
+  return Train(*cl);
+}
+
+}  // namespace anomalens

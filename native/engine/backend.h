@@ -1,0 +1,58 @@
+// The native engine behind every command: which backbone runs (XNNPACK by
+// default, or the core's portable kernels) and on how many threads.
+//
+//   backend: xnnpack|portable   (the CLI's --backend, default xnnpack)
+//   threads: N                  (the CLI's --threads, default 0: the cores not
+//                                already busy, IdleCores())
+//
+// The thread pool runs the XNNPACK backbone and the core's parallel loops
+// (nearest-neighbour search). The portable backbone itself stays on one
+// thread: it is the reference the wasm build matches byte for byte.
+//
+// Why every idle core by default for the one-shot commands: on an otherwise
+// idle machine two threads run the backbone about 1.8x faster than one. Why
+// only idle ones: a pool's parallel loop waits for every worker, so on a
+// machine with more runnable threads than cores a descheduled worker stalls
+// each of XNNPACK's ~60 operator steps (docs/speed.md measured a 2 ms
+// backbone taking hundreds of ms that way). Why 1 for `serve`
+// (--compute-threads): its HTTP workers already run requests side by side.
+#ifndef ANOMALENS_NATIVE_ENGINE_BACKEND_H_
+#define ANOMALENS_NATIVE_ENGINE_BACKEND_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/backbone/backbone.h"
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/parallel.h"
+#include "core/base/status.h"
+#include "core/scoring/nearest_neighbor_search.h"
+#include "native/engine/thread_pool.h"
+
+namespace anomalens {
+
+struct BackendOptions {
+  std::string backend = "xnnpack";  // or "portable"
+  int threads = 0;                  // 0: IdleCores()
+};
+
+struct Backend {
+  std::string name;  // "xnnpack" or "portable"
+  int threads = 1;
+  std::shared_ptr<const ThreadPool> pool;
+  std::shared_ptr<const Backbone> backbone;
+  ParallelFor parallel;  // the core's hook, on `pool`
+  // The nearest-neighbour searches' engine: XNNPACK on `pool` with the
+  // XNNPACK backbone; empty (the portable index on `parallel`) with portable.
+  BuildSearch search;
+};
+
+// Starts the chosen engine on the backbone's weights: a thread pool, and on
+// xnnpack the XNNPACK backbone and search. (jobs/model_loader.h reads the
+// weights from a file first.)
+StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const BackendOptions& options);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_NATIVE_ENGINE_BACKEND_H_

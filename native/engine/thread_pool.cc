@@ -1,0 +1,64 @@
+#include "native/engine/thread_pool.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+namespace anomalens {
+namespace {
+
+struct LoopContext {
+  const ParallelFor::Body* body;
+  size_t chunk;
+  size_t count;
+};
+
+void RunChunk(void* context, size_t index) {
+  const LoopContext& c = *static_cast<const LoopContext*>(context);
+  const size_t begin = index * c.chunk;
+  (*c.body)(begin, std::min(c.count, begin + c.chunk));
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) : threads_(std::max(1, threads)) {
+  if (threads_ > 1) pool_ = pthreadpool_create(static_cast<size_t>(threads_));
+  if (pool_ == nullptr) threads_ = 1;  // creation failed: run on the caller
+}
+
+ThreadPool::~ThreadPool() {
+  if (pool_ != nullptr) pthreadpool_destroy(pool_);
+}
+
+ParallelFor ParallelOn(std::shared_ptr<const ThreadPool> pool) {
+  ParallelFor p;
+  if (pool == nullptr || pool->get() == nullptr) return p;
+  p.run = [pool](size_t count, const ParallelFor::Body& body) {
+    // A few chunks a thread so an unlucky thread (a busy core) does not hold up the rest.
+    const size_t chunks = std::min(count, static_cast<size_t>(pool->threads()) * 4);
+    LoopContext context{&body, (count + chunks - 1) / chunks, count};
+    const size_t used = (count + context.chunk - 1) / context.chunk;
+    pthreadpool_parallelize_1d(pool->get(), RunChunk, &context, used, 0);
+  };
+  return p;
+}
+
+int IdleCores() {
+  const int cores = AvailableCores();
+  double load = 0;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = 0;
+    std::fclose(f);
+  }
+  return std::clamp(cores - static_cast<int>(load + 0.5), 1, cores);
+}
+
+int AvailableCores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace anomalens

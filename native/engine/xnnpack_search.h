@@ -1,0 +1,82 @@
+// XnnpackSearch: the exact nearest-neighbour search (core/scoring/nearest_neighbor_search.h)
+// with its dot products on XNNPACK: the native default alongside the XNNPACK
+// backbone. The portable NearestNeighborIndex stays the reference and the
+// wasm path; tests/xnnpack_search_test.cc holds the two together.
+//
+// |q - b|^2 = |q|^2 + (|b|^2 - 2 q.b). The bracket is a fully-connected
+// layer: weights -2b (exact: a power of two), bias |b|^2, so XNNPACK's GEMM
+// (AVX-512 on this CPU, where the portable core has 4 lanes) writes it for a
+// block of queries against a chunk of the bank, and our code takes each
+// query's minimum while the block is in cache. Still every bank row for
+// every query: exact, not approximate.
+//
+// Threads: the pool's threads take ranges of query blocks (the core's
+// ParallelFor on the pool), each running XNNPACK on its own thread with its
+// own set of operators. One parallel step a search, where handing the pool
+// to XNNPACK would make every block's GEMM one: on a shared machine each
+// step waits for a descheduled worker. A set of operators serves one thread
+// at a time (XNNPACK operators hold their last setup), so concurrent callers
+// and threads each get one; idle sets are kept.
+#ifndef ANOMALENS_NATIVE_ENGINE_XNNPACK_SEARCH_H_
+#define ANOMALENS_NATIVE_ENGINE_XNNPACK_SEARCH_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/base/parallel.h"
+#include "core/scoring/nearest_neighbor.h"
+#include "core/scoring/nearest_neighbor_search.h"
+
+namespace anomalens {
+
+class XnnpackSearch : public NearestNeighborSearch {
+ public:
+  // `rows`: `count` vectors of `dim` floats, copied. Queries are spread over
+  // `parallel` (empty: the calling thread).
+  static StatusOr<std::unique_ptr<const NearestNeighborSearch>> Create(const float* rows, size_t count, int dim,
+                                                                      ParallelFor parallel = {});
+  ~XnnpackSearch() override;
+
+  size_t size() const override { return count_; }
+  std::vector<float> MinDistances(const float* queries, size_t count) const override;
+
+  // Block sizes: a chunk of the bank is one operator (its packed weights,
+  // 256 KB at 128 floats a row, stay in L2), and kQueryBlock queries against
+  // it give a 128 KB block of products, reduced while still in cache.
+  static constexpr size_t kChunkRows = 512;
+  static constexpr size_t kQueryBlock = 64;
+
+ private:
+  struct Operators;  // one operator per chunk and the product block they write
+
+  XnnpackSearch(size_t count, int dim, ParallelFor parallel);
+  StatusOr<std::unique_ptr<Operators>> Build() const;
+  std::unique_ptr<Operators> Take() const;
+  void Give(std::unique_ptr<Operators> ops) const;
+  // The portable search over the same rows, if XNNPACK ever fails mid-call.
+  std::vector<float> Fallback(const float* queries, size_t count) const;
+  // Distances of queries [q0, q1) into result; false when XNNPACK fails.
+  bool Search(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const;
+
+  size_t count_;
+  int dim_;
+  ParallelFor parallel_;
+  std::vector<float> weights_;  // -2 x the rows, row after row
+  std::vector<float> bias_;     // |row|^2
+  mutable std::mutex mutex_;
+  mutable std::condition_variable returned_;
+  // Sets not in use; as many exist as calls and threads ever ran at once.
+  mutable std::vector<std::unique_ptr<Operators>> idle_;
+  mutable std::once_flag fallback_once_;
+  mutable std::unique_ptr<NearestNeighborIndex> fallback_;
+};
+
+// The hook Detector::Create takes (core/model/detector.h): searches on XNNPACK,
+// spread over `parallel` (the native thread pool's ParallelOn).
+BuildSearch XnnpackSearchBuilder(ParallelFor parallel);
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_NATIVE_ENGINE_XNNPACK_SEARCH_H_

@@ -1,0 +1,133 @@
+// The Lookout for Vision operations over a Store: projects, datasets, models
+// (trained on a background thread, hosted in memory), detection and tags.
+// Each handler takes the decoded request and returns the response body, or
+// throws ApiError (lookout_errors.h); server.cc routes HTTP to them.
+#ifndef ANOMALENS_NATIVE_SERVER_LOOKOUT_SERVICE_H_
+#define ANOMALENS_NATIVE_SERVER_LOOKOUT_SERVICE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/backbone/mobilenet_v2.h"
+#include "core/base/parallel.h"
+#include "core/model/detector.h"
+#include "native/server/api_request.h"
+#include "native/server/s3_paths.h"
+#include "native/server/store.h"
+
+namespace anomalens {
+
+struct ServiceOptions {
+  std::string region = "us-east-1";
+  std::string account = "000000000000";  // ARNs need one; there is no AWS account
+  std::string backbone_path;             // copied into model packages
+  // DetectAnomalies calls allowed to run at once; more get a
+  // ThrottlingException (429), which clients retry. 0: no limit.
+  int max_concurrent_detects = 0;
+  ParallelFor parallel;  // the compute threads' hook, for scoring
+  BuildSearch search;    // the nearest-neighbour engine (empty: portable)
+};
+
+class LookoutService {
+ public:
+  // Marks models caught mid-training by a crash TRAINING_FAILED and finishes
+  // hosting transitions a crash interrupted.
+  static StatusOr<std::unique_ptr<LookoutService>> Create(std::unique_ptr<Store> store, BucketMap buckets,
+                                                          std::shared_ptr<const Backbone> backbone,
+                                                          ServiceOptions options);
+  ~LookoutService();
+
+  ApiResponse CreateProject(const ApiRequest& r);
+  ApiResponse DescribeProject(const ApiRequest& r);
+  ApiResponse ListProjects(const ApiRequest& r);
+  ApiResponse DeleteProject(const ApiRequest& r);
+
+  ApiResponse CreateDataset(const ApiRequest& r);
+  ApiResponse DescribeDataset(const ApiRequest& r);
+  ApiResponse ListDatasetEntries(const ApiRequest& r);
+  ApiResponse UpdateDatasetEntries(const ApiRequest& r);
+  ApiResponse DeleteDataset(const ApiRequest& r);
+
+  ApiResponse CreateModel(const ApiRequest& r);
+  ApiResponse DescribeModel(const ApiRequest& r);
+  ApiResponse ListModels(const ApiRequest& r);
+  ApiResponse StartModel(const ApiRequest& r);
+  ApiResponse StopModel(const ApiRequest& r);
+  ApiResponse DeleteModel(const ApiRequest& r);
+  ApiResponse DetectAnomalies(const ApiRequest& r);
+
+  // Model packaging: a folder at the job's S3OutputLocation holding the
+  // model, this anomalens binary and its backbone weights, in place of
+  // Lookout's Greengrass component.
+  ApiResponse StartModelPackagingJob(const ApiRequest& r);
+  ApiResponse DescribeModelPackagingJob(const ApiRequest& r);
+  ApiResponse ListModelPackagingJobs(const ApiRequest& r);
+
+  ApiResponse TagResource(const ApiRequest& r);
+  ApiResponse UntagResource(const ApiRequest& r);
+  ApiResponse ListTagsForResource(const ApiRequest& r);
+
+  // Runs `handler` once per ClientToken: a repeat with the same token and
+  // request returns the first response; with another request, a
+  // ConflictException. Without a token it just runs.
+  ApiResponse Idempotent(const std::string& operation, const ApiRequest& r,
+                         ApiResponse (LookoutService::*handler)(const ApiRequest&));
+
+ private:
+  LookoutService(std::unique_ptr<Store> store, BucketMap buckets, std::shared_ptr<const Backbone> backbone,
+                 ServiceOptions options);
+
+  std::string ProjectArn(const std::string& project) const;
+  std::string ModelArn(const std::string& project, const std::string& version) const;
+  // The project's row (name, arn, created); ResourceNotFoundException otherwise.
+  Row RequireProject(const std::string& project);
+  // The model's stored description and its version number ("latest" resolved).
+  Json RequireModel(const std::string& project, const std::string& version, std::string* number = nullptr);
+  void SaveModel(const std::string& project, const std::string& version, const Json& description);
+  // Sets fields of a stored model description under the store's lock.
+  void UpdateModel(const std::string& project, const std::string& version, const Json& fields);
+  std::string ResourceForArn(const std::string& arn);
+  // Validates and stores tags of `arn`, inside the caller's transaction.
+  void InsertTags(const std::string& arn, const Json& tags);
+
+  void Package(const std::string& project, const std::string& job);
+  void UpdateJob(const std::string& project, const std::string& job, const Json& fields);
+
+  // Runs `task` on a thread of its own (hosting transitions, packaging);
+  // the destructor waits for every such task, which may use `this`.
+  void RunInBackground(std::function<void()> task);
+
+  void TrainingLoop();
+  void Train(const std::string& project, const std::string& version);
+  std::shared_ptr<const Detector> HostedDetector(const std::string& project, const std::string& version);
+
+  std::unique_ptr<Store> store_;
+  BucketMap buckets_;
+  std::shared_ptr<const Backbone> backbone_;
+  ServiceOptions options_;
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_ready_;
+  std::deque<std::pair<std::string, std::string>> jobs_;  // (project, version)
+  bool stopping_ = false;
+  std::thread trainer_;
+
+  std::mutex background_mutex_;
+  std::condition_variable background_done_;
+  int background_tasks_ = 0;
+
+  std::atomic<int> detects_in_flight_{0};
+  std::mutex hosted_mutex_;
+  std::map<std::string, std::shared_ptr<const Detector>> hosted_;  // "project/version"
+};
+
+}  // namespace anomalens
+
+#endif  // ANOMALENS_NATIVE_SERVER_LOOKOUT_SERVICE_H_

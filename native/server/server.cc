@@ -1,0 +1,289 @@
+#include "native/server/server.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+#include <vector>
+
+#include "native/server/lookout_errors.h"
+#include "native/server/rate_limiter.h"
+
+namespace anomalens {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string Decode(const std::string& s, bool plus_is_space) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Segments(const std::string& raw_path) {
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= raw_path.size()) {
+    const size_t slash = raw_path.find('/', start);
+    const size_t end = slash == std::string::npos ? raw_path.size() : slash;
+    parts.push_back(Decode(raw_path.substr(start, end - start), false));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (!parts.empty() && parts.back().empty()) parts.pop_back();
+  return parts;
+}
+
+using Handler = ApiResponse (LookoutService::*)(const ApiRequest&);
+
+struct Route {
+  const char* operation;
+  Handler handler;
+  bool idempotent;  // takes a ClientToken
+};
+
+// Matches the service model's request URIs (all under /2020-11-20/).
+std::optional<Route> FindRoute(const std::string& method, const std::vector<std::string>& s, ApiRequest* r) {
+  using S = LookoutService;
+  const size_t n = s.size();
+  if (n < 2 || s[0] != "2020-11-20") return std::nullopt;
+  if (s[1] == "tags" && n == 3) {
+    r->path["resourceArn"] = s[2];
+    if (method == "POST") return Route{"TagResource", &S::TagResource, false};
+    if (method == "DELETE") return Route{"UntagResource", &S::UntagResource, false};
+    if (method == "GET") return Route{"ListTagsForResource", &S::ListTagsForResource, false};
+    return std::nullopt;
+  }
+  if (s[1] != "projects") return std::nullopt;
+  if (n == 2) {
+    if (method == "POST") return Route{"CreateProject", &S::CreateProject, true};
+    if (method == "GET") return Route{"ListProjects", &S::ListProjects, false};
+    return std::nullopt;
+  }
+  r->path["projectName"] = s[2];
+  if (n == 3) {
+    if (method == "GET") return Route{"DescribeProject", &S::DescribeProject, false};
+    if (method == "DELETE") return Route{"DeleteProject", &S::DeleteProject, true};
+    return std::nullopt;
+  }
+  if (s[3] == "datasets") {
+    if (n == 4 && method == "POST") return Route{"CreateDataset", &S::CreateDataset, true};
+    if (n < 5) return std::nullopt;
+    r->path["datasetType"] = s[4];
+    if (n == 5 && method == "GET") return Route{"DescribeDataset", &S::DescribeDataset, false};
+    if (n == 5 && method == "DELETE") return Route{"DeleteDataset", &S::DeleteDataset, true};
+    if (n == 6 && s[5] == "entries" && method == "GET") return Route{"ListDatasetEntries", &S::ListDatasetEntries, false};
+    if (n == 6 && s[5] == "entries" && method == "PATCH") {
+      return Route{"UpdateDatasetEntries", &S::UpdateDatasetEntries, true};
+    }
+    return std::nullopt;
+  }
+  if (s[3] == "modelpackagingjobs") {
+    if (n == 4 && method == "POST") return Route{"StartModelPackagingJob", &S::StartModelPackagingJob, true};
+    if (n == 4 && method == "GET") return Route{"ListModelPackagingJobs", &S::ListModelPackagingJobs, false};
+    if (n == 5 && method == "GET") {
+      r->path["jobName"] = s[4];
+      return Route{"DescribeModelPackagingJob", &S::DescribeModelPackagingJob, false};
+    }
+    return std::nullopt;
+  }
+  if (s[3] == "models") {
+    if (n == 4 && method == "POST") return Route{"CreateModel", &S::CreateModel, true};
+    if (n == 4 && method == "GET") return Route{"ListModels", &S::ListModels, false};
+    if (n < 5) return std::nullopt;
+    r->path["modelVersion"] = s[4];
+    if (n == 5 && method == "GET") return Route{"DescribeModel", &S::DescribeModel, false};
+    if (n == 5 && method == "DELETE") return Route{"DeleteModel", &S::DeleteModel, true};
+    if (n == 6 && method == "POST" && s[5] == "start") return Route{"StartModel", &S::StartModel, true};
+    if (n == 6 && method == "POST" && s[5] == "stop") return Route{"StopModel", &S::StopModel, true};
+    if (n == 6 && method == "POST" && s[5] == "detect") return Route{"DetectAnomalies", &S::DetectAnomalies, false};
+  }
+  return std::nullopt;
+}
+
+ApiResponse ErrorResponse(const ApiError& e) {
+  ApiResponse r;
+  r.status = e.http_status();
+  r.body = e.Body();
+  r.error_type = e.type();
+  return r;
+}
+
+std::map<std::string, std::string> LowercaseHeaders(const httplib::Headers& headers) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [it, inserted] = out.emplace(lower, value);
+    if (!inserted) it->second += "," + value;
+  }
+  return out;
+}
+
+httplib::Server* g_server = nullptr;
+
+// A request id per response, unique within the process's run: the start time and a counter.
+std::string NextRequestId() {
+  static const long long start = static_cast<long long>(std::time(nullptr));
+  static std::atomic<unsigned long long> counter{0};
+  char id[64];
+  std::snprintf(id, sizeof id, "%08llx-%016llx", start & 0xffffffffLL, ++counter);
+  return id;
+}
+
+}  // namespace
+
+ApiResponse Dispatch(LookoutService& service, const std::string& method, const std::string& raw_path,
+                     const std::string& raw_query, const std::map<std::string, std::string>& headers,
+                     const std::string& body) {
+  ApiRequest request;
+  request.method = method;
+  request.headers = headers;
+  request.body = body;
+  try {
+    if (!raw_query.empty()) {
+      size_t start = 0;
+      while (start <= raw_query.size()) {
+        const size_t amp = raw_query.find('&', start);
+        const std::string part = raw_query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+        if (!part.empty()) {
+          const size_t eq = part.find('=');
+          request.query.emplace(Decode(part.substr(0, eq), true),
+                                eq == std::string::npos ? "" : Decode(part.substr(eq + 1), true));
+        }
+        if (amp == std::string::npos) break;
+        start = amp + 1;
+      }
+    }
+    const std::optional<Route> route = FindRoute(method, Segments(raw_path), &request);
+    if (!route) {
+      return ErrorResponse(ApiError("UnknownOperationException", 404, "no Lookout for Vision operation is " + method +
+                                                                           " " + raw_path));
+    }
+    // URI parameters are checked before anything is looked up, as AWS did.
+    for (const auto& [name, value] : request.path) {
+      if (name == "projectName") CheckProjectName(value);
+      if (name == "datasetType") CheckDatasetType(value);
+      if (name == "modelVersion") CheckModelVersion(value);
+      if (name == "jobName") CheckString(value, "jobName", 1, 64, "[a-zA-Z0-9-]+");
+    }
+    if (route->idempotent) return service.Idempotent(route->operation, request, route->handler);
+    return (service.*(route->handler))(request);
+  } catch (const ApiError& e) {
+    return ErrorResponse(e);
+  } catch (const std::exception& e) {
+    return ErrorResponse(ApiError::Internal(std::string("internal error: ") + e.what()));
+  }
+}
+
+ApiResponse HandleHttpRequest(LookoutService& service, const std::optional<Credentials>& credentials,
+                              const HttpRequest& request, std::time_t now) {
+  const size_t q = request.target.find('?');
+  const std::string raw_path = request.target.substr(0, q);
+  const std::string raw_query = q == std::string::npos ? "" : request.target.substr(q + 1);
+  if (request.headers.size() > kMaxRequestHeaders) {
+    return ErrorResponse(ApiError::Validation("the request has " + std::to_string(request.headers.size()) +
+                                              " headers; the limit is " + std::to_string(kMaxRequestHeaders)));
+  }
+  if (credentials) {
+    SigV4Request signed_request{request.method, raw_path, raw_query, request.headers, request.body};
+    const Status verified = VerifySigV4(signed_request, *credentials, now);
+    if (!verified.ok()) return ErrorResponse(ApiError::AccessDenied(verified.message()));
+  }
+  return Dispatch(service, request.method, raw_path, raw_query, request.headers, request.body);
+}
+
+int Serve(LookoutService& service, const ServerOptions& options) {
+  httplib::Server server;
+  const int threads = options.threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.set_payload_max_length(kMaxRequestBytes);
+  const std::optional<Credentials> credentials = options.credentials;
+  RateLimiter limiter(options.max_requests_per_second);
+  auto handle = [&service, &limiter, credentials](const httplib::Request& req, httplib::Response& res) {
+    ApiResponse response;
+    if (!limiter.Allow(MonotonicSeconds())) {
+      // Checked after httplib has read the body, so a kept-alive connection
+      // stays in step; the body is bounded by kMaxRequestBytes.
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", limiter.per_second());
+      response = ErrorResponse(ApiError::Throttling(std::string("Rate exceeded: the server allows ") + rate +
+                                                    " requests a second (--max-requests-per-second); retry later"));
+    } else {
+      HttpRequest request{req.method, req.target.empty() ? req.path : req.target, LowercaseHeaders(req.headers),
+                          req.body};
+      response = HandleHttpRequest(service, credentials, request, std::time(nullptr));
+    }
+    res.status = response.status;
+    res.set_content(response.body, response.content_type.c_str());
+    // botocore reads the error's name from this header (restJson1).
+    if (!response.error_type.empty()) res.set_header("x-amzn-ErrorType", response.error_type);
+    res.set_header("x-amzn-RequestId", NextRequestId());
+  };
+  for (const char* pattern : {".*"}) {
+    server.Get(pattern, handle);
+    server.Post(pattern, handle);
+    server.Delete(pattern, handle);
+    server.Patch(pattern, handle);
+    server.Put(pattern, handle);
+  }
+  // httplib's own refusals (a body over the cap: 413) in Lookout's form.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.has_header("x-amzn-ErrorType")) return;
+    const ApiError error = res.status == 413
+                               ? ApiError::Validation("the request body is larger than the server's limit of " +
+                                                      std::to_string(kMaxRequestBytes) + " bytes")
+                               : ApiError("UnknownOperationException", res.status, "HTTP " + std::to_string(res.status));
+    res.status = error.http_status();
+    res.set_header("x-amzn-ErrorType", error.type());
+    res.set_content(error.Body(), "application/json");
+  });
+  int port = options.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(options.host.c_str());
+    if (port < 0) {
+      std::fprintf(stderr, "anomalens serve: cannot bind %s\n", options.host.c_str());
+      return 1;
+    }
+  } else if (!server.bind_to_port(options.host.c_str(), port)) {
+    std::fprintf(stderr, "anomalens serve: cannot listen on %s:%d\n", options.host.c_str(), port);
+    return 1;
+  }
+  // SIGINT / SIGTERM stop the server from a thread that waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  g_server = &server;
+  std::thread waiter([signals] {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (g_server) g_server->stop();
+  });
+  waiter.detach();
+  std::fprintf(stderr, "anomalens serve: listening on http://%s:%d\n", options.host.c_str(), port);
+  std::fflush(stderr);
+  const bool ok = server.listen_after_bind();
+  g_server = nullptr;
+  return ok ? 0 : 1;
+}
+
+}  // namespace anomalens

@@ -4,7 +4,6 @@
 
 #include "native/cli/command_line.h"
 #include "native/cli/commands.h"
-#include "native/jobs/evaluation_job.h"
 
 namespace {
 

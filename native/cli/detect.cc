@@ -1,5 +1,7 @@
 // anomalens detect: one DetectAnomalyResult JSON line per image on stdout.
 #include <cstdio>
+#include <set>
+#include <string>
 
 #include "core/image/image_decode.h"
 #include "core/image/png_encode.h"
@@ -19,7 +21,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage:
   anomalens detect MODEL IMAGE... [--content-type image/png|image/jpeg] [--overlay OUT.png]
-                   [--backbone FILE] [--backend xnnpack|portable] [--threads N]
+                   [--mask-dir DIR] [--backbone FILE] [--backend xnnpack|portable] [--threads N]
 
 Prints one DetectAnomalies result per image, one JSON line each, in Lookout
 for Vision's shape:
@@ -30,7 +32,10 @@ as DetectAnomalies does; without it the type is taken from the bytes.
 Segmentation models (trained from masks) add Lookout's "Anomalies" list and
 "AnomalyMask" (a base64 PNG). --overlay writes the image with its defect
 pixels tinted in their type's colour (segmentation models); with several
-images, OUT-1.png, OUT-2.png, ... in argument order.
+images, OUT-1.png, OUT-2.png, ... in argument order. --mask-dir DIR writes
+each image's AnomalyMask PNG (the JSON's base64, decoded) as DIR/NAME-mask.png
+for an image NAME.jpg or NAME.png (segmentation models; the folder is made if
+missing); the JSON lines stay Lookout's exact answer.
 --backend picks the backbone's engine: xnnpack (default) or portable (the
 core's own kernels, which the wasm build runs and matches byte for byte);
 --threads N its threads and the scoring's (default: the cores not busy).
@@ -38,6 +43,14 @@ Images: PNG or JPEG, 64 to 4096 px a side, at most 8 MB.
 An image that fails prints its error on stderr; the others still print.
 Exit codes: 0 ok, 2 bad usage or invalid input (any image), 1 other failures.
 )";
+
+// "photos/part-7.jpg" -> "part-7": the image's file name without its extension.
+std::string FileStem(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const size_t dot = name.find_last_of('.');
+  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
 
 // "out.png", 2 -> "out-2.png"
 std::string NumberedPath(const std::string& path, size_t n) {
@@ -50,7 +63,7 @@ std::string NumberedPath(const std::string& path, size_t n) {
 }  // namespace
 
 int RunDetect(int argc, char** argv) {
-  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"overlay", true}, {"backbone", true}, {"backend", true}, {"threads", true}});
+  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"overlay", true}, {"mask-dir", true}, {"backbone", true}, {"backend", true}, {"threads", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("detect", cl.status());
@@ -78,6 +91,17 @@ int RunDetect(int argc, char** argv) {
     return ReportError("detect", InvalidInput("--overlay needs a segmentation model (one trained from masks); " +
                                               cl->positional[0] + " is a classification model"));
   }
+  const std::string mask_dir = cl->Get("mask-dir");
+  if (cl->Has("mask-dir") && mask_dir.empty()) return ReportError("detect", InvalidInput("--mask-dir needs a folder"));
+  if (!mask_dir.empty()) {
+    if (classes.empty()) {
+      return ReportError("detect", InvalidInput("--mask-dir needs a segmentation model (one trained from masks); " +
+                                                cl->positional[0] + " is a classification model, which has no mask"));
+    }
+    if (Status made = MakeDirectories(mask_dir); !made.ok()) return ReportError("detect", made);
+  }
+  // Mask files by image name; a name seen before gets its argument number.
+  std::set<std::string> mask_names;
   const size_t images = cl->positional.size() - 1;
   int exit_code = kExitOk;
   for (size_t i = 1; i < cl->positional.size(); ++i) {
@@ -90,6 +114,12 @@ int RunDetect(int argc, char** argv) {
       const RgbImage blended = BlendOverlay(*image, analysis->segmentation, classes);
       const std::vector<uint8_t> png = EncodePng(blended.pixels.data(), blended.width, blended.height, 3);
       written = WriteFileAtomic(images == 1 ? overlay : NumberedPath(overlay, i), png);
+    }
+    if (analysis.ok() && written.ok() && !mask_dir.empty()) {
+      std::string name = FileStem(path) + "-mask.png";
+      if (!mask_names.insert(name).second) name = FileStem(path) + "-" + std::to_string(i) + "-mask.png";
+      mask_names.insert(name);
+      written = WriteFileAtomic(JoinPath(mask_dir, name), analysis->result.anomaly_mask_png);
     }
     if (!analysis.ok() || !written.ok()) {
       const int code = ReportError("detect", analysis.ok() ? written : analysis.status());

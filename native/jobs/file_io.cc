@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace anomalens {
 namespace {
@@ -122,6 +123,20 @@ std::string ExecutableDirectory() {
   if (n <= 0) return ".";
   buf[n] = '\0';
   return ParentDirectory(buf);
+}
+
+Status MakeDirectories(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return Internal("cannot create folder " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+Status RemoveTree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) return Internal("cannot remove " + path + ": " + ec.message());
+  return Status::Ok();
 }
 
 }  // namespace anomalens

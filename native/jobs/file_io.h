@@ -25,6 +25,10 @@ bool IsDirectory(const std::string& path);
 StatusOr<std::vector<std::string>> ListDirectory(const std::string& path);
 std::string JoinPath(const std::string& dir, const std::string& name);
 std::string ParentDirectory(const std::string& path);
+// Creates a folder and its missing parents.
+Status MakeDirectories(const std::string& path);
+// Removes a folder tree (the server's models of a deleted project); missing is fine.
+Status RemoveTree(const std::string& path);
 // The directory holding the running executable.
 std::string ExecutableDirectory();
 

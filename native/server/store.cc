@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "native/jobs/file_io.h"
 
@@ -38,20 +37,6 @@ CREATE TABLE IF NOT EXISTS client_tokens (
 )sql";
 
 }  // namespace
-
-Status MakeDirectories(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) return Internal("cannot create folder " + path + ": " + ec.message());
-  return Status::Ok();
-}
-
-Status RemoveTree(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec) return Internal("cannot remove " + path + ": " + ec.message());
-  return Status::Ok();
-}
 
 StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   RETURN_IF_ERROR(MakeDirectories(dir));

@@ -77,11 +77,6 @@ class Store {
   std::vector<std::function<void()>> after_commit_;
 };
 
-// Creates a folder and its missing parents.
-Status MakeDirectories(const std::string& path);
-// Removes a folder tree (models of a deleted project); missing is fine.
-Status RemoveTree(const std::string& path);
-
 }  // namespace anomalens
 
 #endif  // ANOMALENS_NATIVE_SERVER_STORE_H_

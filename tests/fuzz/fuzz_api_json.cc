@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "native/server/server.h"
+#include "native/jobs/file_io.h"
 #include "native/server/store.h"
 #include "tests/fuzz/http_text.h"
 #include "tests/fuzz/service_fixture.h"

@@ -105,6 +105,26 @@ test('train, detect and evaluate on the synthetic set', { skip }, () => {
   assert.equal(JSON.parse(r.stdout).AggregatedEvaluationResults.Metrics.ROCAUC, metrics.ROCAUC);
 });
 
+test('detect --mask-dir writes each AnomalyMask as a PNG file and leaves the JSON as it was', { skip }, () => {
+  const model = join(dir, 'model.anlm');
+  const images = [join(dir, 'data', 'images', 'normal-11.png'), join(dir, 'data', 'images', 'anomaly-4.png')];
+  const plain = run('detect', model, ...images);
+  const masks = join(dir, 'masks', 'nested');
+  const r = run('detect', model, ...images, '--mask-dir', masks);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, plain.stdout, "the JSON lines are Lookout's exact answer either way");
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l).DetectAnomalyResult);
+  assert.deepEqual(readFileSync(join(masks, 'normal-11-mask.png')), Buffer.from(lines[0].AnomalyMask, 'base64'));
+  assert.deepEqual(readFileSync(join(masks, 'anomaly-4-mask.png')), Buffer.from(lines[1].AnomalyMask, 'base64'));
+  // The same name twice: the second keeps its argument number.
+  const twice = run('detect', model, images[1], images[1], '--mask-dir', masks);
+  assert.equal(twice.code, 0, twice.stderr);
+  assert.ok(existsSync(join(masks, 'anomaly-4-2-mask.png')), 'a repeated name is numbered');
+  const none = run('detect', model, images[0], '--mask-dir', '');
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /--mask-dir needs a folder/);
+});
+
 test('detect rejects bad images with exit 2, and still answers the good ones', { skip }, () => {
   const model = join(dir, 'model.anlm');
   const bad = join(dir, 'truncated.png');

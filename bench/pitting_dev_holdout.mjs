@@ -1,6 +1,7 @@
 // Image ROCAUC of a bsdata-pitting evaluation on the pitting study's dev and
-// holdout parts (bench/pitting_study.cc, DevHoldout): test/ split by wear
-// sequence (the position and angle in `01_<time>_<position>_<angle>_...`),
+// holdout parts (DevHoldout, tools/research/pitting_study/dev_holdout.h):
+// test/ split by wear sequence (the position and angle in
+// `01_<time>_<position>_<angle>_...`),
 // sorted sequences alternating dev, holdout, dev, ... Reads the evaluation
 // manifest `anomalens train --evaluation-manifest` writes; each image's rank
 // comes from its decision and confidence (confidence rises with the score's

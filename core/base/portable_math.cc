@@ -29,4 +29,26 @@ double PortableExp(double x) {
 
 double PortableSigmoid(double x) { return 1.0 / (1.0 + PortableExp(-x)); }
 
+double PortableSin(double x) {
+  if (x != x) return x;  // NaN
+  // Reduce to [-pi, pi], then to [-pi/2, pi/2] by sin(pi - r) = sin r, where
+  // the Taylor series converges to double precision in 12 terms.
+  constexpr double kPi = 3.14159265358979323846;
+  constexpr double kTwoPi = 6.28318530717958647692;
+  const double turns = x / kTwoPi;
+  const double whole = static_cast<double>(static_cast<long long>(turns < 0 ? turns - 0.5 : turns + 0.5));
+  double r = x - whole * kTwoPi;
+  if (r > kPi / 2) r = kPi - r;
+  if (r < -kPi / 2) r = -kPi - r;
+  const double r2 = r * r;
+  double term = r, sum = r;
+  for (int n = 1; n <= 12; ++n) {
+    term = -term * r2 / ((2.0 * n) * (2.0 * n + 1.0));
+    sum += term;
+  }
+  return sum;
+}
+
+double PortableCos(double x) { return PortableSin(x + 1.57079632679489661923); }
+
 }  // namespace anomalens

@@ -13,6 +13,11 @@ double PortableExp(double x);
 // 1 / (1 + e^-x).
 double PortableSigmoid(double x);
 
+// sin x and cos x to about 1e-15 absolute error for |x| <= 1e6, from IEEE
+// double + - * / only (the synthetic defects' rotations and walks).
+double PortableSin(double x);
+double PortableCos(double x);
+
 }  // namespace anomalens
 
 #endif  // ANOMALENS_CORE_BASE_PORTABLE_MATH_H_

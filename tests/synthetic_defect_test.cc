@@ -1,0 +1,226 @@
+// The self-check's synthetic defects (core/selfcheck): the same bytes for the
+// same seed, masks that own exactly the changed pixels' region and the area
+// asked for, every family painting something, and bad plans rejected by name.
+// tests/js/wasm_selfcheck.test.mjs holds the wasm build to these same bytes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "core/base/portable_math.h"
+#include "core/selfcheck/synthetic_defect.h"
+#include "core/selfcheck/value_noise.h"
+
+namespace anomalens {
+namespace {
+
+// A mid-grey textured test image (gradient plus stripes), so that dark and
+// bright defects, blur and CutPaste all have something to change.
+RgbImage TexturedImage(int width, int height, int phase) {
+  RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(static_cast<size_t>(width) * height * 3);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      uint8_t* p = image.at(x, y);
+      p[0] = static_cast<uint8_t>(90 + (x * 60) / width + ((x + phase) % 7) * 4);
+      p[1] = static_cast<uint8_t>(100 + (y * 50) / height + ((y + x / 3) % 5) * 5);
+      p[2] = static_cast<uint8_t>(110 + ((x * 7 + y * 3 + phase) % 23));
+    }
+  return image;
+}
+
+const RgbImage& Image() {
+  static const RgbImage image = TexturedImage(160, 120, 0);
+  return image;
+}
+const RgbImage& Donor() {
+  static const RgbImage donor = TexturedImage(97, 83, 5);
+  return donor;
+}
+
+SyntheticDefect Make(DefectFamily family, double area, double contrast, uint64_t seed) {
+  StatusOr<SyntheticDefect> d = SynthesizeDefect(Image(), {family, area, contrast, seed}, &Donor());
+  EXPECT_TRUE(d.ok()) << DefectFamilyName(family) << ": " << d.status().ToString();
+  return d.ok() ? std::move(d).value() : SyntheticDefect{};
+}
+
+TEST(PortableMath, SinCosMatchLibmClosely) {
+  for (double x = -20; x <= 20; x += 0.0137) {
+    EXPECT_NEAR(PortableSin(x), std::sin(x), 1e-13) << x;
+    EXPECT_NEAR(PortableCos(x), std::cos(x), 1e-13) << x;
+  }
+}
+
+TEST(ValueNoise, SmoothAndInRange) {
+  for (double y = 0; y < 5; y += 0.13)
+    for (double x = 0; x < 5; x += 0.17) {
+      const double v = ValueNoise(7, x, y);
+      EXPECT_GE(v, 0);
+      EXPECT_LT(v, 1);
+      // Continuous: a small step moves it a little.
+      EXPECT_LT(std::fabs(ValueNoise(7, x + 0.01, y) - v), 0.05);
+    }
+}
+
+TEST(SyntheticDefect, SameSeedSameBytesOtherSeedDiffers) {
+  for (DefectFamily family : AllDefectFamilies()) {
+    const SyntheticDefect a = Make(family, 0.005, 0.6, 11);
+    const SyntheticDefect b = Make(family, 0.005, 0.6, 11);
+    const SyntheticDefect c = Make(family, 0.005, 0.6, 12);
+    EXPECT_EQ(a.image.pixels, b.image.pixels) << DefectFamilyName(family);
+    EXPECT_EQ(a.mask, b.mask) << DefectFamilyName(family);
+    EXPECT_NE(a.mask, c.mask) << DefectFamilyName(family);
+  }
+}
+
+TEST(SyntheticDefect, EveryFamilyChangesOnlyItsMaskAndMostOfIt) {
+  const RgbImage& input = Image();
+  for (DefectFamily family : AllDefectFamilies()) {
+    for (double contrast : {0.15, 1.0}) {
+      for (uint64_t seed = 1; seed <= 4; ++seed) {
+        const SyntheticDefect d = Make(family, 0.004, contrast, seed);
+        ASSERT_EQ(d.mask.size(), static_cast<size_t>(input.width) * input.height);
+        size_t owned = 0, changed = 0;
+        for (size_t i = 0; i < d.mask.size(); ++i) {
+          ASSERT_TRUE(d.mask[i] == 0 || d.mask[i] == 255);
+          const bool differs = d.image.pixels[i * 3] != input.pixels[i * 3] ||
+                               d.image.pixels[i * 3 + 1] != input.pixels[i * 3 + 1] ||
+                               d.image.pixels[i * 3 + 2] != input.pixels[i * 3 + 2];
+          if (!d.mask[i]) {
+            ASSERT_FALSE(differs) << DefectFamilyName(family) << " changed pixel " << i << " outside its mask";
+            continue;
+          }
+          ++owned;
+          if (differs) ++changed;
+          const int x = static_cast<int>(i % input.width), y = static_cast<int>(i / input.width);
+          EXPECT_TRUE(x >= d.box_x && x < d.box_x + d.box_width && y >= d.box_y && y < d.box_y + d.box_height);
+        }
+        EXPECT_GT(owned, 0u);
+        EXPECT_EQ(owned, d.mask_pixels);
+        EXPECT_EQ(changed, d.changed_pixels);
+        // On a textured image each family visibly changes most of what it owns.
+        EXPECT_GE(changed, owned / 2) << DefectFamilyName(family) << " (" << d.variant << ") contrast " << contrast
+                                      << " seed " << seed;
+      }
+    }
+  }
+}
+
+TEST(SyntheticDefect, MaskAreaIsTheAreaAskedFor) {
+  const double pixels = static_cast<double>(Image().width) * Image().height;
+  for (DefectFamily family : AllDefectFamilies()) {
+    for (double area : {kMinDefectArea, 0.001, 0.007, kMaxDefectArea}) {
+      const SyntheticDefect d = Make(family, area, 0.6, 3);
+      const size_t asked = std::max<size_t>(1, static_cast<size_t>(area * pixels + 0.5));
+      // Exactly: each family owns the `asked` pixels of lowest shape score.
+      EXPECT_EQ(d.mask_pixels, asked) << DefectFamilyName(family) << " at " << area;
+    }
+  }
+}
+
+TEST(SyntheticDefect, ShapesAreCompactNotScattered) {
+  // The owned pixels form a shape, not noise: the bounding box of a 2%
+  // defect covers well under the whole image.
+  for (DefectFamily family : AllDefectFamilies()) {
+    const SyntheticDefect d = Make(family, 0.005, 0.6, 5);
+    if (family == DefectFamily::kScratch) continue;  // a long walk may span the image
+    EXPECT_LT(static_cast<double>(d.box_width) * d.box_height, 0.25 * d.mask.size()) << DefectFamilyName(family);
+  }
+}
+
+TEST(SyntheticDefect, VariantsCoverTheFamily) {
+  std::set<std::string> seen;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    seen.insert(Make(DefectFamily::kSpot, 0.002, 0.6, seed).variant);
+    seen.insert(Make(DefectFamily::kScratch, 0.002, 0.6, seed).variant);
+    seen.insert(Make(DefectFamily::kLocalChange, 0.002, 0.6, seed).variant);
+  }
+  for (const char* v : {"dark", "bright", "scratch", "crack", "colour", "contrast", "blur"})
+    EXPECT_TRUE(seen.count(v)) << v;
+}
+
+TEST(SyntheticDefect, RejectsBadPlansByName) {
+  const RgbImage& image = Image();
+  auto reject = [&](DefectPlan plan, const RgbImage* donor, const std::string& words) {
+    StatusOr<SyntheticDefect> d = SynthesizeDefect(image, plan, donor);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().code(), StatusCode::kInvalidInput);
+    EXPECT_NE(d.status().message().find(words), std::string::npos) << d.status().message();
+  };
+  reject({DefectFamily::kSpot, 0.00005, 1, 1}, nullptr, "0.0001 to 0.02");
+  reject({DefectFamily::kSpot, 0.03, 1, 1}, nullptr, "0.0001 to 0.02");
+  reject({DefectFamily::kSpot, std::nan(""), 1, 1}, nullptr, "0.0001 to 0.02");
+  reject({DefectFamily::kSpot, 0.01, 0.01, 1}, nullptr, "0.05 to 1");
+  reject({DefectFamily::kSpot, 0.01, 1.5, 1}, nullptr, "0.05 to 1");
+  reject({DefectFamily::kSpot, 0.01, 1, kMaxDefectSeed + 1}, nullptr, "2^53");
+  reject({DefectFamily::kTexture, 0.01, 1, 1}, nullptr, "second normal image");
+  reject({static_cast<DefectFamily>(99), 0.01, 1, 1}, nullptr, "spot, scratch, cutpaste");
+  RgbImage tiny = TexturedImage(8, 40, 0);
+  StatusOr<SyntheticDefect> d = SynthesizeDefect(tiny, {DefectFamily::kSpot, 0.01, 1, 1});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("16 to 65535 px"), std::string::npos);
+  RgbImage torn = Image();
+  torn.pixels.pop_back();
+  EXPECT_FALSE(SynthesizeDefect(torn, {DefectFamily::kSpot, 0.01, 1, 1}).ok());
+}
+
+TEST(DefectFamilyNames, RoundTripAndListTheValidOnes) {
+  for (DefectFamily f : AllDefectFamilies()) {
+    StatusOr<DefectFamily> parsed = ParseDefectFamily(DefectFamilyName(f));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, f);
+  }
+  StatusOr<DefectFamily> bad = ParseDefectFamily("smudge");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("spot, scratch, cutpaste, texture, local-change, missing-piece"),
+            std::string::npos);
+}
+
+TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
+  const std::vector<DefectPlan> plans = PlanDefects(9, 48, AllDefectFamilies());
+  ASSERT_EQ(plans.size(), 48u);
+  std::set<DefectFamily> families;
+  std::set<double> contrasts;
+  std::set<uint64_t> seeds;
+  int small = 0, large = 0;
+  for (const DefectPlan& p : plans) {
+    families.insert(p.family);
+    contrasts.insert(p.contrast);
+    seeds.insert(p.seed);
+    EXPECT_GE(p.area_fraction, kMinDefectArea);
+    EXPECT_LE(p.area_fraction, kMaxDefectArea);
+    EXPECT_LE(p.seed, kMaxDefectSeed);
+    if (p.area_fraction < 0.001) ++small;
+    if (p.area_fraction > 0.005) ++large;
+  }
+  EXPECT_EQ(families.size(), 6u);
+  EXPECT_EQ(contrasts, (std::set<double>{0.15, 0.3, 0.6, 1.0}));
+  EXPECT_EQ(seeds.size(), 48u);
+  // Log-even over 0.0001..0.02: below 0.001 is 43% of the range, above 0.005 is 26%.
+  EXPECT_GE(small, 16);
+  EXPECT_GE(large, 9);
+  // Each family meets every contrast within 4 rounds.
+  for (DefectFamily f : AllDefectFamilies()) {
+    std::set<double> c;
+    for (const DefectPlan& p : PlanDefects(3, 24, AllDefectFamilies()))
+      if (p.family == f) c.insert(p.contrast);
+    EXPECT_EQ(c.size(), 4u) << DefectFamilyName(f);
+  }
+  // Deterministic, and the seed matters.
+  const std::vector<DefectPlan> again = PlanDefects(9, 48, AllDefectFamilies());
+  const std::vector<DefectPlan> other = PlanDefects(10, 48, AllDefectFamilies());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    EXPECT_EQ(plans[i].seed, again[i].seed);
+    EXPECT_EQ(plans[i].area_fraction, again[i].area_fraction);
+  }
+  EXPECT_NE(plans[0].seed, other[0].seed);
+  EXPECT_TRUE(PlanDefects(1, 0, AllDefectFamilies()).empty());
+  EXPECT_TRUE(PlanDefects(1, 5, {}).empty());
+  const std::vector<DefectPlan> only = PlanDefects(1, 5, {DefectFamily::kScratch});
+  for (const DefectPlan& p : only) EXPECT_EQ(p.family, DefectFamily::kScratch);
+}
+
+}  // namespace
+}  // namespace anomalens

@@ -16,6 +16,7 @@ commands:
   detect    print DetectAnomalies results for images
   evaluate  print Lookout's EvaluationResult for a model on a labelled set
   synth     write a small synthetic inspection dataset (PNG images + manifests)
+  synth-defects  paste the self-check's synthetic defects into images (PNG + masks + index.csv)
   serve     serve Lookout for Vision's REST API (boto3, the AWS CLI) over a data directory
 
 exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   if (command == "detect") return anomalens::RunDetect(argc, argv);
   if (command == "evaluate") return anomalens::RunEvaluate(argc, argv);
   if (command == "synth") return anomalens::RunSynth(argc, argv);
+  if (command == "synth-defects") return anomalens::RunSynthDefects(argc, argv);
   if (command == "serve") return anomalens::RunServe(argc, argv);
   std::fprintf(stderr, "anomalens: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return anomalens::kExitBadInput;

@@ -9,6 +9,7 @@ int RunTrain(int argc, char** argv);
 int RunDetect(int argc, char** argv);
 int RunEvaluate(int argc, char** argv);
 int RunSynth(int argc, char** argv);
+int RunSynthDefects(int argc, char** argv);
 int RunServe(int argc, char** argv);
 
 }  // namespace anomalens

@@ -58,6 +58,25 @@ std::string EvaluationResultJson(const EvaluationMetrics& metrics, const Evaluat
                                     {"AUPRO", number(metrics.aupro)},
                                     {"ImagesWithMasks", metrics.images_with_masks}};
   }
+  if (details.self_check != nullptr && details.self_check->ran()) {
+    const SelfCheckReport& r = *details.self_check;
+    auto groups = [&number](const std::vector<SelfCheckGroup>& gs) {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (const SelfCheckGroup& g : gs)
+        list.push_back({{"Name", g.name}, {"Defects", g.defects}, {"Recall", number(g.recall())},
+                        {"ROCAUC", number(g.image_rocauc)}});
+      return list;
+    };
+    doc["AnomalensSelfCheck"] = {{"SyntheticDefects", r.defects},
+                                 {"HeldOutNormalImages", r.normal_images},
+                                 {"ROCAUC", number(r.image_rocauc)},
+                                 {"PixelROCAUC", number(r.pixel_rocauc)},
+                                 {"AUPRO", number(r.pixel_aupro)},
+                                 {"Recall", number(r.recall)},
+                                 {"FalsePositiveRate", number(r.false_positive_rate)},
+                                 {"Families", groups(r.families)},
+                                 {"Sizes", groups(r.sizes)}};
+  }
   return doc.dump();
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/lookout/class_pixel_metrics.h"
 #include "core/lookout/detect_result.h"
+#include "core/lookout/self_check_report.h"
 
 namespace anomalens {
 
@@ -48,13 +49,17 @@ struct EvaluationDetails {
   std::string model_arn;
   std::string end_timestamp;  // ISO 8601; the caller has the clock
   int training_images = 0;
+  // The model's self-check, when its training ran one: added as
+  // "AnomalensSelfCheck" (synthetic defects stand in for labelled ones).
+  const SelfCheckReport* self_check = nullptr;
 };
 
 // Renders Lookout's EvaluationResult document (metrics rounded to 6 decimals;
 // an undefined metric is null). Segmentation models add Lookout's
 // "PixelAnomalyClassMetrics" list to Metrics. Pixel metrics, which Lookout's classification
 // models did not report, go in an extra top-level "AnomalensPixelMetrics"
-// object, present only when the test set had masks.
+// object, present only when the test set had masks; the self-check, when
+// given, in "AnomalensSelfCheck".
 std::string EvaluationResultJson(const EvaluationMetrics& metrics, const EvaluationDetails& details);
 
 }  // namespace anomalens

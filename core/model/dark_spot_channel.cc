@@ -79,7 +79,8 @@ double FuseImageScores(const DarkSpotChannel& channel, double backbone_score, do
 DarkSpotFit FitDarkSpotChannel(const std::vector<PatchGrid*>& normals, const std::vector<PatchGrid*>& anomalies,
                                int folds, const std::vector<WorkingGeometry>& normal_geometry,
                                const std::vector<WorkingGeometry>& anomaly_geometry,
-                               const std::vector<double>& backbone_normal_scores) {
+                               const std::vector<double>& backbone_normal_scores,
+                               const std::vector<int>& anomaly_folds) {
   DarkSpotFit fit;
   DarkSpotChannel& channel = fit.channel;
   channel.sigmas.assign(std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas));
@@ -99,7 +100,7 @@ DarkSpotFit FitDarkSpotChannel(const std::vector<PatchGrid*>& normals, const std
   for (PatchGrid* g : normals) Scale(*g, channel.feature_scales);
   for (PatchGrid* g : anomalies) Scale(*g, channel.feature_scales);
   const std::vector<const PatchGrid*> n(normals.begin(), normals.end()), a(anomalies.begin(), anomalies.end());
-  PositionBankFit bank = FitPositionBank(n, a, folds, kPositionBankEntries);
+  PositionBankFit bank = FitPositionBank(n, a, folds, kPositionBankEntries, anomaly_folds);
   const int w = bank.bank.grid_width, h = bank.bank.grid_height;
   for (size_t i = 0; i < normals.size(); ++i)
     fit.normal_scores.push_back(DarkSpotImageScore(bank.normal_scores[i], w, h, normal_geometry[i]));

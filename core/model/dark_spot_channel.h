@@ -113,10 +113,12 @@ struct DarkSpotFit {
 // anomalous training images, all grids of one size, with `folds` as
 // FitPositionBank; scales the grids in place. `backbone_normal_scores` (the
 // backbone model's held-out normal image scores) set the fusion.
+// `anomaly_folds` as FitPositionModel's.
 DarkSpotFit FitDarkSpotChannel(const std::vector<PatchGrid*>& normals, const std::vector<PatchGrid*>& anomalies,
                                int folds, const std::vector<WorkingGeometry>& normal_geometry,
                                const std::vector<WorkingGeometry>& anomaly_geometry,
-                               const std::vector<double>& backbone_normal_scores);
+                               const std::vector<double>& backbone_normal_scores,
+                               const std::vector<int>& anomaly_folds = {});
 
 }  // namespace anomalens
 

@@ -9,6 +9,7 @@
 
 #include "core/features/tiling.h"
 #include "core/features/working_geometry.h"
+#include "core/lookout/self_check_report.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/scoring/position_model.h"
 #include "core/segmentation/segmentation.h"
@@ -40,6 +41,14 @@ constexpr int kDefaultSegmentationShortSide = 288;
 inline int DefaultShortSide(bool segmentation) {
   return segmentation ? kDefaultSegmentationShortSide : kDefaultShortSide;
 }
+
+constexpr int kDefaultSelfCheckDefects = 36;
+// The seed of the self-check's defect plans: fixed, so a model trained twice
+// on the same images is the same file.
+constexpr uint64_t kSelfCheckSeed = 0x5E1FC4EC;
+constexpr int kMaxSelfCheckDefects = 1000;
+// At most this many synthetic defects in copies of one normal image.
+constexpr int kMaxSelfCheckDefectsPerImage = 2;
 
 // Training options; all are stored in the model.
 struct ModelConfig {
@@ -82,6 +91,10 @@ struct ModelConfig {
   // Stride-4 per-position models add the dark-spot channel
   // (dark_spot_channel.h); false keeps the backbone's model alone.
   bool dark_spots = true;
+  // The self-check (self_check.h): synthetic defects pasted into this many
+  // copies of held-out normal training images, 6 of each family; 0 turns it
+  // off. Each costs one more backbone pass at training, none at detection.
+  int self_check_defects = kDefaultSelfCheckDefects;
 };
 
 // How the decision threshold was chosen.
@@ -112,6 +125,8 @@ struct TrainingStats {
   // held-out mean IoU of the chosen pixel rule.
   int masked_anomaly_images = 0;
   double pixel_rule_mean_iou = 0;
+  // What the self-check found (self_check.h); empty when it did not run.
+  SelfCheckReport self_check;
 };
 
 struct Model {

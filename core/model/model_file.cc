@@ -32,6 +32,28 @@ json ToJson(const std::vector<double>& v) { return json(v); }
 // A number as JSON writes it, for errors: -80276543, not -80276543.000000.
 std::string NumberText(double v) { return json(v).dump(); }
 
+// A figure that may be undefined (NaN): null in the file.
+json Figure(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+
+json SelfCheckJson(const SelfCheckReport& r) {
+  auto groups = [](const std::vector<SelfCheckGroup>& gs) {
+    json out = json::array();
+    for (const SelfCheckGroup& g : gs)
+      out.push_back({{"name", g.name}, {"defects", g.defects}, {"detected", g.detected},
+                     {"image_rocauc", Figure(g.image_rocauc)}});
+    return out;
+  };
+  return {{"defects", r.defects},
+          {"normal_images", r.normal_images},
+          {"image_rocauc", Figure(r.image_rocauc)},
+          {"pixel_rocauc", Figure(r.pixel_rocauc)},
+          {"pixel_aupro", Figure(r.pixel_aupro)},
+          {"recall", Figure(r.recall)},
+          {"false_positive_rate", Figure(r.false_positive_rate)},
+          {"families", groups(r.families)},
+          {"sizes", groups(r.sizes)}};
+}
+
 json Metadata(const Model& m) {
   json meta;
   meta["format"] = "anomalens-model";
@@ -79,6 +101,8 @@ json Metadata(const Model& m) {
       meta["dark_spots"]["backbone_weight"] = d.backbone_weight;
     }
   }
+  if (m.config.self_check_defects > 0) meta["config"]["self_check_defects"] = m.config.self_check_defects;
+  if (m.stats.self_check.ran()) meta["self_check"] = SelfCheckJson(m.stats.self_check);
   if (m.segmentation.enabled()) {
     json classes = json::array();
     for (const AnomalyClass& c : m.segmentation.classes) classes.push_back({{"name", c.name}, {"color", HexColor(c.color)}});
@@ -195,6 +219,48 @@ Status ReadSegmentation(const json& seg, MetadataReader* r, SegmentationModel* o
   return Status::Ok();
 }
 
+// The self-check report (optional: files written before it, or trained with
+// it off, have none). Only shown to users, so a malformed one is an error
+// but no figure is range-checked beyond its type.
+Status ReadSelfCheck(const json& j, SelfCheckReport* out) {
+  const auto figure = [](const json& obj, const char* key, double* v) {
+    if (!obj.is_object() || !obj.contains(key)) return false;
+    const json& x = obj[key];
+    if (x.is_null()) return *v = std::numeric_limits<double>::quiet_NaN(), true;
+    if (!x.is_number()) return false;
+    return *v = x.get<double>(), true;
+  };
+  const auto count = [](const json& obj, const char* key, int* v) {
+    if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number_integer()) return false;
+    const int64_t n = obj[key].get<int64_t>();
+    if (n < 0 || n > INT32_MAX) return false;
+    return *v = static_cast<int>(n), true;
+  };
+  const auto groups = [&](const char* key, std::vector<SelfCheckGroup>* gs) {
+    if (!j.contains(key) || !j[key].is_array() || j[key].size() > 64) return false;
+    for (const json& g : j[key]) {
+      SelfCheckGroup group;
+      if (!g.is_object() || !g.contains("name") || !g["name"].is_string()) return false;
+      group.name = g["name"].get<std::string>();
+      if (!count(g, "defects", &group.defects) || !count(g, "detected", &group.detected) ||
+          !figure(g, "image_rocauc", &group.image_rocauc))
+        return false;
+      gs->push_back(std::move(group));
+    }
+    return true;
+  };
+  SelfCheckReport r;
+  if (!count(j, "defects", &r.defects) || !count(j, "normal_images", &r.normal_images) ||
+      !figure(j, "image_rocauc", &r.image_rocauc) || !figure(j, "pixel_rocauc", &r.pixel_rocauc) ||
+      !figure(j, "pixel_aupro", &r.pixel_aupro) || !figure(j, "recall", &r.recall) ||
+      !figure(j, "false_positive_rate", &r.false_positive_rate) || !groups("families", &r.families) ||
+      !groups("sizes", &r.sizes)) {
+    return InvalidInput("model file metadata \"self_check\" is malformed");
+  }
+  *out = std::move(r);
+  return Status::Ok();
+}
+
 Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
   MetadataReader r;
   if (r.String(meta, "format") != "anomalens-model") {
@@ -305,6 +371,13 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
     }
   }
   if (meta.contains("segmentation")) RETURN_IF_ERROR(ReadSegmentation(meta["segmentation"], &r, &m->segmentation));
+  // The self-check (written only when it ran; older files have neither key).
+  m->config.self_check_defects = 0;
+  if (config->contains("self_check_defects")) {
+    m->config.self_check_defects =
+        static_cast<int>(r.Integer(*config, "self_check_defects", 0, kMaxSelfCheckDefects));
+  }
+  if (meta.contains("self_check")) RETURN_IF_ERROR(ReadSelfCheck(meta["self_check"], &m->stats.self_check));
   RETURN_IF_ERROR(r.status());
   if (size.size() != 2 || scales.size() != 2) return InvalidInput("model file metadata has a malformed size or scale");
   m->stats.working_size = {static_cast<int>(r.CheckedInteger(size[0], "working_size", 0, INT32_MAX)),

@@ -11,6 +11,7 @@
 #include "core/scoring/image_scorer.h"
 #include "core/scoring/nearest_neighbor.h"
 #include "core/segmentation/cell_labels.h"
+#include "core/selfcheck/synthetic_defect.h"
 
 namespace anomalens {
 namespace {
@@ -183,6 +184,9 @@ Status Trainer::CheckConfig() const {
     return InvalidInput("calibration folds must be 2 to 100");
   if (config_.anomaly_patches_per_image < 0 || config_.anomaly_patches_per_image > 4096)
     return InvalidInput("anomaly patches per image must be 0 to 4096");
+  if (config_.self_check_defects < 0 || config_.self_check_defects > kMaxSelfCheckDefects)
+    return InvalidInput("self-check defects must be 0 to " + std::to_string(kMaxSelfCheckDefects) + "; got " +
+                        std::to_string(config_.self_check_defects));
   const TilingConfig& t = config_.tiling;
   if (t.tile < 64 || t.tile > 4096 || t.tile % MobileNetV2::kInputMultiple != 0 || t.overlap < 0 ||
       t.overlap % MobileNetV2::kInputMultiple != 0 || t.overlap > t.tile / 2) {
@@ -237,25 +241,82 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
                 (config_.normal_model == NormalModelKind::kAuto && auto_may_pick)) &&
                static_cast<size_t>(padded.width / 4) * (padded.height / 4) <= kMaxPositionCells;
   }
-  Sample sample;
-  sample.geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
-  if (stride4_ && !(sample.geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
+  const WorkingGeometry geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
+  if (stride4_ && !(geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
     // Another working size rules out a per-position model: drop the stride-4 grids.
     stride4_ = false;
     for (auto* samples : {&normal_, &anomaly_})
       for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
+    for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
   }
+  ASSIGN_OR_RETURN(Sample sample, Extract(image, geometry));
+  if (mask != nullptr) {
+    sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
+    sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
+  }
+  if (label == ImageLabel::kNormal) {
+    RETURN_IF_ERROR(AddSyntheticDefects(image, static_cast<int>(normal_.size())));
+  }
+  (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(sample));
+  return Status::Ok();
+}
+
+StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingGeometry& geometry) const {
+  Sample sample;
+  sample.geometry = geometry;
   const float unit[2] = {1.0f, 1.0f};
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
                                                 stride4_ ? &sample.fine : nullptr));
   if (stride4_ && config_.dark_spots) {
     sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
   }
-  if (mask != nullptr) {
-    sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
-    sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
+  return sample;
+}
+
+// The self-check's defects go into normal images 1, 1 + stride, ... (image 0
+// is the first donor), up to kMaxSelfCheckDefectsPerImage an image, so that
+// they spread over the training set, and so over the folds.
+int Trainer::SelfCheckDefectsFor(int index) const {
+  const int total = config_.self_check_defects;
+  const int planted = static_cast<int>(synthetic_.size());
+  if (index < 1 || planted >= total) return 0;
+  if (expected_normals_ < 2) return 1;  // unknown count: one an image until the total
+  const int hosts = expected_normals_ - 1;
+  const int per_image = std::min(kMaxSelfCheckDefectsPerImage, (total + hosts - 1) / hosts);
+  const int images_needed = (total + per_image - 1) / per_image;
+  const int stride = std::max(1, hosts / images_needed);
+  if ((index - 1) % stride != 0) return 0;
+  return std::min(per_image, total - planted);
+}
+
+Status Trainer::AddSyntheticDefects(const RgbImage& image, int index) {
+  const int count = SelfCheckDefectsFor(index);
+  if (count > 0 && !donor_.pixels.empty()) {
+    // Plans are drawn once for the whole run, in order, so which defect an
+    // image gets depends only on how many were planted before it.
+    const std::vector<DefectPlan> plans =
+        PlanDefects(kSelfCheckSeed, config_.self_check_defects, AllDefectFamilies());
+    for (int k = 0; k < count; ++k) {
+      const DefectPlan& plan = plans[synthetic_.size()];
+      ASSIGN_OR_RETURN(SyntheticDefect defect, SynthesizeDefect(image, plan, &donor_));
+      SyntheticSample s;
+      s.source = index;
+      s.family = DefectFamilyName(plan.family);
+      s.size_class = SelfCheckSizeClass(static_cast<double>(defect.mask_pixels) /
+                                        (static_cast<double>(image.width) * image.height));
+      ASSIGN_OR_RETURN(s.sample, Extract(defect.image, PlanGeometry({image.width, image.height}, scale_,
+                                                                    MobileNetV2::kInputMultiple)));
+      ClassMask mask{image.width, image.height, std::vector<uint8_t>(defect.mask.size())};
+      for (size_t i = 0; i < defect.mask.size(); ++i) mask.labels[i] = defect.mask[i] != 0;
+      s.sample.working_mask = WorkingDefectMask(mask, s.sample.geometry);
+      synthetic_.push_back(std::move(s));
+    }
   }
-  (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(sample));
+  if (static_cast<int>(synthetic_.size()) < config_.self_check_defects) {
+    donor_ = image;
+  } else {
+    donor_ = RgbImage{};
+  }
   return Status::Ok();
 }
 
@@ -273,6 +334,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   model.layer_scales[1] *= config_.coarse_weight;
   for (Sample& s : normal_) ApplyLayerScales(s.grid, model.layer_scales);
   for (Sample& s : anomaly_) ApplyLayerScales(s.grid, model.layer_scales);
+  for (SyntheticSample& s : synthetic_) ApplyLayerScales(s.sample.grid, model.layer_scales);
 
   const int folds = std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()));
 
@@ -308,7 +370,17 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   } else {
     for (auto* samples : {&normal_, &anomaly_})
       for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
+    for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
   }
+  // The self-check's synthetic defects follow the labelled anomalies in the
+  // scoring below; each is held out with its source image's fold, and only
+  // scored: no bank, Gaussian or threshold sees them.
+  const size_t real_anomalies = anomaly_.size();
+  std::vector<int> anomaly_folds;
+  for (size_t i = 0; i < real_anomalies; ++i) anomaly_folds.push_back(static_cast<int>(i % folds));
+  for (const SyntheticSample& s : synthetic_) anomaly_folds.push_back(s.source % folds);
+  std::vector<double> synthetic_scores(synthetic_.size());
+  std::vector<AnomalyMap> synthetic_maps(synthetic_.size());
   size_t training_patches = 0;
   for (const Sample& s : normal_) training_patches += s.grid.cells();
 
@@ -327,14 +399,20 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   if (kind == NormalModelKind::kPerPosition) {
     // Held-out scores: each image against the Gaussians fitted without its fold.
     hooks.Report("calibration", 0, 1);
-    PositionFit fit = stride4 ? FitPositionModel(position_normals, position_anomalies, folds, kStride4Features, 4)
-                              : FitPositionModel(position_normals, position_anomalies, folds, kStride8Features, 8);
+    for (const SyntheticSample& s : synthetic_) position_anomalies.push_back(stride4 ? &s.sample.fine : &s.sample.grid);
+    PositionFit fit = stride4 ? FitPositionModel(position_normals, position_anomalies, folds, kStride4Features, 4, 0,
+                                                 anomaly_folds)
+                              : FitPositionModel(position_normals, position_anomalies, folds, kStride8Features, 8, 0,
+                                                 anomaly_folds);
     if (hooks.Cancelled()) return Cancelled("training cancelled");
     const int w = fit.model.grid_width, h = fit.model.grid_height;
     for (size_t i = 0; i < normal_.size(); ++i)
       normal_scores[i] = ScoreCells(fit.normal_scores[i], w, h, normal_[i].geometry, config_.smoothing_sigma).score;
     for (size_t i = 0; i < anomaly_.size(); ++i)
       anomaly_scores[i] = ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).score;
+    for (size_t j = 0; j < synthetic_.size(); ++j)
+      synthetic_scores[j] = ScoreCells(fit.anomaly_scores[real_anomalies + j], w, h, synthetic_[j].sample.geometry,
+                                       config_.smoothing_sigma).score;
     model.position = std::move(fit.model);
     if (stride4 && config_.dark_spots) {
       // The dark-spot channel on the same grid; its held-out image scores
@@ -343,18 +421,26 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       std::vector<WorkingGeometry> normal_geometry, anomaly_geometry;
       for (Sample& s : normal_) spot_normals.push_back(&s.dark_spots), normal_geometry.push_back(s.geometry);
       for (Sample& s : anomaly_) spot_anomalies.push_back(&s.dark_spots), anomaly_geometry.push_back(s.geometry);
-      DarkSpotFit spots =
-          FitDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry, normal_scores);
+      for (SyntheticSample& s : synthetic_)
+        spot_anomalies.push_back(&s.sample.dark_spots), anomaly_geometry.push_back(s.sample.geometry);
+      DarkSpotFit spots = FitDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry,
+                                             normal_scores, anomaly_folds);
       for (size_t i = 0; i < normal_.size(); ++i)
         normal_scores[i] = FuseImageScores(spots.channel, normal_scores[i], spots.normal_scores[i]);
       for (size_t i = 0; i < anomaly_.size(); ++i)
         anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
-      for (size_t i = 0; i < anomaly_.size(); ++i)
+      for (size_t j = 0; j < synthetic_.size(); ++j)
+        synthetic_scores[j] = FuseImageScores(spots.channel, synthetic_scores[j], spots.anomaly_scores[real_anomalies + j]);
+      for (size_t i = 0; i < anomaly_.size() + synthetic_.size(); ++i)
         fit.anomaly_scores[i] = MeanCellScores(spots.channel, fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
       model.dark_spots = std::move(spots.channel);
       for (auto* samples : {&normal_, &anomaly_})
         for (Sample& s : *samples) s.dark_spots = PatchGrid{};
+      for (SyntheticSample& s : synthetic_) s.sample.dark_spots = PatchGrid{};
     }
+    for (size_t j = 0; j < synthetic_.size(); ++j)
+      synthetic_maps[j] = ScoreCells(fit.anomaly_scores[real_anomalies + j], w, h, synthetic_[j].sample.geometry,
+                                     config_.smoothing_sigma).map;
     // Held-out maps of masked anomalies teach the pixel rule (the detector's map).
     for (size_t i = 0; segmentation && i < anomaly_.size(); ++i) {
       if (anomaly_[i].has_mask())
@@ -409,6 +495,13 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
           held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].working_mask);
         }
       }
+      for (size_t j = 0; j < synthetic_.size(); ++j) {
+        if (anomaly_folds[real_anomalies + j] != f) continue;
+        ScoredImage scored = ScorePatchGrid(synthetic_[j].sample.grid, normal_index, anomaly_index,
+                                            synthetic_[j].sample.geometry, config_.smoothing_sigma);
+        synthetic_scores[j] = scored.score;
+        synthetic_maps[j] = std::move(scored.map);
+      }
       if (hooks.Cancelled()) return Cancelled("training cancelled");
       hooks.Report("calibration", f + 2, folds + 1);
     }
@@ -438,7 +531,35 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     RETURN_IF_ERROR(BuildSegmentation(held_out_pixels, &model));
     model.stats.masked_anomaly_images = masked_images;
   }
+  model.stats.self_check = SummarizeSelfCheck(synthetic_scores, synthetic_maps, normal_scores, model.threshold);
   return model;
+}
+
+SelfCheckReport Trainer::SummarizeSelfCheck(const std::vector<double>& scores, const std::vector<AnomalyMap>& maps,
+                                            const std::vector<double>& normal_scores, double threshold) const {
+  SelfCheckTally tally;
+  for (size_t j = 0; j < synthetic_.size(); ++j)
+    tally.Add({synthetic_[j].family, synthetic_[j].size_class, scores[j]});
+  // Pixel figures over the defect images' own content: their clean pixels
+  // are the normal ones, as in an evaluation of defective images alone.
+  float max_score = 0;
+  for (const AnomalyMap& m : maps)
+    for (float v : m.values) max_score = std::max(max_score, v);
+  PixelMetricsAccumulator pixels(max_score > 0 ? max_score * 1.0001 : 1.0);
+  std::vector<float> values;
+  std::vector<uint8_t> mask;
+  for (size_t j = 0; j < synthetic_.size(); ++j) {
+    const WorkingGeometry& g = synthetic_[j].sample.geometry;
+    values.clear(), mask.clear();
+    for (int y = 0; y < g.content.height; ++y)
+      for (int x = 0; x < g.content.width; ++x) {
+        const size_t i = static_cast<size_t>(y) * g.padded.width + x;
+        values.push_back(maps[j].values[i]);
+        mask.push_back(synthetic_[j].sample.working_mask[i]);
+      }
+    if (!pixels.AddImage(values.data(), mask.data(), g.content.width, g.content.height).ok()) continue;
+  }
+  return tally.Summarize(normal_scores, threshold, synthetic_.empty() ? nullptr : &pixels);
 }
 
 Status Trainer::BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const {

@@ -23,6 +23,8 @@
 #include "core/lookout/class_mask.h"
 #include "core/lookout/manifest.h"
 #include "core/model/model.h"
+#include "core/lookout/self_check_report.h"
+#include "core/scoring/anomaly_map.h"
 #include "core/segmentation/pixel_threshold.h"
 
 namespace anomalens {
@@ -56,6 +58,8 @@ class Trainer {
   int anomaly_images() const { return static_cast<int>(anomaly_.size()); }
   // The scale chosen from the first image (1 before any image).
   double scale() const { return scale_; }
+  // Synthetic defect images made so far for the self-check (self_check.h).
+  int synthetic_defects() const { return static_cast<int>(synthetic_.size()); }
 
  private:
   struct Sample {
@@ -72,6 +76,20 @@ class Trainer {
     std::vector<uint8_t> working_mask;
     bool has_mask() const { return !cell_labels.empty(); }
   };
+  // A synthetic defect pasted into normal image `source` (self_check.h),
+  // reduced to features like any training image.
+  struct SyntheticSample {
+    Sample sample;
+    int source = 0;  // the normal image's index; it is held out with that image's fold
+    std::string family;
+    int size_class = 0;
+  };
+  StatusOr<Sample> Extract(const RgbImage& image, const WorkingGeometry& geometry) const;
+  // How many synthetic defects normal image `index` gets.
+  int SelfCheckDefectsFor(int index) const;
+  Status AddSyntheticDefects(const RgbImage& image, int index);
+  SelfCheckReport SummarizeSelfCheck(const std::vector<double>& scores, const std::vector<AnomalyMap>& maps,
+                                     const std::vector<double>& normal_scores, double threshold) const;
   Status CheckConfig() const;
   Status BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const;
 
@@ -82,6 +100,10 @@ class Trainer {
   Size first_image_{};
   std::vector<Sample> normal_;
   std::vector<Sample> anomaly_;
+  std::vector<SyntheticSample> synthetic_;
+  // The previous normal image: the texture family's donor (another normal
+  // image), kept only while the self-check still has defects to plant.
+  RgbImage donor_;
   // Whether the samples carry stride-4 grids: the config allows a
   // per-position model, and every image so far has the first one's working
   // size, with a stride-4 grid of at most kMaxPositionCells cells.

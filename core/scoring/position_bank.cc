@@ -5,6 +5,7 @@
 
 #include "core/base/half_float.h"
 #include "core/scoring/coreset.h"
+#include "core/scoring/position_model.h"
 
 namespace anomalens {
 namespace {
@@ -61,7 +62,8 @@ std::vector<float> PositionBankScores(const PositionBank& bank, const PatchGrid&
 }
 
 PositionBankFit FitPositionBank(const std::vector<const PatchGrid*>& normals,
-                                const std::vector<const PatchGrid*>& anomalies, int folds, int entries) {
+                                const std::vector<const PatchGrid*>& anomalies, int folds, int entries,
+                                const std::vector<int>& anomaly_folds) {
   PositionBankFit fit;
   PositionBank& b = fit.bank;
   b.grid_width = normals[0]->width;
@@ -91,8 +93,9 @@ PositionBankFit FitPositionBank(const std::vector<const PatchGrid*>& normals,
         PickEntries(rows, count, D, n, fold_entries.data());
         for (size_t i = f; i < normals.size(); i += folds)
           normal_d[i][c] = std::sqrt(NearestSquared(normals[i]->cell(c), fold_entries.data(), n, D));
-        for (size_t i = f; i < anomalies.size(); i += folds)
-          anomaly_d[i][c] = std::sqrt(NearestSquared(anomalies[i]->cell(c), fold_entries.data(), n, D));
+        for (size_t i = 0; i < anomalies.size(); ++i)
+          if (FoldOf(i, folds, anomaly_folds) == f)
+            anomaly_d[i][c] = std::sqrt(NearestSquared(anomalies[i]->cell(c), fold_entries.data(), n, D));
       }
     } else {
       // Too few images for folds: each normal image against the others' vectors.

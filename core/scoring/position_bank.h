@@ -57,8 +57,10 @@ struct PositionBankFit {
 // at most kMaxPositionBankFeatures), keeping at most `entries` vectors a
 // cell. With folds >= 2 and at least `folds` normal images, the normalizers
 // come from held-out distances; otherwise from each image against the others.
+// `anomaly_folds` as FitPositionModel's (position_model.h).
 PositionBankFit FitPositionBank(const std::vector<const PatchGrid*>& normals,
-                                const std::vector<const PatchGrid*>& anomalies, int folds, int entries);
+                                const std::vector<const PatchGrid*>& anomalies, int folds, int entries,
+                                const std::vector<int>& anomaly_folds = {});
 
 }  // namespace anomalens
 

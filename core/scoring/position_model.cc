@@ -117,7 +117,7 @@ std::vector<float> PositionScores(const PositionModel& model, const PatchGrid& g
 
 PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
                              const std::vector<const PatchGrid*>& anomalies, int folds, int features,
-                             int stride, int shift) {
+                             int stride, int shift, const std::vector<int>& anomaly_folds) {
   PositionFit fit;
   PositionModel& m = fit.model;
   m.grid_width = normals[0]->width;
@@ -175,8 +175,8 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
         if (!fold_gaussians.empty()) std::copy(g, g + gaussian_floats, &fold_gaussians[f][c * gaussian_floats]);
         for (size_t i = f; i < normals.size(); i += folds)
           normal_d[i][c] = Mahalanobis(D, normals[i]->cell(c), g, g + D);
-        for (size_t i = f; i < anomalies.size(); i += folds)
-          anomaly_d[i][c] = Mahalanobis(D, anomalies[i]->cell(c), g, g + D);
+        for (size_t i = 0; i < anomalies.size(); ++i)
+          if (FoldOf(i, folds, anomaly_folds) == f) anomaly_d[i][c] = Mahalanobis(D, anomalies[i]->cell(c), g, g + D);
       }
     }
   }
@@ -200,9 +200,10 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
   } else {
     // Image i's held-out scores: against fold i % folds's Gaussians (all
     // training images' without held-out folds), own and shifted cells.
-    auto shifted = [&](const std::vector<const PatchGrid*>& grids, std::vector<std::vector<float>>& out) {
+    auto shifted = [&](const std::vector<const PatchGrid*>& grids, const std::vector<int>& grid_folds,
+                       std::vector<std::vector<float>>& out) {
       for (size_t i = 0; i < grids.size(); ++i) {
-        const float* gaussians = held_out ? fold_gaussians[i % folds].data() : m.params.data();
+        const float* gaussians = held_out ? fold_gaussians[FoldOf(i, folds, grid_folds)].data() : m.params.data();
         const size_t stride_floats = held_out ? gaussian_floats : per_cell;
         for (int y = 0; y < m.grid_height; ++y)
           for (int x = 0; x < m.grid_width; ++x) {
@@ -212,8 +213,8 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
           }
       }
     };
-    shifted(normals, normal_d);
-    shifted(anomalies, anomaly_d);
+    shifted(normals, {}, normal_d);
+    shifted(anomalies, anomaly_folds, anomaly_d);
   }
   fit.normal_scores = std::move(normal_d);
   fit.anomaly_scores = std::move(anomaly_d);

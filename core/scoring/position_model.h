@@ -43,6 +43,12 @@ constexpr double kPositionRidge = 0.01;
 constexpr size_t kMaxPositionCells = 16384;
 // Floats a cell for `features` features: mean, packed lower Cholesky factor,
 // score mean and spread.
+// The held-out fold of training image i: folds[i] when a list is given,
+// else i % folds (the trainer's convention).
+inline int FoldOf(size_t i, int folds, const std::vector<int>& given) {
+  return given.empty() ? static_cast<int>(i % folds) : given[i];
+}
+
 constexpr size_t PositionFloatsPerCell(int features) {
   return static_cast<size_t>(features) + static_cast<size_t>(features) * (features + 1) / 2 + 2;
 }
@@ -96,9 +102,13 @@ struct PositionFit {
 // training distances themselves (own cell's Gaussian only, whatever the
 // shift); the held-out scores returned use the shift, as PositionScores
 // does (keeping every fold's Gaussians meanwhile: folds x the model's size).
+// `anomaly_folds`, when not empty, gives each anomalous grid its fold (in
+// [0, folds)) instead of i % folds: the trainer's self-check scores a
+// synthetic defect against the Gaussians fitted without its source image.
 PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
                              const std::vector<const PatchGrid*>& anomalies, int folds,
-                             int features = kStride8Features, int stride = 8, int shift = 0);
+                             int features = kStride8Features, int stride = 8, int shift = 0,
+                             const std::vector<int>& anomaly_folds = {});
 
 // How well the parts line up, on stride-8 patch grids (the first
 // kStride8Features features): the mean over cells of the fine features'

@@ -66,6 +66,9 @@ Options:
                              image score and the anomaly map; docs/model.md)
   --normal-only              train on the normal images alone (anomalies still go to the test
                              split); the threshold is then mean + 3 sd of held-out normal scores
+  --self-check-defects N     synthetic defects pasted into held-out normal training images to
+                             grade the model on (default 36, 6 of each family; 0: no self-check;
+                             docs/model.md)
   --split-seed N             seed of the automatic train/test split (default 0)
   --backbone FILE            converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable backbone engine (default xnnpack; portable: the core's own kernels,
@@ -137,6 +140,14 @@ void PrintModelSummary(const Model& model, const std::string& source, const std:
   } else {
     std::fprintf(stderr, "  classification model (no masks)\n");
   }
+  // The self-check, indented under the model it describes.
+  const std::string check = FormatSelfCheck(model.stats.self_check);
+  size_t start = 0;
+  while (start < check.size()) {
+    const size_t end = std::min(check.find('\n', start), check.size());
+    std::fprintf(stderr, "  %s\n", check.substr(start, end - start).c_str());
+    start = end + 1;
+  }
   std::fprintf(stderr, "  wrote %s (%zu bytes)\n", output.c_str(), bytes);
 }
 
@@ -173,6 +184,8 @@ int Train(const CommandLine& cl) {
   if (!coarse_weight.ok()) return ReportError("train", coarse_weight.status());
   auto anomaly_patches = cl.GetNumber("anomaly-patches", ModelConfig{}.anomaly_patches_per_image, 0, 4096);
   if (!anomaly_patches.ok()) return ReportError("train", anomaly_patches.status());
+  auto self_check_defects = cl.GetNumber("self-check-defects", kDefaultSelfCheckDefects, 0, kMaxSelfCheckDefects);
+  if (!self_check_defects.ok()) return ReportError("train", self_check_defects.status());
 
   NormalModelKind normal_model = NormalModelKind::kAuto;
   if (cl.Has("normal-model") && !ParseNormalModelKind(cl.Get("normal-model"), &normal_model)) {
@@ -200,6 +213,7 @@ int Train(const CommandLine& cl) {
   config.anomaly_bank_from_masks = !cl.Has("no-mask-anomaly-bank");
   config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
   config.dark_spots = !cl.Has("no-dark-spots");
+  config.self_check_defects = static_cast<int>(*self_check_defects);
   options.resolution_given = cl.Has("resolution");
   options.normal_only = cl.Has("normal-only");
   options.use_masks = !cl.Has("ignore-masks");
@@ -218,6 +232,7 @@ int Train(const CommandLine& cl) {
   details.model_arn = cl.Get("output");
   details.end_timestamp = NowIso8601();
   details.training_images = outcome->training_images;
+  details.self_check = &outcome->self_check;
   const EvaluationRun& run = outcome->evaluation;
   const Status wrote = WriteEvaluation(run.metrics, details, outcome->test_entries, run.images, cl.Get("evaluation"),
                                        cl.Get("evaluation-manifest"), quiet);
@@ -233,7 +248,7 @@ int RunTrain(int argc, char** argv) {
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
                               {"normal-only", false}, {"ignore-masks", false}, {"smoothing-sigma", true},
-                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-dark-spots", false}, {"split-seed", true},
+                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
                               {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);

@@ -79,8 +79,9 @@ StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& opti
   const std::vector<uint8_t> bytes = SerializeModel(*model);
   if (on_model) RETURN_IF_ERROR(on_model(*model, bytes));
 
-  ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::FromModel(std::move(model).value(), backbone, options.parallel, options.search));
   TrainOutcome outcome;
+  outcome.self_check = model->stats.self_check;
+  ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::FromModel(std::move(model).value(), backbone, options.parallel, options.search));
   ASSIGN_OR_RETURN(outcome.evaluation, EvaluateEntries(*detector, plan.test, quiet));
   outcome.training_images = static_cast<int>(plan.train.size());
   outcome.test_entries = std::move(plan.test);

@@ -44,6 +44,7 @@ struct TrainOutcome {
   EvaluationRun evaluation;
   std::vector<ManifestEntry> test_entries;  // evaluation.images[i] is test_entries[i]
   int training_images = 0;
+  SelfCheckReport self_check;  // the model's (for EvaluationDetails::self_check)
 };
 
 // Trains on plan.train and evaluates on plan.test. `on_model` receives the

@@ -197,6 +197,7 @@ void LookoutService::Train(const std::string& project, const std::string& versio
   details.model_arn = ModelArn(project, version);
   details.end_timestamp = NowIso8601();
   details.training_images = outcome->training_images;
+  details.self_check = &outcome->self_check;
   const EvaluationRun& run = outcome->evaluation;
   const Status wrote = WriteEvaluation(run.metrics, details, outcome->test_entries, run.images, *result_path,
                                        *manifest_path, true);

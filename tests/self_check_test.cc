@@ -1,0 +1,164 @@
+// The trainer's self-check: synthetic defects pasted into held-out normal
+// training images are scored, summarized per family and size, kept in the
+// model file and in the EvaluationResult, and change nothing else.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <string>
+
+#include "core/lookout/evaluation.h"
+#include "core/lookout/self_check_report.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
+#include "core/synthetic/synthetic_dataset.h"
+#include "test_support.h"
+
+namespace anomalens {
+namespace {
+
+TEST(SelfCheckTally, CountsRecallFalsePositivesAndRocAucPerGroup) {
+  SelfCheckTally tally;
+  tally.Add({"spot", 0, 5.0});     // caught
+  tally.Add({"spot", 2, 1.0});     // missed, below every normal
+  tally.Add({"scratch", 2, 3.5});  // caught
+  const std::vector<double> normals = {1.5, 2.0, 2.5, 4.0};  // one at or above the threshold
+  const SelfCheckReport r = tally.Summarize(normals, 3.0, nullptr);
+  ASSERT_TRUE(r.ran());
+  EXPECT_EQ(r.defects, 3);
+  EXPECT_EQ(r.normal_images, 4);
+  EXPECT_DOUBLE_EQ(r.recall, 2.0 / 3);
+  EXPECT_DOUBLE_EQ(r.false_positive_rate, 0.25);
+  // Pairs (defect > normal): 5.0 beats 4, 1.0 beats 0, 3.5 beats 3: 7 of 12.
+  EXPECT_DOUBLE_EQ(r.image_rocauc, 7.0 / 12);
+  ASSERT_EQ(r.families.size(), 2u);
+  EXPECT_EQ(r.families[0].name, "spot");
+  EXPECT_EQ(r.families[0].defects, 2);
+  EXPECT_EQ(r.families[0].detected, 1);
+  EXPECT_DOUBLE_EQ(r.families[0].image_rocauc, 4.0 / 8);
+  EXPECT_EQ(r.families[1].name, "scratch");
+  EXPECT_DOUBLE_EQ(r.families[1].image_rocauc, 3.0 / 4);
+  ASSERT_EQ(r.sizes.size(), 2u);  // classes 0 and 2; class 1 had none
+  EXPECT_EQ(r.sizes[0].name, SelfCheckSizeClassName(0));
+  EXPECT_EQ(r.sizes[1].name, SelfCheckSizeClassName(2));
+  EXPECT_EQ(r.sizes[1].defects, 2);
+  EXPECT_TRUE(std::isnan(r.pixel_aupro));  // no pixels given
+  EXPECT_FALSE(SelfCheckTally().Summarize(normals, 3.0, nullptr).ran());
+}
+
+TEST(SelfCheckTally, SizeClassesFollowTheirBounds) {
+  EXPECT_EQ(SelfCheckSizeClass(0.0001), 0);
+  EXPECT_EQ(SelfCheckSizeClass(0.00099), 0);
+  EXPECT_EQ(SelfCheckSizeClass(0.001), 1);
+  EXPECT_EQ(SelfCheckSizeClass(0.0049), 1);
+  EXPECT_EQ(SelfCheckSizeClass(0.005), 2);
+  EXPECT_EQ(SelfCheckSizeClass(0.02), 2);
+}
+
+// Plates at half the default size keep the suite quick; each count is
+// trained once.
+Model TrainPlatesUncached(int self_check_defects) {
+  SyntheticOptions small;
+  small.width = kSyntheticWidth / 2;
+  small.height = kSyntheticHeight / 2;
+  ModelConfig config;
+  config.self_check_defects = self_check_defects;
+  Trainer trainer(testing::SharedBackbone(), config);
+  trainer.ExpectNormalImages(10);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_TRUE(trainer.AddImage(GenerateSyntheticSample(5, i, false, small).image, ImageLabel::kNormal).ok());
+  EXPECT_EQ(trainer.synthetic_defects(), self_check_defects);
+  auto model = trainer.Finish();
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  return model.ok() ? *model : Model{};
+}
+
+const Model& TrainPlates(int self_check_defects) {
+  static std::map<int, Model> trained;
+  auto it = trained.find(self_check_defects);
+  if (it == trained.end()) it = trained.emplace(self_check_defects, TrainPlatesUncached(self_check_defects)).first;
+  return it->second;
+}
+
+TEST(SelfCheck, ScoresEveryFamilyAndChangesNothingElse) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  const Model with = TrainPlates(12);
+  const Model without = TrainPlates(0);
+  const SelfCheckReport& r = with.stats.self_check;
+  ASSERT_TRUE(r.ran());
+  std::printf("%s\n", FormatSelfCheck(r).c_str());
+  EXPECT_EQ(r.defects, 12);
+  EXPECT_EQ(r.normal_images, 10);
+  ASSERT_EQ(r.families.size(), 6u);  // 12 plans: two of each family
+  for (const SelfCheckGroup& g : r.families) EXPECT_EQ(g.defects, 2) << g.name;
+  int sized = 0;
+  for (const SelfCheckGroup& g : r.sizes) sized += g.defects;
+  EXPECT_EQ(sized, 12);
+  for (double v : {r.image_rocauc, r.pixel_rocauc, r.pixel_aupro, r.recall, r.false_positive_rate}) {
+    EXPECT_GE(v, 0.0);
+    EXPECT_LE(v, 1.0);
+  }
+  // On the plain synthetic plates most pasted defects stand out.
+  EXPECT_GT(r.image_rocauc, 0.6);
+  EXPECT_GT(r.pixel_rocauc, 0.7);
+  // The synthetic defects are only scored: bank, threshold and calibration
+  // scores are those of a model trained without them.
+  EXPECT_EQ(with.bank, without.bank);
+  EXPECT_EQ(with.threshold, without.threshold);
+  EXPECT_EQ(with.stats.calibration_normal_scores, without.stats.calibration_normal_scores);
+  EXPECT_FALSE(without.stats.self_check.ran());
+}
+
+TEST(SelfCheck, ReportSurvivesTheModelFileAndTrainingIsDeterministic) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  Model model = TrainPlates(6);  // a copy
+  model.stats.self_check.pixel_aupro = std::numeric_limits<double>::quiet_NaN();  // written as null
+  const std::vector<uint8_t> bytes = SerializeModel(model);
+  auto read = ParseModelFile(bytes);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  const SelfCheckReport& a = model.stats.self_check;
+  const SelfCheckReport& b = read->stats.self_check;
+  EXPECT_EQ(read->config.self_check_defects, 6);
+  EXPECT_EQ(b.defects, a.defects);
+  EXPECT_EQ(b.image_rocauc, a.image_rocauc);
+  EXPECT_EQ(b.recall, a.recall);
+  EXPECT_TRUE(std::isnan(b.pixel_aupro));
+  ASSERT_EQ(b.families.size(), a.families.size());
+  EXPECT_EQ(b.families[3].name, a.families[3].name);
+  EXPECT_EQ(b.families[3].image_rocauc, a.families[3].image_rocauc);
+  EXPECT_EQ(SerializeModel(*read), bytes);
+  EXPECT_EQ(SerializeModel(TrainPlatesUncached(6)), SerializeModel(TrainPlates(6)));
+
+  // A model without a self-check writes neither key.
+  const std::vector<uint8_t> plain = SerializeModel(TrainPlates(0));
+  const std::string text(plain.begin(), plain.end());
+  EXPECT_EQ(text.find("self_check"), std::string::npos);
+}
+
+TEST(SelfCheck, EvaluationResultCarriesIt) {
+  SelfCheckTally tally;
+  tally.Add({"spot", 1, 5.0});
+  const SelfCheckReport r = tally.Summarize({1.0, 2.0}, 3.0, nullptr);
+  EvaluationDetails details;
+  details.self_check = &r;
+  const std::string json = EvaluationResultJson(EvaluationMetrics{}, details);
+  EXPECT_NE(json.find("\"AnomalensSelfCheck\":{\"SyntheticDefects\":1,\"HeldOutNormalImages\":2,\"ROCAUC\":1.0"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(EvaluationResultJson(EvaluationMetrics{}, EvaluationDetails{}).find("AnomalensSelfCheck"), std::string::npos);
+}
+
+TEST(SelfCheck, DefectCountOutsideItsLimitIsRejected) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  ModelConfig config;
+  config.self_check_defects = kMaxSelfCheckDefects + 1;
+  Trainer trainer(testing::SharedBackbone(), config);
+  const Status s = trainer.AddImage(GenerateSyntheticSample(5, 0, false).image, ImageLabel::kNormal);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("self-check defects must be 0 to 1000"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace anomalens

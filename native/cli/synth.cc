@@ -5,9 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/image/png_encode.h"
+#include "core/synthetic/scene.h"
 #include "core/synthetic/synthetic_dataset.h"
 #include "native/cli/command_line.h"
 #include "native/cli/commands.h"
+#include "native/cli/synth_scene.h"
 #include "native/jobs/file_io.h"
 
 #include <sys/stat.h>
@@ -19,6 +21,8 @@ constexpr const char* kUsage = R"(usage:
   anomalens synth --output DIR [--seed N] [--train-normal 24] [--train-anomaly 10]
                   [--test-normal 10] [--test-anomaly 10]
                   [--width 320] [--height 240] [--defect-area FRACTION]
+  anomalens synth --scene NAME|all --output DIR [--seed N] [--train-normal N]
+                  [--test-normal N] [--test-anomaly N]
 
 Writes a synthetic inspection dataset: images/*.png (a machined plate; the
 anomalous ones carry a scratch, dent or stain), masks/*.png (the defect in its
@@ -27,6 +31,13 @@ in Lookout's format, paths relative to DIR. The same seed writes the same bytes.
 --width/--height scale the whole scene (64 to 4096 px); --defect-area gives
 every defect one round shape covering that fraction of the image (0.0005 is
 0.05%), for small-defect tests.
+
+--scene writes one of the varied synthetic scenes instead, as an MVTec folder
+(train/good with normal images only; test/good, test/DEFECT and
+ground_truth/DEFECT/NNN_mask.png), for `train --dataset DIR`; `all` writes
+every scene into DIR/NAME. The counts default to each scene's own (32 normal
+training images, 16 normal and 16 anomalous test images). Scenes:
+%SCENES%
 Exit codes: 0 ok, 2 bad usage, 1 other failures.
 )";
 
@@ -76,25 +87,74 @@ StatusOr<std::string> WriteSample(const std::string& dir, const std::string& nam
   return line.dump();
 }
 
+// The usage text with each scene's name and description.
+std::string Usage() {
+  std::string scenes;
+  for (const Scene& s : Scenes()) scenes += "  " + std::string(s.name) + ": " + s.description + "\n";
+  std::string usage = kUsage;
+  const std::string marker = "%SCENES%\n";
+  return usage.replace(usage.find(marker), marker.size(), scenes);
+}
+
+int RunSceneSynth(const CommandLine& cl) {
+  for (const char* pinned : {"train-anomaly", "width", "height", "defect-area"}) {
+    if (cl.Has(pinned)) {
+      return ReportError("synth", InvalidInput(std::string("--") + pinned +
+                                               " applies to the plate set, not to --scene (scenes train on normal "
+                                               "images only, at their own sizes)"));
+    }
+  }
+  const std::string name = cl.Get("scene");
+  std::vector<const Scene*> scenes;
+  if (name == "all") {
+    for (const Scene& s : Scenes()) scenes.push_back(&s);
+  } else if (const Scene* s = FindScene(name)) {
+    scenes.push_back(s);
+  } else {
+    return ReportError("synth", InvalidInput("unknown scene '" + name + "'; the scenes are: " + SceneNames() + ", or all"));
+  }
+  auto seed = cl.GetNumber("seed", 1, 0, 1e15);
+  if (!seed.ok()) return ReportError("synth", seed.status());
+  const std::string dir = cl.Get("output");
+  for (const Scene* scene : scenes) {
+    SceneCounts counts;
+    int* fields[3] = {&counts.train_normal, &counts.test_normal, &counts.test_anomalous};
+    const char* options[3] = {"train-normal", "test-normal", "test-anomaly"};
+    const int defaults[3] = {scene->train_normal, scene->test_normal, scene->test_anomalous};
+    for (int i = 0; i < 3; ++i) {
+      auto v = cl.GetNumber(options[i], defaults[i], 0, 10000);
+      if (!v.ok()) return ReportError("synth", v.status());
+      *fields[i] = static_cast<int>(*v);
+    }
+    const std::string out = name == "all" ? JoinPath(dir, scene->name) : dir;
+    auto written = WriteSceneDataset(*scene, static_cast<uint64_t>(*seed), counts, out);
+    if (!written.ok()) return ReportError("synth", written.status());
+    std::fprintf(stderr, "synth: wrote scene %s: %d training and %d test images (MVTec layout) to %s\n", scene->name,
+                 counts.train_normal, counts.test_normal + counts.test_anomalous, out.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunSynth(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"output", true}, {"seed", true}, {"train-normal", true}, {"train-anomaly", true},
                               {"test-normal", true}, {"test-anomaly", true}, {"width", true}, {"height", true},
-                              {"defect-area", true}});
+                              {"defect-area", true}, {"scene", true}});
   if (!cl.ok()) {
-    std::fputs(kUsage, stderr);
+    std::fputs(Usage().c_str(), stderr);
     return ReportError("synth", cl.status());
   }
   if (cl->Has("help")) {
-    std::fputs(kUsage, stdout);
+    std::fputs(Usage().c_str(), stdout);
     return kExitOk;
   }
   if (!cl->Has("output")) {
-    std::fputs(kUsage, stderr);
+    std::fputs(Usage().c_str(), stderr);
     return ReportError("synth", InvalidInput("--output DIR is required"));
   }
+  if (cl->Has("scene")) return RunSceneSynth(*cl);
   int counts[4];
   const char* names[4] = {"train-normal", "train-anomaly", "test-normal", "test-anomaly"};
   const int defaults[4] = {24, 10, 10, 10};

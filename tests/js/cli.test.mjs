@@ -54,6 +54,23 @@ test('bad usage exits 2 and names the problem', { skip }, () => {
   assert.match(r.stderr, /--resolution must be a number from 32/);
 });
 
+test('synth --scene names the valid scenes when given a bad one, and writes an MVTec folder', { skip }, () => {
+  let r = run('synth', '--scene', 'marble', '--output', join(dir, 'marble'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown scene 'marble'; the scenes are: granular, brushed-metal, woven, circuit, long-strip, mixed-sizes, tiny-defects, or all/);
+  assert.ok(!existsSync(join(dir, 'marble')), 'nothing written');
+  r = run('synth', '--scene', 'woven', '--output', join(dir, 'woven'), '--train-anomaly', '2');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--train-anomaly applies to the plate set, not to --scene/);
+  r = run('synth', '--scene', 'circuit', '--output', join(dir, 'circuit'), '--train-normal', '1', '--test-normal', '1',
+          '--test-anomaly', '2');
+  assert.equal(r.code, 0, r.stderr);
+  for (const f of ['train/good/000.png', 'test/good/000.png', 'test/pinhole/000.png', 'ground_truth/pinhole/000_mask.png',
+                   'test/spur/000.png', 'ground_truth/spur/000_mask.png', 'SOURCE.md']) {
+    assert.ok(existsSync(join(dir, 'circuit', f)), f);
+  }
+});
+
 test('train, detect and evaluate on the synthetic set', { skip }, () => {
   const model = join(dir, 'model.anlm');
   const evalJson = join(dir, 'eval.json');

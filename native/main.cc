@@ -17,6 +17,8 @@ commands:
   evaluate  print Lookout's EvaluationResult for a model on a labelled set
   synth     write a small synthetic inspection dataset (PNG images + manifests)
   serve     serve Lookout for Vision's REST API (boto3, the AWS CLI) over a data directory
+  service-model  write the service model current SDKs need (botocore's layout)
+  sdk-setup      install that model where boto3 and the AWS CLI look (~/.aws/models)
 
 exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures
 )";
@@ -38,6 +40,8 @@ int main(int argc, char** argv) {
   if (command == "evaluate") return anomalens::RunEvaluate(argc, argv);
   if (command == "synth") return anomalens::RunSynth(argc, argv);
   if (command == "serve") return anomalens::RunServe(argc, argv);
+  if (command == "service-model") return anomalens::RunServiceModel(argc, argv);
+  if (command == "sdk-setup") return anomalens::RunSdkSetup(argc, argv);
   std::fprintf(stderr, "anomalens: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return anomalens::kExitBadInput;
 }

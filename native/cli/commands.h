@@ -10,6 +10,8 @@ int RunDetect(int argc, char** argv);
 int RunEvaluate(int argc, char** argv);
 int RunSynth(int argc, char** argv);
 int RunServe(int argc, char** argv);
+int RunServiceModel(int argc, char** argv);
+int RunSdkSetup(int argc, char** argv);
 
 }  // namespace anomalens
 

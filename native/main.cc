@@ -18,6 +18,8 @@ commands:
   synth     write a small synthetic inspection dataset (PNG images + manifests)
   synth-defects  paste the self-check's synthetic defects into images (PNG + masks + index.csv)
   serve     serve Lookout for Vision's REST API (boto3, the AWS CLI) over a data directory
+  service-model  write the service model current SDKs need (botocore's layout)
+  sdk-setup      install that model where boto3 and the AWS CLI look (~/.aws/models)
 
 exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures
 )";
@@ -40,6 +42,8 @@ int main(int argc, char** argv) {
   if (command == "synth") return anomalens::RunSynth(argc, argv);
   if (command == "synth-defects") return anomalens::RunSynthDefects(argc, argv);
   if (command == "serve") return anomalens::RunServe(argc, argv);
+  if (command == "service-model") return anomalens::RunServiceModel(argc, argv);
+  if (command == "sdk-setup") return anomalens::RunSdkSetup(argc, argv);
   std::fprintf(stderr, "anomalens: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return anomalens::kExitBadInput;
 }

@@ -11,6 +11,8 @@ int RunEvaluate(int argc, char** argv);
 int RunSynth(int argc, char** argv);
 int RunSynthDefects(int argc, char** argv);
 int RunServe(int argc, char** argv);
+int RunServiceModel(int argc, char** argv);
+int RunSdkSetup(int argc, char** argv);
 
 }  // namespace anomalens
 

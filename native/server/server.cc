@@ -6,11 +6,13 @@
 #include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <thread>
 #include <vector>
 
 #include "native/server/lookout_errors.h"
 #include "native/server/rate_limiter.h"
+#include "native/server/service_model.h"
 
 namespace anomalens {
 namespace {
@@ -53,69 +55,35 @@ std::vector<std::string> Segments(const std::string& raw_path) {
 
 using Handler = ApiResponse (LookoutService::*)(const ApiRequest&);
 
-struct Route {
-  const char* operation;
-  Handler handler;
-  bool idempotent;  // takes a ClientToken
-};
-
-// Matches the service model's request URIs (all under /2020-11-20/).
-std::optional<Route> FindRoute(const std::string& method, const std::vector<std::string>& s, ApiRequest* r) {
+// The handler of each operation of the service model (service_model.h),
+// which routes requests and describes them to SDKs.
+const std::map<std::string, Handler>& Handlers() {
   using S = LookoutService;
-  const size_t n = s.size();
-  if (n < 2 || s[0] != "2020-11-20") return std::nullopt;
-  if (s[1] == "tags" && n == 3) {
-    r->path["resourceArn"] = s[2];
-    if (method == "POST") return Route{"TagResource", &S::TagResource, false};
-    if (method == "DELETE") return Route{"UntagResource", &S::UntagResource, false};
-    if (method == "GET") return Route{"ListTagsForResource", &S::ListTagsForResource, false};
-    return std::nullopt;
-  }
-  if (s[1] != "projects") return std::nullopt;
-  if (n == 2) {
-    if (method == "POST") return Route{"CreateProject", &S::CreateProject, true};
-    if (method == "GET") return Route{"ListProjects", &S::ListProjects, false};
-    return std::nullopt;
-  }
-  r->path["projectName"] = s[2];
-  if (n == 3) {
-    if (method == "GET") return Route{"DescribeProject", &S::DescribeProject, false};
-    if (method == "DELETE") return Route{"DeleteProject", &S::DeleteProject, true};
-    return std::nullopt;
-  }
-  if (s[3] == "datasets") {
-    if (n == 4 && method == "POST") return Route{"CreateDataset", &S::CreateDataset, true};
-    if (n < 5) return std::nullopt;
-    r->path["datasetType"] = s[4];
-    if (n == 5 && method == "GET") return Route{"DescribeDataset", &S::DescribeDataset, false};
-    if (n == 5 && method == "DELETE") return Route{"DeleteDataset", &S::DeleteDataset, true};
-    if (n == 6 && s[5] == "entries" && method == "GET") return Route{"ListDatasetEntries", &S::ListDatasetEntries, false};
-    if (n == 6 && s[5] == "entries" && method == "PATCH") {
-      return Route{"UpdateDatasetEntries", &S::UpdateDatasetEntries, true};
-    }
-    return std::nullopt;
-  }
-  if (s[3] == "modelpackagingjobs") {
-    if (n == 4 && method == "POST") return Route{"StartModelPackagingJob", &S::StartModelPackagingJob, true};
-    if (n == 4 && method == "GET") return Route{"ListModelPackagingJobs", &S::ListModelPackagingJobs, false};
-    if (n == 5 && method == "GET") {
-      r->path["jobName"] = s[4];
-      return Route{"DescribeModelPackagingJob", &S::DescribeModelPackagingJob, false};
-    }
-    return std::nullopt;
-  }
-  if (s[3] == "models") {
-    if (n == 4 && method == "POST") return Route{"CreateModel", &S::CreateModel, true};
-    if (n == 4 && method == "GET") return Route{"ListModels", &S::ListModels, false};
-    if (n < 5) return std::nullopt;
-    r->path["modelVersion"] = s[4];
-    if (n == 5 && method == "GET") return Route{"DescribeModel", &S::DescribeModel, false};
-    if (n == 5 && method == "DELETE") return Route{"DeleteModel", &S::DeleteModel, true};
-    if (n == 6 && method == "POST" && s[5] == "start") return Route{"StartModel", &S::StartModel, true};
-    if (n == 6 && method == "POST" && s[5] == "stop") return Route{"StopModel", &S::StopModel, true};
-    if (n == 6 && method == "POST" && s[5] == "detect") return Route{"DetectAnomalies", &S::DetectAnomalies, false};
-  }
-  return std::nullopt;
+  static const std::map<std::string, Handler> handlers = {
+      {"CreateProject", &S::CreateProject},
+      {"DescribeProject", &S::DescribeProject},
+      {"ListProjects", &S::ListProjects},
+      {"DeleteProject", &S::DeleteProject},
+      {"CreateDataset", &S::CreateDataset},
+      {"DescribeDataset", &S::DescribeDataset},
+      {"ListDatasetEntries", &S::ListDatasetEntries},
+      {"UpdateDatasetEntries", &S::UpdateDatasetEntries},
+      {"DeleteDataset", &S::DeleteDataset},
+      {"CreateModel", &S::CreateModel},
+      {"DescribeModel", &S::DescribeModel},
+      {"ListModels", &S::ListModels},
+      {"StartModel", &S::StartModel},
+      {"StopModel", &S::StopModel},
+      {"DeleteModel", &S::DeleteModel},
+      {"DetectAnomalies", &S::DetectAnomalies},
+      {"StartModelPackagingJob", &S::StartModelPackagingJob},
+      {"DescribeModelPackagingJob", &S::DescribeModelPackagingJob},
+      {"ListModelPackagingJobs", &S::ListModelPackagingJobs},
+      {"TagResource", &S::TagResource},
+      {"UntagResource", &S::UntagResource},
+      {"ListTagsForResource", &S::ListTagsForResource},
+  };
+  return handlers;
 }
 
 ApiResponse ErrorResponse(const ApiError& e) {
@@ -172,20 +140,21 @@ ApiResponse Dispatch(LookoutService& service, const std::string& method, const s
         start = amp + 1;
       }
     }
-    const std::optional<Route> route = FindRoute(method, Segments(raw_path), &request);
-    if (!route) {
+    const ServiceModel& model = LookoutServiceModel();
+    const Operation* operation = MatchOperation(model, method, Segments(raw_path), &request.path);
+    if (!operation) {
       return ErrorResponse(ApiError("UnknownOperationException", 404, "no Lookout for Vision operation is " + method +
                                                                            " " + raw_path));
     }
-    // URI parameters are checked before anything is looked up, as AWS did.
-    for (const auto& [name, value] : request.path) {
-      if (name == "projectName") CheckProjectName(value);
-      if (name == "datasetType") CheckDatasetType(value);
-      if (name == "modelVersion") CheckModelVersion(value);
-      if (name == "jobName") CheckString(value, "jobName", 1, 64, "[a-zA-Z0-9-]+");
+    // URI parameters are checked against their shapes before anything is
+    // looked up, as AWS did.
+    for (const ShapeMember& member : model.GetShape(operation->input).members) {
+      if (member.location != "uri") continue;
+      CheckAgainstShape(model.GetShape(member.shape), request.path[member.location_name], member.location_name);
     }
-    if (route->idempotent) return service.Idempotent(route->operation, request, route->handler);
-    return (service.*(route->handler))(request);
+    const Handler handler = Handlers().at(operation->name);
+    if (TakesClientToken(model, *operation)) return service.Idempotent(operation->name, request, handler);
+    return (service.*handler)(request);
   } catch (const ApiError& e) {
     return ErrorResponse(e);
   } catch (const std::exception& e) {

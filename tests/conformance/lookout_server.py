@@ -2,22 +2,83 @@
 
 The server runs on a free port (--port 0; the port is read from its
 "listening on" line) with a temporary data directory and credentials file.
+
+The client under test is chosen by ANOMALENS_SDK:
+  debian   (default) Debian's python3-boto3 1.26 and /usr/bin/aws 2.9, which
+           bundle the lookoutvision model; run with /usr/bin/python3.
+  current  the boto3 and AWS CLI of the interpreter that runs the suite
+           (pip's 1.43 / 1.45 here), which no longer bundle it: they get
+           only the model `anomalens service-model` writes.
+Either way the process and the AWS CLI it runs see a temporary HOME and
+AWS_DATA_PATH, never the user's ~/.aws. A client missing from the machine
+skips the suite with a message, and fails it when CI=true.
 """
+import atexit
 import datetime
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import unittest
 import urllib.error
 import urllib.request
 
-import boto3
-import botocore.auth
-import botocore.awsrequest
-import botocore.credentials
-import botocore.config
+SDK = os.environ.get("ANOMALENS_SDK", "debian")
+CLI = os.environ.get("ANOMALENS_CLI", "build/native/anomalens")
+# The AWS CLI of the client under test.
+AWS = os.environ.get("ANOMALENS_AWS_CLI") or (
+    "/usr/bin/aws" if SDK == "debian" else os.path.join(os.path.dirname(sys.executable), "aws"))
+
+
+def client_missing(message):
+    if os.environ.get("CI") == "true":
+        raise AssertionError(f"CI=true but the {SDK} client is missing: {message}")
+    print(f"\nskipped: the {SDK} client is missing: {message}", file=sys.stderr)
+    raise unittest.SkipTest(message)
+
+
+try:
+    import boto3
+    import botocore
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    import botocore.config
+except ImportError as e:
+    client_missing(f"{sys.executable} cannot import boto3 ({e})")
+if not os.access(AWS, os.X_OK):
+    client_missing(f"no AWS CLI at {AWS}")
+
+
+def isolate_sdk():
+    """Points HOME, the AWS config files and AWS_DATA_PATH at a temporary
+    folder for this process and its children; for the current SDK the data
+    path holds our service model, and nothing else offers lookoutvision."""
+    root = tempfile.mkdtemp(prefix="anomalens-sdk-home-")
+    atexit.register(shutil.rmtree, root, True)
+    data = os.path.join(root, "models")
+    os.makedirs(data)
+    if SDK == "current":
+        subprocess.run([CLI, "service-model", "--output", data], check=True, capture_output=True)
+    elif SDK != "debian":
+        raise ValueError(f"ANOMALENS_SDK is '{SDK}'; it is debian or current")
+    os.environ.update(HOME=root, AWS_DATA_PATH=data, AWS_CONFIG_FILE=os.path.join(root, ".aws", "config"),
+                      AWS_SHARED_CREDENTIALS_FILE=os.path.join(root, ".aws", "credentials"))
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                 "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+
+
+isolate_sdk()
+
+
+def describe_sdk():
+    """One line naming the client under test, for the suite's summary."""
+    r = subprocess.run([AWS, "--version"], capture_output=True, text=True)
+    return f"boto3 {boto3.__version__} / botocore {botocore.__version__} + {(r.stdout or r.stderr).split()[0]}"
 
 ACCESS_KEY = "AKIDANOMALENSTEST"
 SECRET_KEY = "anomalens/test+secret"

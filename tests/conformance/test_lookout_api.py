@@ -1,10 +1,14 @@
-"""Conformance: `anomalens serve` driven by real clients, boto3 (Debian's
-python3-boto3) and the AWS CLI (/usr/bin/aws), exactly as scripts written
-for Amazon Lookout for Vision call it.
+"""Conformance: `anomalens serve` driven by real clients, boto3 and the AWS
+CLI, exactly as scripts written for Amazon Lookout for Vision call them.
+ANOMALENS_SDK picks the client (lookout_server.py): Debian's boto3 1.26 and
+AWS CLI 2.9, or the current boto3 and AWS CLI with only our service model.
 
-Run by CTest (lookout_conformance) with /usr/bin/python3:
+Run by CTest (lookout_conformance with /usr/bin/python3; and
+lookout_conformance_current_sdk with the python3 on PATH):
   ANOMALENS_CLI=build/native/anomalens ANOMALENS_SHARED_DIR=../shared \
     /usr/bin/python3 -m unittest discover -s tests/conformance -v
+  ANOMALENS_SDK=current ANOMALENS_CLI=build/native/anomalens python3 -m unittest discover -s tests/conformance \
+    -p test_lookout_api.py -k GettingStarted -k ProjectsDatasetsModels -k Auth -k BadInput -v
 
 Tests on the cookie data need ../shared: they skip without it, and fail
 when CI=true.
@@ -25,12 +29,11 @@ import unittest
 import botocore.session
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lookout_server import ACCESS_KEY, REGION, SECOND_KEY, SECRET_KEY, LookoutServer, stale_date  # noqa: E402
+from lookout_server import (ACCESS_KEY, AWS, CLI, REGION, SDK, SECOND_KEY, SECRET_KEY,  # noqa: E402
+                            LookoutServer, describe_sdk, stale_date)
 
-CLI = os.environ.get("ANOMALENS_CLI", "build/native/anomalens")
 SHARED = os.environ.get("ANOMALENS_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
 COOKIES = os.path.join(SHARED, "data", "lookout-cookies")
-AWS = "/usr/bin/aws"
 
 # (operation, outcome) for every boto3 call: outcome is "ok" or the error code.
 CALLS = collections.Counter()
@@ -747,7 +750,7 @@ def tearDownModule():
     ops = sorted({op for op, _ in CALLS})
     ok = sorted({op for op, outcome in CALLS if outcome == "ok"})
     errors = sorted({(op, outcome) for op, outcome in CALLS if outcome != "ok"})
-    print(f"\nconformance: {len(ops)} operations called through boto3, {len(ok)} on their success path; "
+    print(f"\nconformance [{SDK}: {describe_sdk()}]: {len(ops)} operations called through boto3, {len(ok)} on their success path; "
           f"{len(errors)} distinct (operation, error) cases, {sum(n for (o, r), n in CALLS.items() if r != 'ok')} "
           f"error responses in all", file=sys.stderr)
     print("  success: " + ", ".join(ok), file=sys.stderr)

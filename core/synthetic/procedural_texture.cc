@@ -12,7 +12,7 @@ double Smoothstep(double e0, double e1, double x) {
 
 uint8_t ToByte(double v) { return static_cast<uint8_t>(std::clamp(v, 0.0, 255.0) + 0.5); }
 
-double ValueNoise(uint64_t seed, double x, double y) {
+double SceneValueNoise(uint64_t seed, double x, double y) {
   const double fx = std::floor(x), fy = std::floor(y);
   const int64_t ix = static_cast<int64_t>(fx), iy = static_cast<int64_t>(fy);
   const double tx = Smoothstep(0, 1, x - fx), ty = Smoothstep(0, 1, y - fy);
@@ -27,7 +27,7 @@ double ValueNoise(uint64_t seed, double x, double y) {
 double FractalNoise(uint64_t seed, double x, double y, int octaves) {
   double sum = 0, amplitude = 1, total = 0;
   for (int o = 0; o < octaves; ++o) {
-    sum += amplitude * ValueNoise(seed + static_cast<uint64_t>(o) * 0x632BE59BD9B4E019ull, x, y);
+    sum += amplitude * SceneValueNoise(seed + static_cast<uint64_t>(o) * 0x632BE59BD9B4E019ull, x, y);
     total += amplitude;
     amplitude *= 0.5;
     x *= 2;

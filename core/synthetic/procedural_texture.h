@@ -20,9 +20,9 @@ uint8_t ToByte(double v);
 
 // Smooth noise in [0, 1): random values on the integer lattice, blended by
 // smoothstep. (x, y) in lattice units; scale them for the feature size.
-double ValueNoise(uint64_t seed, double x, double y);
+double SceneValueNoise(uint64_t seed, double x, double y);
 
-// `octaves` layers of ValueNoise, each at twice the frequency and half the
+// `octaves` layers of SceneValueNoise, each at twice the frequency and half the
 // amplitude of the last, normalised back to [0, 1).
 double FractalNoise(uint64_t seed, double x, double y, int octaves);
 

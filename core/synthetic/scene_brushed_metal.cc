@@ -19,7 +19,7 @@ constexpr int kWidth = 320, kHeight = 256;
 
 // The streaks at (x, y): long along x, narrow across.
 double Streaks(uint64_t texture, double x, double y) {
-  return 20 * (ValueNoise(texture, x / 45.0, y / 0.9) - 0.5) + 12 * (ValueNoise(texture + 1, x / 160.0, y / 5.0) - 0.5);
+  return 20 * (SceneValueNoise(texture, x / 45.0, y / 0.9) - 0.5) + 12 * (SceneValueNoise(texture + 1, x / 160.0, y / 5.0) - 0.5);
 }
 
 SceneSample DrawBrushedMetal(uint64_t stream, int defect) {
@@ -49,7 +49,7 @@ SceneSample DrawBrushedMetal(uint64_t stream, int defect) {
     // The crack's centre line, every 2 px, wandering sideways by smooth noise.
     std::vector<double> lx, ly, half_width;
     for (double t = 0; t <= length; t += 2) {
-      const double off = 8 * (ValueNoise(wander, t / 14.0, 0.5) - 0.5);
+      const double off = 8 * (SceneValueNoise(wander, t / 14.0, 0.5) - 0.5);
       lx.push_back(sx + t * dx - off * dy);
       ly.push_back(sy + t * dy + off * dx);
       const double middle = 1 - std::abs(2 * t / length - 1);  // 1 in the middle, 0 at the ends

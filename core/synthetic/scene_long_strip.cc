@@ -26,8 +26,8 @@ SceneSample DrawLongStrip(uint64_t stream, int defect) {
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {
       const double mark_y = y + skew * x;
-      double v = 120 + 22 * (ValueNoise(texture, x / 70.0, mark_y / 1.3) - 0.5) +
-                 10 * (ValueNoise(texture + 1, x / 250.0, mark_y / 6.0) - 0.5);
+      double v = 120 + 22 * (SceneValueNoise(texture, x / 70.0, mark_y / 1.3) - 0.5) +
+                 10 * (SceneValueNoise(texture + 1, x / 250.0, mark_y / 6.0) - 0.5);
       v *= 0.8 + 0.4 * FractalNoise(texture + 2, x / 300.0, 0.5, 2);  // light along the strip
       v *= 1 - 0.12 * ((y - h / 2.0) / h) * ((y - h / 2.0) / h) * 4;  // darker toward the long edges
       grey[static_cast<size_t>(y) * w + x] = v * level;

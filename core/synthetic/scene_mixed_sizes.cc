@@ -63,7 +63,7 @@ SceneSample DrawMixedSizes(uint64_t stream, int defect) {
         if (foreign) colour = kEpidote;
       }
       const double tone = (0.88 + 0.24 * UnitFromBits(MixBits(c.id1 + 7))) * light;
-      const double polish = 0.94 + 0.12 * ValueNoise(texture + 1, x / 40.0, y / 40.0);
+      const double polish = 0.94 + 0.12 * SceneValueNoise(texture + 1, x / 40.0, y / 40.0);
       const double n = rng.Uniform(-3, 3);
       uint8_t* p = s.image.at(x, y);
       for (int k = 0; k < 3; ++k) p[k] = ToByte(colour[k] * tone * polish + n);

@@ -51,11 +51,11 @@ void Cloth(uint64_t texture, double x, double y, double ox, double oy, const Wea
   if (warp_present && warp > 0 && (warp_on_top || weft <= 0)) {
     // The warp dips where it passes under a weft: darker toward the crossing's ends.
     const double dip = warp_on_top ? 1 - 0.35 * (2 * fv - 1) * (2 * fv - 1) : 0.6;
-    shade = (0.55 + 0.45 * warp) * dip * warp_tone * (0.92 + 0.16 * ValueNoise(texture + 2, x / 1.2, y / 6.0));
+    shade = (0.55 + 0.45 * warp) * dip * warp_tone * (0.92 + 0.16 * SceneValueNoise(texture + 2, x / 1.2, y / 6.0));
     colour = kWarp;
   } else if (weft > 0) {
     const double dip = !warp_on_top || !warp_present ? 1 - 0.35 * (2 * fu - 1) * (2 * fu - 1) : 0.6;
-    shade = (0.55 + 0.45 * weft) * dip * weft_tone * (0.92 + 0.16 * ValueNoise(texture + 3, x / 6.0, y / 1.2));
+    shade = (0.55 + 0.45 * weft) * dip * weft_tone * (0.92 + 0.16 * SceneValueNoise(texture + 3, x / 6.0, y / 1.2));
     colour = kWeft;
   } else {
     shade = 1;

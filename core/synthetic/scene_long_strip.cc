@@ -60,7 +60,7 @@ SceneSample DrawLongStrip(uint64_t stream, int defect) {
           const size_t at = static_cast<size_t>(yy) * w + xx;
           const double d = DistanceToSegment(xx, yy, ax, ay, bx, by);
           if (d < half_width) {
-            if (s.mask[at] != 255) grey[at] *= 0.62;  // the open crack: a faint dark line
+            if (s.mask[at] != 255) grey[at] *= 0.8;  // the open crack: a faint dark line
             s.mask[at] = 255;
           }
         }
@@ -71,7 +71,7 @@ SceneSample DrawLongStrip(uint64_t stream, int defect) {
           const size_t at = static_cast<size_t>(yy) * w + xx;
           const size_t right = at + 1;
           if (s.mask[at] == 0 && s.mask[right] == 255 && DistanceToSegment(xx + 1, yy, ax, ay, bx, by) < half_width) {
-            grey[at] *= 1.15;
+            grey[at] *= 1.08;
             s.mask[at] = 254;  // marked as lip (set to 255 below) so it is brightened once
           }
         }

@@ -1,8 +1,8 @@
 // Scene "long-strip": a long, narrow strip of ground metal, 1200x300 px,
 // grinding marks running slightly askew along its length, illumination that
 // rises and falls along it, and scattered faint bright specks. Defect: one
-// thin transverse crack, 20 to 60 px long, a zigzag of straight pieces with
-// one lit edge.
+// thin, faint transverse crack, about 1 px wide and 20 to 60 px long, a zigzag
+// of straight pieces with one lit edge.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -53,14 +53,14 @@ SceneSample DrawLongStrip(uint64_t stream, int defect) {
     }
     for (int i = 0; i < pieces; ++i) {
       const double middle = 1 - std::abs(2.0 * (i + 0.5) / pieces - 1);
-      const double half_width = 0.5 + 0.4 * middle;  // thinner toward the ends
+      const double half_width = 0.5 + 0.25 * middle;  // about 1 px wide (0.5: every column or row it crosses)
       const double ax = px[i], ay = py[i], bx = px[i + 1], by = py[i + 1];
       for (int yy = static_cast<int>(std::min(ay, by) - 3); yy <= static_cast<int>(std::max(ay, by) + 3); ++yy) {
         for (int xx = static_cast<int>(std::min(ax, bx) - 3); xx <= static_cast<int>(std::max(ax, bx) + 3); ++xx) {
           const size_t at = static_cast<size_t>(yy) * w + xx;
           const double d = DistanceToSegment(xx, yy, ax, ay, bx, by);
           if (d < half_width) {
-            if (s.mask[at] != 255) grey[at] *= 0.35;  // the open crack
+            if (s.mask[at] != 255) grey[at] *= 0.8;  // the open crack: a faint dark line
             s.mask[at] = 255;
           }
         }
@@ -71,7 +71,7 @@ SceneSample DrawLongStrip(uint64_t stream, int defect) {
           const size_t at = static_cast<size_t>(yy) * w + xx;
           const size_t right = at + 1;
           if (s.mask[at] == 0 && s.mask[right] == 255 && DistanceToSegment(xx + 1, yy, ax, ay, bx, by) < half_width) {
-            grey[at] *= 1.3;
+            grey[at] *= 1.08;
             s.mask[at] = 254;  // marked as lip (set to 255 below) so it is brightened once
           }
         }
@@ -88,7 +88,7 @@ SceneSample DrawLongStrip(uint64_t stream, int defect) {
 
 Scene LongStripScene() {
   return {"long-strip",
-          "a long ground-metal strip, 1200x300 px, skewed grinding marks and changing light; one thin zigzag crack",
+          "a long ground-metal strip, 1200x300 px, skewed grinding marks and changing light; one thin, faint zigzag crack",
           {"crack"},
           32,
           16,

@@ -24,6 +24,13 @@ Status WritePng(const std::string& path, const uint8_t* pixels, int width, int h
 }  // namespace
 
 StatusOr<int> WriteSceneDataset(const Scene& scene, uint64_t seed, const SceneCounts& counts, const std::string& dir) {
+  if (IsDirectory(dir)) {
+    ASSIGN_OR_RETURN(std::vector<std::string> present, ListDirectory(dir));
+    if (!present.empty()) {
+      return InvalidInput("'" + dir + "' is not empty: synth --scene writes into a new or empty folder, so that no "
+                          "image of an earlier set mixes into this one");
+    }
+  }
   RETURN_IF_ERROR(MakeDirectories(JoinPath(dir, "train/good")));
   RETURN_IF_ERROR(MakeDirectories(JoinPath(dir, "test/good")));
   for (const char* defect : scene.defects) {

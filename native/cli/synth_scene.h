@@ -19,7 +19,8 @@ struct SceneCounts {
   int test_anomalous = 0;
 };
 
-// Writes `scene` for `seed` into `dir` (created if missing); returns the number of images written.
+// Writes `scene` for `seed` into `dir` (created if missing; refused when it is
+// not empty); returns the number of images written.
 StatusOr<int> WriteSceneDataset(const Scene& scene, uint64_t seed, const SceneCounts& counts, const std::string& dir);
 
 }  // namespace anomalens

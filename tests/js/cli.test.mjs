@@ -69,6 +69,10 @@ test('synth --scene names the valid scenes when given a bad one, and writes an M
                    'test/spur/000.png', 'ground_truth/spur/000_mask.png', 'SOURCE.md']) {
     assert.ok(existsSync(join(dir, 'circuit', f)), f);
   }
+  // A second set into the same folder would mix with the first: refused.
+  r = run('synth', '--scene', 'circuit', '--output', join(dir, 'circuit'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /is not empty: synth --scene writes into a new or empty folder/);
 });
 
 test('train, detect and evaluate on the synthetic set', { skip }, () => {

@@ -30,4 +30,18 @@ function isWebAssemblySimdSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array(probe));
 }
 
-module.exports = { Anomalens, AnomalensModel, isWebAssemblySimdSupported };
+// The in-process handler for @aws-sdk/client-lookoutvision (lookout-handler.mjs),
+// imported on its first request; see index.d.ts.
+function lookoutHandler(options) {
+  let inner;
+  const handler = () => (inner ??= import('./lookout-handler.mjs').then((m) => m.lookoutHandler(options)));
+  return {
+    metadata: { handlerProtocol: 'anomalens/in-process' },
+    handle: async (request, handlerOptions) => (await handler()).handle(request, handlerOptions),
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+    destroy() {},
+  };
+}
+
+module.exports = { Anomalens, AnomalensModel, isWebAssemblySimdSupported, lookoutHandler };

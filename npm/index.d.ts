@@ -204,3 +204,25 @@ export declare class Anomalens {
 
 /** True when this runtime runs WebAssembly SIMD, which anomalens needs. */
 export declare function isWebAssemblySimdSupported(): boolean;
+
+/** What lookoutHandler returns: the AWS SDK for JavaScript v3's request handler interface. */
+export interface LookoutRequestHandler {
+  handle(request: { method: string; path: string; headers: Record<string, string>; body?: unknown }):
+    Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Uint8Array } }>;
+  updateHttpClientConfig(key: never, value: never): void;
+  httpHandlerConfigs(): {};
+  destroy(): void;
+}
+
+/**
+ * A requestHandler for @aws-sdk/client-lookoutvision's LookoutVisionClient that answers
+ * DetectAnomalies, DescribeModel and ListModels in-process from loaded models
+ * (`models`: { 'project/version': AnomalensModel }); other operations get a
+ * ValidationException naming those three. DetectAnomalies' body is the bytes
+ * `anomalens serve --backend portable` returns for the same model and image.
+ */
+export declare function lookoutHandler(options: {
+  models: Record<string, AnomalensModel> | Map<string, AnomalensModel>;
+  region?: string;
+  account?: string;
+}): LookoutRequestHandler;

@@ -11,6 +11,8 @@
 // into the module and results copied out: nothing returned is a view of it.
 import { loadBackboneWeights, loadWasmBinary } from '#assets';
 
+export { lookoutHandler } from './lookout-handler.mjs';
+
 // A module whose one function returns a v128 constant: it validates only
 // where WebAssembly SIMD is supported, which the core is built for.
 const SIMD_PROBE = new Uint8Array([

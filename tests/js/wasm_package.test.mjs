@@ -31,7 +31,7 @@ describe('npm pack, offline install, detect', { skip }, () => {
     const files = report[0].files.map((f) => f.path).sort();
     assert.deepEqual(files, ['LICENSE-nsfwjs', 'NOTICE.md', 'README.md', 'anomalens_wasm.mjs', 'anomalens_wasm.wasm',
                              'assets-browser.mjs', 'assets-node.mjs', 'index.cjs', 'index.d.cts', 'index.d.ts',
-                             'index.mjs', 'mobilenet_v2_block10.anwb', 'package.json']);
+                             'index.mjs', 'lookout-handler.mjs', 'mobilenet_v2_block10.anwb', 'package.json']);
   });
 
   after(() => {

@@ -44,7 +44,7 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
       heading = rng.Uniform(0, 2 * kPi);
     }
     const double base = heading;
-    double bend = rng.Uniform(-0.01, 0.01);
+    double bend = rng.Uniform(-0.007, 0.007);
     const double strand = std::min(length - walked, strand_limit);
     for (double s = 0; s < strand; s += kStep) {
       walk.push_back(p);
@@ -52,7 +52,8 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
         // Zig-zag about the base direction, never straying more than 60 degrees.
         heading = base + std::clamp(heading - base + rng.Uniform(-0.35, 0.35), -kPi / 3, kPi / 3);
       } else {
-        bend = std::clamp(bend + rng.Uniform(-0.004, 0.004), -0.02, 0.02);
+        // Curvature drifts slowly and stays gentle: a radius of 100 px or more.
+        bend = std::clamp(bend + rng.Uniform(-0.0015, 0.0015), -0.007, 0.007);
         heading += bend;
       }
       double nx = p.x + kStep * PortableCos(heading), ny = p.y + kStep * PortableSin(heading);

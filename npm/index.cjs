@@ -30,4 +30,7 @@ function isWebAssemblySimdSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array(probe));
 }
 
-module.exports = { Anomalens, AnomalensModel, isWebAssemblySimdSupported };
+// The same list as index.mjs's DEFECT_FAMILIES (tests/js/wasm_selfcheck.test.mjs checks).
+const DEFECT_FAMILIES = Object.freeze(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece']);
+
+module.exports = { Anomalens, AnomalensModel, DEFECT_FAMILIES, isWebAssemblySimdSupported };

@@ -28,16 +28,21 @@ struct PixelWindow {
 PixelWindow WindowAround(double cx, double cy, double half_w, double half_h, int width, int height,
                          size_t min_pixels);
 
+// A score that keeps a pixel out of the shape whatever the count.
+constexpr double kOutsideShape = 1e30;
+
 // Sets mask[y * width + x] = 255 for the `count` pixels of `window` with the
 // lowest score(x, y) (ties go to the earlier pixel in row order), and returns
-// how many it set (fewer only when the window is smaller than `count`).
+// how many it set (fewer only when the window has fewer than `count` pixels
+// scored below kOutsideShape).
 template <typename Score>
 size_t OwnLowest(const PixelWindow& window, int width, size_t count, Score score, std::vector<uint8_t>& mask) {
   std::vector<std::pair<double, size_t>> scored;
-  scored.reserve(window.area());
   for (int y = window.y0; y < window.y1; ++y)
-    for (int x = window.x0; x < window.x1; ++x)
-      scored.emplace_back(score(x, y), static_cast<size_t>(y) * width + x);
+    for (int x = window.x0; x < window.x1; ++x) {
+      const double s = score(x, y);
+      if (s < kOutsideShape) scored.emplace_back(s, static_cast<size_t>(y) * width + x);
+    }
   count = std::min(count, scored.size());
   // A strict total order (score, then position): the set chosen is the same
   // on every standard library.

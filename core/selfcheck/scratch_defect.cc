@@ -65,7 +65,9 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
     walked += strand;
   }
 
-  // Distance from each pixel near the walk to the walk; the nearest `count` are the line.
+  // Distance from each pixel near the walk to the walk; the nearest `count`
+  // are the line. The walk is long enough (area / width, each point reaching
+  // kReach px) that more than `count` pixels lie near it.
   double min_x = width, min_y = height, max_x = 0, max_y = 0;
   for (const Point& p : walk) {
     min_x = std::min(min_x, p.x); max_x = std::max(max_x, p.x);
@@ -74,14 +76,15 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
   const PixelWindow window = WindowAround((min_x + max_x) / 2, (min_y + max_y) / 2, (max_x - min_x) / 2 + kReach,
                                           (max_y - min_y) / 2 + kReach, width, height, request.count);
   const int ww = window.x1 - window.x0;
-  std::vector<double> distance(window.area(), 1e9);
+  // Floats (the distances are exact enough) halve the map of a long walk across a large image.
+  std::vector<float> distance(window.area(), static_cast<float>(kOutsideShape));
   for (const Point& p : walk) {
     const int px = static_cast<int>(p.x), py = static_cast<int>(p.y);
     for (int y = std::max(window.y0, py - kReach); y < std::min(window.y1, py + kReach + 1); ++y) {
       for (int x = std::max(window.x0, px - kReach); x < std::min(window.x1, px + kReach + 1); ++x) {
         const double dx = x + 0.5 - p.x, dy = y + 0.5 - p.y;
-        double& d = distance[static_cast<size_t>(y - window.y0) * ww + (x - window.x0)];
-        d = std::min(d, std::sqrt(dx * dx + dy * dy));
+        float& d = distance[static_cast<size_t>(y - window.y0) * ww + (x - window.x0)];
+        d = std::min(d, static_cast<float>(std::sqrt(dx * dx + dy * dy)));
       }
     }
   }

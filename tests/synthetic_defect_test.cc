@@ -2,13 +2,14 @@
 // same seed, masks that own exactly the changed pixels' region and the area
 // asked for, every family painting something, and bad plans rejected by name.
 // tests/js/wasm_selfcheck.test.mjs holds the wasm build to these same bytes.
+#include "core/selfcheck/synthetic_defect.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <set>
 
 #include "core/base/portable_math.h"
-#include "core/selfcheck/synthetic_defect.h"
 #include "core/selfcheck/value_noise.h"
 
 namespace anomalens {

@@ -274,7 +274,8 @@ val DatasetMinimumsMessage(std::string kind, int normal, int anomaly) {
 
 // A JS number that must be a whole seed below 2^53 (exactly representable).
 StatusOr<uint64_t> SeedFromNumber(double seed) {
-  if (!(seed >= 0 && seed <= static_cast<double>(kMaxDefectSeed)) || seed != static_cast<double>(static_cast<uint64_t>(seed))) {
+  const bool in_range = seed >= 0 && seed <= static_cast<double>(kMaxDefectSeed);  // false for NaN
+  if (!in_range || seed != static_cast<double>(static_cast<uint64_t>(seed))) {
     return InvalidInput("seed must be a whole number from 0 to 2^53 - 1");
   }
   return static_cast<uint64_t>(seed);

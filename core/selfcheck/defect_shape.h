@@ -25,8 +25,7 @@ struct PixelWindow {
 // The window of half sides (half_w, half_h) around (cx, cy), clipped to the
 // image and grown (by 25% a step) until it holds at least `min_pixels`
 // pixels or the whole image.
-PixelWindow WindowAround(double cx, double cy, double half_w, double half_h, int width, int height,
-                         size_t min_pixels);
+PixelWindow WindowAround(double cx, double cy, double half_w, double half_h, int width, int height, size_t min_pixels);
 
 // A score that keeps a pixel out of the shape whatever the count.
 constexpr double kOutsideShape = 1e30;
@@ -55,9 +54,9 @@ size_t OwnLowest(const PixelWindow& window, int width, size_t count, Score score
 // turned by a random angle, its outline pushed in and out by smooth noise
 // (`roughness` 0 = a clean ellipse, 1 = ragged).
 struct BlobShape {
-  double cx = 0, cy = 0;         // centre, pixels
-  double a = 1, b = 1;           // semi-axes, pixels
-  double cos_t = 1, sin_t = 0;   // orientation
+  double cx = 0, cy = 0;        // centre, pixels
+  double a = 1, b = 1;          // semi-axes, pixels
+  double cos_t = 1, sin_t = 0;  // orientation
   double roughness = 0;
   uint64_t noise_seed = 0;
 

@@ -43,7 +43,8 @@ void PaintMissingPiece(const DefectRequest& request, DefectRandom& rng, Syntheti
   double best = -1;
   for (int attempt = 0; attempt < 12; ++attempt) {
     const double cx = rng.Uniform(margin_x, width - margin_x), cy = rng.Uniform(margin_y, height - margin_y);
-    const uint8_t* p = request.source.at(std::min(width - 1, static_cast<int>(cx)), std::min(height - 1, static_cast<int>(cy)));
+    const uint8_t* p =
+        request.source.at(std::min(width - 1, static_cast<int>(cx)), std::min(height - 1, static_cast<int>(cy)));
     double distance = 0;
     for (int c = 0; c < 3; ++c) distance += (p[c] - background[c]) * (p[c] - background[c]);
     if (distance > best) {

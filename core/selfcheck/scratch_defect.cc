@@ -15,10 +15,12 @@ namespace anomalens {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kStep = 0.7;   // pixels between walk points
-constexpr int kReach = 4;       // how far from the walk a pixel can be owned
+constexpr double kStep = 0.7;  // pixels between walk points
+constexpr int kReach = 4;      // how far from the walk a pixel can be owned
 
-struct Point { double x, y; };
+struct Point {
+  double x, y;
+};
 
 }  // namespace
 
@@ -58,8 +60,14 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
       }
       double nx = p.x + kStep * PortableCos(heading), ny = p.y + kStep * PortableSin(heading);
       // Reflect off the image's edges.
-      if (nx < 0.5 || nx > width - 0.5) { heading = kPi - heading; nx = p.x; }
-      if (ny < 0.5 || ny > height - 0.5) { heading = -heading; ny = p.y; }
+      if (nx < 0.5 || nx > width - 0.5) {
+        heading = kPi - heading;
+        nx = p.x;
+      }
+      if (ny < 0.5 || ny > height - 0.5) {
+        heading = -heading;
+        ny = p.y;
+      }
       p = {nx, ny};
     }
     walked += strand;
@@ -70,8 +78,10 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
   // kReach px) that more than `count` pixels lie near it.
   double min_x = width, min_y = height, max_x = 0, max_y = 0;
   for (const Point& p : walk) {
-    min_x = std::min(min_x, p.x); max_x = std::max(max_x, p.x);
-    min_y = std::min(min_y, p.y); max_y = std::max(max_y, p.y);
+    min_x = std::min(min_x, p.x);
+    max_x = std::max(max_x, p.x);
+    min_y = std::min(min_y, p.y);
+    max_y = std::max(max_y, p.y);
   }
   const PixelWindow window = WindowAround((min_x + max_x) / 2, (min_y + max_y) / 2, (max_x - min_x) / 2 + kReach,
                                           (max_y - min_y) / 2 + kReach, width, height, request.count);
@@ -88,9 +98,9 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
       }
     }
   }
-  OwnLowest(window, width, request.count,
-            [&](int x, int y) { return distance[static_cast<size_t>(y - window.y0) * ww + (x - window.x0)]; },
-            out.mask);
+  OwnLowest(
+      window, width, request.count,
+      [&](int x, int y) { return distance[static_cast<size_t>(y - window.y0) * ww + (x - window.x0)]; }, out.mask);
 
   const bool dark = ChooseDarkening(MeanLuminance(request.source, out.mask), rng);
   const double amplitude = request.contrast * 170.0 * (dark ? -1 : 1);

@@ -44,4 +44,7 @@ function lookoutHandler(options) {
   };
 }
 
-module.exports = { Anomalens, AnomalensModel, isWebAssemblySimdSupported, lookoutHandler };
+// The same list as index.mjs's DEFECT_FAMILIES (tests/js/wasm_selfcheck.test.mjs checks).
+const DEFECT_FAMILIES = Object.freeze(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece']);
+
+module.exports = { Anomalens, AnomalensModel, DEFECT_FAMILIES, isWebAssemblySimdSupported, lookoutHandler };

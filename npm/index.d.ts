@@ -166,6 +166,43 @@ export interface ManifestEntry {
   colorMap: Record<string, string>;
 }
 
+/** A family of the self-check's synthetic defects. */
+export type DefectFamily = 'spot' | 'scratch' | 'cutpaste' | 'texture' | 'local-change' | 'missing-piece';
+
+/** The families, in order. */
+export declare const DEFECT_FAMILIES: readonly DefectFamily[];
+
+/** One synthetic defect to paste, as Anomalens#planDefects plans it. */
+export interface DefectPlan {
+  family: DefectFamily;
+  /** Mask area as a fraction of the image, 0.0001 to 0.02. */
+  areaFraction: number;
+  /** How strongly it stands out, 0.05 (faint) to 1. */
+  contrast: number;
+  /** A whole number below 2^53. */
+  seed: number;
+}
+
+export interface SynthesizeDefectOptions extends Partial<DefectPlan> {
+  family: DefectFamily;
+  areaFraction: number;
+  /** Another normal image (PNG/JPEG bytes): where the texture family takes its texture from. */
+  donor?: Bytes;
+}
+
+/** A synthetic defect pasted into an image, with its exact mask. */
+export interface SyntheticDefect extends DefectPlan {
+  /** The image with the defect, PNG. */
+  image: Uint8Array;
+  /** Grey PNG: 255 on the defect's pixels, 0 elsewhere; only these pixels differ from the input. */
+  mask: Uint8Array;
+  /** 'dark' | 'bright' (spot), 'scratch' | 'crack', 'colour' | 'contrast' | 'blur' (local-change), else the family. */
+  variant: string;
+  box: { x: number; y: number; width: number; height: number };
+  maskPixels: number;
+  changedPixels: number;
+}
+
 /** A trained model loaded for DetectAnomalies. */
 export declare class AnomalensModel {
   private constructor();
@@ -198,6 +235,10 @@ export declare class Anomalens {
   splitDataset(items: { sourceRef: string; label: ImageLabel }[]): boolean[];
   /** Lookout's minimum image counts: null when met, else the CLI's message. */
   datasetMinimumsMessage(kind: 'single' | 'train' | 'test', counts: { normal: number; anomaly: number }): string | null;
+  /** Pastes a self-check synthetic defect into a PNG/JPEG image: the bytes `anomalens synth-defects` writes. */
+  synthesizeDefect(image: Bytes, options: SynthesizeDefectOptions): SyntheticDefect;
+  /** The self-check's planner: `count` defects spread over families, sizes and contrasts. */
+  planDefects(options: { seed?: number; count: number; families?: DefectFamily[] }): DefectPlan[];
   /** Frees the backbone and every model loaded through this instance. */
   dispose(): void;
 }

@@ -201,6 +201,9 @@ export class AnomalensModel {
   }
 }
 
+/** The self-check's synthetic defect families (Anomalens#synthesizeDefect). */
+export const DEFECT_FAMILIES = Object.freeze(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece']);
+
 /** The WebAssembly module with the backbone loaded: loads models and trains them. */
 export class Anomalens {
   #module;
@@ -314,6 +317,43 @@ export class Anomalens {
       throw namedError('ValidationException', 'normal and anomaly must be counts (integers >= 0)');
     }
     return this.#module.datasetMinimumsMessage(kind, normal, anomaly);
+  }
+
+  /**
+   * Pastes one of the self-check's synthetic defects into a normal image (PNG
+   * or JPEG bytes): the same bytes as `anomalens synth-defects`. Options:
+   * family ('spot', 'scratch', 'cutpaste', 'texture', 'local-change',
+   * 'missing-piece'), areaFraction (0.0001 to 0.02 of the image), contrast
+   * (0.05 to 1, default 1), seed (a whole number below 2^53, default 0), donor
+   * (another normal image's bytes; the texture family needs it). Returns
+   * { image, mask } as PNG bytes (mask: 255 on the defect's pixels) with
+   * family, variant, areaFraction, contrast, seed, box { x, y, width, height },
+   * maskPixels and changedPixels.
+   */
+  synthesizeDefect(image, { family, areaFraction, contrast = 1, seed = 0, donor } = {}) {
+    this.#live();
+    if (typeof family !== 'string') throw namedError('ValidationException', 'family must be a string, e.g. \'spot\'');
+    for (const [name, value] of [['areaFraction', areaFraction], ['contrast', contrast], ['seed', seed]]) {
+      if (typeof value !== 'number') throw namedError('ValidationException', `${name} must be a number`);
+    }
+    const d = check(this.#module.synthesizeDefect(toBytes(image, 'image'), donor == null ? null : toBytes(donor, 'donor'),
+                                                  family, areaFraction, contrast, seed));
+    return { image: d.image, mask: d.mask, family, variant: d.variant, areaFraction, contrast, seed,
+             box: { x: d.boxX, y: d.boxY, width: d.boxWidth, height: d.boxHeight },
+             maskPixels: d.maskPixels, changedPixels: d.changedPixels };
+  }
+
+  /**
+   * The self-check's planner: `count` defects from `seed`, spread over
+   * `families` (default all), sizes (0.01% to 2%) and contrasts, as
+   * [{ family, areaFraction, contrast, seed }] ready for synthesizeDefect.
+   */
+  planDefects({ seed = 1, count, families = DEFECT_FAMILIES } = {}) {
+    this.#live();
+    if (!Number.isInteger(count) || count < 0) throw namedError('ValidationException', 'count must be an integer >= 0');
+    if (!Array.isArray(families)) throw namedError('ValidationException', 'families must be an array of family names');
+    if (typeof seed !== 'number') throw namedError('ValidationException', 'seed must be a number');
+    return check(this.#module.planDefects(seed, count, families.map(String)));
   }
 
   /** @internal */

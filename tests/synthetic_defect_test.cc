@@ -2,13 +2,14 @@
 // same seed, masks that own exactly the changed pixels' region and the area
 // asked for, every family painting something, and bad plans rejected by name.
 // tests/js/wasm_selfcheck.test.mjs holds the wasm build to these same bytes.
+#include "core/selfcheck/synthetic_defect.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <set>
 
 #include "core/base/portable_math.h"
-#include "core/selfcheck/synthetic_defect.h"
 #include "core/selfcheck/value_noise.h"
 
 namespace anomalens {
@@ -120,9 +121,26 @@ TEST(SyntheticDefect, MaskAreaIsTheAreaAskedFor) {
   }
 }
 
+TEST(SyntheticDefect, ExactAreaOnSmallAndNarrowImagesToo) {
+  // The smallest image allowed, a long narrow strip and a tall one: shapes
+  // that do not fit are clipped by the image and still own the area asked.
+  for (const auto& [w, h] : {std::pair{16, 16}, std::pair{400, 20}, std::pair{24, 300}}) {
+    const RgbImage image = TexturedImage(w, h, 1);
+    for (DefectFamily family : AllDefectFamilies()) {
+      for (double area : {kMinDefectArea, 0.003, kMaxDefectArea}) {
+        for (uint64_t seed = 0; seed < 3; ++seed) {
+          StatusOr<SyntheticDefect> d = SynthesizeDefect(image, {family, area, 0.6, seed}, &Donor());
+          ASSERT_TRUE(d.ok()) << w << "x" << h << " " << DefectFamilyName(family) << ": " << d.status().ToString();
+          EXPECT_EQ(d->mask_pixels, std::max<size_t>(1, static_cast<size_t>(area * w * h + 0.5)));
+        }
+      }
+    }
+  }
+}
+
 TEST(SyntheticDefect, ShapesAreCompactNotScattered) {
-  // The owned pixels form a shape, not noise: the bounding box of a 2%
-  // defect covers well under the whole image.
+  // The owned pixels form a shape, not noise: the bounding box of a 0.5%
+  // defect covers well under a quarter of the image.
   for (DefectFamily family : AllDefectFamilies()) {
     const SyntheticDefect d = Make(family, 0.005, 0.6, 5);
     if (family == DefectFamily::kScratch) continue;  // a long walk may span the image

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "core/base/tensor.h"
 #include "core/image/image.h"
 #include "core/image/image_decode.h"
+#include "core/image/png_encode.h"
 #include "core/lookout/anomaly_classes.h"
 #include "core/lookout/class_mask.h"
 #include "core/lookout/dataset_split.h"
@@ -32,6 +34,7 @@
 #include "core/model/detector.h"
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
+#include "core/selfcheck/synthetic_defect.h"
 
 namespace anomalens {
 namespace {
@@ -269,6 +272,74 @@ val DatasetMinimumsMessage(std::string kind, int normal, int anomaly) {
   return status.ok() ? val::null() : val(status.message());
 }
 
+// A JS number that must be a whole seed below 2^53 (exactly representable).
+StatusOr<uint64_t> SeedFromNumber(double seed) {
+  const bool in_range = seed >= 0 && seed <= static_cast<double>(kMaxDefectSeed);  // false for NaN
+  if (!in_range || seed != static_cast<double>(static_cast<uint64_t>(seed))) {
+    return InvalidInput("seed must be a whole number from 0 to 2^53 - 1");
+  }
+  return static_cast<uint64_t>(seed);
+}
+
+// A self-check synthetic defect (core/selfcheck/synthetic_defect.h) pasted
+// into a PNG or JPEG image: `donor` (image bytes, or null) gives the texture
+// family its texture. Returns { image, mask } as PNG bytes (the same bytes
+// `anomalens synth-defects` writes) with variant, box and pixel counts, or an
+// Error.
+val SynthesizeDefectPng(val image_bytes, val donor_bytes, std::string family_name, double area_fraction,
+                        double contrast, double seed) {
+  StatusOr<RgbImage> image = DecodeImage(CopyIn(image_bytes), "");
+  if (!image.ok()) return ErrorValue(image.status());
+  std::optional<RgbImage> donor;
+  if (!donor_bytes.isNull() && !donor_bytes.isUndefined()) {
+    StatusOr<RgbImage> decoded = DecodeImage(CopyIn(donor_bytes), "");
+    if (!decoded.ok()) return ErrorValue(Status(decoded.status().code(), "donor: " + decoded.status().message()));
+    donor = std::move(decoded).value();
+  }
+  StatusOr<DefectFamily> family = ParseDefectFamily(family_name);
+  if (!family.ok()) return ErrorValue(family.status());
+  StatusOr<uint64_t> plan_seed = SeedFromNumber(seed);
+  if (!plan_seed.ok()) return ErrorValue(plan_seed.status());
+  StatusOr<SyntheticDefect> d =
+      SynthesizeDefect(*image, {*family, area_fraction, contrast, *plan_seed}, donor ? &*donor : nullptr);
+  if (!d.ok()) return ErrorValue(d.status());
+  val out = val::object();
+  out.set("image", CopyOut(EncodePng(d->image.pixels.data(), d->image.width, d->image.height, 3)));
+  out.set("mask", CopyOut(EncodePng(d->mask.data(), d->image.width, d->image.height, 1)));
+  out.set("variant", val(d->variant));
+  out.set("boxX", val(d->box_x));
+  out.set("boxY", val(d->box_y));
+  out.set("boxWidth", val(d->box_width));
+  out.set("boxHeight", val(d->box_height));
+  out.set("maskPixels", val(static_cast<double>(d->mask_pixels)));
+  out.set("changedPixels", val(static_cast<double>(d->changed_pixels)));
+  return out;
+}
+
+// PlanDefects: `count` plans from `seed` over the named families (an array
+// of names), as [{ family, areaFraction, contrast, seed }], or an Error.
+val PlanSyntheticDefects(double seed, int count, val family_names) {
+  StatusOr<uint64_t> plan_seed = SeedFromNumber(seed);
+  if (!plan_seed.ok()) return ErrorValue(plan_seed.status());
+  if (count < 0 || count > 100000) return ErrorValue(InvalidInput("count must be 0 to 100000"));
+  std::vector<DefectFamily> families;
+  for (const std::string& name : emscripten::vecFromJSArray<std::string>(family_names)) {
+    StatusOr<DefectFamily> family = ParseDefectFamily(name);
+    if (!family.ok()) return ErrorValue(family.status());
+    families.push_back(*family);
+  }
+  val out = val::array();
+  for (const DefectPlan& p : PlanDefects(*plan_seed, count, families)) {
+    val plan = val::object();
+    plan.set("family", val(std::string(DefectFamilyName(p.family))));
+    plan.set("areaFraction", val(p.area_fraction));
+    plan.set("contrast", val(p.contrast));
+    plan.set("seed", val(static_cast<double>(p.seed)));
+    out.call<void>("push", plan);
+  }
+  return out;
+}
+
 // core/model/trainer.h, one image at a time, then Finish to a model file.
 class WasmTrainer {
  public:
@@ -411,6 +482,8 @@ EMSCRIPTEN_BINDINGS(anomalens) {
   function("parseManifest", &ParseManifestText);
   function("splitDataset", &SplitDatasetRefs);
   function("datasetMinimumsMessage", &DatasetMinimumsMessage);
+  function("synthesizeDefect", &SynthesizeDefectPng);
+  function("planDefects", &PlanSyntheticDefects);
   class_<WasmBackbone>("Backbone")
       .constructor<>()
       .function("load", &WasmBackbone::Load)

@@ -48,20 +48,22 @@ void PaintCutPaste(const DefectRequest& request, DefectRandom& rng, SyntheticDef
   const double cr = PortableCos(turn), sr = PortableSin(turn);
 
   const PixelWindow window = WindowAround(tx, ty, 1.5 * a + 3, 1.5 * a + 3, width, height, 3 * request.count);
-  OwnLowest(window, width, request.count,
-            [&](int x, int y) {
-              const double dx = x + 0.5 - tx, dy = y + 0.5 - ty;
-              const double u = (dx * ct + dy * st) / a, v = (-dx * st + dy * ct) / b;
-              return std::max(std::fabs(u), std::fabs(v));
-            },
-            out.mask);
+  OwnLowest(
+      window, width, request.count,
+      [&](int x, int y) {
+        const double dx = x + 0.5 - tx, dy = y + 0.5 - ty;
+        const double u = (dx * ct + dy * st) / a, v = (-dx * st + dy * ct) / b;
+        return std::max(std::fabs(u), std::fabs(v));
+      },
+      out.mask);
   for (int y = window.y0; y < window.y1; ++y) {
     for (int x = window.x0; x < window.x1; ++x) {
       if (!out.mask[static_cast<size_t>(y) * width + x]) continue;
       const double dx = x + 0.5 - tx, dy = y + 0.5 - ty;
       const double qx = sx + dx * cr - dy * sr - 0.5, qy = sy + dx * sr + dy * cr - 0.5;
       uint8_t* p = out.image.at(x, y);
-      for (int c = 0; c < 3; ++c) p[c] = ClampToByte(p[c] + request.contrast * (Sample(request.source, qx, qy, c) - p[c]));
+      for (int c = 0; c < 3; ++c)
+        p[c] = ClampToByte(p[c] + request.contrast * (Sample(request.source, qx, qy, c) - p[c]));
     }
   }
 }

@@ -10,8 +10,7 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 }  // namespace
 
-PixelWindow WindowAround(double cx, double cy, double half_w, double half_h, int width, int height,
-                         size_t min_pixels) {
+PixelWindow WindowAround(double cx, double cy, double half_w, double half_h, int width, int height, size_t min_pixels) {
   PixelWindow w;
   for (;;) {
     w.x0 = std::max(0, static_cast<int>(std::floor(cx - half_w)));
@@ -60,8 +59,8 @@ BlobShape RandomBlob(DefectRandom& rng, int width, int height, size_t count, dou
 }
 
 size_t OwnBlob(const BlobShape& blob, int width, int height, size_t count, std::vector<uint8_t>& mask) {
-  return OwnLowest(blob.Window(width, height, count), width, count,
-                   [&blob](int x, int y) { return blob.Score(x, y); }, mask);
+  return OwnLowest(
+      blob.Window(width, height, count), width, count, [&blob](int x, int y) { return blob.Score(x, y); }, mask);
 }
 
 double MeanLuminance(const RgbImage& image, const std::vector<uint8_t>& mask) {

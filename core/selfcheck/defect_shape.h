@@ -25,19 +25,23 @@ struct PixelWindow {
 // The window of half sides (half_w, half_h) around (cx, cy), clipped to the
 // image and grown (by 25% a step) until it holds at least `min_pixels`
 // pixels or the whole image.
-PixelWindow WindowAround(double cx, double cy, double half_w, double half_h, int width, int height,
-                         size_t min_pixels);
+PixelWindow WindowAround(double cx, double cy, double half_w, double half_h, int width, int height, size_t min_pixels);
+
+// A score that keeps a pixel out of the shape whatever the count.
+constexpr double kOutsideShape = 1e30;
 
 // Sets mask[y * width + x] = 255 for the `count` pixels of `window` with the
 // lowest score(x, y) (ties go to the earlier pixel in row order), and returns
-// how many it set (fewer only when the window is smaller than `count`).
+// how many it set (fewer only when the window has fewer than `count` pixels
+// scored below kOutsideShape).
 template <typename Score>
 size_t OwnLowest(const PixelWindow& window, int width, size_t count, Score score, std::vector<uint8_t>& mask) {
   std::vector<std::pair<double, size_t>> scored;
-  scored.reserve(window.area());
   for (int y = window.y0; y < window.y1; ++y)
-    for (int x = window.x0; x < window.x1; ++x)
-      scored.emplace_back(score(x, y), static_cast<size_t>(y) * width + x);
+    for (int x = window.x0; x < window.x1; ++x) {
+      const double s = score(x, y);
+      if (s < kOutsideShape) scored.emplace_back(s, static_cast<size_t>(y) * width + x);
+    }
   count = std::min(count, scored.size());
   // A strict total order (score, then position): the set chosen is the same
   // on every standard library.
@@ -50,9 +54,9 @@ size_t OwnLowest(const PixelWindow& window, int width, size_t count, Score score
 // turned by a random angle, its outline pushed in and out by smooth noise
 // (`roughness` 0 = a clean ellipse, 1 = ragged).
 struct BlobShape {
-  double cx = 0, cy = 0;         // centre, pixels
-  double a = 1, b = 1;           // semi-axes, pixels
-  double cos_t = 1, sin_t = 0;   // orientation
+  double cx = 0, cy = 0;        // centre, pixels
+  double a = 1, b = 1;          // semi-axes, pixels
+  double cos_t = 1, sin_t = 0;  // orientation
   double roughness = 0;
   uint64_t noise_seed = 0;
 

@@ -15,10 +15,12 @@ namespace anomalens {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kStep = 0.7;   // pixels between walk points
-constexpr int kReach = 4;       // how far from the walk a pixel can be owned
+constexpr double kStep = 0.7;  // pixels between walk points
+constexpr int kReach = 4;      // how far from the walk a pixel can be owned
 
-struct Point { double x, y; };
+struct Point {
+  double x, y;
+};
 
 }  // namespace
 
@@ -44,7 +46,7 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
       heading = rng.Uniform(0, 2 * kPi);
     }
     const double base = heading;
-    double bend = rng.Uniform(-0.01, 0.01);
+    double bend = rng.Uniform(-0.007, 0.007);
     const double strand = std::min(length - walked, strand_limit);
     for (double s = 0; s < strand; s += kStep) {
       walk.push_back(p);
@@ -52,41 +54,53 @@ void PaintScratch(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
         // Zig-zag about the base direction, never straying more than 60 degrees.
         heading = base + std::clamp(heading - base + rng.Uniform(-0.35, 0.35), -kPi / 3, kPi / 3);
       } else {
-        bend = std::clamp(bend + rng.Uniform(-0.004, 0.004), -0.02, 0.02);
+        // Curvature drifts slowly and stays gentle: a radius of 100 px or more.
+        bend = std::clamp(bend + rng.Uniform(-0.0015, 0.0015), -0.007, 0.007);
         heading += bend;
       }
       double nx = p.x + kStep * PortableCos(heading), ny = p.y + kStep * PortableSin(heading);
       // Reflect off the image's edges.
-      if (nx < 0.5 || nx > width - 0.5) { heading = kPi - heading; nx = p.x; }
-      if (ny < 0.5 || ny > height - 0.5) { heading = -heading; ny = p.y; }
+      if (nx < 0.5 || nx > width - 0.5) {
+        heading = kPi - heading;
+        nx = p.x;
+      }
+      if (ny < 0.5 || ny > height - 0.5) {
+        heading = -heading;
+        ny = p.y;
+      }
       p = {nx, ny};
     }
     walked += strand;
   }
 
-  // Distance from each pixel near the walk to the walk; the nearest `count` are the line.
+  // Distance from each pixel near the walk to the walk; the nearest `count`
+  // are the line. The walk is long enough (area / width, each point reaching
+  // kReach px) that more than `count` pixels lie near it.
   double min_x = width, min_y = height, max_x = 0, max_y = 0;
   for (const Point& p : walk) {
-    min_x = std::min(min_x, p.x); max_x = std::max(max_x, p.x);
-    min_y = std::min(min_y, p.y); max_y = std::max(max_y, p.y);
+    min_x = std::min(min_x, p.x);
+    max_x = std::max(max_x, p.x);
+    min_y = std::min(min_y, p.y);
+    max_y = std::max(max_y, p.y);
   }
   const PixelWindow window = WindowAround((min_x + max_x) / 2, (min_y + max_y) / 2, (max_x - min_x) / 2 + kReach,
                                           (max_y - min_y) / 2 + kReach, width, height, request.count);
   const int ww = window.x1 - window.x0;
-  std::vector<double> distance(window.area(), 1e9);
+  // Floats (the distances are exact enough) halve the map of a long walk across a large image.
+  std::vector<float> distance(window.area(), static_cast<float>(kOutsideShape));
   for (const Point& p : walk) {
     const int px = static_cast<int>(p.x), py = static_cast<int>(p.y);
     for (int y = std::max(window.y0, py - kReach); y < std::min(window.y1, py + kReach + 1); ++y) {
       for (int x = std::max(window.x0, px - kReach); x < std::min(window.x1, px + kReach + 1); ++x) {
         const double dx = x + 0.5 - p.x, dy = y + 0.5 - p.y;
-        double& d = distance[static_cast<size_t>(y - window.y0) * ww + (x - window.x0)];
-        d = std::min(d, std::sqrt(dx * dx + dy * dy));
+        float& d = distance[static_cast<size_t>(y - window.y0) * ww + (x - window.x0)];
+        d = std::min(d, static_cast<float>(std::sqrt(dx * dx + dy * dy)));
       }
     }
   }
-  OwnLowest(window, width, request.count,
-            [&](int x, int y) { return distance[static_cast<size_t>(y - window.y0) * ww + (x - window.x0)]; },
-            out.mask);
+  OwnLowest(
+      window, width, request.count,
+      [&](int x, int y) { return distance[static_cast<size_t>(y - window.y0) * ww + (x - window.x0)]; }, out.mask);
 
   const bool dark = ChooseDarkening(MeanLuminance(request.source, out.mask), rng);
   const double amplitude = request.contrast * 170.0 * (dark ? -1 : 1);

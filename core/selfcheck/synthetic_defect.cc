@@ -39,9 +39,8 @@ std::string FamilyNames() {
 Status CheckImage(const RgbImage& image, const char* what) {
   if (image.width < kMinDefectImageSide || image.height < kMinDefectImageSide || image.width > 65535 ||
       image.height > 65535) {
-    return InvalidInput(std::string(what) + " is " + std::to_string(image.width) + "x" +
-                        std::to_string(image.height) + " px; each side must be " +
-                        std::to_string(kMinDefectImageSide) + " to 65535 px");
+    return InvalidInput(std::string(what) + " is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                        " px; each side must be " + std::to_string(kMinDefectImageSide) + " to 65535 px");
   }
   if (image.pixels.size() != static_cast<size_t>(image.width) * image.height * 3) {
     return InvalidInput(std::string(what) + " has " + std::to_string(image.pixels.size()) + " bytes; " +

@@ -10,7 +10,7 @@ void PaintTexture(const DefectRequest& request, DefectRandom& rng, SyntheticDefe
   const int width = request.source.width, height = request.source.height;
   const RgbImage& donor = *request.donor;
   out.variant = "texture";
-  const BlobShape blob = RandomBlob(rng, width, height, request.count, 2.5, 1.0);
+  const BlobShape blob = RandomBlob(rng, width, height, request.count, 2.5, 0.75);
   const int offset_x = rng.Below(donor.width), offset_y = rng.Below(donor.height);
   OwnBlob(blob, width, height, request.count, out.mask);
   for (int y = 0; y < height; ++y) {

@@ -87,8 +87,8 @@ int RunSynthDefects(int argc, char** argv) {
   }
   if (cl->positional.empty() || !cl->Has("output")) {
     std::fputs(kUsage, stderr);
-    return ReportError(kCommand, InvalidInput(cl->positional.empty() ? "give at least one IMAGE"
-                                                                     : "--output DIR is required"));
+    return ReportError(kCommand,
+                       InvalidInput(cl->positional.empty() ? "give at least one IMAGE" : "--output DIR is required"));
   }
   auto seed = GetInteger(*cl, "seed", 1, 0, kMaxDefectSeed, "2^53 - 1");
   if (!seed.ok()) return ReportError(kCommand, seed.status());
@@ -145,7 +145,8 @@ int RunSynthDefects(int argc, char** argv) {
     const std::string name = stems[i] + "-" + number + "-" + DefectFamilyName(plan.family);
     const std::vector<uint8_t> png = EncodePng(d->image.pixels.data(), d->image.width, d->image.height, 3);
     const std::vector<uint8_t> mask_png = EncodePng(d->mask.data(), d->image.width, d->image.height, 1);
-    for (const auto& [file, bytes] : {std::make_pair(name + ".png", &png), std::make_pair(name + "-mask.png", &mask_png)}) {
+    for (const auto& [file, bytes] :
+         {std::make_pair(name + ".png", &png), std::make_pair(name + "-mask.png", &mask_png)}) {
       const Status wrote = WriteFileAtomic(JoinPath(dir, file), *bytes);
       if (!wrote.ok()) return ReportError(kCommand, wrote);
     }

@@ -13,6 +13,10 @@ double PortableExp(double x);
 // 1 / (1 + e^-x).
 double PortableSigmoid(double x);
 
+// ln x for x > 0 (NaN for x <= 0 or NaN, +inf for +inf), to about 1e-15
+// relative error, from PortableExp and IEEE arithmetic only.
+double PortableLog(double x);
+
 }  // namespace anomalens
 
 #endif  // ANOMALENS_CORE_BASE_PORTABLE_MATH_H_

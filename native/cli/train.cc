@@ -106,7 +106,7 @@ void PrintThresholdRule(const Model& model) {
     case ThresholdRule::kNormalFalsePositiveRate: {
       const double r = model.config.false_positive_rate;
       std::fprintf(stderr,
-                   "  threshold rule: no labelled anomalies were given, so the threshold comes from normal images "
+                   "  threshold rule: no labelled anomalies were given to training, so the threshold comes from normal images "
                    "only:\n"
                    "    median + %.3f robust sd of the held-out normal scores, aimed at an expected false-positive "
                    "rate of %.3g%% on normal images (--false-positive-rate %g); %s\n",

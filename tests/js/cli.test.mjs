@@ -178,7 +178,7 @@ test('a dataset of normal images only trains, and says where its threshold comes
   r = run('train', '--dataset', join(root, 'plain'), '--output', join(root, 'plain.anlm'), '--false-positive-rate', '0.02');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /trained on 16 normal \+ 0 anomalous images/);
-  assert.match(r.stderr, /no labelled anomalies were given, so the threshold comes from normal images only/);
+  assert.match(r.stderr, /no labelled anomalies were given to training, so the threshold comes from normal images only/);
   assert.match(r.stderr, /expected false-positive rate of 2% on normal images \(--false-positive-rate 0\.02\); \d+ of 16 held-out normal images score above it/);
   r = run('train', '--dataset', join(root, 'mvtec'), '--output', join(root, 'mvtec.anlm'), '--quiet');
   assert.equal(r.code, 0, r.stderr);

@@ -86,7 +86,10 @@ const f = (x) => x.toFixed(4);
 console.log(`model ${modelPath}: rule ${meta.threshold_rule}, ${normals.length} held-out normal scores, median ${f(med)}, robust sd ${f(robustSd)}`);
 for (const { name, rows } of evaluated) {
   const n = rows.filter((r) => r.label === 0).length;
-  console.log(`  ${name}: ${n} normal + ${rows.length - n} anomalous images, best F1 over any threshold ${f(bestF1(rows))}`);
+  const own = f1At(rows, threshold), best = bestF1(rows);
+  console.log(`  ${name}: ${n} normal + ${rows.length - n} anomalous images; at the model's threshold F1 ${f(own.f1)} ` +
+              `(precision ${f(own.precision)}, recall ${f(own.recall)}, ${own.fp} false positives); ` +
+              `best F1 over any threshold ${f(best)}; ratio ${f(own.f1 / best)}`);
 }
 console.log(['R', 'z', 'threshold', 'heldOutFPR', ...evaluated.map((e) => `${e.name}:F1 P R FP`)].join('\t'));
 for (const rate of rates) {

@@ -278,8 +278,13 @@ function startWorkspace() {
     $('evaluation').dataset.result = JSON.stringify(evaluation.EvaluationResult);
     $('evaluation').dataset.testRefs = JSON.stringify(testSet.map((i) => i.sourceRef));
     const correct = evaluation.Images.filter((i) => i.Correct).length;
+    const anomalous = evaluation.Images.filter((i) => i.Label === 'anomaly').length;
     $('evaluation-note').textContent = `${correct} of ${evaluation.Images.length} test images classified correctly ` +
-      `(evaluated in ${(timing.evaluationMs / 1000).toFixed(1)} s). Precision, recall and F1 count anomalies as positives.`;
+      `(evaluated in ${(timing.evaluationMs / 1000).toFixed(1)} s). ` +
+      (anomalous === 0
+        ? `The test images are all normal: no recall or F1 to measure; ${evaluation.Images.length - correct} called anomalous ` +
+          `is the false-positive rate on unseen normal images (${(100 * (evaluation.Images.length - correct) / evaluation.Images.length).toFixed(1)}%).`
+        : 'Precision, recall and F1 count anomalies as positives.');
     $('test-grid').replaceChildren(...evaluation.Images.map((image, i) => {
       const r = image.DetectAnomalyResult;
       const tile = document.createElement('button');

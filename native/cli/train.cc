@@ -111,6 +111,14 @@ void PrintThresholdRule(const Model& model) {
                    "    median + %.3f robust sd of the held-out normal scores, aimed at an expected false-positive "
                    "rate of %.3g%% on normal images (--false-positive-rate %g); %s\n",
                    StandardNormalQuantile(1 - r), 100 * r, r, held_out);
+      // The rule assumes Gaussian normal scores; nearest-neighbour scores
+      // are skewed to the right, and the held-out share says by how much.
+      if (!normals.empty() && above > 2 * r * normals.size()) {
+        std::fprintf(stderr,
+                     "    the held-out normal scores have a longer tail than the rule assumes: expect a false-positive "
+                     "rate nearer %.1f%% than %.3g%% (a lower --false-positive-rate raises the threshold)\n",
+                     100.0 * above / normals.size(), 100 * r);
+      }
       break;
     }
     case ThresholdRule::kNormalMedianPlus3RobustSd:

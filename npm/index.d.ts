@@ -95,6 +95,11 @@ export interface TrainOptions {
   normalModel?: 'auto' | 'shared-bank' | 'per-position';
   /** false leaves the dark-spot channel out of stride-4 per-position models (CLI --no-dark-spots; default true). */
   darkSpots?: boolean;
+  /**
+   * With normal images only, the threshold aims at this false-positive rate on normal images:
+   * above 0, below 0.5 (CLI --false-positive-rate; default 0.01). Labelled anomalies set an F1-optimal threshold instead.
+   */
+  falsePositiveRate?: number;
 }
 
 /** Options of Anomalens.create. */
@@ -233,12 +238,12 @@ export declare class Anomalens {
   parseManifest(text: string): ManifestEntry[];
   /** Lookout's automatic split of one dataset (as `anomalens train` without a test set): true = held out for testing. */
   splitDataset(items: { sourceRef: string; label: ImageLabel }[]): boolean[];
-  /** Lookout's minimum image counts: null when met, else the CLI's message. */
-  datasetMinimumsMessage(kind: 'single' | 'train' | 'test', counts: { normal: number; anomaly: number }): string | null;
   /** Pastes a self-check synthetic defect into a PNG/JPEG image: the bytes `anomalens synth-defects` writes. */
   synthesizeDefect(image: Bytes, options: SynthesizeDefectOptions): SyntheticDefect;
   /** The self-check's planner: `count` defects spread over families, sizes and contrasts. */
   planDefects(options: { seed?: number; count: number; families?: DefectFamily[] }): DefectPlan[];
+  /** Lookout's minimum image counts ('normal-only': ours, for one dataset without anomalies): null when met, else the CLI's message. */
+  datasetMinimumsMessage(kind: 'single' | 'normal-only' | 'train' | 'test', counts: { normal: number; anomaly: number }): string | null;
   /** Frees the backbone and every model loaded through this instance. */
   dispose(): void;
 }

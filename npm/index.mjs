@@ -305,13 +305,14 @@ export class Anomalens {
 
   /**
    * Lookout's minimum image counts: `kind` 'single' (one dataset, split
-   * automatically: 20 normal, 10 anomalous), 'train' (10 normal) or 'test'
-   * (10 of each). Returns null when met, else the message the CLI gives.
+   * automatically: 20 normal, 10 anomalous), 'normal-only' (one dataset
+   * without labelled anomalies, ours: 20 normal), 'train' (10 normal) or
+   * 'test' (10 of each). Returns null when met, else the message the CLI gives.
    */
   datasetMinimumsMessage(kind, { normal, anomaly }) {
     this.#live();
-    if (!['single', 'train', 'test'].includes(kind)) {
-      throw namedError('ValidationException', "kind must be 'single', 'train' or 'test'");
+    if (!['single', 'normal-only', 'train', 'test'].includes(kind)) {
+      throw namedError('ValidationException', "kind must be 'single', 'normal-only', 'train' or 'test'");
     }
     if (!Number.isInteger(normal) || !Number.isInteger(anomaly) || normal < 0 || anomaly < 0) {
       throw namedError('ValidationException', 'normal and anomaly must be counts (integers >= 0)');
@@ -373,6 +374,9 @@ export class Anomalens {
    * dataset gets 224 unless given). `options.normalModel` ('auto',
    * 'shared-bank', 'per-position') and `options.darkSpots` (false leaves the
    * dark-spot channel out) are the CLI's --normal-model and --no-dark-spots.
+   * `options.falsePositiveRate` (above 0, below 0.5; default 0.01) is the
+   * CLI's --false-positive-rate: with normal images only, the threshold aims
+   * at that false-positive rate on normal images.
    * `options.onProgress({ stage, done, total })` reports progress,
    * `options.signal` (an AbortSignal) cancels.
    */
@@ -397,6 +401,14 @@ export class Anomalens {
                          `normalModel must be 'auto', 'shared-bank' or 'per-position', got ${JSON.stringify(options.normalModel)}`);
       }
       config.normalModel = options.normalModel;
+    }
+    if (options.falsePositiveRate !== undefined) {
+      const rate = options.falsePositiveRate;
+      if (typeof rate !== 'number' || !(rate > 0 && rate < 0.5)) {
+        throw namedError('ValidationException',
+                         `falsePositiveRate must be a number above 0 and below 0.5, got ${JSON.stringify(rate)}`);
+      }
+      config.falsePositiveRate = rate;
     }
     if (options.darkSpots !== undefined) {
       if (typeof options.darkSpots !== 'boolean') {

@@ -69,6 +69,14 @@ TEST(DatasetMinimumsTest, SingleDataset) {
   }
 }
 
+TEST(DatasetMinimumsTest, NormalOnlyDataset) {
+  EXPECT_TRUE(CheckNormalOnlyDatasetMinimums({20, 0}).ok());
+  EXPECT_TRUE(CheckNormalOnlyDatasetMinimums({200, 3}).ok());  // anomalies only go to the test split
+  const Status status = CheckNormalOnlyDatasetMinimums({19, 0});
+  EXPECT_EQ(status.code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(status.message(), "the dataset has 19 normal images; a normal-only dataset needs at least 20 normal images");
+}
+
 TEST(DatasetMinimumsTest, TrainingDataset) {
   EXPECT_TRUE(CheckTrainingDatasetMinimums({10, 0}).ok());  // anomalies are optional in training
   const Status status = CheckTrainingDatasetMinimums({9, 50});

@@ -66,6 +66,27 @@ TEST(ModelFile, RoundTripsEveryField) {
   EXPECT_EQ(SerializeModel(p), bytes) << "serialization is deterministic";
 }
 
+// The normal-only rule keeps its false-positive rate beside it; the older
+// normal-only rule's files (MakeModel) load without one.
+TEST(ModelFile, RoundTripsTheFalsePositiveRateRule) {
+  Model m = MakeModel();
+  m.threshold_rule = ThresholdRule::kNormalFalsePositiveRate;
+  m.config.false_positive_rate = 0.025;
+  auto parsed = ParseModelFile(SerializeModel(m));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->threshold_rule, ThresholdRule::kNormalFalsePositiveRate);
+  EXPECT_EQ(parsed->config.false_positive_rate, 0.025);
+  EXPECT_EQ(SerializeModel(*parsed), SerializeModel(m));
+  // The older rules write no rate: their files keep the bytes they had.
+  const std::vector<uint8_t> old_rule = SerializeModel(MakeModel());
+  EXPECT_EQ(std::string(old_rule.begin(), old_rule.end()).find("false_positive_rate"), std::string::npos);
+  m.config.false_positive_rate = 0.5;  // out of range: rejected by name
+  auto bad = ParseModelFile(SerializeModel(m));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("false-positive rate must be above 0 and below 0.5"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(ModelFile, Rejects_every_truncation) {
   const std::vector<uint8_t> bytes = SerializeModel(MakeModel());
   for (size_t n = 0; n < bytes.size(); ++n) {

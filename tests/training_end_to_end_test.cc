@@ -50,7 +50,7 @@ TEST(TrainingEndToEnd, SyntheticSetIsSeparated) {
     const EvaluationMetrics m = Evaluate(run.test);
     EXPECT_GE(m.roc_auc, 0.9) << "with anomalies: " << with_anomalies;
     EXPECT_GE(m.f1, 0.8) << "with anomalies: " << with_anomalies;
-    EXPECT_EQ(run.model.threshold_rule, with_anomalies ? ThresholdRule::kF1Optimal : ThresholdRule::kNormalMedianPlus3RobustSd);
+    EXPECT_EQ(run.model.threshold_rule, with_anomalies ? ThresholdRule::kF1Optimal : ThresholdRule::kNormalFalsePositiveRate);
     EXPECT_EQ(run.model.anomaly_bank_rows, with_anomalies ? 6u * 10u : 0u);
   }
 }

@@ -260,15 +260,17 @@ val SplitDatasetRefs(val source_refs, val labels) {
 }
 
 // Lookout's minimum image counts (core/lookout/dataset_split.h): `kind` is "single"
-// (one dataset, split automatically), "train" or "test". Returns null when
+// (one dataset, split automatically), "normal-only" (one dataset without
+// labelled anomalies: ours), "train" or "test". Returns null when
 // met, else the message the CLI gives.
 val DatasetMinimumsMessage(std::string kind, int normal, int anomaly) {
   const LabelCounts counts{normal, anomaly};
   Status status;
   if (kind == "single") status = CheckSingleDatasetMinimums(counts);
+  else if (kind == "normal-only") status = CheckNormalOnlyDatasetMinimums(counts);
   else if (kind == "train") status = CheckTrainingDatasetMinimums(counts);
   else if (kind == "test") status = CheckTestDatasetMinimums(counts);
-  else return val("kind must be 'single', 'train' or 'test'");
+  else return val("kind must be 'single', 'normal-only', 'train' or 'test'");
   return status.ok() ? val::null() : val(status.message());
 }
 
@@ -344,7 +346,7 @@ val PlanSyntheticDefects(double seed, int count, val family_names) {
 class WasmTrainer {
  public:
   // `options` may set any of: shortSide, coresetRatio, coarseWeight,
-  // anomalyPatchesPerImage (ModelConfig's fields; the rest keep the core's
+  // anomalyPatchesPerImage, falsePositiveRate (ModelConfig's fields; the rest keep the core's
   // defaults). The trainer checks them when the first image arrives.
   WasmTrainer(const WasmBackbone& backbone, val options) : backbone_(backbone.net()) {
     auto set = [&options](const char* key, auto* field) {
@@ -364,6 +366,15 @@ class WasmTrainer {
       if (!kind.isUndefined() && (kind.typeOf().as<std::string>() != "string" ||
                                   !ParseNormalModelKind(kind.as<std::string>(), &config_.normal_model))) {
         options_error_ = InvalidInput("normalModel must be 'auto', 'shared-bank' or 'per-position'");
+      }
+      // falsePositiveRate: the CLI's --false-positive-rate (0 < R < 0.5).
+      const val rate = options["falsePositiveRate"];
+      if (!rate.isUndefined()) {
+        if (rate.typeOf().as<std::string>() == "number" && rate.as<double>() > 0 && rate.as<double>() < 0.5) {
+          config_.false_positive_rate = rate.as<double>();
+        } else {
+          options_error_ = InvalidInput("falsePositiveRate must be a number above 0 and below 0.5");
+        }
       }
       const val spots = options["darkSpots"];
       if (!spots.isUndefined()) {

@@ -84,18 +84,23 @@ function startWorkspace() {
       messages.push(['error', `${train.unlabelled + test.unlabelled} images have no label: put them in normal/ or anomaly/ folders, select them below, or label them all with a button.`]);
     }
     if (project.ignored > 0) messages.push(['info', `${project.ignored} image files are in no manifest and were left out.`]);
+    // One dataset without labelled anomalies trains on its normal images
+    // alone (ours, as `anomalens train`; Lookout refused it).
+    const normalOnly = !project.test.length && train.anomaly === 0;
     const minimums = project.test.length
       ? [['train', train, 'Training dataset'], ['test', test, 'Test dataset']]
-      : [['single', train, 'Dataset']];
+      : [[normalOnly ? 'normal-only' : 'single', train, 'Dataset']];
     project.blocked = messages.some(([kind]) => kind === 'error');
     for (const [kind, counts, name] of minimums) {
       const { message } = await client.call('minimums', { kind, counts: { normal: counts.normal, anomaly: counts.anomaly } });
       if (message) {
-        messages.push(['error', `${name}: ${message} (Lookout's minimum).`]);
+        messages.push(['error', `${name}: ${message} (${normalOnly ? 'a normal-only dataset\'s' : 'Lookout\'s'} minimum).`]);
         project.blocked = true;
       }
     }
-    if (!project.test.length && !project.blocked) {
+    if (normalOnly && !project.blocked) {
+      messages.push(['ok', `Normal images only: no labelled anomalies were given, so the threshold comes from normal images only, aimed at the false-positive rate below; about 1 in 5 images is held out to measure it.`]);
+    } else if (!project.test.length && !project.blocked) {
       messages.push(['ok', `One dataset: like Lookout, about 1 in 5 images of each label is held out to evaluate the model.`]);
     } else if (!project.blocked) {
       messages.push(['ok', `Separate training and test datasets: the model trains on the first and is evaluated on the second.`]);
@@ -226,6 +231,8 @@ function startWorkspace() {
       const answer = await client.call('train', {
         train: train.map(({ file, path, label, mask, colorMap }) => ({ file, path, label, mask, colorMap })),
         test: testSet.map(({ file, path, label }) => ({ file, path, label })),
+        // The package checks it (a clear ValidationException when out of range).
+        falsePositiveRate: Number($('false-positive-rate').value),
       }, progress);
       modelBytes = answer.model;
       client.remember(modelBytes);
@@ -271,8 +278,13 @@ function startWorkspace() {
     $('evaluation').dataset.result = JSON.stringify(evaluation.EvaluationResult);
     $('evaluation').dataset.testRefs = JSON.stringify(testSet.map((i) => i.sourceRef));
     const correct = evaluation.Images.filter((i) => i.Correct).length;
+    const anomalous = evaluation.Images.filter((i) => i.Label === 'anomaly').length;
     $('evaluation-note').textContent = `${correct} of ${evaluation.Images.length} test images classified correctly ` +
-      `(evaluated in ${(timing.evaluationMs / 1000).toFixed(1)} s). Precision, recall and F1 count anomalies as positives.`;
+      `(evaluated in ${(timing.evaluationMs / 1000).toFixed(1)} s). ` +
+      (anomalous === 0
+        ? `The test images are all normal: no recall or F1 to measure; ${evaluation.Images.length - correct} called anomalous ` +
+          `is the false-positive rate on unseen normal images (${(100 * (evaluation.Images.length - correct) / evaluation.Images.length).toFixed(1)}%).`
+        : 'Precision, recall and F1 count anomalies as positives.');
     $('test-grid').replaceChildren(...evaluation.Images.map((image, i) => {
       const r = image.DetectAnomalyResult;
       const tile = document.createElement('button');

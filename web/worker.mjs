@@ -38,9 +38,10 @@ const handlers = {
     return { message: lv.datasetMinimumsMessage(kind, counts) };
   },
 
-  // train: [{ file, path, label, mask (File or null), colorMap }]; test: [{ file, path, label }].
+  // train: [{ file, path, label, mask (File or null), colorMap }]; test: [{ file, path, label }];
+  // falsePositiveRate: the npm option of that name (undefined: its default).
   // Trains, loads the model for inspection and evaluates it on the test images.
-  async train({ train, test }, report) {
+  async train({ train, test, falsePositiveRate }, report) {
     training = new AbortController();
     const { signal } = training;
     try {
@@ -57,7 +58,7 @@ const handlers = {
         if (progress.stage === 'features') featuresDone = progress.done;
         report(progress);
       };
-      const bytes = await lv.train(items, { onProgress, signal }).catch((error) => {
+      const bytes = await lv.train(items, { onProgress, signal, falsePositiveRate }).catch((error) => {
         if (error?.name !== 'AbortError' && featuresDone < train.length) {
           error.message = `${train[featuresDone].path ?? train[featuresDone].file.name}: ${error.message}`;
         }

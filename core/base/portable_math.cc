@@ -51,4 +51,20 @@ double PortableSin(double x) {
 
 double PortableCos(double x) { return PortableSin(x + 1.57079632679489661923); }
 
+double PortableLog(double x) {
+  if (!(x > 0)) return std::numeric_limits<double>::quiet_NaN();
+  if (x == std::numeric_limits<double>::infinity()) return x;
+  // x = m 2^e with m in [1, 2), by exact halvings and doublings; then
+  // ln m by Newton's method on e^y = m (quadratic convergence from y = m - 1,
+  // within 0.31 of ln m on that interval): y <- y - 1 + m e^-y.
+  constexpr double kLn2 = 0.6931471805599453094;
+  int e = 0;
+  double m = x;
+  while (m >= 2.0) { m *= 0.5; ++e; }
+  while (m < 1.0) { m *= 2.0; --e; }
+  double y = m - 1.0;
+  for (int i = 0; i < 6; ++i) y = y - 1.0 + m * PortableExp(-y);
+  return y + e * kLn2;
+}
+
 }  // namespace anomalens

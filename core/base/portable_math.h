@@ -17,6 +17,9 @@ double PortableSigmoid(double x);
 // double + - * / only (the synthetic defects' rotations and walks).
 double PortableSin(double x);
 double PortableCos(double x);
+// ln x for x > 0 (NaN for x <= 0 or NaN, +inf for +inf), to about 1e-15
+// relative error, from PortableExp and IEEE arithmetic only.
+double PortableLog(double x);
 
 }  // namespace anomalens
 

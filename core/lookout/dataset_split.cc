@@ -15,6 +15,7 @@ constexpr int kSingleMinAnomaly = 10;
 constexpr int kTrainingMinNormal = 10;
 constexpr int kTestMinNormal = 10;
 constexpr int kTestMinAnomaly = 10;
+constexpr int kNormalOnlyMinNormal = 20;  // ours (dataset_split.h)
 
 // FNV-1a, 64-bit: tiny, fully specified, and identical on every platform and
 // standard library, unlike std::hash.
@@ -101,6 +102,13 @@ Status CheckTestDatasetMinimums(const LabelCounts& counts) {
                       std::to_string(counts.anomaly) + " anomalous images; a test dataset needs at least " +
                       std::to_string(kTestMinNormal) + " normal and " + std::to_string(kTestMinAnomaly) +
                       " anomalous images");
+}
+
+Status CheckNormalOnlyDatasetMinimums(const LabelCounts& counts) {
+  if (counts.normal >= kNormalOnlyMinNormal) return Status::Ok();
+  return InvalidInput("the dataset has " + std::to_string(counts.normal) +
+                      " normal images; a normal-only dataset needs at least " + std::to_string(kNormalOnlyMinNormal) +
+                      " normal images");
 }
 
 DatasetSplit SplitDataset(const std::vector<ManifestEntry>& entries, uint64_t seed) {

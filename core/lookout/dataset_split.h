@@ -27,6 +27,14 @@ Status CheckSingleDatasetMinimums(const LabelCounts& counts);
 Status CheckTrainingDatasetMinimums(const LabelCounts& counts);
 Status CheckTestDatasetMinimums(const LabelCounts& counts);
 
+// Ours, not Lookout's: a single dataset trained on its normal images alone
+// (no labelled anomalies, or anomalies kept for testing only) needs 20
+// normal images, Lookout's single-dataset normal minimum, so the held-out
+// fifth still leaves 16 to train and calibrate on. Anomalies may number
+// anything. "the dataset has 12 normal images; a normal-only dataset needs
+// at least 20 normal images".
+Status CheckNormalOnlyDatasetMinimums(const LabelCounts& counts);
+
 struct DatasetSplit {
   std::vector<ManifestEntry> train;
   std::vector<ManifestEntry> test;

@@ -22,11 +22,28 @@ struct Calibration {
   double threshold = 0;
   double confidence_scale = 1;  // tau
   ThresholdRule rule = ThresholdRule::kF1Optimal;
+  // The share of the held-out normal scores at or above the threshold: the
+  // false-positive rate measured on the normal images calibration saw.
+  double held_out_false_positive_rate = 0;
 };
 
 // Chooses the threshold: F1-optimal when there are anomaly scores, otherwise
-// the normal scores' median + 3 robust sd (model.h). Needs a normal score.
-Calibration Calibrate(const std::vector<double>& normal_scores, const std::vector<double>& anomaly_scores);
+// the rule aimed at `false_positive_rate` R (0 < R < 0.5) on normal images:
+//
+//     threshold = median + z(1 - R) x robust sd
+//
+// of the held-out normal scores, where z is the standard normal quantile and
+// the robust sd is 1.4826 x the median absolute deviation (model.h). The
+// median and MAD, not the mean and sd, so that one odd training photo far
+// above the rest does not lift the threshold over real defects. Needs a
+// normal score.
+Calibration Calibrate(const std::vector<double>& normal_scores, const std::vector<double>& anomaly_scores,
+                      double false_positive_rate = kDefaultFalsePositiveRate);
+
+// The standard normal distribution's quantile: z with P(Z < z) = p, for
+// 0 < p < 1 (Acklam's rational approximation, relative error below 1.2e-9,
+// from IEEE arithmetic and the portable log: the same bits on every target).
+double StandardNormalQuantile(double p);
 
 // Returns Lookout's Confidence for `score` (see the formula above).
 double Confidence(double score, double threshold, double confidence_scale);

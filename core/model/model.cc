@@ -6,6 +6,7 @@ const char* ThresholdRuleName(ThresholdRule rule) {
   switch (rule) {
     case ThresholdRule::kF1Optimal: return "f1-optimal";
     case ThresholdRule::kNormalMedianPlus3RobustSd: return "normal-median-plus-3-robust-sd";
+    case ThresholdRule::kNormalFalsePositiveRate: return "normal-false-positive-rate";
   }
   return "unknown";
 }

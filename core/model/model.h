@@ -38,6 +38,9 @@ bool ParseNormalModelKind(const std::string& name, NormalModelKind* kind);
 // quality, for about 1.65x the pixels (docs/model.md).
 constexpr int kDefaultShortSide = 224;
 constexpr int kDefaultSegmentationShortSide = 288;
+// The false-positive rate on normal images that the normal-only threshold
+// aims at by default (calibration.h; chosen by measurement, docs/model.md).
+constexpr double kDefaultFalsePositiveRate = 0.01;
 inline int DefaultShortSide(bool segmentation) {
   return segmentation ? kDefaultSegmentationShortSide : kDefaultShortSide;
 }
@@ -74,6 +77,10 @@ struct ModelConfig {
   float smoothing_sigma = 4.0f;
   // Folds for the held-out normal scores that calibrate the threshold.
   int calibration_folds = 5;
+  // With normal images only, the threshold aims at this false-positive rate
+  // on normal images, 0 < R < 0.5 (calibration.h). Not used when labelled
+  // anomalies set the threshold.
+  double false_positive_rate = kDefaultFalsePositiveRate;
   // From each labelled anomalous training image, this many of its most
   // anomalous patches join the anomaly bank (0: labelled anomalies only
   // calibrate the threshold). See image_scorer.h for how it is used.
@@ -91,7 +98,7 @@ struct ModelConfig {
   // Stride-4 per-position models add the dark-spot channel
   // (dark_spot_channel.h); false keeps the backbone's model alone.
   bool dark_spots = true;
-  // The self-check (self_check.h): synthetic defects pasted into this many
+  // The self-check (core/lookout/self_check_report.h): synthetic defects pasted into this many
   // copies of held-out normal training images, 6 of each family; 0 turns it
   // off. Each costs one more backbone pass at training, none at detection.
   int self_check_defects = kDefaultSelfCheckDefects;
@@ -101,10 +108,14 @@ struct ModelConfig {
 enum class ThresholdRule {
   // F1-optimal over held-out normal and labelled anomalous training images.
   kF1Optimal,
-  // Normal images only: the held-out normal scores' median plus 3 robust
-  // standard deviations (1.4826 x the median absolute deviation), so one odd
-  // training photo does not lift the threshold over real defects.
+  // Normal images only, before the false-positive rate (files still load
+  // with it): the held-out normal scores' median plus 3 robust standard
+  // deviations (1.4826 x the median absolute deviation).
   kNormalMedianPlus3RobustSd,
+  // Normal images only: the held-out normal scores' median plus z(1 - R)
+  // robust standard deviations, aimed at a false-positive rate R on normal
+  // images (ModelConfig::false_positive_rate; calibration.h).
+  kNormalFalsePositiveRate,
 };
 const char* ThresholdRuleName(ThresholdRule rule);
 
@@ -125,7 +136,7 @@ struct TrainingStats {
   // held-out mean IoU of the chosen pixel rule.
   int masked_anomaly_images = 0;
   double pixel_rule_mean_iou = 0;
-  // What the self-check found (self_check.h); empty when it did not run.
+  // What the self-check found (core/lookout/self_check_report.h); empty when it did not run.
   SelfCheckReport self_check;
 };
 

@@ -77,6 +77,11 @@ json Metadata(const Model& m) {
   meta["threshold"] = m.threshold;
   meta["confidence_scale"] = m.confidence_scale;
   meta["threshold_rule"] = ThresholdRuleName(m.threshold_rule);
+  // The rule's parameter, only beside the rule that has one: models with
+  // the other rules keep the bytes they had before it.
+  if (m.threshold_rule == ThresholdRule::kNormalFalsePositiveRate) {
+    meta["false_positive_rate"] = m.config.false_positive_rate;
+  }
   meta["stats"] = {{"normal_images", m.stats.normal_images},
                    {"anomaly_images", m.stats.anomaly_images},
                    {"image_width", m.stats.image_width},
@@ -402,6 +407,12 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
     m->threshold_rule = ThresholdRule::kF1Optimal;
   } else if (rule == ThresholdRuleName(ThresholdRule::kNormalMedianPlus3RobustSd)) {
     m->threshold_rule = ThresholdRule::kNormalMedianPlus3RobustSd;
+  } else if (rule == ThresholdRuleName(ThresholdRule::kNormalFalsePositiveRate)) {
+    m->threshold_rule = ThresholdRule::kNormalFalsePositiveRate;
+    m->config.false_positive_rate = r.Number(meta, "false_positive_rate");
+    RETURN_IF_ERROR(r.status());
+    if (!(m->config.false_positive_rate > 0 && m->config.false_positive_rate < 0.5))
+      return InvalidInput("model file false-positive rate must be above 0 and below 0.5");
   } else {
     return Unsupported("model file threshold rule '" + rule + "' is unknown to this version");
   }

@@ -187,6 +187,9 @@ Status Trainer::CheckConfig() const {
   if (config_.self_check_defects < 0 || config_.self_check_defects > kMaxSelfCheckDefects)
     return InvalidInput("self-check defects must be 0 to " + std::to_string(kMaxSelfCheckDefects) + "; got " +
                         std::to_string(config_.self_check_defects));
+  if (!(config_.false_positive_rate > 0 && config_.false_positive_rate < 0.5))
+    return InvalidInput("false-positive rate must be above 0 and below 0.5, got " +
+                        std::to_string(config_.false_positive_rate));
   const TilingConfig& t = config_.tiling;
   if (t.tile < 64 || t.tile > 4096 || t.tile % MobileNetV2::kInputMultiple != 0 || t.overlap < 0 ||
       t.overlap % MobileNetV2::kInputMultiple != 0 || t.overlap > t.tile / 2) {
@@ -515,7 +518,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     model.segmentation.clean_bank = clean_bank.rows;
   }
 
-  const Calibration calibration = Calibrate(normal_scores, anomaly_scores);
+  const Calibration calibration = Calibrate(normal_scores, anomaly_scores, config_.false_positive_rate);
   model.threshold = calibration.threshold;
   model.confidence_scale = calibration.confidence_scale;
   model.threshold_rule = calibration.rule;

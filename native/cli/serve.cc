@@ -47,6 +47,11 @@ Options:
                         backbone engine (default xnnpack; portable: the core's own kernels)
   --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
                         the HTTP workers already run requests side by side; 0: the idle cores)
+  --allow-normal-only-training
+                        CreateModel trains a single dataset with no labelled anomalies (at least
+                        20 normal images; the threshold then aims at a 1% false-positive rate on
+                        normal images, docs/model.md). Without it CreateModel keeps Lookout's
+                        minimum of 20 normal and 10 anomalous images, which its clients expect
 )";
 
 }  // namespace
@@ -68,7 +73,8 @@ int RunServe(int argc, char** argv) {
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
                               {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
-                              {"max-concurrent-detects", true}, {"max-requests-per-second", true}});
+                              {"max-concurrent-detects", true}, {"max-requests-per-second", true},
+                              {"allow-normal-only-training", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("serve", cl.status());
@@ -136,6 +142,7 @@ int RunServe(int argc, char** argv) {
   service_options.region = cl->Get("region", "us-east-1");
   service_options.backbone_path = BackbonePath(cl->Get("backbone"));
   service_options.max_concurrent_detects = static_cast<int>(*max_detects);
+  service_options.allow_normal_only_training = cl->Has("allow-normal-only-training");
   service_options.parallel = backend->parallel;
   service_options.search = backend->search;
   auto service =

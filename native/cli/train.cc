@@ -6,6 +6,7 @@
 #include "core/features/tiling.h"
 #include "core/lookout/anomaly_classes.h"
 #include "core/lookout/dataset_split.h"
+#include "core/model/calibration.h"
 #include "core/model/detector.h"
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
@@ -65,10 +66,15 @@ Options:
                              (fine dark-spot features on the original pixels, weighed into the
                              image score and the anomaly map; docs/model.md)
   --normal-only              train on the normal images alone (anomalies still go to the test
-                             split); the threshold is then mean + 3 sd of held-out normal scores
+                             split), as a dataset without labelled anomalies does
+  --false-positive-rate R    with normal images only, the threshold aims at this false-positive
+                             rate on normal images: the held-out normal scores' median + z(1 - R)
+                             robust sd (1.4826 x their median absolute deviation); above 0 and
+                             below 0.5 (default 0.01). With labelled anomalies the threshold is
+                             F1-optimal over held-out training scores instead
   --self-check-defects N     synthetic defects pasted into held-out normal training images to
                              grade the model on (default 36, 6 of each family; 0: no self-check;
-                             docs/model.md)
+                             docs/selfcheck.md)
   --split-seed N             seed of the automatic train/test split (default 0)
   --backbone FILE            converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable backbone engine (default xnnpack; portable: the core's own kernels,
@@ -78,9 +84,52 @@ Options:
 
 Lookout's minimums apply: one dataset needs 20 normal and 10 anomalous images;
 separate datasets need 10 normal training images and 10 normal plus 10
-anomalous test images.
+anomalous test images. A dataset of normal images only (normal/ alone, MVTec's
+train/good alone, a manifest without anomalies, or --normal-only) needs 20
+normal images; a fifth of them are held out to test, and the threshold comes
+from normal images alone (--false-positive-rate).
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
+
+// How the threshold was set, and what it should cost on normal images.
+void PrintThresholdRule(const Model& model) {
+  const std::vector<double>& normals = model.stats.calibration_normal_scores;
+  size_t above = 0;
+  for (double s : normals) above += s >= model.threshold;
+  char held_out[128];
+  std::snprintf(held_out, sizeof held_out, "%zu of %zu held-out normal images score above it (%.1f%%)", above,
+                normals.size(), normals.empty() ? 0.0 : 100.0 * above / normals.size());
+  switch (model.threshold_rule) {
+    case ThresholdRule::kF1Optimal:
+      std::fprintf(stderr,
+                   "  threshold rule: F1-optimal over held-out scores of %zu normal and %zu labelled anomalous "
+                   "training images; %s\n",
+                   normals.size(), model.stats.calibration_anomaly_scores.size(), held_out);
+      break;
+    case ThresholdRule::kNormalFalsePositiveRate: {
+      const double r = model.config.false_positive_rate;
+      std::fprintf(stderr,
+                   "  threshold rule: no labelled anomalies were given to training, so the threshold comes from normal images "
+                   "only:\n"
+                   "    median + %.3f robust sd of the held-out normal scores, aimed at an expected false-positive "
+                   "rate of %.3g%% on normal images (--false-positive-rate %g); %s\n",
+                   StandardNormalQuantile(1 - r), 100 * r, r, held_out);
+      // The rule assumes Gaussian normal scores; nearest-neighbour scores
+      // are skewed to the right, and the held-out share says by how much.
+      if (!normals.empty() && above > 2 * r * normals.size()) {
+        std::fprintf(stderr,
+                     "    the held-out normal scores have a longer tail than the rule assumes: expect a false-positive "
+                     "rate nearer %.1f%% than %.3g%% (a lower --false-positive-rate raises the threshold)\n",
+                     100.0 * above / normals.size(), 100 * r);
+      }
+      break;
+    }
+    case ThresholdRule::kNormalMedianPlus3RobustSd:
+      std::fprintf(stderr, "  threshold rule: median + 3 robust sd of the held-out normal scores; %s\n",
+                   held_out);
+      break;
+  }
+}
 
 // The summary `train` prints once the model is written.
 void PrintModelSummary(const Model& model, const std::string& source, const std::string& output, size_t bytes) {
@@ -148,10 +197,11 @@ void PrintModelSummary(const Model& model, const std::string& source, const std:
     std::fprintf(stderr, "  %s\n", check.substr(start, end - start).c_str());
     start = end + 1;
   }
+  PrintThresholdRule(model);
   std::fprintf(stderr, "  wrote %s (%zu bytes)\n", output.c_str(), bytes);
 }
 
-StatusOr<TrainPlan> PlanDatasets(const CommandLine& cl, uint64_t split_seed) {
+StatusOr<TrainPlan> PlanDatasets(const CommandLine& cl, uint64_t split_seed, bool normal_only) {
   std::vector<ManifestEntry> train, test;
   std::string source;
   bool separate_test = false;
@@ -169,7 +219,8 @@ StatusOr<TrainPlan> PlanDatasets(const CommandLine& cl, uint64_t split_seed) {
     ASSIGN_OR_RETURN(test, LoadManifestFile(cl.Get("test-manifest")));
     separate_test = true;
   }
-  return PlanTraining(std::move(train), std::move(test), separate_test, split_seed, std::move(source));
+  return PlanTraining(std::move(train), std::move(test), separate_test, split_seed, std::move(source),
+                      SingleDatasetRule::kAllowNormalOnly, normal_only);
 }
 
 int Train(const CommandLine& cl) {
@@ -187,13 +238,23 @@ int Train(const CommandLine& cl) {
   auto self_check_defects = cl.GetNumber("self-check-defects", kDefaultSelfCheckDefects, 0, kMaxSelfCheckDefects);
   if (!self_check_defects.ok()) return ReportError("train", self_check_defects.status());
 
+  double false_positive_rate = kDefaultFalsePositiveRate;
+  if (cl.Has("false-positive-rate")) {
+    auto rate = cl.GetNumber("false-positive-rate", kDefaultFalsePositiveRate, 0, 0.5);
+    if (!rate.ok() || !(*rate > 0 && *rate < 0.5)) {
+      return ReportError("train", InvalidInput("--false-positive-rate must be a number above 0 and below 0.5; got '" +
+                                               cl.Get("false-positive-rate") + "'"));
+    }
+    false_positive_rate = *rate;
+  }
+
   NormalModelKind normal_model = NormalModelKind::kAuto;
   if (cl.Has("normal-model") && !ParseNormalModelKind(cl.Get("normal-model"), &normal_model)) {
     return ReportError("train", InvalidInput("--normal-model must be auto, shared-bank or per-position; got '" +
                                              cl.Get("normal-model") + "'"));
   }
 
-  auto plan = PlanDatasets(cl, static_cast<uint64_t>(*seed));
+  auto plan = PlanDatasets(cl, static_cast<uint64_t>(*seed), cl.Has("normal-only"));
   if (!plan.ok()) return ReportError("train", plan.status());
   auto backend_options = ParseBackendOptions(cl);
   if (!backend_options.ok()) return ReportError("train", backend_options.status());
@@ -214,6 +275,7 @@ int Train(const CommandLine& cl) {
   config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
   config.dark_spots = !cl.Has("no-dark-spots");
   config.self_check_defects = static_cast<int>(*self_check_defects);
+  config.false_positive_rate = false_positive_rate;
   options.resolution_given = cl.Has("resolution");
   options.normal_only = cl.Has("normal-only");
   options.use_masks = !cl.Has("ignore-masks");
@@ -247,7 +309,7 @@ int RunTrain(int argc, char** argv) {
                              {{"manifest", true}, {"test-manifest", true}, {"dataset", true}, {"output", true},
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
-                              {"normal-only", false}, {"ignore-masks", false}, {"smoothing-sigma", true},
+                              {"normal-only", false}, {"false-positive-rate", true}, {"ignore-masks", false}, {"smoothing-sigma", true},
                               {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
                               {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {

@@ -102,6 +102,16 @@ StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vec
 }
 
 void PrintMetricsSummary(const EvaluationMetrics& m) {
+  if (m.test_anomalies == 0) {
+    // Normal images only: there is no recall to measure, only how many
+    // unseen normal images the threshold calls anomalous.
+    const int false_positives = m.test_images - m.correct;
+    std::fprintf(stderr,
+                 "evaluation: %d test images, all normal (no anomalous ones, so no recall or F1): %d called anomalous, "
+                 "a false-positive rate of %.1f%% on unseen normal images\n",
+                 m.test_images, false_positives, m.test_images ? 100.0 * false_positives / m.test_images : 0.0);
+    return;
+  }
   std::fprintf(stderr,
                "evaluation: %d test images (%d anomalous), %d correct: ROCAUC %.4f, AP %.4f, precision %.4f, "
                "recall %.4f, F1 %.4f\n",

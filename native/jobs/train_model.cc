@@ -14,7 +14,8 @@
 namespace anomalens {
 
 StatusOr<TrainPlan> PlanTraining(std::vector<ManifestEntry> train, std::vector<ManifestEntry> test,
-                                 bool separate_test, uint64_t split_seed, std::string source) {
+                                 bool separate_test, uint64_t split_seed, std::string source,
+                                 SingleDatasetRule rule, bool normal_only) {
   TrainPlan plan;
   plan.source = std::move(source);
   if (separate_test) {
@@ -26,7 +27,12 @@ StatusOr<TrainPlan> PlanTraining(std::vector<ManifestEntry> train, std::vector<M
     plan.test = std::move(test);
     return plan;
   }
-  RETURN_IF_ERROR(CheckSingleDatasetMinimums(CountLabels(train)));
+  const LabelCounts counts = CountLabels(train);
+  if (rule == SingleDatasetRule::kAllowNormalOnly && (counts.anomaly == 0 || normal_only)) {
+    RETURN_IF_ERROR(CheckNormalOnlyDatasetMinimums(counts));
+  } else {
+    RETURN_IF_ERROR(CheckSingleDatasetMinimums(counts));
+  }
   DatasetSplit split = SplitDataset(train, split_seed);
   plan.train = std::move(split.train);
   plan.test = std::move(split.test);

@@ -25,10 +25,24 @@ struct TrainPlan {
   std::string source;  // for messages: "manifest x", "folder y"
 };
 
-// Checks Lookout's minimums. With `separate_test`, `train` and `test` are the
-// two datasets; otherwise `train` is split (20% of each label held out).
+// Which minimums a single dataset must meet.
+enum class SingleDatasetRule {
+  // Lookout's: 20 normal and 10 anomalous images (the server's default).
+  kLookout,
+  // Lookout's, except that a dataset with no labelled anomalies, or trained
+  // on its normal images alone, needs only 20 normal images
+  // (CheckNormalOnlyDatasetMinimums): the CLI's, and the server's with
+  // --allow-normal-only-training.
+  kAllowNormalOnly,
+};
+
+// Checks the minimums. With `separate_test`, `train` and `test` are the
+// two datasets (Lookout's minimums); otherwise `train` is split (20% of each
+// label held out) under `rule`; `normal_only` says that training will use
+// the normal images alone.
 StatusOr<TrainPlan> PlanTraining(std::vector<ManifestEntry> train, std::vector<ManifestEntry> test,
-                                 bool separate_test, uint64_t split_seed, std::string source);
+                                 bool separate_test, uint64_t split_seed, std::string source,
+                                 SingleDatasetRule rule = SingleDatasetRule::kLookout, bool normal_only = false);
 
 struct TrainOptions {
   ModelConfig config;

@@ -31,6 +31,9 @@ struct ServiceOptions {
   // DetectAnomalies calls allowed to run at once; more get a
   // ThrottlingException (429), which clients retry. 0: no limit.
   int max_concurrent_detects = 0;
+  // CreateModel trains a single dataset without labelled anomalies (serve
+  // --allow-normal-only-training); false keeps Lookout's minimums.
+  bool allow_normal_only_training = false;
   ParallelFor parallel;  // the compute threads' hook, for scoring
   BuildSearch search;    // the nearest-neighbour engine (empty: portable)
 };

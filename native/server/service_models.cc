@@ -168,7 +168,9 @@ void LookoutService::Train(const std::string& project, const std::string& versio
       sets[s].push_back(std::move(e));
     }
   }
-  auto plan = PlanTraining(std::move(sets[0]), std::move(sets[1]), has_test, 0, "project " + project);
+  auto plan = PlanTraining(std::move(sets[0]), std::move(sets[1]), has_test, 0, "project " + project,
+                           options_.allow_normal_only_training ? SingleDatasetRule::kAllowNormalOnly
+                                                               : SingleDatasetRule::kLookout);
   if (!plan.ok()) return fail(plan.status());
   auto dir = store_->ModelDirectory(project, version, true);
   if (!dir.ok()) return fail(dir.status());

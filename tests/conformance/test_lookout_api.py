@@ -302,6 +302,31 @@ class ProjectsDatasetsModels(unittest.TestCase):
         finally:
             shutil.rmtree(root, ignore_errors=True)
 
+    def test_normal_only_training_needs_the_switch(self):
+        # Lookout refused a dataset without anomalies; so does the server by
+        # default. serve --allow-normal-only-training trains it.
+        root = tempfile.mkdtemp(prefix="anomalens-normal-only-")
+        try:
+            synth = os.path.join(root, "synth")
+            subprocess.run([CLI, "synth", "--output", synth, "--train-normal", "20", "--train-anomaly", "0",
+                            "--test-normal", "0", "--test-anomaly", "0"], check=True, capture_output=True)
+            for extra, status in (((), "TRAINING_FAILED"), (("--allow-normal-only-training",), "TRAINED")):
+                server = LookoutServer(CLI, buckets={"synth": synth}, extra_args=extra)
+                try:
+                    c, p = track(server.client()), "normal-only"
+                    c.create_project(ProjectName=p)
+                    c.create_dataset(ProjectName=p, DatasetType="train", DatasetSource={
+                        "GroundTruthManifest": {"S3Object": {"Bucket": "synth", "Key": "train.manifest"}}})
+                    model = c.create_model(ProjectName=p, OutputConfig={"S3Location": {"Bucket": "synth"}})
+                    d = wait_status(c, p, model["ModelMetadata"]["ModelVersion"], {"TRAINED", "TRAINING_FAILED"})
+                    self.assertEqual(d["Status"], status, d.get("StatusMessage"))
+                    if status == "TRAINING_FAILED":
+                        self.assertIn("needs at least 20 normal and 10 anomalous images", d["StatusMessage"])
+                finally:
+                    server.stop()
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
     def test_datasets_entries_models_tags(self):
         c, p = self.client, "synthetic"
         c.create_project(ProjectName=p)

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,6 +179,45 @@ test("Lookout's minimum image counts are enforced with a clear error", { skip },
   assert.equal(r.code, 2);
   assert.match(r.stderr, /20 normal/);
   assert.ok(!existsSync(join(dir, 'small.anlm')), 'no model written');
+});
+
+// The most common start: a folder of good parts and nothing else, as
+// normal/ alone or as MVTec's train/good alone.
+test('a dataset of normal images only trains, and says where its threshold comes from', { skip }, () => {
+  const root = join(dir, 'normal-only');
+  mkdirSync(root);
+  let r = run('synth', '--output', join(root, 'synth'), '--seed', '9', '--train-normal', '20', '--train-anomaly', '0',
+              '--test-normal', '0', '--test-anomaly', '0');
+  assert.equal(r.code, 0, r.stderr);
+  const images = readFileSync(join(root, 'synth', 'train.manifest'), 'utf8').trim().split('\n')
+    .map((line) => join(root, 'synth', JSON.parse(line)['source-ref']));
+  assert.equal(images.length, 20);
+  for (const folder of ['plain/normal', 'mvtec/train/good']) {
+    mkdirSync(join(root, folder), { recursive: true });
+    images.forEach((p, i) => copyFileSync(p, join(root, folder, `good-${i}.png`)));
+  }
+  r = run('train', '--dataset', join(root, 'plain'), '--output', join(root, 'plain.anlm'), '--false-positive-rate', '0.02');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /trained on 16 normal \+ 0 anomalous images/);
+  assert.match(r.stderr, /no labelled anomalies were given to training, so the threshold comes from normal images only/);
+  assert.match(r.stderr, /expected false-positive rate of 2% on normal images \(--false-positive-rate 0\.02\); \d+ of 16 held-out normal images score above it/);
+  r = run('train', '--dataset', join(root, 'mvtec'), '--output', join(root, 'mvtec.anlm'), '--quiet');
+  assert.equal(r.code, 0, r.stderr);
+  const metadata = readFileSync(join(root, 'mvtec.anlm')).toString('latin1');
+  assert.match(metadata, /"false_positive_rate":0\.01[,}]/);
+  assert.match(metadata, /"threshold_rule":"normal-false-positive-rate"/);
+  // Too few, and a rate out of range: clear errors naming the limit.
+  mkdirSync(join(root, 'few', 'normal'), { recursive: true });
+  images.slice(0, 12).forEach((p, i) => copyFileSync(p, join(root, 'few', 'normal', `good-${i}.png`)));
+  r = run('train', '--dataset', join(root, 'few'), '--output', join(root, 'x.anlm'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /the dataset has 12 normal images; a normal-only dataset needs at least 20 normal images/);
+  for (const rate of ['0', '0.5', 'x']) {
+    r = run('train', '--dataset', join(root, 'plain'), '--output', join(root, 'x.anlm'), '--false-positive-rate', rate);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`--false-positive-rate must be a number above 0 and below 0\\.5; got '${rate}'`));
+  }
+  assert.ok(!existsSync(join(root, 'x.anlm')), 'no model written');
 });
 
 test('bad masks stop training with the manifest line named', { skip }, () => {

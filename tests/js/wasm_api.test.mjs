@@ -146,12 +146,15 @@ describe('anomalens npm package (wasm)', { skip }, () => {
       const offPath = join(dir, 'no-dark-spots.anlm');
       r = runCli('train', '--manifest', join(dir, 'data', 'train.manifest'), '--test-manifest',
                  join(dir, 'data', 'test.manifest'), '--output', offPath, '--quiet', '--no-dark-spots',
-                 '--normal-model', 'per-position');
+                 '--normal-model', 'per-position', '--false-positive-rate', '0.02');
       assert.equal(r.code, 0, r.stderr);
       const off = await lv.train(train.map((e) => ({ Body: readFileSync(e.path), ContentType: 'image/png',
-                                                     Label: e.label })), { darkSpots: false, normalModel: 'per-position' });
+                                                     Label: e.label })), { darkSpots: false, normalModel: 'per-position',
+                                                                             falsePositiveRate: 0.02 });
       assert.equal(off[4], 3, 'without the channel: a version-3 file');
-      assert.ok(Buffer.from(off).equals(readFileSync(offPath)), 'same bytes as `anomalens train --no-dark-spots`');
+      assert.ok(Buffer.from(off).equals(readFileSync(offPath)),
+                'same bytes as `anomalens train --no-dark-spots --false-positive-rate 0.02`');
+      assert.match(Buffer.from(off).toString('latin1'), /"false_positive_rate":0\.02/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -192,6 +195,13 @@ describe('anomalens npm package (wasm)', { skip }, () => {
                          { name: 'ValidationException', message: /normalModel must be 'auto', 'shared-bank' or 'per-position', got "gaussian"/ });
     await assert.rejects(lv.train([], { darkSpots: 'no' }),
                          { name: 'ValidationException', message: /darkSpots must be true or false, got "no"/ });
+    for (const rate of [0, 0.5, -0.1, '0.01', Number.NaN]) {
+      await assert.rejects(lv.train([], { falsePositiveRate: rate }),
+                           { name: 'ValidationException', message: /falsePositiveRate must be a number above 0 and below 0.5/ });
+    }
+    assert.match(lv.datasetMinimumsMessage('normal-only', { normal: 19, anomaly: 0 }),
+                 /19 normal images; a normal-only dataset needs at least 20 normal images/);
+    assert.equal(lv.datasetMinimumsMessage('normal-only', { normal: 20, anomaly: 0 }), null);
     await assert.rejects(lv.train([], { shortSide: 1e12 }),
                          { name: 'ValidationException', message: /shortSide must be an integer/ });
   });

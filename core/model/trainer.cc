@@ -276,20 +276,15 @@ StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingG
   return sample;
 }
 
-// The self-check's defects go into normal images 1, 1 + stride, ... (image 0
-// is the first donor), up to kMaxSelfCheckDefectsPerImage an image, so that
-// they spread over the training set, and so over the folds.
+// The self-check's defects go into normal images 1, 2, 3, ... (image 0 is
+// the first donor), kMaxSelfCheckDefectsPerImage each, until there are
+// enough: consecutive images fall in consecutive folds, so the defects spread
+// over the folds. The rule depends only on the order of the images, not on
+// how many will come, so every host (CLI, server, wasm, tests) writes the
+// same model for the same images.
 int Trainer::SelfCheckDefectsFor(int index) const {
-  const int total = config_.self_check_defects;
-  const int planted = static_cast<int>(synthetic_.size());
-  if (index < 1 || planted >= total) return 0;
-  if (expected_normals_ < 2) return 1;  // unknown count: one an image until the total
-  const int hosts = expected_normals_ - 1;
-  const int per_image = std::min(kMaxSelfCheckDefectsPerImage, (total + hosts - 1) / hosts);
-  const int images_needed = (total + per_image - 1) / per_image;
-  const int stride = std::max(1, hosts / images_needed);
-  if ((index - 1) % stride != 0) return 0;
-  return std::min(per_image, total - planted);
+  const int left = config_.self_check_defects - static_cast<int>(synthetic_.size());
+  return index < 1 ? 0 : std::max(0, std::min(kMaxSelfCheckDefectsPerImage, left));
 }
 
 Status Trainer::AddSyntheticDefects(const RgbImage& image, int index) {

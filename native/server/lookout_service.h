@@ -33,6 +33,7 @@ struct ServiceOptions {
   int max_concurrent_detects = 0;
   ParallelFor parallel;  // the compute threads' hook, for scoring
   BuildSearch search;    // the nearest-neighbour engine (empty: portable)
+  JpegDecoder jpeg;      // the engine's JPEG decoder (empty: stb, portable)
 };
 
 class LookoutService {

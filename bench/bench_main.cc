@@ -2,7 +2,11 @@
 // table and written as JSON. Medians over --iterations runs after a warm-up.
 //
 //   anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]
-//                   [--iterations 20] [--json OUT.json]
+//                   [--decoder stb|libjpeg-turbo] [--iterations 20] [--json OUT.json]
+//
+// --decoder libjpeg-turbo (xnnpack only) decodes JPEGs at a DCT scale
+// (native/engine/turbo_jpeg_decoder.h); the default, stb, at full size, as
+// detect does. One build measures both.
 //
 // Measures (JSON keys; the headline ones also as *_best_ms, the fastest run,
 // for machines shared with other work):
@@ -11,6 +15,7 @@
 //                     arithmetic rate (2 flops a multiply-add)
 //   backbone_ms       the backbone alone over the model's working-size tiles
 //   detect_ms         DetectAnomalies end to end: image bytes to JSON
+//   decoder           "stb" or "libjpeg-turbo"
 //   stages            detect's parts, each timed alone on this image: decode,
 //                     features (resize + backbone + patch features), nearest-
 //                     neighbour search, anomaly map (upsample + smoothing),
@@ -51,7 +56,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]\n"
-    "                       [--iterations 20] [--json OUT.json]\n"
+    "                       [--decoder stb|libjpeg-turbo] [--iterations 20] [--json OUT.json]\n"
     "--threads: threads for the backbone and scoring (default 1 here, for comparable numbers; 0: every core)\n";
 
 struct Timing {
@@ -94,7 +99,7 @@ double BackboneMultiplyAdds(const MobileNetV2& net, int height, int width) {
 int Run(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 1,
                              {{"model", true}, {"image", true}, {"iterations", true}, {"json", true}, {"backend", true},
-                              {"threads", true}});
+                              {"threads", true}, {"decoder", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("bench", cl.status());
@@ -108,17 +113,22 @@ int Run(int argc, char** argv) {
   auto options = ParseBackendOptions(*cl);
   if (!options.ok()) return ReportError("bench", options.status());
   if (!cl->Has("threads")) options->threads = 1;  // one thread unless asked: the comparisons are per thread
+  if (cl->Has("decoder")) options->jpeg_decoder = cl->Get("decoder");
   auto backend = LoadBackend("", *options);
   if (!backend.ok()) return ReportError("bench", backend.status());
   auto model_bytes = ReadFile(cl->Get("model"), size_t{1} << 31);
   if (!model_bytes.ok()) return ReportError("bench", model_bytes.status());
-  auto loaded = Detector::Create(*model_bytes, backend->backbone, backend->parallel, backend->search);
+  const std::string decoder_name = backend->jpeg.decode ? "libjpeg-turbo" : "stb";
+  auto loaded = Detector::Create(*model_bytes, backend->backbone, backend->parallel, backend->search, backend->jpeg);
   if (!loaded.ok()) return ReportError("bench", Status(loaded.status().code(), cl->Get("model") + ": " + loaded.status().message()));
   const Detector& detector = **loaded;
   auto bytes = ReadFile(cl->Get("image"), ImageLimits{}.max_bytes);
   if (!bytes.ok()) return ReportError("bench", bytes.status());
   auto image = DecodeImage(*bytes, "");
   if (!image.ok()) return ReportError("bench", image.status());
+  // As detect decodes it: with libjpeg-turbo, a JPEG at a DCT scale.
+  auto decoded = detector.Decode(*bytes, "");
+  if (!decoded.ok()) return ReportError("bench", decoded.status());
   auto net = LoadBackbone("");  // the architecture, to count multiply-adds
   if (!net.ok()) return ReportError("bench", net.status());
 
@@ -154,15 +164,15 @@ int Run(int argc, char** argv) {
 
   // Detect's stages, each alone.
   nlohmann::ordered_json stages;
-  stages["decode_ms"] = MedianMilliseconds(n, [&] { (void)DecodeImage(*bytes, ""); });
+  stages["decode_ms"] = MedianMilliseconds(n, [&] { (void)detector.Decode(*bytes, ""); });
   PatchGrid grid;
   stages["features_ms"] = MedianMilliseconds(n, [&] {
-    grid = *ExtractFeatures(backbone, *image, geometry, model.layer_scales, model.config.tiling);
+    grid = *ExtractFeatures(backbone, decoded->pixels, geometry, model.layer_scales, model.config.tiling);
   });
   if (!model.dark_spots.empty()) {  // the dark-spot channel (core/model/dark_spot_channel.h)
     PatchGrid spots;
     stages["dark_spot_features_ms"] =
-        MedianMilliseconds(n, [&] { spots = DarkSpotGrid(model.dark_spots, *image, geometry); });
+        MedianMilliseconds(n, [&] { spots = DarkSpotGrid(model.dark_spots, decoded->pixels, geometry); });
     stages["dark_spot_scores_ms"] =
         MedianMilliseconds(n, [&] {
           const DarkSpotChannel& c = model.dark_spots;
@@ -215,6 +225,8 @@ int Run(int argc, char** argv) {
                             (backend->threads == 1 ? "" : "s") + ", median)";
   std::printf("%-46s %10s\n", title.c_str(), "value");
   std::printf("%-46s %10s\n", "image", (std::to_string(image->width) + "x" + std::to_string(image->height)).c_str());
+  std::printf("%-46s %10s\n", ("decoded by " + decoder_name).c_str(),
+              (std::to_string(decoded->pixels.width) + "x" + std::to_string(decoded->pixels.height)).c_str());
   std::printf("%-46s %10s\n", "working size (padded)",
               (std::to_string(geometry.padded.width) + "x" + std::to_string(geometry.padded.height)).c_str());
   std::printf("%-46s %10.2f ms  (best %.2f; %.1f GFLOP/s, %.0f M multiply-adds)\n", "backbone at 224x224",
@@ -235,6 +247,8 @@ int Run(int argc, char** argv) {
   if (cl->Has("json")) {
     nlohmann::ordered_json doc = {{"backend", backend->name},
                                   {"threads", backend->threads},
+                                  {"decoder", decoder_name},
+                                  {"decoded_size", {decoded->pixels.width, decoded->pixels.height}},
                                   {"image_size", {image->width, image->height}},
                                   {"working_size", {geometry.padded.width, geometry.padded.height}},
                                   {"backbone_224_ms", backbone_224_ms},

@@ -156,7 +156,8 @@ Bytes PatternPng(int width, int height) { return EncodePng(Pattern(width, height
 
 Bytes PatternJpeg(int width, int height) { return EncodeJpeg(Pattern(width, height), width, height, 3, 90); }
 
-void ExpectRejected(const StatusOr<RgbImage>& result, StatusCode code, const std::string& message_part) {
+template <typename T>
+void ExpectRejected(const StatusOr<T>& result, StatusCode code, const std::string& message_part) {
   ASSERT_FALSE(result.ok()) << "expected a rejection containing: " << message_part;
   EXPECT_EQ(result.status().code(), code) << result.status().ToString();
   EXPECT_NE(result.status().message().find(message_part), std::string::npos)
@@ -763,6 +764,84 @@ TEST(ImageDecode, DecodeRgba_survives_corrupted_bytes) {
       }
     }
   }
+}
+
+// --- DecodeImageAtLeast: a platform JPEG decoder behind the same checks.
+
+// A stand-in platform decoder: records its calls and returns what it is told.
+struct FakeJpegDecoder {
+  int calls = 0;
+  int width = 0, height = 0, min_width = 0, min_height = 0;
+  StatusOr<RgbImage> result = Unsupported("not set");
+  JpegDecoder Hook() {
+    return JpegDecoder{[this](ByteSpan, int w, int h, int mw, int mh) -> StatusOr<RgbImage> {
+      ++calls;
+      width = w, height = h, min_width = mw, min_height = mh;
+      return result;
+    }};
+  }
+};
+
+RgbImage Grey(int width, int height) {
+  RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.pixels.assign(size_t(width) * height * 3, 128);
+  return image;
+}
+
+TEST(ImageDecode, DecodeImageAtLeast_hands_jpegs_to_the_hook_with_the_size_needed) {
+  FakeJpegDecoder fake;
+  fake.result = Grey(50, 40);
+  auto decoded = DecodeImageAtLeast(PatternJpeg(100, 80), "image/jpeg", 0.39, fake.Hook());
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(fake.calls, 1);
+  EXPECT_EQ(fake.width, 100);
+  EXPECT_EQ(fake.height, 80);
+  EXPECT_EQ(fake.min_width, 39);  // ceil(100 x 0.39)
+  EXPECT_EQ(fake.min_height, 32);  // ceil(80 x 0.39) = ceil(31.2)
+  EXPECT_EQ(decoded->width, 100) << "the file's size";
+  EXPECT_EQ(decoded->height, 80);
+  EXPECT_EQ(decoded->pixels.width, 50) << "the hook's pixels";
+}
+
+TEST(ImageDecode, DecodeImageAtLeast_keeps_every_check_in_front_of_the_hook) {
+  FakeJpegDecoder fake;
+  fake.result = Grey(64, 64);
+  ExpectRejected(DecodeImageAtLeast(PatternJpeg(64, 64), "image/png", 0.5, fake.Hook()), StatusCode::kInvalidInput,
+                 "content type is image/png but the bytes are a JPEG image");
+  ExpectRejected(DecodeImageAtLeast(PatternJpeg(64, 63), "image/jpeg", 0.5, fake.Hook()), StatusCode::kInvalidInput,
+                 "image is 64x63 px; each side must be 64 to 4096 px");
+  ExpectRejected(DecodeImageAtLeast(PatternJpeg(64, 64), "image/gif", 0.5, fake.Hook()), StatusCode::kUnsupported,
+                 "unsupported content type 'image/gif'; use image/png or image/jpeg");
+  EXPECT_EQ(fake.calls, 0);
+  // PNGs never reach a JPEG decoder: stb at full size.
+  auto png = DecodeImageAtLeast(PatternPng(64, 64), "", 0.5, fake.Hook());
+  ASSERT_TRUE(png.ok());
+  EXPECT_EQ(fake.calls, 0);
+  EXPECT_EQ(png->pixels.width, 64);
+}
+
+TEST(ImageDecode, DecodeImageAtLeast_falls_back_to_stb_only_when_the_hook_declines) {
+  const Bytes jpeg = PatternJpeg(96, 64);
+  FakeJpegDecoder declines;
+  declines.result = Unsupported("CMYK JPEG");
+  auto fallback = DecodeImageAtLeast(jpeg, "", 0.5, declines.Hook());
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ(declines.calls, 1);
+  EXPECT_EQ(fallback->pixels.pixels, DecodeImage(jpeg, "")->pixels) << "stb's pixels at full size";
+  FakeJpegDecoder corrupt;
+  corrupt.result = InvalidInput("corrupt or truncated JPEG: premature end");
+  ExpectRejected(DecodeImageAtLeast(jpeg, "", 0.5, corrupt.Hook()), StatusCode::kInvalidInput,
+                 "corrupt or truncated JPEG: premature end");
+  FakeJpegDecoder too_small;
+  too_small.result = Grey(47, 32);  // needs 48 x 32
+  ExpectRejected(DecodeImageAtLeast(jpeg, "", 0.5, too_small.Hook()), StatusCode::kInternal,
+                 "JPEG decoder returned 47x32 px");
+  // No hook: DecodeImage's stb decode.
+  auto plain = DecodeImageAtLeast(jpeg, "", 0.5, JpegDecoder{});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->pixels.pixels, DecodeImage(jpeg, "")->pixels);
 }
 
 }  // namespace

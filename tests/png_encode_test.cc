@@ -152,5 +152,78 @@ TEST(PngEncode, EncodePng_rejects_invalid_arguments) {
   EXPECT_TRUE(EncodePng(samples.data(), 1 << 16, 1 << 16, 3).empty());
 }
 
+// --- EncodeIndexedPng: palette PNGs (the AnomalyMask's encoding).
+
+// Indices cycling through `colours` with an irregular pattern.
+Bytes Indices(int width, int height, int colours) {
+  Bytes indices(static_cast<size_t>(width) * height);
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<uint8_t>(((i * 7) ^ (i >> 3)) % colours);
+  return indices;
+}
+
+std::vector<uint32_t> Palette(int colours) {
+  std::vector<uint32_t> palette;
+  for (int k = 0; k < colours; ++k) palette.push_back(0xFFFFFFu - static_cast<uint32_t>(k) * 0x0A1B2Cu);
+  return palette;
+}
+
+// Decoded by stb (expanding the palette to RGB), every pixel is its index's
+// colour; for every bit depth (1, 2, 4, 8) and widths that leave a partial
+// byte at each row's end.
+TEST(PngEncode, EncodeIndexedPng_round_trips_through_stb_at_every_bit_depth) {
+  for (int colours : {1, 2, 3, 4, 5, 16, 17, 256}) {
+    for (int width : {1, 7, 13, 64}) {
+      SCOPED_TRACE(std::to_string(colours) + " colours, width " + std::to_string(width));
+      const int height = 9;
+      const Bytes indices = Indices(width, height, colours);
+      const std::vector<uint32_t> palette = Palette(colours);
+      const Bytes png = EncodeIndexedPng(indices.data(), width, height, palette);
+      ASSERT_FALSE(png.empty());
+      EXPECT_EQ(ChunkTypes(png), (std::vector<std::string>{"IHDR", "PLTE", "IDAT", "IEND"}));
+      const int depth = colours <= 2 ? 1 : colours <= 4 ? 2 : colours <= 16 ? 4 : 8;
+      EXPECT_EQ(png[24], depth);  // IHDR bit depth
+      EXPECT_EQ(png[25], 3);      // colour type 3: indexed
+      int w = 0, h = 0, n = 0;
+      stbi_uc* rgb = stbi_load_from_memory(png.data(), static_cast<int>(png.size()), &w, &h, &n, 3);
+      ASSERT_NE(rgb, nullptr) << stbi_failure_reason();
+      EXPECT_EQ(w, width);
+      EXPECT_EQ(h, height);
+      size_t wrong = 0;
+      for (size_t i = 0; i < indices.size(); ++i) {
+        const uint32_t c = palette[indices[i]];
+        wrong += rgb[i * 3] != uint8_t(c >> 16) || rgb[i * 3 + 1] != uint8_t(c >> 8) || rgb[i * 3 + 2] != uint8_t(c);
+      }
+      stbi_image_free(rgb);
+      EXPECT_EQ(wrong, 0u);
+    }
+  }
+}
+
+TEST(PngEncode, EncodeIndexedPng_is_smaller_than_rgb_for_a_few_colours) {
+  // A mask-like image: background and two blobs.
+  Bytes indices(224 * 224, 0);
+  for (int y = 60; y < 120; ++y)
+    for (int x = 90; x < 170; ++x) indices[y * 224 + x] = 1 + (x > 130);
+  const std::vector<uint32_t> palette = {0xFFFFFF, 0x23A436, 0x3366CC};
+  Bytes rgb;
+  for (uint8_t k : indices) rgb.insert(rgb.end(), {uint8_t(palette[k] >> 16), uint8_t(palette[k] >> 8), uint8_t(palette[k])});
+  const Bytes indexed = EncodeIndexedPng(indices.data(), 224, 224, palette);
+  const Bytes full = EncodePng(rgb.data(), 224, 224, 3);
+  ASSERT_FALSE(indexed.empty());
+  EXPECT_LT(indexed.size(), full.size());
+  EXPECT_EQ(indexed, EncodeIndexedPng(indices.data(), 224, 224, palette)) << "deterministic";
+}
+
+TEST(PngEncode, EncodeIndexedPng_rejects_invalid_arguments) {
+  const Bytes indices = Indices(8, 8, 3);
+  const std::vector<uint32_t> palette = Palette(3);
+  EXPECT_TRUE(EncodeIndexedPng(nullptr, 8, 8, palette).empty());
+  EXPECT_TRUE(EncodeIndexedPng(indices.data(), 0, 8, palette).empty());
+  EXPECT_TRUE(EncodeIndexedPng(indices.data(), 8, -1, palette).empty());
+  EXPECT_TRUE(EncodeIndexedPng(indices.data(), 8, 8, {}).empty());
+  EXPECT_TRUE(EncodeIndexedPng(indices.data(), 8, 8, std::vector<uint32_t>(257, 0)).empty());
+  EXPECT_TRUE(EncodeIndexedPng(indices.data(), 8, 8, Palette(2)).empty()) << "index 2 is past a 2-colour palette";
+}
+
 }  // namespace
 }  // namespace anomalens

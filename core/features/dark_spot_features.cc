@@ -118,7 +118,9 @@ PatchGrid DarkSpotFeatures(const RgbImage& image, const WorkingGeometry& geometr
   grid.height = geometry.padded.height / stride;
   grid.dim = features;
   grid.data.assign(grid.cells() * features, kUnset);
-  const Size size = DarkSpotAnalysisSize({image.width, image.height}, geometry.scale);
+  // From the file's size, not the pixels': a platform decoder may have
+  // decoded them at a fraction of it (still at least this size).
+  const Size size = DarkSpotAnalysisSize(geometry.original, geometry.scale);
   std::vector<float> grey = size.width == image.width && size.height == image.height
                                 ? Grey(image)
                                 : Grey(ResizeImage(image, size.width, size.height));

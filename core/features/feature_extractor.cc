@@ -75,11 +75,15 @@ Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, i
 StatusOr<PatchGrid> ExtractFeatures(const Backbone& backbone, const RgbImage& image,
                                     const WorkingGeometry& geometry, const float layer_scales[2],
                                     const TilingConfig& tiling, PatchGrid* stride4) {
-  if (image.width != geometry.original.width || image.height != geometry.original.height) {
+  // The pixels are the original image or, from a platform decoder that
+  // scales while it decodes, a smaller version of it still at least as large
+  // as the working size; either way they are resized to `content`.
+  if (image.width > geometry.original.width || image.height > geometry.original.height ||
+      image.width < geometry.content.width || image.height < geometry.content.height) {
     return Internal("feature extraction geometry does not match the image");
   }
   RgbImage resized_storage;
-  const bool same_size = geometry.content == geometry.original;
+  const bool same_size = image.width == geometry.content.width && image.height == geometry.content.height;
   if (!same_size) resized_storage = ResizeImage(image, geometry.content.width, geometry.content.height);
   const RgbImage& resized = same_size ? image : resized_storage;
 

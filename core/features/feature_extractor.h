@@ -19,7 +19,8 @@ namespace anomalens {
 Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, int height);
 
 // Returns the patch grid of `image` on the padded working grid (padded / 8
-// cells). With `stride4` (per-position models only), also fills it with the
+// cells). `image` is the original or a smaller decode of it, no smaller than
+// geometry.content. With `stride4` (per-position models only), also fills it with the
 // stride-4 grid (padded / 4 cells, ExtractStride4Features), tiled and blended
 // the same way.
 StatusOr<PatchGrid> ExtractFeatures(const Backbone& backbone, const RgbImage& image,

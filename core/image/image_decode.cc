@@ -1,6 +1,8 @@
 #include "core/image/image_decode.h"
 
+#include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdint>  // SIZE_MAX
 #include <cstdlib>
 #include <cstring>
@@ -240,8 +242,11 @@ struct DecodedPixels {
 // `channels` samples a pixel (3: alpha dropped, grey widened; 4: alpha kept,
 // 255 where the file has none). Both public decoders are this one function,
 // so an RGBA caller gets exactly the same rejections as an RGB one.
+// With `jpeg` set (3 channels only), a JPEG that passed every check goes to
+// it with the smallest size the caller needs, `min_fraction` of each side.
 StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits,
-                                         int channels) {
+                                         int channels, const JpegDecoder* jpeg = nullptr, double min_fraction = 1,
+                                         int* original_width = nullptr, int* original_height = nullptr) {
   // Size first: it costs nothing and bounds everything after it.
   if (bytes.size == 0) return InvalidInput("image is empty (0 bytes)");
   if (bytes.size > limits.max_bytes) {
@@ -302,6 +307,32 @@ StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view conten
                         std::to_string(limits.min_side) + " to " + std::to_string(limits.max_side) + " px");
   }
 
+  if (original_width != nullptr) *original_width = width;
+  if (original_height != nullptr) *original_height = height;
+
+  if (actual == ImageFormat::kJpeg && jpeg != nullptr && jpeg->decode && channels == 3) {
+    const double f = min_fraction > 1 ? 1 : min_fraction;
+    const int min_width = std::max(1, static_cast<int>(std::ceil(width * f)));
+    const int min_height = std::max(1, static_cast<int>(std::ceil(height * f)));
+    StatusOr<RgbImage> image = jpeg->decode(bytes, width, height, min_width, min_height);
+    if (image.ok()) {
+      if (image->width < min_width || image->height < min_height || image->width > width || image->height > height ||
+          image->pixels.size() != static_cast<size_t>(image->width) * image->height * 3) {
+        return Internal("JPEG decoder returned " + std::to_string(image->width) + "x" +
+                        std::to_string(image->height) + " px for a " + std::to_string(width) + "x" +
+                        std::to_string(height) + " px image asked for at least " + std::to_string(min_width) + "x" +
+                        std::to_string(min_height));
+      }
+      DecodedPixels decoded;
+      decoded.width = image->width;
+      decoded.height = image->height;
+      decoded.pixels = std::move(image->pixels);
+      return decoded;
+    }
+    if (image.status().code() != StatusCode::kUnsupported) return image.status();
+    // kUnsupported: stb below decodes it.
+  }
+
   int decoded_width = 0;
   int decoded_height = 0;
   std::unique_ptr<stbi_uc, StbFree> pixels;
@@ -343,6 +374,17 @@ StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, co
   image.width = decoded.width;
   image.height = decoded.height;
   image.pixels = std::move(decoded.pixels);
+  return image;
+}
+
+StatusOr<DecodedImage> DecodeImageAtLeast(ByteSpan bytes, std::string_view content_type, double fraction,
+                                          const JpegDecoder& jpeg, const ImageLimits& limits) {
+  DecodedImage image;
+  ASSIGN_OR_RETURN(DecodedPixels decoded,
+                   DecodeToChannels(bytes, content_type, limits, 3, &jpeg, fraction, &image.width, &image.height));
+  image.pixels.width = decoded.width;
+  image.pixels.height = decoded.height;
+  image.pixels.pixels = std::move(decoded.pixels);
   return image;
 }
 

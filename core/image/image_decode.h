@@ -20,6 +20,7 @@
 #define ANOMALENS_CORE_IMAGE_IMAGE_DECODE_H_
 
 #include <cstddef>
+#include <functional>
 #include <string_view>
 
 #include "core/base/byte_span.h"
@@ -47,6 +48,39 @@ StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, co
 // JPEG); a PNG tRNS chunk (palette alpha or a colour key) becomes alpha.
 // Colour is never premultiplied, so a transparent pixel keeps its colour.
 StatusOr<RgbaImage> DecodeImageRgba(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits = {});
+
+// A platform's JPEG decoder that may shrink while it decodes (native:
+// libjpeg-turbo, which scales in the DCT domain by 1/2, 1/4 or 1/8 and so
+// does a fraction of the work). The core stays on stb_image, the portable
+// decoder that wasm and `--backend portable` share byte for byte; a platform
+// hands this in where it is held to tolerances instead.
+//
+// DecodeImageAtLeast calls it only after every check of DecodeImage has
+// passed (size, content type, signature, Huffman tables, and the header's
+// `width` x `height` within the limits), so every rejection before the pixels
+// stays the same. It returns RGB8 pixels of at least `min_width` x
+// `min_height` and at most `width` x `height`, or an error (kInvalidInput for
+// a corrupt file, naming it). kUnsupported means "not this one" (say, a CMYK
+// JPEG): stb decodes it instead.
+struct JpegDecoder {
+  std::function<StatusOr<RgbImage>(ByteSpan jpeg, int width, int height, int min_width, int min_height)> decode;
+};
+
+// An image as the file holds it, `width` x `height`, and its pixels, which a
+// JpegDecoder may have decoded at a fraction of that size.
+struct DecodedImage {
+  RgbImage pixels;
+  int width = 0;
+  int height = 0;
+};
+
+// DecodeImage, for a caller that will shrink the image to `fraction` of each
+// side (at most 1): a JPEG goes to `jpeg` (when set) with the smallest size
+// that still has that many pixels, ceil(side * fraction); everything else,
+// and every JPEG without a hook, decodes at full size through stb exactly as
+// DecodeImage does.
+StatusOr<DecodedImage> DecodeImageAtLeast(ByteSpan bytes, std::string_view content_type, double fraction,
+                                          const JpegDecoder& jpeg, const ImageLimits& limits = {});
 
 }  // namespace anomalens
 

@@ -1,6 +1,9 @@
 #include "core/image/png_encode.h"
 
 #include <climits>
+#include <cstdlib>
+
+#include "core/base/crc32.h"
 
 // The one definition of stb_image_write in the project (tests link it for
 // stbi_write_jpg_to_func too). No stdio: the core does no file I/O.
@@ -26,7 +29,68 @@ void AppendToVector(void* context, void* data, int size) {
   out->insert(out->end(), bytes, bytes + size);
 }
 
+void AppendUint32(std::vector<uint8_t>& out, uint32_t v) {
+  out.push_back(static_cast<uint8_t>(v >> 24));
+  out.push_back(static_cast<uint8_t>(v >> 16));
+  out.push_back(static_cast<uint8_t>(v >> 8));
+  out.push_back(static_cast<uint8_t>(v));
+}
+
+// A PNG chunk: length, type, data, and the CRC of type and data.
+void AppendChunk(std::vector<uint8_t>& out, const char type[4], const std::vector<uint8_t>& data) {
+  AppendUint32(out, static_cast<uint32_t>(data.size()));
+  const size_t start = out.size();
+  out.insert(out.end(), type, type + 4);
+  out.insert(out.end(), data.begin(), data.end());
+  AppendUint32(out, Crc32(out.data() + start, out.size() - start));
+}
+
 }  // namespace
+
+std::vector<uint8_t> EncodeIndexedPng(const uint8_t* indices, int width, int height,
+                                      const std::vector<uint32_t>& palette) {
+  std::vector<uint8_t> png;
+  if (indices == nullptr || width < 1 || height < 1 || palette.empty() || palette.size() > 256) return png;
+  const int depth = palette.size() <= 2 ? 1 : palette.size() <= 4 ? 2 : palette.size() <= 16 ? 4 : 8;
+  const int per_byte = 8 / depth;
+  const size_t row_bytes = (static_cast<size_t>(width) + per_byte - 1) / per_byte;
+  // stb's deflate takes an int length.
+  if (static_cast<double>(row_bytes + 1) * height > INT_MAX) return png;
+
+  // Rows of packed indices, leftmost pixel in the high bits, each after its
+  // filter-type byte 0 (None).
+  std::vector<uint8_t> rows((row_bytes + 1) * static_cast<size_t>(height), 0);
+  for (int y = 0; y < height; ++y) {
+    const uint8_t* in = indices + static_cast<size_t>(y) * width;
+    uint8_t* out = &rows[(row_bytes + 1) * y + 1];
+    for (int x = 0; x < width; ++x) {
+      if (in[x] >= palette.size()) return png;
+      out[x / per_byte] |= static_cast<uint8_t>(in[x] << (8 - depth * (x % per_byte + 1)));
+    }
+  }
+  int zlib_size = 0;
+  // Level 8, EncodePng's: the same deflate, so the same bytes everywhere.
+  unsigned char* zlib = stbi_zlib_compress(rows.data(), static_cast<int>(rows.size()), &zlib_size, 8);
+  if (zlib == nullptr) return png;
+
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  png.assign(kSignature, kSignature + 8);
+  std::vector<uint8_t> header;
+  AppendUint32(header, static_cast<uint32_t>(width));
+  AppendUint32(header, static_cast<uint32_t>(height));
+  header.insert(header.end(), {static_cast<uint8_t>(depth), 3, 0, 0, 0});  // indexed; deflate; adaptive; no interlace
+  AppendChunk(png, "IHDR", header);
+  std::vector<uint8_t> plte;
+  for (uint32_t color : palette) {
+    plte.insert(plte.end(), {static_cast<uint8_t>(color >> 16), static_cast<uint8_t>(color >> 8),
+                             static_cast<uint8_t>(color)});
+  }
+  AppendChunk(png, "PLTE", plte);
+  AppendChunk(png, "IDAT", std::vector<uint8_t>(zlib, zlib + zlib_size));
+  STBIW_FREE(zlib);
+  AppendChunk(png, "IEND", {});
+  return png;
+}
 
 std::vector<uint8_t> EncodePng(const uint8_t* pixels, int width, int height, int channels) {
   std::vector<uint8_t> png;

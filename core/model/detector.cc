@@ -1,5 +1,8 @@
 #include "core/model/detector.h"
 
+#include <algorithm>
+
+#include "core/features/dark_spot_features.h"
 #include "core/features/feature_extractor.h"
 #include "core/model/calibration.h"
 #include "core/model/dark_spot_channel.h"
@@ -14,13 +17,15 @@ Detector::Detector(Model model, std::shared_ptr<const Backbone> backbone)
 
 StatusOr<std::unique_ptr<Detector>> Detector::Create(ByteSpan model_file,
                                                      std::shared_ptr<const Backbone> backbone,
-                                                     ParallelFor parallel, const BuildSearch& search) {
+                                                     ParallelFor parallel, const BuildSearch& search,
+                                                     JpegDecoder jpeg) {
   ASSIGN_OR_RETURN(Model model, ParseModelFile(model_file));
-  return FromModel(std::move(model), std::move(backbone), std::move(parallel), search);
+  return FromModel(std::move(model), std::move(backbone), std::move(parallel), search, std::move(jpeg));
 }
 
 StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared_ptr<const Backbone> backbone,
-                                                        ParallelFor parallel, const BuildSearch& search) {
+                                                        ParallelFor parallel, const BuildSearch& search,
+                                                        JpegDecoder jpeg) {
   if (model.backbone_id != backbone->id() || model.backbone_checksum != backbone->checksum()) {
     return InvalidInput("model was trained on backbone '" + model.backbone_id + "' (checksum " +
                         std::to_string(model.backbone_checksum) + "), but the loaded backbone is '" + backbone->id() +
@@ -52,6 +57,7 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
     return InvalidInput("model has a dark-spot channel but no per-position normal model");
   }
   std::unique_ptr<Detector> detector(new Detector(std::move(model), std::move(backbone)));
+  detector->jpeg_ = std::move(jpeg);
   const Model& m = detector->model_;
   const int dim = m.feature_dim;
   ASSIGN_OR_RETURN(detector->index_, BuildNearestNeighborSearch(search, m.bank.data(), m.bank_rows, dim, parallel));
@@ -64,8 +70,19 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
 }
 
 StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string_view content_type) const {
-  ASSIGN_OR_RETURN(RgbImage image, DecodeImage(image_bytes, content_type));
-  return DetectImage(image);
+  ASSIGN_OR_RETURN(DecodedImage image, Decode(image_bytes, content_type));
+  ASSIGN_OR_RETURN(Analysis analysis, Analyze(image, /*full_map=*/false));
+  return analysis.result;
+}
+
+double Detector::DecodeFraction() const {
+  double fraction = model_.scale;
+  if (!model_.dark_spots.empty()) fraction = std::max(fraction, DarkSpotScale(model_.scale));
+  return std::min(1.0, fraction);
+}
+
+StatusOr<DecodedImage> Detector::Decode(ByteSpan image_bytes, std::string_view content_type) const {
+  return DecodeImageAtLeast(image_bytes, content_type, DecodeFraction(), jpeg_);
 }
 
 StatusOr<DetectAnomalyResult> Detector::DetectImage(const RgbImage& image) const {
@@ -74,8 +91,15 @@ StatusOr<DetectAnomalyResult> Detector::DetectImage(const RgbImage& image) const
 }
 
 StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_map) const {
-  const WorkingGeometry geometry =
-      PlanGeometry({image.width, image.height}, model_.scale, MobileNetV2::kInputMultiple);
+  return AnalyzeAt(image, {image.width, image.height}, full_map);
+}
+
+StatusOr<Detector::Analysis> Detector::Analyze(const DecodedImage& image, bool full_map) const {
+  return AnalyzeAt(image.pixels, {image.width, image.height}, full_map);
+}
+
+StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size original, bool full_map) const {
+  const WorkingGeometry geometry = PlanGeometry(original, model_.scale, MobileNetV2::kInputMultiple);
   const bool per_position = model_.normal_model == NormalModelKind::kPerPosition;
   // A stride-4 per-position model scores the stride-4 grid; segmentation's
   // class memory stays on the stride-8 grid.
@@ -91,7 +115,7 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_
       return InvalidInput("this model compares each place in the image with the same place in its training images, "
                           "so it analyses images of its training size (" + std::to_string(model_.stats.image_width) +
                           "x" + std::to_string(model_.stats.image_height) + " px); got " +
-                          std::to_string(image.width) + "x" + std::to_string(image.height));
+                          std::to_string(original.width) + "x" + std::to_string(original.height));
     }
     const int w = scored_grid.width, h = scored_grid.height;
     const std::vector<float> cells = PositionScores(p, scored_grid);
@@ -121,7 +145,7 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_
     analysis.segmentation =
         analysis.result.is_anomalous
             ? SegmentAnomalies(analysis.map.ToOriginal(), grid, geometry, seg)
-            : BackgroundOnly(image.width, image.height, seg.classes.size());
+            : BackgroundOnly(original.width, original.height, seg.classes.size());
     analysis.result.anomalies = AnomalyList(analysis.segmentation, seg.classes);
     ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes));
   }

@@ -11,6 +11,7 @@
 
 #include "core/backbone/backbone.h"
 #include "core/backbone/mobilenet_v2.h"
+#include "core/features/working_geometry.h"
 #include "core/base/byte_span.h"
 #include "core/base/parallel.h"
 #include "core/base/status.h"
@@ -30,14 +31,25 @@ class Detector {
   // `parallel` (optional) spreads the portable search's queries over the
   // platform's threads; `search` (optional) builds the nearest-neighbour
   // searches on a platform's engine instead (nearest_neighbor_search.h).
+  // `jpeg` (optional) decodes JPEGs on a platform's decoder that shrinks
+  // while it decodes, to no less than this model's working size
+  // (image_decode.h); empty, stb decodes at full size.
   static StatusOr<std::unique_ptr<Detector>> Create(ByteSpan model_file, std::shared_ptr<const Backbone> backbone,
-                                                    ParallelFor parallel = {}, const BuildSearch& search = {});
+                                                    ParallelFor parallel = {}, const BuildSearch& search = {},
+                                                    JpegDecoder jpeg = {});
   // Same, from a model already in memory (training's output).
   static StatusOr<std::unique_ptr<Detector>> FromModel(Model model, std::shared_ptr<const Backbone> backbone,
-                                                       ParallelFor parallel = {}, const BuildSearch& search = {});
+                                                       ParallelFor parallel = {}, const BuildSearch& search = {},
+                                                       JpegDecoder jpeg = {});
 
   // Decodes (with Lookout's limits and content-type check) and detects.
   StatusOr<DetectAnomalyResult> Detect(ByteSpan image_bytes, std::string_view content_type) const;
+  // Decodes as Detect does: with the JpegDecoder, a JPEG at the smallest
+  // size this model can analyse without losing pixels it uses.
+  StatusOr<DecodedImage> Decode(ByteSpan image_bytes, std::string_view content_type) const;
+  // The fraction of each side of an image this model's analysis reads: the
+  // working scale, or more for a dark-spot channel.
+  double DecodeFraction() const;
   // Detects on pixels already decoded (camera frames).
   StatusOr<DetectAnomalyResult> DetectImage(const RgbImage& image) const;
 
@@ -56,14 +68,21 @@ class Detector {
   // normal, whose masks are all background anyway. Evaluation's pixel
   // metrics need every map and keep the default.
   StatusOr<Analysis> Analyze(const RgbImage& image, bool full_map = true) const;
+  // The same on Decode's output, whose pixels may be smaller than the file:
+  // results (the mask, its size) are for the file's width x height.
+  StatusOr<Analysis> Analyze(const DecodedImage& image, bool full_map = true) const;
 
   const Model& model() const { return model_; }
 
  private:
   Detector(Model model, std::shared_ptr<const Backbone> backbone);
+  // Analyze on pixels that are the image of size `original`, or a smaller
+  // decode of it (no smaller than the working size).
+  StatusOr<Analysis> AnalyzeAt(const RgbImage& image, Size original, bool full_map) const;
 
   Model model_;
   std::shared_ptr<const Backbone> backbone_;
+  JpegDecoder jpeg_;
   std::unique_ptr<const NearestNeighborSearch> index_;
   std::unique_ptr<const NearestNeighborSearch> anomaly_index_;
   std::unique_ptr<const NearestNeighborSearch> clean_index_;  // segmentation models; may be empty

@@ -32,8 +32,23 @@ std::vector<uint8_t> RenderAnomalyMask(const Segmentation& segmentation, const s
 
 StatusOr<std::vector<uint8_t>> EncodeAnomalyMask(const Segmentation& segmentation,
                                                  const std::vector<AnomalyClass>& classes) {
-  const std::vector<uint8_t> rgb = RenderAnomalyMask(segmentation, classes);
-  std::vector<uint8_t> png = EncodePng(rgb.data(), segmentation.width, segmentation.height, 3);
+  // A palette PNG: index 0 background, index k the k-th class, so the labels
+  // are the indices (a label past the classes is background, as
+  // RenderAnomalyMask draws it). A few colours pack into 1 to 4 bits a pixel:
+  // smaller and faster than RGB, and decoders expand it to the same colours.
+  std::vector<uint32_t> palette{kBackgroundColor};
+  for (const AnomalyClass& c : classes) palette.push_back(c.color);
+  if (palette.size() > 256) return Internal("an anomaly mask holds at most 255 defect types");
+  const uint8_t* indices = segmentation.labels.data();
+  std::vector<uint8_t> clamped;
+  for (uint8_t k : segmentation.labels) {
+    if (k < palette.size()) continue;
+    clamped.assign(segmentation.labels.begin(), segmentation.labels.end());
+    for (uint8_t& v : clamped) v = v < palette.size() ? v : 0;
+    indices = clamped.data();
+    break;
+  }
+  std::vector<uint8_t> png = EncodeIndexedPng(indices, segmentation.width, segmentation.height, palette);
   if (png.empty()) return Internal("could not encode the anomaly mask PNG");
   if (png.size() > kMaxAnomalyMaskBytes) {
     return Internal("the anomaly mask PNG is " + std::to_string(png.size()) + " bytes, over Lookout's limit of " +

@@ -23,7 +23,7 @@ std::vector<Anomaly> AnomalyList(const Segmentation& segmentation, const std::ve
 // RGB pixels of the mask: #FFFFFF background, each type in its colour.
 std::vector<uint8_t> RenderAnomalyMask(const Segmentation& segmentation, const std::vector<AnomalyClass>& classes);
 
-// The mask as an RGB PNG of the image's size (deterministic bytes on every
+// The mask as a palette PNG (colour type 3) of the image's size (deterministic bytes on every
 // target); an error if it would exceed kMaxAnomalyMaskBytes.
 StatusOr<std::vector<uint8_t>> EncodeAnomalyMask(const Segmentation& segmentation,
                                                  const std::vector<AnomalyClass>& classes);

@@ -60,6 +60,16 @@ std::string NumberedPath(const std::string& path, size_t n) {
   return path.substr(0, cut) + "-" + std::to_string(n) + path.substr(cut);
 }
 
+// An image file at full size (stb), as a DecodedImage.
+StatusOr<DecodedImage> LoadFullImage(const std::string& path, const std::string& content_type) {
+  ASSIGN_OR_RETURN(RgbImage pixels, LoadImageFile(path, content_type));
+  DecodedImage image;
+  image.width = pixels.width;
+  image.height = pixels.height;
+  image.pixels = std::move(pixels);
+  return image;
+}
+
 }  // namespace
 
 int RunDetect(int argc, char** argv) {
@@ -106,12 +116,15 @@ int RunDetect(int argc, char** argv) {
   int exit_code = kExitOk;
   for (size_t i = 1; i < cl->positional.size(); ++i) {
     const std::string& path = cl->positional[i];
-    auto image = LoadImageFile(path, content_type);
+    // The overlay is drawn on every pixel, so it needs the image at full
+    // size; otherwise the detector's decoder may shrink a JPEG as it decodes.
+    StatusOr<DecodedImage> image = overlay.empty() ? LoadImageFileFor(**detector, path, content_type)
+                                                   : LoadFullImage(path, content_type);
     StatusOr<Detector::Analysis> analysis = image.ok() ? (*detector)->Analyze(*image, /*full_map=*/false)
                                                        : StatusOr<Detector::Analysis>(image.status());
     Status written = Status::Ok();
     if (analysis.ok() && !overlay.empty()) {
-      const RgbImage blended = BlendOverlay(*image, analysis->segmentation, classes);
+      const RgbImage blended = BlendOverlay(image->pixels, analysis->segmentation, classes);
       const std::vector<uint8_t> png = EncodePng(blended.pixels.data(), blended.width, blended.height, 3);
       written = WriteFileAtomic(images == 1 ? overlay : NumberedPath(overlay, i), png);
     }

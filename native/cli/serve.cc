@@ -145,6 +145,7 @@ int RunServe(int argc, char** argv) {
   service_options.allow_normal_only_training = cl->Has("allow-normal-only-training");
   service_options.parallel = backend->parallel;
   service_options.search = backend->search;
+  service_options.jpeg = backend->jpeg;
   auto service =
       LookoutService::Create(std::move(store).value(), std::move(buckets), backend->backbone, service_options);
   if (!service.ok()) return ReportError("serve", service.status());

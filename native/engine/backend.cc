@@ -1,5 +1,6 @@
 #include "native/engine/backend.h"
 
+#include "native/engine/turbo_jpeg_decoder.h"
 #include "native/engine/xnnpack_backbone.h"
 #include "native/engine/xnnpack_search.h"
 
@@ -12,13 +13,20 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
   backend.threads = pool->threads();
   backend.parallel = ParallelOn(pool);
   backend.pool = pool;
+  if (options.jpeg_decoder != "stb" && options.jpeg_decoder != "libjpeg-turbo") {
+    return InvalidInput("the JPEG decoder must be stb or libjpeg-turbo, got '" + options.jpeg_decoder + "'");
+  }
   if (options.backend == "portable") {
+    if (options.jpeg_decoder != "stb") {
+      return InvalidInput("the portable engine decodes with stb, as wasm does, so that their bytes match");
+    }
     backend.backbone = std::move(net);
     return backend;
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const XnnpackBackbone> xnn, XnnpackBackbone::Create(std::move(net), pool));
   backend.backbone = std::move(xnn);
   backend.search = XnnpackSearchBuilder(backend.parallel);
+  if (options.jpeg_decoder == "libjpeg-turbo") backend.jpeg = TurboJpegDecoder();
   return backend;
 }
 

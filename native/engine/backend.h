@@ -27,6 +27,7 @@
 #include "core/backbone/mobilenet_v2.h"
 #include "core/base/parallel.h"
 #include "core/base/status.h"
+#include "core/image/image_decode.h"
 #include "core/scoring/nearest_neighbor_search.h"
 #include "native/engine/thread_pool.h"
 
@@ -35,6 +36,12 @@ namespace anomalens {
 struct BackendOptions {
   std::string backend = "xnnpack";  // or "portable"
   int threads = 0;                  // 0: IdleCores()
+  // "stb" (default): JPEGs decode on the core's stb_image at full size, as on
+  // the portable engine. "libjpeg-turbo" (xnnpack only; anomalens_bench's
+  // --decoder): at the smallest DCT scale the model can use. Not the default:
+  // it moves confidences past the native default's 1e-3 tolerance of the
+  // portable engine (docs/speed.md, "JPEG decoding").
+  std::string jpeg_decoder = "stb";
 };
 
 struct Backend {
@@ -46,6 +53,9 @@ struct Backend {
   // The nearest-neighbour searches' engine: XNNPACK on `pool` with the
   // XNNPACK backbone; empty (the portable index on `parallel`) with portable.
   BuildSearch search;
+  // JPEG decoding: libjpeg-turbo at a DCT scale when asked for
+  // (turbo_jpeg_decoder.h); empty: stb at full size.
+  JpegDecoder jpeg;
 };
 
 // Starts the chosen engine on the backbone's weights: a thread pool, and on

@@ -15,6 +15,15 @@ StatusOr<RgbImage> LoadImageFile(const std::string& path, const std::string& con
   return image;
 }
 
+StatusOr<DecodedImage> LoadImageFileFor(const Detector& detector, const std::string& path,
+                                        const std::string& content_type) {
+  auto bytes = ReadFile(path, ImageLimits{}.max_bytes + 1);
+  if (!bytes.ok()) return bytes.status();
+  auto image = detector.Decode(*bytes, content_type);
+  if (!image.ok()) return Status(image.status().code(), path + ": " + image.status().message());
+  return image;
+}
+
 StatusOr<ClassMask> LoadClassMask(const ManifestEntry& entry, Size image_size,
                                   const std::vector<AnomalyClass>& classes) {
   const std::string where = "manifest line " + std::to_string(entry.line_number) + " (" + entry.source_ref +

@@ -12,11 +12,16 @@
 #include "core/lookout/anomaly_classes.h"
 #include "core/lookout/class_mask.h"
 #include "core/lookout/manifest.h"
+#include "core/model/detector.h"
 
 namespace anomalens {
 
 // Reads and decodes an image file with Lookout's limits; errors name the file.
 StatusOr<RgbImage> LoadImageFile(const std::string& path, const std::string& content_type = "");
+// The same through the detector's decoder (Detector::Decode): on the native
+// default engine a JPEG decodes at the smallest DCT scale its model can use.
+StatusOr<DecodedImage> LoadImageFileFor(const Detector& detector, const std::string& path,
+                                        const std::string& content_type = "");
 
 // Reads an entry's mask file and reads it through its colour map into
 // `classes`; errors name the manifest line and the mask file.

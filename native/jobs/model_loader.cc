@@ -40,7 +40,7 @@ StatusOr<std::unique_ptr<Detector>> LoadDetector(const std::string& model_path, 
                                                  const BackendOptions& options) {
   ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(model_path, size_t{1} << 31));
   ASSIGN_OR_RETURN(Backend backend, LoadBackend(backbone_path, options));
-  auto detector = Detector::Create(bytes, backend.backbone, backend.parallel, backend.search);
+  auto detector = Detector::Create(bytes, backend.backbone, backend.parallel, backend.search, backend.jpeg);
   if (!detector.ok()) return Status(detector.status().code(), model_path + ": " + detector.status().message());
   return detector;
 }

@@ -36,6 +36,7 @@ struct ServiceOptions {
   bool allow_normal_only_training = false;
   ParallelFor parallel;  // the compute threads' hook, for scoring
   BuildSearch search;    // the nearest-neighbour engine (empty: portable)
+  JpegDecoder jpeg;      // the engine's JPEG decoder (empty: stb, portable)
 };
 
 class LookoutService {

@@ -254,7 +254,7 @@ std::shared_ptr<const Detector> LookoutService::HostedDetector(const std::string
     }
     const std::string path = JoinPath(ValueOrThrow(store_->ModelDirectory(project, version, false)), kModelFile);
     const std::vector<uint8_t> bytes = ValueOrThrow(ReadFile(path, size_t{1} << 31));
-    auto detector = Detector::Create(bytes, backbone_, options_.parallel, options_.search);
+    auto detector = Detector::Create(bytes, backbone_, options_.parallel, options_.search, options_.jpeg);
     if (!detector.ok()) {
       hosted_.erase(Key(project, version));
       throw ApiError::Internal("cannot load model " + Key(project, version) + ": " + detector.status().message());

@@ -28,7 +28,7 @@ rmSync(tmp, { recursive: true, force: true });
 mkdirSync(join(tmp, 'pkg'), { recursive: true });
 const siteFiles = readdirSync(web).filter((name) => /\.(html|css|mjs|js|svg|png)$/.test(name));
 for (const name of siteFiles) cpSync(join(web, name), join(tmp, name));
-const packageFiles = ['assets-browser.mjs', 'anomalens_wasm.mjs', 'anomalens_wasm.wasm', 'mobilenet_v2_block10.anwb',
+const packageFiles = ['assets-browser.mjs', 'lookout-handler.mjs', 'anomalens_wasm.mjs', 'anomalens_wasm.wasm', 'mobilenet_v2_block10.anwb',
                       'NOTICE.md', 'LICENSE-nsfwjs'];
 for (const name of packageFiles) cpSync(join(npm, name), join(tmp, 'pkg', name));
 const index = readFileSync(join(npm, 'index.mjs'), 'utf8');

@@ -57,13 +57,20 @@ std::set<std::string> Names(const Model& model) {
   return names;
 }
 
+CandidateFigures Figures(double synthetic, double aupro, double labelled = -1) {
+  CandidateFigures c;
+  c.synthetic_rocauc = synthetic, c.synthetic_aupro = aupro, c.labelled_rocauc = labelled;
+  c.synthetic_defects = 36, c.held_out_normals = 25, c.labelled_anomalies = labelled >= 0 ? 26 : 0;
+  return c;
+}
+
 TEST(CandidateRanking, LabelledAnomaliesWinThenSyntheticThenAupro) {
-  CandidateFigures a, b;
-  a.synthetic_rocauc = 0.9, b.synthetic_rocauc = 0.7;
+  CandidateFigures a = Figures(0.9, 0.3), b = Figures(0.7, 0.3);
   EXPECT_TRUE(CandidateRanksAbove(a, b));
   EXPECT_FALSE(CandidateRanksAbove(b, a));
   // Labelled anomalies disagree with the synthetic ones: they win.
   a.labelled_rocauc = 0.90, b.labelled_rocauc = 0.99;
+  a.labelled_anomalies = b.labelled_anomalies = 26;
   EXPECT_FALSE(CandidateRanksAbove(a, b));
   EXPECT_TRUE(CandidateRanksAbove(b, a));
   // Within the margins it is a tie, and the incumbent (the earlier) stays.
@@ -76,10 +83,27 @@ TEST(CandidateRanking, LabelledAnomaliesWinThenSyntheticThenAupro) {
   EXPECT_TRUE(CandidateRanksAbove(a, b));
   // NaN is no evidence; a candidate that failed never wins.
   a.synthetic_rocauc = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_TRUE(CandidateRanksAbove(a, b));  // decided by AUPRO alone
+  EXPECT_FALSE(CandidateRanksAbove(a, b));
+  a.synthetic_rocauc = 0.805;
   a.error = "no fit";
   EXPECT_FALSE(CandidateRanksAbove(a, b));
   EXPECT_TRUE(CandidateRanksAbove(b, a));
+}
+
+TEST(CandidateRanking, DifferencesWithinTheStandardErrorAreTies) {
+  // 36 synthetic defects against 25 normals, both near chance (the cookies'
+  // self-check): 0.07 apart is within one standard error (about 0.074), and
+  // AUPRO does not decide between candidates that cannot find the defects.
+  EXPECT_NEAR(RocAucStandardError(0.5733, 36, 25), 0.074, 0.002);
+  EXPECT_FALSE(CandidateRanksAbove(Figures(0.5733, 0.24), Figures(0.5050, 0.17)));
+  EXPECT_FALSE(CandidateRanksAbove(Figures(0.50, 0.36), Figures(0.50, 0.17)));
+  // The same gap higher up, with 10 times the images, is clear.
+  CandidateFigures a = Figures(0.90, 0.3), b = Figures(0.83, 0.3);
+  a.synthetic_defects = b.synthetic_defects = 360;
+  a.held_out_normals = b.held_out_normals = 250;
+  EXPECT_TRUE(CandidateRanksAbove(a, b));
+  // Without pairs there is no evidence at all.
+  EXPECT_EQ(RocAucStandardError(0.9, 0, 25), 0.5);
 }
 
 TEST(ConfigurationSearch, TriesScalesAndTapsAndReturnsTheChosenConfigurationsModel) {

@@ -153,6 +153,9 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
       c.synthetic_aupro = check.ran() ? check.pixel_aupro : std::numeric_limits<double>::quiet_NaN();
       c.synthetic_recall = check.recall;
       c.labelled_rocauc = LabelledRocAuc(model->stats);
+      c.synthetic_defects = check.defects;
+      c.labelled_anomalies = static_cast<int>(model->stats.calibration_anomaly_scores.size());
+      c.held_out_normals = static_cast<int>(model->stats.calibration_normal_scores.size());
     } else {
       c.error = model.status().message();
       if (!first_error) first_error = model.status();

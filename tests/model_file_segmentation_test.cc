@@ -131,6 +131,68 @@ TEST(ModelFileSegmentation, Rejects_class_bank_with_fewer_than_two_classes) {
       << parsed.status().message();
 }
 
+// The map refinement (map_refinement.h): written only when enabled, read
+// back exactly, absent in older files (no refinement), and range-checked.
+nlohmann::ordered_json Metadata(const std::vector<uint8_t>& bytes) {
+  uint32_t meta_len = 0;
+  std::memcpy(&meta_len, &bytes[8], 4);
+  return nlohmann::ordered_json::parse(bytes.begin() + 12, bytes.begin() + 12 + meta_len);
+}
+
+// The file with its metadata replaced (padding redone, CRC resealed).
+std::vector<uint8_t> WithMetadata(const std::vector<uint8_t>& bytes, const nlohmann::ordered_json& meta) {
+  uint32_t meta_len = 0;
+  std::memcpy(&meta_len, &bytes[8], 4);
+  const size_t body_at = (12 + meta_len + 15) / 16 * 16;
+  const std::string text = meta.dump();
+  std::vector<uint8_t> out(bytes.begin(), bytes.begin() + 8);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(text.size() >> (8 * i)));
+  out.insert(out.end(), text.begin(), text.end());
+  while (out.size() % 16 != 0) out.push_back(0);
+  out.insert(out.end(), bytes.begin() + body_at, bytes.end());
+  Reseal(out);
+  return out;
+}
+
+TEST(ModelFileSegmentation, Map_refinement_round_trips_and_is_absent_when_disabled) {
+  Model m = SegmentationModelWithBanks();
+  EXPECT_FALSE(Metadata(SerializeModel(m))["segmentation"].contains("guided_filter"));
+  auto plain = ParseModelFile(SerializeModel(m));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_FALSE(plain->segmentation.refinement.enabled());
+
+  m.segmentation.refinement = {24, 0.01};
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->segmentation.refinement.radius, 24);
+  EXPECT_EQ(parsed->segmentation.refinement.epsilon, 0.01);
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+}
+
+TEST(ModelFileSegmentation, Rejects_a_map_refinement_out_of_range) {
+  Model m = SegmentationModelWithBanks();
+  m.segmentation.refinement = {8, 0.01};
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  const struct {
+    nlohmann::ordered_json filter;
+    const char* message;
+  } cases[] = {
+      {{{"radius", 0}, {"epsilon", 0.01}}, "\"radius\" must be a whole number from 1 to 64"},
+      {{{"radius", 65}, {"epsilon", 0.01}}, "\"radius\" must be a whole number from 1 to 64"},
+      {{{"radius", 2.5}, {"epsilon", 0.01}}, "\"radius\" must be a whole number"},
+      {{{"radius", 8}, {"epsilon", 0}}, "guided filter epsilon must be above 0 and at most 1"},
+      {{{"radius", 8}}, "lacks \"epsilon\""},
+  };
+  for (const auto& c : cases) {
+    nlohmann::ordered_json meta = Metadata(bytes);
+    meta["segmentation"]["guided_filter"] = c.filter;
+    auto parsed = ParseModelFile(WithMetadata(bytes, meta));
+    ASSERT_FALSE(parsed.ok()) << c.filter.dump();
+    EXPECT_NE(parsed.status().message().find(c.message), std::string::npos) << parsed.status().message();
+  }
+}
+
 TEST(ModelFileSegmentation, Version_1_file_still_loads) {
   // Built from a v2 file of a classification model: version 1, the v2-only
   // metadata keys removed, and the three u64 counts (per-position cells,

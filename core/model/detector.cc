@@ -8,6 +8,7 @@
 #include "core/model/dark_spot_channel.h"
 #include "core/model/model_file.h"
 #include "core/scoring/image_scorer.h"
+#include "core/segmentation/map_refinement.h"
 #include "core/segmentation/segmentation_response.h"
 
 namespace anomalens {
@@ -141,6 +142,9 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   // A segmentation model's map is the one its defect pixels are cut from.
   analysis.map = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
   const SegmentationModel& seg = model_.segmentation;
+  // The refined map is the one the pixel rule was chosen on; the image's
+  // score and decision stay on the unrefined one.
+  if (seg.enabled() && seg.refinement.enabled()) RefineMap(seg.refinement, WorkingGuide(image, geometry), &analysis.map);
   if (seg.enabled()) {
     analysis.segmentation =
         analysis.result.is_anomalous

@@ -114,6 +114,11 @@ json Metadata(const Model& m) {
     meta["segmentation"] = {{"classes", classes},
                             {"pixel_threshold", m.segmentation.pixel_rule.threshold},
                             {"pixel_threshold_relative_to_peak", m.segmentation.pixel_rule.relative_to_peak}};
+    // Absent in models trained before it (no refinement, as they were calibrated).
+    const MapRefinement& refinement = m.segmentation.refinement;
+    if (refinement.enabled()) {
+      meta["segmentation"]["guided_filter"] = {{"radius", refinement.radius}, {"epsilon", refinement.epsilon}};
+    }
   }
   return meta;
 }
@@ -206,6 +211,15 @@ Status ReadSegmentation(const json& seg, MetadataReader* r, SegmentationModel* o
   RETURN_IF_ERROR(r->status());
   if (!(out->pixel_rule.relative_to_peak >= 0 && out->pixel_rule.relative_to_peak <= 1)) {
     return InvalidInput("model file pixel threshold's relative part must be 0 to 1");
+  }
+  if (seg.contains("guided_filter")) {
+    const json& g = seg["guided_filter"];
+    out->refinement.radius = static_cast<int>(r->Integer(g, "radius", 1, kMaxGuidedFilterRadius));
+    out->refinement.epsilon = r->Number(g, "epsilon");
+    RETURN_IF_ERROR(r->status());
+    if (!(out->refinement.epsilon > 0 && out->refinement.epsilon <= 1)) {
+      return InvalidInput("model file guided filter epsilon must be above 0 and at most 1");
+    }
   }
   if (!classes->is_array() || classes->empty() || classes->size() > kMaxProjectAnomalyClasses) {
     return InvalidInput("model file segmentation classes must be a list of 1 to " +

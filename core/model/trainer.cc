@@ -256,6 +256,7 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
   if (mask != nullptr) {
     sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
     sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
+    sample.guide = WorkingGuide(image, sample.geometry);
   }
   if (label == ImageLabel::kNormal) {
     RETURN_IF_ERROR(AddSyntheticDefects(image, static_cast<int>(normal_.size())));
@@ -391,7 +392,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     masked_pixels += static_cast<size_t>(s.geometry.content.width) * s.geometry.content.height;
     ++masked_images;
   }
-  PixelThresholdCalibration held_out_pixels(masked_pixels);
+  SegmentationCalibration held_out_pixels(masked_pixels, MapRefinementCandidates());
 
   std::vector<double> normal_scores(normal_.size()), anomaly_scores(anomaly_.size());
   if (kind == NormalModelKind::kPerPosition) {
@@ -443,7 +444,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t i = 0; segmentation && i < anomaly_.size(); ++i) {
       if (anomaly_[i].has_mask())
         held_out_pixels.Add(ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).map,
-                            anomaly_[i].working_mask);
+                            anomaly_[i].guide, anomaly_[i].working_mask);
     }
     hooks.Report("calibration", 1, 1);
   } else {
@@ -490,7 +491,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
                                                   anomaly_[i].geometry, config_.smoothing_sigma, &clean_index);
         anomaly_scores[i] = scored.score;
         if (segmentation && anomaly_[i].has_mask()) {
-          held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].working_mask);
+          held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].guide, anomaly_[i].working_mask);
         }
       }
       for (size_t j = 0; j < synthetic_.size(); ++j) {
@@ -560,12 +561,19 @@ SelfCheckReport Trainer::SummarizeSelfCheck(const std::vector<double>& scores, c
   return tally.Summarize(normal_scores, threshold, synthetic_.empty() ? nullptr : &pixels);
 }
 
-Status Trainer::BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const {
+Status Trainer::BuildSegmentation(const SegmentationCalibration& held_out, Model* model) const {
   SegmentationModel& seg = model->segmentation;
   seg.classes = classes_;
-  // The pixel rule with the best held-out mean IoU over the masked
-  // anomalous images; without masks to learn from, the image threshold.
-  seg.pixel_rule = held_out.images() > 0 ? held_out.Best() : PixelThresholdRule{model->threshold, 0, 0};
+  // The map refinement and pixel rule with the best held-out mean IoU over
+  // the masked anomalous images; without masks to learn from, the image
+  // threshold on the unrefined map.
+  if (held_out.images() > 0) {
+    const SegmentationRule rule = held_out.Best();
+    seg.refinement = rule.refinement;
+    seg.pixel_rule = rule.pixel_rule;
+  } else {
+    seg.pixel_rule = PixelThresholdRule{model->threshold, 0, 0};
+  }
   model->stats.pixel_rule_mean_iou = seg.pixel_rule.mean_iou;
   if (classes_.size() < 2) return Status::Ok();
   for (size_t k = 0; k < classes_.size(); ++k) {

@@ -25,7 +25,7 @@
 #include "core/model/model.h"
 #include "core/lookout/self_check_report.h"
 #include "core/scoring/anomaly_map.h"
-#include "core/segmentation/pixel_threshold.h"
+#include "core/segmentation/segmentation_calibration.h"
 
 namespace anomalens {
 
@@ -74,6 +74,8 @@ class Trainer {
     // From the mask, when there is one (cell_labels.h).
     std::vector<uint8_t> cell_labels;
     std::vector<uint8_t> working_mask;
+    // Masked images: the map refinement's guide (map_refinement.h).
+    std::vector<float> guide;
     bool has_mask() const { return !cell_labels.empty(); }
   };
   // A synthetic defect pasted into normal image `source` (self_check.h),
@@ -91,7 +93,7 @@ class Trainer {
   SelfCheckReport SummarizeSelfCheck(const std::vector<double>& scores, const std::vector<AnomalyMap>& maps,
                                      const std::vector<double>& normal_scores, double threshold) const;
   Status CheckConfig() const;
-  Status BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const;
+  Status BuildSegmentation(const SegmentationCalibration& held_out, Model* model) const;
 
   std::shared_ptr<const Backbone> backbone_;
   ModelConfig config_;

@@ -16,6 +16,7 @@
 #include "core/features/patch_features.h"
 #include "core/features/working_geometry.h"
 #include "core/lookout/anomaly_classes.h"
+#include "core/segmentation/map_refinement.h"
 #include "core/segmentation/pixel_threshold.h"
 
 namespace anomalens {
@@ -23,6 +24,9 @@ namespace anomalens {
 // What a segmentation model adds to a classification one (model.h).
 struct SegmentationModel {
   std::vector<AnomalyClass> classes;  // empty: a classification model
+  // How the map is refined with the image before the pixel rule
+  // (map_refinement.h); disabled in models trained before it.
+  MapRefinement refinement;
   // Which map values are defect pixels, on images called anomalous.
   PixelThresholdRule pixel_rule;
   // Patch features of labelled cells, feature_dim floats a row, and the

@@ -142,9 +142,17 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   // A segmentation model's map is the one its defect pixels are cut from.
   analysis.map = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
   const SegmentationModel& seg = model_.segmentation;
-  // The refined map is the one the pixel rule was chosen on; the image's
-  // score and decision stay on the unrefined one.
-  if (seg.enabled() && seg.refinement.enabled()) RefineMap(seg.refinement, WorkingGuide(image, geometry), &analysis.map);
+  // The pixel rule was chosen on maps gated by the defect head and refined
+  // with the image; the image's score and decision stay on the plain map.
+  // Only a map that will be segmented (or evaluated) needs them.
+  if (seg.enabled() && (analysis.result.is_anomalous || full_map)) {
+    if (seg.head.enabled() && !per_position) {
+      GateByDefectHead(seg.head,
+                       DefectHeadInputs(grid, scored.normal_distances, scored.anomaly_distances, scored.clean_distances),
+                       grid.width, grid.height, model_.config.smoothing_sigma, &analysis.map);
+    }
+    if (seg.refinement.enabled()) RefineMap(seg.refinement, WorkingGuide(image, geometry), &analysis.map);
+  }
   if (seg.enabled()) {
     analysis.segmentation =
         analysis.result.is_anomalous

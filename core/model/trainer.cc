@@ -11,6 +11,7 @@
 #include "core/scoring/image_scorer.h"
 #include "core/scoring/nearest_neighbor.h"
 #include "core/segmentation/cell_labels.h"
+#include "core/segmentation/defect_head.h"
 #include "core/selfcheck/synthetic_defect.h"
 
 namespace anomalens {
@@ -143,6 +144,39 @@ void AppendLabelledPatches(const PatchGrid& g, const std::vector<uint8_t>& cell_
   for (size_t i = 0; i < g.cells(); ++i) {
     if (cell_labels[i] != 0 && cell_labels[i] != kMixedCell) bank->insert(bank->end(), g.cell(i), g.cell(i) + g.dim);
   }
+}
+
+// The defect head's training rows: every labelled cell of the listed masked
+// anomalies (defects), and their clean cells with the listed normal images'
+// cells (not defects) on a regular stride to at most kMaxHeadNegatives, from
+// held-out inputs (DefectHeadInputs); mixed cells are left out.
+constexpr size_t kMaxHeadNegatives = 8192;
+DefectHead FitHeadOn(const std::vector<const std::vector<float>*>& anomaly_inputs,
+                     const std::vector<const std::vector<uint8_t>*>& anomaly_labels,
+                     const std::vector<const std::vector<float>*>& normal_inputs) {
+  constexpr int dim = kDefectHeadInputs;
+  std::vector<float> rows, negatives;
+  std::vector<uint8_t> labels;
+  for (size_t i = 0; i < anomaly_inputs.size(); ++i) {
+    const std::vector<float>& in = *anomaly_inputs[i];
+    const std::vector<uint8_t>& cell_labels = *anomaly_labels[i];
+    for (size_t c = 0; c < cell_labels.size() && (c + 1) * dim <= in.size(); ++c) {
+      if (cell_labels[c] == kMixedCell) continue;
+      const float* r = &in[c * dim];
+      if (cell_labels[c] != 0) {
+        rows.insert(rows.end(), r, r + dim), labels.push_back(1);
+      } else {
+        negatives.insert(negatives.end(), r, r + dim);
+      }
+    }
+  }
+  for (const std::vector<float>* in : normal_inputs) negatives.insert(negatives.end(), in->begin(), in->end());
+  const size_t count = negatives.size() / dim, stride = count / kMaxHeadNegatives + 1;
+  for (size_t k = 0; k < count; k += stride) {
+    rows.insert(rows.end(), &negatives[k * dim], &negatives[(k + 1) * dim]);
+    labels.push_back(0);
+  }
+  return FitDefectHead(rows, labels, dim);
 }
 
 // A bank of at most `limit` rows, by greedy k-centre selection when larger.
@@ -474,6 +508,12 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         AppendAnomalyPatches(s.grid, normal_index, config_.anomaly_patches_per_image, rows);
       }
     };
+    // The defect head learns from held-out inputs, as unseen images give
+    // them: each image's distances to banks without its fold. A masked
+    // anomaly's held-out map is gated by a head fitted without its fold.
+    const bool head = segmentation && masked_images > 0;
+    std::vector<std::vector<float>> anomaly_inputs(anomaly_.size()), normal_inputs(normal_.size());
+    std::vector<AnomalyMap> held_out_maps(anomaly_.size());
     for (int f = 0; f < folds; ++f) {
       const NearestNeighborIndex normal_index = MakeIndex(RowsOutsideFold(bank, f, folds));
       const NearestNeighborIndex clean_index = MakeIndex(RowsOutsideFold(clean_bank, f, folds));
@@ -483,15 +523,27 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         append_anomaly_rows(anomaly_[i], normal_index, &anomaly_rows);
       }
       const NearestNeighborIndex anomaly_index = MakeIndex(Thin(std::move(anomaly_rows), kMaxAnomalyBankRows));
-      for (size_t i = f; i < normal_.size(); i += folds)
-        normal_scores[i] = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
-                                          config_.smoothing_sigma).score;
+      for (size_t i = f; i < normal_.size(); i += folds) {
+        const ScoredImage scored = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
+                                                  config_.smoothing_sigma, head ? &clean_index : nullptr);
+        normal_scores[i] = scored.score;
+        if (head) {
+          normal_inputs[i] = DefectHeadInputs(normal_[i].grid, scored.normal_distances, scored.anomaly_distances,
+                                              scored.clean_distances);
+        }
+      }
       for (size_t i = f; i < anomaly_.size(); i += folds) {
-        const ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index,
-                                                  anomaly_[i].geometry, config_.smoothing_sigma, &clean_index);
+        ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index, anomaly_[i].geometry,
+                                            config_.smoothing_sigma, &clean_index);
         anomaly_scores[i] = scored.score;
         if (segmentation && anomaly_[i].has_mask()) {
-          held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].guide, anomaly_[i].working_mask);
+          if (head) {
+            anomaly_inputs[i] = DefectHeadInputs(anomaly_[i].grid, scored.normal_distances, scored.anomaly_distances,
+                                                 scored.clean_distances);
+            held_out_maps[i] = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
+          } else {
+            held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].guide, anomaly_[i].working_mask);
+          }
         }
       }
       for (size_t j = 0; j < synthetic_.size(); ++j) {
@@ -505,6 +557,32 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       hooks.Report("calibration", f + 2, folds + 1);
     }
 
+    if (head) {
+      // Fold f's held-out maps gated by a head fitted on the other folds;
+      // the model's head on every fold's held-out inputs.
+      const auto fit_without = [&](int fold) {
+        std::vector<const std::vector<float>*> in, normals;
+        std::vector<const std::vector<uint8_t>*> labels;
+        for (size_t i = 0; i < anomaly_.size(); ++i) {
+          if (static_cast<int>(i % folds) == fold || anomaly_inputs[i].empty()) continue;
+          in.push_back(&anomaly_inputs[i]), labels.push_back(&anomaly_[i].cell_labels);
+        }
+        for (size_t i = 0; i < normal_.size(); ++i)
+          if (static_cast<int>(i % folds) != fold) normals.push_back(&normal_inputs[i]);
+        return FitHeadOn(in, labels, normals);
+      };
+      for (int f = 0; f < folds; ++f) {
+        const DefectHead fold_head = fit_without(f);
+        for (size_t i = f; i < anomaly_.size(); i += folds) {
+          if (anomaly_inputs[i].empty()) continue;
+          GateByDefectHead(fold_head, anomaly_inputs[i], anomaly_[i].grid.width, anomaly_[i].grid.height,
+                           config_.smoothing_sigma, &held_out_maps[i]);
+          held_out_pixels.Add(held_out_maps[i], anomaly_[i].guide, anomaly_[i].working_mask);
+        }
+        if (hooks.Cancelled()) return Cancelled("training cancelled");
+      }
+      model.segmentation.head = fit_without(-1);
+    }
     model.bank = bank.rows;
     model.bank_rows = model.bank.size() / kPatchFeatureDim;
     const NearestNeighborIndex normal_index = MakeIndex(model.bank);

@@ -16,6 +16,7 @@
 #include "core/features/patch_features.h"
 #include "core/features/working_geometry.h"
 #include "core/lookout/anomaly_classes.h"
+#include "core/segmentation/defect_head.h"
 #include "core/segmentation/map_refinement.h"
 #include "core/segmentation/pixel_threshold.h"
 
@@ -24,6 +25,10 @@ namespace anomalens {
 // What a segmentation model adds to a classification one (model.h).
 struct SegmentationModel {
   std::vector<AnomalyClass> classes;  // empty: a classification model
+  // Learned from the masks: gates the map by how much each cell looks like
+  // a labelled defect (defect_head.h); disabled in models trained before it
+  // and where it was not learned (per-position models, no clean bank).
+  DefectHead head;
   // How the map is refined with the image before the pixel rule
   // (map_refinement.h); disabled in models trained before it.
   MapRefinement refinement;

@@ -193,6 +193,41 @@ TEST(ModelFileSegmentation, Rejects_a_map_refinement_out_of_range) {
   }
 }
 
+TEST(ModelFileSegmentation, Defect_head_round_trips_exactly_and_is_checked) {
+  Model m = SegmentationModelWithBanks();
+  DefectHead& head = m.segmentation.head;
+  for (int i = 0; i < kDefectHeadInputs; ++i) {
+    head.mean.push_back(0.1 * i + 1.0 / 3);
+    head.scale.push_back(1.0 / (i + 7));
+    head.weights.push_back(-0.37 * i + 2.0 / 7);
+  }
+  head.bias = -1.2345678901234567;
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->segmentation.head.mean, head.mean);
+  EXPECT_EQ(parsed->segmentation.head.scale, head.scale);
+  EXPECT_EQ(parsed->segmentation.head.weights, head.weights);
+  EXPECT_EQ(parsed->segmentation.head.bias, head.bias);
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+
+  nlohmann::ordered_json meta = Metadata(bytes);
+  meta["segmentation"]["defect_head"]["weights"].erase(0);
+  auto short_list = ParseModelFile(WithMetadata(bytes, meta));
+  ASSERT_FALSE(short_list.ok());
+  EXPECT_NE(short_list.status().message().find("\"weights\" must be a list of " + std::to_string(kDefectHeadInputs)),
+            std::string::npos)
+      << short_list.status().message();
+  meta = Metadata(bytes);
+  meta["segmentation"]["defect_head"]["mean"][3] = "x";
+  auto not_number = ParseModelFile(WithMetadata(bytes, meta));
+  ASSERT_FALSE(not_number.ok());
+  EXPECT_NE(not_number.status().message().find("not a finite number"), std::string::npos);
+  meta = Metadata(bytes);
+  meta["segmentation"]["defect_head"].erase("bias");
+  EXPECT_FALSE(ParseModelFile(WithMetadata(bytes, meta)).ok());
+}
+
 TEST(ModelFileSegmentation, Version_1_file_still_loads) {
   // Built from a v2 file of a classification model: version 1, the v2-only
   // metadata keys removed, and the three u64 counts (per-position cells,

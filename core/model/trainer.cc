@@ -426,7 +426,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     masked_pixels += static_cast<size_t>(s.geometry.content.width) * s.geometry.content.height;
     ++masked_images;
   }
-  SegmentationCalibration held_out_pixels(masked_pixels, MapRefinementCandidates());
+  SegmentationCalibration held_out_pixels(
+      masked_pixels, config_.map_refinement ? MapRefinementCandidates() : std::vector<MapRefinement>{MapRefinement{}});
 
   std::vector<double> normal_scores(normal_.size()), anomaly_scores(anomaly_.size());
   if (kind == NormalModelKind::kPerPosition) {
@@ -511,7 +512,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     // The defect head learns from held-out inputs, as unseen images give
     // them: each image's distances to banks without its fold. A masked
     // anomaly's held-out map is gated by a head fitted without its fold.
-    const bool head = segmentation && masked_images > 0;
+    const bool head = segmentation && masked_images > 0 && config_.defect_head;
     std::vector<std::vector<float>> anomaly_inputs(anomaly_.size()), normal_inputs(normal_.size());
     std::vector<AnomalyMap> held_out_maps(anomaly_.size());
     for (int f = 0; f < folds; ++f) {

@@ -68,17 +68,37 @@ TEST(DefectHead, InputsAreFeaturesThenTheThreeDistances) {
   PatchGrid grid;
   grid.width = 2, grid.height = 1, grid.dim = kPatchFeatureDim;
   for (int i = 0; i < 2 * kPatchFeatureDim; ++i) grid.data.push_back(static_cast<float>(i));
-  const std::vector<float> in = DefectHeadInputs(grid, {5, 6}, {}, {});
+  const std::vector<float> in = DefectHeadInputs(grid, nullptr, {5, 6}, {}, {});
   ASSERT_EQ(in.size(), 2u * kDefectHeadInputs);
   EXPECT_EQ(in[kPatchFeatureDim - 1], kPatchFeatureDim - 1);
   // No anomaly bank: 0; no clean bank: the normal distance.
   EXPECT_EQ(in[kPatchFeatureDim], 5);
   EXPECT_EQ(in[kPatchFeatureDim + 1], 0);
   EXPECT_EQ(in[kPatchFeatureDim + 2], 5);
-  const std::vector<float> with = DefectHeadInputs(grid, {5, 6}, {7, 8}, {1, 2});
+  const std::vector<float> with = DefectHeadInputs(grid, nullptr, {5, 6}, {7, 8}, {1, 2});
   EXPECT_EQ(with[kDefectHeadInputs + kPatchFeatureDim + 1], 8);
   EXPECT_EQ(with[kDefectHeadInputs + kPatchFeatureDim + 2], 2);
-  EXPECT_TRUE(DefectHeadInputs(grid, {5}, {}, {}).empty()) << "distances for another grid";
+  EXPECT_TRUE(DefectHeadInputs(grid, nullptr, {5}, {}, {}).empty()) << "distances for another grid";
+}
+
+TEST(DefectHead, StrideFourInputsAreTheCellsOwnFeaturesThenItsStrideEightCells) {
+  PatchGrid grid, fine;
+  grid.width = 2, grid.height = 1, grid.dim = kPatchFeatureDim;
+  grid.data.assign(2 * kPatchFeatureDim, 0.0f);
+  grid.data[kPatchFeatureDim] = 9;  // the right stride-8 cell's first feature
+  fine.width = 4, fine.height = 2, fine.dim = kStride4Features;
+  for (int i = 0; i < 8 * kStride4Features; ++i) fine.data.push_back(static_cast<float>(i));
+  const std::vector<float> in = DefectHeadInputs(grid, &fine, {5, 6}, {}, {});
+  ASSERT_EQ(in.size(), 8u * kFineDefectHeadInputs);
+  // Stride-4 cell (3, 1): its own features, then stride-8 cell (1, 0)'s.
+  const float* row = &in[7 * kFineDefectHeadInputs];
+  EXPECT_EQ(row[0], 7 * kStride4Features);
+  EXPECT_EQ(row[kStride4Features], 9);
+  EXPECT_EQ(row[kStride4Features + kPatchFeatureDim], 6);
+  // Stride-4 cell (1, 1) lies in stride-8 cell (0, 0).
+  EXPECT_EQ(in[5 * kFineDefectHeadInputs + kStride4Features + kPatchFeatureDim], 5);
+  fine.width = 3;
+  EXPECT_TRUE(DefectHeadInputs(grid, &fine, {5, 6}, {}, {}).empty()) << "a stride-4 grid of another size";
 }
 
 TEST(DefectHead, GatesTheMapByItsProbabilities) {
@@ -92,7 +112,7 @@ TEST(DefectHead, GatesTheMapByItsProbabilities) {
   PatchGrid grid;
   grid.width = 2, grid.height = 1, grid.dim = kPatchFeatureDim;
   grid.data.assign(2 * kPatchFeatureDim, 0.0f);
-  const std::vector<float> in = DefectHeadInputs(grid, {0, 1}, {}, {});
+  const std::vector<float> in = DefectHeadInputs(grid, nullptr, {0, 1}, {}, {});
   AnomalyMap map;
   map.geometry.original = map.geometry.content = map.geometry.padded = {16, 8};
   map.values.assign(16 * 8, 3.0f);

@@ -106,8 +106,10 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   // class memory stays on the stride-8 grid.
   PatchGrid fine;
   const bool stride4 = per_position && model_.position.stride == 4;
+  const DefectHead& head = model_.segmentation.head;
+  const bool fine_head = !per_position && head.dim() == kFineDefectHeadInputs;
   ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, geometry, model_.layer_scales,
-                                                   model_.config.tiling, stride4 ? &fine : nullptr));
+                                                   model_.config.tiling, stride4 || fine_head ? &fine : nullptr));
   ScoredImage scored;
   if (per_position) {
     const PositionModel& p = model_.position;
@@ -146,10 +148,12 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   // with the image; the image's score and decision stay on the plain map.
   // Only a map that will be segmented (or evaluated) needs them.
   if (seg.enabled() && (analysis.result.is_anomalous || full_map)) {
-    if (seg.head.enabled() && !per_position) {
-      GateByDefectHead(seg.head,
-                       DefectHeadInputs(grid, scored.normal_distances, scored.anomaly_distances, scored.clean_distances),
-                       grid.width, grid.height, model_.config.smoothing_sigma, &analysis.map);
+    if (head.enabled() && !per_position) {
+      const PatchGrid& head_grid = fine_head ? fine : grid;
+      GateByDefectHead(head,
+                       DefectHeadInputs(grid, fine_head ? &fine : nullptr, scored.normal_distances,
+                                        scored.anomaly_distances, scored.clean_distances),
+                       head_grid.width, head_grid.height, model_.config.smoothing_sigma, &analysis.map);
     }
     if (seg.refinement.enabled()) RefineMap(seg.refinement, WorkingGuide(image, geometry), &analysis.map);
   }

@@ -225,9 +225,12 @@ Status ReadSegmentation(const json& seg, MetadataReader* r, SegmentationModel* o
                                       {"scale", &head.scale}, {"weights", &head.weights}}) {
       const json* list = r->Field(h, key);
       RETURN_IF_ERROR(r->status());
-      if (!list->is_array() || list->size() != static_cast<size_t>(kDefectHeadInputs)) {
+      const size_t size = head.mean.empty() ? list->size() : head.mean.size();
+      if (!list->is_array() || list->size() != size ||
+          (size != static_cast<size_t>(kDefectHeadInputs) && size != static_cast<size_t>(kFineDefectHeadInputs))) {
         return InvalidInput(std::string("model file defect head's \"") + key + "\" must be a list of " +
-                            std::to_string(kDefectHeadInputs) + " numbers");
+                            std::to_string(kDefectHeadInputs) + " numbers (stride-8 head) or " +
+                            std::to_string(kFineDefectHeadInputs) + " (stride-4 head), as its \"mean\"");
       }
       for (const json& v : *list) {
         if (!v.is_number() || !std::isfinite(v.get<double>())) {

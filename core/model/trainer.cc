@@ -146,6 +146,22 @@ void AppendLabelledPatches(const PatchGrid& g, const std::vector<uint8_t>& cell_
   }
 }
 
+// The labels of the stride-4 cells of a padded working grid from its defect
+// mask (WorkingDefectMask): 1 where at least half a cell's pixels are
+// defects, 0 where none are, kMixedCell between.
+std::vector<uint8_t> FineCellLabels(const std::vector<uint8_t>& working_mask, Size padded) {
+  const int w = padded.width / 4, h = padded.height / 4;
+  std::vector<uint8_t> labels(static_cast<size_t>(w) * h, 0);
+  for (int cy = 0; cy < h; ++cy)
+    for (int cx = 0; cx < w; ++cx) {
+      int defects = 0;
+      for (int y = 4 * cy; y < 4 * cy + 4; ++y)
+        for (int x = 4 * cx; x < 4 * cx + 4; ++x) defects += working_mask[static_cast<size_t>(y) * padded.width + x] != 0;
+      labels[static_cast<size_t>(cy) * w + cx] = defects == 0 ? 0 : defects >= 8 ? 1 : kMixedCell;
+    }
+  return labels;
+}
+
 // The defect head's training rows: every labelled cell of the listed masked
 // anomalies (defects), and their clean cells with the listed normal images'
 // cells (not defects) on a regular stride to at most kMaxHeadNegatives, from
@@ -154,7 +170,8 @@ constexpr size_t kMaxHeadNegatives = 8192;
 DefectHead FitHeadOn(const std::vector<const std::vector<float>*>& anomaly_inputs,
                      const std::vector<const std::vector<uint8_t>*>& anomaly_labels,
                      const std::vector<const std::vector<float>*>& normal_inputs) {
-  constexpr int dim = kDefectHeadInputs;
+  const int dim = anomaly_inputs.empty() ? kDefectHeadInputs
+                                         : static_cast<int>(anomaly_inputs[0]->size() / anomaly_labels[0]->size());
   std::vector<float> rows, negatives;
   std::vector<uint8_t> labels;
   for (size_t i = 0; i < anomaly_inputs.size(); ++i) {
@@ -277,13 +294,17 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     stride4_ = (config_.normal_model == NormalModelKind::kPerPosition ||
                 (config_.normal_model == NormalModelKind::kAuto && auto_may_pick)) &&
                static_cast<size_t>(padded.width / 4) * (padded.height / 4) <= kMaxPositionCells;
+    fine_for_head_ = !classes_.empty() && config_.defect_head;
   }
   const WorkingGeometry geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
   if (stride4_ && !(geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
     // Another working size rules out a per-position model: drop the stride-4 grids.
     stride4_ = false;
     for (auto* samples : {&normal_, &anomaly_})
-      for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
+      for (Sample& s : *samples) {
+        if (!fine_for_head_) s.fine = PatchGrid{};
+        s.dark_spots = PatchGrid{};
+      }
     for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
   }
   ASSIGN_OR_RETURN(Sample sample, Extract(image, geometry));
@@ -304,7 +325,7 @@ StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingG
   sample.geometry = geometry;
   const float unit[2] = {1.0f, 1.0f};
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
-                                                stride4_ ? &sample.fine : nullptr));
+                                                stride4_ || fine_for_head_ ? &sample.fine : nullptr));
   if (stride4_ && config_.dark_spots) {
     sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
   }
@@ -402,7 +423,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t i = 0; i < anomaly_.size(); ++i) position_anomalies[i] = &anomaly_[i].fine;
   } else {
     for (auto* samples : {&normal_, &anomaly_})
-      for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
+      for (Sample& s : *samples) {
+        if (!fine_for_head_) s.fine = PatchGrid{};
+        s.dark_spots = PatchGrid{};
+      }
     for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
   }
   // The self-check's synthetic defects follow the labelled anomalies in the
@@ -513,6 +537,14 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     // them: each image's distances to banks without its fold. A masked
     // anomaly's held-out map is gated by a head fitted without its fold.
     const bool head = segmentation && masked_images > 0 && config_.defect_head;
+    // The head reads the stride-4 tap too where every image kept it.
+    bool fine_head = head && fine_for_head_;
+    for (auto* samples : {&normal_, &anomaly_})
+      for (const Sample& s : *samples) fine_head &= s.fine.cells() == 4 * s.grid.cells();
+    const auto head_inputs = [fine_head](const Sample& s, const ScoredImage& scored) {
+      return DefectHeadInputs(s.grid, fine_head ? &s.fine : nullptr, scored.normal_distances,
+                              scored.anomaly_distances, scored.clean_distances);
+    };
     std::vector<std::vector<float>> anomaly_inputs(anomaly_.size()), normal_inputs(normal_.size());
     std::vector<AnomalyMap> held_out_maps(anomaly_.size());
     for (int f = 0; f < folds; ++f) {
@@ -529,8 +561,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
                                                   config_.smoothing_sigma, head ? &clean_index : nullptr);
         normal_scores[i] = scored.score;
         if (head) {
-          normal_inputs[i] = DefectHeadInputs(normal_[i].grid, scored.normal_distances, scored.anomaly_distances,
-                                              scored.clean_distances);
+          normal_inputs[i] = head_inputs(normal_[i], scored);
         }
       }
       for (size_t i = f; i < anomaly_.size(); i += folds) {
@@ -539,8 +570,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         anomaly_scores[i] = scored.score;
         if (segmentation && anomaly_[i].has_mask()) {
           if (head) {
-            anomaly_inputs[i] = DefectHeadInputs(anomaly_[i].grid, scored.normal_distances, scored.anomaly_distances,
-                                                 scored.clean_distances);
+            anomaly_inputs[i] = head_inputs(anomaly_[i], scored);
             held_out_maps[i] = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
           } else {
             held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].guide, anomaly_[i].working_mask);
@@ -561,12 +591,19 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     if (head) {
       // Fold f's held-out maps gated by a head fitted on the other folds;
       // the model's head on every fold's held-out inputs.
+      // The head's labels: the mask's cells, on the stride-4 grid when the head reads it.
+      std::vector<std::vector<uint8_t>> head_labels(anomaly_.size());
+      for (size_t i = 0; i < anomaly_.size(); ++i) {
+        if (anomaly_inputs[i].empty()) continue;
+        head_labels[i] = fine_head ? FineCellLabels(anomaly_[i].working_mask, anomaly_[i].geometry.padded)
+                                   : anomaly_[i].cell_labels;
+      }
       const auto fit_without = [&](int fold) {
         std::vector<const std::vector<float>*> in, normals;
         std::vector<const std::vector<uint8_t>*> labels;
         for (size_t i = 0; i < anomaly_.size(); ++i) {
           if (static_cast<int>(i % folds) == fold || anomaly_inputs[i].empty()) continue;
-          in.push_back(&anomaly_inputs[i]), labels.push_back(&anomaly_[i].cell_labels);
+          in.push_back(&anomaly_inputs[i]), labels.push_back(&head_labels[i]);
         }
         for (size_t i = 0; i < normal_.size(); ++i)
           if (static_cast<int>(i % folds) != fold) normals.push_back(&normal_inputs[i]);
@@ -576,8 +613,9 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         const DefectHead fold_head = fit_without(f);
         for (size_t i = f; i < anomaly_.size(); i += folds) {
           if (anomaly_inputs[i].empty()) continue;
-          GateByDefectHead(fold_head, anomaly_inputs[i], anomaly_[i].grid.width, anomaly_[i].grid.height,
-                           config_.smoothing_sigma, &held_out_maps[i]);
+          const PatchGrid& g = fine_head ? anomaly_[i].fine : anomaly_[i].grid;
+          GateByDefectHead(fold_head, anomaly_inputs[i], g.width, g.height, config_.smoothing_sigma,
+                           &held_out_maps[i]);
           held_out_pixels.Add(held_out_maps[i], anomaly_[i].guide, anomaly_[i].working_mask);
         }
         if (hooks.Cancelled()) return Cancelled("training cancelled");

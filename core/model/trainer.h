@@ -110,6 +110,10 @@ class Trainer {
   // per-position model, and every image so far has the first one's working
   // size, with a stride-4 grid of at most kMaxPositionCells cells.
   bool stride4_ = false;
+  // Whether the samples carry stride-4 grids for the defect head (a
+  // segmentation model's head reads the finer tap, defect_head.h), whatever
+  // the normal model.
+  bool fine_for_head_ = false;
   int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
 };
 

@@ -79,19 +79,32 @@ std::vector<float> DefectProbabilities(const DefectHead& head, const std::vector
   return out;
 }
 
-std::vector<float> DefectHeadInputs(const PatchGrid& grid, const std::vector<float>& normal,
+std::vector<float> DefectHeadInputs(const PatchGrid& grid, const PatchGrid* fine, const std::vector<float>& normal,
                                     const std::vector<float>& anomaly, const std::vector<float>& clean) {
   const size_t cells = grid.cells();
   std::vector<float> rows;
-  if (grid.dim != kPatchFeatureDim || normal.size() != cells || (!anomaly.empty() && anomaly.size() != cells) || (!clean.empty() && clean.size() != cells))
+  if (grid.dim != kPatchFeatureDim || normal.size() != cells || (!anomaly.empty() && anomaly.size() != cells) ||
+      (!clean.empty() && clean.size() != cells))
     return rows;
-  rows.reserve(cells * kDefectHeadInputs);
-  for (size_t c = 0; c < cells; ++c) {
+  const auto append_cell = [&](size_t c) {
     rows.insert(rows.end(), grid.cell(c), grid.cell(c) + grid.dim);
     rows.push_back(normal[c]);
     rows.push_back(anomaly.empty() ? 0.0f : anomaly[c]);
     rows.push_back(clean.empty() ? normal[c] : clean[c]);
+  };
+  if (fine == nullptr) {
+    rows.reserve(cells * kDefectHeadInputs);
+    for (size_t c = 0; c < cells; ++c) append_cell(c);
+    return rows;
   }
+  if (fine->dim != kStride4Features || fine->width != 2 * grid.width || fine->height != 2 * grid.height) return rows;
+  rows.reserve(fine->cells() * kFineDefectHeadInputs);
+  for (int y = 0; y < fine->height; ++y)
+    for (int x = 0; x < fine->width; ++x) {
+      const float* f = fine->cell(static_cast<size_t>(y) * fine->width + x);
+      rows.insert(rows.end(), f, f + fine->dim);
+      append_cell(static_cast<size_t>(y / 2) * grid.width + x / 2);
+    }
   return rows;
 }
 

@@ -21,8 +21,10 @@ namespace anomalens {
 
 // The head's inputs a cell: its patch features, then its distances to the
 // normal bank, to the anomaly bank, and to the nearer of the normal and
-// clean banks.
+// clean banks. A head on the stride-4 grid reads each stride-4 cell's own
+// features (ExtractStride4Features) first, then its stride-8 cell's inputs.
 constexpr int kDefectHeadInputs = kPatchFeatureDim + 3;
+constexpr int kFineDefectHeadInputs = kStride4Features + kDefectHeadInputs;
 
 struct DefectHead {
   std::vector<double> mean, scale;  // per input: standardized as (x - mean) * scale
@@ -42,7 +44,9 @@ std::vector<float> DefectProbabilities(const DefectHead& head, const std::vector
 // The inputs of every cell of `grid` (kDefectHeadInputs floats a cell), from
 // its distances (ScoredImage): an empty `anomaly` counts as 0 (no anomaly
 // bank), an empty `clean` as `normal` (no clean bank).
-std::vector<float> DefectHeadInputs(const PatchGrid& grid, const std::vector<float>& normal,
+// With `fine` (the stride-4 grid of the same image), a row per stride-4
+// cell of kFineDefectHeadInputs floats.
+std::vector<float> DefectHeadInputs(const PatchGrid& grid, const PatchGrid* fine, const std::vector<float>& normal,
                                     const std::vector<float>& anomaly, const std::vector<float>& clean);
 
 // Gates the segmentation map: each pixel times the head's defect

@@ -187,12 +187,20 @@ DefectHead FitHeadOn(const std::vector<const std::vector<float>*>& anomaly_input
       }
     }
   }
-  for (const std::vector<float>* in : normal_inputs) negatives.insert(negatives.end(), in->begin(), in->end());
-  const size_t count = negatives.size() / dim, stride = count / kMaxHeadNegatives + 1;
-  for (size_t k = 0; k < count; k += stride) {
-    rows.insert(rows.end(), &negatives[k * dim], &negatives[(k + 1) * dim]);
+  // The negatives in order (masked anomalies' clean cells, then the normal
+  // images' rows), every stride-th kept, without copying them all first.
+  size_t count = negatives.size() / dim;
+  for (const std::vector<float>* in : normal_inputs) count += in->size() / dim;
+  const size_t stride = count / kMaxHeadNegatives + 1;
+  size_t k = 0;
+  const auto take = [&](const float* row) {
+    if (k++ % stride != 0) return;
+    rows.insert(rows.end(), row, row + dim);
     labels.push_back(0);
-  }
+  };
+  for (size_t r = 0; r < negatives.size() / dim; ++r) take(&negatives[r * dim]);
+  for (const std::vector<float>* in : normal_inputs)
+    for (size_t r = 0; r < in->size() / dim; ++r) take(&(*in)[r * dim]);
   return FitDefectHead(rows, labels, dim);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <iterator>
 
 #include "core/features/feature_extractor.h"
@@ -165,42 +166,45 @@ std::vector<uint8_t> FineCellLabels(const std::vector<uint8_t>& working_mask, Si
 // The defect head's training rows: every labelled cell of the listed masked
 // anomalies (defects), and their clean cells with the listed normal images'
 // cells (not defects) on a regular stride to at most kMaxHeadNegatives, from
-// held-out inputs (DefectHeadInputs); mixed cells are left out.
+// held-out inputs (DefectHeadInputs); mixed cells are left out. Inputs are
+// built an image at a time (`inputs(k)` for the k-th listed image, the
+// anomalies first), so only the rows kept are ever held together.
 constexpr size_t kMaxHeadNegatives = 8192;
-DefectHead FitHeadOn(const std::vector<const std::vector<float>*>& anomaly_inputs,
-                     const std::vector<const std::vector<uint8_t>*>& anomaly_labels,
-                     const std::vector<const std::vector<float>*>& normal_inputs) {
-  const int dim = anomaly_inputs.empty() ? kDefectHeadInputs
-                                         : static_cast<int>(anomaly_inputs[0]->size() / anomaly_labels[0]->size());
+DefectHead FitHeadOn(const std::vector<const std::vector<uint8_t>*>& anomaly_labels,
+                     const std::vector<size_t>& normal_cells,
+                     const std::function<std::vector<float>(size_t)>& inputs, int dim) {
+  size_t count = 0;
+  for (const std::vector<uint8_t>* cell_labels : anomaly_labels)
+    count += static_cast<size_t>(std::count(cell_labels->begin(), cell_labels->end(), 0));
+  for (size_t cells : normal_cells) count += cells;
+  const size_t stride = count / kMaxHeadNegatives + 1;
   std::vector<float> rows, negatives;
   std::vector<uint8_t> labels;
-  for (size_t i = 0; i < anomaly_inputs.size(); ++i) {
-    const std::vector<float>& in = *anomaly_inputs[i];
+  size_t k = 0, negative_count = 0;
+  const auto take = [&](const float* row) {
+    if (k++ % stride != 0) return;
+    negatives.insert(negatives.end(), row, row + dim);
+    ++negative_count;
+  };
+  for (size_t i = 0; i < anomaly_labels.size(); ++i) {
+    const std::vector<float> in = inputs(i);
     const std::vector<uint8_t>& cell_labels = *anomaly_labels[i];
     for (size_t c = 0; c < cell_labels.size() && (c + 1) * dim <= in.size(); ++c) {
       if (cell_labels[c] == kMixedCell) continue;
-      const float* r = &in[c * dim];
       if (cell_labels[c] != 0) {
-        rows.insert(rows.end(), r, r + dim), labels.push_back(1);
+        rows.insert(rows.end(), &in[c * dim], &in[(c + 1) * dim]);
+        labels.push_back(1);
       } else {
-        negatives.insert(negatives.end(), r, r + dim);
+        take(&in[c * dim]);
       }
     }
   }
-  // The negatives in order (masked anomalies' clean cells, then the normal
-  // images' rows), every stride-th kept, without copying them all first.
-  size_t count = negatives.size() / dim;
-  for (const std::vector<float>* in : normal_inputs) count += in->size() / dim;
-  const size_t stride = count / kMaxHeadNegatives + 1;
-  size_t k = 0;
-  const auto take = [&](const float* row) {
-    if (k++ % stride != 0) return;
-    rows.insert(rows.end(), row, row + dim);
-    labels.push_back(0);
-  };
-  for (size_t r = 0; r < negatives.size() / dim; ++r) take(&negatives[r * dim]);
-  for (const std::vector<float>* in : normal_inputs)
-    for (size_t r = 0; r < in->size() / dim; ++r) take(&(*in)[r * dim]);
+  for (size_t j = 0; j < normal_cells.size(); ++j) {
+    const std::vector<float> in = inputs(anomaly_labels.size() + j);
+    for (size_t r = 0; r < in.size() / dim; ++r) take(&in[r * dim]);
+  }
+  rows.insert(rows.end(), negatives.begin(), negatives.end());
+  labels.insert(labels.end(), negative_count, 0);
   return FitDefectHead(rows, labels, dim);
 }
 
@@ -549,11 +553,20 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     bool fine_head = head && fine_for_head_;
     for (auto* samples : {&normal_, &anomaly_})
       for (const Sample& s : *samples) fine_head &= s.fine.cells() == 4 * s.grid.cells();
-    const auto head_inputs = [fine_head](const Sample& s, const ScoredImage& scored) {
-      return DefectHeadInputs(s.grid, fine_head ? &s.fine : nullptr, scored.normal_distances,
-                              scored.anomaly_distances, scored.clean_distances);
+    // Each image's held-out distances; its inputs are rebuilt from them and
+    // its grids when needed (all of them at once would be 155 floats a
+    // stride-4 cell of every image).
+    struct HeldOutDistances {
+      std::vector<float> normal, anomaly, clean;
     };
-    std::vector<std::vector<float>> anomaly_inputs(anomaly_.size()), normal_inputs(normal_.size());
+    const auto head_inputs = [fine_head](const Sample& s, const HeldOutDistances& d) {
+      return DefectHeadInputs(s.grid, fine_head ? &s.fine : nullptr, d.normal, d.anomaly, d.clean);
+    };
+    const auto distances_of = [](ScoredImage& scored) {
+      return HeldOutDistances{std::move(scored.normal_distances), std::move(scored.anomaly_distances),
+                              std::move(scored.clean_distances)};
+    };
+    std::vector<HeldOutDistances> anomaly_distances(anomaly_.size()), normal_distances(normal_.size());
     std::vector<AnomalyMap> held_out_maps(anomaly_.size());
     for (int f = 0; f < folds; ++f) {
       const NearestNeighborIndex normal_index = MakeIndex(RowsOutsideFold(bank, f, folds));
@@ -565,12 +578,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       }
       const NearestNeighborIndex anomaly_index = MakeIndex(Thin(std::move(anomaly_rows), kMaxAnomalyBankRows));
       for (size_t i = f; i < normal_.size(); i += folds) {
-        const ScoredImage scored = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
-                                                  config_.smoothing_sigma, head ? &clean_index : nullptr);
+        ScoredImage scored = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
+                                            config_.smoothing_sigma, head ? &clean_index : nullptr);
         normal_scores[i] = scored.score;
-        if (head) {
-          normal_inputs[i] = head_inputs(normal_[i], scored);
-        }
+        if (head) normal_distances[i] = distances_of(scored);
       }
       for (size_t i = f; i < anomaly_.size(); i += folds) {
         ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index, anomaly_[i].geometry,
@@ -578,7 +589,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         anomaly_scores[i] = scored.score;
         if (segmentation && anomaly_[i].has_mask()) {
           if (head) {
-            anomaly_inputs[i] = head_inputs(anomaly_[i], scored);
+            anomaly_distances[i] = distances_of(scored);
             held_out_maps[i] = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
           } else {
             held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].guide, anomaly_[i].working_mask);
@@ -602,28 +613,35 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       // The head's labels: the mask's cells, on the stride-4 grid when the head reads it.
       std::vector<std::vector<uint8_t>> head_labels(anomaly_.size());
       for (size_t i = 0; i < anomaly_.size(); ++i) {
-        if (anomaly_inputs[i].empty()) continue;
+        if (anomaly_distances[i].normal.empty()) continue;
         head_labels[i] = fine_head ? FineCellLabels(anomaly_[i].working_mask, anomaly_[i].geometry.padded)
                                    : anomaly_[i].cell_labels;
       }
+      const int dim = fine_head ? kFineDefectHeadInputs : kDefectHeadInputs;
       const auto fit_without = [&](int fold) {
-        std::vector<const std::vector<float>*> in, normals;
         std::vector<const std::vector<uint8_t>*> labels;
+        std::vector<size_t> normal_cells;
+        std::vector<std::pair<const Sample*, const HeldOutDistances*>> images;
         for (size_t i = 0; i < anomaly_.size(); ++i) {
-          if (static_cast<int>(i % folds) == fold || anomaly_inputs[i].empty()) continue;
-          in.push_back(&anomaly_inputs[i]), labels.push_back(&head_labels[i]);
+          if (static_cast<int>(i % folds) == fold || anomaly_distances[i].normal.empty()) continue;
+          labels.push_back(&head_labels[i]);
+          images.push_back({&anomaly_[i], &anomaly_distances[i]});
         }
-        for (size_t i = 0; i < normal_.size(); ++i)
-          if (static_cast<int>(i % folds) != fold) normals.push_back(&normal_inputs[i]);
-        return FitHeadOn(in, labels, normals);
+        for (size_t i = 0; i < normal_.size(); ++i) {
+          if (static_cast<int>(i % folds) == fold) continue;
+          normal_cells.push_back(fine_head ? normal_[i].fine.cells() : normal_[i].grid.cells());
+          images.push_back({&normal_[i], &normal_distances[i]});
+        }
+        return FitHeadOn(labels, normal_cells,
+                         [&](size_t k) { return head_inputs(*images[k].first, *images[k].second); }, dim);
       };
       for (int f = 0; f < folds; ++f) {
         const DefectHead fold_head = fit_without(f);
         for (size_t i = f; i < anomaly_.size(); i += folds) {
-          if (anomaly_inputs[i].empty()) continue;
+          if (anomaly_distances[i].normal.empty()) continue;
           const PatchGrid& g = fine_head ? anomaly_[i].fine : anomaly_[i].grid;
-          GateByDefectHead(fold_head, anomaly_inputs[i], g.width, g.height, config_.smoothing_sigma,
-                           &held_out_maps[i]);
+          GateByDefectHead(fold_head, head_inputs(anomaly_[i], anomaly_distances[i]), g.width, g.height,
+                           config_.smoothing_sigma, &held_out_maps[i]);
           held_out_pixels.Add(held_out_maps[i], anomaly_[i].guide, anomaly_[i].working_mask);
         }
         if (hooks.Cancelled()) return Cancelled("training cancelled");

@@ -306,7 +306,11 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     stride4_ = (config_.normal_model == NormalModelKind::kPerPosition ||
                 (config_.normal_model == NormalModelKind::kAuto && auto_may_pick)) &&
                static_cast<size_t>(padded.width / 4) * (padded.height / 4) <= kMaxPositionCells;
-    fine_for_head_ = !classes_.empty() && config_.defect_head;
+    // Not only when classes are known: a streamed dataset (the wasm
+    // trainer) meets its first mask after its first images, and must keep
+    // the same grids as the CLI, which knows its classes before, so both
+    // write the same model.
+    fine_for_head_ = config_.defect_head;
   }
   const WorkingGeometry geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
   if (stride4_ && !(geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
@@ -436,7 +440,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   } else {
     for (auto* samples : {&normal_, &anomaly_})
       for (Sample& s : *samples) {
-        if (!fine_for_head_) s.fine = PatchGrid{};
+        if (!fine_for_head_ || classes_.empty()) s.fine = PatchGrid{};  // no head without masks
         s.dark_spots = PatchGrid{};
       }
     for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};

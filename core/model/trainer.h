@@ -112,7 +112,7 @@ class Trainer {
   bool stride4_ = false;
   // Whether the samples carry stride-4 grids for the defect head (a
   // segmentation model's head reads the finer tap, defect_head.h), whatever
-  // the normal model.
+  // the normal model; a classification model drops them at Finish.
   bool fine_for_head_ = false;
   int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
 };

@@ -19,6 +19,7 @@
 #include "core/lookout/result_json.h"
 #include "core/model/detector.h"
 #include "core/model/model_file.h"
+#include "core/model/configuration_search.h"
 #include "core/model/trainer.h"
 #include "native/jobs/dataset_loader.h"
 #include "test_support.h"
@@ -95,8 +96,10 @@ TEST(GoldenParity, Training_reproduces_the_model_files) {
   config.coreset_ratio = kCoresetRatio;
   ModelConfig segmentation_config = config;  // the CLI's default for a project with masks
   segmentation_config.short_side = DefaultShortSide(true);
-  Trainer segmentation(testing::SharedBackbone(), segmentation_config, *classes);
-  Trainer classification(testing::SharedBackbone(), config);
+  // `anomalens train` without --quick, as tools/make-golden runs it: the
+  // configuration search, nothing pinned but the coreset ratio.
+  ConfigurationSearch segmentation(testing::SharedBackbone(), segmentation_config, *classes, SearchPins{});
+  ConfigurationSearch classification(testing::SharedBackbone(), config, {}, SearchPins{});
   for (const ManifestEntry& e : *entries) {
     auto image = DecodeImage(testing::ReadFileOrDie(e.image_path), "");
     ASSERT_TRUE(image.ok()) << e.image_path;

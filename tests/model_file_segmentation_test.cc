@@ -131,6 +131,103 @@ TEST(ModelFileSegmentation, Rejects_class_bank_with_fewer_than_two_classes) {
       << parsed.status().message();
 }
 
+// The map refinement (map_refinement.h): written only when enabled, read
+// back exactly, absent in older files (no refinement), and range-checked.
+nlohmann::ordered_json Metadata(const std::vector<uint8_t>& bytes) {
+  uint32_t meta_len = 0;
+  std::memcpy(&meta_len, &bytes[8], 4);
+  return nlohmann::ordered_json::parse(bytes.begin() + 12, bytes.begin() + 12 + meta_len);
+}
+
+// The file with its metadata replaced (padding redone, CRC resealed).
+std::vector<uint8_t> WithMetadata(const std::vector<uint8_t>& bytes, const nlohmann::ordered_json& meta) {
+  uint32_t meta_len = 0;
+  std::memcpy(&meta_len, &bytes[8], 4);
+  const size_t body_at = (12 + meta_len + 15) / 16 * 16;
+  const std::string text = meta.dump();
+  std::vector<uint8_t> out(bytes.begin(), bytes.begin() + 8);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(text.size() >> (8 * i)));
+  out.insert(out.end(), text.begin(), text.end());
+  while (out.size() % 16 != 0) out.push_back(0);
+  out.insert(out.end(), bytes.begin() + body_at, bytes.end());
+  Reseal(out);
+  return out;
+}
+
+TEST(ModelFileSegmentation, Map_refinement_round_trips_and_is_absent_when_disabled) {
+  Model m = SegmentationModelWithBanks();
+  EXPECT_FALSE(Metadata(SerializeModel(m))["segmentation"].contains("guided_filter"));
+  auto plain = ParseModelFile(SerializeModel(m));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_FALSE(plain->segmentation.refinement.enabled());
+
+  m.segmentation.refinement = {24, 0.01};
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->segmentation.refinement.radius, 24);
+  EXPECT_EQ(parsed->segmentation.refinement.epsilon, 0.01);
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+}
+
+TEST(ModelFileSegmentation, Rejects_a_map_refinement_out_of_range) {
+  Model m = SegmentationModelWithBanks();
+  m.segmentation.refinement = {8, 0.01};
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  const struct {
+    nlohmann::ordered_json filter;
+    const char* message;
+  } cases[] = {
+      {{{"radius", 0}, {"epsilon", 0.01}}, "\"radius\" must be a whole number from 1 to 64"},
+      {{{"radius", 65}, {"epsilon", 0.01}}, "\"radius\" must be a whole number from 1 to 64"},
+      {{{"radius", 2.5}, {"epsilon", 0.01}}, "\"radius\" must be a whole number"},
+      {{{"radius", 8}, {"epsilon", 0}}, "guided filter epsilon must be above 0 and at most 1"},
+      {{{"radius", 8}}, "lacks \"epsilon\""},
+  };
+  for (const auto& c : cases) {
+    nlohmann::ordered_json meta = Metadata(bytes);
+    meta["segmentation"]["guided_filter"] = c.filter;
+    auto parsed = ParseModelFile(WithMetadata(bytes, meta));
+    ASSERT_FALSE(parsed.ok()) << c.filter.dump();
+    EXPECT_NE(parsed.status().message().find(c.message), std::string::npos) << parsed.status().message();
+  }
+}
+
+TEST(ModelFileSegmentation, Defect_head_round_trips_exactly_and_is_checked) {
+  Model m = SegmentationModelWithBanks();
+  DefectHead& head = m.segmentation.head;
+  for (int i = 0; i < kDefectHeadInputs; ++i) {
+    head.mean.push_back(0.1 * i + 1.0 / 3);
+    head.scale.push_back(1.0 / (i + 7));
+    head.weights.push_back(-0.37 * i + 2.0 / 7);
+  }
+  head.bias = -1.2345678901234567;
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->segmentation.head.mean, head.mean);
+  EXPECT_EQ(parsed->segmentation.head.scale, head.scale);
+  EXPECT_EQ(parsed->segmentation.head.weights, head.weights);
+  EXPECT_EQ(parsed->segmentation.head.bias, head.bias);
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+
+  nlohmann::ordered_json meta = Metadata(bytes);
+  meta["segmentation"]["defect_head"]["weights"].erase(0);
+  auto short_list = ParseModelFile(WithMetadata(bytes, meta));
+  ASSERT_FALSE(short_list.ok());
+  EXPECT_NE(short_list.status().message().find("\"weights\" must be a list of " + std::to_string(kDefectHeadInputs)),
+            std::string::npos)
+      << short_list.status().message();
+  meta = Metadata(bytes);
+  meta["segmentation"]["defect_head"]["mean"][3] = "x";
+  auto not_number = ParseModelFile(WithMetadata(bytes, meta));
+  ASSERT_FALSE(not_number.ok());
+  EXPECT_NE(not_number.status().message().find("not a finite number"), std::string::npos);
+  meta = Metadata(bytes);
+  meta["segmentation"]["defect_head"].erase("bias");
+  EXPECT_FALSE(ParseModelFile(WithMetadata(bytes, meta)).ok());
+}
+
 TEST(ModelFileSegmentation, Version_1_file_still_loads) {
   // Built from a v2 file of a classification model: version 1, the v2-only
   // metadata keys removed, and the three u64 counts (per-position cells,

@@ -34,7 +34,8 @@ constexpr double kMinFinerScaleGain = 1.5;
 // with the dataset.
 constexpr int kSearchNormalImages = 40;
 // Candidates are compared with memory banks of at most this many rows; the
-// winner is then fitted with the configured bank. The bank's fit and search
+// winner is then fitted with the configured bank (and, for segmentation
+// models, its defect head and map refinement). The bank's fit and search
 // cost grow with its rows, and a smaller bank ranks the candidates as the
 // full one does (docs/model.md).
 constexpr int kSearchBankRows = 2048;

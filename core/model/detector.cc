@@ -8,6 +8,7 @@
 #include "core/model/dark_spot_channel.h"
 #include "core/model/model_file.h"
 #include "core/scoring/image_scorer.h"
+#include "core/segmentation/map_refinement.h"
 #include "core/segmentation/segmentation_response.h"
 
 namespace anomalens {
@@ -105,8 +106,10 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   // class memory stays on the stride-8 grid.
   PatchGrid fine;
   const bool stride4 = per_position && model_.position.stride == 4;
+  const DefectHead& head = model_.segmentation.head;
+  const bool fine_head = !per_position && head.dim() == kFineDefectHeadInputs;
   ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, geometry, model_.layer_scales,
-                                                   model_.config.tiling, stride4 ? &fine : nullptr));
+                                                   model_.config.tiling, stride4 || fine_head ? &fine : nullptr));
   ScoredImage scored;
   if (per_position) {
     const PositionModel& p = model_.position;
@@ -141,6 +144,19 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   // A segmentation model's map is the one its defect pixels are cut from.
   analysis.map = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
   const SegmentationModel& seg = model_.segmentation;
+  // The pixel rule was chosen on maps gated by the defect head and refined
+  // with the image; the image's score and decision stay on the plain map.
+  // Only a map that will be segmented (or evaluated) needs them.
+  if (seg.enabled() && (analysis.result.is_anomalous || full_map)) {
+    if (head.enabled() && !per_position) {
+      const PatchGrid& head_grid = fine_head ? fine : grid;
+      GateByDefectHead(head,
+                       DefectHeadInputs(grid, fine_head ? &fine : nullptr, scored.normal_distances,
+                                        scored.anomaly_distances, scored.clean_distances),
+                       head_grid.width, head_grid.height, model_.config.smoothing_sigma, &analysis.map);
+    }
+    if (seg.refinement.enabled()) RefineMap(seg.refinement, WorkingGuide(image, geometry), &analysis.map);
+  }
   if (seg.enabled()) {
     analysis.segmentation =
         analysis.result.is_anomalous

@@ -94,6 +94,12 @@ struct ModelConfig {
   // their labels (the intact rest of a defective part, its background) form
   // a clean bank that counts as normal for the segmentation map.
   bool normal_patches_from_masks = true;
+  // Segmentation models: learn a defect head from the masks (defect_head.h),
+  // and let the held-out folds choose a guided-filter refinement of the map
+  // (map_refinement.h). Training choices only, not written to the model
+  // file: the model holds the head and refinement it got, or none.
+  bool defect_head = true;
+  bool map_refinement = true;
   // Shared bank, per-position Gaussians, or chosen from the data.
   NormalModelKind normal_model = NormalModelKind::kAuto;
   // Stride-4 per-position models add the dark-spot channel

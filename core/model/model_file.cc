@@ -137,6 +137,17 @@ json Metadata(const Model& m) {
     meta["segmentation"] = {{"classes", classes},
                             {"pixel_threshold", m.segmentation.pixel_rule.threshold},
                             {"pixel_threshold_relative_to_peak", m.segmentation.pixel_rule.relative_to_peak}};
+    // Absent in models trained before it (no refinement, as they were calibrated).
+    const MapRefinement& refinement = m.segmentation.refinement;
+    if (refinement.enabled()) {
+      meta["segmentation"]["guided_filter"] = {{"radius", refinement.radius}, {"epsilon", refinement.epsilon}};
+    }
+    // Absent in models trained before it, and where none was learned.
+    const DefectHead& head = m.segmentation.head;
+    if (head.enabled()) {
+      meta["segmentation"]["defect_head"] = {
+          {"mean", head.mean}, {"scale", head.scale}, {"weights", head.weights}, {"bias", head.bias}};
+    }
   }
   return meta;
 }
@@ -229,6 +240,40 @@ Status ReadSegmentation(const json& seg, MetadataReader* r, SegmentationModel* o
   RETURN_IF_ERROR(r->status());
   if (!(out->pixel_rule.relative_to_peak >= 0 && out->pixel_rule.relative_to_peak <= 1)) {
     return InvalidInput("model file pixel threshold's relative part must be 0 to 1");
+  }
+  if (seg.contains("defect_head")) {
+    const json& h = seg["defect_head"];
+    DefectHead& head = out->head;
+    for (const auto& [key, values] : {std::pair<const char*, std::vector<double>*>{"mean", &head.mean},
+                                      {"scale", &head.scale}, {"weights", &head.weights}}) {
+      const json* list = r->Field(h, key);
+      RETURN_IF_ERROR(r->status());
+      const size_t size = head.mean.empty() ? list->size() : head.mean.size();
+      if (!list->is_array() || list->size() != size ||
+          (size != static_cast<size_t>(kDefectHeadInputs) && size != static_cast<size_t>(kFineDefectHeadInputs))) {
+        return InvalidInput(std::string("model file defect head's \"") + key + "\" must be a list of " +
+                            std::to_string(kDefectHeadInputs) + " numbers (stride-8 head) or " +
+                            std::to_string(kFineDefectHeadInputs) + " (stride-4 head), as its \"mean\"");
+      }
+      for (const json& v : *list) {
+        if (!v.is_number() || !std::isfinite(v.get<double>())) {
+          return InvalidInput(std::string("model file defect head's \"") + key + "\" holds a value that is not a finite number");
+        }
+        values->push_back(v.get<double>());
+      }
+    }
+    head.bias = r->Number(h, "bias");
+    RETURN_IF_ERROR(r->status());
+    if (!std::isfinite(head.bias)) return InvalidInput("model file defect head's bias is not a finite number");
+  }
+  if (seg.contains("guided_filter")) {
+    const json& g = seg["guided_filter"];
+    out->refinement.radius = static_cast<int>(r->Integer(g, "radius", 1, kMaxGuidedFilterRadius));
+    out->refinement.epsilon = r->Number(g, "epsilon");
+    RETURN_IF_ERROR(r->status());
+    if (!(out->refinement.epsilon > 0 && out->refinement.epsilon <= 1)) {
+      return InvalidInput("model file guided filter epsilon must be above 0 and at most 1");
+    }
   }
   if (!classes->is_array() || classes->empty() || classes->size() > kMaxProjectAnomalyClasses) {
     return InvalidInput("model file segmentation classes must be a list of 1 to " +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <iterator>
 
 #include "core/features/feature_extractor.h"
@@ -12,6 +13,7 @@
 #include "core/scoring/nearest_neighbor.h"
 #include "core/scoring/nearest_neighbor_search.h"
 #include "core/segmentation/cell_labels.h"
+#include "core/segmentation/defect_head.h"
 #include "core/selfcheck/synthetic_defect.h"
 
 namespace anomalens {
@@ -146,6 +148,67 @@ void AppendLabelledPatches(const PatchGrid& g, const std::vector<uint8_t>& cell_
   }
 }
 
+// The labels of the stride-4 cells of a padded working grid from its defect
+// mask (WorkingDefectMask): 1 where at least half a cell's pixels are
+// defects, 0 where none are, kMixedCell between.
+std::vector<uint8_t> FineCellLabels(const std::vector<uint8_t>& working_mask, Size padded) {
+  const int w = padded.width / 4, h = padded.height / 4;
+  std::vector<uint8_t> labels(static_cast<size_t>(w) * h, 0);
+  for (int cy = 0; cy < h; ++cy)
+    for (int cx = 0; cx < w; ++cx) {
+      int defects = 0;
+      for (int y = 4 * cy; y < 4 * cy + 4; ++y)
+        for (int x = 4 * cx; x < 4 * cx + 4; ++x) defects += working_mask[static_cast<size_t>(y) * padded.width + x] != 0;
+      labels[static_cast<size_t>(cy) * w + cx] = defects == 0 ? 0 : defects >= 8 ? 1 : kMixedCell;
+    }
+  return labels;
+}
+
+// The defect head's training rows: every labelled cell of the listed masked
+// anomalies (defects), and their clean cells with the listed normal images'
+// cells (not defects) on a regular stride to at most kMaxHeadNegatives, from
+// held-out inputs (DefectHeadInputs); mixed cells are left out. Inputs are
+// built an image at a time (`inputs(k)` for the k-th listed image, the
+// anomalies first), so only the rows kept are ever held together.
+constexpr size_t kMaxHeadNegatives = 8192;
+DefectHead FitHeadOn(const std::vector<const std::vector<uint8_t>*>& anomaly_labels,
+                     const std::vector<size_t>& normal_cells,
+                     const std::function<std::vector<float>(size_t)>& inputs, int dim) {
+  size_t count = 0;
+  for (const std::vector<uint8_t>* cell_labels : anomaly_labels)
+    count += static_cast<size_t>(std::count(cell_labels->begin(), cell_labels->end(), 0));
+  for (size_t cells : normal_cells) count += cells;
+  const size_t stride = count / kMaxHeadNegatives + 1;
+  std::vector<float> rows, negatives;
+  std::vector<uint8_t> labels;
+  size_t k = 0, negative_count = 0;
+  const auto take = [&](const float* row) {
+    if (k++ % stride != 0) return;
+    negatives.insert(negatives.end(), row, row + dim);
+    ++negative_count;
+  };
+  for (size_t i = 0; i < anomaly_labels.size(); ++i) {
+    const std::vector<float> in = inputs(i);
+    const std::vector<uint8_t>& cell_labels = *anomaly_labels[i];
+    for (size_t c = 0; c < cell_labels.size() && (c + 1) * dim <= in.size(); ++c) {
+      if (cell_labels[c] == kMixedCell) continue;
+      if (cell_labels[c] != 0) {
+        rows.insert(rows.end(), &in[c * dim], &in[(c + 1) * dim]);
+        labels.push_back(1);
+      } else {
+        take(&in[c * dim]);
+      }
+    }
+  }
+  for (size_t j = 0; j < normal_cells.size(); ++j) {
+    const std::vector<float> in = inputs(anomaly_labels.size() + j);
+    for (size_t r = 0; r < in.size() / dim; ++r) take(&in[r * dim]);
+  }
+  rows.insert(rows.end(), negatives.begin(), negatives.end());
+  labels.insert(labels.end(), negative_count, 0);
+  return FitDefectHead(rows, labels, dim);
+}
+
 // A bank of at most `limit` rows, by greedy k-centre selection when larger.
 std::vector<float> Thin(std::vector<float> rows, size_t limit) {
   const size_t count = rows.size() / kPatchFeatureDim;
@@ -223,9 +286,12 @@ Status Trainer::Reconfigure(const ModelConfig& variant) {
   same.dark_spots = config_.dark_spots;
   same.coarse_weight = config_.coarse_weight;
   same.max_bank_rows = config_.max_bank_rows;
+  same.defect_head = config_.defect_head;
+  same.map_refinement = config_.map_refinement;
   if (same.short_side != config_.short_side || same.tiling.tile != config_.tiling.tile ||
       same.tiling.overlap != config_.tiling.overlap || same.self_check_defects != config_.self_check_defects) {
-    return InvalidInput("a trial configuration may change only the normal model, dark spots, coarse weight and bank size");
+    return InvalidInput("a trial configuration may change only the normal model, dark spots, coarse weight, bank size, defect head "
+                        "and map refinement");
   }
   if (variant.normal_model == NormalModelKind::kPerPosition && !stride4_ && !normal_.empty() &&
       normal_[0].grid.cells() > kMaxPositionCells) {
@@ -244,6 +310,7 @@ StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) co
   trial.scale_ = scale_;
   trial.first_image_ = first_image_;
   trial.stride4_ = stride4_;
+  trial.fine_for_head_ = fine_for_head_;
   trial.expected_normals_ = expected_normals_;
   trial.search_ = search_;
   const size_t keep = max_normals > 0 ? std::min<size_t>(max_normals, normal_.size()) : normal_.size();
@@ -285,19 +352,28 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     stride4_ = (config_.normal_model == NormalModelKind::kPerPosition ||
                 (config_.normal_model == NormalModelKind::kAuto && auto_may_pick)) &&
                static_cast<size_t>(padded.width / 4) * (padded.height / 4) <= kMaxPositionCells;
+    // Not only when classes are known: a streamed dataset (the wasm
+    // trainer) meets its first mask after its first images, and must keep
+    // the same grids as the CLI, which knows its classes before, so both
+    // write the same model.
+    fine_for_head_ = config_.defect_head;
   }
   const WorkingGeometry geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
   if (stride4_ && !(geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
     // Another working size rules out a per-position model: drop the stride-4 grids.
     stride4_ = false;
     for (auto* samples : {&normal_, &anomaly_})
-      for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
+      for (Sample& s : *samples) {
+        if (!fine_for_head_) s.fine = PatchGrid{};
+        s.dark_spots = PatchGrid{};
+      }
     for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
   }
   ASSIGN_OR_RETURN(Sample sample, Extract(image, geometry));
   if (mask != nullptr) {
     sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
     sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
+    sample.guide = WorkingGuide(image, sample.geometry);
   }
   if (label == ImageLabel::kNormal) {
     RETURN_IF_ERROR(AddSyntheticDefects(image, static_cast<int>(normal_.size())));
@@ -311,7 +387,7 @@ StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingG
   sample.geometry = geometry;
   const float unit[2] = {1.0f, 1.0f};
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
-                                                stride4_ ? &sample.fine : nullptr));
+                                                stride4_ || fine_for_head_ ? &sample.fine : nullptr));
   if (stride4_ && config_.dark_spots) {
     sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
   }
@@ -409,7 +485,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t i = 0; i < anomaly_.size(); ++i) position_anomalies[i] = &anomaly_[i].fine;
   } else {
     for (auto* samples : {&normal_, &anomaly_})
-      for (Sample& s : *samples) s.fine = s.dark_spots = PatchGrid{};
+      for (Sample& s : *samples) {
+        if (!fine_for_head_ || classes_.empty()) s.fine = PatchGrid{};  // no head without masks
+        s.dark_spots = PatchGrid{};
+      }
     for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
   }
   // The self-check's synthetic defects follow the labelled anomalies in the
@@ -433,7 +512,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     masked_pixels += static_cast<size_t>(s.geometry.content.width) * s.geometry.content.height;
     ++masked_images;
   }
-  PixelThresholdCalibration held_out_pixels(masked_pixels);
+  SegmentationCalibration held_out_pixels(
+      masked_pixels, config_.map_refinement ? MapRefinementCandidates() : std::vector<MapRefinement>{MapRefinement{}});
 
   std::vector<double> normal_scores(normal_.size()), anomaly_scores(anomaly_.size());
   if (kind == NormalModelKind::kPerPosition) {
@@ -485,7 +565,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t i = 0; segmentation && i < anomaly_.size(); ++i) {
       if (anomaly_[i].has_mask())
         held_out_pixels.Add(ScoreCells(fit.anomaly_scores[i], w, h, anomaly_[i].geometry, config_.smoothing_sigma).map,
-                            anomaly_[i].working_mask);
+                            anomaly_[i].guide, anomaly_[i].working_mask);
     }
     hooks.Report("calibration", 1, 1);
   } else {
@@ -520,6 +600,29 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         AppendAnomalyPatches(s.grid, normal_index, config_.anomaly_patches_per_image, rows);
       }
     };
+    // The defect head learns from held-out inputs, as unseen images give
+    // them: each image's distances to banks without its fold. A masked
+    // anomaly's held-out map is gated by a head fitted without its fold.
+    const bool head = segmentation && masked_images > 0 && config_.defect_head;
+    // The head reads the stride-4 tap too where every image kept it.
+    bool fine_head = head && fine_for_head_;
+    for (auto* samples : {&normal_, &anomaly_})
+      for (const Sample& s : *samples) fine_head &= s.fine.cells() == 4 * s.grid.cells();
+    // Each image's held-out distances; its inputs are rebuilt from them and
+    // its grids when needed (all of them at once would be 155 floats a
+    // stride-4 cell of every image).
+    struct HeldOutDistances {
+      std::vector<float> normal, anomaly, clean;
+    };
+    const auto head_inputs = [fine_head](const Sample& s, const HeldOutDistances& d) {
+      return DefectHeadInputs(s.grid, fine_head ? &s.fine : nullptr, d.normal, d.anomaly, d.clean);
+    };
+    const auto distances_of = [](ScoredImage& scored) {
+      return HeldOutDistances{std::move(scored.normal_distances), std::move(scored.anomaly_distances),
+                              std::move(scored.clean_distances)};
+    };
+    std::vector<HeldOutDistances> anomaly_distances(anomaly_.size()), normal_distances(normal_.size());
+    std::vector<AnomalyMap> held_out_maps(anomaly_.size());
     for (int f = 0; f < folds; ++f) {
       ASSIGN_OR_RETURN(const SearchPtr normal_index, MakeIndex(RowsOutsideFold(bank, f, folds), hooks.parallel));
       ASSIGN_OR_RETURN(const SearchPtr clean_index, MakeIndex(RowsOutsideFold(clean_bank, f, folds), hooks.parallel));
@@ -530,15 +633,23 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       }
       ASSIGN_OR_RETURN(const SearchPtr anomaly_index,
                        MakeIndex(Thin(std::move(anomaly_rows), anomaly_bank_limit_), hooks.parallel));
-      for (size_t i = f; i < normal_.size(); i += folds)
-        normal_scores[i] = ScorePatchGrid(normal_[i].grid, *normal_index, *anomaly_index, normal_[i].geometry,
-                                          config_.smoothing_sigma).score;
+      for (size_t i = f; i < normal_.size(); i += folds) {
+        ScoredImage scored = ScorePatchGrid(normal_[i].grid, *normal_index, *anomaly_index, normal_[i].geometry,
+                                            config_.smoothing_sigma, head ? clean_index.get() : nullptr);
+        normal_scores[i] = scored.score;
+        if (head) normal_distances[i] = distances_of(scored);
+      }
       for (size_t i = f; i < anomaly_.size(); i += folds) {
-        const ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, *normal_index, *anomaly_index,
-                                                  anomaly_[i].geometry, config_.smoothing_sigma, clean_index.get());
+        ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, *normal_index, *anomaly_index, anomaly_[i].geometry,
+                                            config_.smoothing_sigma, clean_index.get());
         anomaly_scores[i] = scored.score;
         if (segmentation && anomaly_[i].has_mask()) {
-          held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].working_mask);
+          if (head) {
+            anomaly_distances[i] = distances_of(scored);
+            held_out_maps[i] = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
+          } else {
+            held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].guide, anomaly_[i].working_mask);
+          }
         }
       }
       for (size_t j = 0; j < synthetic_.size(); ++j) {
@@ -552,6 +663,47 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       hooks.Report("calibration", f + 2, folds + 1);
     }
 
+    if (head) {
+      // Fold f's held-out maps gated by a head fitted on the other folds;
+      // the model's head on every fold's held-out inputs.
+      // The head's labels: the mask's cells, on the stride-4 grid when the head reads it.
+      std::vector<std::vector<uint8_t>> head_labels(anomaly_.size());
+      for (size_t i = 0; i < anomaly_.size(); ++i) {
+        if (anomaly_distances[i].normal.empty()) continue;
+        head_labels[i] = fine_head ? FineCellLabels(anomaly_[i].working_mask, anomaly_[i].geometry.padded)
+                                   : anomaly_[i].cell_labels;
+      }
+      const int dim = fine_head ? kFineDefectHeadInputs : kDefectHeadInputs;
+      const auto fit_without = [&](int fold) {
+        std::vector<const std::vector<uint8_t>*> labels;
+        std::vector<size_t> normal_cells;
+        std::vector<std::pair<const Sample*, const HeldOutDistances*>> images;
+        for (size_t i = 0; i < anomaly_.size(); ++i) {
+          if (static_cast<int>(i % folds) == fold || anomaly_distances[i].normal.empty()) continue;
+          labels.push_back(&head_labels[i]);
+          images.push_back({&anomaly_[i], &anomaly_distances[i]});
+        }
+        for (size_t i = 0; i < normal_.size(); ++i) {
+          if (static_cast<int>(i % folds) == fold) continue;
+          normal_cells.push_back(fine_head ? normal_[i].fine.cells() : normal_[i].grid.cells());
+          images.push_back({&normal_[i], &normal_distances[i]});
+        }
+        return FitHeadOn(labels, normal_cells,
+                         [&](size_t k) { return head_inputs(*images[k].first, *images[k].second); }, dim);
+      };
+      for (int f = 0; f < folds; ++f) {
+        const DefectHead fold_head = fit_without(f);
+        for (size_t i = f; i < anomaly_.size(); i += folds) {
+          if (anomaly_distances[i].normal.empty()) continue;
+          const PatchGrid& g = fine_head ? anomaly_[i].fine : anomaly_[i].grid;
+          GateByDefectHead(fold_head, head_inputs(anomaly_[i], anomaly_distances[i]), g.width, g.height,
+                           config_.smoothing_sigma, &held_out_maps[i]);
+          held_out_pixels.Add(held_out_maps[i], anomaly_[i].guide, anomaly_[i].working_mask);
+        }
+        if (hooks.Cancelled()) return Cancelled("training cancelled");
+      }
+      model.segmentation.head = fit_without(-1);
+    }
     model.bank = bank.rows;
     model.bank_rows = model.bank.size() / kPatchFeatureDim;
     ASSIGN_OR_RETURN(const SearchPtr normal_index, MakeIndex(model.bank, hooks.parallel));
@@ -608,12 +760,19 @@ SelfCheckReport Trainer::SummarizeSelfCheck(const std::vector<double>& scores, c
   return tally.Summarize(normal_scores, threshold, synthetic_.empty() ? nullptr : &pixels);
 }
 
-Status Trainer::BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const {
+Status Trainer::BuildSegmentation(const SegmentationCalibration& held_out, Model* model) const {
   SegmentationModel& seg = model->segmentation;
   seg.classes = classes_;
-  // The pixel rule with the best held-out mean IoU over the masked
-  // anomalous images; without masks to learn from, the image threshold.
-  seg.pixel_rule = held_out.images() > 0 ? held_out.Best() : PixelThresholdRule{model->threshold, 0, 0};
+  // The map refinement and pixel rule with the best held-out mean IoU over
+  // the masked anomalous images; without masks to learn from, the image
+  // threshold on the unrefined map.
+  if (held_out.images() > 0) {
+    const SegmentationRule rule = held_out.Best();
+    seg.refinement = rule.refinement;
+    seg.pixel_rule = rule.pixel_rule;
+  } else {
+    seg.pixel_rule = PixelThresholdRule{model->threshold, 0, 0};
+  }
   model->stats.pixel_rule_mean_iou = seg.pixel_rule.mean_iou;
   if (classes_.size() < 2) return Status::Ok();
   for (size_t k = 0; k < classes_.size(); ++k) {

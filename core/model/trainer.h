@@ -26,7 +26,7 @@
 #include "core/lookout/self_check_report.h"
 #include "core/scoring/anomaly_map.h"
 #include "core/scoring/nearest_neighbor_search.h"
-#include "core/segmentation/pixel_threshold.h"
+#include "core/segmentation/segmentation_calibration.h"
 
 namespace anomalens {
 
@@ -74,7 +74,8 @@ class Trainer {
   // trainer that finishes with `variant` on the features already extracted,
   // keeping only the first `max_normals` normal images (all when 0) and the
   // synthetic defects planted in them. The variant may differ only in what
-  // Finish reads (normal model, dark spots, coarse weight, bank size); it must not ask
+  // Finish reads (normal model, dark spots, coarse weight, bank size, defect
+  // head, map refinement); it must not ask
   // for features that were not kept (see can_fit_per_position).
   StatusOr<Trainer> Trial(const ModelConfig& variant, int max_normals = 0) const;
   // Changes the finish-time options of this trainer (same rules as Trial),
@@ -98,6 +99,8 @@ class Trainer {
     // From the mask, when there is one (cell_labels.h).
     std::vector<uint8_t> cell_labels;
     std::vector<uint8_t> working_mask;
+    // Masked images: the map refinement's guide (map_refinement.h).
+    std::vector<float> guide;
     bool has_mask() const { return !cell_labels.empty(); }
   };
   // A synthetic defect pasted into normal image `source` (self_check.h),
@@ -115,7 +118,7 @@ class Trainer {
   SelfCheckReport SummarizeSelfCheck(const std::vector<double>& scores, const std::vector<AnomalyMap>& maps,
                                      const std::vector<double>& normal_scores, double threshold) const;
   Status CheckConfig() const;
-  Status BuildSegmentation(const PixelThresholdCalibration& held_out, Model* model) const;
+  Status BuildSegmentation(const SegmentationCalibration& held_out, Model* model) const;
 
   std::shared_ptr<const Backbone> backbone_;
   ModelConfig config_;
@@ -132,6 +135,10 @@ class Trainer {
   // per-position model, and every image so far has the first one's working
   // size, with a stride-4 grid of at most kMaxPositionCells cells.
   bool stride4_ = false;
+  // Whether the samples carry stride-4 grids for the defect head (a
+  // segmentation model's head reads the finer tap, defect_head.h), whatever
+  // the normal model; a classification model drops them at Finish.
+  bool fine_for_head_ = false;
   int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
   BuildSearch search_;
   size_t anomaly_bank_limit_ = kMaxAnomalyBankRows;  // lower in the search's trials

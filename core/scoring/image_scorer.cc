@@ -45,9 +45,11 @@ ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborSearch& b
   if (clean_bank != nullptr && clean_bank->size() > 0 && scored.score >= options.clean_map_from) {
     std::vector<float> nearer = clean_bank->MinDistances(grid.data.data(), grid.cells());
     for (size_t i = 0; i < nearer.size(); ++i) nearer[i] = std::min(nearer[i], d[i]);
-    scored.clean_map =
-        BuildAnomalyMap(WithAnomalyBank(std::move(nearer), da), grid.width, grid.height, geometry, smoothing_sigma);
+    scored.clean_map = BuildAnomalyMap(WithAnomalyBank(nearer, da), grid.width, grid.height, geometry, smoothing_sigma);
+    scored.clean_distances = std::move(nearer);
   }
+  scored.normal_distances = d;
+  scored.anomaly_distances = da;
   return scored;
 }
 

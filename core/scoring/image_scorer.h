@@ -21,6 +21,11 @@ struct ScoredImage {
   // cut from (see below). Empty otherwise; segmentation_map() falls back.
   AnomalyMap clean_map;
   const AnomalyMap& segmentation_map() const { return clean_map.values.empty() ? map : clean_map; }
+  // Each cell's distances (ScorePatchGrid only): to the normal bank, to the
+  // anomaly bank (empty without one), and to the nearer of the normal and
+  // clean banks (empty without clean_map). A segmentation model's defect
+  // head reads them (core/segmentation/defect_head.h).
+  std::vector<float> normal_distances, anomaly_distances, clean_distances;
 };
 
 // Scores a patch grid already extracted (training reuses its features).

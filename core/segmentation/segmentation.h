@@ -16,6 +16,8 @@
 #include "core/features/patch_features.h"
 #include "core/features/working_geometry.h"
 #include "core/lookout/anomaly_classes.h"
+#include "core/segmentation/defect_head.h"
+#include "core/segmentation/map_refinement.h"
 #include "core/segmentation/pixel_threshold.h"
 
 namespace anomalens {
@@ -23,6 +25,13 @@ namespace anomalens {
 // What a segmentation model adds to a classification one (model.h).
 struct SegmentationModel {
   std::vector<AnomalyClass> classes;  // empty: a classification model
+  // Learned from the masks: gates the map by how much each cell looks like
+  // a labelled defect (defect_head.h); disabled in models trained before it
+  // and where it was not learned (per-position models, no clean bank).
+  DefectHead head;
+  // How the map is refined with the image before the pixel rule
+  // (map_refinement.h); disabled in models trained before it.
+  MapRefinement refinement;
   // Which map values are defect pixels, on images called anomalous.
   PixelThresholdRule pixel_rule;
   // Patch features of labelled cells, feature_dim floats a row, and the

@@ -68,6 +68,10 @@ Options:
                              anomaly bank, as those without masks do, not their masked ones
   --no-mask-normal-patches   the normal bank takes normal images only, not the unlabelled parts
                              of masked anomalous images
+  --no-defect-head           segmentation models: no head learned from the masks (the map alone
+                             says where defects are)
+  --no-map-refinement        segmentation models: the map's outline follows its smoothing, not
+                             the image (no guided filter)
   --normal-model M           auto (default), shared-bank, or per-position: a Gaussian of the
                              patches at each place, for parts photographed in the same place
                              every time (auto picks it when the training photos line up)
@@ -289,6 +293,8 @@ int Train(const CommandLine& cl) {
   config.normal_model = normal_model;
   config.anomaly_bank_from_masks = !cl.Has("no-mask-anomaly-bank");
   config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
+  config.defect_head = !cl.Has("no-defect-head");
+  config.map_refinement = !cl.Has("no-map-refinement");
   config.dark_spots = !cl.Has("no-dark-spots");
   config.self_check_defects = static_cast<int>(*self_check_defects);
   config.false_positive_rate = false_positive_rate;
@@ -331,7 +337,7 @@ int RunTrain(int argc, char** argv) {
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true}, {"quick", false},
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
                               {"normal-only", false}, {"false-positive-rate", true}, {"ignore-masks", false}, {"smoothing-sigma", true},
-                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
+                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-defect-head", false}, {"no-map-refinement", false}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
                               {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);

@@ -1,0 +1,119 @@
+#include "core/segmentation/defect_head.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/base/portable_math.h"
+
+namespace anomalens {
+namespace {
+
+constexpr int kSteps = 300;
+constexpr double kL2 = 1e-3;
+
+double Sigmoid(double z) {
+  return z >= 0 ? 1.0 / (1.0 + PortableExp(-z)) : PortableExp(z) / (1.0 + PortableExp(z));
+}
+
+}  // namespace
+
+DefectHead FitDefectHead(const std::vector<float>& rows, const std::vector<uint8_t>& labels, int dim) {
+  DefectHead head;
+  const size_t n = labels.size();
+  if (dim < 1 || rows.size() != n * dim) return head;
+  const size_t positives = static_cast<size_t>(std::count(labels.begin(), labels.end(), 1));
+  if (positives == 0 || positives == n) return head;
+  head.mean.assign(dim, 0.0);
+  head.scale.assign(dim, 1.0);
+  for (size_t i = 0; i < n; ++i)
+    for (int d = 0; d < dim; ++d) head.mean[d] += rows[i * dim + d];
+  for (int d = 0; d < dim; ++d) head.mean[d] /= n;
+  std::vector<double> variance(dim, 0.0);
+  for (size_t i = 0; i < n; ++i)
+    for (int d = 0; d < dim; ++d) {
+      const double v = rows[i * dim + d] - head.mean[d];
+      variance[d] += v * v;
+    }
+  for (int d = 0; d < dim; ++d) head.scale[d] = variance[d] > 0 ? 1.0 / std::sqrt(variance[d] / n) : 0.0;
+  std::vector<double> x(n * dim);
+  for (size_t i = 0; i < n; ++i)
+    for (int d = 0; d < dim; ++d) x[i * dim + d] = (rows[i * dim + d] - head.mean[d]) * head.scale[d];
+  // Each class weighs half: a few defect cells against many intact ones.
+  const double w_pos = 0.5 / positives, w_neg = 0.5 / (n - positives);
+  // Step 1 / L, L bounding the loss's curvature: a quarter of the largest
+  // eigenvalue of the weighted inputs' second moments (at most their trace,
+  // dim + 1 with the bias, for standardized inputs) plus the L2 term.
+  const double step = 1.0 / (0.25 * (dim + 1) + kL2);
+  std::vector<double> w(dim + 1, 0.0), previous = w, look(dim + 1), grad(dim + 1);
+  for (int t = 1; t <= kSteps; ++t) {
+    const double momentum = (t - 1.0) / (t + 2.0);
+    for (int d = 0; d <= dim; ++d) look[d] = w[d] + momentum * (w[d] - previous[d]);
+    std::fill(grad.begin(), grad.end(), 0.0);
+    for (size_t i = 0; i < n; ++i) {
+      const double* xi = &x[i * dim];
+      double z = look[dim];
+      for (int d = 0; d < dim; ++d) z += look[d] * xi[d];
+      const double r = (labels[i] ? w_pos : w_neg) * (Sigmoid(z) - labels[i]);
+      for (int d = 0; d < dim; ++d) grad[d] += r * xi[d];
+      grad[dim] += r;
+    }
+    previous = w;
+    for (int d = 0; d < dim; ++d) w[d] = look[d] - step * (grad[d] + kL2 * look[d]);
+    w[dim] = look[dim] - step * grad[dim];
+  }
+  head.weights.assign(w.begin(), w.begin() + dim);
+  head.bias = w[dim];
+  return head;
+}
+
+std::vector<float> DefectProbabilities(const DefectHead& head, const std::vector<float>& rows) {
+  const int dim = head.dim();
+  if (dim < 1) return {};
+  const size_t n = rows.size() / dim;
+  std::vector<float> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    double z = head.bias;
+    for (int d = 0; d < dim; ++d) z += head.weights[d] * (rows[i * dim + d] - head.mean[d]) * head.scale[d];
+    out[i] = static_cast<float>(Sigmoid(z));
+  }
+  return out;
+}
+
+std::vector<float> DefectHeadInputs(const PatchGrid& grid, const PatchGrid* fine, const std::vector<float>& normal,
+                                    const std::vector<float>& anomaly, const std::vector<float>& clean) {
+  const size_t cells = grid.cells();
+  std::vector<float> rows;
+  if (grid.dim != kPatchFeatureDim || normal.size() != cells || (!anomaly.empty() && anomaly.size() != cells) ||
+      (!clean.empty() && clean.size() != cells))
+    return rows;
+  const auto append_cell = [&](size_t c) {
+    rows.insert(rows.end(), grid.cell(c), grid.cell(c) + grid.dim);
+    rows.push_back(normal[c]);
+    rows.push_back(anomaly.empty() ? 0.0f : anomaly[c]);
+    rows.push_back(clean.empty() ? normal[c] : clean[c]);
+  };
+  if (fine == nullptr) {
+    rows.reserve(cells * kDefectHeadInputs);
+    for (size_t c = 0; c < cells; ++c) append_cell(c);
+    return rows;
+  }
+  if (fine->dim != kStride4Features || fine->width != 2 * grid.width || fine->height != 2 * grid.height) return rows;
+  rows.reserve(fine->cells() * kFineDefectHeadInputs);
+  for (int y = 0; y < fine->height; ++y)
+    for (int x = 0; x < fine->width; ++x) {
+      const float* f = fine->cell(static_cast<size_t>(y) * fine->width + x);
+      rows.insert(rows.end(), f, f + fine->dim);
+      append_cell(static_cast<size_t>(y / 2) * grid.width + x / 2);
+    }
+  return rows;
+}
+
+void GateByDefectHead(const DefectHead& head, const std::vector<float>& inputs, int grid_width, int grid_height,
+                      float smoothing_sigma, AnomalyMap* map) {
+  if (!head.enabled() || inputs.size() != static_cast<size_t>(grid_width) * grid_height * head.dim()) return;
+  const AnomalyMap gate =
+      BuildAnomalyMap(DefectProbabilities(head, inputs), grid_width, grid_height, map->geometry, smoothing_sigma);
+  for (size_t k = 0; k < map->values.size(); ++k) map->values[k] *= gate.values[k];
+}
+
+}  // namespace anomalens

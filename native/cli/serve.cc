@@ -19,6 +19,7 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   anomalens serve --data-dir DIR [--host 127.0.0.1] [--port 8080] [--bucket NAME=DIR]...
                   [--credentials FILE | --no-auth] [--region us-east-1]
+                  [--access-log FILE|-|none] [--drain-seconds S]
 
 Serves Lookout for Vision's REST API (2020-11-20), so boto3, the AWS CLI and
 the SDKs work unchanged with only the endpoint URL changed:
@@ -42,6 +43,12 @@ Options:
   --max-requests-per-second N
                         requests a second over all clients (bursts of up to one second's worth);
                         more get ThrottlingException, which AWS clients retry (default: no limit)
+  --access-log FILE     one JSON line per request (time, request id, operation, status, bytes,
+                        duration) appended to FILE; "-" stderr (default), "none" off
+  --drain-seconds S     on SIGTERM, /readyz answers 503 for S seconds while requests are still
+                        served, then the server stops listening and finishes the requests in
+                        flight (default 0). Also served: GET /healthz, /readyz, /metrics
+                        (Prometheus), unauthenticated; docs/operations.md
   --backbone FILE       converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable
                         backbone engine (default xnnpack; portable: the core's own kernels)
@@ -74,7 +81,8 @@ int RunServe(int argc, char** argv) {
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
                               {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
-                              {"allow-normal-only-training", false}});
+                              {"allow-normal-only-training", false}, {"access-log", true},
+                              {"drain-seconds", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("serve", cl.status());
@@ -103,8 +111,13 @@ int RunServe(int argc, char** argv) {
   auto max_rate = cl->GetNumber("max-requests-per-second", 0, 0, 1e9);
   if (!max_rate.ok()) return ReportError("serve", max_rate.status());
 
+  auto drain_seconds = cl->GetNumber("drain-seconds", 0, 0, 3600);
+  if (!drain_seconds.ok()) return ReportError("serve", drain_seconds.status());
+
   ServerOptions server_options;
   server_options.max_requests_per_second = *max_rate;
+  server_options.access_log = cl->Get("access-log", "-");
+  server_options.drain_seconds = *drain_seconds;
   server_options.host = cl->Get("host", "127.0.0.1");
   server_options.port = static_cast<int>(*port);
   server_options.threads = static_cast<int>(*threads);

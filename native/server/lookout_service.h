@@ -19,6 +19,7 @@
 #include "core/base/parallel.h"
 #include "core/model/detector.h"
 #include "native/server/api_request.h"
+#include "native/server/metrics.h"
 #include "native/server/s3_paths.h"
 #include "native/server/store.h"
 
@@ -84,6 +85,17 @@ class LookoutService {
   ApiResponse Idempotent(const std::string& operation, const ApiRequest& r,
                          ApiResponse (LookoutService::*handler)(const ApiRequest&));
 
+  // For `GET /readyz`: OK when the store answers and every model the store
+  // says is HOSTED has its detector loaded (loading any that is not yet, as
+  // after a restart); otherwise what is missing.
+  Status Readiness();
+
+  // The service's metrics (Lookout's CloudWatch metrics per project and
+  // model, training); the server adds its own. UpdateGauges sets the gauges
+  // read at scrape time (queue length, running jobs, hosted models).
+  Metrics& metrics() { return metrics_; }
+  void UpdateGauges();
+
  private:
   LookoutService(std::unique_ptr<Store> store, BucketMap buckets, std::shared_ptr<const Backbone> backbone,
                  ServiceOptions options);
@@ -108,6 +120,11 @@ class LookoutService {
   // the destructor waits for every such task, which may use `this`.
   void RunInBackground(std::function<void()> task);
 
+  void DeclareMetrics();
+  // DetectAnomalies past the model lookup, counted in Lookout's metrics.
+  ApiResponse DetectOnModel(const std::string& project, const std::string& version, const ApiRequest& r,
+                            bool* invalid_image, bool* anomalous);
+
   void TrainingLoop();
   void Train(const std::string& project, const std::string& version);
   std::shared_ptr<const Detector> HostedDetector(const std::string& project, const std::string& version);
@@ -121,6 +138,7 @@ class LookoutService {
   std::condition_variable jobs_ready_;
   std::deque<std::pair<std::string, std::string>> jobs_;  // (project, version)
   bool stopping_ = false;
+  bool training_ = false;  // under jobs_mutex_: the trainer is running a job
   std::thread trainer_;
 
   std::mutex background_mutex_;
@@ -130,6 +148,8 @@ class LookoutService {
   std::atomic<int> detects_in_flight_{0};
   std::mutex hosted_mutex_;
   std::map<std::string, std::shared_ptr<const Detector>> hosted_;  // "project/version"
+
+  Metrics metrics_;
 };
 
 }  // namespace anomalens

@@ -10,6 +10,8 @@
 #include "native/jobs/train_model.h"
 #include "native/server/lookout_errors.h"
 #include "native/server/lookout_service.h"
+#include "native/server/rate_limiter.h"
+#include "native/server/service_metrics.h"
 
 namespace anomalens {
 namespace {
@@ -133,6 +135,7 @@ void LookoutService::TrainingLoop() {
       if (stopping_) return;
       job = jobs_.front();
       jobs_.pop_front();
+      training_ = true;
     }
     try {
       Train(job.first, job.second);
@@ -143,6 +146,18 @@ void LookoutService::TrainingLoop() {
       } catch (...) {
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(jobs_mutex_);
+      training_ = false;
+    }
+    // The outcome as the store has it (Train records failures there, not by throwing).
+    std::string outcome = "TRAINING_FAILED";
+    try {
+      outcome = RequireModel(job.first, job.second).value("Status", outcome);
+    } catch (...) {
+      outcome = "DELETED";
+    }
+    metrics_.Add(kMetricTrainingJobs, {{"ProjectName", job.first}, {"Status", outcome}});
   }
 }
 
@@ -365,19 +380,50 @@ ApiResponse LookoutService::DetectAnomalies(const ApiRequest& r) {
   }
   std::string version;
   const std::string project = r.path.at("projectName");
-  const Json d = RequireModel(project, r.path.at("modelVersion"), &version);
+  RequireModel(project, r.path.at("modelVersion"), &version);
+  // From here the call is on a model that exists, so it counts in Lookout's
+  // per-model metrics (service_health.cc); a missing project or model only
+  // in the server's request counts, which keeps labels to real models.
+  const MetricLabels labels = {{"ProjectName", project}, {"ModelVersion", version}};
+  const double start = MonotonicSeconds();
+  bool invalid_image = false;
+  bool anomalous = false;
+  try {
+    ApiResponse response = DetectOnModel(project, version, r, &invalid_image, &anomalous);
+    metrics_.Add(kMetricSuccessfulRequests, labels);
+    metrics_.Add(kMetricProcessedImages, labels);
+    if (anomalous) metrics_.Add(kMetricDetectedAnomalies, labels);
+    metrics_.Observe(kMetricDetectTime, labels, MonotonicSeconds() - start);
+    return response;
+  } catch (...) {
+    metrics_.Add(kMetricErrors, labels);
+    if (invalid_image) metrics_.Add(kMetricInvalidImages, labels);
+    throw;
+  }
+}
+
+ApiResponse LookoutService::DetectOnModel(const std::string& project, const std::string& version, const ApiRequest& r,
+                                          bool* invalid_image, bool* anomalous) {
+  const Json d = RequireModel(project, version);
   if (d.value("Status", "") != "HOSTED") {
     throw ApiError::Conflict("The model " + version + " of project " + project + " is not hosted (status " +
                                  d.value("Status", "") + "); start it with StartModel.",
                              ModelArn(project, version), "MODEL");
   }
   const std::string content_type = r.Header("content-type");
-  if (content_type.empty()) throw ApiError::Validation("Content-Type is required (image/png or image/jpeg)");
+  if (content_type.empty()) {
+    *invalid_image = true;
+    throw ApiError::Validation("Content-Type is required (image/png or image/jpeg)");
+  }
   const std::shared_ptr<const Detector> detector = HostedDetector(project, version);
   const std::vector<uint8_t> bytes(r.body.begin(), r.body.end());
-  const DetectAnomalyResult result = ValueOrThrow(detector->Detect(bytes, content_type));
+  StatusOr<DetectAnomalyResult> result = detector->Detect(bytes, content_type);
+  // Anything but an internal failure is the image's fault: not an image,
+  // another type than Content-Type says, over the size limits.
+  if (!result.ok() && result.status().code() != StatusCode::kInternal) *invalid_image = true;
+  *anomalous = result.ok() && result->is_anomalous;
   ApiResponse response;
-  response.body = DetectAnomalyResultJson(result);
+  response.body = DetectAnomalyResultJson(ValueOrThrow(std::move(result)));
   return response;
 }
 

@@ -9,7 +9,9 @@ namespace anomalens {
 
 LookoutService::LookoutService(std::unique_ptr<Store> store, BucketMap buckets,
                                std::shared_ptr<const Backbone> backbone, ServiceOptions options)
-    : store_(std::move(store)), buckets_(std::move(buckets)), backbone_(std::move(backbone)), options_(std::move(options)) {}
+    : store_(std::move(store)), buckets_(std::move(buckets)), backbone_(std::move(backbone)), options_(std::move(options)) {
+  DeclareMetrics();
+}
 
 StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr<Store> store, BucketMap buckets,
                                                                  std::shared_ptr<const Backbone> backbone,

@@ -1,0 +1,62 @@
+// LookoutService: what operators ask of it besides the API: readiness for
+// `GET /readyz` and the metrics for `GET /metrics`.
+#include "native/server/lookout_errors.h"
+#include "native/server/lookout_service.h"
+#include "native/server/service_metrics.h"
+
+namespace anomalens {
+
+void LookoutService::DeclareMetrics() {
+  metrics_.Declare(kMetricProcessedImages, MetricType::kCounter,
+                   "Images DetectAnomalies analysed (Lookout's ProcessedImageCount)");
+  metrics_.Declare(kMetricDetectedAnomalies, MetricType::kCounter,
+                   "Images DetectAnomalies found anomalous (Lookout's DetectedAnomalyCount)");
+  metrics_.Declare(kMetricInvalidImages, MetricType::kCounter,
+                   "DetectAnomalies calls whose image could not be analysed: not PNG or JPEG, another type than "
+                   "Content-Type, over the size limits (Lookout's InvalidImageCount)");
+  metrics_.Declare(kMetricErrors, MetricType::kCounter,
+                   "DetectAnomalies calls on an existing model that failed, invalid images included (Lookout's "
+                   "ErrorCount)");
+  metrics_.Declare(kMetricSuccessfulRequests, MetricType::kCounter,
+                   "DetectAnomalies calls that succeeded (Lookout's SuccessfulRequestCount)");
+  metrics_.Declare(kMetricDetectTime, MetricType::kHistogram,
+                   "Time of a successful DetectAnomalies in seconds, from the model lookup to the result "
+                   "(Lookout's Time)");
+  metrics_.Declare(kMetricTrainingJobs, MetricType::kCounter, "Training jobs ended, by outcome");
+  metrics_.Declare(kMetricTrainingRunning, MetricType::kGauge, "Training jobs running on this server");
+  metrics_.Declare(kMetricTrainingQueue, MetricType::kGauge, "Training jobs waiting for this server's trainer");
+  metrics_.Declare(kMetricHostedModels, MetricType::kGauge, "Hosted models whose detector this server has loaded");
+}
+
+void LookoutService::UpdateGauges() {
+  {
+    std::lock_guard<std::mutex> lock(jobs_mutex_);
+    metrics_.Set(kMetricTrainingRunning, {}, training_ ? 1 : 0);
+    metrics_.Set(kMetricTrainingQueue, {}, static_cast<double>(jobs_.size()));
+  }
+  std::lock_guard<std::mutex> lock(hosted_mutex_);
+  size_t loaded = 0;
+  for (const auto& [key, detector] : hosted_) loaded += detector != nullptr;
+  metrics_.Set(kMetricHostedModels, {}, static_cast<double>(loaded));
+}
+
+Status LookoutService::Readiness() {
+  auto rows = store_->Query("SELECT project, version, description FROM models");
+  if (!rows.ok()) return Internal("the store does not answer: " + rows.status().message());
+  for (const Row& row : *rows) {
+    const Json d = Json::parse(row[2], nullptr, false);
+    if (!d.is_object() || d.value("Status", "") != "HOSTED") continue;
+    try {
+      HostedDetector(row[0], row[1]);
+    } catch (const ApiError& e) {
+      // Stopped meanwhile: not this server's to host any more.
+      if (e.type() == "ConflictException") continue;
+      return Internal("hosted model " + row[0] + "/" + row[1] + " is not loaded: " + e.what());
+    } catch (const std::exception& e) {
+      return Internal("hosted model " + row[0] + "/" + row[1] + " is not loaded: " + e.what());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace anomalens

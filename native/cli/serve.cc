@@ -17,7 +17,7 @@ namespace anomalens {
 namespace {
 
 constexpr const char* kUsage = R"(usage:
-  anomalens serve --data-dir DIR [--host 127.0.0.1] [--port 8080] [--bucket NAME=DIR]...
+  anomalens serve --data-dir DIR [--database postgresql://...] [--host 127.0.0.1] [--port 8080] [--bucket NAME=DIR]...
                   [--credentials FILE | --no-auth] [--region us-east-1]
                   [--access-log FILE|-|none] [--drain-seconds S]
 
@@ -28,6 +28,9 @@ the SDKs work unchanged with only the endpoint URL changed:
 
 Options:
   --data-dir DIR        where projects, datasets and models are kept (SQLite + model files)
+  --database URL        keep projects, datasets and models' records in PostgreSQL instead of SQLite
+                        (postgresql://USER@HOST:PORT/DBNAME; the password from PGPASSWORD or
+                        ~/.pgpass); model files stay in --data-dir, which replicas share
   --host HOST           address to listen on (default 127.0.0.1)
   --port PORT           port (default 8080; 0 picks a free one, printed on stderr)
   --bucket NAME=DIR     S3 bucket NAME is folder DIR: s3://NAME/KEY is DIR/KEY (repeatable).
@@ -81,7 +84,7 @@ int RunServe(int argc, char** argv) {
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
                               {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
-                              {"allow-normal-only-training", false}, {"access-log", true},
+                              {"allow-normal-only-training", false}, {"access-log", true}, {"database", true},
                               {"drain-seconds", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
@@ -149,7 +152,7 @@ int RunServe(int argc, char** argv) {
   if (!backend_options.ok()) return ReportError("serve", backend_options.status());
   auto backend = LoadBackend(cl->Get("backbone"), *backend_options);
   if (!backend.ok()) return ReportError("serve", backend.status());
-  auto store = Store::Open(cl->Get("data-dir"));
+  auto store = Store::Open(cl->Get("data-dir"), cl->Get("database"));
   if (!store.ok()) return ReportError("serve", store.status());
   ServiceOptions service_options;
   service_options.region = cl->Get("region", "us-east-1");

@@ -51,7 +51,8 @@ Json LookoutService::RequireModel(const std::string& project, const std::string&
 }
 
 void LookoutService::SaveModel(const std::string& project, const std::string& version, const Json& d) {
-  ThrowIfError(store_->Exec("INSERT OR REPLACE INTO models VALUES (?, ?, ?)", {project, version, d.dump()}));
+  ThrowIfError(store_->Exec("INSERT INTO models VALUES (?, ?, ?) "
+                            "ON CONFLICT (project, version) DO UPDATE SET description = excluded.description", {project, version, d.dump()}));
 }
 
 void LookoutService::UpdateModel(const std::string& project, const std::string& version, const Json& fields) {

@@ -50,6 +50,11 @@ StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr
       if (!IsDirectory(project_dir)) continue;
       ASSIGN_OR_RETURN(std::vector<std::string> versions, ListDirectory(project_dir));
       for (const std::string& version : versions) {
+        // Only version folders are ours (and only numbers compare with the version column).
+        if (version.empty() || version.size() > 18 ||
+            version.find_first_not_of("0123456789") != std::string::npos) {
+          continue;
+        }
         ASSIGN_OR_RETURN(std::vector<Row> rows, service->store_->Query(
                              "SELECT 1 FROM models WHERE project = ? AND version = ?", {project, version}));
         if (rows.empty()) RETURN_IF_ERROR(RemoveTree(JoinPath(project_dir, version)));
@@ -127,7 +132,8 @@ ApiResponse LookoutService::Idempotent(const std::string& operation, const ApiRe
   }
   ApiResponse response = (this->*handler)(r);
   const Json stored = {{"status", response.status}, {"body", response.body}};
-  ThrowIfError(store_->Exec("INSERT OR REPLACE INTO client_tokens VALUES (?, ?, ?, ?)",
+  ThrowIfError(store_->Exec("INSERT INTO client_tokens VALUES (?, ?, ?, ?) ON CONFLICT (operation, token) "
+                            "DO UPDATE SET request = excluded.request, response = excluded.response",
                             {operation, token, request, stored.dump()}));
   ThrowIfError(tx.Commit());
   return response;
@@ -250,7 +256,7 @@ void LookoutService::InsertTags(const std::string& arn, const Json& tags) {
     if (!tag.is_object()) throw ApiError::Validation("each tag must be {Key, Value}");
     const std::string key = RequiredString(tag, "Key"), value = RequiredString(tag, "Value");
     CheckTag(key, value);
-    ThrowIfError(store_->Exec("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", {arn, key, value}));
+    ThrowIfError(store_->Exec("INSERT INTO tags VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value", {arn, key, value}));
   }
   auto count = ValueOrThrow(store_->Query("SELECT COUNT(*) FROM tags WHERE arn = ?", {arn}));
   if (std::stoi(count[0][0]) > 200) {

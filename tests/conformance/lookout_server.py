@@ -1,7 +1,9 @@
 """Starts `anomalens serve` for the conformance tests and signs raw requests.
 
 The server runs on a free port (--port 0; the port is read from its
-"listening on" line) with a temporary data directory and credentials file.
+"listening on" line) with a temporary data directory and credentials file,
+on SQLite, or on PostgreSQL with ANOMALENS_DATABASE=postgresql
+(postgres_cluster.py).
 
 The client under test is chosen by ANOMALENS_SDK:
   debian   (default) Debian's python3-boto3 1.26 and /usr/bin/aws 2.9, which
@@ -25,6 +27,8 @@ import tempfile
 import unittest
 import urllib.error
 import urllib.request
+
+from postgres_cluster import database_url
 
 SDK = os.environ.get("ANOMALENS_SDK", "debian")
 CLI = os.environ.get("ANOMALENS_CLI", "build/native/anomalens")
@@ -95,6 +99,10 @@ class LookoutServer:
         self.out_dir = os.path.join(self.root, "out")
         os.makedirs(self.out_dir)
         args = [binary, "serve", "--data-dir", self.data_dir, "--port", "0", "--bucket", "out=" + self.out_dir]
+        # ANOMALENS_DATABASE=postgresql: the records in a throwaway cluster's database, one per data folder.
+        url = database_url(self.data_dir)
+        if url:
+            args += ["--database", url]
         for name, path in (buckets or {}).items():
             args += ["--bucket", f"{name}={path}"]
         if auth:

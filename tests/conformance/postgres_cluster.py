@@ -33,7 +33,9 @@ def _free_port():
 
 
 class PostgresCluster:
-    def __init__(self):
+    def __init__(self, fsync=False):
+        """fsync=False for tests (faster, and the cluster is thrown away);
+        benchmarks keep PostgreSQL's default durability."""
         self.bin = _bin_dir()
         if not self.bin:
             message = "PostgreSQL binaries not found (Debian's postgresql: tools/setup installs it)"
@@ -51,7 +53,8 @@ class PostgresCluster:
         data = os.path.join(self.root, "data")
         self._run("initdb", "-D", data, "-U", "anomalens", "--auth=trust", "-E", "UTF8", "--no-sync")
         self._run("pg_ctl", "-D", data, "-l", os.path.join(self.root, "server.log"), "-w", "-t", "60", "-o",
-                  f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off", "start")
+                  f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync={'on' if fsync else 'off'}",
+                  "start")
         atexit.register(self.stop)
 
     def _run(self, tool, *args):

@@ -18,49 +18,15 @@
 #include "native/server/lookout_service.h"
 #include "native/server/postgres_store.h"
 #include "native/server/server.h"
-#include "postgres_cluster.h"
+#include "store_engines.h"
 #include "test_support.h"
 
 namespace anomalens {
 namespace {
 
-using testing::PostgresCluster;
+constexpr int kLatestSchema = 3;
 
-constexpr int kLatestSchema = 2;
-
-class StoreConformance : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/anomalens-store-test-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    if (GetParam() != "postgresql") return;
-    std::string why;
-    cluster_ = PostgresCluster::Start(&why);
-    if (!cluster_) {
-      if (testing::RunningInCi()) FAIL() << "CI=true and no PostgreSQL cluster: " << why;
-      GTEST_SKIP() << "skipped: " << why;
-    }
-    std::string error;
-    url_ = cluster_->NewDatabase(&error);
-    ASSERT_FALSE(url_.empty()) << error;
-  }
-
-  void TearDown() override {
-    cluster_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  std::unique_ptr<Store> Open() {
-    auto store = Store::Open(dir_ + "/data", url_);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? std::move(store).value() : nullptr;
-  }
-
-  std::string dir_, url_;
-  std::unique_ptr<PostgresCluster> cluster_;
-};
+class StoreConformance : public testing::StoreEngineTest {};
 
 TEST_P(StoreConformance, TransactionsCommitOrRollBackWholeAndSurviveReopening) {
   {
@@ -265,8 +231,7 @@ TEST_P(StoreConformance, AClientTokenRepeatedOnAnotherServerGetsTheFirstResponse
   EXPECT_EQ(nlohmann::json::parse(listed.body)["Projects"].size(), 1u) << listed.body;
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::Values("sqlite", "postgresql"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::Values("sqlite", "postgresql"), testing::EngineName);
 
 TEST(SqliteStore, AStoreFromBeforeSchemaVersionsIsMigratedInPlace) {
   char pattern[] = "/tmp/anomalens-store-test-XXXXXX";

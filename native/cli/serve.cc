@@ -166,9 +166,11 @@ int RunServe(int argc, char** argv) {
       LookoutService::Create(std::move(store).value(), std::move(buckets), backend->backbone, service_options);
   if (!service.ok()) return ReportError("serve", service.status());
   const int code = Serve(**service, server_options);
-  // Stop now, without waiting for a training job to end: every committed
-  // change is already on disk, and a model left TRAINING is marked
-  // TRAINING_FAILED at the next start, as after a crash.
+  // The drain's last step: a job this server was training fails now,
+  // instead of when its lease runs out.
+  (*service)->ReleaseTraining();
+  // Stop now, without waiting for the training job to end: every committed
+  // change is already stored, and the job was released above.
   std::fprintf(stderr, "anomalens serve: stopped\n");
   std::fflush(nullptr);
   std::_Exit(code);

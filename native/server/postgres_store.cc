@@ -37,6 +37,13 @@ CREATE TABLE IF NOT EXISTS client_tokens (
 
 constexpr const char* kVersion2 = "CREATE INDEX IF NOT EXISTS entries_in_order ON entries (project, type, seq);";
 
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE IF NOT EXISTS training_jobs (
+  project TEXT COLLATE "C" NOT NULL, version BIGINT NOT NULL, created DOUBLE PRECISION NOT NULL,
+  owner TEXT NOT NULL DEFAULT '', lease_until DOUBLE PRECISION NOT NULL DEFAULT 0,
+  PRIMARY KEY (project, version));
+)sql";
+
 // The advisory lock every write transaction takes: one key for the whole
 // store ("anml" in ASCII), the equivalent of SQLite's database write lock.
 constexpr const char* kBeginWrite = "SELECT pg_advisory_xact_lock(1634627180)";
@@ -110,7 +117,7 @@ class PostgresStore : public Store {
   }
 
   const std::vector<std::string>& Migrations() const override {
-    static const std::vector<std::string> migrations = {kVersion1, kVersion2};
+    static const std::vector<std::string> migrations = {kVersion1, kVersion2, kVersion3};
     return migrations;
   }
 

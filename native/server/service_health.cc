@@ -24,7 +24,7 @@ void LookoutService::DeclareMetrics() {
                    "(Lookout's Time)");
   metrics_.Declare(kMetricTrainingJobs, MetricType::kCounter, "Training jobs ended, by outcome");
   metrics_.Declare(kMetricTrainingRunning, MetricType::kGauge, "Training jobs running on this server");
-  metrics_.Declare(kMetricTrainingQueue, MetricType::kGauge, "Training jobs waiting for this server's trainer");
+  metrics_.Declare(kMetricTrainingQueue, MetricType::kGauge, "Training jobs queued in the store and not yet claimed by any server");
   metrics_.Declare(kMetricHostedModels, MetricType::kGauge, "Hosted models whose detector this server has loaded");
 }
 
@@ -32,8 +32,10 @@ void LookoutService::UpdateGauges() {
   {
     std::lock_guard<std::mutex> lock(jobs_mutex_);
     metrics_.Set(kMetricTrainingRunning, {}, training_ ? 1 : 0);
-    metrics_.Set(kMetricTrainingQueue, {}, static_cast<double>(jobs_.size()));
   }
+  // The queue is the store's, shared by every server on it.
+  auto queued = store_->Query("SELECT COUNT(*) FROM training_jobs WHERE owner = ''");
+  if (queued.ok() && !queued->empty()) metrics_.Set(kMetricTrainingQueue, {}, std::stod((*queued)[0][0]));
   std::lock_guard<std::mutex> lock(hosted_mutex_);
   size_t loaded = 0;
   for (const auto& [key, detector] : hosted_) loaded += detector != nullptr;

@@ -2,7 +2,10 @@
 // thread (TRAINING -> TRAINED or TRAINING_FAILED); StartModel and StopModel
 // load and drop the detector (STARTING_HOSTING -> HOSTED, STOPPING_HOSTING ->
 // TRAINED); DetectAnomalies answers only on a hosted model.
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <thread>
 
 #include "core/lookout/result_json.h"
 #include "native/jobs/evaluation_job.h"
@@ -115,41 +118,81 @@ ApiResponse LookoutService::CreateModel(const ApiRequest& r) {
     if (!description.empty()) d["Description"] = description;
     if (!kms.empty()) d["KmsKeyId"] = kms;
     SaveModel(project, version, d);
-    // The model and its tags commit together: a crash never leaves one without the other.
+    // The model, its tags and its training job commit together: a crash
+    // never leaves one without the others.
     if (!tags.empty()) InsertTags(ModelArn(project, version), tags);
+    ThrowIfError(store_->Exec("INSERT INTO training_jobs VALUES (?, ?, ?, '', 0)",
+                              {project, version, std::to_string(now)}));
     ThrowIfError(tx.Commit());
   }
   {
     std::lock_guard<std::mutex> lock(jobs_mutex_);
-    jobs_.emplace_back(project, version);
+    wake_ = true;
   }
   jobs_ready_.notify_one();
   return JsonResponse({{"ModelMetadata", ModelMetadata(RequireModel(project, version))}}, 202);
 }
 
 void LookoutService::TrainingLoop() {
+  bool look_now = true;  // at start: jobs queued before this server started
   for (;;) {
     std::pair<std::string, std::string> job;
     {
       std::unique_lock<std::mutex> lock(jobs_mutex_);
-      jobs_ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (!look_now) {
+        jobs_ready_.wait_for(lock, std::chrono::duration<double>(options_.training_poll_seconds),
+                             [this] { return stopping_ || wake_; });
+      }
       if (stopping_) return;
-      job = jobs_.front();
-      jobs_.pop_front();
-      training_ = true;
+      wake_ = false;
     }
+    look_now = false;
+    try {
+      ExpireTrainingLeases();
+      if (!ClaimTrainingJob(&job.first, &job.second)) continue;
+    } catch (const std::exception&) {
+      continue;  // the store is unreachable: /readyz says so; try again at the next poll
+    }
+    look_now = true;  // there may be more
+    {
+      std::lock_guard<std::mutex> lock(jobs_mutex_);
+      training_ = true;
+      current_job_ = job;
+    }
+    // The lease is renewed beside the training, every third of it.
+    std::mutex renew_mutex;
+    std::condition_variable renew_done;
+    bool done = false;
+    std::thread renewer([&] {
+      std::unique_lock<std::mutex> lock(renew_mutex);
+      while (!renew_done.wait_for(lock, std::chrono::duration<double>(options_.training_lease_seconds / 3),
+                                  [&done] { return done; })) {
+        try {
+          if (!RenewTrainingLease(job.first, job.second)) return;
+        } catch (...) {
+          // The store did not answer: the next renewal may, within the lease.
+        }
+      }
+    });
     try {
       Train(job.first, job.second);
     } catch (const std::exception& e) {
       try {
-        UpdateModel(job.first, job.second,
-                    {{"Status", "TRAINING_FAILED"}, {"StatusMessage", std::string("Training failed: ") + e.what()}});
+        FinishTraining(job.first, job.second,
+                       {{"Status", "TRAINING_FAILED"}, {"StatusMessage", std::string("Training failed: ") + e.what()}});
       } catch (...) {
       }
     }
     {
+      std::lock_guard<std::mutex> lock(renew_mutex);
+      done = true;
+    }
+    renew_done.notify_all();
+    renewer.join();
+    {
       std::lock_guard<std::mutex> lock(jobs_mutex_);
       training_ = false;
+      current_job_ = {};
     }
     // The outcome as the store has it (Train records failures there, not by throwing).
     std::string outcome = "TRAINING_FAILED";
@@ -164,7 +207,7 @@ void LookoutService::TrainingLoop() {
 
 void LookoutService::Train(const std::string& project, const std::string& version) {
   auto fail = [&](const Status& status) {
-    UpdateModel(project, version, {{"Status", "TRAINING_FAILED"}, {"StatusMessage", status.message()}});
+    FinishTraining(project, version, {{"Status", "TRAINING_FAILED"}, {"StatusMessage", status.message()}});
   };
   const Json d = RequireModel(project, version);
   // The datasets as stored: refs are s3:// URIs resolved through the bucket map.
@@ -221,7 +264,7 @@ void LookoutService::Train(const std::string& project, const std::string& versio
                                        *manifest_path, true);
   if (!wrote.ok()) return fail(wrote);
   auto number = [](double v) { return std::isfinite(v) ? Json(RoundForJson(v)) : Json(nullptr); };
-  UpdateModel(project, version,
+  FinishTraining(project, version,
               {{"Status", "TRAINED"},
                {"StatusMessage", "Training completed successfully."},
                {"Performance",

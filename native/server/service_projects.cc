@@ -1,5 +1,7 @@
 // LookoutService: construction, ARNs, idempotency, projects and tags.
 #include <algorithm>
+#include <set>
+#include <unistd.h>
 
 #include "native/jobs/file_io.h"
 #include "native/server/lookout_errors.h"
@@ -11,6 +13,12 @@ LookoutService::LookoutService(std::unique_ptr<Store> store, BucketMap buckets,
                                std::shared_ptr<const Backbone> backbone, ServiceOptions options)
     : store_(std::move(store)), buckets_(std::move(buckets)), backbone_(std::move(backbone)), options_(std::move(options)) {
   DeclareMetrics();
+  replica_id_ = options_.replica_id;
+  if (replica_id_.empty()) {
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    replica_id_ = std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(NowSeconds());
+  }
 }
 
 StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr<Store> store, BucketMap buckets,
@@ -18,14 +26,24 @@ StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr
                                                                  ServiceOptions options) {
   std::unique_ptr<LookoutService> service(
       new LookoutService(std::move(store), std::move(buckets), std::move(backbone), std::move(options)));
-  // Recovery: training does not survive a restart; hosting does (a hosted
-  // model's detector is loaded again on its first request).
+  // Recovery: hosting survives a restart (a hosted model's detector is
+  // loaded again on its first request). Training on SQLite, whose file has
+  // one server, does not: its jobs were this server's. On PostgreSQL other
+  // servers may be training: their jobs end only when their lease runs out
+  // (service_training_queue.cc); a model TRAINING without a job is failed.
+  const bool single_server = std::string(service->store_->engine()) == "sqlite";
+  if (single_server) RETURN_IF_ERROR(service->store_->Exec("DELETE FROM training_jobs"));
+  ASSIGN_OR_RETURN(std::vector<Row> jobs, service->store_->Query("SELECT project, version FROM training_jobs"));
+  std::set<std::pair<std::string, std::string>> queued;
+  for (const Row& job : jobs) queued.emplace(job[0], job[1]);
   ASSIGN_OR_RETURN(std::vector<Row> models, service->store_->Query("SELECT project, version, description FROM models"));
   for (const Row& row : models) {
     Json d = Json::parse(row[2], nullptr, false);
     if (!d.is_object()) continue;
     const std::string status = d.value("Status", "");
-    if (status == "TRAINING") {
+    if (status == "TRAINING" && queued.count({row[0], row[1]})) {
+      continue;
+    } else if (status == "TRAINING") {
       d["Status"] = "TRAINING_FAILED";
       d["StatusMessage"] = "The server stopped while the model was training. Train a new model.";
     } else if (status == "STARTING_HOSTING") {

@@ -38,6 +38,16 @@ CREATE TABLE IF NOT EXISTS client_tokens (
 // Version 2: ListDatasetEntries and training read a dataset in insertion order.
 constexpr const char* kVersion2 = "CREATE INDEX IF NOT EXISTS entries_in_order ON entries (project, type, seq);";
 
+// Version 3: the training queue, shared by the servers on one store
+// (service_training_queue.cc). owner '' : queued; otherwise the server
+// training it, until lease_until (seconds since the epoch).
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE IF NOT EXISTS training_jobs (
+  project TEXT NOT NULL, version INTEGER NOT NULL, created REAL NOT NULL,
+  owner TEXT NOT NULL DEFAULT '', lease_until REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (project, version));
+)sql";
+
 class SqliteStore : public Store {
  public:
   explicit SqliteStore(std::string dir) : Store(std::move(dir)) {}
@@ -102,7 +112,7 @@ class SqliteStore : public Store {
   Status Begin() override { return Run("BEGIN IMMEDIATE", {}, nullptr); }
 
   const std::vector<std::string>& Migrations() const override {
-    static const std::vector<std::string> migrations = {kVersion1, kVersion2};
+    static const std::vector<std::string> migrations = {kVersion1, kVersion2, kVersion3};
     return migrations;
   }
 

@@ -52,6 +52,10 @@ Options:
                         served, then the server stops listening and finishes the requests in
                         flight (default 0). Also served: GET /healthz, /readyz, /metrics
                         (Prometheus), unauthenticated; docs/operations.md
+  --training-lease-seconds S
+                        a training job's lease in the store, renewed every third of it; when a
+                        server dies mid-training, its model fails once the lease runs out
+                        (default 60; docs/server.md, The training queue)
   --backbone FILE       converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable
                         backbone engine (default xnnpack; portable: the core's own kernels)
@@ -84,7 +88,7 @@ int RunServe(int argc, char** argv) {
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
                               {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
-                              {"allow-normal-only-training", false}, {"access-log", true}, {"database", true},
+                              {"allow-normal-only-training", false}, {"access-log", true}, {"database", true}, {"training-lease-seconds", true},
                               {"drain-seconds", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
@@ -116,6 +120,8 @@ int RunServe(int argc, char** argv) {
 
   auto drain_seconds = cl->GetNumber("drain-seconds", 0, 0, 3600);
   if (!drain_seconds.ok()) return ReportError("serve", drain_seconds.status());
+  auto lease_seconds = cl->GetNumber("training-lease-seconds", 60, 1, 3600);
+  if (!lease_seconds.ok()) return ReportError("serve", lease_seconds.status());
 
   ServerOptions server_options;
   server_options.max_requests_per_second = *max_rate;
@@ -159,6 +165,7 @@ int RunServe(int argc, char** argv) {
   service_options.backbone_path = BackbonePath(cl->Get("backbone"));
   service_options.max_concurrent_detects = static_cast<int>(*max_detects);
   service_options.allow_normal_only_training = cl->Has("allow-normal-only-training");
+  service_options.training_lease_seconds = *lease_seconds;
   service_options.parallel = backend->parallel;
   service_options.search = backend->search;
   service_options.jpeg = backend->jpeg;

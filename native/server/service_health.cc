@@ -1,5 +1,7 @@
 // LookoutService: what operators ask of it besides the API: readiness for
 // `GET /readyz` and the metrics for `GET /metrics`.
+#include <set>
+
 #include "native/server/lookout_errors.h"
 #include "native/server/lookout_service.h"
 #include "native/server/service_metrics.h"
@@ -45,6 +47,21 @@ void LookoutService::UpdateGauges() {
 Status LookoutService::Readiness() {
   auto rows = store_->Query("SELECT project, version, description FROM models");
   if (!rows.ok()) return Internal("the store does not answer: " + rows.status().message());
+  // Detectors of models no longer hosted (StopModel or DeleteModel on another
+  // server) are dropped here, so a load balancer's probes keep every
+  // replica's memory to the hosted models.
+  {
+    std::set<std::string> hosted;
+    for (const Row& row : *rows) {
+      const Json d = Json::parse(row[2], nullptr, false);
+      const std::string status = d.is_object() ? d.value("Status", "") : "";
+      if (status == "HOSTED" || status == "STARTING_HOSTING") hosted.insert(row[0] + "/" + row[1]);
+    }
+    std::lock_guard<std::mutex> lock(hosted_mutex_);
+    for (auto it = hosted_.begin(); it != hosted_.end();) {
+      it = hosted.count(it->first) ? std::next(it) : hosted_.erase(it);
+    }
+  }
   for (const Row& row : *rows) {
     const Json d = Json::parse(row[2], nullptr, false);
     if (!d.is_object() || d.value("Status", "") != "HOSTED") continue;

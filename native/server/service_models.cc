@@ -450,6 +450,11 @@ ApiResponse LookoutService::DetectOnModel(const std::string& project, const std:
                                           bool* invalid_image, bool* anomalous) {
   const Json d = RequireModel(project, version);
   if (d.value("Status", "") != "HOSTED") {
+    // Stopped, perhaps through another server: drop this server's detector too.
+    {
+      std::lock_guard<std::mutex> lock(hosted_mutex_);
+      hosted_.erase(Key(project, version));
+    }
     throw ApiError::Conflict("The model " + version + " of project " + project + " is not hosted (status " +
                                  d.value("Status", "") + "); start it with StartModel.",
                              ModelArn(project, version), "MODEL");

@@ -31,6 +31,7 @@ import urllib.request
 from postgres_cluster import database_url
 
 SDK = os.environ.get("ANOMALENS_SDK", "debian")
+DATABASE = os.environ.get("ANOMALENS_DATABASE", "sqlite")
 CLI = os.environ.get("ANOMALENS_CLI", "build/native/anomalens")
 # The AWS CLI of the client under test.
 AWS = os.environ.get("ANOMALENS_AWS_CLI") or (
@@ -102,7 +103,8 @@ class LookoutServer:
         # ANOMALENS_DATABASE=postgresql: the records in a throwaway cluster's database, one per data folder.
         url = database_url(self.data_dir)
         if url:
-            args += ["--database", url]
+            # A short lease, so a server killed mid-training fails its model within seconds.
+            args += ["--database", url, "--training-lease-seconds", "2"]
         for name, path in (buckets or {}).items():
             args += ["--bucket", f"{name}={path}"]
         if auth:

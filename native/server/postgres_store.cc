@@ -48,9 +48,17 @@ CREATE TABLE IF NOT EXISTS training_jobs (
 // store ("anml" in ASCII), the equivalent of SQLite's database write lock.
 constexpr const char* kBeginWrite = "SELECT pg_advisory_xact_lock(1634627180)";
 
+// libpq's message on one line: its lines joined with "; ", tabs dropped.
 std::string Trimmed(const char* text) {
-  std::string s = text ? text : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  std::string s;
+  for (const char* c = text ? text : ""; *c; ++c) {
+    if (*c == '\n') {
+      if (c[1] != '\0') s += "; ";
+    } else if (*c != '\t') {
+      s += *c;
+    }
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 

@@ -100,6 +100,8 @@ export interface TrainOptions {
    * above 0, below 0.5 (CLI --false-positive-rate; default 0.01). Labelled anomalies set an F1-optimal threshold instead.
    */
   falsePositiveRate?: number;
+  /** true: one model with the defaults (`anomalens train --quick`); default false: the configuration search. */
+  quick?: boolean;
 }
 
 /** Options of Anomalens.create. */
@@ -236,6 +238,8 @@ export declare class Anomalens {
   train(dataset: Iterable<TrainingImage> | AsyncIterable<TrainingImage>, options?: TrainOptions): Promise<Uint8Array>;
   /** Parses a Lookout manifest with the CLI's checks; throws a ValidationException naming the line. */
   parseManifest(text: string): ManifestEntry[];
+  /** What a model file says about itself: its configuration, the configuration search's candidates and its self-check. */
+  describeModel(bytes: Uint8Array | ArrayBuffer): ModelDescription;
   /** Lookout's automatic split of one dataset (as `anomalens train` without a test set): true = held out for testing. */
   splitDataset(items: { sourceRef: string; label: ImageLabel }[]): boolean[];
   /** Pastes a self-check synthetic defect into a PNG/JPEG image: the bytes `anomalens synth-defects` writes. */
@@ -272,3 +276,52 @@ export declare function lookoutHandler(options: {
   region?: string;
   account?: string;
 }): LookoutRequestHandler;
+
+/** One row of the configuration search, as Anomalens#describeModel returns it. */
+export interface SearchCandidate {
+  name: string;
+  shortSide: number;
+  normalModel: 'shared-bank' | 'per-position' | 'auto';
+  coarseWeight: number;
+  darkSpots: boolean;
+  chosen: boolean;
+  syntheticRocAuc: number | null;
+  syntheticAupro: number | null;
+  syntheticRecall: number | null;
+  labelledRocAuc: number | null;
+  error?: string;
+}
+
+export interface SelfCheckGroup {
+  name: string;
+  defects: number;
+  detected: number;
+  recall: number | null;
+  imageRocAuc: number | null;
+}
+
+/** Anomalens#describeModel's result. */
+export interface ModelDescription {
+  normalModel: 'shared-bank' | 'per-position';
+  shortSide: number;
+  scale: number;
+  coarseWeight: number;
+  darkSpots: boolean;
+  thresholdRule: string;
+  falsePositiveRate: number;
+  normalImages: number;
+  anomalyImages: number;
+  segmentationClasses: string[];
+  selfCheck: null | {
+    defects: number;
+    normalImages: number;
+    imageRocAuc: number | null;
+    pixelRocAuc: number | null;
+    pixelAupro: number | null;
+    recall: number | null;
+    falsePositiveRate: number | null;
+    families: SelfCheckGroup[];
+    sizes: SelfCheckGroup[];
+  };
+  configurationSearch: SearchCandidate[];
+}

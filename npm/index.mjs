@@ -357,6 +357,20 @@ export class Anomalens {
     return check(this.#module.planDefects(seed, count, families.map(String)));
   }
 
+  /**
+   * What a model file says about itself: { normalModel, shortSide, scale,
+   * coarseWeight, darkSpots, thresholdRule, falsePositiveRate, normalImages,
+   * anomalyImages, segmentationClasses, selfCheck (null when it did not run:
+   * defects, imageRocAuc, pixelAupro, recall, falsePositiveRate, families,
+   * sizes), configurationSearch (the candidates tried, the chosen one with
+   * chosen: true; empty for a quick model) }. Throws a ValidationException
+   * for bytes that are not a model file.
+   */
+  describeModel(bytes) {
+    this.#live();
+    return JSON.parse(check(this.#module.describeModel(toBytes(bytes, 'model'))));
+  }
+
   /** @internal */
   _forget(model) {
     this.#models.delete(model);
@@ -377,6 +391,11 @@ export class Anomalens {
    * `options.falsePositiveRate` (above 0, below 0.5; default 0.01) is the
    * CLI's --false-positive-rate: with normal images only, the threshold aims
    * at that false-positive rate on normal images.
+   * Unless `options.quick` is true, training runs the configuration search
+   * (`anomalens train` without --quick): candidate scales, normal models, taps
+   * and the dark-spot channel, ranked by the self-check and any labelled
+   * anomalies; shortSide, normalModel, coarseWeight and darkSpots: false pin
+   * their dimension. Anomalens#describeModel shows what it chose and why.
    * `options.onProgress({ stage, done, total })` reports progress,
    * `options.signal` (an AbortSignal) cancels.
    */
@@ -416,6 +435,21 @@ export class Anomalens {
       }
       config.darkSpots = options.darkSpots;
     }
+    if (options.quick !== undefined) {
+      if (typeof options.quick !== 'boolean') {
+        throw namedError('ValidationException', `quick must be true or false, got ${JSON.stringify(options.quick)}`);
+      }
+      config.quick = options.quick;
+    }
+    // The options the user gave remove their dimension from the
+    // configuration search, as on the CLI (darkSpots: true is the default,
+    // not a pin). Read before shortSide gets its derived default below.
+    config.searchPins = {
+      shortSide: options.shortSide !== undefined,
+      normalModel: options.normalModel !== undefined,
+      coarseWeight: options.coarseWeight !== undefined,
+      darkSpots: options.darkSpots === false,
+    };
     // The working resolution the CLI picks: finer for segmentation models
     // (a dataset with masks). A streamed dataset cannot be looked into first:
     // pass shortSide to match the CLI there.

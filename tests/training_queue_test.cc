@@ -34,6 +34,7 @@ class TrainingQueue : public testing::StoreEngineTest {
     options.replica_id = replica_id;
     options.training_lease_seconds = lease_seconds;
     options.training_poll_seconds = 0.1;
+    options.quick_training = true;  // the default configuration: the queue is under test, not the search
     auto service = LookoutService::Create(std::move(store), std::move(buckets), testing::SharedBackbone(), options);
     EXPECT_TRUE(service.ok()) << service.status().ToString();
     return service.ok() ? std::move(service).value() : nullptr;

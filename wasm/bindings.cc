@@ -33,6 +33,8 @@
 #include "core/lookout/result_json.h"
 #include "core/model/detector.h"
 #include "core/model/model_file.h"
+#include "core/model/configuration_search.h"
+#include "core/model/model_summary.h"
 #include "core/model/trainer.h"
 #include "core/selfcheck/synthetic_defect.h"
 
@@ -342,6 +344,14 @@ val PlanSyntheticDefects(double seed, int count, val family_names) {
   return out;
 }
 
+// A model file's own account of itself (model_summary.h): JSON text, or an Error.
+val DescribeModel(val model_bytes) {
+  const std::vector<uint8_t> bytes = CopyIn(model_bytes);
+  StatusOr<Model> model = ParseModelFile(bytes);
+  if (!model.ok()) return ErrorValue(model.status());
+  return val(ModelSummaryJson(*model));
+}
+
 // core/model/trainer.h, one image at a time, then Finish to a model file.
 class WasmTrainer {
  public:
@@ -381,8 +391,28 @@ class WasmTrainer {
         if (spots.typeOf().as<std::string>() == "boolean") config_.dark_spots = spots.as<bool>();
         else options_error_ = InvalidInput("darkSpots must be true or false");
       }
+      // quick (a boolean): the CLI's --quick, one model with the defaults.
+      // searchPins: which of the options the user gave, each removing its
+      // dimension from the configuration search (index.mjs fills it; the
+      // short side it derives for masks is not the user's pin).
+      const val quick = options["quick"];
+      if (!quick.isUndefined()) {
+        if (quick.typeOf().as<std::string>() == "boolean") quick_ = quick.as<bool>();
+        else options_error_ = InvalidInput("quick must be true or false");
+      }
+      const val pins = options["searchPins"];
+      if (!pins.isUndefined() && !pins.isNull()) {
+        const auto pinned = [&pins](const char* key) { return !pins[key].isUndefined() && pins[key].as<bool>(); };
+        pins_.short_side = pinned("shortSide");
+        pins_.normal_model = pinned("normalModel");
+        pins_.coarse_weight = pinned("coarseWeight");
+        pins_.dark_spots = pinned("darkSpots");
+      }
     }
-    if (backbone_) trainer_ = std::make_unique<Trainer>(backbone_, config_);
+    if (backbone_) {
+      if (quick_) trainer_ = std::make_unique<Trainer>(backbone_, config_);
+      else search_ = std::make_unique<ConfigurationSearch>(backbone_, config_, std::vector<AnomalyClass>{}, pins_);
+    }
   }
 
   // Label "normal" or "anomaly". `mask_bytes` (a label mask PNG, or null)
@@ -397,7 +427,7 @@ class WasmTrainer {
     StatusOr<RgbImage> image = DecodeImage(CopyIn(image_bytes), content_type);
     if (!image.ok()) return ErrorValue(image.status());
     if (mask_bytes.isNull() || mask_bytes.isUndefined()) return Add(*image, *parsed);
-    if (!trainer_) return ErrorValue(finished_ ? InvalidInput("this trainer has already finished") : NoBackbone());
+    if (!started()) return ErrorValue(finished_ ? InvalidInput("this trainer has already finished") : NoBackbone());
     // The same checks as a manifest's lines get (anomaly_classes.h).
     ManifestEntry entry;
     entry.line_number = ++masks_;
@@ -414,12 +444,12 @@ class WasmTrainer {
     masked_entries_.push_back(entry);
     StatusOr<std::vector<AnomalyClass>> classes = CollectAnomalyClasses(masked_entries_);
     if (!classes.ok()) return ErrorValue(classes.status());
-    const Status extended = trainer_->ExtendClasses(*classes);
+    const Status extended = trainer_ ? trainer_->ExtendClasses(*classes) : search_->ExtendClasses(*classes);
     if (!extended.ok()) return ErrorValue(extended);
     StatusOr<ClassMask> mask = DecodeClassMask(CopyIn(mask_bytes), {image->width, image->height}, entry.color_map,
-                                               trainer_->classes());
+                                               trainer_ ? trainer_->classes() : search_->classes());
     if (!mask.ok()) return ErrorValue(Status(mask.status().code(), "Mask: " + mask.status().message()));
-    const Status added = trainer_->AddImage(*image, *parsed, &*mask);
+    const Status added = trainer_ ? trainer_->AddImage(*image, *parsed, &*mask) : search_->AddImage(*image, *parsed, &*mask);
     if (!added.ok()) return ErrorValue(added);
     return val::null();
   }
@@ -438,8 +468,8 @@ class WasmTrainer {
   // (Uint8Array), or an Error. A trainer finishes once.
   val Finish(val progress, val cancelled) {
     if (!options_error_.ok()) return ErrorValue(options_error_);
-    if (!trainer_) return ErrorValue(NoBackbone());
     if (finished_) return ErrorValue(InvalidInput("this trainer has already finished"));
+    if (!started()) return ErrorValue(NoBackbone());
     finished_ = true;
     Hooks hooks;
     if (progress.typeOf().as<std::string>() == "function") {
@@ -450,14 +480,15 @@ class WasmTrainer {
     if (cancelled.typeOf().as<std::string>() == "function") {
       hooks.cancelled = [&cancelled]() { return cancelled().as<bool>(); };
     }
-    StatusOr<Model> model = trainer_->Finish(hooks);
+    StatusOr<Model> model = trainer_ ? trainer_->Finish(hooks) : search_->Finish(hooks);
     trainer_.reset();  // the features are no longer needed
+    search_.reset();
     if (!model.ok()) return ErrorValue(model.status());
     return CopyOut(SerializeModel(*model));
   }
 
-  int NormalImages() const { return trainer_ ? trainer_->normal_images() : 0; }
-  int AnomalyImages() const { return trainer_ ? trainer_->anomaly_images() : 0; }
+  int NormalImages() const { return trainer_ ? trainer_->normal_images() : search_ ? search_->normal_images() : 0; }
+  int AnomalyImages() const { return trainer_ ? trainer_->anomaly_images() : search_ ? search_->anomaly_images() : 0; }
 
  private:
   static StatusOr<ImageLabel> ParseLabel(const std::string& label) {
@@ -468,8 +499,8 @@ class WasmTrainer {
 
   val Add(const RgbImage& image, ImageLabel label) {
     if (!options_error_.ok()) return ErrorValue(options_error_);
-    if (!trainer_) return ErrorValue(finished_ ? InvalidInput("this trainer has already finished") : NoBackbone());
-    const Status added = trainer_->AddImage(image, label);
+    if (!started()) return ErrorValue(finished_ ? InvalidInput("this trainer has already finished") : NoBackbone());
+    const Status added = trainer_ ? trainer_->AddImage(image, label) : search_->AddImage(image, label);
     if (!added.ok()) return ErrorValue(added);
     return val::null();
   }
@@ -477,7 +508,12 @@ class WasmTrainer {
   std::shared_ptr<const MobileNetV2> backbone_;
   ModelConfig config_;
   Status options_error_;  // a normalModel or darkSpots option this build cannot take
-  std::unique_ptr<Trainer> trainer_;
+  bool started() const { return trainer_ || search_; }
+
+  bool quick_ = false;
+  SearchPins pins_;
+  std::unique_ptr<Trainer> trainer_;              // quick
+  std::unique_ptr<ConfigurationSearch> search_;   // otherwise
   bool finished_ = false;
   int masks_ = 0;
   std::vector<ManifestEntry> masked_entries_;  // the colour maps seen, for CollectAnomalyClasses
@@ -495,6 +531,7 @@ EMSCRIPTEN_BINDINGS(anomalens) {
   function("datasetMinimumsMessage", &DatasetMinimumsMessage);
   function("synthesizeDefect", &SynthesizeDefectPng);
   function("planDefects", &PlanSyntheticDefects);
+  function("describeModel", &DescribeModel);
   class_<WasmBackbone>("Backbone")
       .constructor<>()
       .function("load", &WasmBackbone::Load)

@@ -222,7 +222,8 @@ function startWorkspace() {
     document.body.dataset.trained = 'false';
     setStatus(`Training on ${train.length} images, then evaluating on ${testSet.length}…`);
     const progress = ({ stage, done, total }) => {
-      const names = { features: 'Extracting features', calibration: 'Building the memory banks', evaluation: 'Evaluating' };
+      const names = { features: 'Extracting features', calibration: 'Building the memory banks',
+                      search: 'Trying configurations', evaluation: 'Evaluating' };
       $('progress').max = total || 1;
       $('progress').value = done;
       $('progress-text').textContent = `${names[stage] ?? stage}: ${done} of ${total}`;
@@ -233,12 +234,14 @@ function startWorkspace() {
         test: testSet.map(({ file, path, label }) => ({ file, path, label })),
         // The package checks it (a clear ValidationException when out of range).
         falsePositiveRate: Number($('false-positive-rate').value),
+        quick: $('quick').checked,
       }, progress);
       modelBytes = answer.model;
       client.remember(modelBytes);
       await saveModel(modelBytes).catch(() => {});
       $('download').disabled = false;
       showEvaluation(answer.evaluation, testSet, answer);
+      showSelfCheck(answer.description);
       setStatus(`Trained in ${(answer.trainMs / 1000).toFixed(1)} s on ${train.length} images; the model is ready to inspect.`, 'ok');
       document.body.dataset.trained = 'true';
       document.body.dataset.trainMs = String(Math.round(answer.trainMs));
@@ -263,6 +266,32 @@ function startWorkspace() {
   }
 
   const format = (value) => (value === null || value === undefined ? 'n/a' : value.toFixed(3));
+
+  // What the model says of itself (Anomalens#describeModel): how well it
+  // found synthetic defects in held-out normal images, and, when the
+  // configuration search ran, the candidates it compared.
+  function showSelfCheck(description) {
+    const check = description?.selfCheck;
+    const search = description?.configurationSearch ?? [];
+    $('self-check').hidden = !check && search.length === 0;
+    const percent = (v) => (v === null || v === undefined ? 'n/a' : `${(100 * v).toFixed(0)}%`);
+    $('self-check-summary').textContent = check
+      ? `${check.defects} synthetic defects pasted into held-out normal images: the model catches ${percent(check.recall)} ` +
+        `of them at its threshold (ROC AUC ${format(check.imageRocAuc)}, pixel AUPRO ${format(check.pixelAupro)}), and calls ` +
+        `${percent(check.falsePositiveRate)} of the held-out normal images anomalous. Chosen: ${description.normalModel}, ` +
+        `${description.shortSide} px; threshold rule ${description.thresholdRule}.`
+      : 'The self-check did not run for this model.';
+    $('search-table').hidden = search.length === 0;
+    $('search-body').replaceChildren(...search.map((c) => {
+      const row = document.createElement('tr');
+      if (c.chosen) row.className = 'chosen';
+      const cells = c.error ? [c.name, `not fitted: ${c.error}`, '', '', '']
+        : [c.name + (c.chosen ? ' (chosen)' : ''), format(c.syntheticRocAuc), format(c.syntheticAupro),
+           percent(c.syntheticRecall), format(c.labelledRocAuc)];
+      row.replaceChildren(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
+      return row;
+    }));
+  }
 
   function showEvaluation(evaluation, testSet, timing) {
     $('evaluation').hidden = false;

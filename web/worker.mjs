@@ -39,9 +39,9 @@ const handlers = {
   },
 
   // train: [{ file, path, label, mask (File or null), colorMap }]; test: [{ file, path, label }];
-  // falsePositiveRate: the npm option of that name (undefined: its default).
+  // falsePositiveRate, quick: the npm options of those names (undefined: their defaults).
   // Trains, loads the model for inspection and evaluates it on the test images.
-  async train({ train, test, falsePositiveRate }, report) {
+  async train({ train, test, falsePositiveRate, quick }, report) {
     training = new AbortController();
     const { signal } = training;
     try {
@@ -58,7 +58,7 @@ const handlers = {
         if (progress.stage === 'features') featuresDone = progress.done;
         report(progress);
       };
-      const bytes = await lv.train(items, { onProgress, signal, falsePositiveRate }).catch((error) => {
+      const bytes = await lv.train(items, { onProgress, signal, falsePositiveRate, quick }).catch((error) => {
         if (error?.name !== 'AbortError' && featuresDone < train.length) {
           error.message = `${train[featuresDone].path ?? train[featuresDone].file.name}: ${error.message}`;
         }
@@ -82,7 +82,8 @@ const handlers = {
           }
           throw error;
         });
-      return { model: bytes, evaluation, trainMs, evaluationMs: performance.now() - evaluationStarted };
+      return { model: bytes, evaluation, trainMs, evaluationMs: performance.now() - evaluationStarted,
+               description: lv.describeModel(bytes) };
     } finally {
       training = null;
     }

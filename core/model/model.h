@@ -10,6 +10,7 @@
 #include "core/features/tiling.h"
 #include "core/features/working_geometry.h"
 #include "core/lookout/self_check_report.h"
+#include "core/model/candidate.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/scoring/position_model.h"
 #include "core/segmentation/segmentation.h"
@@ -138,6 +139,9 @@ struct TrainingStats {
   double pixel_rule_mean_iou = 0;
   // What the self-check found (core/lookout/self_check_report.h); empty when it did not run.
   SelfCheckReport self_check;
+  // The configuration search's candidates (configuration_search.h), the
+  // chosen one marked; empty when `train --quick` or a Trainer alone built it.
+  std::vector<CandidateFigures> search;
 };
 
 struct Model {

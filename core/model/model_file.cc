@@ -54,6 +54,28 @@ json SelfCheckJson(const SelfCheckReport& r) {
           {"sizes", groups(r.sizes)}};
 }
 
+// The configuration search's table, without its seconds (candidate.h).
+json SearchJson(const std::vector<CandidateFigures>& table) {
+  json out = json::array();
+  for (const CandidateFigures& c : table) {
+    json row = {{"short_side", c.short_side},
+                {"normal_model", c.normal_model},
+                {"coarse_weight", c.coarse_weight},
+                {"dark_spots", c.dark_spots},
+                {"chosen", c.chosen}};
+    if (c.error.empty()) {
+      row["synthetic_rocauc"] = Figure(c.synthetic_rocauc);
+      row["synthetic_aupro"] = Figure(c.synthetic_aupro);
+      row["synthetic_recall"] = Figure(c.synthetic_recall);
+      if (c.labelled_rocauc >= 0) row["labelled_rocauc"] = Figure(c.labelled_rocauc);
+    } else {
+      row["error"] = c.error;
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 json Metadata(const Model& m) {
   json meta;
   meta["format"] = "anomalens-model";
@@ -108,6 +130,7 @@ json Metadata(const Model& m) {
   }
   if (m.config.self_check_defects > 0) meta["config"]["self_check_defects"] = m.config.self_check_defects;
   if (m.stats.self_check.ran()) meta["self_check"] = SelfCheckJson(m.stats.self_check);
+  if (!m.stats.search.empty()) meta["configuration_search"] = SearchJson(m.stats.search);
   if (m.segmentation.enabled()) {
     json classes = json::array();
     for (const AnomalyClass& c : m.segmentation.classes) classes.push_back({{"name", c.name}, {"color", HexColor(c.color)}});
@@ -266,6 +289,43 @@ Status ReadSelfCheck(const json& j, SelfCheckReport* out) {
   return Status::Ok();
 }
 
+// The configuration search's table (optional, like the self-check: only
+// shown to users, so only types are checked).
+Status ReadSearch(const json& j, std::vector<CandidateFigures>* out) {
+  const Status malformed = InvalidInput("model file metadata \"configuration_search\" is malformed");
+  if (!j.is_array() || j.size() > 64) return malformed;
+  const auto figure = [](const json& row, const char* key, double* v) {
+    if (!row.contains(key)) return true;
+    if (row[key].is_null()) return *v = std::numeric_limits<double>::quiet_NaN(), true;
+    return row[key].is_number() ? (*v = row[key].get<double>(), true) : false;
+  };
+  for (const json& row : j) {
+    CandidateFigures c;
+    if (!row.is_object() || !row.contains("short_side") || !row["short_side"].is_number_integer() ||
+        !row.contains("normal_model") || !row["normal_model"].is_string() || !row.contains("coarse_weight") ||
+        !row["coarse_weight"].is_number() || !row.contains("dark_spots") || !row["dark_spots"].is_boolean() ||
+        !row.contains("chosen") || !row["chosen"].is_boolean()) {
+      return malformed;
+    }
+    const int64_t side = row["short_side"].get<int64_t>();
+    if (side < 0 || side > 65536) return malformed;
+    c.short_side = static_cast<int>(side);
+    c.normal_model = row["normal_model"].get<std::string>();
+    c.coarse_weight = row["coarse_weight"].get<float>();
+    c.dark_spots = row["dark_spots"].get<bool>();
+    c.chosen = row["chosen"].get<bool>();
+    if (row.contains("error")) {
+      if (!row["error"].is_string()) return malformed;
+      c.error = row["error"].get<std::string>();
+    }
+    if (!figure(row, "synthetic_rocauc", &c.synthetic_rocauc) || !figure(row, "synthetic_aupro", &c.synthetic_aupro) ||
+        !figure(row, "synthetic_recall", &c.synthetic_recall) || !figure(row, "labelled_rocauc", &c.labelled_rocauc))
+      return malformed;
+    out->push_back(std::move(c));
+  }
+  return Status::Ok();
+}
+
 Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
   MetadataReader r;
   if (r.String(meta, "format") != "anomalens-model") {
@@ -383,6 +443,8 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
         static_cast<int>(r.Integer(*config, "self_check_defects", 0, kMaxSelfCheckDefects));
   }
   if (meta.contains("self_check")) RETURN_IF_ERROR(ReadSelfCheck(meta["self_check"], &m->stats.self_check));
+  if (meta.contains("configuration_search"))
+    RETURN_IF_ERROR(ReadSearch(meta["configuration_search"], &m->stats.search));
   RETURN_IF_ERROR(r.status());
   if (size.size() != 2 || scales.size() != 2) return InvalidInput("model file metadata has a malformed size or scale");
   m->stats.working_size = {static_cast<int>(r.CheckedInteger(size[0], "working_size", 0, INT32_MAX)),

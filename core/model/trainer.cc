@@ -10,6 +10,7 @@
 #include "core/scoring/coreset.h"
 #include "core/scoring/image_scorer.h"
 #include "core/scoring/nearest_neighbor.h"
+#include "core/scoring/nearest_neighbor_search.h"
 #include "core/segmentation/cell_labels.h"
 #include "core/selfcheck/synthetic_defect.h"
 
@@ -126,7 +127,7 @@ std::vector<float> RowsOutsideFold(const NormalBank& bank, int fold, int folds) 
 
 // The `count` most anomalous patches of each labelled anomalous image, by
 // distance to the normal bank: where its defect most likely is.
-void AppendAnomalyPatches(const PatchGrid& g, const NearestNeighborIndex& normal, int count,
+void AppendAnomalyPatches(const PatchGrid& g, const NearestNeighborSearch& normal, int count,
                           std::vector<float>* bank) {
   const std::vector<float> d = normal.MinDistances(g.data.data(), g.cells());
   std::vector<size_t> order(d.size());
@@ -155,13 +156,9 @@ std::vector<float> Thin(std::vector<float> rows, size_t limit) {
   return kept;
 }
 
-// Caps on the banks masks feed: labelled defects can cover many patches.
-constexpr size_t kMaxAnomalyBankRows = 4096;
 constexpr size_t kMaxClassRows = 2048;  // each class's patch memory
 
-NearestNeighborIndex MakeIndex(const std::vector<float>& rows) {
-  return NearestNeighborIndex(rows.data(), rows.size() / kPatchFeatureDim, kPatchFeatureDim);
-}
+using SearchPtr = std::unique_ptr<const NearestNeighborSearch>;
 
 }  // namespace
 
@@ -215,6 +212,51 @@ Status Trainer::ExtendClasses(const std::vector<AnomalyClass>& classes) {
 }
 
 void Trainer::ExpectNormalImages(int count) { expected_normals_ = count; }
+
+bool Trainer::has_dark_spot_features() const {
+  return stride4_ && !normal_.empty() && normal_[0].dark_spots.cells() > 0;
+}
+
+Status Trainer::Reconfigure(const ModelConfig& variant) {
+  ModelConfig same = variant;
+  same.normal_model = config_.normal_model;
+  same.dark_spots = config_.dark_spots;
+  same.coarse_weight = config_.coarse_weight;
+  same.max_bank_rows = config_.max_bank_rows;
+  if (same.short_side != config_.short_side || same.tiling.tile != config_.tiling.tile ||
+      same.tiling.overlap != config_.tiling.overlap || same.self_check_defects != config_.self_check_defects) {
+    return InvalidInput("a trial configuration may change only the normal model, dark spots, coarse weight and bank size");
+  }
+  if (variant.normal_model == NormalModelKind::kPerPosition && !stride4_ && !normal_.empty() &&
+      normal_[0].grid.cells() > kMaxPositionCells) {
+    return InvalidInput("the features kept do not allow a per-position model");
+  }
+  if (variant.dark_spots && variant.normal_model == NormalModelKind::kPerPosition && stride4_ &&
+      !normal_.empty() && !has_dark_spot_features()) {
+    return InvalidInput("the features kept have no dark-spot channel");
+  }
+  config_ = variant;
+  return CheckConfig();
+}
+
+StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) const {
+  Trainer trial(backbone_, config_, classes_);
+  trial.scale_ = scale_;
+  trial.first_image_ = first_image_;
+  trial.stride4_ = stride4_;
+  trial.expected_normals_ = expected_normals_;
+  trial.search_ = search_;
+  const size_t keep = max_normals > 0 ? std::min<size_t>(max_normals, normal_.size()) : normal_.size();
+  trial.normal_.assign(normal_.begin(), normal_.begin() + keep);
+  trial.anomaly_ = anomaly_;
+  for (const SyntheticSample& s : synthetic_)
+    if (static_cast<size_t>(s.source) < keep) trial.synthetic_.push_back(s);
+  RETURN_IF_ERROR(trial.Reconfigure(variant));
+  // A trial's anomaly bank is no larger than its normal bank may be: both
+  // shrink together when the search compares candidates on small banks.
+  trial.anomaly_bank_limit_ = std::min<size_t>(kMaxAnomalyBankRows, variant.max_bank_rows);
+  return trial;
+}
 
 Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask) {
   if (mask != nullptr) {
@@ -464,7 +506,12 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     // without fold f's anomalous images: as new images would be. (The rows
     // left were chosen with fold f present, so coverage is a little thinner
     // than a bank rebuilt without it: held-out scores err high, not low.)
-    const auto append_anomaly_rows = [this](const Sample& s, const NearestNeighborIndex& normal_index,
+    // The banks' searches, on the platform's engine when it gave one.
+    const auto MakeIndex = [this](const std::vector<float>& rows, const ParallelFor& parallel) {
+      return BuildNearestNeighborSearch(search_, rows.data(), rows.size() / kPatchFeatureDim, kPatchFeatureDim,
+                                        parallel);
+    };
+    const auto append_anomaly_rows = [this](const Sample& s, const NearestNeighborSearch& normal_index,
                                             std::vector<float>* rows) {
       if (config_.anomaly_patches_per_image == 0) return;  // labelled anomalies only calibrate
       if (s.has_mask() && config_.anomaly_bank_from_masks) {
@@ -474,20 +521,21 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       }
     };
     for (int f = 0; f < folds; ++f) {
-      const NearestNeighborIndex normal_index = MakeIndex(RowsOutsideFold(bank, f, folds));
-      const NearestNeighborIndex clean_index = MakeIndex(RowsOutsideFold(clean_bank, f, folds));
+      ASSIGN_OR_RETURN(const SearchPtr normal_index, MakeIndex(RowsOutsideFold(bank, f, folds), hooks.parallel));
+      ASSIGN_OR_RETURN(const SearchPtr clean_index, MakeIndex(RowsOutsideFold(clean_bank, f, folds), hooks.parallel));
       std::vector<float> anomaly_rows;
       for (size_t i = 0; i < anomaly_.size(); ++i) {
         if (static_cast<int>(i % folds) == f) continue;
-        append_anomaly_rows(anomaly_[i], normal_index, &anomaly_rows);
+        append_anomaly_rows(anomaly_[i], *normal_index, &anomaly_rows);
       }
-      const NearestNeighborIndex anomaly_index = MakeIndex(Thin(std::move(anomaly_rows), kMaxAnomalyBankRows));
+      ASSIGN_OR_RETURN(const SearchPtr anomaly_index,
+                       MakeIndex(Thin(std::move(anomaly_rows), anomaly_bank_limit_), hooks.parallel));
       for (size_t i = f; i < normal_.size(); i += folds)
-        normal_scores[i] = ScorePatchGrid(normal_[i].grid, normal_index, anomaly_index, normal_[i].geometry,
+        normal_scores[i] = ScorePatchGrid(normal_[i].grid, *normal_index, *anomaly_index, normal_[i].geometry,
                                           config_.smoothing_sigma).score;
       for (size_t i = f; i < anomaly_.size(); i += folds) {
-        const ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, normal_index, anomaly_index,
-                                                  anomaly_[i].geometry, config_.smoothing_sigma, &clean_index);
+        const ScoredImage scored = ScorePatchGrid(anomaly_[i].grid, *normal_index, *anomaly_index,
+                                                  anomaly_[i].geometry, config_.smoothing_sigma, clean_index.get());
         anomaly_scores[i] = scored.score;
         if (segmentation && anomaly_[i].has_mask()) {
           held_out_pixels.Add(scored.segmentation_map(), anomaly_[i].working_mask);
@@ -495,7 +543,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       }
       for (size_t j = 0; j < synthetic_.size(); ++j) {
         if (anomaly_folds[real_anomalies + j] != f) continue;
-        ScoredImage scored = ScorePatchGrid(synthetic_[j].sample.grid, normal_index, anomaly_index,
+        ScoredImage scored = ScorePatchGrid(synthetic_[j].sample.grid, *normal_index, *anomaly_index,
                                             synthetic_[j].sample.geometry, config_.smoothing_sigma);
         synthetic_scores[j] = scored.score;
         synthetic_maps[j] = std::move(scored.map);
@@ -506,9 +554,9 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
 
     model.bank = bank.rows;
     model.bank_rows = model.bank.size() / kPatchFeatureDim;
-    const NearestNeighborIndex normal_index = MakeIndex(model.bank);
-    for (const Sample& s : anomaly_) append_anomaly_rows(s, normal_index, &model.anomaly_bank);
-    model.anomaly_bank = Thin(std::move(model.anomaly_bank), kMaxAnomalyBankRows);
+    ASSIGN_OR_RETURN(const SearchPtr normal_index, MakeIndex(model.bank, hooks.parallel));
+    for (const Sample& s : anomaly_) append_anomaly_rows(s, *normal_index, &model.anomaly_bank);
+    model.anomaly_bank = Thin(std::move(model.anomaly_bank), anomaly_bank_limit_);
     model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
     model.segmentation.clean_bank = clean_bank.rows;
   }

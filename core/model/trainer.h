@@ -25,9 +25,13 @@
 #include "core/model/model.h"
 #include "core/lookout/self_check_report.h"
 #include "core/scoring/anomaly_map.h"
+#include "core/scoring/nearest_neighbor_search.h"
 #include "core/segmentation/pixel_threshold.h"
 
 namespace anomalens {
+
+// Cap on the anomaly bank masks feed: labelled defects can cover many patches.
+constexpr size_t kMaxAnomalyBankRows = 4096;
 
 class Trainer {
  public:
@@ -43,6 +47,9 @@ class Trainer {
   // so the trainer skips the stride-4 grids it would otherwise keep for it
   // (the shared bank's training then costs what it did before them).
   void ExpectNormalImages(int count);
+  // The nearest-neighbour engine for the banks' held-out scoring (empty:
+  // the core's portable index, as wasm and --backend portable run).
+  void SetSearch(BuildSearch build) { search_ = std::move(build); }
 
   // Extends the class list while images arrive (a streamed dataset meets
   // its classes as it goes). The current classes must be a prefix of
@@ -60,6 +67,23 @@ class Trainer {
   double scale() const { return scale_; }
   // Synthetic defect images made so far for the self-check (self_check.h).
   int synthetic_defects() const { return static_cast<int>(synthetic_.size()); }
+  // The first image's size (0x0 before any image).
+  Size first_image() const { return first_image_; }
+
+  // For the configuration search (configuration_search.h): a copy of this
+  // trainer that finishes with `variant` on the features already extracted,
+  // keeping only the first `max_normals` normal images (all when 0) and the
+  // synthetic defects planted in them. The variant may differ only in what
+  // Finish reads (normal model, dark spots, coarse weight, bank size); it must not ask
+  // for features that were not kept (see can_fit_per_position).
+  StatusOr<Trainer> Trial(const ModelConfig& variant, int max_normals = 0) const;
+  // Changes the finish-time options of this trainer (same rules as Trial),
+  // so the search's winner finishes on the full set without a copy.
+  Status Reconfigure(const ModelConfig& variant);
+  // Whether the features kept allow a per-position model (one working size,
+  // stride-4 grids kept) and whether dark-spot features were kept with them.
+  bool can_fit_per_position() const { return stride4_; }
+  bool has_dark_spot_features() const;
 
  private:
   struct Sample {
@@ -109,6 +133,8 @@ class Trainer {
   // size, with a stride-4 grid of at most kMaxPositionCells cells.
   bool stride4_ = false;
   int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
+  BuildSearch search_;
+  size_t anomaly_bank_limit_ = kMaxAnomalyBankRows;  // lower in the search's trials
 };
 
 }  // namespace anomalens

@@ -66,6 +66,8 @@ Options:
                         20 normal images; the threshold then aims at a 1% false-positive rate on
                         normal images, docs/model.md). Without it CreateModel keeps Lookout's
                         minimum of 20 normal and 10 anomalous images, which its clients expect
+  --quick-training      CreateModel trains one model with the default configuration, as
+                        `train --quick` does, instead of the configuration search
 )";
 
 }  // namespace
@@ -88,8 +90,8 @@ int RunServe(int argc, char** argv) {
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
                               {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
-                              {"allow-normal-only-training", false}, {"access-log", true}, {"database", true}, {"training-lease-seconds", true},
-                              {"drain-seconds", true}});
+                              {"allow-normal-only-training", false}, {"quick-training", false}, {"access-log", true},
+                              {"database", true}, {"training-lease-seconds", true}, {"drain-seconds", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("serve", cl.status());
@@ -165,6 +167,7 @@ int RunServe(int argc, char** argv) {
   service_options.backbone_path = BackbonePath(cl->Get("backbone"));
   service_options.max_concurrent_detects = static_cast<int>(*max_detects);
   service_options.allow_normal_only_training = cl->Has("allow-normal-only-training");
+  service_options.quick_training = cl->Has("quick-training");
   service_options.training_lease_seconds = *lease_seconds;
   service_options.parallel = backend->parallel;
   service_options.search = backend->search;

@@ -7,6 +7,7 @@
 #include "core/lookout/anomaly_classes.h"
 #include "core/lookout/dataset_split.h"
 #include "core/model/calibration.h"
+#include "core/model/configuration_search.h"
 #include "core/model/detector.h"
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
@@ -45,6 +46,14 @@ Output:
   --evaluation FILE          Lookout's EvaluationResult JSON for the test set
   --evaluation-manifest FILE the test manifest with anomaly-label-detected added
 Options:
+  --quick                    skip the configuration search: one model with the defaults below
+                             (without it, train fits candidates: the default resolution and twice
+                             it when the images have the pixels, shared bank with taps 8+16 or 8,
+                             per-position with and without dark spots when 50+ photos line up in
+                             size; it keeps the one its self-check and any labelled anomalies rank
+                             best, and prints the table. Every option below that pins a choice
+                             removes it from the search: --resolution, --coarse-weight,
+                             --normal-model, --no-dark-spots)
   --resolution PX            working resolution's shorter side (default 224; 288 when masks make a
                              segmentation model)
   --coreset-ratio R          fraction of training patches kept in the memory bank (default 0.1)
@@ -147,8 +156,15 @@ void PrintModelSummary(const Model& model, const std::string& source, const std:
     std::snprintf(alignment, sizeof alignment, "%.3f, aligned below %.2f with %d+ normal images",
                   model.stats.alignment, kAlignedBelow, kMinPositionImages);
   }
-  std::fprintf(stderr, "  normal model: %s (%s; alignment %s)\n", NormalModelKindName(model.normal_model),
-               model.config.normal_model == NormalModelKind::kAuto ? "chosen automatically" : "as asked", alignment);
+  if (!model.stats.search.empty()) {
+    std::fprintf(stderr, "  configuration search (* chosen; compared on at most %d normal images):\n%s",
+                 kSearchNormalImages, FormatCandidateTable(model.stats.search).c_str());
+  }
+  const char* how = !model.stats.search.empty()                               ? "chosen by the configuration search"
+                    : model.config.normal_model == NormalModelKind::kAuto ? "chosen automatically"
+                                                                          : "as asked";
+  std::fprintf(stderr, "  normal model: %s (%s; alignment %s)\n", NormalModelKindName(model.normal_model), how,
+               alignment);
   if (model.normal_model == NormalModelKind::kPerPosition) {
     std::fprintf(stderr,
                  "  per-position Gaussians: %dx%d cells of %d px, %d features each, from %d images; threshold %.4f "
@@ -277,6 +293,11 @@ int Train(const CommandLine& cl) {
   config.self_check_defects = static_cast<int>(*self_check_defects);
   config.false_positive_rate = false_positive_rate;
   options.resolution_given = cl.Has("resolution");
+  options.quick = cl.Has("quick");
+  options.pins.short_side = cl.Has("resolution");
+  options.pins.coarse_weight = cl.Has("coarse-weight");
+  options.pins.normal_model = cl.Has("normal-model");
+  options.pins.dark_spots = cl.Has("no-dark-spots");
   options.normal_only = cl.Has("normal-only");
   options.use_masks = !cl.Has("ignore-masks");
   options.quiet = quiet;
@@ -307,7 +328,7 @@ int Train(const CommandLine& cl) {
 int RunTrain(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"manifest", true}, {"test-manifest", true}, {"dataset", true}, {"output", true},
-                              {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true},
+                              {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true}, {"quick", false},
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
                               {"normal-only", false}, {"false-positive-rate", true}, {"ignore-masks", false}, {"smoothing-sigma", true},
                               {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},

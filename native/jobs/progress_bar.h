@@ -13,6 +13,8 @@ class ProgressBar {
   ProgressBar(std::string label, size_t total, bool quiet = false);
   ~ProgressBar();
   void Update(size_t done, const std::string& stage = "");
+  // For work whose step count is known only once it starts.
+  void SetTotal(size_t total) { total_ = total; }
   void Finish();
 
  private:

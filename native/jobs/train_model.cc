@@ -1,6 +1,8 @@
 #include "native/jobs/train_model.h"
 
 #include <algorithm>
+#include <chrono>
+#include <type_traits>
 #include <optional>
 
 #include "core/lookout/anomaly_classes.h"
@@ -39,6 +41,44 @@ StatusOr<TrainPlan> PlanTraining(std::vector<ManifestEntry> train, std::vector<M
   return plan;
 }
 
+namespace {
+
+// Feeds the training images to a Trainer or a ConfigurationSearch (the same
+// calls) and finishes it, with progress bars.
+template <typename Builder>
+StatusOr<Model> FeedAndFinish(Builder& builder, const std::vector<ManifestEntry>& train,
+                              const std::vector<AnomalyClass>& classes, int normals, const ModelConfig& config,
+                              Hooks hooks, bool quiet) {
+  builder.ExpectNormalImages(normals);
+  {
+    ProgressBar bar("train: features", train.size(), quiet);
+    for (size_t i = 0; i < train.size(); ++i) {
+      const ManifestEntry& e = train[i];
+      ASSIGN_OR_RETURN(RgbImage image, LoadImageFile(e.image_path));
+      std::optional<ClassMask> mask;
+      if (!classes.empty() && !e.mask_ref.empty()) {
+        ASSIGN_OR_RETURN(mask, LoadClassMask(e, {image.width, image.height}, classes));
+      }
+      const Status added = builder.AddImage(image, e.label, mask ? &*mask : nullptr);
+      if (!added.ok()) return Status(added.code(), e.image_path + ": " + added.message());
+      bar.Update(i + 1);
+    }
+  }
+  // Calibration builds one bank per fold, then the final bank; the search
+  // reports one step per candidate.
+  ProgressBar calib(std::is_same_v<Builder, Trainer> ? "train: memory banks" : "train: candidates",
+                    config.calibration_folds + 1, quiet);
+  hooks.progress = [&calib](std::string_view, size_t done, size_t total) {
+    calib.SetTotal(total);
+    calib.Update(done);
+  };
+  auto model = builder.Finish(hooks);
+  calib.Finish();
+  return model;
+}
+
+}  // namespace
+
 StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& options,
                                         std::shared_ptr<const Backbone> backbone,
                                         const std::function<Status(const Model&, const std::vector<uint8_t>&)>& on_model) {
@@ -57,29 +97,22 @@ StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& opti
     ASSIGN_OR_RETURN(classes, CollectAnomalyClasses(plan.train));
   }
   if (!options.resolution_given) config.short_side = DefaultShortSide(!classes.empty());
-  Trainer trainer(backbone, config, classes);
-  trainer.ExpectNormalImages(static_cast<int>(std::count_if(
-      plan.train.begin(), plan.train.end(), [](const ManifestEntry& e) { return e.label == ImageLabel::kNormal; })));
-  {
-    ProgressBar bar("train: features", plan.train.size(), quiet);
-    for (size_t i = 0; i < plan.train.size(); ++i) {
-      const ManifestEntry& e = plan.train[i];
-      ASSIGN_OR_RETURN(RgbImage image, LoadImageFile(e.image_path));
-      std::optional<ClassMask> mask;
-      if (!classes.empty() && !e.mask_ref.empty()) {
-        ASSIGN_OR_RETURN(mask, LoadClassMask(e, {image.width, image.height}, classes));
-      }
-      const Status added = trainer.AddImage(image, e.label, mask ? &*mask : nullptr);
-      if (!added.ok()) return Status(added.code(), e.image_path + ": " + added.message());
-      bar.Update(i + 1);
-    }
-  }
-  // Calibration builds one bank per fold, then the final bank.
+  const int normals = static_cast<int>(std::count_if(
+      plan.train.begin(), plan.train.end(), [](const ManifestEntry& e) { return e.label == ImageLabel::kNormal; }));
   Hooks hooks;
-  ProgressBar calib("train: memory banks", config.calibration_folds + 1, quiet);
-  hooks.progress = [&calib](std::string_view, size_t done, size_t) { calib.Update(done); };
-  auto model = trainer.Finish(hooks);
-  calib.Finish();
+  hooks.parallel = options.parallel;
+  hooks.clock = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  StatusOr<Model> model = Status::Ok();
+  if (options.quick) {
+    Trainer trainer(backbone, config, classes);
+    trainer.SetSearch(options.search);
+    model = FeedAndFinish(trainer, plan.train, classes, normals, config, hooks, quiet);
+  } else {
+    ConfigurationSearch search(backbone, config, classes, options.pins);
+    search.SetClock(hooks.clock);
+    search.SetSearch(options.search);
+    model = FeedAndFinish(search, plan.train, classes, normals, config, hooks, quiet);
+  }
   if (!model.ok()) return model.status();
 
   const std::vector<uint8_t> bytes = SerializeModel(*model);
@@ -87,6 +120,7 @@ StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& opti
 
   TrainOutcome outcome;
   outcome.self_check = model->stats.self_check;
+  outcome.search = model->stats.search;
   ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::FromModel(std::move(model).value(), backbone, options.parallel, options.search));
   ASSIGN_OR_RETURN(outcome.evaluation, EvaluateEntries(*detector, plan.test, quiet));
   outcome.training_images = static_cast<int>(plan.train.size());

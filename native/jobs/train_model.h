@@ -14,6 +14,7 @@
 #include "core/base/parallel.h"
 #include "core/base/status.h"
 #include "core/lookout/manifest.h"
+#include "core/model/configuration_search.h"
 #include "core/model/model.h"
 #include "core/scoring/nearest_neighbor_search.h"
 #include "native/jobs/evaluation_job.h"
@@ -47,6 +48,10 @@ StatusOr<TrainPlan> PlanTraining(std::vector<ManifestEntry> train, std::vector<M
 struct TrainOptions {
   ModelConfig config;
   bool resolution_given = false;  // else DefaultShortSide picks it (segmentation or not)
+  // Today's single configuration, no search (train --quick); otherwise the
+  // configuration search, with the options the user gave pinned.
+  bool quick = false;
+  SearchPins pins;
   bool normal_only = false;       // train on the normal images alone
   bool use_masks = true;          // masks make a segmentation model
   bool quiet = true;              // progress bars on stderr when false
@@ -59,6 +64,7 @@ struct TrainOutcome {
   std::vector<ManifestEntry> test_entries;  // evaluation.images[i] is test_entries[i]
   int training_images = 0;
   SelfCheckReport self_check;  // the model's (for EvaluationDetails::self_check)
+  std::vector<CandidateFigures> search;  // the configuration search's table, with seconds
 };
 
 // Trains on plan.train and evaluates on plan.test. `on_model` receives the

@@ -35,6 +35,9 @@ struct ServiceOptions {
   // CreateModel trains a single dataset without labelled anomalies (serve
   // --allow-normal-only-training); false keeps Lookout's minimums.
   bool allow_normal_only_training = false;
+  // CreateModel trains one model with the defaults instead of running the
+  // configuration search (serve --quick-training; for tests and slow hosts).
+  bool quick_training = false;
   ParallelFor parallel;  // the compute threads' hook, for scoring
   BuildSearch search;    // the nearest-neighbour engine (empty: portable)
   JpegDecoder jpeg;      // the engine's JPEG decoder (empty: stb, portable)

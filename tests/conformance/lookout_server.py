@@ -99,7 +99,10 @@ class LookoutServer:
         self.data_dir = data_dir or os.path.join(self.root, "data")
         self.out_dir = os.path.join(self.root, "out")
         os.makedirs(self.out_dir)
-        args = [binary, "serve", "--data-dir", self.data_dir, "--port", "0", "--bucket", "out=" + self.out_dir]
+        # --quick-training: CreateModel trains the default configuration; the
+        # configuration search is measured by bench/quality, not here.
+        args = [binary, "serve", "--data-dir", self.data_dir, "--port", "0", "--bucket", "out=" + self.out_dir,
+                "--quick-training"]
         # ANOMALENS_DATABASE=postgresql: the records in a throwaway cluster's database, one per data folder.
         url = database_url(self.data_dir)
         if url:

@@ -83,6 +83,10 @@ test('train, detect and evaluate on the synthetic set', { skip }, () => {
               join(dir, 'data', 'test.manifest'), '--output', model, '--evaluation', evalJson,
               '--evaluation-manifest', evalManifest);
   assert.equal(r.code, 0, r.stderr);
+  // Without --quick, train compares candidate configurations and says which it kept.
+  assert.match(r.stderr, /configuration search \(\* chosen; compared on at most 40 normal images\):/);
+  assert.match(r.stderr, /\n\* \d+ px, shared-bank, taps? 8/);
+  assert.match(r.stderr, /normal model: shared-bank \(chosen by the configuration search/);
   const evaluation = JSON.parse(readFileSync(evalJson, 'utf8'));
   assert.equal(evaluation.Version, 1);
   assert.equal(evaluation.EvaluationDetails.NumberOfTestingImages, 20);
@@ -196,7 +200,8 @@ test('a dataset of normal images only trains, and says where its threshold comes
     mkdirSync(join(root, folder), { recursive: true });
     images.forEach((p, i) => copyFileSync(p, join(root, folder, `good-${i}.png`)));
   }
-  r = run('train', '--dataset', join(root, 'plain'), '--output', join(root, 'plain.anlm'), '--false-positive-rate', '0.02');
+  r = run('train', '--dataset', join(root, 'plain'), '--output', join(root, 'plain.anlm'), '--false-positive-rate', '0.02',
+          '--quick');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /trained on 16 normal \+ 0 anomalous images/);
   assert.match(r.stderr, /no labelled anomalies were given to training, so the threshold comes from normal images only/);

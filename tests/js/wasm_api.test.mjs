@@ -109,13 +109,25 @@ describe('anomalens npm package (wasm)', { skip }, () => {
     assert.ok(Buffer.from(bytes).equals(readFileSync(set.model)), 'same bytes as `anomalens train`');
     assert.deepEqual(progress.filter((p) => p.stage === 'features').map((p) => p.done),
                      dataset.map((_, i) => i + 1));
+    // The configuration search reports one step a candidate, and the final fit.
     const last = progress.at(-1);
-    assert.equal(last.stage, 'calibration');
+    assert.equal(last.stage, 'search');
     assert.equal(last.done, last.total);
+    // What the model says of the search and its self-check, as the page shows it.
+    const description = lv.describeModel(bytes);
+    assert.ok(description.configurationSearch.length >= 2, JSON.stringify(description.configurationSearch));
+    assert.equal(description.configurationSearch.filter((c) => c.chosen).length, 1);
+    const chosen = description.configurationSearch.find((c) => c.chosen);
+    assert.equal(chosen.shortSide, description.shortSide);
+    assert.equal(description.selfCheck.defects, 18);  // two in each of normal images 1 to 9
+    assert.equal(description.selfCheck.families.length, 6);
+    assert.throws(() => lv.describeModel(new Uint8Array([1, 2, 3])), { name: 'ValidationException' });
   });
 
   // 50 aligned normal plates: `auto` picks the per-position model, at stride
-  // 4 with the dark-spot channel (a version-5 file), in wasm as natively.
+  // 4 with the dark-spot channel (a version-5 file), in wasm as natively
+  // (--quick: the alignment rule, not the search, picks it; the second
+  // half pins the normal model, so the search runs with it pinned).
   test('a per-position model with the dark-spot channel trained in wasm is the native model file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'anomalens-wasm-spots-'));
     try {
@@ -124,7 +136,7 @@ describe('anomalens npm package (wasm)', { skip }, () => {
       assert.equal(r.code, 0, r.stderr);
       const modelPath = join(dir, 'position.anlm');
       r = runCli('train', '--manifest', join(dir, 'data', 'train.manifest'), '--test-manifest',
-                 join(dir, 'data', 'test.manifest'), '--output', modelPath, '--quiet');
+                 join(dir, 'data', 'test.manifest'), '--output', modelPath, '--quiet', '--quick');
       assert.equal(r.code, 0, r.stderr);
       const native = readFileSync(modelPath);
       assert.equal(native[4], 5, 'the native model carries the dark-spot channel (version 5)');
@@ -133,7 +145,7 @@ describe('anomalens npm package (wasm)', { skip }, () => {
         .map((e) => ({ path: join(dir, 'data', e['source-ref']), label: e['anomaly-label'] === 1 ? 'anomaly' : 'normal' }));
       const train = entries('train.manifest');
       const bytes = await lv.train(train.map((e) => ({ Body: readFileSync(e.path), ContentType: 'image/png',
-                                                      Label: e.label })));
+                                                      Label: e.label })), { quick: true });
       assert.ok(Buffer.from(bytes).equals(native), 'same bytes as `anomalens train`');
       const test = entries('test.manifest').map((e) => e.path);
       r = runCli('detect', modelPath, ...test);
@@ -193,6 +205,8 @@ describe('anomalens npm package (wasm)', { skip }, () => {
                          { name: 'ValidationException', message: /coresetRatio must be a finite number/ });
     await assert.rejects(lv.train([], { normalModel: 'gaussian' }),
                          { name: 'ValidationException', message: /normalModel must be 'auto', 'shared-bank' or 'per-position', got "gaussian"/ });
+    await assert.rejects(lv.train([], { quick: 'yes' }),
+                         { name: 'ValidationException', message: /quick must be true or false/ });
     await assert.rejects(lv.train([], { darkSpots: 'no' }),
                          { name: 'ValidationException', message: /darkSpots must be true or false, got "no"/ });
     for (const rate of [0, 0.5, -0.1, '0.01', Number.NaN]) {
@@ -284,7 +298,8 @@ describe('Lookout\'s cookies (JPEG): wasm detect equals the native CLI', { skip:
   test('every test image, byte for byte', async () => {
     dir = mkdtempSync(join(tmpdir(), 'anomalens-wasm-cookies-'));
     const modelPath = join(dir, 'cookies.anlm');
-    let r = runCli('train', '--manifest', join(COOKIES, 'manifests', 'train.manifest'), '--output', modelPath, '--quiet');
+    let r = runCli('train', '--manifest', join(COOKIES, 'manifests', 'train.manifest'), '--output', modelPath, '--quiet',
+                   '--quick');
     assert.equal(r.code, 0, r.stderr);
     const images = readdirSync(join(COOKIES, 'test-images')).filter((f) => f.endsWith('.jpg')).sort()
       .map((f) => join(COOKIES, 'test-images', f));

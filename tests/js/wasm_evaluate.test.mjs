@@ -84,7 +84,7 @@ describe('anomalens package: evaluation and dataset rules', { skip }, () => {
     // The CLI's split, from the evaluation manifest of a single-dataset training.
     writeFileSync(manifest, lines.join('\n') + '\n');
     const r = runCli('train', '--manifest', manifest, '--output', join(set.dir, 'split.anlm'),
-                     '--evaluation-manifest', join(set.dir, 'split.manifest'), '--quiet');
+                     '--evaluation-manifest', join(set.dir, 'split.manifest'), '--quiet', '--quick');
     assert.equal(r.code, 0, r.stderr);
     const cliHeldOut = readFileSync(join(set.dir, 'split.manifest'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)['source-ref']);
     assert.deepEqual([...heldOut].sort(), [...cliHeldOut].sort());

@@ -88,11 +88,18 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
 
     const stats = await page.locator('#stats-body tr').first().innerText();
     assert.match(stats, /Training\s+31\s+32\s+0\s+32\s+cracked/, `dataset stats shown: ${stats}`);
+    // Quick, as `anomalens train --quick` below: the configuration search is
+    // timed in bench/quality, not here.
+    await page.check('#quick');
     await page.click('#train');
     await page.waitForSelector('#progress-box:not([hidden])');
     await page.waitForSelector('body[data-trained="true"]', { state: 'attached', timeout: 600_000 });
     await page.locator('#training').scrollIntoViewIfNeeded();
     await screenshot(page, 'trained-project.png', { fullPage: true });
+    // The model's self-check is shown; a quick model has no search table.
+    assert.match(await page.locator('#self-check-summary').textContent(),
+                 /^36 synthetic defects pasted into held-out normal images: the model catches \d+% of them/);
+    assert.equal(await page.locator('#search-table').isHidden(), true);
 
     // The model the page trained, downloaded as a file.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
@@ -104,7 +111,7 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
     const heldOut = JSON.parse(await page.locator('#evaluation').getAttribute('data-test-refs'));
     const cliSplit = join(dir, 'cli-split.manifest');
     cli('train', '--manifest', join(COOKIES, 'manifests', 'train.manifest'), '--output', join(dir, 'cli-model.anlm'),
-        '--evaluation-manifest', cliSplit, '--quiet');
+        '--evaluation-manifest', cliSplit, '--quiet', '--quick');
     const cliHeldOut = readFileSync(cliSplit, 'utf8').trim().split('\n').map((l) => JSON.parse(l)['source-ref']);
     assert.deepEqual([...heldOut].sort(), [...cliHeldOut].sort(), 'the page holds out the images the CLI holds out');
     assert.ok(readFileSync(modelPath()).equals(readFileSync(join(dir, 'cli-model.anlm'))),

@@ -1,0 +1,95 @@
+#include "core/model/candidate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace anomalens {
+namespace {
+
+// Floors of the margins: below them a difference is a tie whatever the
+// counts say (a few pairs among hundreds).
+constexpr double kLabelledRocAucMargin = 0.005;
+constexpr double kSyntheticRocAucMargin = 0.01;
+constexpr double kAuproMargin = 0.02;
+
+// +1 when a is clearly higher, -1 when clearly lower, 0 for a tie (NaN on
+// either side is a tie: no evidence).
+int Compare(double a, double b, double margin) {
+  if (std::isnan(a) || std::isnan(b)) return 0;
+  if (a > b + margin) return 1;
+  if (b > a + margin) return -1;
+  return 0;
+}
+
+// The larger of the two ROCAUCs' standard errors, at least `floor`.
+double Margin(double a, int a_positives, double b, int b_positives, int negatives_a, int negatives_b, double floor) {
+  return std::max({floor, RocAucStandardError(a, a_positives, negatives_a),
+                   RocAucStandardError(b, b_positives, negatives_b)});
+}
+
+bool ClearlyAboveChance(const CandidateFigures& c) {
+  return !std::isnan(c.synthetic_rocauc) &&
+         c.synthetic_rocauc - 2 * RocAucStandardError(c.synthetic_rocauc, c.synthetic_defects, c.held_out_normals) > 0.5;
+}
+
+std::string Figure(double v) {
+  if (std::isnan(v)) return "  -   ";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string CandidateName(const CandidateFigures& c) {
+  std::string name = std::to_string(c.short_side) + " px, " + c.normal_model;
+  if (c.normal_model == "shared-bank") name += c.coarse_weight > 0 ? ", taps 8+16" : ", tap 8";
+  if (c.normal_model == "per-position") name += c.dark_spots ? ", dark spots" : ", no dark spots";
+  return name;
+}
+
+double RocAucStandardError(double auc, int positives, int negatives) {
+  if (positives <= 0 || negatives <= 0 || std::isnan(auc)) return 0.5;
+  const double q1 = auc / (2 - auc), q2 = 2 * auc * auc / (1 + auc);
+  const double variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc)) /
+                          (static_cast<double>(positives) * negatives);
+  return std::sqrt(std::max(variance, 0.0));
+}
+
+bool CandidateRanksAbove(const CandidateFigures& a, const CandidateFigures& b) {
+  if (!a.error.empty()) return false;
+  if (!b.error.empty()) return true;
+  if (a.labelled_rocauc >= 0 && b.labelled_rocauc >= 0) {
+    const double margin = Margin(a.labelled_rocauc, a.labelled_anomalies, b.labelled_rocauc, b.labelled_anomalies,
+                                 a.held_out_normals, b.held_out_normals, kLabelledRocAucMargin);
+    const int labelled = Compare(a.labelled_rocauc, b.labelled_rocauc, margin);
+    if (labelled != 0) return labelled > 0;
+  }
+  const double margin = Margin(a.synthetic_rocauc, a.synthetic_defects, b.synthetic_rocauc, b.synthetic_defects,
+                               a.held_out_normals, b.held_out_normals, kSyntheticRocAucMargin);
+  const int synthetic = Compare(a.synthetic_rocauc, b.synthetic_rocauc, margin);
+  if (synthetic != 0) return synthetic > 0;
+  if (!ClearlyAboveChance(a) || !ClearlyAboveChance(b)) return false;
+  return Compare(a.synthetic_aupro, b.synthetic_aupro, kAuproMargin) > 0;
+}
+
+std::string FormatCandidateTable(const std::vector<CandidateFigures>& candidates) {
+  std::string out =
+      "  candidate                                  self-check ROCAUC  AUPRO   recall  labelled ROCAUC  features s  fit s\n";
+  for (const CandidateFigures& c : candidates) {
+    char line[256];
+    if (!c.error.empty()) {
+      std::snprintf(line, sizeof line, "  %-42s not fitted: %s\n", CandidateName(c).c_str(), c.error.c_str());
+    } else {
+      std::snprintf(line, sizeof line, "%s %-42s %-17s  %-6s  %5.1f%%  %-15s  %10.1f  %5.1f\n", c.chosen ? "*" : " ",
+                    CandidateName(c).c_str(), Figure(c.synthetic_rocauc).c_str(), Figure(c.synthetic_aupro).c_str(),
+                    100 * c.synthetic_recall, c.labelled_rocauc >= 0 ? Figure(c.labelled_rocauc).c_str() : "  -",
+                    c.feature_seconds, c.fit_seconds);
+    }
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace anomalens

@@ -1,0 +1,188 @@
+#include "core/model/configuration_search.h"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "core/lookout/metrics.h"
+#include "core/scoring/position_model.h"
+
+namespace anomalens {
+namespace {
+
+// Held-out ROCAUC of the labelled anomalies against the normal images; -1
+// without labelled anomalies.
+double LabelledRocAuc(const TrainingStats& stats) {
+  if (stats.calibration_anomaly_scores.empty()) return -1;
+  std::vector<ScoredLabel> scored;
+  for (double s : stats.calibration_normal_scores) scored.push_back({s, false});
+  for (double s : stats.calibration_anomaly_scores) scored.push_back({s, true});
+  return RocAuc(scored);
+}
+
+CandidateFigures Describe(int short_side, const ModelConfig& variant) {
+  CandidateFigures c;
+  c.short_side = short_side;
+  c.normal_model = NormalModelKindName(variant.normal_model);
+  c.coarse_weight = variant.coarse_weight;
+  c.dark_spots = variant.normal_model == NormalModelKind::kPerPosition && variant.dark_spots;
+  return c;
+}
+
+}  // namespace
+
+ConfigurationSearch::ConfigurationSearch(std::shared_ptr<const Backbone> backbone, ModelConfig config,
+                                         std::vector<AnomalyClass> classes, SearchPins pins)
+    : backbone_(std::move(backbone)), config_(config), classes_(std::move(classes)), pins_(pins) {}
+
+void ConfigurationSearch::ExpectNormalImages(int count) {
+  expected_normals_ = count;
+  for (Scale& s : scales_) s.trainer.ExpectNormalImages(count);
+}
+
+Status ConfigurationSearch::ExtendClasses(const std::vector<AnomalyClass>& classes) {
+  for (Scale& s : scales_) RETURN_IF_ERROR(s.trainer.ExtendClasses(classes));
+  classes_ = classes;
+  return Status::Ok();
+}
+
+Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask) {
+  if (scales_.empty()) {
+    // The features every candidate may need: stride-4 grids and the dark-spot
+    // channel are kept unless an option rules them out.
+    ModelConfig extract = config_;
+    if (!pins_.normal_model) extract.normal_model = NormalModelKind::kAuto;
+    if (!pins_.dark_spots) extract.dark_spots = true;
+    std::vector<int> sides = {config_.short_side};
+    const int native_side = std::min(image.width, image.height);
+    if (!pins_.short_side && native_side >= kMinFinerScaleGain * config_.short_side)
+      sides.push_back(std::min(2 * config_.short_side, native_side));
+    for (int side : sides) {
+      extract.short_side = side;
+      Scale scale{side, Trainer(backbone_, extract, classes_), 0};
+      if (expected_normals_ >= 0) scale.trainer.ExpectNormalImages(expected_normals_);
+      scale.trainer.SetSearch(search_);
+      scales_.push_back(std::move(scale));
+    }
+  }
+  for (Scale& s : scales_) {
+    const double start = clock_ ? clock_() : 0;
+    RETURN_IF_ERROR(s.trainer.AddImage(image, label, mask));
+    if (clock_) s.feature_seconds += clock_() - start;
+  }
+  return Status::Ok();
+}
+
+std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) const {
+  ModelConfig base = config_;
+  base.short_side = scale.short_side;
+  std::vector<NormalModelKind> kinds;
+  if (pins_.normal_model) {
+    kinds = {config_.normal_model};
+  } else {
+    kinds = {NormalModelKind::kSharedBank};
+    // A per-position model needs the photos to share one working size, and
+    // enough of them for a Gaussian per cell; whether they line up well
+    // enough is the self-check's to say, not the alignment rule's.
+    if (scale.trainer.can_fit_per_position() && scale.trainer.normal_images() >= kMinPositionImages)
+      kinds.push_back(NormalModelKind::kPerPosition);
+  }
+  std::vector<ModelConfig> variants;
+  for (NormalModelKind kind : kinds) {
+    ModelConfig v = base;
+    v.normal_model = kind;
+    if (kind == NormalModelKind::kPerPosition) {
+      // Taps do not apply: the per-position model uses one grid.
+      if (pins_.dark_spots || !scale.trainer.has_dark_spot_features()) {
+        v.dark_spots = pins_.dark_spots ? config_.dark_spots : false;
+        variants.push_back(v);
+      } else {
+        for (bool spots : {true, false}) {
+          v.dark_spots = spots;
+          variants.push_back(v);
+        }
+      }
+    } else {
+      // Taps: the stride-8 and stride-16 features (today's default), and the
+      // stride-8 ones alone, which localize small defects on texture better.
+      variants.push_back(v);
+      if (!pins_.coarse_weight && config_.coarse_weight > 0) {
+        v.coarse_weight = 0;
+        variants.push_back(v);
+      }
+    }
+  }
+  return variants;
+}
+
+StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
+  if (scales_.empty()) return InvalidInput("training needs at least 2 normal images; got 0");
+  // Whether the comparison runs on less than the final fit: fewer normal
+  // images or a smaller bank. Then the winner is fitted again, in full.
+  const bool subsample = normal_images() > kSearchNormalImages || config_.max_bank_rows > kSearchBankRows;
+  std::vector<std::pair<size_t, ModelConfig>> tried;  // (scale, config) per row of the table
+  std::vector<CandidateFigures> table;
+  for (size_t s = 0; s < scales_.size(); ++s)
+    for (const ModelConfig& v : VariantsFor(scales_[s])) tried.push_back({s, v});
+
+  // Candidate models are fitted without progress reports of their own: the
+  // search reports one step per candidate.
+  Hooks trial_hooks;
+  trial_hooks.cancelled = hooks.cancelled;
+  trial_hooks.parallel = hooks.parallel;
+  std::optional<Model> best_model;
+  std::optional<Status> first_error;
+  int best = -1;
+  for (size_t k = 0; k < tried.size(); ++k) {
+    hooks.Report("search", k, tried.size() + (subsample ? 1 : 0));
+    const Scale& scale = scales_[tried[k].first];
+    const double start = hooks.Now();
+    CandidateFigures c = Describe(scale.short_side, tried[k].second);
+    c.feature_seconds = scale.feature_seconds;
+    ModelConfig lite = tried[k].second;
+    lite.max_bank_rows = std::min(lite.max_bank_rows, kSearchBankRows);
+    StatusOr<Trainer> trial = scale.trainer.Trial(lite, kSearchNormalImages);
+    StatusOr<Model> model = trial.ok() ? trial->Finish(trial_hooks) : StatusOr<Model>(trial.status());
+    if (hooks.Cancelled()) return Cancelled("training cancelled");
+    if (model.ok()) {
+      const SelfCheckReport& check = model->stats.self_check;
+      c.normal_model = NormalModelKindName(model->normal_model);
+      c.dark_spots = !model->dark_spots.empty();
+      c.synthetic_rocauc = check.ran() ? check.image_rocauc : std::numeric_limits<double>::quiet_NaN();
+      c.synthetic_aupro = check.ran() ? check.pixel_aupro : std::numeric_limits<double>::quiet_NaN();
+      c.synthetic_recall = check.recall;
+      c.labelled_rocauc = LabelledRocAuc(model->stats);
+      c.synthetic_defects = check.defects;
+      c.labelled_anomalies = static_cast<int>(model->stats.calibration_anomaly_scores.size());
+      c.held_out_normals = static_cast<int>(model->stats.calibration_normal_scores.size());
+    } else {
+      c.error = model.status().message();
+      if (!first_error) first_error = model.status();
+    }
+    c.fit_seconds = hooks.Now() - start;
+    table.push_back(c);
+    if (best < 0 || CandidateRanksAbove(table.back(), table[best])) {
+      best = static_cast<int>(k);
+      if (!subsample && model.ok()) best_model = std::move(model).value();
+    }
+  }
+  if (!table[best].error.empty()) return *first_error;
+  table[best].chosen = true;
+
+  Model model;
+  if (subsample) {
+    // The winner, on every normal image.
+    hooks.Report("search", tried.size(), tried.size() + 1);
+    Trainer& trainer = scales_[tried[best].first].trainer;
+    RETURN_IF_ERROR(trainer.Reconfigure(tried[best].second));
+    ASSIGN_OR_RETURN(model, trainer.Finish(trial_hooks));
+  } else {
+    model = std::move(*best_model);
+  }
+  hooks.Report("search", tried.size() + 1, tried.size() + 1);
+  model.stats.search = std::move(table);
+  return model;
+}
+
+}  // namespace anomalens

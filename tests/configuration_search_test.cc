@@ -1,0 +1,184 @@
+// The configuration search: which candidates it tries (and which options
+// pin a dimension away), how it ranks them, that the model it returns is the
+// model the chosen configuration trains alone, and that its table survives
+// the model file.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+
+#include "core/model/candidate.h"
+#include "core/model/configuration_search.h"
+#include "core/model/model_file.h"
+#include "core/model/trainer.h"
+#include "core/synthetic/synthetic_dataset.h"
+#include "test_support.h"
+
+namespace anomalens {
+namespace {
+
+SyntheticOptions SmallPlates() {
+  SyntheticOptions small;
+  small.width = kSyntheticWidth / 2;  // 160 x 120: quick, and room for a finer scale than 64 px
+  small.height = kSyntheticHeight / 2;
+  return small;
+}
+
+// 10 normal plates and 3 anomalous ones (labelled, no masks).
+template <typename Builder>
+void AddPlates(Builder& builder, bool anomalies) {
+  builder.ExpectNormalImages(10);
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(builder.AddImage(GenerateSyntheticSample(5, i, false, SmallPlates()).image, ImageLabel::kNormal).ok());
+  for (int i = 0; anomalies && i < 3; ++i)
+    ASSERT_TRUE(builder.AddImage(GenerateSyntheticSample(5, 20 + i, true, SmallPlates()).image, ImageLabel::kAnomaly).ok());
+}
+
+ModelConfig SmallConfig() {
+  ModelConfig config;
+  config.short_side = 64;
+  config.self_check_defects = 12;
+  return config;
+}
+
+Model Search(SearchPins pins, ModelConfig config = SmallConfig(), bool anomalies = true) {
+  ConfigurationSearch search(testing::SharedBackbone(), config, {}, pins);
+  AddPlates(search, anomalies);
+  auto model = search.Finish();
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  return model.ok() ? *model : Model{};
+}
+
+std::set<std::string> Names(const Model& model) {
+  std::set<std::string> names;
+  for (const CandidateFigures& c : model.stats.search) names.insert(CandidateName(c));
+  return names;
+}
+
+CandidateFigures Figures(double synthetic, double aupro, double labelled = -1) {
+  CandidateFigures c;
+  c.synthetic_rocauc = synthetic, c.synthetic_aupro = aupro, c.labelled_rocauc = labelled;
+  c.synthetic_defects = 36, c.held_out_normals = 25, c.labelled_anomalies = labelled >= 0 ? 26 : 0;
+  return c;
+}
+
+TEST(CandidateRanking, LabelledAnomaliesWinThenSyntheticThenAupro) {
+  CandidateFigures a = Figures(0.9, 0.3), b = Figures(0.7, 0.3);
+  EXPECT_TRUE(CandidateRanksAbove(a, b));
+  EXPECT_FALSE(CandidateRanksAbove(b, a));
+  // Labelled anomalies disagree with the synthetic ones: they win.
+  a.labelled_rocauc = 0.90, b.labelled_rocauc = 0.99;
+  a.labelled_anomalies = b.labelled_anomalies = 26;
+  EXPECT_FALSE(CandidateRanksAbove(a, b));
+  EXPECT_TRUE(CandidateRanksAbove(b, a));
+  // Within the margins it is a tie, and the incumbent (the earlier) stays.
+  a.labelled_rocauc = b.labelled_rocauc = 0.99;
+  a.synthetic_rocauc = 0.805, b.synthetic_rocauc = 0.8;
+  a.synthetic_aupro = 0.51, b.synthetic_aupro = 0.5;
+  EXPECT_FALSE(CandidateRanksAbove(a, b));
+  EXPECT_FALSE(CandidateRanksAbove(b, a));
+  a.synthetic_aupro = 0.6;  // a clear AUPRO lead breaks the tie
+  EXPECT_TRUE(CandidateRanksAbove(a, b));
+  // NaN is no evidence; a candidate that failed never wins.
+  a.synthetic_rocauc = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_FALSE(CandidateRanksAbove(a, b));
+  a.synthetic_rocauc = 0.805;
+  a.error = "no fit";
+  EXPECT_FALSE(CandidateRanksAbove(a, b));
+  EXPECT_TRUE(CandidateRanksAbove(b, a));
+}
+
+TEST(CandidateRanking, DifferencesWithinTheStandardErrorAreTies) {
+  // 36 synthetic defects against 25 normals, both near chance (the cookies'
+  // self-check): 0.07 apart is within one standard error (about 0.074), and
+  // AUPRO does not decide between candidates that cannot find the defects.
+  EXPECT_NEAR(RocAucStandardError(0.5733, 36, 25), 0.074, 0.002);
+  EXPECT_FALSE(CandidateRanksAbove(Figures(0.5733, 0.24), Figures(0.5050, 0.17)));
+  EXPECT_FALSE(CandidateRanksAbove(Figures(0.50, 0.36), Figures(0.50, 0.17)));
+  // The same gap higher up, with 10 times the images, is clear.
+  CandidateFigures a = Figures(0.90, 0.3), b = Figures(0.83, 0.3);
+  a.synthetic_defects = b.synthetic_defects = 360;
+  a.held_out_normals = b.held_out_normals = 250;
+  EXPECT_TRUE(CandidateRanksAbove(a, b));
+  // Without pairs there is no evidence at all.
+  EXPECT_EQ(RocAucStandardError(0.9, 0, 25), 0.5);
+}
+
+TEST(ConfigurationSearch, TriesScalesAndTapsAndReturnsTheChosenConfigurationsModel) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  const Model model = Search({});
+  // 120 px of image over a 64 px base: the finer scale is 120 px (the
+  // images' own). Fewer than 50 normal images: no per-position candidates.
+  EXPECT_EQ(Names(model), (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, tap 8",
+                                                 "120 px, shared-bank, taps 8+16", "120 px, shared-bank, tap 8"}));
+  int chosen = 0;
+  const CandidateFigures* winner = nullptr;
+  for (const CandidateFigures& c : model.stats.search) {
+    EXPECT_TRUE(c.error.empty()) << c.error;
+    EXPECT_GE(c.labelled_rocauc, 0.0);  // the 3 labelled anomalies were scored
+    EXPECT_FALSE(std::isnan(c.synthetic_rocauc));
+    if (c.chosen) ++chosen, winner = &c;
+  }
+  ASSERT_EQ(chosen, 1);
+  EXPECT_EQ(model.config.short_side, winner->short_side);
+  EXPECT_EQ(model.config.coarse_weight, winner->coarse_weight);
+  // No candidate ranks above the winner.
+  for (const CandidateFigures& c : model.stats.search) EXPECT_FALSE(CandidateRanksAbove(c, *winner)) << CandidateName(c);
+
+  // The same model as the chosen configuration trained alone.
+  Trainer alone(testing::SharedBackbone(), model.config);
+  AddPlates(alone, true);
+  auto expected = alone.Finish();
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  Model without_table = model;
+  without_table.stats.search.clear();
+  EXPECT_EQ(SerializeModel(without_table), SerializeModel(*expected));
+}
+
+TEST(ConfigurationSearch, EveryPinRemovesItsDimension) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  SearchPins pins;
+  pins.short_side = true;
+  EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, tap 8"}));
+  pins.coarse_weight = true;
+  EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16"}));
+  // A pinned per-position model on 10 photos: tried, because asked for.
+  pins = {};
+  pins.short_side = pins.normal_model = true;
+  ModelConfig config = SmallConfig();
+  config.normal_model = NormalModelKind::kPerPosition;
+  const Model position = Search(pins, config, false);
+  EXPECT_EQ(Names(position), (std::set<std::string>{"64 px, per-position, dark spots", "64 px, per-position, no dark spots"}));
+  EXPECT_EQ(position.normal_model, NormalModelKind::kPerPosition);
+  pins.dark_spots = true;
+  config.dark_spots = false;
+  EXPECT_EQ(Names(Search(pins, config, false)), (std::set<std::string>{"64 px, per-position, no dark spots"}));
+}
+
+TEST(ConfigurationSearch, TableSurvivesTheModelFileWithoutItsSeconds) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  SearchPins pins;
+  pins.short_side = true;
+  Model model = Search(pins, SmallConfig(), false);
+  ASSERT_EQ(model.stats.search.size(), 2u);
+  model.stats.search[0].fit_seconds = 12.5;  // a host's clock: not part of the file
+  model.stats.search[1].error = "not fitted";
+  const std::vector<uint8_t> bytes = SerializeModel(model);
+  auto read = ParseModelFile(bytes);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->stats.search.size(), 2u);
+  const CandidateFigures& a = model.stats.search[0];
+  const CandidateFigures& b = read->stats.search[0];
+  EXPECT_EQ(CandidateName(a), CandidateName(b));
+  EXPECT_EQ(a.chosen, b.chosen);
+  EXPECT_EQ(a.synthetic_rocauc, b.synthetic_rocauc);
+  EXPECT_EQ(b.labelled_rocauc, -1.0);  // no labelled anomalies
+  EXPECT_EQ(b.fit_seconds, 0.0);
+  EXPECT_EQ(read->stats.search[1].error, "not fitted");
+  EXPECT_EQ(SerializeModel(*read), bytes);
+}
+
+}  // namespace
+}  // namespace anomalens

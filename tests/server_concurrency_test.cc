@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <string>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "native/server/rate_limiter.h"
 #include "native/server/server.h"
 #include "native/server/store.h"
+#include "prometheus_text.h"
 #include "test_support.h"
 
 namespace anomalens {
@@ -135,6 +137,59 @@ TEST_F(ServerConcurrency, ParallelDetectsOnOneHostedModelGiveTheSerialResults) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(mismatches, 0);
+}
+
+TEST_F(ServerConcurrency, DetectAnomaliesCountsInLookoutsMetricsPerProjectAndModel) {
+  int ok = 0, anomalous = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& name : kImages) {
+      const ApiResponse r = Detect("latest", name);  // counted under the resolved version
+      ASSERT_EQ(r.status, 200) << r.body;
+      ++ok;
+      anomalous += nlohmann::json::parse(r.body)["DetectAnomalyResult"]["IsAnomalous"].get<bool>();
+    }
+  }
+  const ApiResponse invalid =
+      Call("POST", "/2020-11-20/projects/p/models/1/detect", "not an image", {{"content-type", "image/png"}});
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+  EXPECT_EQ(Detect("7", kImages[0]).status, 404);  // no such model: no per-model series for it
+
+  service_->UpdateGauges();
+  testing::PromText parsed;
+  std::string error;
+  ASSERT_TRUE(testing::ParsePromText(service_->metrics().Exposition(), &parsed, &error)) << error;
+  const std::map<std::string, std::string> model = {{"ProjectName", "p"}, {"ModelVersion", "1"}};
+  EXPECT_EQ(parsed.Value("lookoutvision_ProcessedImageCount_total", model), ok);
+  EXPECT_EQ(parsed.Value("lookoutvision_SuccessfulRequestCount_total", model), ok);
+  EXPECT_EQ(parsed.Value("lookoutvision_Time_seconds_count", model), ok);
+  EXPECT_GT(parsed.Value("lookoutvision_Time_seconds_sum", model), 0);
+  EXPECT_EQ(parsed.Value("lookoutvision_ErrorCount_total", model), 1);
+  EXPECT_EQ(parsed.Value("lookoutvision_InvalidImageCount_total", model), 1);
+  if (anomalous > 0) {
+    EXPECT_EQ(parsed.Value("lookoutvision_DetectedAnomalyCount_total", model), anomalous);
+  } else {
+    EXPECT_TRUE(std::isnan(parsed.Value("lookoutvision_DetectedAnomalyCount_total", model)));
+  }
+  EXPECT_TRUE(std::isnan(parsed.Value("lookoutvision_ErrorCount_total", {{"ProjectName", "p"}, {"ModelVersion", "7"}})));
+  EXPECT_EQ(parsed.Value("anomalens_hosted_models_loaded"), 1);
+  EXPECT_EQ(parsed.Value("anomalens_training_queue_length"), 0);
+}
+
+TEST_F(ServerConcurrency, ReadinessLoadsHostedModelsAndFailsOnAMissingModelFile) {
+  EXPECT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+  service_->UpdateGauges();
+  EXPECT_NE(service_->metrics().Exposition().find("anomalens_hosted_models_loaded 1\n"), std::string::npos);
+  // A second hosted model whose file is gone (a shared volume not mounted, say): not ready, and why.
+  ASSERT_TRUE(MakeDirectories(dir_ + "/data/models/p/2").ok());
+  const ApiResponse described = Call("GET", "/2020-11-20/projects/p/models/1");
+  nlohmann::json d = nlohmann::json::parse(described.body)["ModelDescription"];
+  d["ModelVersion"] = "2";
+  auto store = Store::Open(dir_ + "/data");
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Exec("INSERT INTO models VALUES ('p', '2', ?)", {d.dump()}).ok());
+  const Status ready = service_->Readiness();
+  EXPECT_FALSE(ready.ok());
+  EXPECT_NE(ready.message().find("p/2"), std::string::npos) << ready.ToString();
 }
 
 TEST_F(ServerConcurrency, StopModelDuringInFlightDetectsFinishesOrFailsThemCleanly) {

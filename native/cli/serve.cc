@@ -17,8 +17,9 @@ namespace anomalens {
 namespace {
 
 constexpr const char* kUsage = R"(usage:
-  anomalens serve --data-dir DIR [--host 127.0.0.1] [--port 8080] [--bucket NAME=DIR]...
+  anomalens serve --data-dir DIR [--database postgresql://...] [--host 127.0.0.1] [--port 8080] [--bucket NAME=DIR]...
                   [--credentials FILE | --no-auth] [--region us-east-1]
+                  [--access-log FILE|-|none] [--drain-seconds S]
 
 Serves Lookout for Vision's REST API (2020-11-20), so boto3, the AWS CLI and
 the SDKs work unchanged with only the endpoint URL changed:
@@ -27,6 +28,9 @@ the SDKs work unchanged with only the endpoint URL changed:
 
 Options:
   --data-dir DIR        where projects, datasets and models are kept (SQLite + model files)
+  --database URL        keep projects, datasets and models' records in PostgreSQL instead of SQLite
+                        (postgresql://USER@HOST:PORT/DBNAME; the password from PGPASSWORD or
+                        ~/.pgpass); model files stay in --data-dir, which replicas share
   --host HOST           address to listen on (default 127.0.0.1)
   --port PORT           port (default 8080; 0 picks a free one, printed on stderr)
   --bucket NAME=DIR     S3 bucket NAME is folder DIR: s3://NAME/KEY is DIR/KEY (repeatable).
@@ -42,6 +46,16 @@ Options:
   --max-requests-per-second N
                         requests a second over all clients (bursts of up to one second's worth);
                         more get ThrottlingException, which AWS clients retry (default: no limit)
+  --access-log FILE     one JSON line per request (time, request id, operation, status, bytes,
+                        duration) appended to FILE; "-" stderr (default), "none" off
+  --drain-seconds S     on SIGTERM, /readyz answers 503 for S seconds while requests are still
+                        served, then the server stops listening and finishes the requests in
+                        flight (default 0). Also served: GET /healthz, /readyz, /metrics
+                        (Prometheus), unauthenticated; docs/operations.md
+  --training-lease-seconds S
+                        a training job's lease in the store, renewed every third of it; when a
+                        server dies mid-training, its model fails once the lease runs out
+                        (default 60; docs/server.md, The training queue)
   --backbone FILE       converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable
                         backbone engine (default xnnpack; portable: the core's own kernels)
@@ -76,7 +90,8 @@ int RunServe(int argc, char** argv) {
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
                               {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
-                              {"allow-normal-only-training", false}, {"quick-training", false}});
+                              {"allow-normal-only-training", false}, {"quick-training", false}, {"access-log", true},
+                              {"database", true}, {"training-lease-seconds", true}, {"drain-seconds", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("serve", cl.status());
@@ -105,8 +120,15 @@ int RunServe(int argc, char** argv) {
   auto max_rate = cl->GetNumber("max-requests-per-second", 0, 0, 1e9);
   if (!max_rate.ok()) return ReportError("serve", max_rate.status());
 
+  auto drain_seconds = cl->GetNumber("drain-seconds", 0, 0, 3600);
+  if (!drain_seconds.ok()) return ReportError("serve", drain_seconds.status());
+  auto lease_seconds = cl->GetNumber("training-lease-seconds", 60, 1, 3600);
+  if (!lease_seconds.ok()) return ReportError("serve", lease_seconds.status());
+
   ServerOptions server_options;
   server_options.max_requests_per_second = *max_rate;
+  server_options.access_log = cl->Get("access-log", "-");
+  server_options.drain_seconds = *drain_seconds;
   server_options.host = cl->Get("host", "127.0.0.1");
   server_options.port = static_cast<int>(*port);
   server_options.threads = static_cast<int>(*threads);
@@ -138,7 +160,7 @@ int RunServe(int argc, char** argv) {
   if (!backend_options.ok()) return ReportError("serve", backend_options.status());
   auto backend = LoadBackend(cl->Get("backbone"), *backend_options);
   if (!backend.ok()) return ReportError("serve", backend.status());
-  auto store = Store::Open(cl->Get("data-dir"));
+  auto store = Store::Open(cl->Get("data-dir"), cl->Get("database"));
   if (!store.ok()) return ReportError("serve", store.status());
   ServiceOptions service_options;
   service_options.region = cl->Get("region", "us-east-1");
@@ -146,6 +168,7 @@ int RunServe(int argc, char** argv) {
   service_options.max_concurrent_detects = static_cast<int>(*max_detects);
   service_options.allow_normal_only_training = cl->Has("allow-normal-only-training");
   service_options.quick_training = cl->Has("quick-training");
+  service_options.training_lease_seconds = *lease_seconds;
   service_options.parallel = backend->parallel;
   service_options.search = backend->search;
   service_options.jpeg = backend->jpeg;
@@ -153,9 +176,11 @@ int RunServe(int argc, char** argv) {
       LookoutService::Create(std::move(store).value(), std::move(buckets), backend->backbone, service_options);
   if (!service.ok()) return ReportError("serve", service.status());
   const int code = Serve(**service, server_options);
-  // Stop now, without waiting for a training job to end: every committed
-  // change is already on disk, and a model left TRAINING is marked
-  // TRAINING_FAILED at the next start, as after a crash.
+  // The drain's last step: a job this server was training fails now,
+  // instead of when its lease runs out.
+  (*service)->ReleaseTraining();
+  // Stop now, without waiting for the training job to end: every committed
+  // change is already stored, and the job was released above.
   std::fprintf(stderr, "anomalens serve: stopped\n");
   std::fflush(nullptr);
   std::_Exit(code);

@@ -19,6 +19,7 @@
 #include "core/base/parallel.h"
 #include "core/model/detector.h"
 #include "native/server/api_request.h"
+#include "native/server/metrics.h"
 #include "native/server/s3_paths.h"
 #include "native/server/store.h"
 
@@ -40,6 +41,17 @@ struct ServiceOptions {
   ParallelFor parallel;  // the compute threads' hook, for scoring
   BuildSearch search;    // the nearest-neighbour engine (empty: portable)
   JpegDecoder jpeg;      // the engine's JPEG decoder (empty: stb, portable)
+  // Training jobs are rows of the store (training_jobs) that any server
+  // sharing it may claim (service_training_queue.cc). A claim is a lease
+  // this long, renewed every third of it while training runs; a job whose
+  // lease ran out (its server died) ends TRAINING_FAILED. Servers' clocks
+  // must agree to well within it (NTP).
+  double training_lease_seconds = 60;
+  // How often an idle trainer looks for jobs other servers queued and for
+  // expired leases.
+  double training_poll_seconds = 2;
+  // This server's name in claims ("" : HOST:PID:START).
+  std::string replica_id;
 };
 
 class LookoutService {
@@ -87,6 +99,21 @@ class LookoutService {
   ApiResponse Idempotent(const std::string& operation, const ApiRequest& r,
                          ApiResponse (LookoutService::*handler)(const ApiRequest&));
 
+  // On a drain: the job this server is training (if any) ends now as
+  // TRAINING_FAILED, its lease released, rather than when the lease runs out.
+  void ReleaseTraining();
+
+  // For `GET /readyz`: OK when the store answers and every model the store
+  // says is HOSTED has its detector loaded (loading any that is not yet, as
+  // after a restart); otherwise what is missing.
+  Status Readiness();
+
+  // The service's metrics (Lookout's CloudWatch metrics per project and
+  // model, training); the server adds its own. UpdateGauges sets the gauges
+  // read at scrape time (queue length, running jobs, hosted models).
+  Metrics& metrics() { return metrics_; }
+  void UpdateGauges();
+
  private:
   LookoutService(std::unique_ptr<Store> store, BucketMap buckets, std::shared_ptr<const Backbone> backbone,
                  ServiceOptions options);
@@ -111,7 +138,22 @@ class LookoutService {
   // the destructor waits for every such task, which may use `this`.
   void RunInBackground(std::function<void()> task);
 
+  void DeclareMetrics();
+  // DetectAnomalies past the model lookup, counted in Lookout's metrics.
+  ApiResponse DetectOnModel(const std::string& project, const std::string& version, const ApiRequest& r,
+                            bool* invalid_image, bool* anomalous);
+
   void TrainingLoop();
+  // The training queue (service_training_queue.cc). Claims the oldest
+  // unclaimed job for this server; false when there is none.
+  bool ClaimTrainingJob(std::string* project, std::string* version);
+  // Fails the models whose job's lease ran out and drops those jobs.
+  void ExpireTrainingLeases();
+  // Extends this server's lease on the job; false when it is no longer ours.
+  bool RenewTrainingLease(const std::string& project, const std::string& version);
+  // Records the job's outcome and drops the job, if this server still holds
+  // it (a job whose lease expired meanwhile was already failed elsewhere).
+  void FinishTraining(const std::string& project, const std::string& version, const Json& fields);
   void Train(const std::string& project, const std::string& version);
   std::shared_ptr<const Detector> HostedDetector(const std::string& project, const std::string& version);
 
@@ -122,8 +164,11 @@ class LookoutService {
 
   std::mutex jobs_mutex_;
   std::condition_variable jobs_ready_;
-  std::deque<std::pair<std::string, std::string>> jobs_;  // (project, version)
+  bool wake_ = false;       // under jobs_mutex_: a job was queued here; look now
   bool stopping_ = false;
+  bool training_ = false;  // under jobs_mutex_: the trainer is running a job
+  std::pair<std::string, std::string> current_job_;  // under jobs_mutex_: (project, version)
+  std::string replica_id_;
   std::thread trainer_;
 
   std::mutex background_mutex_;
@@ -133,6 +178,8 @@ class LookoutService {
   std::atomic<int> detects_in_flight_{0};
   std::mutex hosted_mutex_;
   std::map<std::string, std::shared_ptr<const Detector>> hosted_;  // "project/version"
+
+  Metrics metrics_;
 };
 
 }  // namespace anomalens

@@ -4,14 +4,17 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <thread>
 #include <vector>
 
+#include "native/server/access_log.h"
 #include "native/server/lookout_errors.h"
 #include "native/server/rate_limiter.h"
+#include "native/server/service_metrics.h"
 #include "native/server/service_model.h"
 
 namespace anomalens {
@@ -106,6 +109,7 @@ std::map<std::string, std::string> LowercaseHeaders(const httplib::Headers& head
 }
 
 httplib::Server* g_server = nullptr;
+std::atomic<bool> g_draining{false};
 
 // A request id per response, unique within the process's run: the start time and a counter.
 std::string NextRequestId() {
@@ -120,7 +124,7 @@ std::string NextRequestId() {
 
 ApiResponse Dispatch(LookoutService& service, const std::string& method, const std::string& raw_path,
                      const std::string& raw_query, const std::map<std::string, std::string>& headers,
-                     const std::string& body) {
+                     const std::string& body, std::string* operation_name) {
   ApiRequest request;
   request.method = method;
   request.headers = headers;
@@ -152,6 +156,7 @@ ApiResponse Dispatch(LookoutService& service, const std::string& method, const s
       if (member.location != "uri") continue;
       CheckAgainstShape(model.GetShape(member.shape), request.path[member.location_name], member.location_name);
     }
+    if (operation_name) *operation_name = operation->name;
     const Handler handler = Handlers().at(operation->name);
     if (TakesClientToken(model, *operation)) return service.Idempotent(operation->name, request, handler);
     return (service.*handler)(request);
@@ -163,7 +168,7 @@ ApiResponse Dispatch(LookoutService& service, const std::string& method, const s
 }
 
 ApiResponse HandleHttpRequest(LookoutService& service, const std::optional<Credentials>& credentials,
-                              const HttpRequest& request, std::time_t now) {
+                              const HttpRequest& request, std::time_t now, std::string* operation) {
   const size_t q = request.target.find('?');
   const std::string raw_path = request.target.substr(0, q);
   const std::string raw_query = q == std::string::npos ? "" : request.target.substr(q + 1);
@@ -176,7 +181,7 @@ ApiResponse HandleHttpRequest(LookoutService& service, const std::optional<Crede
     const Status verified = VerifySigV4(signed_request, *credentials, now);
     if (!verified.ok()) return ErrorResponse(ApiError::AccessDenied(verified.message()));
   }
-  return Dispatch(service, request.method, raw_path, raw_query, request.headers, request.body);
+  return Dispatch(service, request.method, raw_path, raw_query, request.headers, request.body, operation);
 }
 
 int Serve(LookoutService& service, const ServerOptions& options) {
@@ -184,10 +189,58 @@ int Serve(LookoutService& service, const ServerOptions& options) {
   const int threads = options.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server.set_payload_max_length(kMaxRequestBytes);
+  // A response goes out as two writes (headers, body): without TCP_NODELAY,
+  // Nagle holds the second until the client's delayed ACK, 40 ms later, on
+  // every kept-alive request (bench/store-overhead measured it).
+  server.set_tcp_nodelay(true);
   const std::optional<Credentials> credentials = options.credentials;
   RateLimiter limiter(options.max_requests_per_second);
-  auto handle = [&service, &limiter, credentials](const httplib::Request& req, httplib::Response& res) {
+  std::unique_ptr<AccessLog> access_log;
+  if (options.access_log != "none") {
+    auto opened = AccessLog::Open(options.access_log);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "anomalens serve: %s\n", opened.status().message().c_str());
+      return 1;
+    }
+    access_log = std::move(opened).value();
+  }
+  Metrics& metrics = service.metrics();
+  metrics.Declare(kMetricHttpRequests, MetricType::kCounter, "Requests answered, by operation and HTTP status");
+  metrics.Declare(kMetricHttpDuration, MetricType::kHistogram,
+                  "Time from a request's last byte read to its response, in seconds, by operation");
+  metrics.Declare(kMetricInFlight, MetricType::kGauge, "Requests being handled");
+
+  // Every response: its request id, the access log line and the request metrics.
+  auto finish = [&metrics, &access_log](const httplib::Request& req, httplib::Response& res, const std::string& operation,
+                                        const std::string& error_type, double start) {
+    const std::string request_id = NextRequestId();
+    res.set_header("x-amzn-RequestId", request_id);
+    const double elapsed = MonotonicSeconds() - start;
+    const std::string op = operation.empty() ? "Unknown" : operation;
+    metrics.Add(kMetricHttpRequests, {{"operation", op}, {"code", std::to_string(res.status)}});
+    metrics.Observe(kMetricHttpDuration, {{"operation", op}}, elapsed);
+    if (access_log) {
+      AccessRecord record;
+      record.request_id = request_id;
+      record.remote_addr = req.remote_addr;
+      record.method = req.method;
+      record.path = req.path;
+      record.operation = operation;
+      record.status = res.status;
+      record.error_type = error_type;
+      record.bytes_in = req.body.size();
+      record.bytes_out = res.body.size();
+      record.duration_seconds = elapsed;
+      access_log->Write(record);
+    }
+  };
+
+  auto handle = [&service, &limiter, &metrics, &finish, credentials](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+    const double start = MonotonicSeconds();
+    metrics.Add(kMetricInFlight, {}, 1);
     ApiResponse response;
+    std::string operation;
     if (!limiter.Allow(MonotonicSeconds())) {
       // Checked after httplib has read the body, so a kept-alive connection
       // stays in step; the body is bounded by kMaxRequestBytes.
@@ -198,14 +251,38 @@ int Serve(LookoutService& service, const ServerOptions& options) {
     } else {
       HttpRequest request{req.method, req.target.empty() ? req.path : req.target, LowercaseHeaders(req.headers),
                           req.body};
-      response = HandleHttpRequest(service, credentials, request, std::time(nullptr));
+      response = HandleHttpRequest(service, credentials, request, std::time(nullptr), &operation);
     }
     res.status = response.status;
     res.set_content(response.body, response.content_type.c_str());
     // botocore reads the error's name from this header (restJson1).
     if (!response.error_type.empty()) res.set_header("x-amzn-ErrorType", response.error_type);
-    res.set_header("x-amzn-RequestId", NextRequestId());
+    metrics.Add(kMetricInFlight, {}, -1);
+    finish(req, res, operation, response.error_type, start);
   };
+
+  // The operators' endpoints: before the catch-all, outside the rate limit
+  // and authentication, and answered without touching Lookout's routes.
+  server.Get(kHealthPath, [&finish](const httplib::Request& req, httplib::Response& res) {
+    const double start = MonotonicSeconds();
+    res.set_content("{\"status\":\"alive\"}", "application/json");
+    finish(req, res, "healthz", "", start);
+  });
+  server.Get(kReadyPath, [&service, &finish](const httplib::Request& req, httplib::Response& res) {
+    const double start = MonotonicSeconds();
+    const Status ready = g_draining ? Internal("draining: the server is shutting down") : service.Readiness();
+    Json body = {{"ready", ready.ok()}};
+    if (!ready.ok()) body["reason"] = ready.message();
+    res.status = ready.ok() ? 200 : 503;
+    res.set_content(body.dump(), "application/json");
+    finish(req, res, "readyz", "", start);
+  });
+  server.Get(kMetricsPath, [&service, &metrics, &finish](const httplib::Request& req, httplib::Response& res) {
+    const double start = MonotonicSeconds();
+    service.UpdateGauges();
+    res.set_content(metrics.Exposition(), "text/plain; version=0.0.4; charset=utf-8");
+    finish(req, res, "metrics", "", start);
+  });
   for (const char* pattern : {".*"}) {
     server.Get(pattern, handle);
     server.Post(pattern, handle);
@@ -214,8 +291,9 @@ int Serve(LookoutService& service, const ServerOptions& options) {
     server.Put(pattern, handle);
   }
   // httplib's own refusals (a body over the cap: 413) in Lookout's form.
-  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.has_header("x-amzn-ErrorType")) return;
+  // Responses from the handlers above already carry their request id.
+  server.set_error_handler([&finish](const httplib::Request& req, httplib::Response& res) {
+    if (res.has_header("x-amzn-RequestId")) return;
     const ApiError error = res.status == 413
                                ? ApiError::Validation("the request body is larger than the server's limit of " +
                                                       std::to_string(kMaxRequestBytes) + " bytes")
@@ -223,6 +301,7 @@ int Serve(LookoutService& service, const ServerOptions& options) {
     res.status = error.http_status();
     res.set_header("x-amzn-ErrorType", error.type());
     res.set_content(error.Body(), "application/json");
+    finish(req, res, "", error.type(), MonotonicSeconds());
   });
   int port = options.port;
   if (port == 0) {
@@ -242,9 +321,20 @@ int Serve(LookoutService& service, const ServerOptions& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   g_server = &server;
-  std::thread waiter([signals] {
+  g_draining = false;
+  const double drain_seconds = options.drain_seconds;
+  std::thread waiter([signals, drain_seconds] {
     int received = 0;
     sigwait(&signals, &received);
+    // The drain: /readyz fails at once; after drain_seconds the listening
+    // socket closes, and httplib's pool finishes the requests in flight
+    // before listen returns (a kept-alive connection ends after its current
+    // request).
+    g_draining = true;
+    std::fprintf(stderr, "anomalens serve: %s: draining%s\n", received == SIGTERM ? "SIGTERM" : "SIGINT",
+                 drain_seconds > 0 ? " (readyz answers 503 first)" : "");
+    std::fflush(stderr);
+    if (drain_seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(drain_seconds));
     if (g_server) g_server->stop();
   });
   waiter.detach();

@@ -23,6 +23,13 @@ struct ServerOptions {
   // Requests a second over all clients; more get ThrottlingException (429).
   // 0: no limit. (rate_limiter.h)
   double max_requests_per_second = 0;
+  // Where the JSON access log goes (access_log.h): "-" stderr, "none" off,
+  // otherwise a file appended to.
+  std::string access_log = "-";
+  // On SIGTERM, /readyz answers 503 for this long while requests are still
+  // served, so a load balancer's health check takes the server out before it
+  // stops listening. 0: stop listening at once.
+  double drain_seconds = 0;
 };
 
 // The server's limits on one request; docs/limits.md lists them all.
@@ -43,17 +50,31 @@ struct HttpRequest {
 // Everything the server does with a request after httplib has read it: the
 // header count limit, SigV4 verification (when `credentials` is set, against `now`), then
 // Dispatch. No sockets, so the fuzz targets and tests drive it directly.
+// `operation`, when given, is set to the operation's name once the request
+// is routed (left empty when none matched).
 ApiResponse HandleHttpRequest(LookoutService& service, const std::optional<Credentials>& credentials,
-                              const HttpRequest& request, std::time_t now);
+                              const HttpRequest& request, std::time_t now, std::string* operation = nullptr);
 
 // Routes one request (already authenticated) to the service; every failure
 // becomes a restJson1 error. `raw_path` and `raw_query` are as sent.
 ApiResponse Dispatch(LookoutService& service, const std::string& method, const std::string& raw_path,
                      const std::string& raw_query, const std::map<std::string, std::string>& headers,
-                     const std::string& body);
+                     const std::string& body, std::string* operation = nullptr);
 
-// Serves until SIGINT or SIGTERM. Prints "listening on http://HOST:PORT" to
-// stderr once bound. Returns the process exit code.
+// The operators' endpoints, outside Lookout's /2020-11-20/ paths and not
+// authenticated (a load balancer's health check carries no signature):
+//   GET /healthz  200 while the process serves
+//   GET /readyz   200 when the store answers and hosted models are loaded;
+//                 503 otherwise and while draining
+//   GET /metrics  Prometheus' text format (metrics.h, service_metrics.h)
+inline constexpr const char* kHealthPath = "/healthz";
+inline constexpr const char* kReadyPath = "/readyz";
+inline constexpr const char* kMetricsPath = "/metrics";
+
+// Serves until SIGINT or SIGTERM, then drains: /readyz turns 503, after
+// drain_seconds the listening socket closes, requests in flight finish and
+// Serve returns 0. Prints "listening on http://HOST:PORT" to stderr once
+// bound. Returns the process exit code.
 int Serve(LookoutService& service, const ServerOptions& options);
 
 }  // namespace anomalens

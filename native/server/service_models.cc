@@ -2,7 +2,10 @@
 // thread (TRAINING -> TRAINED or TRAINING_FAILED); StartModel and StopModel
 // load and drop the detector (STARTING_HOSTING -> HOSTED, STOPPING_HOSTING ->
 // TRAINED); DetectAnomalies answers only on a hosted model.
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <thread>
 
 #include "core/lookout/result_json.h"
 #include "native/jobs/evaluation_job.h"
@@ -10,6 +13,8 @@
 #include "native/jobs/train_model.h"
 #include "native/server/lookout_errors.h"
 #include "native/server/lookout_service.h"
+#include "native/server/rate_limiter.h"
+#include "native/server/service_metrics.h"
 
 namespace anomalens {
 namespace {
@@ -49,7 +54,8 @@ Json LookoutService::RequireModel(const std::string& project, const std::string&
 }
 
 void LookoutService::SaveModel(const std::string& project, const std::string& version, const Json& d) {
-  ThrowIfError(store_->Exec("INSERT OR REPLACE INTO models VALUES (?, ?, ?)", {project, version, d.dump()}));
+  ThrowIfError(store_->Exec("INSERT INTO models VALUES (?, ?, ?) "
+                            "ON CONFLICT (project, version) DO UPDATE SET description = excluded.description", {project, version, d.dump()}));
 }
 
 void LookoutService::UpdateModel(const std::string& project, const std::string& version, const Json& fields) {
@@ -112,43 +118,96 @@ ApiResponse LookoutService::CreateModel(const ApiRequest& r) {
     if (!description.empty()) d["Description"] = description;
     if (!kms.empty()) d["KmsKeyId"] = kms;
     SaveModel(project, version, d);
-    // The model and its tags commit together: a crash never leaves one without the other.
+    // The model, its tags and its training job commit together: a crash
+    // never leaves one without the others.
     if (!tags.empty()) InsertTags(ModelArn(project, version), tags);
+    ThrowIfError(store_->Exec("INSERT INTO training_jobs VALUES (?, ?, ?, '', 0)",
+                              {project, version, std::to_string(now)}));
     ThrowIfError(tx.Commit());
   }
   {
     std::lock_guard<std::mutex> lock(jobs_mutex_);
-    jobs_.emplace_back(project, version);
+    wake_ = true;
   }
   jobs_ready_.notify_one();
   return JsonResponse({{"ModelMetadata", ModelMetadata(RequireModel(project, version))}}, 202);
 }
 
 void LookoutService::TrainingLoop() {
+  bool look_now = true;  // at start: jobs queued before this server started
   for (;;) {
     std::pair<std::string, std::string> job;
     {
       std::unique_lock<std::mutex> lock(jobs_mutex_);
-      jobs_ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (!look_now) {
+        jobs_ready_.wait_for(lock, std::chrono::duration<double>(options_.training_poll_seconds),
+                             [this] { return stopping_ || wake_; });
+      }
       if (stopping_) return;
-      job = jobs_.front();
-      jobs_.pop_front();
+      wake_ = false;
     }
+    look_now = false;
+    try {
+      ExpireTrainingLeases();
+      if (!ClaimTrainingJob(&job.first, &job.second)) continue;
+    } catch (const std::exception&) {
+      continue;  // the store is unreachable: /readyz says so; try again at the next poll
+    }
+    look_now = true;  // there may be more
+    {
+      std::lock_guard<std::mutex> lock(jobs_mutex_);
+      training_ = true;
+      current_job_ = job;
+    }
+    // The lease is renewed beside the training, every third of it.
+    std::mutex renew_mutex;
+    std::condition_variable renew_done;
+    bool done = false;
+    std::thread renewer([&] {
+      std::unique_lock<std::mutex> lock(renew_mutex);
+      while (!renew_done.wait_for(lock, std::chrono::duration<double>(options_.training_lease_seconds / 3),
+                                  [&done] { return done; })) {
+        try {
+          if (!RenewTrainingLease(job.first, job.second)) return;
+        } catch (...) {
+          // The store did not answer: the next renewal may, within the lease.
+        }
+      }
+    });
     try {
       Train(job.first, job.second);
     } catch (const std::exception& e) {
       try {
-        UpdateModel(job.first, job.second,
-                    {{"Status", "TRAINING_FAILED"}, {"StatusMessage", std::string("Training failed: ") + e.what()}});
+        FinishTraining(job.first, job.second,
+                       {{"Status", "TRAINING_FAILED"}, {"StatusMessage", std::string("Training failed: ") + e.what()}});
       } catch (...) {
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(renew_mutex);
+      done = true;
+    }
+    renew_done.notify_all();
+    renewer.join();
+    {
+      std::lock_guard<std::mutex> lock(jobs_mutex_);
+      training_ = false;
+      current_job_ = {};
+    }
+    // The outcome as the store has it (Train records failures there, not by throwing).
+    std::string outcome = "TRAINING_FAILED";
+    try {
+      outcome = RequireModel(job.first, job.second).value("Status", outcome);
+    } catch (...) {
+      outcome = "DELETED";
+    }
+    metrics_.Add(kMetricTrainingJobs, {{"ProjectName", job.first}, {"Status", outcome}});
   }
 }
 
 void LookoutService::Train(const std::string& project, const std::string& version) {
   auto fail = [&](const Status& status) {
-    UpdateModel(project, version, {{"Status", "TRAINING_FAILED"}, {"StatusMessage", status.message()}});
+    FinishTraining(project, version, {{"Status", "TRAINING_FAILED"}, {"StatusMessage", status.message()}});
   };
   const Json d = RequireModel(project, version);
   // The datasets as stored: refs are s3:// URIs resolved through the bucket map.
@@ -206,7 +265,7 @@ void LookoutService::Train(const std::string& project, const std::string& versio
                                        *manifest_path, true);
   if (!wrote.ok()) return fail(wrote);
   auto number = [](double v) { return std::isfinite(v) ? Json(RoundForJson(v)) : Json(nullptr); };
-  UpdateModel(project, version,
+  FinishTraining(project, version,
               {{"Status", "TRAINED"},
                {"StatusMessage", "Training completed successfully."},
                {"Performance",
@@ -366,19 +425,55 @@ ApiResponse LookoutService::DetectAnomalies(const ApiRequest& r) {
   }
   std::string version;
   const std::string project = r.path.at("projectName");
-  const Json d = RequireModel(project, r.path.at("modelVersion"), &version);
+  RequireModel(project, r.path.at("modelVersion"), &version);
+  // From here the call is on a model that exists, so it counts in Lookout's
+  // per-model metrics (service_health.cc); a missing project or model only
+  // in the server's request counts, which keeps labels to real models.
+  const MetricLabels labels = {{"ProjectName", project}, {"ModelVersion", version}};
+  const double start = MonotonicSeconds();
+  bool invalid_image = false;
+  bool anomalous = false;
+  try {
+    ApiResponse response = DetectOnModel(project, version, r, &invalid_image, &anomalous);
+    metrics_.Add(kMetricSuccessfulRequests, labels);
+    metrics_.Add(kMetricProcessedImages, labels);
+    if (anomalous) metrics_.Add(kMetricDetectedAnomalies, labels);
+    metrics_.Observe(kMetricDetectTime, labels, MonotonicSeconds() - start);
+    return response;
+  } catch (...) {
+    metrics_.Add(kMetricErrors, labels);
+    if (invalid_image) metrics_.Add(kMetricInvalidImages, labels);
+    throw;
+  }
+}
+
+ApiResponse LookoutService::DetectOnModel(const std::string& project, const std::string& version, const ApiRequest& r,
+                                          bool* invalid_image, bool* anomalous) {
+  const Json d = RequireModel(project, version);
   if (d.value("Status", "") != "HOSTED") {
+    // Stopped, perhaps through another server: drop this server's detector too.
+    {
+      std::lock_guard<std::mutex> lock(hosted_mutex_);
+      hosted_.erase(Key(project, version));
+    }
     throw ApiError::Conflict("The model " + version + " of project " + project + " is not hosted (status " +
                                  d.value("Status", "") + "); start it with StartModel.",
                              ModelArn(project, version), "MODEL");
   }
   const std::string content_type = r.Header("content-type");
-  if (content_type.empty()) throw ApiError::Validation("Content-Type is required (image/png or image/jpeg)");
+  if (content_type.empty()) {
+    *invalid_image = true;
+    throw ApiError::Validation("Content-Type is required (image/png or image/jpeg)");
+  }
   const std::shared_ptr<const Detector> detector = HostedDetector(project, version);
   const std::vector<uint8_t> bytes(r.body.begin(), r.body.end());
-  const DetectAnomalyResult result = ValueOrThrow(detector->Detect(bytes, content_type));
+  StatusOr<DetectAnomalyResult> result = detector->Detect(bytes, content_type);
+  // Anything but an internal failure is the image's fault: not an image,
+  // another type than Content-Type says, over the size limits.
+  if (!result.ok() && result.status().code() != StatusCode::kInternal) *invalid_image = true;
+  *anomalous = result.ok() && result->is_anomalous;
   ApiResponse response;
-  response.body = DetectAnomalyResultJson(result);
+  response.body = DetectAnomalyResultJson(ValueOrThrow(std::move(result)));
   return response;
 }
 

@@ -1,5 +1,7 @@
 // LookoutService: construction, ARNs, idempotency, projects and tags.
 #include <algorithm>
+#include <set>
+#include <unistd.h>
 
 #include "native/jobs/file_io.h"
 #include "native/server/lookout_errors.h"
@@ -9,21 +11,39 @@ namespace anomalens {
 
 LookoutService::LookoutService(std::unique_ptr<Store> store, BucketMap buckets,
                                std::shared_ptr<const Backbone> backbone, ServiceOptions options)
-    : store_(std::move(store)), buckets_(std::move(buckets)), backbone_(std::move(backbone)), options_(std::move(options)) {}
+    : store_(std::move(store)), buckets_(std::move(buckets)), backbone_(std::move(backbone)), options_(std::move(options)) {
+  DeclareMetrics();
+  replica_id_ = options_.replica_id;
+  if (replica_id_.empty()) {
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    replica_id_ = std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(NowSeconds());
+  }
+}
 
 StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr<Store> store, BucketMap buckets,
                                                                  std::shared_ptr<const Backbone> backbone,
                                                                  ServiceOptions options) {
   std::unique_ptr<LookoutService> service(
       new LookoutService(std::move(store), std::move(buckets), std::move(backbone), std::move(options)));
-  // Recovery: training does not survive a restart; hosting does (a hosted
-  // model's detector is loaded again on its first request).
+  // Recovery: hosting survives a restart (a hosted model's detector is
+  // loaded again on its first request). Training on SQLite, whose file has
+  // one server, does not: its jobs were this server's. On PostgreSQL other
+  // servers may be training: their jobs end only when their lease runs out
+  // (service_training_queue.cc); a model TRAINING without a job is failed.
+  const bool single_server = std::string(service->store_->engine()) == "sqlite";
+  if (single_server) RETURN_IF_ERROR(service->store_->Exec("DELETE FROM training_jobs"));
+  ASSIGN_OR_RETURN(std::vector<Row> jobs, service->store_->Query("SELECT project, version FROM training_jobs"));
+  std::set<std::pair<std::string, std::string>> queued;
+  for (const Row& job : jobs) queued.emplace(job[0], job[1]);
   ASSIGN_OR_RETURN(std::vector<Row> models, service->store_->Query("SELECT project, version, description FROM models"));
   for (const Row& row : models) {
     Json d = Json::parse(row[2], nullptr, false);
     if (!d.is_object()) continue;
     const std::string status = d.value("Status", "");
-    if (status == "TRAINING") {
+    if (status == "TRAINING" && queued.count({row[0], row[1]})) {
+      continue;
+    } else if (status == "TRAINING") {
       d["Status"] = "TRAINING_FAILED";
       d["StatusMessage"] = "The server stopped while the model was training. Train a new model.";
     } else if (status == "STARTING_HOSTING") {
@@ -48,6 +68,11 @@ StatusOr<std::unique_ptr<LookoutService>> LookoutService::Create(std::unique_ptr
       if (!IsDirectory(project_dir)) continue;
       ASSIGN_OR_RETURN(std::vector<std::string> versions, ListDirectory(project_dir));
       for (const std::string& version : versions) {
+        // Only version folders are ours (and only numbers compare with the version column).
+        if (version.empty() || version.size() > 18 ||
+            version.find_first_not_of("0123456789") != std::string::npos) {
+          continue;
+        }
         ASSIGN_OR_RETURN(std::vector<Row> rows, service->store_->Query(
                              "SELECT 1 FROM models WHERE project = ? AND version = ?", {project, version}));
         if (rows.empty()) RETURN_IF_ERROR(RemoveTree(JoinPath(project_dir, version)));
@@ -125,7 +150,8 @@ ApiResponse LookoutService::Idempotent(const std::string& operation, const ApiRe
   }
   ApiResponse response = (this->*handler)(r);
   const Json stored = {{"status", response.status}, {"body", response.body}};
-  ThrowIfError(store_->Exec("INSERT OR REPLACE INTO client_tokens VALUES (?, ?, ?, ?)",
+  ThrowIfError(store_->Exec("INSERT INTO client_tokens VALUES (?, ?, ?, ?) ON CONFLICT (operation, token) "
+                            "DO UPDATE SET request = excluded.request, response = excluded.response",
                             {operation, token, request, stored.dump()}));
   ThrowIfError(tx.Commit());
   return response;
@@ -248,7 +274,7 @@ void LookoutService::InsertTags(const std::string& arn, const Json& tags) {
     if (!tag.is_object()) throw ApiError::Validation("each tag must be {Key, Value}");
     const std::string key = RequiredString(tag, "Key"), value = RequiredString(tag, "Value");
     CheckTag(key, value);
-    ThrowIfError(store_->Exec("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", {arn, key, value}));
+    ThrowIfError(store_->Exec("INSERT INTO tags VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value", {arn, key, value}));
   }
   auto count = ValueOrThrow(store_->Query("SELECT COUNT(*) FROM tags WHERE arn = ?", {arn}));
   if (std::stoi(count[0][0]) > 200) {

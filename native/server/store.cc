@@ -1,102 +1,73 @@
 #include "native/server/store.h"
 
-#include <sqlite3.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "native/jobs/file_io.h"
+#include "native/server/postgres_store.h"
+#include "native/server/sqlite_store.h"
 
 namespace anomalens {
-namespace {
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS projects (
-  name TEXT PRIMARY KEY, arn TEXT NOT NULL, created REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS datasets (
-  project TEXT NOT NULL, type TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
-  status TEXT NOT NULL, status_message TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (project, type));
-CREATE TABLE IF NOT EXISTS entries (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, project TEXT NOT NULL, type TEXT NOT NULL,
-  source_ref TEXT NOT NULL, line TEXT NOT NULL,
-  label TEXT NOT NULL DEFAULT '',  -- 'normal', 'anomaly' or '' (unlabeled)
-  created REAL NOT NULL, UNIQUE (project, type, source_ref));
-CREATE TABLE IF NOT EXISTS models (
-  project TEXT NOT NULL, version INTEGER NOT NULL, description TEXT NOT NULL,
-  PRIMARY KEY (project, version));
-CREATE TABLE IF NOT EXISTS packaging_jobs (
-  project TEXT NOT NULL, name TEXT NOT NULL, created REAL NOT NULL, description TEXT NOT NULL,
-  PRIMARY KEY (project, name));
-CREATE TABLE IF NOT EXISTS tags (
-  arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key));
-CREATE TABLE IF NOT EXISTS client_tokens (
-  operation TEXT NOT NULL, token TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL,
-  PRIMARY KEY (operation, token));
-)sql";
+StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) { return Open(dir, ""); }
 
-}  // namespace
-
-StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
+StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, const std::string& database_url) {
   RETURN_IF_ERROR(MakeDirectories(dir));
-  std::unique_ptr<Store> store(new Store(dir));
-  const std::string path = JoinPath(dir, "anomalens.db");
-  if (sqlite3_open_v2(path.c_str(), &store->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    return Internal("cannot open " + path + ": " + (store->db_ ? sqlite3_errmsg(store->db_) : "out of memory"));
+  std::unique_ptr<Store> store;
+  if (database_url.empty()) {
+    ASSIGN_OR_RETURN(store, OpenSqliteStore(dir));
+  } else if (database_url.rfind("postgresql://", 0) == 0 || database_url.rfind("postgres://", 0) == 0) {
+    ASSIGN_OR_RETURN(store, OpenPostgresStore(dir, database_url));
+  } else {
+    return InvalidInput("--database must be a postgresql:// URL (postgresql://USER@HOST:PORT/DBNAME); got '" +
+                        database_url.substr(0, database_url.find(':')) + ":...'");
   }
-  sqlite3_busy_timeout(store->db_, 10000);
-  char* error = nullptr;
-  const std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") + kSchema;
-  if (sqlite3_exec(store->db_, setup.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    Status s = Internal("cannot set up " + path + ": " + (error ? error : "?"));
-    sqlite3_free(error);
-    return s;
-  }
+  RETURN_IF_ERROR(store->Migrate());
   return store;
 }
 
-Store::~Store() {
-  if (db_) sqlite3_close_v2(db_);
-}
-
-Status Store::Run(const std::string& sql, const std::vector<std::string>& params, std::vector<Row>* rows) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
-    return Internal(std::string("SQL error: ") + sqlite3_errmsg(db_));
-  }
-  for (size_t i = 0; i < params.size(); ++i) {
-    sqlite3_bind_text(stmt, static_cast<int>(i + 1), params[i].data(), static_cast<int>(params[i].size()),
-                      SQLITE_TRANSIENT);
-  }
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    if (!rows) continue;
-    Row row;
-    const int n = sqlite3_column_count(stmt);
-    for (int c = 0; c < n; ++c) {
-      const unsigned char* text = sqlite3_column_text(stmt, c);
-      row.emplace_back(text ? reinterpret_cast<const char*>(text) : "",
-                       text ? static_cast<size_t>(sqlite3_column_bytes(stmt, c)) : 0);
-    }
-    rows->push_back(std::move(row));
-  }
-  Status status;
-  if (rc != SQLITE_DONE) status = Internal(std::string("SQL error: ") + sqlite3_errmsg(db_));
-  sqlite3_finalize(stmt);
-  return status;
-}
+Store::~Store() = default;
 
 Status Store::Exec(const std::string& sql, const std::vector<std::string>& params) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
   return Run(sql, params, nullptr);
 }
 
 StatusOr<std::vector<Row>> Store::Query(const std::string& sql, const std::vector<std::string>& params) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
   std::vector<Row> rows;
   RETURN_IF_ERROR(Run(sql, params, &rows));
   return rows;
+}
+
+StatusOr<int> Store::SchemaVersion() {
+  ASSIGN_OR_RETURN(std::vector<Row> rows, Query("SELECT MAX(version) FROM schema_version"));
+  return rows.empty() || rows[0][0].empty() ? 0 : std::stoi(rows[0][0]);
+}
+
+Status Store::Migrate() {
+  const int latest = static_cast<int>(Migrations().size());
+  // Under the write lock, so replicas starting together migrate once.
+  Transaction tx(*this);
+  RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  // A store from before versioning has the version 1 tables and no row: its
+  // migration 1 (CREATE TABLE IF NOT EXISTS) changes nothing.
+  ASSIGN_OR_RETURN(int current, SchemaVersion());
+  if (current > latest) {
+    return Unsupported(std::string("the ") + engine() + " store's schema is version " + std::to_string(current) +
+                       "; this anomalens knows versions up to " + std::to_string(latest) +
+                       ": run a newer anomalens on it");
+  }
+  for (int v = current; v < latest; ++v) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    const Status applied = RunScript(Migrations()[static_cast<size_t>(v)]);
+    if (!applied.ok()) {
+      return Internal("schema migration " + std::to_string(v) + " -> " + std::to_string(v + 1) + " failed: " +
+                      applied.message());
+    }
+  }
+  if (current < latest) {
+    RETURN_IF_ERROR(Exec("DELETE FROM schema_version"));
+    RETURN_IF_ERROR(Exec("INSERT INTO schema_version VALUES (?)", {std::to_string(latest)}));
+  }
+  return tx.Commit();
 }
 
 Store::Transaction::Transaction(Store& store) : store_(store), lock_(store.mutex_) {
@@ -104,7 +75,7 @@ Store::Transaction::Transaction(Store& store) : store_(store), lock_(store.mutex
   if (outermost_) {
     store_.transaction_doomed_ = false;
     store_.after_commit_.clear();
-    open_ = store_.Exec("BEGIN IMMEDIATE").ok();
+    open_ = store_.Begin().ok();
     if (!open_) store_.transaction_doomed_ = true;
   } else {
     open_ = true;
@@ -114,7 +85,7 @@ Store::Transaction::Transaction(Store& store) : store_(store), lock_(store.mutex
 Store::Transaction::~Transaction() {
   if (open_) {
     if (outermost_) {
-      (void)store_.Exec("ROLLBACK");
+      (void)store_.Run("ROLLBACK", {}, nullptr);
     } else {
       store_.transaction_doomed_ = true;
     }
@@ -127,12 +98,12 @@ Status Store::Transaction::Commit() {
   open_ = false;
   if (!outermost_) return Status::Ok();
   if (store_.transaction_doomed_) {
-    (void)store_.Exec("ROLLBACK");
+    (void)store_.Run("ROLLBACK", {}, nullptr);
     return Internal("a nested transaction did not complete; rolled back");
   }
-  Status committed = store_.Exec("COMMIT");
+  Status committed = store_.Run("COMMIT", {}, nullptr);
   if (!committed.ok()) {
-    (void)store_.Exec("ROLLBACK");
+    (void)store_.Run("ROLLBACK", {}, nullptr);
     return committed;
   }
   std::vector<std::function<void()>> actions;

@@ -1,7 +1,9 @@
 """Starts `anomalens serve` for the conformance tests and signs raw requests.
 
 The server runs on a free port (--port 0; the port is read from its
-"listening on" line) with a temporary data directory and credentials file.
+"listening on" line) with a temporary data directory and credentials file,
+on SQLite, or on PostgreSQL with ANOMALENS_DATABASE=postgresql
+(postgres_cluster.py).
 
 The client under test is chosen by ANOMALENS_SDK:
   debian   (default) Debian's python3-boto3 1.26 and /usr/bin/aws 2.9, which
@@ -26,7 +28,10 @@ import unittest
 import urllib.error
 import urllib.request
 
+from postgres_cluster import database_url
+
 SDK = os.environ.get("ANOMALENS_SDK", "debian")
+DATABASE = os.environ.get("ANOMALENS_DATABASE", "sqlite")
 CLI = os.environ.get("ANOMALENS_CLI", "build/native/anomalens")
 # The AWS CLI of the client under test.
 AWS = os.environ.get("ANOMALENS_AWS_CLI") or (
@@ -98,6 +103,11 @@ class LookoutServer:
         # configuration search is measured by bench/quality, not here.
         args = [binary, "serve", "--data-dir", self.data_dir, "--port", "0", "--bucket", "out=" + self.out_dir,
                 "--quick-training"]
+        # ANOMALENS_DATABASE=postgresql: the records in a throwaway cluster's database, one per data folder.
+        url = database_url(self.data_dir)
+        if url:
+            # A short lease, so a server killed mid-training fails its model within seconds.
+            args += ["--database", url, "--training-lease-seconds", "2"]
         for name, path in (buckets or {}).items():
             args += ["--bucket", f"{name}={path}"]
         if auth:

@@ -29,15 +29,16 @@ namespace anomalens {
 constexpr double kMinFinerScaleGain = 1.5;
 // Candidates are compared on at most this many normal images (the first
 // ones, holding every self-check defect); the winner is then finished on
-// all of them. On cookies and bsdata-pitting the ranking on 40 was the
-// ranking on all (docs/model.md), and the comparison's cost stops growing
-// with the dataset.
+// all of them, so the comparison's cost stops growing with the dataset.
+// Chosen for cost; that 40 images rank the candidates as all of them would
+// has not been measured (bsdata-pitting, 200 normals, is the one set here
+// it applies to).
 constexpr int kSearchNormalImages = 40;
 // Candidates are compared with memory banks of at most this many rows; the
 // winner is then fitted with the configured bank (and, for segmentation
 // models, its defect head and map refinement). The bank's fit and search
-// cost grow with its rows, and a smaller bank ranks the candidates as the
-// full one does (docs/model.md).
+// cost grow with its rows. Chosen for cost: whether the full bank would
+// rank the candidates the same has not been measured.
 constexpr int kSearchBankRows = 2048;
 
 // Which dimensions the user pinned (an option given on the command line or

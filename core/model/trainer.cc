@@ -691,8 +691,16 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         return FitHeadOn(labels, normal_cells,
                          [&](size_t k) { return head_inputs(*images[k].first, *images[k].second); }, dim);
       };
+      // The folds' heads and the model's are independent fits, each a
+      // sequential computation: they run side by side on the platform's
+      // threads and come out the same bytes as one after another.
+      std::vector<DefectHead> heads(folds + 1);
+      hooks.parallel(heads.size(), [&](size_t begin, size_t end) {
+        for (size_t k = begin; k < end; ++k) heads[k] = fit_without(k < static_cast<size_t>(folds) ? static_cast<int>(k) : -1);
+      });
+      if (hooks.Cancelled()) return Cancelled("training cancelled");
       for (int f = 0; f < folds; ++f) {
-        const DefectHead fold_head = fit_without(f);
+        const DefectHead& fold_head = heads[f];
         for (size_t i = f; i < anomaly_.size(); i += folds) {
           if (anomaly_distances[i].normal.empty()) continue;
           const PatchGrid& g = fine_head ? anomaly_[i].fine : anomaly_[i].grid;
@@ -700,9 +708,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
                            config_.smoothing_sigma, &held_out_maps[i]);
           held_out_pixels.Add(held_out_maps[i], anomaly_[i].guide, anomaly_[i].working_mask);
         }
-        if (hooks.Cancelled()) return Cancelled("training cancelled");
       }
-      model.segmentation.head = fit_without(-1);
+      model.segmentation.head = std::move(heads[folds]);
     }
     model.bank = bank.rows;
     model.bank_rows = model.bank.size() / kPatchFeatureDim;

@@ -313,6 +313,7 @@ StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) co
   trial.fine_for_head_ = fine_for_head_;
   trial.expected_normals_ = expected_normals_;
   trial.search_ = search_;
+  trial.ranking_only_ = true;
   const size_t keep = max_normals > 0 ? std::min<size_t>(max_normals, normal_.size()) : normal_.size();
   trial.normal_.assign(normal_.begin(), normal_.begin() + keep);
   trial.anomaly_ = anomaly_;
@@ -503,8 +504,9 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   size_t training_patches = 0;
   for (const Sample& s : normal_) training_patches += s.grid.cells();
 
-  // Segmentation: masked anomalies teach the pixel rule from held-out maps.
-  const bool segmentation = !classes_.empty();
+  // Segmentation: masked anomalies teach the pixel rule from held-out maps
+  // (not in a search's trial, which only ranks).
+  const bool segmentation = !classes_.empty() && !ranking_only_;
   size_t masked_pixels = 0;
   int masked_images = 0;
   for (const Sample& s : anomaly_) {

@@ -111,13 +111,13 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   const DefectHead& head = model_.segmentation.head;
   const bool fine_head = !per_position && head.dim() == kFineDefectHeadInputs;
   const SegmentationModel& seg = model_.segmentation;
-  // A map refined with the image needs the image at the working size twice,
-  // for the features and as the guide: resized once, here (the features'
-  // own resize is the same call, so the same pixels).
+  // The image at the working size, resized here on the platform's threads
+  // (the features' own resize is the same call, so the same pixels); a map
+  // refined with the image uses it again as the guide.
   RgbImage working_storage;
   const bool refine = seg.enabled() && seg.refinement.enabled();
-  const bool resize = refine && (image.width != geometry.content.width || image.height != geometry.content.height);
-  if (resize) working_storage = ResizeImage(image, geometry.content.width, geometry.content.height);
+  const bool resize = image.width != geometry.content.width || image.height != geometry.content.height;
+  if (resize) working_storage = ResizeImage(image, geometry.content.width, geometry.content.height, parallel_);
   const RgbImage& working = resize ? working_storage : image;
   ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, working, geometry, model_.layer_scales,
                                                    model_.config.tiling, stride4 || fine_head ? &fine : nullptr));
@@ -133,18 +133,20 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
     }
     const int w = scored_grid.width, h = scored_grid.height;
     const std::vector<float> cells = PositionScores(p, scored_grid);
-    scored = ScoreCells(cells, w, h, geometry, model_.config.smoothing_sigma);
+    scored = ScoreCells(cells, w, h, geometry, model_.config.smoothing_sigma, parallel_);
     // The dark-spot channel joins the image score, and its cells the map.
     const DarkSpotChannel& spots = model_.dark_spots;
     if (!spots.empty()) {
       const std::vector<float> spot_cells = DarkSpotCellScores(spots, image, geometry);
       const double score = FuseImageScores(spots, scored.score, DarkSpotImageScore(spot_cells, w, h, geometry));
-      scored = ScoreCells(MeanCellScores(spots, cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma);
+      scored = ScoreCells(MeanCellScores(spots, cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma,
+                          parallel_);
       scored.score = score;
     }
   } else {
     ScoreOptions options;
     if (!full_map) options.clean_map_from = model_.threshold;  // only anomalous images are segmented
+    options.parallel = parallel_;
     scored = ScorePatchGrid(grid, *index_, *anomaly_index_, geometry, model_.config.smoothing_sigma,
                             clean_index_.get(), options);
   }
@@ -170,7 +172,7 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   if (seg.enabled()) {
     analysis.segmentation =
         analysis.result.is_anomalous
-            ? SegmentAnomalies(analysis.map.ToOriginal(), grid, geometry, seg)
+            ? SegmentAnomalies(analysis.map.ToOriginal(parallel_), grid, geometry, seg)
             : BackgroundOnly(original.width, original.height, seg.classes.size());
     analysis.result.anomalies = AnomalyList(analysis.segmentation, seg.classes);
     ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes));

@@ -3,6 +3,7 @@
 #include <csetjmp>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -164,7 +165,7 @@ Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vec
     int hs, vs, ystep, ypos, w_lores, rows;
     std::vector<stbi_uc>* linebuf;
   };
-  std::vector<stbi_uc>* linebufs = planes + 3;  // the caller's scratch rows
+  std::vector<stbi_uc>* linebufs = planes + 3;  // the caller's scratch rows: 3 upsampling, 1 RGBA
   Resampler resamplers[3];
   const int h_max = cinfo.max_h_samp_factor, v_max = cinfo.max_v_samp_factor;
   for (int c = 0; c < components; ++c) {
@@ -183,11 +184,12 @@ Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vec
     r.linebuf = &linebufs[c];
     r.linebuf->resize(static_cast<size_t>(width) + 3);  // stb's size: room to upsample off the edge
   }
-  // stb's colour conversion writes a 4th byte (alpha) after each pixel, even
-  // at 3 bytes a pixel: its output buffer has one byte to spare, and so has
-  // this one until the end.
+  // stb's colour conversion runs its SIMD code only at 4 bytes a pixel (RGB
+  // and alpha), so rows convert into `rgba` and are packed to RGB.
+  std::vector<stbi_uc>& rgba = linebufs[3];
+  rgba.resize(static_cast<size_t>(width) * 4);
   const size_t size = static_cast<size_t>(width) * height * 3;
-  image->pixels.resize(size + 1);
+  image->pixels.resize(size);
   for (int j = 0; j < height; ++j) {
     stbi_uc* out = image->pixels.data() + static_cast<size_t>(j) * width * 3;
     stbi_uc* rows[3] = {nullptr, nullptr, nullptr};
@@ -202,12 +204,12 @@ Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vec
       }
     }
     if (components == 3) {
-      kYCbCrToRgb(out, rows[0], rows[1], rows[2], width, 3);
+      kYCbCrToRgb(rgba.data(), rows[0], rows[1], rows[2], width, 4);
+      for (int i = 0; i < width; ++i, out += 3) std::memcpy(out, &rgba[static_cast<size_t>(i) * 4], 3);
     } else {
       for (int i = 0; i < width; ++i, out += 3) out[0] = out[1] = out[2] = rows[0][i];
     }
   }
-  image->pixels.resize(size);
   image->width = width;
   image->height = height;
   jpeg_finish_decompress(&cinfo);
@@ -219,8 +221,8 @@ Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vec
 
 StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /*min_width*/, int /*min_height*/) {
   ErrorManager err;
-  // Three component planes, then three upsampling rows.
-  std::vector<uint8_t> buffers[6];
+  // Three component planes, three upsampling rows, an RGBA row.
+  std::vector<uint8_t> buffers[7];
   RgbImage image;
   switch (Decode(jpeg, width, height, &err, buffers, &image)) {
     case Outcome::kOk:

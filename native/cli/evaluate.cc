@@ -28,9 +28,9 @@ manifest), pixel ROCAUC and AUPRO are added in "AnomalensPixelMetrics".
 --backend picks the backbone's engine: xnnpack (default) or portable (the
 core's own kernels, which the wasm build runs and matches byte for byte);
 --threads N its threads and the scoring's (default: the cores not busy).
---decoder picks the JPEG decoder: libjpeg-turbo (the xnnpack default; it may
-shrink a JPEG while decoding it, held to tolerances of the portable engine) or
-stb (the portable engine's, and the only one it takes).
+--decoder picks the JPEG decoder: libjpeg-turbo (the xnnpack default: its
+entropy decoding, stb's reconstruction, so the same pixels, faster) or stb
+(the portable engine's, and the only one it takes).
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
 

@@ -60,8 +60,8 @@ Options:
   --backend xnnpack|portable
                         backbone engine (default xnnpack; portable: the core's own kernels)
   --decoder libjpeg-turbo|stb
-                        DetectAnomalies' JPEG decoder (default libjpeg-turbo on xnnpack, which may
-                        shrink while it decodes; stb, the portable engine's, on portable)
+                        JPEG decoder (default libjpeg-turbo on xnnpack; stb, the portable
+                        engine's, on portable; both give the same pixels)
   --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
                         the HTTP workers already run requests side by side; 0: the idle cores)
   --allow-normal-only-training

@@ -37,10 +37,10 @@ struct BackendOptions {
   std::string backend = "xnnpack";  // or "portable"
   int threads = 0;                  // 0: IdleCores()
   // The JPEG decoder (the CLI's --decoder). "" (default): libjpeg-turbo on
-  // xnnpack, stb on portable. "libjpeg-turbo" (xnnpack only): shrinks in the
-  // DCT domain where that stays within the native default's tolerance of the
-  // portable engine (turbo_jpeg_decoder.h). "stb": the core's stb_image at
-  // full size, the portable engine's and wasm's decoder, byte for byte.
+  // xnnpack, stb on portable. "libjpeg-turbo" (xnnpack only): its entropy
+  // decoding and stb's reconstruction, so stb's pixels, faster
+  // (turbo_jpeg_decoder.h). "stb": the core's stb_image, the portable
+  // engine's and wasm's decoder.
   std::string jpeg_decoder;
 };
 

@@ -184,6 +184,11 @@ Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vec
     r.linebuf = &linebufs[c];
     r.linebuf->resize(static_cast<size_t>(width) + 3);  // stb's size: room to upsample off the edge
   }
+  // The coefficients are done with: free them before the pixels are
+  // allocated, which keeps the peak at coefficients + planes.
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+
   // stb's colour conversion runs its SIMD code only at 4 bytes a pixel (RGB
   // and alpha), so rows convert into `rgba` and are packed to RGB.
   std::vector<stbi_uc>& rgba = linebufs[3];
@@ -212,8 +217,6 @@ Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vec
   }
   image->width = width;
   image->height = height;
-  jpeg_finish_decompress(&cinfo);
-  jpeg_destroy_decompress(&cinfo);
   return Outcome::kOk;
 }
 

@@ -48,8 +48,9 @@ constexpr auto kYCbCrToRgb = stbi__YCbCr_to_RGB_row;
 constexpr auto kUpsampleBoth = stbi__resample_row_hv_2;
 #endif
 
-// A progressive file of more scans than this is refused before it costs a
-// decode per scan (a CPU bomb; TurboJPEG's TJFLAG_LIMITSCANS uses 500 too).
+// A progressive file of more scans than this (a CPU bomb) is left to stb,
+// as the portable engine would decode it, before it costs libjpeg-turbo a
+// pass per scan (TurboJPEG's TJFLAG_LIMITSCANS uses 500 too).
 constexpr int kMaxScans = 500;
 
 struct ErrorManager {
@@ -64,8 +65,8 @@ struct ErrorManager {
   std::longjmp(err->jump, 1);
 }
 
-// Warnings (a truncated or damaged scan) are errors, as they are for stb,
-// not grey filler.
+// Warnings (a truncated or damaged scan) are errors, not grey filler: stb
+// then decides (DecodeJpegAtLeast).
 void OnMessage(j_common_ptr cinfo, int level) {
   if (level < 0) Fail(cinfo);
 }
@@ -235,7 +236,11 @@ StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /
     case Outcome::kCorrupt:
       break;
   }
-  return InvalidInput(std::string("corrupt or truncated JPEG: ") + err.message);
+  // A file libjpeg-turbo finds damaged goes to stb, which decides as it does
+  // on the portable engine: the same error, or the same pixels where stb
+  // tolerates the damage (about 1 in 10 of a mutated JPEG's variants that
+  // libjpeg-turbo refuses). Costs a second decode of bad files only.
+  return Unsupported(std::string("libjpeg-turbo: ") + err.message);
 }
 
 JpegDecoder TurboJpegDecoder() { return JpegDecoder{&DecodeJpegAtLeast}; }

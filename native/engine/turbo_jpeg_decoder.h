@@ -27,10 +27,11 @@ namespace anomalens {
 // Decodes `jpeg` (already checked by the core: signature, limits, and a
 // header of `width` x `height`) to RGB8 at full size, the pixels stb_image
 // gives. (min_width and min_height, the JpegDecoder hook's request, are met
-// by the full size.) A corrupt or truncated file (libjpeg-turbo's warnings
-// included) is kInvalidInput "corrupt or truncated JPEG: ...", as stb's are;
-// a file outside what this reproduces of stb (CMYK, RGB-coded, arithmetic
-// coding, unusual sampling factors) is kUnsupported, which hands it to stb.
+// by the full size.) kUnsupported, which hands the file to stb (so that the
+// portable engine's answer, pixels or error, is the answer), for a file
+// outside what this reproduces of stb (CMYK, RGB-coded, arithmetic coding,
+// other sampling factors) and for one libjpeg-turbo finds damaged (its
+// warnings included) or whose frame header disagrees with the core's size.
 StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int min_width, int min_height);
 
 // The hook for Detector::Create.

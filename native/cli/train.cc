@@ -93,6 +93,9 @@ Options:
   --backend xnnpack|portable backbone engine (default xnnpack; portable: the core's own kernels,
                              which the wasm build runs and matches byte for byte)
   --threads N                threads for the backbone and scoring (default: the cores not already busy)
+  --decoder libjpeg-turbo|stb
+                             JPEG decoder (default libjpeg-turbo on xnnpack; stb, the portable
+                             engine's, on portable; both give the same pixels, so the same model)
   --quiet                    no progress or summary on stderr
 
 Lookout's minimums apply: one dataset needs 20 normal and 10 anomalous images;
@@ -309,6 +312,7 @@ int Train(const CommandLine& cl) {
   options.quiet = quiet;
   options.parallel = backend->parallel;
   options.search = backend->search;
+  options.jpeg = backend->jpeg;
   const std::string source = plan->source;
   auto report = [&](const Model& trained, const std::vector<uint8_t>& bytes) -> Status {
     RETURN_IF_ERROR(WriteFileAtomic(cl.Get("output"), bytes));
@@ -338,7 +342,7 @@ int RunTrain(int argc, char** argv) {
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
                               {"normal-only", false}, {"false-positive-rate", true}, {"ignore-masks", false}, {"smoothing-sigma", true},
                               {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-defect-head", false}, {"no-map-refinement", false}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
-                              {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
+                              {"backbone", true}, {"backend", true}, {"decoder", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("train", cl.status());

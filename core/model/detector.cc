@@ -4,6 +4,7 @@
 
 #include "core/features/dark_spot_features.h"
 #include "core/features/feature_extractor.h"
+#include "core/image/image_resize.h"
 #include "core/model/calibration.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/model/model_file.h"
@@ -59,6 +60,7 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
   }
   std::unique_ptr<Detector> detector(new Detector(std::move(model), std::move(backbone)));
   detector->jpeg_ = std::move(jpeg);
+  detector->parallel_ = parallel;
   const Model& m = detector->model_;
   const int dim = m.feature_dim;
   ASSIGN_OR_RETURN(detector->index_, BuildNearestNeighborSearch(search, m.bank.data(), m.bank_rows, dim, parallel));
@@ -108,7 +110,16 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   const bool stride4 = per_position && model_.position.stride == 4;
   const DefectHead& head = model_.segmentation.head;
   const bool fine_head = !per_position && head.dim() == kFineDefectHeadInputs;
-  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, geometry, model_.layer_scales,
+  const SegmentationModel& seg = model_.segmentation;
+  // A map refined with the image needs the image at the working size twice,
+  // for the features and as the guide: resized once, here (the features'
+  // own resize is the same call, so the same pixels).
+  RgbImage working_storage;
+  const bool refine = seg.enabled() && seg.refinement.enabled();
+  const bool resize = refine && (image.width != geometry.content.width || image.height != geometry.content.height);
+  if (resize) working_storage = ResizeImage(image, geometry.content.width, geometry.content.height);
+  const RgbImage& working = resize ? working_storage : image;
+  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, working, geometry, model_.layer_scales,
                                                    model_.config.tiling, stride4 || fine_head ? &fine : nullptr));
   ScoredImage scored;
   if (per_position) {
@@ -143,7 +154,6 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   analysis.result.confidence = Confidence(scored.score, model_.threshold, model_.confidence_scale);
   // A segmentation model's map is the one its defect pixels are cut from.
   analysis.map = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
-  const SegmentationModel& seg = model_.segmentation;
   // The pixel rule was chosen on maps gated by the defect head and refined
   // with the image; the image's score and decision stay on the plain map.
   // Only a map that will be segmented (or evaluated) needs them.
@@ -155,7 +165,7 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
                                         scored.anomaly_distances, scored.clean_distances),
                        head_grid.width, head_grid.height, model_.config.smoothing_sigma, &analysis.map);
     }
-    if (seg.refinement.enabled()) RefineMap(seg.refinement, WorkingGuide(image, geometry), &analysis.map);
+    if (refine) RefineMap(seg.refinement, WorkingGuide(working, geometry), &analysis.map, parallel_);
   }
   if (seg.enabled()) {
     analysis.segmentation =

@@ -95,7 +95,8 @@ std::vector<float> CleanRows(const PatchGrid& g, const std::vector<uint8_t>& cel
 }
 
 template <typename Samples>
-NormalBank BuildNormalBank(const Samples& normals, const std::vector<CleanPatches>& clean, const ModelConfig& config) {
+NormalBank BuildNormalBank(const Samples& normals, const std::vector<CleanPatches>& clean, const ModelConfig& config,
+                           const ParallelFor& parallel) {
   std::vector<CoresetSource> sources;
   NormalBank bank;
   if (normals.empty() && clean.empty()) return bank;
@@ -109,7 +110,8 @@ NormalBank BuildNormalBank(const Samples& normals, const std::vector<CleanPatche
   }
   size_t target = static_cast<size_t>(std::ceil(config.coreset_ratio * bank.training_patches));
   target = std::min(std::max<size_t>(target, 1), static_cast<size_t>(config.max_bank_rows));
-  for (const CoresetPick& p : TwoStageCoreset(sources, kPatchFeatureDim, target, config.coreset_candidate_factor)) {
+  for (const CoresetPick& p :
+       TwoStageCoreset(sources, kPatchFeatureDim, target, config.coreset_candidate_factor, parallel)) {
     const bool normal = p.source < normals.size();
     const float* row = normal ? normals[p.source].grid.cell(p.row)
                               : &clean[p.source - normals.size()].rows[p.row * kPatchFeatureDim];
@@ -213,11 +215,11 @@ DefectHead FitHeadOn(const std::vector<const std::vector<uint8_t>*>& anomaly_lab
 }
 
 // A bank of at most `limit` rows, by greedy k-centre selection when larger.
-std::vector<float> Thin(std::vector<float> rows, size_t limit) {
+std::vector<float> Thin(std::vector<float> rows, size_t limit, const ParallelFor& parallel = {}) {
   const size_t count = rows.size() / kPatchFeatureDim;
   if (count <= limit) return rows;
   std::vector<float> kept;
-  for (size_t r : GreedyCoreset(rows.data(), count, kPatchFeatureDim, limit))
+  for (size_t r : GreedyCoreset(rows.data(), count, kPatchFeatureDim, limit, 0, parallel))
     kept.insert(kept.end(), &rows[r * kPatchFeatureDim], &rows[(r + 1) * kPatchFeatureDim]);
   return kept;
 }
@@ -317,6 +319,7 @@ StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) co
   trial.fine_for_head_ = fine_for_head_;
   trial.expected_normals_ = expected_normals_;
   trial.search_ = search_;
+  trial.ranking_only_ = true;
   const size_t keep = max_normals > 0 ? std::min<size_t>(max_normals, normal_.size()) : normal_.size();
   trial.normal_.assign(normal_.begin(), normal_.begin() + keep);
   trial.anomaly_ = anomaly_;
@@ -507,8 +510,9 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   size_t training_patches = 0;
   for (const Sample& s : normal_) training_patches += s.grid.cells();
 
-  // Segmentation: masked anomalies teach the pixel rule from held-out maps.
-  const bool segmentation = !classes_.empty();
+  // Segmentation: masked anomalies teach the pixel rule from held-out maps
+  // (not in a search's trial, which only ranks).
+  const bool segmentation = !classes_.empty() && !ranking_only_;
   size_t masked_pixels = 0;
   int masked_images = 0;
   for (const Sample& s : anomaly_) {
@@ -580,8 +584,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         if (anomaly_[i].has_mask()) clean.push_back({CleanRows(anomaly_[i].grid, anomaly_[i].cell_labels), i});
       }
     }
-    const NormalBank bank = BuildNormalBank(normal_, {}, config_);
-    const NormalBank clean_bank = BuildNormalBank(std::vector<Sample>{}, clean, config_);
+    const NormalBank bank = BuildNormalBank(normal_, {}, config_, hooks.parallel);
+    const NormalBank clean_bank = BuildNormalBank(std::vector<Sample>{}, clean, config_, hooks.parallel);
     if (hooks.Cancelled()) return Cancelled("training cancelled");
     hooks.Report("calibration", 1, folds + 1);
 
@@ -636,7 +640,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         append_anomaly_rows(anomaly_[i], *normal_index, &anomaly_rows);
       }
       ASSIGN_OR_RETURN(const SearchPtr anomaly_index,
-                       MakeIndex(Thin(std::move(anomaly_rows), anomaly_bank_limit_), hooks.parallel));
+                       MakeIndex(Thin(std::move(anomaly_rows), anomaly_bank_limit_, hooks.parallel), hooks.parallel));
       for (size_t i = f; i < normal_.size(); i += folds) {
         ScoredImage scored = ScorePatchGrid(normal_[i].grid, *normal_index, *anomaly_index, normal_[i].geometry,
                                             config_.smoothing_sigma, head ? clean_index.get() : nullptr);
@@ -719,7 +723,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     model.bank_rows = model.bank.size() / kPatchFeatureDim;
     ASSIGN_OR_RETURN(const SearchPtr normal_index, MakeIndex(model.bank, hooks.parallel));
     for (const Sample& s : anomaly_) append_anomaly_rows(s, *normal_index, &model.anomaly_bank);
-    model.anomaly_bank = Thin(std::move(model.anomaly_bank), anomaly_bank_limit_);
+    model.anomaly_bank = Thin(std::move(model.anomaly_bank), anomaly_bank_limit_, hooks.parallel);
     model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
     model.segmentation.clean_bank = clean_bank.rows;
   }

@@ -77,6 +77,8 @@ class Trainer {
   // Finish reads (normal model, dark spots, coarse weight, bank size, defect
   // head, map refinement); it must not ask
   // for features that were not kept (see can_fit_per_position).
+  // The trial's Finish gives the image and self-check figures the search
+  // ranks by, not a model to keep: it fits no segmentation.
   StatusOr<Trainer> Trial(const ModelConfig& variant, int max_normals = 0) const;
   // Changes the finish-time options of this trainer (same rules as Trial),
   // so the search's winner finishes on the full set without a copy.
@@ -150,6 +152,10 @@ class Trainer {
   int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
   BuildSearch search_;
   size_t anomaly_bank_limit_ = kMaxAnomalyBankRows;  // lower in the search's trials
+  // A trial only ranks: it scores the images as the model would, but fits no
+  // segmentation (pixel rule, clean bank, class memory), which no ranking
+  // figure reads. Its Finish is not a model to keep: the search refits the winner.
+  bool ranking_only_ = false;
 };
 
 }  // namespace anomalens

@@ -138,11 +138,10 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
     c.feature_seconds = scale.feature_seconds;
     ModelConfig lite = tried[k].second;
     lite.max_bank_rows = std::min(lite.max_bank_rows, kSearchBankRows);
-    // The segmentation map's head and refinement, and who names the types,
-    // do not change the image scores or the self-check's (ungated) maps that
-    // rank candidates: the winner gets them in its full fit.
+    // The segmentation map's head and refinement do not change the image
+    // scores or the self-check's (ungated) maps that rank candidates: the
+    // winner gets them in its full fit.
     lite.defect_head = lite.map_refinement = false;
-    lite.type_naming = TypeNaming::kClassMemory;
     StatusOr<Trainer> trial = scale.trainer.Trial(lite, kSearchNormalImages);
     StatusOr<Model> model = trial.ok() ? trial->Finish(trial_hooks) : StatusOr<Model>(trial.status());
     if (hooks.Cancelled()) return Cancelled("training cancelled");

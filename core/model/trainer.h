@@ -120,7 +120,15 @@ class Trainer {
   SelfCheckReport SummarizeSelfCheck(const std::vector<double>& scores, const std::vector<AnomalyMap>& maps,
                                      const std::vector<double>& normal_scores, double threshold) const;
   Status CheckConfig() const;
-  Status BuildSegmentation(const SegmentationCalibration& held_out, Model* model) const;
+  Status BuildSegmentation(const SegmentationCalibration& held_out, int folds, const Hooks& hooks, Model* model) const;
+  // Models of 2+ classes: the class memory (class_bank and its labels) and
+  // the per-class head from the masked anomalies outside `fold` (i % folds;
+  // -1: all of them).
+  void BuildClassMemory(int fold, int folds, SegmentationModel* seg) const;
+  ClassHead FitClassHeadWithout(int fold, int folds) const;
+  // Who names the types (config_.type_naming), with the held-out figures
+  // that chose it in model->stats.
+  void ChooseTypeNaming(int folds, const Hooks& hooks, Model* model) const;
 
   std::shared_ptr<const Backbone> backbone_;
   ModelConfig config_;

@@ -284,7 +284,7 @@ const bars = [];
 function bar(name, value, target, unit, notMeasured, lowerIsBetter = false) {
   const b = { name, target, unit, lower_is_better: lowerIsBetter };
   if (value === undefined || Number.isNaN(value)) b.status = notMeasured ?? 'not measured';
-  else Object.assign(b, { value, status: (lowerIsBetter ? value < target : value >= target) ? 'met' : 'short' });
+  else Object.assign(b, { value, status: (lowerIsBetter ? value <= target : value >= target) ? 'met' : 'short' });
   bars.push(b);
 }
 const xnn = byKey.native_xnnpack;
@@ -295,10 +295,12 @@ bar('native XNNPACK backbone vs onnxruntime-node (ort ms / ours ms)',
 bar('native XNNPACK backbone: fraction of the AVX2+FMA peak', xnn.fraction_of_peak, 0.4, 'fraction', notBuilt);
 bar('wasm backbone: speed-up over tfjs-backend-wasm', byKey.ours_wasm.speedup_vs_tfjs_wasm, 2, 'x');
 bar('wasm backbone vs onnxruntime-web (ort ms / ours ms)', byKey.onnxruntime_web.ms / byKey.ours_wasm.ms, 1, 'x');
-for (const task of ['classification', 'segmentation']) {
+// Issue 20's bars for detect against the backbone (issue 8 asked for 1.5x
+// and closed blocked on it): at most 2.5x for classification, 4x for segmentation.
+for (const [task, target] of [['classification', 2.5], ['segmentation', 4]]) {
   const r = endToEnd.find((e) => e.task === task && e.backend === defaultBackend && e.threads === 1);
   bar(`native ${defaultBackend} DetectAnomalies / backbone, 1 thread (${task}, same image)`, r?.detect_over_backbone,
-      1.5, 'x', undefined, true);
+      target, 'x', undefined, true);
 }
 const scaling = [];
 for (const backend of backends) {
@@ -403,10 +405,10 @@ if (server?.error) {
   p('Server throughput: skipped (--quick); bench/server-load runs it alone');
 }
 p();
-p('Bars (issue 8)');
+p('Bars (issues 8 and 20)');
 for (const b of bars) {
   const show = (x) => (b.unit === 'fraction' ? pct(x) : `${f(x, 2)}x`);
-  const target = `${b.lower_is_better ? '<' : '>='} ${show(b.target)}`;
+  const target = `${b.lower_is_better ? '<=' : '>='} ${show(b.target)}`;
   const measured = b.value !== undefined;
   p(`  ${(measured ? b.status : '-').padEnd(5)} ${b.name.padEnd(84)} ${(measured ? show(b.value) : '').padStart(7)}  ` +
     `bar ${target}${measured ? '' : `  (${b.status})`}`);

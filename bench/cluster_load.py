@@ -1,6 +1,7 @@
 """bench/cluster-load's driver (see there)."""
 import argparse
 import configparser
+import datetime
 import glob
 import json
 import os
@@ -187,12 +188,25 @@ def run(replicas, clients, seconds, kill_after, attempts, port, lease_seconds, w
         # Created but not acknowledged: the client was told it failed (a retry
         # that then found the project would say ConflictException).
         unacknowledged = len(set(listed) - set(acknowledged))
+        # What each replica served (its access log); for the killed one, in its last second: requests
+        # that reached it then were answered, so others were likely in flight when it died.
+        served, last_second = {}, None
+        for log in sorted(glob.glob(os.path.join(folder, "replica-*.access.log"))):
+            name = os.path.basename(log).split(".")[0]
+            with open(log) as f:
+                times = [datetime.datetime.strptime(r["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                    tzinfo=datetime.timezone.utc).timestamp()
+                         for r in map(json.loads, f) if r["path"].startswith("/2020")]
+            served[name] = len(times)
+            if name == killed:
+                last_second = sum(1 for t in times if t > killed_at - 1)
         total = stats["reads"] + stats["writes"]
         return {"replicas": replicas, "clients": clients, "seconds": round(elapsed, 1), "sdk_attempts": attempts,
                 "killed": killed, "requests_ok": total, "per_second": round(total / elapsed, 1),
                 "failed": stats["failed"], "errors": stats["errors"], "writes_acknowledged": len(acknowledged),
                 "lost": len(lost), "duplicated": duplicated, "created_but_reported_failed": unacknowledged,
                 "ok_by_operation": stats["ok_by_operation"], "failed_by_operation": stats["failed_by_operation"],
+                "served_by_replica": served, "killed_replica_answered_in_its_last_second": last_second,
                 **({"training": training} if training else {})}
     finally:
         subprocess.run(["tools/cluster", "down"], capture_output=True)

@@ -48,6 +48,24 @@ def training_owner_pid(database, project):
     return int(out.split(":")[-2]) if out.count(":") >= 2 else None
 
 
+def haproxy_counters(folder):
+    """HAProxy's own counts so far (its stats socket, tools/cluster-haproxy.cfg):
+    requests it sent again to another replica, and the 5xx it answered."""
+    import csv
+    import socket
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(os.path.join(folder, "haproxy.sock"))
+        s.sendall(b"show stat\n")
+        text = b""
+        while chunk := s.recv(65536):
+            text += chunk
+    rows = list(csv.DictReader(text.decode().lstrip("# ").splitlines()))
+    backend = next(r for r in rows if r["pxname"] == "replicas" and r["svname"] == "BACKEND")
+    frontend = next(r for r in rows if r["pxname"] == "lookout" and r["svname"] == "FRONTEND")
+    return {"retries": int(backend["wretr"] or 0), "redispatches": int(backend["wredis"] or 0),
+            "response_errors": int(backend["eresp"] or 0), "answered_5xx": int(frontend["hrsp_5xx"] or 0)}
+
+
 def wait_model(c, project, version, done, timeout):
     deadline = time.time() + timeout
     while True:
@@ -188,6 +206,7 @@ def run(replicas, clients, seconds, kill_after, attempts, port, lease_seconds, w
         # Created but not acknowledged: the client was told it failed (a retry
         # that then found the project would say ConflictException).
         unacknowledged = len(set(listed) - set(acknowledged))
+        balancer = haproxy_counters(folder)
         # What each replica served (its access log); for the killed one, in its last second: requests
         # that reached it then were answered, so others were likely in flight when it died.
         served, last_second = {}, None
@@ -206,7 +225,7 @@ def run(replicas, clients, seconds, kill_after, attempts, port, lease_seconds, w
                 "failed": stats["failed"], "errors": stats["errors"], "writes_acknowledged": len(acknowledged),
                 "lost": len(lost), "duplicated": duplicated, "created_but_reported_failed": unacknowledged,
                 "ok_by_operation": stats["ok_by_operation"], "failed_by_operation": stats["failed_by_operation"],
-                "served_by_replica": served, "killed_replica_answered_in_its_last_second": last_second,
+                "haproxy": balancer, "served_by_replica": served, "killed_replica_answered_in_its_last_second": last_second,
                 **({"training": training} if training else {})}
     finally:
         subprocess.run(["tools/cluster", "down"], capture_output=True)

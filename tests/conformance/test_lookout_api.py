@@ -300,7 +300,8 @@ class ProjectsDatasetsModels(unittest.TestCase):
         folder, bucket, key = self.own_folder("anomalens-moved-")
         root = os.path.dirname(folder) if not ENDPOINT else folder
         try:
-            shutil.copytree(os.path.join(self.synth, "images"), os.path.join(folder, "images"))
+            for part in ("images", "masks"):
+                shutil.copytree(os.path.join(self.synth, part), os.path.join(folder, part))
             shutil.copy(os.path.join(self.synth, "train.manifest"), folder)
             server = LookoutServer(CLI, buckets={"synth": bucket})
             try:

@@ -4,9 +4,9 @@
 //   anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]
 //                   [--decoder stb|libjpeg-turbo] [--iterations 20] [--json OUT.json]
 //
-// --decoder libjpeg-turbo (xnnpack only) decodes JPEGs at a DCT scale
-// (native/engine/turbo_jpeg_decoder.h); the default, stb, at full size, as
-// detect does. One build measures both.
+// --decoder as detect takes it: libjpeg-turbo, the xnnpack default, which may
+// decode JPEGs at a DCT scale (native/engine/turbo_jpeg_decoder.h), or stb at
+// full size (the portable engine's). One build measures both.
 //
 // Measures (JSON keys; the headline ones also as *_best_ms, the fastest run,
 // for machines shared with other work):
@@ -113,7 +113,6 @@ int Run(int argc, char** argv) {
   auto options = ParseBackendOptions(*cl);
   if (!options.ok()) return ReportError("bench", options.status());
   if (!cl->Has("threads")) options->threads = 1;  // one thread unless asked: the comparisons are per thread
-  if (cl->Has("decoder")) options->jpeg_decoder = cl->Get("decoder");
   auto backend = LoadBackend("", *options);
   if (!backend.ok()) return ReportError("bench", backend.status());
   auto model_bytes = ReadFile(cl->Get("model"), size_t{1} << 31);

@@ -55,6 +55,46 @@ TEST(GreedyCoreset, TargetAtLeastCountKeepsAll) {
   EXPECT_EQ(GreedyCoreset(rows.data(), 5, 4, 9).size(), 5u);
 }
 
+// A ParallelFor that splits [0, count) into uneven ranges and runs them last
+// first, as an unlucky thread pool might: results must not depend on it.
+ParallelFor ReversedUnevenRanges() {
+  ParallelFor p;
+  p.run = [](size_t count, const ParallelFor::Body& body) {
+    std::vector<std::pair<size_t, size_t>> ranges;
+    for (size_t begin = 0, step = 1; begin < count; begin += step, ++step)
+      ranges.push_back({begin, std::min(count, begin + step)});
+    for (auto r = ranges.rbegin(); r != ranges.rend(); ++r) body(r->first, r->second);
+  };
+  return p;
+}
+
+TEST(GreedyCoreset, ParallelBlocksPickTheSameRowsAsOnePass) {
+  // Several blocks of rows, with exact duplicates so ties occur: the lowest
+  // index must still win them.
+  std::mt19937 rng(13);
+  const int n = 9000, dim = 8;
+  std::vector<float> rows = testing::RandomRows(n, dim, rng);
+  for (int i = 6000; i < n; ++i) std::copy(&rows[(i - 6000) * dim], &rows[(i - 6000 + 1) * dim], &rows[i * dim]);
+  const std::vector<size_t> one_pass = GreedyCoreset(rows.data(), n, dim, 200);
+  EXPECT_EQ(GreedyCoreset(rows.data(), n, dim, 200, 0, ReversedUnevenRanges()), one_pass);
+  for (size_t p : one_pass) EXPECT_LT(p, 6000u) << "a duplicate's first copy is picked";
+}
+
+TEST(TwoStageCoreset, ParallelSourcesPickTheSameRows) {
+  std::mt19937 rng(14);
+  std::vector<std::vector<float>> images;
+  std::vector<CoresetSource> sources;
+  for (int i = 0; i < 7; ++i) images.push_back(testing::RandomRows(500 + 300 * i, 16, rng));
+  for (const auto& image : images) sources.push_back({image.data(), image.size() / 16});
+  const std::vector<CoresetPick> one_pass = TwoStageCoreset(sources, 16, 600);
+  const std::vector<CoresetPick> parallel = TwoStageCoreset(sources, 16, 600, 4, ReversedUnevenRanges());
+  ASSERT_EQ(parallel.size(), one_pass.size());
+  for (size_t k = 0; k < one_pass.size(); ++k) {
+    EXPECT_EQ(parallel[k].source, one_pass[k].source);
+    EXPECT_EQ(parallel[k].row, one_pass[k].row);
+  }
+}
+
 TEST(RandomProjection, PreservesDistancesApproximately) {
   std::mt19937 rng(12);
   const int n = 200, dim = 128, out = 32;

@@ -228,6 +228,52 @@ TEST(ModelFileSegmentation, Defect_head_round_trips_exactly_and_is_checked) {
   EXPECT_FALSE(ParseModelFile(WithMetadata(bytes, meta)).ok());
 }
 
+// Per-class heads (class_head.h): written only where they name the types,
+// in a version 6 file; read back exactly; checked against the class count.
+TEST(ModelFileSegmentation, Class_heads_round_trip_in_version_6_and_only_there) {
+  Model m = SegmentationModelWithBanks();
+  uint32_t version = 0;
+  std::vector<uint8_t> bytes = SerializeModel(m);
+  std::memcpy(&version, &bytes[4], 4);
+  EXPECT_EQ(version, 3u);  // as before class heads: older builds still read it
+  EXPECT_FALSE(Metadata(bytes)["segmentation"].contains("class_heads"));
+  m.segmentation.class_bank.clear();
+  m.segmentation.class_bank_labels.clear();
+  for (int k = 0; k < 2; ++k) {
+    DefectHead h;
+    for (int i = 0; i < kPatchFeatureDim; ++i) {
+      h.mean.push_back(0.01 * i + k / 3.0);
+      h.scale.push_back(1.0 / (i + 3 + k));
+      h.weights.push_back((k ? -0.29 : 0.31) * i + 1.0 / 7);
+    }
+    h.bias = k ? 0.123456789012345678 : -2.5;
+    m.segmentation.class_head.classes.push_back(std::move(h));
+  }
+  bytes = SerializeModel(m);
+  std::memcpy(&version, &bytes[4], 4);
+  EXPECT_EQ(version, 6u);
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->segmentation.class_head.classes.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    const DefectHead &a = parsed->segmentation.class_head.classes[k], &b = m.segmentation.class_head.classes[k];
+    EXPECT_EQ(a.mean, b.mean);
+    EXPECT_EQ(a.scale, b.scale);
+    EXPECT_EQ(a.weights, b.weights);
+    EXPECT_EQ(a.bias, b.bias);
+  }
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+
+  nlohmann::ordered_json meta = Metadata(bytes);
+  meta["segmentation"]["class_heads"].erase(1);
+  auto one_head = ParseModelFile(WithMetadata(bytes, meta));
+  ASSERT_FALSE(one_head.ok());
+  EXPECT_NE(one_head.status().message().find("one head a class"), std::string::npos) << one_head.status().message();
+  meta = Metadata(bytes);
+  meta["segmentation"]["class_heads"][1]["weights"].erase(0);
+  EXPECT_FALSE(ParseModelFile(WithMetadata(bytes, meta)).ok());
+}
+
 TEST(ModelFileSegmentation, Version_1_file_still_loads) {
   // Built from a v2 file of a classification model: version 1, the v2-only
   // metadata keys removed, and the three u64 counts (per-position cells,

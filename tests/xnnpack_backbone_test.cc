@@ -134,20 +134,23 @@ TEST(XnnpackBackbone, GoldenImagesAgreeWithPortable) {
   std::sort(images.begin(), images.end());
   ASSERT_EQ(images.size(), 7u);
   ASSERT_TRUE(xnn.search) << "the XNNPACK backend searches on XNNPACK too";
-  // The native default (XNNPACK backbone and search), and the XNNPACK search
-  // alone on the portable backbone: each held to the all-portable reference.
+  ASSERT_TRUE(xnn.jpeg.decode) << "the XNNPACK backend decodes JPEGs on libjpeg-turbo";
+  // The native default (XNNPACK backbone and search, libjpeg-turbo; the
+  // golden set has two JPEGs), and the XNNPACK search alone on the portable
+  // backbone: each held to the all-portable reference.
   struct Engine {
     const char* name;
     std::shared_ptr<const Backbone> backbone;
+    JpegDecoder jpeg;
   };
-  for (const Engine& engine : {Engine{"xnnpack backbone + search", xnn.backbone},
-                               Engine{"portable backbone + xnnpack search", testing::SharedBackbone()}}) {
+  for (const Engine& engine : {Engine{"xnnpack backbone + search + libjpeg-turbo", xnn.backbone, xnn.jpeg},
+                               Engine{"portable backbone + xnnpack search", testing::SharedBackbone(), {}}}) {
     int anomalous = 0;
     double worst_confidence = 0, worst_iou = 1;
     for (const char* model : {"segmentation", "classification"}) {
       const std::vector<uint8_t> bytes = testing::ReadFileOrDie(parity + model + ".anlm");
       auto reference = Detector::Create(bytes, testing::SharedBackbone());
-      auto fast = Detector::Create(bytes, engine.backbone, xnn.parallel, xnn.search);
+      auto fast = Detector::Create(bytes, engine.backbone, xnn.parallel, xnn.search, engine.jpeg);
       ASSERT_TRUE(reference.ok() && fast.ok());
       for (const std::string& path : images) {
         SCOPED_TRACE(std::string(engine.name) + ": " + model + " / " + path);

@@ -29,7 +29,7 @@ std::vector<float> GaussianKernel(float sigma) {
   return kernel;
 }
 
-void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma) {
+void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma, const ParallelFor& parallel) {
   if (sigma <= 0) return;
   const std::vector<float> kernel = GaussianKernel(sigma);
   const int radius = static_cast<int>(kernel.size() / 2);
@@ -39,27 +39,31 @@ void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma)
   // can vectorize it (reflection resolved once a row or a line, not a tap), so
   // the result is the same float for float.
   std::vector<float> tmp(plane.size());
-  std::vector<float> padded(static_cast<size_t>(width) + 2 * radius);
-  for (int y = 0; y < height; ++y) {  // horizontal pass, through a row padded by reflection
-    const float* row = &plane[static_cast<size_t>(y) * width];
-    for (int i = 0; i < width + 2 * radius; ++i) padded[i] = row[Reflect(i - radius, width)];
-    float* out = &tmp[static_cast<size_t>(y) * width];
-    for (int x = 0; x < width; ++x) out[x] = 0;
-    for (int k = 0; k < taps; ++k) {
-      const float w = kernel[k];
-      const float* src = &padded[k];
-      for (int x = 0; x < width; ++x) out[x] += w * src[x];
+  parallel(height, [&](size_t y0, size_t y1) {  // horizontal pass, through a row padded by reflection
+    std::vector<float> padded(static_cast<size_t>(width) + 2 * radius);
+    for (size_t y = y0; y < y1; ++y) {
+      const float* row = &plane[y * width];
+      for (int i = 0; i < width + 2 * radius; ++i) padded[i] = row[Reflect(i - radius, width)];
+      float* out = &tmp[y * width];
+      for (int x = 0; x < width; ++x) out[x] = 0;
+      for (int k = 0; k < taps; ++k) {
+        const float w = kernel[k];
+        const float* src = &padded[k];
+        for (int x = 0; x < width; ++x) out[x] += w * src[x];
+      }
     }
-  }
-  for (int y = 0; y < height; ++y) {  // vertical pass, a whole line of accumulators at a time
-    float* out = &plane[static_cast<size_t>(y) * width];
-    for (int x = 0; x < width; ++x) out[x] = 0;
-    for (int k = 0; k < taps; ++k) {
-      const float w = kernel[k];
-      const float* src = &tmp[static_cast<size_t>(Reflect(y + k - radius, height)) * width];
-      for (int x = 0; x < width; ++x) out[x] += w * src[x];
+  });
+  parallel(height, [&](size_t y0, size_t y1) {  // vertical pass, a whole line of accumulators at a time
+    for (size_t y = y0; y < y1; ++y) {
+      float* out = &plane[y * width];
+      for (int x = 0; x < width; ++x) out[x] = 0;
+      for (int k = 0; k < taps; ++k) {
+        const float w = kernel[k];
+        const float* src = &tmp[static_cast<size_t>(Reflect(static_cast<int>(y) + k - radius, height)) * width];
+        for (int x = 0; x < width; ++x) out[x] += w * src[x];
+      }
     }
-  }
+  });
 }
 
 }  // namespace anomalens

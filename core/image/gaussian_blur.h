@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "core/base/parallel.h"
+
 namespace anomalens {
 
 // Returns the normalized 1-D kernel, radius ceil(4 sigma), weights from
@@ -12,7 +14,8 @@ namespace anomalens {
 std::vector<float> GaussianKernel(float sigma);
 
 // Blurs `plane` (width x height, row-major) in place; borders are reflected.
-void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma);
+// Each pass's rows run on `parallel`, each computed as alone: the same bytes.
+void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma, const ParallelFor& parallel = {});
 
 }  // namespace anomalens
 

@@ -44,7 +44,7 @@ std::vector<double> BoxMean(const std::vector<double>& plane, int width, int hei
 }  // namespace
 
 std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vector<float>& input, int width,
-                                int height, int radius, double epsilon) {
+                                int height, int radius, double epsilon, const ParallelFor& parallel) {
   const size_t n = static_cast<size_t>(width) * height;
   if (radius < 1 || width < 1 || height < 1 || guide.size() != n || input.size() != n) return input;
   std::vector<double> i(n), p(n), ip(n), ii(n);
@@ -52,10 +52,16 @@ std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vect
     i[k] = guide[k], p[k] = input[k];
     ip[k] = i[k] * p[k], ii[k] = i[k] * i[k];
   }
-  const std::vector<double> mean_i = BoxMean(i, width, height, radius);
-  const std::vector<double> mean_p = BoxMean(p, width, height, radius);
-  const std::vector<double> mean_ip = BoxMean(ip, width, height, radius);
-  const std::vector<double> mean_ii = BoxMean(ii, width, height, radius);
+  // Box means of the given planes, each on its own thread.
+  const auto box_means = [&](std::vector<const std::vector<double>*> planes) {
+    std::vector<std::vector<double>> means(planes.size());
+    parallel(planes.size(), [&](size_t begin, size_t end) {
+      for (size_t k = begin; k < end; ++k) means[k] = BoxMean(*planes[k], width, height, radius);
+    });
+    return means;
+  };
+  std::vector<std::vector<double>> means = box_means({&i, &p, &ip, &ii});
+  const std::vector<double>&mean_i = means[0], &mean_p = means[1], &mean_ip = means[2], &mean_ii = means[3];
   // Each window's fit p ~ a I + b (reusing the buffers: ip becomes a, ii b).
   for (size_t k = 0; k < n; ++k) {
     const double variance = std::max(0.0, mean_ii[k] - mean_i[k] * mean_i[k]);
@@ -63,8 +69,8 @@ std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vect
     ip[k] = a;
     ii[k] = mean_p[k] - a * mean_i[k];
   }
-  const std::vector<double> mean_a = BoxMean(ip, width, height, radius);
-  const std::vector<double> mean_b = BoxMean(ii, width, height, radius);
+  const std::vector<std::vector<double>> fits = box_means({&ip, &ii});
+  const std::vector<double>&mean_a = fits[0], &mean_b = fits[1];
   std::vector<float> out(n);
   for (size_t k = 0; k < n; ++k) out[k] = static_cast<float>(mean_a[k] * i[k] + mean_b[k]);
   return out;

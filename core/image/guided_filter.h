@@ -14,6 +14,8 @@
 
 #include <vector>
 
+#include "core/base/parallel.h"
+
 namespace anomalens {
 
 // `guide` and `input` are width x height planes, row-major. Windows are
@@ -21,9 +23,10 @@ namespace anomalens {
 // over the window's pixels inside the plane). `epsilon` > 0, in the guide's
 // units squared: guide edges whose contrast is well below sqrt(epsilon) are
 // smoothed over. Returns `input` unchanged when radius < 1 or the sizes
-// disagree.
+// disagree. Its box means, four then two, run side by side on `parallel`:
+// each is computed whole by one thread, so the result is the same bytes.
 std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vector<float>& input, int width,
-                                int height, int radius, double epsilon);
+                                int height, int radius, double epsilon, const ParallelFor& parallel = {});
 
 }  // namespace anomalens
 

@@ -85,20 +85,27 @@ void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis
   }
 }
 
-// Vertical pass: each output row is a weighted sum of whole source rows,
-// which walks memory contiguously. Per element the order is the same as in
-// ResampleRows: taps in order, starting from 0.0f.
-void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axis, int dst_height, float* dst) {
-  for (int y = 0; y < dst_height; ++y) {
-    float* out = dst + static_cast<size_t>(y) * row_length;
+// Output rows [y0, y1) of the vertical pass.
+void ResampleColumnRange(const float* src, size_t row_length, const AxisWeights& axis, size_t y0, size_t y1,
+                         float* dst) {
+  for (size_t y = y0; y < y1; ++y) {
+    float* out = dst + y * row_length;
     for (size_t i = 0; i < row_length; ++i) out[i] = 0.0f;
-    const float* weights = &axis.weights[static_cast<size_t>(y) * axis.stride];
+    const float* weights = &axis.weights[y * axis.stride];
     for (int k = 0; k < axis.count[y]; ++k) {
       const float weight = weights[k];
       const float* in = src + static_cast<size_t>(axis.first[y] + k) * row_length;
       for (size_t i = 0; i < row_length; ++i) out[i] += weight * in[i];
     }
   }
+}
+
+// Vertical pass: each output row is a weighted sum of whole source rows,
+// which walks memory contiguously. Per element the order is the same as in
+// ResampleRows: taps in order, starting from 0.0f.
+void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axis, int dst_height, float* dst,
+                     const ParallelFor& parallel) {
+  parallel(dst_height, [&](size_t y0, size_t y1) { ResampleColumnRange(src, row_length, axis, y0, y1, dst); });
 }
 
 uint8_t RoundToByte(float value) {
@@ -109,7 +116,7 @@ uint8_t RoundToByte(float value) {
 
 }  // namespace
 
-RgbImage ResizeImage(const RgbImage& src, int width, int height) {
+RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelFor& parallel) {
   RgbImage dst;
   constexpr int kChannels = 3;
   if (src.width < 1 || src.height < 1 || width < 1 || height < 1) return dst;
@@ -123,7 +130,10 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height) {
     for (size_t i = 0; i < horizontal.size(); ++i) horizontal[i] = src.pixels[i];
   } else {
     const AxisWeights axis = ComputeAxisWeights(src.width, width);
-    ResampleRows<kChannels>(src.pixels.data(), src.width, src.height, axis, width, horizontal.data());
+    parallel(src.height, [&](size_t y0, size_t y1) {
+      ResampleRows<kChannels>(src.pixels.data() + y0 * src.width * kChannels, src.width, static_cast<int>(y1 - y0),
+                              axis, width, horizontal.data() + y0 * row_length);
+    });
   }
 
   std::vector<float> vertical;
@@ -131,7 +141,7 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height) {
   if (height != src.height) {
     vertical.resize(static_cast<size_t>(height) * row_length);
     const AxisWeights axis = ComputeAxisWeights(src.height, height);
-    ResampleColumns(horizontal.data(), row_length, axis, height, vertical.data());
+    ResampleColumns(horizontal.data(), row_length, axis, height, vertical.data(), parallel);
     result = &vertical;
   }
 
@@ -142,7 +152,8 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height) {
   return dst;
 }
 
-void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height) {
+void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height,
+                 const ParallelFor& parallel) {
   if (src_width < 1 || src_height < 1 || dst_width < 1 || dst_height < 1) return;
   const size_t row_length = static_cast<size_t>(dst_width);
 
@@ -157,12 +168,15 @@ void ResizePlane(const float* src, int src_width, int src_height, float* dst, in
       target = horizontal.data();
     }
     const AxisWeights axis = ComputeAxisWeights(src_width, dst_width);
-    ResampleRows<1>(src, src_width, src_height, axis, dst_width, target);
+    parallel(src_height, [&](size_t y0, size_t y1) {
+      ResampleRows<1>(src + y0 * src_width, src_width, static_cast<int>(y1 - y0), axis, dst_width,
+                      target + y0 * row_length);
+    });
     rows = target;
   }
   if (dst_height != src_height) {
     const AxisWeights axis = ComputeAxisWeights(src_height, dst_height);
-    ResampleColumns(rows, row_length, axis, dst_height, dst);
+    ResampleColumns(rows, row_length, axis, dst_height, dst, parallel);
   } else if (rows == src) {
     for (size_t i = 0; i < row_length * static_cast<size_t>(dst_height); ++i) dst[i] = src[i];
   }

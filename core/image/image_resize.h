@@ -5,6 +5,7 @@
 
 #include <cstddef>  // core/image/image.h uses size_t without including it
 
+#include "core/base/parallel.h"
 #include "core/image/image.h"
 
 namespace anomalens {
@@ -17,13 +18,15 @@ namespace anomalens {
 // can differ from this by 1). An axis whose size does not change is copied,
 // so resizing to the source size is an exact copy. Returns an empty image
 // when `src` is empty, its pixel count does not match its size, or a
-// requested side is < 1.
-RgbImage ResizeImage(const RgbImage& src, int width, int height);
+// requested side is < 1. Rows of each pass run on `parallel`, each computed
+// as alone, so the result is the same bytes on any thread count.
+RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelFor& parallel = {});
 
 // The same filter on one float plane (anomaly maps), row-major. `dst` holds
 // dst_width * dst_height floats and must not overlap `src`. Does nothing when
 // a side is < 1.
-void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height);
+void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height,
+                 const ParallelFor& parallel = {});
 
 }  // namespace anomalens
 

@@ -118,9 +118,6 @@ std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) co
 
 StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
   if (scales_.empty()) return InvalidInput("training needs at least 2 normal images; got 0");
-  // Whether the comparison runs on less than the final fit: fewer normal
-  // images or a smaller bank. Then the winner is fitted again, in full.
-  const bool subsample = normal_images() > kSearchNormalImages || config_.max_bank_rows > kSearchBankRows;
   std::vector<std::pair<size_t, ModelConfig>> tried;  // (scale, config) per row of the table
   std::vector<CandidateFigures> table;
   for (size_t s = 0; s < scales_.size(); ++s)
@@ -131,11 +128,10 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
   Hooks trial_hooks;
   trial_hooks.cancelled = hooks.cancelled;
   trial_hooks.parallel = hooks.parallel;
-  std::optional<Model> best_model;
   std::optional<Status> first_error;
   int best = -1;
   for (size_t k = 0; k < tried.size(); ++k) {
-    hooks.Report("search", k, tried.size() + (subsample ? 1 : 0));
+    hooks.Report("search", k, tried.size() + 1);
     const Scale& scale = scales_[tried[k].first];
     const double start = hooks.Now();
     CandidateFigures c = Describe(scale.short_side, tried[k].second);
@@ -166,24 +162,18 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
     }
     c.fit_seconds = hooks.Now() - start;
     table.push_back(c);
-    if (best < 0 || CandidateRanksAbove(table.back(), table[best])) {
-      best = static_cast<int>(k);
-      if (!subsample && model.ok()) best_model = std::move(model).value();
-    }
+    if (best < 0 || CandidateRanksAbove(table.back(), table[best])) best = static_cast<int>(k);
   }
   if (!table[best].error.empty()) return *first_error;
   table[best].chosen = true;
 
-  Model model;
-  if (subsample) {
-    // The winner, on every normal image.
-    hooks.Report("search", tried.size(), tried.size() + 1);
-    Trainer& trainer = scales_[tried[best].first].trainer;
-    RETURN_IF_ERROR(trainer.Reconfigure(tried[best].second));
-    ASSIGN_OR_RETURN(model, trainer.Finish(trial_hooks));
-  } else {
-    model = std::move(*best_model);
-  }
+  // The winner, fitted in full: on every normal image, with the configured
+  // bank, and for segmentation models with its pixel rule, head and map
+  // refinement, which the trials (ranking only) left out.
+  hooks.Report("search", tried.size(), tried.size() + 1);
+  Trainer& trainer = scales_[tried[best].first].trainer;
+  RETURN_IF_ERROR(trainer.Reconfigure(tried[best].second));
+  ASSIGN_OR_RETURN(Model model, trainer.Finish(trial_hooks));
   hooks.Report("search", tried.size() + 1, tried.size() + 1);
   model.stats.search = std::move(table);
   return model;

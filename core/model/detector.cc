@@ -4,6 +4,7 @@
 
 #include "core/features/dark_spot_features.h"
 #include "core/features/feature_extractor.h"
+#include "core/image/image_resize.h"
 #include "core/model/calibration.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/model/model_file.h"
@@ -59,6 +60,7 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
   }
   std::unique_ptr<Detector> detector(new Detector(std::move(model), std::move(backbone)));
   detector->jpeg_ = std::move(jpeg);
+  detector->parallel_ = parallel;
   const Model& m = detector->model_;
   const int dim = m.feature_dim;
   ASSIGN_OR_RETURN(detector->index_, BuildNearestNeighborSearch(search, m.bank.data(), m.bank_rows, dim, parallel));
@@ -108,7 +110,16 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   const bool stride4 = per_position && model_.position.stride == 4;
   const DefectHead& head = model_.segmentation.head;
   const bool fine_head = !per_position && head.dim() == kFineDefectHeadInputs;
-  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, image, geometry, model_.layer_scales,
+  const SegmentationModel& seg = model_.segmentation;
+  // The image at the working size, resized here on the platform's threads
+  // (the features' own resize is the same call, so the same pixels); a map
+  // refined with the image uses it again as the guide.
+  RgbImage working_storage;
+  const bool refine = seg.enabled() && seg.refinement.enabled();
+  const bool resize = image.width != geometry.content.width || image.height != geometry.content.height;
+  if (resize) working_storage = ResizeImage(image, geometry.content.width, geometry.content.height, parallel_);
+  const RgbImage& working = resize ? working_storage : image;
+  ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, working, geometry, model_.layer_scales,
                                                    model_.config.tiling, stride4 || fine_head ? &fine : nullptr));
   ScoredImage scored;
   if (per_position) {
@@ -122,18 +133,20 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
     }
     const int w = scored_grid.width, h = scored_grid.height;
     const std::vector<float> cells = PositionScores(p, scored_grid);
-    scored = ScoreCells(cells, w, h, geometry, model_.config.smoothing_sigma);
+    scored = ScoreCells(cells, w, h, geometry, model_.config.smoothing_sigma, parallel_);
     // The dark-spot channel joins the image score, and its cells the map.
     const DarkSpotChannel& spots = model_.dark_spots;
     if (!spots.empty()) {
       const std::vector<float> spot_cells = DarkSpotCellScores(spots, image, geometry);
       const double score = FuseImageScores(spots, scored.score, DarkSpotImageScore(spot_cells, w, h, geometry));
-      scored = ScoreCells(MeanCellScores(spots, cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma);
+      scored = ScoreCells(MeanCellScores(spots, cells, spot_cells), w, h, geometry, model_.config.smoothing_sigma,
+                          parallel_);
       scored.score = score;
     }
   } else {
     ScoreOptions options;
     if (!full_map) options.clean_map_from = model_.threshold;  // only anomalous images are segmented
+    options.parallel = parallel_;
     scored = ScorePatchGrid(grid, *index_, *anomaly_index_, geometry, model_.config.smoothing_sigma,
                             clean_index_.get(), options);
   }
@@ -143,7 +156,6 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   analysis.result.confidence = Confidence(scored.score, model_.threshold, model_.confidence_scale);
   // A segmentation model's map is the one its defect pixels are cut from.
   analysis.map = scored.clean_map.values.empty() ? std::move(scored.map) : std::move(scored.clean_map);
-  const SegmentationModel& seg = model_.segmentation;
   // The pixel rule was chosen on maps gated by the defect head and refined
   // with the image; the image's score and decision stay on the plain map.
   // Only a map that will be segmented (or evaluated) needs them.
@@ -155,12 +167,12 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
                                         scored.anomaly_distances, scored.clean_distances),
                        head_grid.width, head_grid.height, model_.config.smoothing_sigma, &analysis.map);
     }
-    if (seg.refinement.enabled()) RefineMap(seg.refinement, WorkingGuide(image, geometry), &analysis.map);
+    if (refine) RefineMap(seg.refinement, WorkingGuide(working, geometry), &analysis.map, parallel_);
   }
   if (seg.enabled()) {
     analysis.segmentation =
         analysis.result.is_anomalous
-            ? SegmentAnomalies(analysis.map.ToOriginal(), grid, geometry, seg)
+            ? SegmentAnomalies(analysis.map.ToOriginal(parallel_), grid, geometry, seg)
             : BackgroundOnly(original.width, original.height, seg.classes.size());
     analysis.result.anomalies = AnomalyList(analysis.segmentation, seg.classes);
     ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes));

@@ -83,6 +83,7 @@ class Detector {
   Model model_;
   std::shared_ptr<const Backbone> backbone_;
   JpegDecoder jpeg_;
+  ParallelFor parallel_;  // the platform's threads for the stages after the search
   std::unique_ptr<const NearestNeighborSearch> index_;
   std::unique_ptr<const NearestNeighborSearch> anomaly_index_;
   std::unique_ptr<const NearestNeighborSearch> clean_index_;  // segmentation models; may be empty

@@ -33,6 +33,10 @@ const char* NormalModelKindName(NormalModelKind kind);
 // Parses a name from NormalModelKindName; false when unknown.
 bool ParseNormalModelKind(const std::string& name, NormalModelKind* kind);
 
+// Who names a defect's type in a segmentation model of 2+ classes
+// (segmentation.h): held-out folds of the training masks choose, or forced.
+enum class TypeNaming { kMeasured, kClassMemory, kClassHead };
+
 // The default working resolution (short side, px). Segmentation models get a
 // finer one: on the cookies' held-out training folds it raised the mean mask
 // IoU on 3 of 4 splits (0.477 -> 0.489 on average) at equal image-level
@@ -100,6 +104,11 @@ struct ModelConfig {
   // file: the model holds the head and refinement it got, or none.
   bool defect_head = true;
   bool map_refinement = true;
+  // Segmentation models of 2+ classes: who names a defect's type, the class
+  // memory or the per-class head (class_head.h). kMeasured lets held-out
+  // folds of the training masks choose; the others force one (for
+  // measuring them). A training choice, not written to the model file.
+  TypeNaming type_naming = TypeNaming::kMeasured;
   // Shared bank, per-position Gaussians, or chosen from the data.
   NormalModelKind normal_model = NormalModelKind::kAuto;
   // Stride-4 per-position models add the dark-spot channel
@@ -143,6 +152,13 @@ struct TrainingStats {
   // held-out mean IoU of the chosen pixel rule.
   int masked_anomaly_images = 0;
   double pixel_rule_mean_iou = 0;
+  // Models of 2+ classes: labelled defects (8-connected labelled cells) of
+  // the masked training images, each named on the fold that holds it out
+  // by the class memory and by the class head fitted without it, and how
+  // many each named right (by majority of its cells), and of their cells.
+  // Not written to the model file.
+  int held_out_defects = 0, memory_named_defects = 0, head_named_defects = 0;
+  size_t held_out_cells = 0, memory_named_cells = 0, head_named_cells = 0;
   // What the self-check found (core/lookout/self_check_report.h); empty when it did not run.
   SelfCheckReport self_check;
   // The configuration search's candidates (configuration_search.h), the

@@ -1,8 +1,10 @@
 #include "core/model/model_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 
@@ -148,6 +150,13 @@ json Metadata(const Model& m) {
       meta["segmentation"]["defect_head"] = {
           {"mean", head.mean}, {"scale", head.scale}, {"weights", head.weights}, {"bias", head.bias}};
     }
+    // Version 6, only where the per-class head names the types.
+    if (m.segmentation.class_head.enabled()) {
+      json heads = json::array();
+      for (const DefectHead& h : m.segmentation.class_head.classes)
+        heads.push_back({{"mean", h.mean}, {"scale", h.scale}, {"weights", h.weights}, {"bias", h.bias}});
+      meta["segmentation"]["class_heads"] = std::move(heads);
+    }
   }
   return meta;
 }
@@ -233,7 +242,37 @@ class MetadataReader {
   Status status_;
 };
 
-Status ReadSegmentation(const json& seg, MetadataReader* r, SegmentationModel* out) {
+// A logistic head's fields ("mean", "scale", "weights" of one size from
+// `sizes`, and "bias"), `what` naming it in errors.
+Status ReadLogisticHead(const json& h, const std::string& what, std::initializer_list<int> sizes, MetadataReader* r,
+                        DefectHead* head) {
+  std::string allowed;
+  for (int size : sizes) allowed += (allowed.empty() ? "" : " or ") + std::to_string(size);
+  for (const auto& [key, values] : {std::pair<const char*, std::vector<double>*>{"mean", &head->mean},
+                                    {"scale", &head->scale}, {"weights", &head->weights}}) {
+    const json* list = r->Field(h, key);
+    RETURN_IF_ERROR(r->status());
+    const size_t size = head->mean.empty() ? list->size() : head->mean.size();
+    if (!list->is_array() || list->size() != size ||
+        std::none_of(sizes.begin(), sizes.end(), [size](int s) { return static_cast<size_t>(s) == size; })) {
+      return InvalidInput("model file " + what + "'s \"" + key + "\" must be a list of " + allowed +
+                          " numbers, as its \"mean\"");
+    }
+    for (const json& v : *list) {
+      if (!v.is_number() || !std::isfinite(v.get<double>())) {
+        return InvalidInput("model file " + what + "'s \"" + key + "\" holds a value that is not a finite number");
+      }
+      values->push_back(v.get<double>());
+    }
+  }
+  head->bias = r->Number(h, "bias");
+  RETURN_IF_ERROR(r->status());
+  if (!std::isfinite(head->bias)) return InvalidInput("model file " + what + "'s bias is not a finite number");
+  return Status::Ok();
+}
+
+// Files of version 6 and later may hold per-class heads (`class_heads`).
+Status ReadSegmentation(const json& seg, bool class_heads, MetadataReader* r, SegmentationModel* out) {
   const json* classes = r->Field(seg, "classes");
   out->pixel_rule.threshold = r->Number(seg, "pixel_threshold");
   out->pixel_rule.relative_to_peak = r->Number(seg, "pixel_threshold_relative_to_peak");
@@ -242,29 +281,19 @@ Status ReadSegmentation(const json& seg, MetadataReader* r, SegmentationModel* o
     return InvalidInput("model file pixel threshold's relative part must be 0 to 1");
   }
   if (seg.contains("defect_head")) {
-    const json& h = seg["defect_head"];
-    DefectHead& head = out->head;
-    for (const auto& [key, values] : {std::pair<const char*, std::vector<double>*>{"mean", &head.mean},
-                                      {"scale", &head.scale}, {"weights", &head.weights}}) {
-      const json* list = r->Field(h, key);
-      RETURN_IF_ERROR(r->status());
-      const size_t size = head.mean.empty() ? list->size() : head.mean.size();
-      if (!list->is_array() || list->size() != size ||
-          (size != static_cast<size_t>(kDefectHeadInputs) && size != static_cast<size_t>(kFineDefectHeadInputs))) {
-        return InvalidInput(std::string("model file defect head's \"") + key + "\" must be a list of " +
-                            std::to_string(kDefectHeadInputs) + " numbers (stride-8 head) or " +
-                            std::to_string(kFineDefectHeadInputs) + " (stride-4 head), as its \"mean\"");
-      }
-      for (const json& v : *list) {
-        if (!v.is_number() || !std::isfinite(v.get<double>())) {
-          return InvalidInput(std::string("model file defect head's \"") + key + "\" holds a value that is not a finite number");
-        }
-        values->push_back(v.get<double>());
-      }
+    RETURN_IF_ERROR(ReadLogisticHead(seg["defect_head"], "defect head", {kDefectHeadInputs, kFineDefectHeadInputs}, r,
+                                     &out->head));
+  }
+  if (class_heads && seg.contains("class_heads")) {
+    const json& heads = seg["class_heads"];
+    if (!heads.is_array() || !classes->is_array() || heads.size() != classes->size() || heads.size() < 2) {
+      return InvalidInput("model file \"class_heads\" must be a list of one head a class, for 2 or more classes");
     }
-    head.bias = r->Number(h, "bias");
-    RETURN_IF_ERROR(r->status());
-    if (!std::isfinite(head.bias)) return InvalidInput("model file defect head's bias is not a finite number");
+    for (size_t k = 0; k < heads.size(); ++k) {
+      DefectHead head;
+      RETURN_IF_ERROR(ReadLogisticHead(heads[k], "class head " + std::to_string(k), {kPatchFeatureDim}, r, &head));
+      out->class_head.classes.push_back(std::move(head));
+    }
   }
   if (seg.contains("guided_filter")) {
     const json& g = seg["guided_filter"];
@@ -371,7 +400,7 @@ Status ReadSearch(const json& j, std::vector<CandidateFigures>* out) {
   return Status::Ok();
 }
 
-Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
+Status ReadMetadata(const json& meta, uint32_t version, bool class_heads, Model* m) {
   MetadataReader r;
   if (r.String(meta, "format") != "anomalens-model") {
     RETURN_IF_ERROR(r.status());
@@ -480,7 +509,7 @@ Status ReadMetadata(const json& meta, uint32_t version, Model* m) {
       return InvalidInput("model file dark-spot channel's score means must be finite and spreads positive");
     }
   }
-  if (meta.contains("segmentation")) RETURN_IF_ERROR(ReadSegmentation(meta["segmentation"], &r, &m->segmentation));
+  if (meta.contains("segmentation")) RETURN_IF_ERROR(ReadSegmentation(meta["segmentation"], class_heads, &r, &m->segmentation));
   // The self-check (written only when it ran; older files have neither key).
   m->config.self_check_defects = 0;
   if (config->contains("self_check_defects")) {
@@ -641,8 +670,12 @@ Status ReadDarkSpotChannel(ByteReader* r, uint32_t version, Model* model) {
 std::vector<uint8_t> SerializeModel(const Model& model) {
   std::vector<uint8_t> out(kMagic, kMagic + 4);
   // The oldest version that holds the model: 4 only with a dark-spot
-  // channel of Gaussians, 5 with a dark-spot bank.
-  PutU32(out, model.dark_spots.empty() ? 3 : model.dark_spots.bank.empty() ? 4 : 5);
+  // channel of Gaussians, 5 with a dark-spot bank, 6 with per-class heads
+  // (which builds before them would ignore, naming every defect class 1).
+  PutU32(out, model.segmentation.class_head.enabled() ? 6
+              : model.dark_spots.empty()              ? 3
+              : model.dark_spots.bank.empty()         ? 4
+                                                      : 5);
   const std::string meta = Metadata(model).dump();
   PutU32(out, static_cast<uint32_t>(meta.size()));
   out.insert(out.end(), meta.begin(), meta.end());
@@ -742,8 +775,17 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
   if (!r.ReadString(meta_len, &meta_text)) return DataLoss("model file is truncated in its metadata");
   const json meta = json::parse(meta_text, nullptr, /*allow_exceptions=*/false);
   if (meta.is_discarded() || !meta.is_object()) return InvalidInput("model file metadata is not valid JSON");
+  // Version 6 adds per-class heads to the metadata; its binary layout is
+  // that of version 3, 4 or 5 as the dark-spot channel (named in the
+  // metadata) requires.
+  const bool class_heads = version >= 6;
+  if (class_heads) {
+    version = !meta.contains("dark_spots") ? 3
+              : meta["dark_spots"].is_object() && meta["dark_spots"].contains("sigmas") ? 5
+                                                                                         : 4;
+  }
   Model model;
-  RETURN_IF_ERROR(ReadMetadata(meta, version, &model));
+  RETURN_IF_ERROR(ReadMetadata(meta, version, class_heads, &model));
 
   if (!r.Seek((r.position() + 15) / 16 * 16)) return DataLoss("model file is truncated before its memory bank");
   uint32_t dim = 0;

@@ -40,7 +40,7 @@
 
 namespace anomalens {
 
-constexpr uint32_t kModelFileVersion = 5;  // versions 1 to 4 are read too
+constexpr uint32_t kModelFileVersion = 6;  // versions 1 to 5 are read too
 // Limits checked before allocating: a model file from elsewhere is untrusted.
 constexpr size_t kMaxModelMetadataBytes = 16u << 20;
 constexpr size_t kMaxModelBankRows = 1u << 22;

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "core/features/feature_extractor.h"
+#include "core/image/connected_components.h"
 #include "core/model/calibration.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/scoring/coreset.h"
@@ -13,6 +14,8 @@
 #include "core/scoring/nearest_neighbor.h"
 #include "core/scoring/nearest_neighbor_search.h"
 #include "core/segmentation/cell_labels.h"
+#include "core/segmentation/class_head.h"
+#include "core/segmentation/segmentation.h"
 #include "core/segmentation/defect_head.h"
 #include "core/selfcheck/synthetic_defect.h"
 
@@ -92,7 +95,8 @@ std::vector<float> CleanRows(const PatchGrid& g, const std::vector<uint8_t>& cel
 }
 
 template <typename Samples>
-NormalBank BuildNormalBank(const Samples& normals, const std::vector<CleanPatches>& clean, const ModelConfig& config) {
+NormalBank BuildNormalBank(const Samples& normals, const std::vector<CleanPatches>& clean, const ModelConfig& config,
+                           const ParallelFor& parallel) {
   std::vector<CoresetSource> sources;
   NormalBank bank;
   if (normals.empty() && clean.empty()) return bank;
@@ -106,7 +110,8 @@ NormalBank BuildNormalBank(const Samples& normals, const std::vector<CleanPatche
   }
   size_t target = static_cast<size_t>(std::ceil(config.coreset_ratio * bank.training_patches));
   target = std::min(std::max<size_t>(target, 1), static_cast<size_t>(config.max_bank_rows));
-  for (const CoresetPick& p : TwoStageCoreset(sources, kPatchFeatureDim, target, config.coreset_candidate_factor)) {
+  for (const CoresetPick& p :
+       TwoStageCoreset(sources, kPatchFeatureDim, target, config.coreset_candidate_factor, parallel)) {
     const bool normal = p.source < normals.size();
     const float* row = normal ? normals[p.source].grid.cell(p.row)
                               : &clean[p.source - normals.size()].rows[p.row * kPatchFeatureDim];
@@ -210,16 +215,17 @@ DefectHead FitHeadOn(const std::vector<const std::vector<uint8_t>*>& anomaly_lab
 }
 
 // A bank of at most `limit` rows, by greedy k-centre selection when larger.
-std::vector<float> Thin(std::vector<float> rows, size_t limit) {
+std::vector<float> Thin(std::vector<float> rows, size_t limit, const ParallelFor& parallel = {}) {
   const size_t count = rows.size() / kPatchFeatureDim;
   if (count <= limit) return rows;
   std::vector<float> kept;
-  for (size_t r : GreedyCoreset(rows.data(), count, kPatchFeatureDim, limit))
+  for (size_t r : GreedyCoreset(rows.data(), count, kPatchFeatureDim, limit, 0, parallel))
     kept.insert(kept.end(), &rows[r * kPatchFeatureDim], &rows[(r + 1) * kPatchFeatureDim]);
   return kept;
 }
 
 constexpr size_t kMaxClassRows = 2048;  // each class's patch memory
+constexpr size_t kMaxClassHeadRows = 16384;  // the class head's training cells
 
 using SearchPtr = std::unique_ptr<const NearestNeighborSearch>;
 
@@ -313,6 +319,7 @@ StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) co
   trial.fine_for_head_ = fine_for_head_;
   trial.expected_normals_ = expected_normals_;
   trial.search_ = search_;
+  trial.ranking_only_ = true;
   const size_t keep = max_normals > 0 ? std::min<size_t>(max_normals, normal_.size()) : normal_.size();
   trial.normal_.assign(normal_.begin(), normal_.begin() + keep);
   trial.anomaly_ = anomaly_;
@@ -503,8 +510,9 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   size_t training_patches = 0;
   for (const Sample& s : normal_) training_patches += s.grid.cells();
 
-  // Segmentation: masked anomalies teach the pixel rule from held-out maps.
-  const bool segmentation = !classes_.empty();
+  // Segmentation: masked anomalies teach the pixel rule from held-out maps
+  // (not in a search's trial, which only ranks).
+  const bool segmentation = !classes_.empty() && !ranking_only_;
   size_t masked_pixels = 0;
   int masked_images = 0;
   for (const Sample& s : anomaly_) {
@@ -576,8 +584,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         if (anomaly_[i].has_mask()) clean.push_back({CleanRows(anomaly_[i].grid, anomaly_[i].cell_labels), i});
       }
     }
-    const NormalBank bank = BuildNormalBank(normal_, {}, config_);
-    const NormalBank clean_bank = BuildNormalBank(std::vector<Sample>{}, clean, config_);
+    const NormalBank bank = BuildNormalBank(normal_, {}, config_, hooks.parallel);
+    const NormalBank clean_bank = BuildNormalBank(std::vector<Sample>{}, clean, config_, hooks.parallel);
     if (hooks.Cancelled()) return Cancelled("training cancelled");
     hooks.Report("calibration", 1, folds + 1);
 
@@ -632,7 +640,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         append_anomaly_rows(anomaly_[i], *normal_index, &anomaly_rows);
       }
       ASSIGN_OR_RETURN(const SearchPtr anomaly_index,
-                       MakeIndex(Thin(std::move(anomaly_rows), anomaly_bank_limit_), hooks.parallel));
+                       MakeIndex(Thin(std::move(anomaly_rows), anomaly_bank_limit_, hooks.parallel), hooks.parallel));
       for (size_t i = f; i < normal_.size(); i += folds) {
         ScoredImage scored = ScorePatchGrid(normal_[i].grid, *normal_index, *anomaly_index, normal_[i].geometry,
                                             config_.smoothing_sigma, head ? clean_index.get() : nullptr);
@@ -691,8 +699,16 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         return FitHeadOn(labels, normal_cells,
                          [&](size_t k) { return head_inputs(*images[k].first, *images[k].second); }, dim);
       };
+      // The folds' heads and the model's are independent fits, each a
+      // sequential computation: they run side by side on the platform's
+      // threads and come out the same bytes as one after another.
+      std::vector<DefectHead> heads(folds + 1);
+      hooks.parallel(heads.size(), [&](size_t begin, size_t end) {
+        for (size_t k = begin; k < end; ++k) heads[k] = fit_without(k < static_cast<size_t>(folds) ? static_cast<int>(k) : -1);
+      });
+      if (hooks.Cancelled()) return Cancelled("training cancelled");
       for (int f = 0; f < folds; ++f) {
-        const DefectHead fold_head = fit_without(f);
+        const DefectHead& fold_head = heads[f];
         for (size_t i = f; i < anomaly_.size(); i += folds) {
           if (anomaly_distances[i].normal.empty()) continue;
           const PatchGrid& g = fine_head ? anomaly_[i].fine : anomaly_[i].grid;
@@ -700,15 +716,14 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
                            config_.smoothing_sigma, &held_out_maps[i]);
           held_out_pixels.Add(held_out_maps[i], anomaly_[i].guide, anomaly_[i].working_mask);
         }
-        if (hooks.Cancelled()) return Cancelled("training cancelled");
       }
-      model.segmentation.head = fit_without(-1);
+      model.segmentation.head = std::move(heads[folds]);
     }
     model.bank = bank.rows;
     model.bank_rows = model.bank.size() / kPatchFeatureDim;
     ASSIGN_OR_RETURN(const SearchPtr normal_index, MakeIndex(model.bank, hooks.parallel));
     for (const Sample& s : anomaly_) append_anomaly_rows(s, *normal_index, &model.anomaly_bank);
-    model.anomaly_bank = Thin(std::move(model.anomaly_bank), anomaly_bank_limit_);
+    model.anomaly_bank = Thin(std::move(model.anomaly_bank), anomaly_bank_limit_, hooks.parallel);
     model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
     model.segmentation.clean_bank = clean_bank.rows;
   }
@@ -726,7 +741,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   model.stats.calibration_normal_scores = normal_scores;
   model.stats.calibration_anomaly_scores = anomaly_scores;
   if (segmentation) {
-    RETURN_IF_ERROR(BuildSegmentation(held_out_pixels, &model));
+    RETURN_IF_ERROR(BuildSegmentation(held_out_pixels, folds, hooks, &model));
     model.stats.masked_anomaly_images = masked_images;
   }
   model.stats.self_check = SummarizeSelfCheck(synthetic_scores, synthetic_maps, normal_scores, model.threshold);
@@ -760,7 +775,8 @@ SelfCheckReport Trainer::SummarizeSelfCheck(const std::vector<double>& scores, c
   return tally.Summarize(normal_scores, threshold, synthetic_.empty() ? nullptr : &pixels);
 }
 
-Status Trainer::BuildSegmentation(const SegmentationCalibration& held_out, Model* model) const {
+Status Trainer::BuildSegmentation(const SegmentationCalibration& held_out, int folds, const Hooks& hooks,
+                                  Model* model) const {
   SegmentationModel& seg = model->segmentation;
   seg.classes = classes_;
   // The map refinement and pixel rule with the best held-out mean IoU over
@@ -775,19 +791,131 @@ Status Trainer::BuildSegmentation(const SegmentationCalibration& held_out, Model
   }
   model->stats.pixel_rule_mean_iou = seg.pixel_rule.mean_iou;
   if (classes_.size() < 2) return Status::Ok();
+  ChooseTypeNaming(folds, hooks, model);
+  return Status::Ok();
+}
+
+void Trainer::BuildClassMemory(int fold, int folds, SegmentationModel* seg) const {
+  seg->class_bank.clear();
+  seg->class_bank_labels.clear();
   for (size_t k = 0; k < classes_.size(); ++k) {
     std::vector<float> rows;
-    for (const Sample& s : anomaly_) {
-      if (!s.has_mask()) continue;
+    for (size_t a = 0; a < anomaly_.size(); ++a) {
+      const Sample& s = anomaly_[a];
+      if (!s.has_mask() || static_cast<int>(a % folds) == fold) continue;
       for (size_t i = 0; i < s.grid.cells(); ++i) {
         if (s.cell_labels[i] == k + 1) rows.insert(rows.end(), s.grid.cell(i), s.grid.cell(i) + s.grid.dim);
       }
     }
     rows = Thin(std::move(rows), kMaxClassRows);
-    seg.class_bank.insert(seg.class_bank.end(), rows.begin(), rows.end());
-    seg.class_bank_labels.insert(seg.class_bank_labels.end(), rows.size() / kPatchFeatureDim, static_cast<uint16_t>(k));
+    seg->class_bank.insert(seg->class_bank.end(), rows.begin(), rows.end());
+    seg->class_bank_labels.insert(seg->class_bank_labels.end(), rows.size() / kPatchFeatureDim, static_cast<uint16_t>(k));
   }
-  return Status::Ok();
+}
+
+ClassHead Trainer::FitClassHeadWithout(int fold, int folds) const {
+  // Every labelled cell outside the fold, on a regular stride past
+  // kMaxClassHeadRows (the fit's cost is rows x steps x classes).
+  size_t count = 0;
+  for (size_t a = 0; a < anomaly_.size(); ++a) {
+    if (!anomaly_[a].has_mask() || static_cast<int>(a % folds) == fold) continue;
+    for (uint8_t label : anomaly_[a].cell_labels) count += label != 0 && label != kMixedCell;
+  }
+  const size_t stride = count / kMaxClassHeadRows + 1;
+  std::vector<float> rows;
+  std::vector<uint8_t> labels;
+  size_t k = 0;
+  for (size_t a = 0; a < anomaly_.size(); ++a) {
+    const Sample& s = anomaly_[a];
+    if (!s.has_mask() || static_cast<int>(a % folds) == fold) continue;
+    for (size_t i = 0; i < s.grid.cells(); ++i) {
+      const uint8_t label = s.cell_labels[i];
+      if (label == 0 || label == kMixedCell || k++ % stride != 0) continue;
+      rows.insert(rows.end(), s.grid.cell(i), s.grid.cell(i) + s.grid.dim);
+      labels.push_back(static_cast<uint8_t>(label - 1));
+    }
+  }
+  return FitClassHead(rows, labels, kPatchFeatureDim, static_cast<int>(classes_.size()));
+}
+
+void Trainer::ChooseTypeNaming(int folds, const Hooks& hooks, Model* model) const {
+  SegmentationModel& seg = model->segmentation;
+  const TypeNaming naming = config_.type_naming;
+  if (naming == TypeNaming::kClassMemory) {
+    BuildClassMemory(-1, folds, &seg);
+    return;
+  }
+  // Fold f's labelled defects (8-connected labelled cells, their class the
+  // most of theirs) are named by the memory and by the head built without
+  // fold f, each by the most of the defect's cells, as detection names a
+  // region by its pixels' cells. The last task builds the model's own.
+  struct FoldNaming {
+    int defects = 0, memory = 0, head = 0;
+    size_t cells = 0, memory_cells = 0, head_cells = 0;
+  };
+  std::vector<FoldNaming> tallies(folds);
+  std::vector<SegmentationModel> memories(folds + 1);
+  std::vector<ClassHead> heads(folds + 1);
+  const size_t classes = classes_.size();
+  hooks.parallel(folds + 1, [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; ++t) {
+      const int fold = t < static_cast<size_t>(folds) ? static_cast<int>(t) : -1;
+      heads[t] = FitClassHeadWithout(fold, folds);
+      if (fold < 0 && naming == TypeNaming::kClassHead && heads[t].enabled()) continue;
+      memories[t].classes = classes_;
+      BuildClassMemory(fold, folds, &memories[t]);
+      if (fold < 0 || naming != TypeNaming::kMeasured) continue;
+      SegmentationModel by_head = memories[t];
+      by_head.class_head = heads[t];
+      FoldNaming& tally = tallies[t];
+      for (size_t a = fold; a < anomaly_.size(); a += folds) {
+        const Sample& s = anomaly_[a];
+        if (!s.has_mask()) continue;
+        std::vector<uint8_t> labelled(s.cell_labels.size());
+        for (size_t i = 0; i < labelled.size(); ++i) labelled[i] = s.cell_labels[i] != 0 && s.cell_labels[i] != kMixedCell;
+        const ComponentLabels defects = LabelConnectedComponents(labelled.data(), s.grid.width, s.grid.height);
+        std::vector<std::vector<size_t>> cells(defects.count + 1);
+        for (size_t i = 0; i < labelled.size(); ++i)
+          if (defects.labels[i] > 0) cells[defects.labels[i]].push_back(i);
+        for (int d = 1; d <= defects.count; ++d) {
+          const auto majority = [&](const std::vector<uint8_t>& names) {
+            std::vector<size_t> votes(classes + 1, 0);
+            for (uint8_t k : names) ++votes[k];
+            return std::max_element(votes.begin() + 1, votes.end()) - votes.begin();
+          };
+          std::vector<uint8_t> truth;
+          for (size_t i : cells[d]) truth.push_back(s.cell_labels[i]);
+          const auto true_class = majority(truth);
+          const std::vector<uint8_t> by_memory_names = CellClasses(s.grid, cells[d], memories[t]);
+          const std::vector<uint8_t> by_head_names = CellClasses(s.grid, cells[d], by_head);
+          ++tally.defects;
+          tally.memory += majority(by_memory_names) == true_class;
+          tally.head += majority(by_head_names) == true_class;
+          tally.cells += cells[d].size();
+          for (size_t j = 0; j < truth.size(); ++j) {
+            tally.memory_cells += by_memory_names[j] == truth[j];
+            tally.head_cells += by_head_names[j] == truth[j];
+          }
+        }
+      }
+    }
+  });
+  TrainingStats& stats = model->stats;
+  for (const FoldNaming& f : tallies) {
+    stats.held_out_defects += f.defects, stats.memory_named_defects += f.memory, stats.head_named_defects += f.head;
+    stats.held_out_cells += f.cells, stats.memory_named_cells += f.memory_cells, stats.head_named_cells += f.head_cells;
+  }
+  // The head names the types only where it beats the memory: more held-out
+  // defects named right, or as many and more of their cells.
+  const bool head_wins = stats.head_named_defects > stats.memory_named_defects ||
+                         (stats.head_named_defects == stats.memory_named_defects &&
+                          stats.head_named_cells > stats.memory_named_cells);
+  if (heads[folds].enabled() && (naming == TypeNaming::kClassHead || head_wins)) {
+    seg.class_head = std::move(heads[folds]);  // the model holds the head or the memory, not both
+  } else {
+    seg.class_bank = std::move(memories[folds].class_bank);
+    seg.class_bank_labels = std::move(memories[folds].class_bank_labels);
+  }
 }
 
 }  // namespace anomalens

@@ -77,6 +77,8 @@ class Trainer {
   // Finish reads (normal model, dark spots, coarse weight, bank size, defect
   // head, map refinement); it must not ask
   // for features that were not kept (see can_fit_per_position).
+  // The trial's Finish gives the image and self-check figures the search
+  // ranks by, not a model to keep: it fits no segmentation.
   StatusOr<Trainer> Trial(const ModelConfig& variant, int max_normals = 0) const;
   // Changes the finish-time options of this trainer (same rules as Trial),
   // so the search's winner finishes on the full set without a copy.
@@ -118,7 +120,15 @@ class Trainer {
   SelfCheckReport SummarizeSelfCheck(const std::vector<double>& scores, const std::vector<AnomalyMap>& maps,
                                      const std::vector<double>& normal_scores, double threshold) const;
   Status CheckConfig() const;
-  Status BuildSegmentation(const SegmentationCalibration& held_out, Model* model) const;
+  Status BuildSegmentation(const SegmentationCalibration& held_out, int folds, const Hooks& hooks, Model* model) const;
+  // Models of 2+ classes: the class memory (class_bank and its labels) and
+  // the per-class head from the masked anomalies outside `fold` (i % folds;
+  // -1: all of them).
+  void BuildClassMemory(int fold, int folds, SegmentationModel* seg) const;
+  ClassHead FitClassHeadWithout(int fold, int folds) const;
+  // Who names the types (config_.type_naming), with the held-out figures
+  // that chose it in model->stats.
+  void ChooseTypeNaming(int folds, const Hooks& hooks, Model* model) const;
 
   std::shared_ptr<const Backbone> backbone_;
   ModelConfig config_;
@@ -142,6 +152,10 @@ class Trainer {
   int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
   BuildSearch search_;
   size_t anomaly_bank_limit_ = kMaxAnomalyBankRows;  // lower in the search's trials
+  // A trial only ranks: it scores the images as the model would, but fits no
+  // segmentation (pixel rule, clean bank, class memory), which no ranking
+  // figure reads. Its Finish is not a model to keep: the search refits the winner.
+  bool ranking_only_ = false;
 };
 
 }  // namespace anomalens

@@ -18,25 +18,25 @@ float AnomalyMap::ContentMax() const {
   return best;
 }
 
-std::vector<float> AnomalyMap::ToOriginal() const {
+std::vector<float> AnomalyMap::ToOriginal(const ParallelFor& parallel) const {
   const Size c = geometry.content, o = geometry.original, p = geometry.padded;
   std::vector<float> content(static_cast<size_t>(c.width) * c.height);
   for (int y = 0; y < c.height; ++y)
     std::copy_n(&values[static_cast<size_t>(y) * p.width], c.width, &content[static_cast<size_t>(y) * c.width]);
   if (c == o) return content;
   std::vector<float> original(static_cast<size_t>(o.width) * o.height);
-  ResizePlane(content.data(), c.width, c.height, original.data(), o.width, o.height);
+  ResizePlane(content.data(), c.width, c.height, original.data(), o.width, o.height, parallel);
   return original;
 }
 
 AnomalyMap BuildAnomalyMap(const std::vector<float>& patch_scores, int grid_width, int grid_height,
-                           const WorkingGeometry& geometry, float smoothing_sigma) {
+                           const WorkingGeometry& geometry, float smoothing_sigma, const ParallelFor& parallel) {
   AnomalyMap map;
   map.geometry = geometry;
   const Size p = geometry.padded;
   map.values.resize(static_cast<size_t>(p.width) * p.height);
-  ResizePlane(patch_scores.data(), grid_width, grid_height, map.values.data(), p.width, p.height);
-  GaussianBlur(map.values, p.width, p.height, smoothing_sigma);
+  ResizePlane(patch_scores.data(), grid_width, grid_height, map.values.data(), p.width, p.height, parallel);
+  GaussianBlur(map.values, p.width, p.height, smoothing_sigma, parallel);
   return map;
 }
 

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "core/base/parallel.h"
 #include "core/features/working_geometry.h"
 
 namespace anomalens {
@@ -18,12 +19,15 @@ struct AnomalyMap {
   float ContentMax() const;
   // The map on the original image's pixels: cropped to the content and
   // resized by 1 / scale. original.width x original.height values.
-  std::vector<float> ToOriginal() const;
+  // (`parallel`: as ResizePlane's; the same values.)
+  std::vector<float> ToOriginal(const ParallelFor& parallel = {}) const;
 };
 
 // patch_scores: grid_width x grid_height, row-major, on the padded grid.
+// `parallel`: the upsampling's and smoothing's rows on the platform's
+// threads; the same values.
 AnomalyMap BuildAnomalyMap(const std::vector<float>& patch_scores, int grid_width, int grid_height,
-                           const WorkingGeometry& geometry, float smoothing_sigma);
+                           const WorkingGeometry& geometry, float smoothing_sigma, const ParallelFor& parallel = {});
 
 }  // namespace anomalens
 

@@ -1,5 +1,6 @@
 #include "core/scoring/coreset.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -19,7 +20,8 @@ float SquaredDistance(const float* a, const float* b, int dim) {
 
 }  // namespace
 
-std::vector<size_t> GreedyCoreset(const float* rows, size_t count, int dim, size_t target, size_t first) {
+std::vector<size_t> GreedyCoreset(const float* rows, size_t count, int dim, size_t target, size_t first,
+                                  const ParallelFor& parallel) {
   std::vector<size_t> picked;
   if (count == 0) return picked;
   if (target >= count) {
@@ -29,21 +31,36 @@ std::vector<size_t> GreedyCoreset(const float* rows, size_t count, int dim, size
   picked.reserve(target);
   // nearest[i]: squared distance from row i to its closest picked row.
   std::vector<float> nearest(count, std::numeric_limits<float>::infinity());
+  // Blocks of rows, each a step's unit of parallel work: large enough that a
+  // step's dispatch costs little against its distances.
+  constexpr size_t kBlockRows = 2048;
+  const size_t blocks = (count + kBlockRows - 1) / kBlockRows;
+  struct Farthest {
+    float distance;
+    size_t index;
+  };
+  std::vector<Farthest> block_farthest(blocks);
   size_t next = first < count ? first : 0;
   while (picked.size() < target) {
     picked.push_back(next);
     const float* center = rows + next * dim;
-    float farthest = -1.0f;
-    size_t farthest_index = 0;
-    for (size_t i = 0; i < count; ++i) {
-      const float d = SquaredDistance(rows + i * dim, center, dim);
-      if (d < nearest[i]) nearest[i] = d;
-      if (nearest[i] > farthest) {
-        farthest = nearest[i];
-        farthest_index = i;
+    parallel(blocks, [&](size_t begin, size_t end) {
+      for (size_t b = begin; b < end; ++b) {
+        Farthest f{-1.0f, 0};
+        for (size_t i = b * kBlockRows; i < std::min(count, (b + 1) * kBlockRows); ++i) {
+          const float d = SquaredDistance(rows + i * dim, center, dim);
+          if (d < nearest[i]) nearest[i] = d;
+          if (nearest[i] > f.distance) f = {nearest[i], i};
+        }
+        block_farthest[b] = f;
       }
-    }
-    next = farthest_index;
+    });
+    // In block order, strictly farther only: the lowest index wins ties, as
+    // one pass over all rows would pick.
+    Farthest farthest = block_farthest[0];
+    for (size_t b = 1; b < blocks; ++b)
+      if (block_farthest[b].distance > farthest.distance) farthest = block_farthest[b];
+    next = farthest.index;
   }
   return picked;
 }
@@ -73,7 +90,7 @@ std::vector<float> RandomProjection(const float* rows, size_t count, int dim, in
 }
 
 std::vector<CoresetPick> TwoStageCoreset(const std::vector<CoresetSource>& sources, int dim, size_t target,
-                                         int candidate_factor) {
+                                         int candidate_factor, const ParallelFor& parallel) {
   constexpr int kProjectedDim = 32;
   constexpr uint64_t kProjectionSeed = 0x616e6f6d616c656eull;  // "anomalen"
   size_t total = 0;
@@ -83,19 +100,29 @@ std::vector<CoresetPick> TwoStageCoreset(const std::vector<CoresetSource>& sourc
   // Stage 1: each source keeps its share of the candidates (all of them when
   // the candidates would be most of the bank anyway).
   const double share = std::min(1.0, static_cast<double>(candidate_factor) * target / total);
+  std::vector<std::vector<float>> source_projected(sources.size());
+  std::vector<std::vector<size_t>> source_rows(sources.size());
+  parallel(sources.size(), [&](size_t begin, size_t end) {
+    for (size_t s = begin; s < end; ++s) {
+      const std::vector<float> p =
+          RandomProjection(sources[s].rows, sources[s].count, dim, kProjectedDim, kProjectionSeed);
+      const size_t keep = static_cast<size_t>(std::ceil(share * sources[s].count));
+      source_rows[s] = GreedyCoreset(p.data(), sources[s].count, kProjectedDim, keep);
+      // Only the candidates' projections are kept for stage 2.
+      for (size_t r : source_rows[s])
+        source_projected[s].insert(source_projected[s].end(), &p[r * kProjectedDim], &p[(r + 1) * kProjectedDim]);
+    }
+  });
   std::vector<CoresetPick> candidates;
   std::vector<float> projected;
   for (size_t s = 0; s < sources.size(); ++s) {
-    const std::vector<float> p = RandomProjection(sources[s].rows, sources[s].count, dim, kProjectedDim, kProjectionSeed);
-    const size_t keep = static_cast<size_t>(std::ceil(share * sources[s].count));
-    const std::vector<size_t> rows = GreedyCoreset(p.data(), sources[s].count, kProjectedDim, keep);
-    for (size_t r : rows) {
-      candidates.push_back({s, r});
-      projected.insert(projected.end(), &p[r * kProjectedDim], &p[r * kProjectedDim] + kProjectedDim);
-    }
+    for (size_t r : source_rows[s]) candidates.push_back({s, r});
+    projected.insert(projected.end(), source_projected[s].begin(), source_projected[s].end());
+    source_projected[s] = std::vector<float>();
   }
   // Stage 2: the coreset of the candidates.
-  const std::vector<size_t> chosen = GreedyCoreset(projected.data(), candidates.size(), kProjectedDim, target);
+  const std::vector<size_t> chosen =
+      GreedyCoreset(projected.data(), candidates.size(), kProjectedDim, target, 0, parallel);
   for (size_t c : chosen) picks.push_back(candidates[c]);
   return picks;
 }

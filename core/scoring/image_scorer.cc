@@ -28,9 +28,9 @@ std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborSearc
 }
 
 ScoredImage ScoreCells(const std::vector<float>& cell_scores, int grid_width, int grid_height,
-                       const WorkingGeometry& geometry, float smoothing_sigma) {
+                       const WorkingGeometry& geometry, float smoothing_sigma, const ParallelFor& parallel) {
   ScoredImage scored;
-  scored.map = BuildAnomalyMap(cell_scores, grid_width, grid_height, geometry, smoothing_sigma);
+  scored.map = BuildAnomalyMap(cell_scores, grid_width, grid_height, geometry, smoothing_sigma, parallel);
   scored.score = scored.map.ContentMax();
   return scored;
 }
@@ -41,11 +41,13 @@ ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborSearch& b
                            const ScoreOptions& options) {
   const std::vector<float> d = bank.MinDistances(grid.data.data(), grid.cells());
   const std::vector<float> da = AnomalyDistances(grid, anomaly_bank);
-  ScoredImage scored = ScoreCells(WithAnomalyBank(d, da), grid.width, grid.height, geometry, smoothing_sigma);
+  ScoredImage scored =
+      ScoreCells(WithAnomalyBank(d, da), grid.width, grid.height, geometry, smoothing_sigma, options.parallel);
   if (clean_bank != nullptr && clean_bank->size() > 0 && scored.score >= options.clean_map_from) {
     std::vector<float> nearer = clean_bank->MinDistances(grid.data.data(), grid.cells());
     for (size_t i = 0; i < nearer.size(); ++i) nearer[i] = std::min(nearer[i], d[i]);
-    scored.clean_map = BuildAnomalyMap(WithAnomalyBank(nearer, da), grid.width, grid.height, geometry, smoothing_sigma);
+    scored.clean_map = BuildAnomalyMap(WithAnomalyBank(nearer, da), grid.width, grid.height, geometry,
+                                       smoothing_sigma, options.parallel);
     scored.clean_distances = std::move(nearer);
   }
   scored.normal_distances = d;

@@ -57,6 +57,7 @@ struct ScoredImage {
 // (nearest_neighbor_search.h).
 struct ScoreOptions {
   double clean_map_from = -std::numeric_limits<double>::infinity();
+  ParallelFor parallel;  // the maps' upsampling and smoothing rows (the same values)
 };
 ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborSearch& bank,
                            const NearestNeighborSearch& anomaly_bank, const WorkingGeometry& geometry,
@@ -66,7 +67,7 @@ ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborSearch& b
 // An image's map and score from per-cell scores (grid_width x grid_height on
 // the padded grid): upsampled, smoothed, the maximum over the content.
 ScoredImage ScoreCells(const std::vector<float>& cell_scores, int grid_width, int grid_height,
-                       const WorkingGeometry& geometry, float smoothing_sigma);
+                       const WorkingGeometry& geometry, float smoothing_sigma, const ParallelFor& parallel = {});
 
 // The per-patch scores, before upsampling and smoothing.
 std::vector<float> PatchScores(const PatchGrid& grid, const NearestNeighborSearch& bank,

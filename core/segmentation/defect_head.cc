@@ -12,7 +12,9 @@ constexpr int kSteps = 300;
 constexpr double kL2 = 1e-3;
 
 double Sigmoid(double z) {
-  return z >= 0 ? 1.0 / (1.0 + PortableExp(-z)) : PortableExp(z) / (1.0 + PortableExp(z));
+  if (z >= 0) return 1.0 / (1.0 + PortableExp(-z));
+  const double e = PortableExp(z);  // once: most cells are intact, so z < 0 is the common case
+  return e / (1.0 + e);
 }
 
 }  // namespace

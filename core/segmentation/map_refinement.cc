@@ -25,10 +25,11 @@ std::vector<float> WorkingGuide(const RgbImage& image, const WorkingGeometry& ge
   return guide;
 }
 
-void RefineMap(const MapRefinement& refinement, const std::vector<float>& guide, AnomalyMap* map) {
+void RefineMap(const MapRefinement& refinement, const std::vector<float>& guide, AnomalyMap* map,
+               const ParallelFor& parallel) {
   if (!refinement.enabled()) return;
   const Size p = map->geometry.padded;
-  map->values = GuidedFilter(guide, map->values, p.width, p.height, refinement.radius, refinement.epsilon);
+  map->values = GuidedFilter(guide, map->values, p.width, p.height, refinement.radius, refinement.epsilon, parallel);
 }
 
 }  // namespace anomalens

@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "core/base/parallel.h"
 #include "core/features/working_geometry.h"
 #include "core/image/image.h"
 #include "core/scoring/anomaly_map.h"
@@ -33,7 +34,8 @@ std::vector<float> WorkingGuide(const RgbImage& image, const WorkingGeometry& ge
 
 // Refines `map` (on the padded grid of `guide`) in place; nothing when the
 // refinement is disabled.
-void RefineMap(const MapRefinement& refinement, const std::vector<float>& guide, AnomalyMap* map);
+void RefineMap(const MapRefinement& refinement, const std::vector<float>& guide, AnomalyMap* map,
+               const ParallelFor& parallel = {});
 
 }  // namespace anomalens
 

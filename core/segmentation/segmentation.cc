@@ -37,6 +37,18 @@ std::vector<uint8_t> NearestClasses(const PatchGrid& grid, const std::vector<siz
 
 }  // namespace
 
+std::vector<uint8_t> CellClasses(const PatchGrid& grid, const std::vector<size_t>& cells,
+                                 const SegmentationModel& model) {
+  if (!model.class_head.enabled() || model.class_head.classes[0].dim() != grid.dim)
+    return NearestClasses(grid, cells, model);
+  std::vector<float> rows;
+  rows.reserve(cells.size() * grid.dim);
+  for (size_t c : cells) rows.insert(rows.end(), grid.cell(c), grid.cell(c) + grid.dim);
+  std::vector<uint8_t> out = ClassHeadNames(model.class_head, rows);
+  for (uint8_t& k : out) ++k;
+  return out;
+}
+
 Segmentation BackgroundOnly(int width, int height, size_t classes) {
   Segmentation s;
   s.width = width;
@@ -74,7 +86,7 @@ Segmentation SegmentAnomalies(const std::vector<float>& original_map, const Patc
         const size_t c = static_cast<size_t>(row[y]) * grid.width + column[x];
         if (cell_slot[c] < 0) cell_slot[c] = static_cast<int32_t>(cells.size()), cells.push_back(c);
       }
-    const std::vector<uint8_t> cell_class = NearestClasses(grid, cells, model);
+    const std::vector<uint8_t> cell_class = CellClasses(grid, cells, model);
     const size_t classes = model.classes.size();
     std::vector<size_t> votes((regions.count + 1) * classes, 0);
     for (int y = 0; y < height; ++y)

@@ -3,10 +3,12 @@
 //
 // The unsupervised anomaly map decides defect versus normal: pixels scoring
 // at least the model's pixel cutoff (pixel_threshold.h, calibrated on
-// held-out labelled masks at training) are defects. The type comes from a per-class memory of
-// patch features taken from labelled mask cells: each defect region (8-
-// connected) takes the class most of its pixels' cells are nearest to. One
-// class needs no memory: every defect is of it.
+// held-out labelled masks at training) are defects. Each defect region (8-
+// connected) takes the class most of its pixels' cells are named: by the
+// per-class head (class_head.h) where training measured it naming more
+// held-out defects correctly, else by a per-class memory of patch features
+// taken from labelled mask cells (a cell is named by its nearest one). One
+// class needs neither: every defect is of it.
 #ifndef ANOMALENS_CORE_SEGMENTATION_SEGMENTATION_H_
 #define ANOMALENS_CORE_SEGMENTATION_SEGMENTATION_H_
 
@@ -16,6 +18,7 @@
 #include "core/features/patch_features.h"
 #include "core/features/working_geometry.h"
 #include "core/lookout/anomaly_classes.h"
+#include "core/segmentation/class_head.h"
 #include "core/segmentation/defect_head.h"
 #include "core/segmentation/map_refinement.h"
 #include "core/segmentation/pixel_threshold.h"
@@ -38,6 +41,11 @@ struct SegmentationModel {
   // class (0-based index into `classes`) of each row. Empty with one class.
   std::vector<float> class_bank;
   std::vector<uint16_t> class_bank_labels;
+  // Names the types instead of the class memory when enabled: on the
+  // stride-8 patch features, one regression a class. Disabled with one
+  // class, in models trained before it, and where it did not beat the
+  // memory on held-out folds (the memory is kept either way).
+  ClassHead class_head;
   // Patch features of the unlabelled parts of masked anomalous images,
   // feature_dim floats a row: normal for the segmentation map only
   // (image_scorer.h). May be empty.
@@ -61,6 +69,12 @@ struct Segmentation {
 // and Anomalies agree.
 Segmentation SegmentAnomalies(const std::vector<float>& original_map, const PatchGrid& grid,
                               const WorkingGeometry& geometry, const SegmentationModel& model);
+
+// The class (1..) of each listed cell of `grid`: by the model's class head
+// when enabled, else by the class memory (nearest labelled feature; 1 when
+// the memory is empty).
+std::vector<uint8_t> CellClasses(const PatchGrid& grid, const std::vector<size_t>& cells,
+                                 const SegmentationModel& model);
 
 // The empty segmentation of a normal image: all background.
 Segmentation BackgroundOnly(int width, int height, size_t classes);

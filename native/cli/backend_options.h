@@ -2,6 +2,8 @@
 //
 //   --backend xnnpack|portable   (default xnnpack)
 //   --threads N                  (default 0: the cores not already busy)
+//   --decoder stb|libjpeg-turbo  JPEG decoder (default: libjpeg-turbo on
+//                                xnnpack, stb on portable)
 //
 // `serve` counts its HTTP workers with --threads, so it reads the compute
 // threads from --compute-threads instead (default 1).
@@ -14,7 +16,7 @@
 
 namespace anomalens {
 
-// Reads --backend and the thread count (`threads_option`: "threads"; serve,
+// Reads --backend, --decoder and the thread count (`threads_option`: "threads"; serve,
 // whose --threads counts HTTP workers, uses "compute-threads"). A clear error
 // names the bad value and the choices.
 // `default_threads`: the count without the flag (0: IdleCores()).

@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   anomalens evaluate MODEL (--manifest M | --dataset DIR) [--output EVAL.json]
                      [--evaluation-manifest OUT.manifest] [--backbone FILE] [--quiet]
-                     [--backend xnnpack|portable] [--threads N]
+                     [--backend xnnpack|portable] [--threads N] [--decoder libjpeg-turbo|stb]
 
 Detects every labelled image and prints Lookout's EvaluationResult JSON
 (ROCAUC, AveragePrecision, Precision, Recall, F1Score) on stdout; --output
@@ -28,6 +28,9 @@ manifest), pixel ROCAUC and AUPRO are added in "AnomalensPixelMetrics".
 --backend picks the backbone's engine: xnnpack (default) or portable (the
 core's own kernels, which the wasm build runs and matches byte for byte);
 --threads N its threads and the scoring's (default: the cores not busy).
+--decoder picks the JPEG decoder: libjpeg-turbo (the xnnpack default: its
+entropy decoding, stb's reconstruction, so the same pixels, faster) or stb
+(the portable engine's, and the only one it takes).
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
 
@@ -36,7 +39,7 @@ Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 int RunEvaluate(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"manifest", true}, {"dataset", true}, {"output", true}, {"evaluation-manifest", true},
-                              {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
+                              {"backbone", true}, {"backend", true}, {"decoder", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("evaluate", cl.status());

@@ -59,6 +59,9 @@ Options:
   --backbone FILE       converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable
                         backbone engine (default xnnpack; portable: the core's own kernels)
+  --decoder libjpeg-turbo|stb
+                        JPEG decoder (default libjpeg-turbo on xnnpack; stb, the portable
+                        engine's, on portable; both give the same pixels)
   --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
                         the HTTP workers already run requests side by side; 0: the idle cores)
   --allow-normal-only-training
@@ -88,7 +91,7 @@ int RunServe(int argc, char** argv) {
   }
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
-                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"compute-threads", true},
+                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"compute-threads", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
                               {"allow-normal-only-training", false}, {"quick-training", false}, {"access-log", true},
                               {"database", true}, {"training-lease-seconds", true}, {"drain-seconds", true}});

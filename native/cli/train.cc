@@ -72,6 +72,9 @@ Options:
                              says where defects are)
   --no-map-refinement        segmentation models: the map's outline follows its smoothing, not
                              the image (no guided filter)
+  --type-naming N            segmentation models of 2+ classes: who names a defect's type,
+                             measured (default: the class memory unless the per-class head names
+                             more held-out training defects right), class-memory, or class-head
   --normal-model M           auto (default), shared-bank, or per-position: a Gaussian of the
                              patches at each place, for parts photographed in the same place
                              every time (auto picks it when the training photos line up)
@@ -93,6 +96,9 @@ Options:
   --backend xnnpack|portable backbone engine (default xnnpack; portable: the core's own kernels,
                              which the wasm build runs and matches byte for byte)
   --threads N                threads for the backbone and scoring (default: the cores not already busy)
+  --decoder libjpeg-turbo|stb
+                             JPEG decoder (default libjpeg-turbo on xnnpack; stb, the portable
+                             engine's, on portable; both give the same pixels, so the same model)
   --quiet                    no progress or summary on stderr
 
 Lookout's minimums apply: one dataset needs 20 normal and 10 anomalous images;
@@ -206,6 +212,18 @@ void PrintModelSummary(const Model& model, const std::string& source, const std:
                  seg.classes.size(), seg.classes.size() == 1 ? "" : "es", names.c_str(),
                  model.stats.masked_anomaly_images, seg.pixel_rule.threshold, seg.pixel_rule.relative_to_peak,
                  model.stats.pixel_rule_mean_iou);
+    if (seg.classes.size() > 1) {
+      const TrainingStats& st = model.stats;
+      std::fprintf(stderr, "  types named by the %s", seg.class_head.enabled() ? "per-class head" : "class memory");
+      if (st.held_out_defects > 0) {
+        std::fprintf(stderr,
+                     " (held-out training defects named right: class memory %d of %d, head %d; cells %zu and %zu of "
+                     "%zu)",
+                     st.memory_named_defects, st.held_out_defects, st.head_named_defects, st.memory_named_cells,
+                     st.head_named_cells, st.held_out_cells);
+      }
+      std::fputs("\n", stderr);
+    }
   } else {
     std::fprintf(stderr, "  classification model (no masks)\n");
   }
@@ -274,6 +292,18 @@ int Train(const CommandLine& cl) {
                                              cl.Get("normal-model") + "'"));
   }
 
+  TypeNaming type_naming = TypeNaming::kMeasured;
+  if (cl.Has("type-naming")) {
+    const std::string n = cl.Get("type-naming");
+    if (n == "class-memory") {
+      type_naming = TypeNaming::kClassMemory;
+    } else if (n == "class-head") {
+      type_naming = TypeNaming::kClassHead;
+    } else if (n != "measured") {
+      return ReportError("train", InvalidInput("--type-naming must be measured, class-memory or class-head; got '" + n + "'"));
+    }
+  }
+
   auto plan = PlanDatasets(cl, static_cast<uint64_t>(*seed), cl.Has("normal-only"));
   if (!plan.ok()) return ReportError("train", plan.status());
   auto backend_options = ParseBackendOptions(cl);
@@ -295,6 +325,7 @@ int Train(const CommandLine& cl) {
   config.normal_patches_from_masks = !cl.Has("no-mask-normal-patches");
   config.defect_head = !cl.Has("no-defect-head");
   config.map_refinement = !cl.Has("no-map-refinement");
+  config.type_naming = type_naming;
   config.dark_spots = !cl.Has("no-dark-spots");
   config.self_check_defects = static_cast<int>(*self_check_defects);
   config.false_positive_rate = false_positive_rate;
@@ -309,6 +340,7 @@ int Train(const CommandLine& cl) {
   options.quiet = quiet;
   options.parallel = backend->parallel;
   options.search = backend->search;
+  options.jpeg = backend->jpeg;
   const std::string source = plan->source;
   auto report = [&](const Model& trained, const std::vector<uint8_t>& bytes) -> Status {
     RETURN_IF_ERROR(WriteFileAtomic(cl.Get("output"), bytes));
@@ -337,8 +369,8 @@ int RunTrain(int argc, char** argv) {
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true}, {"quick", false},
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
                               {"normal-only", false}, {"false-positive-rate", true}, {"ignore-masks", false}, {"smoothing-sigma", true},
-                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-defect-head", false}, {"no-map-refinement", false}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
-                              {"backbone", true}, {"backend", true}, {"threads", true}, {"quiet", false}});
+                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-defect-head", false}, {"no-map-refinement", false}, {"type-naming", true}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
+                              {"backbone", true}, {"backend", true}, {"decoder", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("train", cl.status());

@@ -13,11 +13,11 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
   backend.threads = pool->threads();
   backend.parallel = ParallelOn(pool);
   backend.pool = pool;
-  if (options.jpeg_decoder != "stb" && options.jpeg_decoder != "libjpeg-turbo") {
+  if (!options.jpeg_decoder.empty() && options.jpeg_decoder != "stb" && options.jpeg_decoder != "libjpeg-turbo") {
     return InvalidInput("the JPEG decoder must be stb or libjpeg-turbo, got '" + options.jpeg_decoder + "'");
   }
   if (options.backend == "portable") {
-    if (options.jpeg_decoder != "stb") {
+    if (options.jpeg_decoder == "libjpeg-turbo") {
       return InvalidInput("the portable engine decodes with stb, as wasm does, so that their bytes match");
     }
     backend.backbone = std::move(net);
@@ -26,7 +26,9 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
   ASSIGN_OR_RETURN(std::shared_ptr<const XnnpackBackbone> xnn, XnnpackBackbone::Create(std::move(net), pool));
   backend.backbone = std::move(xnn);
   backend.search = XnnpackSearchBuilder(backend.parallel);
-  if (options.jpeg_decoder == "libjpeg-turbo") backend.jpeg = TurboJpegDecoder();
+  // The native default is held to tolerances of the portable engine, not to
+  // its bytes (docs/speed.md), so it takes the faster decoder unless told.
+  if (options.jpeg_decoder != "stb") backend.jpeg = TurboJpegDecoder();
   return backend;
 }
 

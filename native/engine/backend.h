@@ -36,12 +36,12 @@ namespace anomalens {
 struct BackendOptions {
   std::string backend = "xnnpack";  // or "portable"
   int threads = 0;                  // 0: IdleCores()
-  // "stb" (default): JPEGs decode on the core's stb_image at full size, as on
-  // the portable engine. "libjpeg-turbo" (xnnpack only; anomalens_bench's
-  // --decoder): at the smallest DCT scale the model can use. Not the default:
-  // it moves confidences past the native default's 1e-3 tolerance of the
-  // portable engine (docs/speed.md, "JPEG decoding").
-  std::string jpeg_decoder = "stb";
+  // The JPEG decoder (the CLI's --decoder). "" (default): libjpeg-turbo on
+  // xnnpack, stb on portable. "libjpeg-turbo" (xnnpack only): its entropy
+  // decoding and stb's reconstruction, so stb's pixels, faster
+  // (turbo_jpeg_decoder.h). "stb": the core's stb_image, the portable
+  // engine's and wasm's decoder.
+  std::string jpeg_decoder;
 };
 
 struct Backend {
@@ -53,8 +53,8 @@ struct Backend {
   // The nearest-neighbour searches' engine: XNNPACK on `pool` with the
   // XNNPACK backbone; empty (the portable index on `parallel`) with portable.
   BuildSearch search;
-  // JPEG decoding: libjpeg-turbo at a DCT scale when asked for
-  // (turbo_jpeg_decoder.h); empty: stb at full size.
+  // JPEG decoding: libjpeg-turbo (turbo_jpeg_decoder.h); empty: stb at full
+  // size.
   JpegDecoder jpeg;
 };
 

@@ -26,13 +26,21 @@ float SquaredNorm(const float* v, int dim) {
   return sum;
 }
 
-// The smallest of n floats.
+// The smallest of n floats. Four running minima, not one: each Min4 waits
+// for the previous one otherwise, and this scan is a fifth of the search.
+// (A minimum is exact in any order, so the result is the same.)
 float MinOf(const float* v, size_t n) {
   size_t j = 0;
   float m = std::numeric_limits<float>::infinity();
-  if (n >= 4) {
-    f32x4 m4 = Load4(v);
-    for (j = 4; j + 4 <= n; j += 4) m4 = Min4(m4, Load4(v + j));
+  if (n >= 16) {
+    f32x4 a = Load4(v), b = Load4(v + 4), c = Load4(v + 8), d = Load4(v + 12);
+    for (j = 16; j + 16 <= n; j += 16) {
+      a = Min4(a, Load4(v + j));
+      b = Min4(b, Load4(v + j + 4));
+      c = Min4(c, Load4(v + j + 8));
+      d = Min4(d, Load4(v + j + 12));
+    }
+    const f32x4 m4 = Min4(Min4(a, b), Min4(c, d));
     m = std::min(std::min(m4[0], m4[1]), std::min(m4[2], m4[3]));
   }
   for (; j < n; ++j) m = std::min(m, v[j]);

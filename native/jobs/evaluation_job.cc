@@ -51,7 +51,8 @@ StatusOr<EvaluationRun> EvaluateEntries(const Detector& detector, const std::vec
   ProgressBar bar("evaluate", entries.size(), quiet);
   for (size_t i = 0; i < entries.size(); ++i) {
     const ManifestEntry& e = entries[i];
-    ASSIGN_OR_RETURN(RgbImage image, LoadImageFile(e.image_path));
+    // The detector's decoder: on the native default, libjpeg-turbo (stb's pixels).
+    ASSIGN_OR_RETURN(DecodedImage image, LoadImageFileFor(detector, e.image_path));
     auto analysis = detector.Analyze(image);
     if (!analysis.ok()) return Status(analysis.status().code(), e.image_path + ": " + analysis.status().message());
     const bool anomalous = e.label == ImageLabel::kAnomaly;

@@ -5,14 +5,16 @@
 
 namespace anomalens {
 
-StatusOr<RgbImage> LoadImageFile(const std::string& path, const std::string& content_type) {
+StatusOr<RgbImage> LoadImageFile(const std::string& path, const std::string& content_type,
+                                 const JpegDecoder& jpeg) {
   // Read a little past Lookout's 8 MB so the decoder's own limit message applies.
   const size_t cap = ImageLimits{}.max_bytes + 1;
   auto bytes = ReadFile(path, cap);
   if (!bytes.ok()) return bytes.status();
-  auto image = DecodeImage(*bytes, content_type);
+  // A fraction of 1: the decoder must give every pixel.
+  auto image = DecodeImageAtLeast(*bytes, content_type, 1.0, jpeg);
   if (!image.ok()) return Status(image.status().code(), path + ": " + image.status().message());
-  return image;
+  return std::move(image->pixels);
 }
 
 StatusOr<DecodedImage> LoadImageFileFor(const Detector& detector, const std::string& path,

@@ -16,10 +16,13 @@
 
 namespace anomalens {
 
-// Reads and decodes an image file with Lookout's limits; errors name the file.
-StatusOr<RgbImage> LoadImageFile(const std::string& path, const std::string& content_type = "");
-// The same through the detector's decoder (Detector::Decode): on the native
-// default engine a JPEG decodes at the smallest DCT scale its model can use.
+// Reads and decodes an image file with Lookout's limits at full size; errors
+// name the file. A JPEG goes to `jpeg` when set (the engine's decoder:
+// Backend::jpeg), else to stb.
+StatusOr<RgbImage> LoadImageFile(const std::string& path, const std::string& content_type = "",
+                                 const JpegDecoder& jpeg = {});
+// The same through the detector's decoder (Detector::Decode), which may give
+// fewer pixels than the file has (DecodedImage).
 StatusOr<DecodedImage> LoadImageFileFor(const Detector& detector, const std::string& path,
                                         const std::string& content_type = "");
 

@@ -48,13 +48,13 @@ namespace {
 template <typename Builder>
 StatusOr<Model> FeedAndFinish(Builder& builder, const std::vector<ManifestEntry>& train,
                               const std::vector<AnomalyClass>& classes, int normals, const ModelConfig& config,
-                              Hooks hooks, bool quiet) {
+                              Hooks hooks, bool quiet, const JpegDecoder& jpeg) {
   builder.ExpectNormalImages(normals);
   {
     ProgressBar bar("train: features", train.size(), quiet);
     for (size_t i = 0; i < train.size(); ++i) {
       const ManifestEntry& e = train[i];
-      ASSIGN_OR_RETURN(RgbImage image, LoadImageFile(e.image_path));
+      ASSIGN_OR_RETURN(RgbImage image, LoadImageFile(e.image_path, "", jpeg));
       std::optional<ClassMask> mask;
       if (!classes.empty() && !e.mask_ref.empty()) {
         ASSIGN_OR_RETURN(mask, LoadClassMask(e, {image.width, image.height}, classes));
@@ -106,12 +106,12 @@ StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& opti
   if (options.quick) {
     Trainer trainer(backbone, config, classes);
     trainer.SetSearch(options.search);
-    model = FeedAndFinish(trainer, plan.train, classes, normals, config, hooks, quiet);
+    model = FeedAndFinish(trainer, plan.train, classes, normals, config, hooks, quiet, options.jpeg);
   } else {
     ConfigurationSearch search(backbone, config, classes, options.pins);
     search.SetClock(hooks.clock);
     search.SetSearch(options.search);
-    model = FeedAndFinish(search, plan.train, classes, normals, config, hooks, quiet);
+    model = FeedAndFinish(search, plan.train, classes, normals, config, hooks, quiet, options.jpeg);
   }
   if (!model.ok()) return model.status();
 
@@ -121,7 +121,7 @@ StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& opti
   TrainOutcome outcome;
   outcome.self_check = model->stats.self_check;
   outcome.search = model->stats.search;
-  ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::FromModel(std::move(model).value(), backbone, options.parallel, options.search));
+  ASSIGN_OR_RETURN(std::unique_ptr<Detector> detector, Detector::FromModel(std::move(model).value(), backbone, options.parallel, options.search, options.jpeg));
   ASSIGN_OR_RETURN(outcome.evaluation, EvaluateEntries(*detector, plan.test, quiet));
   outcome.training_images = static_cast<int>(plan.train.size());
   outcome.test_entries = std::move(plan.test);

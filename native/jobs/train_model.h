@@ -13,6 +13,7 @@
 #include "core/backbone/mobilenet_v2.h"
 #include "core/base/parallel.h"
 #include "core/base/status.h"
+#include "core/image/image_decode.h"
 #include "core/lookout/manifest.h"
 #include "core/model/configuration_search.h"
 #include "core/model/model.h"
@@ -57,6 +58,7 @@ struct TrainOptions {
   bool quiet = true;              // progress bars on stderr when false
   ParallelFor parallel;           // the compute threads' hook, for scoring
   BuildSearch search;             // evaluation's nearest-neighbour engine (empty: portable)
+  JpegDecoder jpeg;               // the images' JPEG decoder, at full size (empty: stb)
 };
 
 struct TrainOutcome {

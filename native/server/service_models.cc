@@ -237,6 +237,7 @@ void LookoutService::Train(const std::string& project, const std::string& versio
   TrainOptions train_options;
   train_options.parallel = options_.parallel;
   train_options.search = options_.search;
+  train_options.jpeg = options_.jpeg;
   train_options.quick = options_.quick_training;
   auto outcome = TrainAndEvaluate(std::move(plan).value(), train_options, backbone_,
                                   [&](const Model&, const std::vector<uint8_t>& bytes) {

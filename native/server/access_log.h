@@ -3,7 +3,7 @@
 // find a client's failed call ("RequestId: ...") in the log of the replica
 // that answered it.
 //
-//   {"time":"2026-12-06T07:01:02.345Z","request_id":"6755...","remote_addr":"127.0.0.1",
+//   {"time":"2026-12-06T07:01:02.345Z","request_id":"9f2c41d7-...","remote_addr":"127.0.0.1",
 //    "method":"POST","path":"/2020-11-20/projects/p/models/1/detect","operation":"DetectAnomalies",
 //    "status":200,"error_type":"","bytes_in":48213,"bytes_out":131,"duration_ms":212.4}
 #ifndef ANOMALENS_NATIVE_SERVER_ACCESS_LOG_H_

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -111,12 +112,21 @@ std::map<std::string, std::string> LowercaseHeaders(const httplib::Headers& head
 httplib::Server* g_server = nullptr;
 std::atomic<bool> g_draining{false};
 
-// A request id per response, unique within the process's run: the start time and a counter.
+// A request id per response, in the UUID shape of Lookout's: 64 random bits
+// drawn once per process, then a counter. Replicas behind one load balancer
+// start in the same second, so the start time (used before) gave them the
+// same ids; random bits keep ids unique across replicas and restarts.
 std::string NextRequestId() {
-  static const long long start = static_cast<long long>(std::time(nullptr));
+  static const unsigned long long process_bits = [] {
+    std::random_device device;
+    return (static_cast<unsigned long long>(device()) << 32) ^ device();
+  }();
   static std::atomic<unsigned long long> counter{0};
-  char id[64];
-  std::snprintf(id, sizeof id, "%08llx-%016llx", start & 0xffffffffLL, ++counter);
+  const unsigned long long n = ++counter;
+  char id[48];
+  std::snprintf(id, sizeof id, "%08llx-%04llx-%04llx-%04llx-%012llx", process_bits >> 32,
+                (process_bits >> 16) & 0xffffULL, process_bits & 0xffffULL, (n >> 48) & 0xffffULL,
+                n & 0xffffffffffffULL);
   return id;
 }
 

@@ -90,11 +90,40 @@ SECRET_KEY = "anomalens/test+secret"
 SECOND_KEY = ("AKIDSECONDPROFILE", "second-secret")
 REGION = "us-east-1"
 
+# An external endpoint instead of a server per test class: ANOMALENS_ENDPOINT
+# is its URL (e.g. tools/cluster's load balancer), and
+#   ANOMALENS_ENDPOINT_CREDENTIALS  the credentials file it checks ([default] and [second] profiles)
+#   ANOMALENS_ENDPOINT_BUCKETS      the buckets it maps, "name=path,name=path" (the tests read and
+#                                   write the files behind them); "out" is required
+#   ANOMALENS_ENDPOINT_DATA_DIR     its --data-dir (the shared model folder)
+#   ANOMALENS_ENDPOINT_LOGS         a glob of its JSON access logs, one per replica
+# Tests that need a server with other options, or kill it, skip there.
+# tests/cluster/conformance_through_cluster.py sets these for `tools/cluster up 3`.
+ENDPOINT = os.environ.get("ANOMALENS_ENDPOINT")
+ENDPOINT_BUCKETS = {}
+if ENDPOINT:
+    import configparser
+    _profiles = configparser.ConfigParser()
+    if not _profiles.read(os.environ.get("ANOMALENS_ENDPOINT_CREDENTIALS", "")):
+        raise ValueError("ANOMALENS_ENDPOINT needs ANOMALENS_ENDPOINT_CREDENTIALS, a readable credentials file")
+    ACCESS_KEY = _profiles["default"]["aws_access_key_id"]
+    SECRET_KEY = _profiles["default"]["aws_secret_access_key"]
+    if _profiles.has_section("second"):
+        SECOND_KEY = (_profiles["second"]["aws_access_key_id"], _profiles["second"]["aws_secret_access_key"])
+    for spec in filter(None, os.environ.get("ANOMALENS_ENDPOINT_BUCKETS", "").split(",")):
+        name, path = spec.split("=", 1)
+        ENDPOINT_BUCKETS[name] = os.path.realpath(path)
+    if "out" not in ENDPOINT_BUCKETS:
+        raise ValueError("ANOMALENS_ENDPOINT_BUCKETS must map the bucket 'out'")
+
 
 class LookoutServer:
     """A running `anomalens serve`; stop() ends it and removes its folders."""
 
     def __init__(self, binary, buckets=None, auth=True, data_dir=None, extra_args=()):
+        if ENDPOINT:
+            self._use_endpoint(buckets, auth, data_dir, extra_args)
+            return
         self.root = tempfile.mkdtemp(prefix="anomalens-conformance-")
         self.data_dir = data_dir or os.path.join(self.root, "data")
         self.out_dir = os.path.join(self.root, "out")
@@ -125,6 +154,22 @@ class LookoutServer:
         self.port = self._wait_for_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
 
+    def _use_endpoint(self, buckets, auth, data_dir, extra_args):
+        """Stands for the server at ANOMALENS_ENDPOINT; a test that needs
+        other options than it was started with skips."""
+        if not auth or data_dir or extra_args:
+            raise unittest.SkipTest("needs a server of its own (--no-auth, a data folder or other options); "
+                                    "ANOMALENS_ENDPOINT is shared")
+        for name, path in (buckets or {}).items():
+            if ENDPOINT_BUCKETS.get(name) != os.path.realpath(path):
+                raise unittest.SkipTest(f"needs the bucket '{name}' mapped to {path}; ANOMALENS_ENDPOINT maps "
+                                        f"{ENDPOINT_BUCKETS.get(name)}")
+        self.root = None
+        self.process = None
+        self.endpoint = ENDPOINT.rstrip("/")
+        self.out_dir = ENDPOINT_BUCKETS["out"]
+        self.data_dir = os.environ.get("ANOMALENS_ENDPOINT_DATA_DIR")
+
     def _wait_for_port(self):
         import time
         deadline = time.time() + 60
@@ -139,15 +184,26 @@ class LookoutServer:
         raise RuntimeError("anomalens serve did not start: " + open(self.stderr_path).read())
 
     def stderr(self):
+        if ENDPOINT:  # the access logs of every replica behind it
+            import glob
+            text = ""
+            for log in sorted(glob.glob(os.environ.get("ANOMALENS_ENDPOINT_LOGS", ""))):
+                with open(log) as f:
+                    text += f.read()
+            return text
         with open(self.stderr_path) as f:
             return f.read()
 
     def kill(self, sig=signal.SIGTERM):
+        if ENDPOINT:
+            return  # not ours to stop
         if self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(timeout=30)
 
     def stop(self):
+        if ENDPOINT:
+            return
         self.kill()
         self._stderr.close()
         shutil.rmtree(self.root, ignore_errors=True)

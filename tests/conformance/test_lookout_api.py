@@ -29,11 +29,14 @@ import unittest
 import botocore.session
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lookout_server import (ACCESS_KEY, AWS, CLI, DATABASE, REGION, SDK, SECOND_KEY, SECRET_KEY,  # noqa: E402
-                            LookoutServer, describe_sdk, stale_date)
+from lookout_server import (ACCESS_KEY, AWS, CLI, DATABASE, ENDPOINT, ENDPOINT_BUCKETS, REGION, SDK,  # noqa: E402
+                            SECOND_KEY, SECRET_KEY, LookoutServer, describe_sdk, stale_date)
 
 SHARED = os.environ.get("ANOMALENS_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
 COOKIES = os.path.join(SHARED, "data", "lookout-cookies")
+
+SERVER_OF_ITS_OWN = ("starts servers with options of its own, or kills them; the server at ANOMALENS_ENDPOINT "
+                     "is shared")
 
 # (operation, outcome) for every boto3 call: outcome is "ok" or the error code.
 CALLS = collections.Counter()
@@ -181,7 +184,10 @@ class ProjectsDatasetsModels(unittest.TestCase):
     def setUpClass(cls):
         cls.synth_root = tempfile.mkdtemp(prefix="anomalens-synth-")
         cls.synth = os.path.join(cls.synth_root, "synth")
-        subprocess.run([CLI, "synth", "--output", cls.synth], check=True, capture_output=True)
+        if ENDPOINT and "synth" in ENDPOINT_BUCKETS:
+            cls.synth = ENDPOINT_BUCKETS["synth"]  # `anomalens synth` output, mapped when the endpoint started
+        else:
+            subprocess.run([CLI, "synth", "--output", cls.synth], check=True, capture_output=True)
         cls.server = LookoutServer(CLI, buckets={"synth": cls.synth})
         cls.client = track(cls.server.client())
 
@@ -277,22 +283,35 @@ class ProjectsDatasetsModels(unittest.TestCase):
                          ["HTTPStatusCode"], 202)
         c.delete_project(ProjectName="sources")
 
+    def own_folder(self, prefix):
+        """(folder, bucket, key prefix) for a test's own images: a new
+        server's "synth" bucket, or through ANOMALENS_ENDPOINT (whose buckets
+        are fixed when it starts) a new folder inside its synth bucket."""
+        if ENDPOINT:
+            folder = tempfile.mkdtemp(prefix=prefix, dir=self.synth)
+            return folder, self.synth, os.path.basename(folder) + "/"
+        folder = os.path.join(tempfile.mkdtemp(prefix=prefix), "synth")
+        return folder, folder, ""
+
     def test_image_moved_after_create_dataset(self):
         # Datasets reference their images, as Lookout's referenced S3: an image
         # gone before training fails the model with a message naming it.
         c, p = self.client, "moved-image"
-        root = tempfile.mkdtemp(prefix="anomalens-moved-")
+        folder, bucket, key = self.own_folder("anomalens-moved-")
+        root = os.path.dirname(folder) if not ENDPOINT else folder
         try:
-            shutil.copytree(self.synth, os.path.join(root, "synth"))
-            server = LookoutServer(CLI, buckets={"synth": os.path.join(root, "synth")})
+            for part in ("images", "masks"):
+                shutil.copytree(os.path.join(self.synth, part), os.path.join(folder, part))
+            shutil.copy(os.path.join(self.synth, "train.manifest"), folder)
+            server = LookoutServer(CLI, buckets={"synth": bucket})
             try:
                 c = track(server.client())
                 c.create_project(ProjectName=p)
                 c.create_dataset(ProjectName=p, DatasetType="train", DatasetSource={
-                    "GroundTruthManifest": {"S3Object": {"Bucket": "synth", "Key": "train.manifest"}}})
+                    "GroundTruthManifest": {"S3Object": {"Bucket": "synth", "Key": key + "train.manifest"}}})
                 gone = json.loads(c.list_dataset_entries(ProjectName=p, DatasetType="train")["DatasetEntries"][0])
                 name = gone["source-ref"].rsplit("/", 1)[1]
-                os.remove(os.path.join(root, "synth", "images", name))
+                os.remove(os.path.join(folder, "images", name))
                 model = c.create_model(ProjectName=p, OutputConfig={"S3Location": {"Bucket": "synth"}})
                 d = wait_status(c, p, model["ModelMetadata"]["ModelVersion"], {"TRAINED", "TRAINING_FAILED"})
                 self.assertEqual(d["Status"], "TRAINING_FAILED")
@@ -305,18 +324,21 @@ class ProjectsDatasetsModels(unittest.TestCase):
     def test_normal_only_training_needs_the_switch(self):
         # Lookout refused a dataset without anomalies; so does the server by
         # default. serve --allow-normal-only-training trains it.
-        root = tempfile.mkdtemp(prefix="anomalens-normal-only-")
+        synth, bucket, key = self.own_folder("anomalens-normal-only-")
+        root = os.path.dirname(synth) if not ENDPOINT else synth
+        cases = (((), "TRAINING_FAILED"), (("--allow-normal-only-training",), "TRAINED"))
+        if ENDPOINT:
+            cases = cases[:1]  # the endpoint runs without the switch
         try:
-            synth = os.path.join(root, "synth")
             subprocess.run([CLI, "synth", "--output", synth, "--train-normal", "20", "--train-anomaly", "0",
                             "--test-normal", "0", "--test-anomaly", "0"], check=True, capture_output=True)
-            for extra, status in (((), "TRAINING_FAILED"), (("--allow-normal-only-training",), "TRAINED")):
-                server = LookoutServer(CLI, buckets={"synth": synth}, extra_args=extra)
+            for extra, status in cases:
+                server = LookoutServer(CLI, buckets={"synth": bucket}, extra_args=extra)
                 try:
                     c, p = track(server.client()), "normal-only"
                     c.create_project(ProjectName=p)
                     c.create_dataset(ProjectName=p, DatasetType="train", DatasetSource={
-                        "GroundTruthManifest": {"S3Object": {"Bucket": "synth", "Key": "train.manifest"}}})
+                        "GroundTruthManifest": {"S3Object": {"Bucket": "synth", "Key": key + "train.manifest"}}})
                     model = c.create_model(ProjectName=p, OutputConfig={"S3Location": {"Bucket": "synth"}})
                     d = wait_status(c, p, model["ModelMetadata"]["ModelVersion"], {"TRAINED", "TRAINING_FAILED"})
                     self.assertEqual(d["Status"], status, d.get("StatusMessage"))
@@ -646,6 +668,7 @@ class BadInput(unittest.TestCase):
                          "still-serving")
 
 
+@unittest.skipIf(ENDPOINT, SERVER_OF_ITS_OWN)
 class Throttling(unittest.TestCase):
     """--max-concurrent-detects: detections beyond it get ThrottlingException."""
 
@@ -699,6 +722,7 @@ class Throttling(unittest.TestCase):
             shutil.rmtree(root, ignore_errors=True)
 
 
+@unittest.skipIf(ENDPOINT, SERVER_OF_ITS_OWN)
 class RateLimit(unittest.TestCase):
     """--max-requests-per-second: requests over the rate get ThrottlingException (429)."""
 
@@ -725,6 +749,7 @@ class RateLimit(unittest.TestCase):
             server.stop()
 
 
+@unittest.skipIf(ENDPOINT, SERVER_OF_ITS_OWN)
 class CrashSafety(unittest.TestCase):
     """kill -9 during training and during UpdateDatasetEntries, then a restart."""
 

@@ -50,12 +50,30 @@ float MinOf(const float* v, size_t n) {
   return m;
 }
 
-// The first row of the n that holds their minimum.
+// The first of the n floats that holds their minimum: the vector minimum,
+// then a vector search for it (a scalar arg-min costs as much as the GEMM).
 size_t ArgMin(const float* v, size_t n) {
-  size_t best = 0;
-  for (size_t j = 1; j < n; ++j)
-    if (v[j] < v[best]) best = j;
-  return best;
+  const float m = MinOf(v, n);
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const i32x4 hit = Load4(v + j) == Splat4(m);
+    if (hit[0] | hit[1] | hit[2] | hit[3]) break;
+  }
+  while (j < n && v[j] != m) ++j;
+  return j < n ? j : 0;  // 0 only for NaN, whose rows never win
+}
+
+// Bit k set when v[k] < cut, for 16 floats: the pruning scan tests 16 rows
+// at once and visits only the set bits (nearly all rows lose, and a branch
+// per row mispredicts on the few that win).
+uint32_t Below16(const float* v, float cut) {
+  const f32x4 c = Splat4(cut);
+  uint32_t bits = 0;
+  for (int k = 0; k < 4; ++k) {
+    const i32x4 below = Load4(v + 4 * k) < c;  // lanes all ones or zero
+    bits |= static_cast<uint32_t>((below[0] & 1) | (below[1] & 2) | (below[2] & 4) | (below[3] & 8)) << (4 * k);
+  }
+  return bits;
 }
 
 // |a - b|^2 over dim floats, in the difference form (no cancellation), or
@@ -272,6 +290,7 @@ bool XnnpackSearch::Search(Operators& ops, const float* queries, size_t q0, size
 bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const {
   for (; q0 < q1; q0 += kQueryBlock) {
     const size_t queries_here = std::min(kQueryBlock, q1 - q0);
+    size_t nearest = 0;  // the last query's nearest row
     if (xnn_setup_fully_connected_nc_f32(ops.rotate, queries_here, queries + q0 * dim_, ops.rotated.data(),
                                          nullptr) != xnn_status_success ||
         xnn_run_operator(ops.rotate, nullptr) != xnn_status_success ||
@@ -287,19 +306,27 @@ bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0
       // Rounding of the bounds' GEMM is a few float ulps of |Pq|^2 + |Pb|^2;
       // a row is skipped only when its bound loses by more than this.
       const float slack = 1e-5f * (q_norm + max_bound_bias_);
-      // The row with the smallest bound first: usually the nearest, so the
-      // best distance is tight before the scan.
-      const size_t first = ArgMin(bound, count_);
+      // A first row to beat: the previous query's nearest (queries are patches
+      // in raster order, neighbours look alike), else the smallest bound.
+      // Any row keeps the search exact; a near one prunes more.
+      const size_t first = i > 0 ? nearest : ArgMin(bound, count_);
       float best = SquaredDistanceBelow(q, &rotated_[first * dim_], dim_, std::numeric_limits<float>::infinity());
+      nearest = first;
       float cut = best - q_norm + slack;
-      for (size_t j = 0; j < count_; ++j) {
-        if (bound[j] >= cut) continue;
+      const auto visit = [&](size_t j) {
+        if (!(bound[j] < cut)) return;  // cut may have dropped since the bits were taken
         const float d = SquaredDistanceBelow(q, &rotated_[j * dim_], dim_, best);
         if (d < best) {
           best = d;
+          nearest = j;
           cut = best - q_norm + slack;
         }
+      };
+      size_t j0 = 0;
+      for (; j0 + 16 <= count_; j0 += 16) {
+        for (uint32_t bits = Below16(bound + j0, cut); bits != 0; bits &= bits - 1) visit(j0 + __builtin_ctz(bits));
       }
+      for (; j0 < count_; ++j0) visit(j0);
       result[q0 + i] = std::sqrt(best);
     }
   }

@@ -29,9 +29,11 @@ std::vector<double> JacobiEigenvectors(std::vector<double>& a, int n) {
     for (size_t p = 0; p < m; ++p) {
       for (size_t q = p + 1; q < m; ++q) {
         const double apq = a[p * m + q];
-        if (apq == 0.0) continue;
-        // The rotation angle that zeroes a[p][q] (the smaller root: stable).
         const double app = a[p * m + p], aqq = a[q * m + q];
+        // Pairs already negligible against their diagonal: late sweeps skip
+        // most rotations this way.
+        if (std::fabs(apq) <= 1e-10 * (std::fabs(app) + std::fabs(aqq))) continue;
+        // The rotation angle that zeroes a[p][q] (the smaller root: stable).
         const double theta = (aqq - app) / (2 * apq);
         const double t = (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1));
         const double c = 1 / std::sqrt(t * t + 1), s = t * c;

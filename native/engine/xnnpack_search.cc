@@ -350,11 +350,12 @@ std::vector<float> XnnpackSearch::MinDistances(const float* queries, size_t coun
 }
 
 BuildSearch XnnpackSearchBuilder(ParallelFor parallel) {
-  // For comparisons (bench/, agreement checks): the plain path everywhere.
+  // For comparisons (bench/, agreement checks): ANOMALENS_SEARCH=brute-force
+  // (the plain path everywhere) or pruned (every bank, however small).
   const char* chosen = std::getenv("ANOMALENS_SEARCH");
-  const XnnpackSearch::Method method = chosen && std::strcmp(chosen, "brute-force") == 0
-                                           ? XnnpackSearch::Method::kBruteForce
-                                           : XnnpackSearch::Method::kAuto;
+  XnnpackSearch::Method method = XnnpackSearch::Method::kAuto;
+  if (chosen && std::strcmp(chosen, "brute-force") == 0) method = XnnpackSearch::Method::kBruteForce;
+  if (chosen && std::strcmp(chosen, "pruned") == 0) method = XnnpackSearch::Method::kPruned;
   return [parallel, method](const float* rows, size_t count, int dim) {
     return XnnpackSearch::Create(rows, count, dim, parallel, method);
   };

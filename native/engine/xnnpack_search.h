@@ -27,7 +27,8 @@
 // row; only rows whose bound beats the best distance found so far get their
 // whole distance. Still exact: a row is skipped only when even its bound is
 // worse (with slack for float rounding). ANOMALENS_SEARCH=brute-force in the
-// environment keeps every search on the plain path (for comparisons).
+// environment keeps every search on the plain path, =pruned prunes every
+// bank however small (for comparisons).
 #ifndef ANOMALENS_NATIVE_ENGINE_XNNPACK_SEARCH_H_
 #define ANOMALENS_NATIVE_ENGINE_XNNPACK_SEARCH_H_
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/scoring/nearest_neighbor.h"
+#include "native/engine/principal_axes.h"
 #include "native/engine/thread_pool.h"
 #include "native/engine/xnnpack_search.h"
 #include "test_support.h"
@@ -18,9 +19,10 @@
 namespace anomalens {
 namespace {
 
-std::unique_ptr<const NearestNeighborSearch> MakeSearch(const std::vector<float>& bank, int dim, int threads) {
+std::unique_ptr<const NearestNeighborSearch> MakeSearch(const std::vector<float>& bank, int dim, int threads,
+                                                        XnnpackSearch::Method method = XnnpackSearch::Method::kAuto) {
   auto s = XnnpackSearch::Create(bank.data(), bank.size() / dim, dim,
-                                 ParallelOn(std::make_shared<const ThreadPool>(threads)));
+                                 ParallelOn(std::make_shared<const ThreadPool>(threads)), method);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return s.ok() ? std::move(s).value() : nullptr;
 }
@@ -105,6 +107,96 @@ TEST(XnnpackSearch, ConcurrentCallersGetTheSameAnswers) {
   });
   for (auto& t : callers) t.join();
   for (const auto& g : got) EXPECT_EQ(g, want);
+}
+
+// Rows around a few centres, as patch features of one product are: the case
+// pruning is for, and where near ties between rows are common.
+std::vector<float> ClusteredRows(size_t rows, int dim, size_t clusters, float spread, std::mt19937& rng) {
+  const std::vector<float> centres = testing::RandomRows(clusters, dim, rng);
+  std::normal_distribution<float> noise(0.0f, spread);
+  std::vector<float> out(rows * dim);
+  for (size_t r = 0; r < rows; ++r)
+    for (int d = 0; d < dim; ++d) out[r * dim + d] = centres[(r % clusters) * dim + d] + noise(rng);
+  return out;
+}
+
+// The pruned search skips rows by lower bounds: it must still find the
+// nearest row, so it agrees with brute force to float rounding.
+TEST(XnnpackSearch, PrunedMatchesBruteForce) {
+  std::mt19937 rng(15);
+  for (const bool clustered : {false, true}) {
+    // One row, a bank under a query block, one past the auto threshold; a
+    // dim under 16-float multiples (36) and the bound dims exactly (32).
+    for (const auto [bank_rows, queries, dim] :
+         {std::tuple{size_t{1}, size_t{3}, 128}, {50, 70, 36}, {XnnpackSearch::kMinPrunedRows + 1, 150, 128},
+          {900, 65, 32}, {2000, 130, 100}}) {
+      const std::vector<float> bank =
+          clustered ? ClusteredRows(bank_rows, dim, 12, 0.05f, rng) : testing::RandomRows(bank_rows, dim, rng);
+      std::vector<float> q =
+          clustered ? ClusteredRows(queries, dim, 12, 0.06f, rng) : testing::RandomRows(queries, dim, rng);
+      const std::vector<float> want = BruteForceMinDistances(bank.data(), bank_rows, q.data(), queries, dim);
+      std::vector<float> one_thread;
+      for (int threads : {1, 2}) {
+        auto pruned = MakeSearch(bank, dim, threads, XnnpackSearch::Method::kPruned);
+        ASSERT_NE(pruned, nullptr);
+        EXPECT_EQ(pruned->size(), bank_rows);
+        const std::vector<float> got = pruned->MinDistances(q.data(), queries);
+        ExpectClose(got, want, clustered ? "clustered" : "random");
+        if (threads == 1) one_thread = got;
+        else EXPECT_EQ(got, one_thread);
+      }
+    }
+  }
+}
+
+TEST(XnnpackSearch, PrunedFindsBankRows) {
+  std::mt19937 rng(16);
+  const int dim = 128;
+  const std::vector<float> bank = ClusteredRows(1500, dim, 8, 0.1f, rng);
+  std::vector<float> q;
+  for (size_t r = 0; r < 1500; r += 37) q.insert(q.end(), &bank[r * dim], &bank[(r + 1) * dim]);
+  auto search = MakeSearch(bank, dim, 1, XnnpackSearch::Method::kPruned);
+  ASSERT_NE(search, nullptr);
+  // Queries and rows are rotated by the same operator: the same floats, so 0.
+  for (float d : search->MinDistances(q.data(), q.size() / dim)) EXPECT_EQ(d, 0.0f);
+}
+
+TEST(XnnpackSearch, PrunedEmptyBankAndConcurrentCallers) {
+  std::mt19937 rng(17);
+  const int dim = 128;
+  auto empty = MakeSearch({}, dim, 1, XnnpackSearch::Method::kPruned);
+  ASSERT_NE(empty, nullptr);
+  const std::vector<float> q = ClusteredRows(300, dim, 6, 0.1f, rng);
+  EXPECT_EQ(empty->MinDistances(q.data(), 300), std::vector<float>(300, 0.0f));
+  auto search = MakeSearch(ClusteredRows(1200, dim, 6, 0.1f, rng), dim, 2, XnnpackSearch::Method::kPruned);
+  ASSERT_NE(search, nullptr);
+  const std::vector<float> want = search->MinDistances(q.data(), 300);
+  std::vector<std::vector<float>> got(4);
+  std::vector<std::thread> callers;
+  for (auto& g : got) callers.emplace_back([&] {
+    for (int i = 0; i < 5; ++i) g = search->MinDistances(q.data(), 300);
+  });
+  for (auto& t : callers) t.join();
+  for (const auto& g : got) EXPECT_EQ(g, want);
+}
+
+// The basis the pruning bounds on: orthonormal (else the bounds and the
+// rotated distances would be wrong), variances decreasing.
+TEST(PrincipalAxes, OrthonormalByDecreasingVariance) {
+  std::mt19937 rng(18);
+  const int dim = 24;
+  std::vector<float> rows = testing::RandomRows(400, dim, rng);
+  for (size_t r = 0; r < 400; ++r) rows[r * dim + 5] *= 10;  // one dominant direction
+  const PrincipalAxes pca = ComputePrincipalAxes(rows.data(), 400, dim);
+  for (int a = 0; a < dim; ++a) {
+    for (int b = 0; b < dim; ++b) {
+      double dot = 0;
+      for (int d = 0; d < dim; ++d) dot += pca.axes[a * dim + d] * pca.axes[b * dim + d];
+      EXPECT_NEAR(dot, a == b ? 1.0 : 0.0, 1e-9) << a << " " << b;
+    }
+    if (a > 0) EXPECT_GE(pca.variances[a - 1], pca.variances[a]);
+  }
+  EXPECT_GT(std::fabs(pca.axes[5]), 0.99);  // the first axis is the stretched coordinate
 }
 
 }  // namespace

@@ -84,7 +84,7 @@ async function rejects(Command, input, Exception, status, c = client) {
   assert.ok(error instanceof sdk.LookoutVisionServiceException, `${Command}: not a LookoutVisionServiceException`);
   assert.equal(error.name, Exception);
   assert.equal(error.$metadata.httpStatusCode, status, `${Command}: ${error.message}`);
-  assert.match(error.$metadata.requestId || '', /^[0-9a-f]{8}-[0-9a-f]{16}$/, `${Command}: RequestId`);
+  assert.match(error.$metadata.requestId || '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, `${Command}: RequestId`);
   assert.ok(error.message.length > 0);
   return error;
 }

@@ -92,6 +92,19 @@ TEST(XnnpackSearch, EmptyBankAndNoQueries) {
 }
 
 // Server workers search at once: each call gets its own operators.
+// Four threads calling the same search five times each get what one call got.
+void ExpectConcurrentCallersAgree(const NearestNeighborSearch& search, const std::vector<float>& queries,
+                                  size_t count) {
+  const std::vector<float> want = search.MinDistances(queries.data(), count);
+  std::vector<std::vector<float>> got(4);
+  std::vector<std::thread> callers;
+  for (auto& g : got) callers.emplace_back([&] {
+    for (int i = 0; i < 5; ++i) g = search.MinDistances(queries.data(), count);
+  });
+  for (auto& t : callers) t.join();
+  for (const auto& g : got) EXPECT_EQ(g, want);
+}
+
 TEST(XnnpackSearch, ConcurrentCallersGetTheSameAnswers) {
   std::mt19937 rng(14);
   const int dim = 128;
@@ -99,14 +112,7 @@ TEST(XnnpackSearch, ConcurrentCallersGetTheSameAnswers) {
   const std::vector<float> q = testing::RandomRows(300, dim, rng);
   auto search = MakeSearch(bank, dim, 1);
   ASSERT_NE(search, nullptr);
-  const std::vector<float> want = search->MinDistances(q.data(), 300);
-  std::vector<std::vector<float>> got(4);
-  std::vector<std::thread> callers;
-  for (auto& g : got) callers.emplace_back([&] {
-    for (int i = 0; i < 5; ++i) g = search->MinDistances(q.data(), 300);
-  });
-  for (auto& t : callers) t.join();
-  for (const auto& g : got) EXPECT_EQ(g, want);
+  ExpectConcurrentCallersAgree(*search, q, 300);
 }
 
 // Rows around a few centres, as patch features of one product are: the case
@@ -170,14 +176,7 @@ TEST(XnnpackSearch, PrunedEmptyBankAndConcurrentCallers) {
   EXPECT_EQ(empty->MinDistances(q.data(), 300), std::vector<float>(300, 0.0f));
   auto search = MakeSearch(ClusteredRows(1200, dim, 6, 0.1f, rng), dim, 2, XnnpackSearch::Method::kPruned);
   ASSERT_NE(search, nullptr);
-  const std::vector<float> want = search->MinDistances(q.data(), 300);
-  std::vector<std::vector<float>> got(4);
-  std::vector<std::thread> callers;
-  for (auto& g : got) callers.emplace_back([&] {
-    for (int i = 0; i < 5; ++i) g = search->MinDistances(q.data(), 300);
-  });
-  for (auto& t : callers) t.join();
-  for (const auto& g : got) EXPECT_EQ(g, want);
+  ExpectConcurrentCallersAgree(*search, q, 300);
 }
 
 // The basis the pruning bounds on: orthonormal (else the bounds and the

@@ -7,6 +7,16 @@
 namespace anomalens {
 namespace {
 
+// Rows p and q (m values each) turned by the rotation (c, s): the update a
+// Jacobi rotation makes to the matrix's rows and to the eigenvectors alike.
+void RotateRows(double* p, double* q, size_t m, double c, double s) {
+  for (size_t k = 0; k < m; ++k) {
+    const double pk = p[k], qk = q[k];
+    p[k] = c * pk - s * qk;
+    q[k] = s * pk + c * qk;
+  }
+}
+
 // Eigen-decomposition of the symmetric n x n matrix `a` (row-major; left
 // diagonal) by cyclic Jacobi: each rotation zeroes one off-diagonal pair, and
 // sweeps over all pairs converge quadratically. Symmetry halves the work: a
@@ -39,11 +49,7 @@ std::vector<double> JacobiEigenvectors(std::vector<double>& a, int n) {
         const double c = 1 / std::sqrt(t * t + 1), s = t * c;
         double* rp = &a[p * m];
         double* rq = &a[q * m];
-        for (size_t k = 0; k < m; ++k) {
-          const double pk = rp[k], qk = rq[k];
-          rp[k] = c * pk - s * qk;
-          rq[k] = s * pk + c * qk;
-        }
+        RotateRows(rp, rq, m, c, s);
         for (size_t k = 0; k < m; ++k) {  // the mirror: columns p and q
           a[k * m + p] = rp[k];
           a[k * m + q] = rq[k];
@@ -52,13 +58,7 @@ std::vector<double> JacobiEigenvectors(std::vector<double>& a, int n) {
         rp[p] = app - t * apq;
         rq[q] = aqq + t * apq;
         rp[q] = rq[p] = 0.0;
-        double* vp = &v[p * m];
-        double* vq = &v[q * m];
-        for (size_t k = 0; k < m; ++k) {
-          const double pk = vp[k], qk = vq[k];
-          vp[k] = c * pk - s * qk;
-          vq[k] = s * pk + c * qk;
-        }
+        RotateRows(&v[p * m], &v[q * m], m, c, s);
       }
     }
   }

@@ -183,17 +183,33 @@ TEST(ImageResize, ResizePlane_matches_naive_reference) {
   }
 }
 
+// ResizeImage's own fast paths (four rows a lane in the horizontal pass,
+// rounding four at a time, rows rounded as the vertical pass writes them)
+// against ResizePlane's plain loops, channel by channel: equal bytes at
+// sizes whose row counts are and are not multiples of four, with one axis
+// unchanged, up and down, on one thread and split into ranges of 3 rows.
 TEST(ImageResize, ResizeImage_equals_rounded_ResizePlane_per_channel) {
-  const RgbImage image = MakeImage(97, 61, 3);
-  const RgbImage out = ResizeImage(image, 40, 83);
-  for (int c = 0; c < 3; ++c) {
-    std::vector<float> plane(97 * 61);
-    for (size_t i = 0; i < plane.size(); ++i) plane[i] = image.pixels[i * 3 + c];
-    std::vector<float> resized(40 * 83);
-    ResizePlane(plane.data(), 97, 61, resized.data(), 40, 83);
-    for (size_t i = 0; i < resized.size(); ++i) {
-      const int expected = static_cast<int>(std::min(255.0f, std::max(0.0f, resized[i])) + 0.5f);
-      ASSERT_EQ(out.pixels[i * 3 + c], expected) << "channel " << c << " at " << i;
+  const ParallelFor in_threes{[](size_t count, const ParallelFor::Body& body) {
+    for (size_t begin = 0; begin < count; begin += 3) body(begin, std::min(count, begin + 3));
+  }};
+  const int kCases[][4] = {{97, 61, 40, 83}, {768, 576, 304, 224}, {31, 7, 97, 5}, {50, 45, 50, 20},
+                           {50, 45, 21, 45}, {5, 3, 2, 2},         {1, 1, 3, 4}};
+  for (const auto& c : kCases) {
+    const RgbImage image = MakeImage(c[0], c[1], 3);
+    for (const ParallelFor& parallel : {ParallelFor{}, in_threes}) {
+      const RgbImage out = ResizeImage(image, c[2], c[3], parallel);
+      for (int ch = 0; ch < 3; ++ch) {
+        std::vector<float> plane(static_cast<size_t>(c[0]) * c[1]);
+        for (size_t i = 0; i < plane.size(); ++i) plane[i] = image.pixels[i * 3 + ch];
+        std::vector<float> resized(static_cast<size_t>(c[2]) * c[3]);
+        ResizePlane(plane.data(), c[0], c[1], resized.data(), c[2], c[3]);
+        for (size_t i = 0; i < resized.size(); ++i) {
+          const int expected = static_cast<int>(std::min(255.0f, std::max(0.0f, resized[i])) + 0.5f);
+          ASSERT_EQ(out.pixels[i * 3 + ch], expected)
+              << c[0] << "x" << c[1] << " -> " << c[2] << "x" << c[3] << ", channel " << ch << " at " << i
+              << (parallel.run ? ", ranges of 3 rows" : "");
+        }
+      }
     }
   }
 }

@@ -3,7 +3,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "core/base/simd.h"
 
 namespace anomalens {
 namespace {
@@ -85,18 +88,58 @@ void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis
   }
 }
 
-// Output rows [y0, y1) of the vertical pass.
-void ResampleColumnRange(const float* src, size_t row_length, const AxisWeights& axis, size_t y0, size_t y1,
-                         float* dst) {
-  for (size_t y = y0; y < y1; ++y) {
-    float* out = dst + y * row_length;
-    for (size_t i = 0; i < row_length; ++i) out[i] = 0.0f;
-    const float* weights = &axis.weights[y * axis.stride];
-    for (int k = 0; k < axis.count[y]; ++k) {
-      const float weight = weights[k];
-      const float* in = src + static_cast<size_t>(axis.first[y] + k) * row_length;
-      for (size_t i = 0; i < row_length; ++i) out[i] += weight * in[i];
+// The horizontal pass for 8-bit interleaved pixels, four rows at a time, one
+// a lane: the four rows' samples are widened to float once, interleaved by
+// row, so that each tap of an output is one vector load for the four rows
+// and its weight is shared. Every lane sums its row's taps in order from
+// 0.0f, exactly as ResampleRows does, so the floats are the same on every
+// target; rows past the last group of four go through ResampleRows.
+void ResampleRowsRgb8(const uint8_t* src, int src_width, int rows, const AxisWeights& axis, int dst_width,
+                      float* dst) {
+  constexpr int kChannels = 3;
+  const size_t samples = static_cast<size_t>(src_width) * kChannels;
+  std::vector<f32x4> by_row(samples);  // sample i of the four rows
+  int y = 0;
+  for (; y + 4 <= rows; y += 4) {
+    const uint8_t* in = src + static_cast<size_t>(y) * samples;
+    for (size_t i = 0; i < samples; ++i) {
+      by_row[i] = f32x4{static_cast<float>(in[i]), static_cast<float>(in[samples + i]),
+                        static_cast<float>(in[2 * samples + i]), static_cast<float>(in[3 * samples + i])};
     }
+    float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
+    const size_t out_row = static_cast<size_t>(dst_width) * kChannels;
+    for (int x = 0; x < dst_width; ++x) {
+      const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
+      const f32x4* tap = &by_row[static_cast<size_t>(axis.first[x]) * kChannels];
+      f32x4 r = Splat4(0.0f), g = Splat4(0.0f), b = Splat4(0.0f);
+      for (int k = 0; k < axis.count[x]; ++k, tap += kChannels) {
+        const f32x4 w = Splat4(weights[k]);
+        r += w * tap[0];
+        g += w * tap[1];
+        b += w * tap[2];
+      }
+      for (int lane = 0; lane < 4; ++lane) {
+        float* o = out + lane * out_row + static_cast<size_t>(x) * kChannels;
+        o[0] = r[lane];
+        o[1] = g[lane];
+        o[2] = b[lane];
+      }
+    }
+  }
+  if (y < rows) {
+    ResampleRows<kChannels>(src + static_cast<size_t>(y) * samples, src_width, rows - y, axis, dst_width,
+                            dst + static_cast<size_t>(y) * dst_width * kChannels);
+  }
+}
+
+// Output row y of the vertical pass, into `out` (row_length floats).
+void ResampleColumnRow(const float* src, size_t row_length, const AxisWeights& axis, size_t y, float* out) {
+  for (size_t i = 0; i < row_length; ++i) out[i] = 0.0f;
+  const float* weights = &axis.weights[y * axis.stride];
+  for (int k = 0; k < axis.count[y]; ++k) {
+    const float weight = weights[k];
+    const float* in = src + static_cast<size_t>(axis.first[y] + k) * row_length;
+    for (size_t i = 0; i < row_length; ++i) out[i] += weight * in[i];
   }
 }
 
@@ -105,13 +148,30 @@ void ResampleColumnRange(const float* src, size_t row_length, const AxisWeights&
 // ResampleRows: taps in order, starting from 0.0f.
 void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axis, int dst_height, float* dst,
                      const ParallelFor& parallel) {
-  parallel(dst_height, [&](size_t y0, size_t y1) { ResampleColumnRange(src, row_length, axis, y0, y1, dst); });
+  parallel(dst_height, [&](size_t y0, size_t y1) {
+    for (size_t y = y0; y < y1; ++y) ResampleColumnRow(src, row_length, axis, y, dst + y * row_length);
+  });
 }
 
 uint8_t RoundToByte(float value) {
   if (!(value > 0.0f)) return 0;  // also maps NaN, which cannot occur, to 0
   if (value >= 255.0f) return 255;
   return static_cast<uint8_t>(value + 0.5f);
+}
+
+
+// RoundToByte on `n` values, four at a time: max(v, 0) (0 for NaN, as
+// !(v > 0) gives), min(v, 255), + 0.5, truncated. For v in (0, 255) that is
+// RoundToByte's v + 0.5 truncated; for v <= 0 it truncates 0.5 to 0 and for
+// v >= 255 it truncates 255.5 to 255, so the bytes are RoundToByte's.
+void RoundToBytes(const float* in, size_t n, uint8_t* out) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const f32x4 v = Min4(Max4(Load4(in + i), Splat4(0.0f)), Splat4(255.0f)) + Splat4(0.5f);
+    const i32x4 q = __builtin_convertvector(v, i32x4);  // truncates, as static_cast does
+    for (int lane = 0; lane < 4; ++lane) out[i + lane] = static_cast<uint8_t>(q[lane]);
+  }
+  for (; i < n; ++i) out[i] = RoundToByte(in[i]);
 }
 
 }  // namespace
@@ -121,34 +181,38 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelF
   constexpr int kChannels = 3;
   if (src.width < 1 || src.height < 1 || width < 1 || height < 1) return dst;
   if (src.pixels.size() != static_cast<size_t>(src.width) * src.height * kChannels) return dst;
+  dst.width = width;
+  dst.height = height;
+  dst.pixels.resize(static_cast<size_t>(width) * height * kChannels);
 
   // Horizontal pass (or a plain conversion when the width is unchanged),
-  // kept in float so that rounding happens once, at the end.
+  // kept in float so that rounding happens once, at the end. Every element
+  // is written before it is read, so the buffer is not zeroed first.
   const size_t row_length = static_cast<size_t>(width) * kChannels;
-  std::vector<float> horizontal(static_cast<size_t>(src.height) * row_length);
+  std::unique_ptr<float[]> horizontal(new float[static_cast<size_t>(src.height) * row_length]);
   if (width == src.width) {
-    for (size_t i = 0; i < horizontal.size(); ++i) horizontal[i] = src.pixels[i];
+    for (size_t i = 0; i < src.pixels.size(); ++i) horizontal[i] = src.pixels[i];
   } else {
     const AxisWeights axis = ComputeAxisWeights(src.width, width);
     parallel(src.height, [&](size_t y0, size_t y1) {
-      ResampleRows<kChannels>(src.pixels.data() + y0 * src.width * kChannels, src.width, static_cast<int>(y1 - y0),
-                              axis, width, horizontal.data() + y0 * row_length);
+      ResampleRowsRgb8(src.pixels.data() + y0 * src.width * kChannels, src.width, static_cast<int>(y1 - y0), axis,
+                       width, horizontal.get() + y0 * row_length);
     });
   }
 
-  std::vector<float> vertical;
-  const std::vector<float>* result = &horizontal;
-  if (height != src.height) {
-    vertical.resize(static_cast<size_t>(height) * row_length);
-    const AxisWeights axis = ComputeAxisWeights(src.height, height);
-    ResampleColumns(horizontal.data(), row_length, axis, height, vertical.data(), parallel);
-    result = &vertical;
+  if (height == src.height) {
+    RoundToBytes(horizontal.get(), dst.pixels.size(), dst.pixels.data());
+    return dst;
   }
-
-  dst.width = width;
-  dst.height = height;
-  dst.pixels.resize(result->size());
-  for (size_t i = 0; i < result->size(); ++i) dst.pixels[i] = RoundToByte((*result)[i]);
+  // Vertical pass, a row at a time into a scratch row, rounded as it lands.
+  const AxisWeights axis = ComputeAxisWeights(src.height, height);
+  parallel(height, [&](size_t y0, size_t y1) {
+    std::vector<float> row(row_length);
+    for (size_t y = y0; y < y1; ++y) {
+      ResampleColumnRow(horizontal.get(), row_length, axis, y, row.data());
+      RoundToBytes(row.data(), row_length, dst.pixels.data() + y * row_length);
+    }
+  });
   return dst;
 }
 

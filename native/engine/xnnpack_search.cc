@@ -89,6 +89,20 @@ struct PrunedBank {
   float max_bound_bias;
 };
 
+// One query's lists, kept with the operators so no search allocates.
+struct SearchScratch {
+  SearchScratch() = default;
+  explicit SearchScratch(size_t blocks)  // a multiple of 16
+      : box_bounds(blocks), blocks(blocks), heads(blocks), partial(blocks * 16), rows(blocks * 16),
+        row_bounds(blocks * 16) {}
+  std::vector<float> box_bounds;  // per block (the four-lane search)
+  std::vector<uint32_t> blocks;   // blocks whose box is near
+  std::vector<uint32_t> heads;    // of those, blocks with a row near over 16 coordinates
+  std::vector<float> partial;     // their 16 rows' bounds over those
+  std::vector<uint32_t> rows;     // rows near over kBoundDims coordinates
+  std::vector<float> row_bounds;  // their bounds
+};
+
 namespace {
 
 // The squared distance from rotated query q to its nearest bank row, whose
@@ -181,15 +195,21 @@ __attribute__((target("avx512f"), always_inline)) inline float SquaredDistanceBe
 }
 
 __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& bank, const float* q, size_t& nearest,
-                                                          uint32_t* candidates) {
+                                                          SearchScratch& scratch) {
   constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;
   const __m512 zero = _mm512_setzero_ps();
-  float best = SquaredDistanceBelow512(q, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
-  // The blocks whose box is nearer than that row, their positions packed
-  // into `candidates` (no branch per block: which pass is unpredictable).
   const __m512i lanes16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  float best = SquaredDistanceBelow512(q, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
+  const float q_norm = SquaredNorm(q, kBound), q_head = SquaredNorm(q, 16);
+  const float slack = 1e-5f * (q_norm + bank.max_bound_bias);
+  // Which test a block or row passes is unpredictable, and a mispredicted
+  // branch costs as much as a block's bounds: each of the first three stages
+  // runs without branches against that first row, packing what passes into
+  // the next stage's list; only the whole distances lower the best as they go.
+  // 1. Blocks whose box is nearer than the first row.
+  uint32_t* blocks = scratch.blocks.data();
+  size_t block_count = 0;
   const __m512 box_cut = _mm512_set1_ps(best * 1.0001f);
-  size_t candidate_count = 0;
   for (size_t g = 0; g < bank.box_groups; ++g) {
     const float* low = bank.box_corners + g * 2 * kBox * 16;
     const float* high = low + kBox * 16;
@@ -202,21 +222,20 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
       acc = _mm512_fmadd_ps(gap, gap, acc);
     }
     const __mmask16 near = _mm512_cmp_ps_mask(acc, box_cut, _CMP_LE_OQ);
-    _mm512_mask_compressstoreu_epi32(candidates + candidate_count, near,
+    _mm512_mask_compressstoreu_epi32(blocks + block_count, near,
                                      _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(g * 16)), lanes16));
-    candidate_count += __builtin_popcount(near);
+    block_count += __builtin_popcount(near);
   }
-  const float q_norm = SquaredNorm(q, kBound);
-  const float slack = 1e-5f * (q_norm + bank.max_bound_bias);
-  const float q_head = SquaredNorm(q, 16);
+  // 2. Of those, blocks with a row whose first 16 coordinates are nearer
+  // (the query's 16 held in registers; four sums, not one chain).
   __m512 qv[16];
   for (int d = 0; d < 16; ++d) qv[d] = _mm512_set1_ps(q[d]);
-  for (size_t c = 0; c < candidate_count; ++c) {
-    const size_t b = candidates[c];
-    const float* w = bank.bound_blocks + b * (kBound + 2) * 16;
-    // The first 16 coordinates against the query held in registers; the
-    // other kBound - 16 only for blocks where some row still passes. Four
-    // sums, not one: each would wait for the previous otherwise.
+  const __m512 head_cut = _mm512_set1_ps(best - q_head + slack);
+  uint32_t* heads = scratch.heads.data();
+  float* partial = scratch.partial.data();
+  size_t head_count = 0;
+  for (size_t c = 0; c < block_count; ++c) {
+    const float* w = bank.bound_blocks + blocks[c] * (kBound + 2) * 16;
     __m512 s0 = _mm512_loadu_ps(w + kBound * 16), s1 = zero, s2 = zero, s3 = zero;
     for (int d = 0; d < 16; d += 4) {
       s0 = _mm512_fmadd_ps(qv[d], _mm512_loadu_ps(w + d * 16), s0);
@@ -224,40 +243,51 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
       s2 = _mm512_fmadd_ps(qv[d + 2], _mm512_loadu_ps(w + (d + 2) * 16), s2);
       s3 = _mm512_fmadd_ps(qv[d + 3], _mm512_loadu_ps(w + (d + 3) * 16), s3);
     }
-    __m512 bound = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
-    if (_mm512_cmp_ps_mask(bound, _mm512_set1_ps(best - q_head + slack), _CMP_LT_OQ) == 0) continue;
-    s0 = _mm512_add_ps(s0, _mm512_loadu_ps(w + (kBound + 1) * 16));
+    const __m512 bound = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+    heads[head_count] = blocks[c];
+    _mm512_storeu_ps(partial + head_count * 16, bound);
+    head_count += _mm512_cmp_ps_mask(bound, head_cut, _CMP_LT_OQ) != 0;
+  }
+  // 3. Of those, rows nearer over all kBound coordinates.
+  uint32_t* rows = scratch.rows.data();
+  float* row_bounds = scratch.row_bounds.data();
+  size_t row_count = 0;
+  const __m512 cut = _mm512_set1_ps(best - q_norm + slack);
+  for (size_t c = 0; c < head_count; ++c) {
+    const float* w = bank.bound_blocks + heads[c] * (kBound + 2) * 16;
+    __m512 s0 = _mm512_add_ps(_mm512_loadu_ps(partial + c * 16), _mm512_loadu_ps(w + (kBound + 1) * 16));
+    __m512 s1 = zero, s2 = zero, s3 = zero;
     for (int d = 16; d < kBound; d += 4) {
       s0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), _mm512_loadu_ps(w + d * 16), s0);
       s1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), _mm512_loadu_ps(w + (d + 1) * 16), s1);
       s2 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 2]), _mm512_loadu_ps(w + (d + 2) * 16), s2);
       s3 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 3]), _mm512_loadu_ps(w + (d + 3) * 16), s3);
     }
-    bound = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
-    const __mmask16 pass = _mm512_cmp_ps_mask(bound, _mm512_set1_ps(best - q_norm + slack), _CMP_LT_OQ);
-    if (pass == 0) continue;  // most blocks that reach here
-    alignas(64) float lanes[16];
-    _mm512_store_ps(lanes, bound);
-    for (uint32_t bits = pass; bits != 0; bits &= bits - 1) {
-      const int k = __builtin_ctz(bits);
-      if (!(lanes[k] < best - q_norm + slack)) continue;  // best may have dropped since
-      const float d = SquaredDistanceBelow512(q, bank.rows + (b * 16 + k) * bank.dim, bank.dim, best);
-      if (d < best) {
-        best = d;
-        nearest = b * 16 + k;
-      }
+    const __m512 bound = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+    const __mmask16 pass = _mm512_cmp_ps_mask(bound, cut, _CMP_LT_OQ);
+    _mm512_mask_compressstoreu_epi32(rows + row_count, pass,
+                                     _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(heads[c] * 16)), lanes16));
+    _mm512_mask_compressstoreu_ps(row_bounds + row_count, pass, bound);
+    row_count += __builtin_popcount(pass);
+  }
+  // 4. Their whole distances, the best lowering as it goes.
+  for (size_t r = 0; r < row_count; ++r) {
+    if (!(row_bounds[r] < best - q_norm + slack)) continue;
+    const float d = SquaredDistanceBelow512(q, bank.rows + size_t{rows[r]} * bank.dim, bank.dim, best);
+    if (d < best) {
+      best = d;
+      nearest = rows[r];
     }
   }
   return best;
 }
 #endif
 
-float NearestSquared(const PrunedBank& bank, const float* q, size_t& nearest, float* box_bound,
-                     uint32_t* candidates) {
+float NearestSquared(const PrunedBank& bank, const float* q, size_t& nearest, SearchScratch& scratch) {
 #if defined(__x86_64__)
-  if (bank.dim % 16 == 0 && HasAvx512()) return NearestSquared512(bank, q, nearest, candidates);
+  if (bank.dim % 16 == 0 && HasAvx512()) return NearestSquared512(bank, q, nearest, scratch);
 #endif
-  return NearestSquaredPortable(bank, q, nearest, box_bound);
+  return NearestSquaredPortable(bank, q, nearest, scratch.box_bounds.data());
 }
 
 }  // namespace
@@ -268,8 +298,7 @@ struct XnnpackSearch::Operators {
   // Pruned search: queries into the basis.
   xnn_operator_t rotate = nullptr;
   std::vector<float> rotated;     // kQueryBlock x dim
-  std::vector<float> box_bounds;        // one per block of the bank
-  std::vector<uint32_t> candidates;     // blocks to search, one query at a time
+  SearchScratch scratch;
   ~Operators() {
     for (xnn_operator_t op : chunks) xnn_delete_operator(op);
     if (rotate) xnn_delete_operator(rotate);
@@ -418,8 +447,7 @@ StatusOr<std::unique_ptr<XnnpackSearch::Operators>> XnnpackSearch::Build() const
     RETURN_IF_ERROR(
         CreateFullyConnected(dim_, dim_, dim_, dim_, basis_.data(), basis_bias_.data(), &ops->rotate));
     ops->rotated.resize(kQueryBlock * dim_);
-    ops->box_bounds.resize((block_count_ + 15) / 16 * 16);
-    ops->candidates.resize((block_count_ + 15) / 16 * 16);
+    ops->scratch = SearchScratch((block_count_ + 15) / 16 * 16);
     return ops;
   }
   for (size_t r0 = 0; r0 < count_; r0 += kChunkRows) {
@@ -511,7 +539,7 @@ bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0
       return false;
     }
     for (size_t i = 0; i < queries_here; ++i) {
-      result[q0 + i] = std::sqrt(NearestSquared(bank, &ops.rotated[i * dim_], nearest, ops.box_bounds.data(), ops.candidates.data()));
+      result[q0 + i] = std::sqrt(NearestSquared(bank, &ops.rotated[i * dim_], nearest, ops.scratch));
     }
   }
   return true;

@@ -80,13 +80,14 @@ __attribute__((always_inline)) inline float SquaredDistanceBelow(const float* a,
 
 // The pruned bank as the per-query search reads it (XnnpackSearch's members).
 struct PrunedBank {
-  const float* rows;          // rotated, block after block of 16 (padding rows zero)
+  const float* rows;          // block after block of 16 (padding rows zero)
+  const float* mean;          // the rows' mean (the rotation's origin)
   const float* bound_blocks;  // per block: kBoundDims x 16 weights, then 16 biases
   const float* box_corners;   // per group of 16 blocks: kBoxDims x 16 lower corners, then as many upper
   size_t blocks;
   size_t box_groups;
   int dim;
-  float max_bound_bias;
+  float max_centred_norm;  // the largest |row - mean|^2
 };
 
 // One query's lists, kept with the operators so no search allocates.
@@ -105,7 +106,8 @@ struct SearchScratch {
 
 namespace {
 
-// The squared distance from rotated query q to its nearest bank row, whose
+// The squared distance from `query` (q: its first kBoundDims rotated
+// coordinates) to its nearest bank row, whose
 // position `nearest` holds on entry (a first row to beat) and on return.
 // Three tests, each a true lower bound, so still exact:
 //  - each block's box (the corners of its rows' first kBoxDims coordinates):
@@ -114,15 +116,22 @@ namespace {
 //  - each row's distance over the first kBoundDims coordinates, 16 rows a
 //    step (Gram form: |Pq|^2 + |Pb|^2 - 2 Pq.Pb);
 //  - the whole distance, abandoned every 32 coordinates once it loses.
-// Rounding: a bound is a few float ulps of what it sums (|Pq|^2 + |Pb|^2 for
-// the Gram form), the whole distance a few of itself; a block or a row is
-// skipped only when it loses by more than that.
 // `box_bound`: scratch, one float per block (padded to 16).
 // Written twice: four lanes for any x86-64 (and wasm-like targets), sixteen
 // for the AVX-512 units of the machines this runs on. Both find the same row;
 // the whole distance sums in another order, so floats may differ in the last
 // bits between the two (never between runs or thread counts on one machine).
-float NearestSquaredPortable(const PrunedBank& bank, const float* q, size_t& nearest, float* box_bound) {
+// Rounding: the bounds are sums over rotated coordinates, rounded in the
+// rotation (a few float ulps of |x - mean|, for query and row alike) and in
+// their own sums; the whole distance is rounded a few ulps of itself, which
+// is below that. A block or a row is skipped only when it loses by more.
+inline float Slack(const PrunedBank& bank, const float* query) {
+  return 1e-5f * (SquaredDistanceBelow(query, bank.mean, bank.dim, std::numeric_limits<float>::infinity()) +
+                  bank.max_centred_norm);
+}
+
+float NearestSquaredPortable(const PrunedBank& bank, const float* q, const float* query, size_t& nearest,
+                             float* box_bound) {
   constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;
   for (size_t g = 0; g < bank.box_groups; ++g) {
     const float* low = bank.box_corners + g * 2 * kBox * 16;
@@ -137,11 +146,12 @@ float NearestSquaredPortable(const PrunedBank& bank, const float* q, size_t& nea
       Store4(box_bound + g * 16 + l, acc);
     }
   }
-  float best = SquaredDistanceBelow(q, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
+  float best =
+      SquaredDistanceBelow(query, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
   const float q_norm = SquaredNorm(q, kBound);
-  const float slack = 1e-5f * (q_norm + bank.max_bound_bias);
+  const float slack = Slack(bank, query);
   for (size_t b = 0; b < bank.blocks; ++b) {
-    if (box_bound[b] > best * 1.0001f) continue;
+    if (box_bound[b] > best + slack) continue;
     const float* w = bank.bound_blocks + b * (kBound + 2) * 16;
     float bound[16];
     for (int l = 0; l < 16; l += 4) {
@@ -151,7 +161,7 @@ float NearestSquaredPortable(const PrunedBank& bank, const float* q, size_t& nea
     }
     for (int k = 0; k < 16; ++k) {
       if (!(bound[k] < best - q_norm + slack)) continue;
-      const float d = SquaredDistanceBelow(q, bank.rows + (b * 16 + k) * bank.dim, bank.dim, best);
+      const float d = SquaredDistanceBelow(query, bank.rows + (b * 16 + k) * bank.dim, bank.dim, best);
       if (d < best) {
         best = d;
         nearest = b * 16 + k;
@@ -194,14 +204,15 @@ __attribute__((target("avx512f"), always_inline)) inline float SquaredDistanceBe
   return Sum512(_mm512_add_ps(acc0, acc1));
 }
 
-__attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& bank, const float* q, size_t& nearest,
-                                                          SearchScratch& scratch) {
+__attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& bank, const float* q, const float* query,
+                                                          size_t& nearest, SearchScratch& scratch) {
   constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;
   const __m512 zero = _mm512_setzero_ps();
   const __m512i lanes16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  float best = SquaredDistanceBelow512(q, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
+  float best =
+      SquaredDistanceBelow512(query, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
   const float q_norm = SquaredNorm(q, kBound), q_head = SquaredNorm(q, 16);
-  const float slack = 1e-5f * (q_norm + bank.max_bound_bias);
+  const float slack = Slack(bank, query);
   // Which test a block or row passes is unpredictable, and a mispredicted
   // branch costs as much as a block's bounds: each of the first three stages
   // runs without branches against that first row, packing what passes into
@@ -209,7 +220,7 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
   // 1. Blocks whose box is nearer than the first row.
   uint32_t* blocks = scratch.blocks.data();
   size_t block_count = 0;
-  const __m512 box_cut = _mm512_set1_ps(best * 1.0001f);
+  const __m512 box_cut = _mm512_set1_ps(best + slack);
   for (size_t g = 0; g < bank.box_groups; ++g) {
     const float* low = bank.box_corners + g * 2 * kBox * 16;
     const float* high = low + kBox * 16;
@@ -273,7 +284,7 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
   // 4. Their whole distances, the best lowering as it goes.
   for (size_t r = 0; r < row_count; ++r) {
     if (!(row_bounds[r] < best - q_norm + slack)) continue;
-    const float d = SquaredDistanceBelow512(q, bank.rows + size_t{rows[r]} * bank.dim, bank.dim, best);
+    const float d = SquaredDistanceBelow512(query, bank.rows + size_t{rows[r]} * bank.dim, bank.dim, best);
     if (d < best) {
       best = d;
       nearest = rows[r];
@@ -283,11 +294,12 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
 }
 #endif
 
-float NearestSquared(const PrunedBank& bank, const float* q, size_t& nearest, SearchScratch& scratch) {
+float NearestSquared(const PrunedBank& bank, const float* q, const float* query, size_t& nearest,
+                     SearchScratch& scratch) {
 #if defined(__x86_64__)
-  if (bank.dim % 16 == 0 && HasAvx512()) return NearestSquared512(bank, q, nearest, scratch);
+  if (bank.dim % 16 == 0 && HasAvx512()) return NearestSquared512(bank, q, query, nearest, scratch);
 #endif
-  return NearestSquaredPortable(bank, q, nearest, scratch.box_bounds.data());
+  return NearestSquaredPortable(bank, q, query, nearest, scratch.box_bounds.data());
 }
 
 }  // namespace
@@ -297,7 +309,7 @@ struct XnnpackSearch::Operators {
   std::vector<float> products;         // kQueryBlock x kChunkRows (brute force)
   // Pruned search: queries into the basis.
   xnn_operator_t rotate = nullptr;
-  std::vector<float> rotated;     // kQueryBlock x dim
+  std::vector<float> rotated;     // kQueryBlock x kBoundDims
   SearchScratch scratch;
   ~Operators() {
     for (xnn_operator_t op : chunks) xnn_delete_operator(op);
@@ -360,9 +372,12 @@ Status CreateFullyConnected(size_t inputs, size_t outputs, size_t input_stride, 
 Status XnnpackSearch::PreparePruning(const float* rows) {
   const PrincipalAxes pca = ComputePrincipalAxes(rows, count_, dim_);
   const size_t dim = dim_;
-  basis_.resize(dim * dim);
-  basis_bias_.resize(dim);
-  for (size_t k = 0; k < dim; ++k) {
+  // Only the first kBoundDims axes: the bounds read those coordinates, and
+  // the whole distances are summed on the rows as they are (which also keeps
+  // a query that is a bank row at exactly 0).
+  basis_.resize(kBoundDims * dim);
+  basis_bias_.resize(kBoundDims);
+  for (size_t k = 0; k < kBoundDims; ++k) {
     double shift = 0;
     for (size_t d = 0; d < dim; ++d) {
       basis_[k * dim + d] = static_cast<float>(pca.axes[k * dim + d]);
@@ -370,11 +385,13 @@ Status XnnpackSearch::PreparePruning(const float* rows) {
     }
     basis_bias_[k] = static_cast<float>(-shift);
   }
-  // The bank rotated by the same operator as the queries, so a query that is
-  // a bank row lands on it exactly.
-  std::vector<float> rotated(count_ * dim);
+  mean_.resize(dim);
+  for (size_t d = 0; d < dim; ++d) mean_[d] = static_cast<float>(pca.mean[d]);
+  // The bank rotated by the same operator as the queries.
+  constexpr size_t kRotated = kBoundDims;
+  std::vector<float> rotated(count_ * kRotated);
   xnn_operator_t rotate = nullptr;
-  RETURN_IF_ERROR(CreateFullyConnected(dim, dim, dim, dim, basis_.data(), basis_bias_.data(), &rotate));
+  RETURN_IF_ERROR(CreateFullyConnected(dim, kRotated, dim, kRotated, basis_.data(), basis_bias_.data(), &rotate));
   const bool ran = xnn_setup_fully_connected_nc_f32(rotate, count_, rows, rotated.data(), nullptr) ==
                        xnn_status_success &&
                    xnn_run_operator(rotate, nullptr) == xnn_status_success;
@@ -392,15 +409,15 @@ Status XnnpackSearch::PreparePruning(const float* rows) {
     for (int d = 0; d < kBoxDims; ++d) {
       float low = std::numeric_limits<float>::infinity(), high = -low;
       for (size_t i = begin; i < end; ++i) {
-        low = std::min(low, rotated[order[i] * dim + d]);
-        high = std::max(high, rotated[order[i] * dim + d]);
+        low = std::min(low, rotated[order[i] * kRotated + d]);
+        high = std::max(high, rotated[order[i] * kRotated + d]);
       }
       if (high - low > widest_range) widest_range = high - low, widest = d;
     }
     const size_t mid = begin + ((end - begin) / 2 + 15) / 16 * 16;
     // Ties broken by row number: the same order on every run.
     std::nth_element(order.begin() + begin, order.begin() + mid, order.begin() + end, [&](size_t x, size_t y) {
-      const float vx = rotated[x * dim + widest], vy = rotated[y * dim + widest];
+      const float vx = rotated[x * kRotated + widest], vy = rotated[y * kRotated + widest];
       return vx < vy || (vx == vy && x < y);
     });
     self(self, begin, mid);
@@ -409,7 +426,7 @@ Status XnnpackSearch::PreparePruning(const float* rows) {
   split(split, 0, count_);
   block_count_ = (count_ + 15) / 16;
   const size_t groups = (block_count_ + 15) / 16;
-  rotated_.assign(block_count_ * 16 * dim, 0.0f);
+  rows_.assign(block_count_ * 16 * dim, 0.0f);
   bound_blocks_.assign(block_count_ * (kBoundDims + 2) * 16, 0.0f);
   // Padding blocks' boxes are empty (low above high): an infinite bound.
   box_corners_.resize(groups * 2 * kBoxDims * 16);
@@ -424,13 +441,14 @@ Status XnnpackSearch::PreparePruning(const float* rows) {
       block[kBoundDims * 16 + lane] = block[(kBoundDims + 1) * 16 + lane] = std::numeric_limits<float>::infinity();
       continue;
     }
-    const float* row = &rotated[order[r] * dim];
-    std::copy(row, row + dim, &rotated_[r * dim]);
+    std::copy(rows + order[r] * dim, rows + (order[r] + 1) * dim, &rows_[r * dim]);
+    max_centred_norm_ = std::max(max_centred_norm_, SquaredDistanceBelow(rows + order[r] * dim, mean_.data(), dim_,
+                                                                         std::numeric_limits<float>::infinity()));
+    const float* row = &rotated[order[r] * kRotated];
     for (int d = 0; d < kBoundDims; ++d) block[d * 16 + lane] = -2.0f * row[d];
     const float head = SquaredNorm(row, 16), bias = SquaredNorm(row, kBoundDims);
     block[kBoundDims * 16 + lane] = head;
     block[(kBoundDims + 1) * 16 + lane] = bias - head;
-    max_bound_bias_ = std::max(max_bound_bias_, bias);
     float* low = &box_corners_[(b / 16) * 2 * kBoxDims * 16];
     float* high = low + kBoxDims * 16;
     for (int d = 0; d < kBoxDims; ++d) {
@@ -445,8 +463,8 @@ StatusOr<std::unique_ptr<XnnpackSearch::Operators>> XnnpackSearch::Build() const
   auto ops = std::make_unique<Operators>();
   if (pruned_) {
     RETURN_IF_ERROR(
-        CreateFullyConnected(dim_, dim_, dim_, dim_, basis_.data(), basis_bias_.data(), &ops->rotate));
-    ops->rotated.resize(kQueryBlock * dim_);
+        CreateFullyConnected(dim_, kBoundDims, dim_, kBoundDims, basis_.data(), basis_bias_.data(), &ops->rotate));
+    ops->rotated.resize(kQueryBlock * kBoundDims);
     ops->scratch = SearchScratch((block_count_ + 15) / 16 * 16);
     return ops;
   }
@@ -525,8 +543,8 @@ bool XnnpackSearch::Search(Operators& ops, const float* queries, size_t q0, size
 }
 
 bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const {
-  const PrunedBank bank{rotated_.data(), bound_blocks_.data(), box_corners_.data(), block_count_,
-                        (block_count_ + 15) / 16, dim_, max_bound_bias_};
+  const PrunedBank bank{rows_.data(), mean_.data(), bound_blocks_.data(), box_corners_.data(), block_count_,
+                        (block_count_ + 15) / 16, dim_, max_centred_norm_};
   // A first row to beat: the previous query's nearest (queries are patches
   // in raster order, neighbours look alike). Any row keeps the search exact;
   // a near one prunes more.
@@ -539,7 +557,7 @@ bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0
       return false;
     }
     for (size_t i = 0; i < queries_here; ++i) {
-      result[q0 + i] = std::sqrt(NearestSquared(bank, &ops.rotated[i * dim_], nearest, ops.scratch));
+      result[q0 + i] = std::sqrt(NearestSquared(bank, &ops.rotated[i * kBoundDims], queries + (q0 + i) * dim_, nearest, ops.scratch));
     }
   }
   return true;

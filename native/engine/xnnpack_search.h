@@ -102,9 +102,10 @@ class XnnpackSearch : public NearestNeighborSearch {
   std::vector<float> bias_;     // |row|^2
   // Pruned search only (else empty).
   bool pruned_ = false;
-  std::vector<float> basis_;          // dim x dim: row k is the k-th principal axis
+  std::vector<float> basis_;          // kBoundDims x dim: row k is the k-th principal axis
   std::vector<float> basis_bias_;     // -(axis . mean): rotated rows are centred
-  std::vector<float> rotated_;        // the bank in the basis, block after block (see PreparePruning)
+  std::vector<float> mean_;           // the rows' mean
+  std::vector<float> rows_;           // the bank, block after block (see PreparePruning)
   size_t block_count_ = 0;           // blocks of 16 rows, the last one padded
   // Per block: kBoundDims x 16 weights (-2 x coordinate d of each row), then
   // the 16 rows' |.|^2 over the first 16 coordinates, then over the rest of
@@ -113,7 +114,7 @@ class XnnpackSearch : public NearestNeighborSearch {
   // Per group of 16 blocks: the lower corners of their boxes over the first
   // kBoxDims coordinates, kBoxDims x 16, then the upper corners.
   std::vector<float> box_corners_;
-  float max_bound_bias_ = 0;          // the largest, for the rounding slack
+  float max_centred_norm_ = 0;        // the largest |row - mean|^2, for the rounding slack
   mutable std::mutex mutex_;
   mutable std::condition_variable returned_;
   // Sets not in use; as many exist as calls and threads ever ran at once.

@@ -77,7 +77,7 @@ class XnnpackSearch : public NearestNeighborSearch {
   // (measured: bench/ on the cookie and bsdata models).
   static constexpr int kBoundDims = 32;
   static constexpr int kBoxDims = 16;
-  static constexpr size_t kMinPrunedRows = 1024;
+  static constexpr size_t kMinPrunedRows = 256;
 
  private:
   struct Operators;  // one operator per chunk and the product block they write

@@ -76,7 +76,7 @@ class XnnpackSearch : public NearestNeighborSearch {
   // rest), the blocks' boxes' dimensions, and the smallest bank it pays on
   // (measured: bench/ on the cookie and bsdata models).
   static constexpr int kBoundDims = 32;
-  static constexpr int kBoxDims = 16;
+  static constexpr int kBoxDims = 8;
   static constexpr size_t kMinPrunedRows = 256;
 
  private:

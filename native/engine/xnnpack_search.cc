@@ -76,13 +76,11 @@ __attribute__((always_inline)) inline float SquaredDistanceBelow(const float* a,
   return sum;
 }
 
-}  // namespace
-
 // The pruned bank as the per-query search reads it (XnnpackSearch's members).
 struct PrunedBank {
   const float* rows;          // block after block of 16 (padding rows zero)
   const float* mean;          // the rows' mean (the rotation's origin)
-  const float* bound_blocks;  // per block: kBoundDims x 16 weights, then 16 biases
+  const float* bound_blocks;  // per block: kBoundDims x 16 weights, 16 |.|^2 over 16 coordinates, 16 over the rest
   const float* box_corners;   // per group of 16 blocks: kBoxDims x 16 lower corners, then as many upper
   size_t blocks;
   size_t box_groups;
@@ -104,23 +102,6 @@ struct SearchScratch {
   std::vector<float> row_bounds;  // their bounds
 };
 
-namespace {
-
-// The squared distance from `query` (q: its first kBoundDims rotated
-// coordinates) to its nearest bank row, whose
-// position `nearest` holds on entry (a first row to beat) and on return.
-// Three tests, each a true lower bound, so still exact:
-//  - each block's box (the corners of its rows' first kBoxDims coordinates):
-//    a block whose box is farther than the best row so far is skipped whole.
-//    The blocks are kd-tree leaves, so their boxes are small;
-//  - each row's distance over the first kBoundDims coordinates, 16 rows a
-//    step (Gram form: |Pq|^2 + |Pb|^2 - 2 Pq.Pb);
-//  - the whole distance, abandoned every 32 coordinates once it loses.
-// `box_bound`: scratch, one float per block (padded to 16).
-// Written twice: four lanes for any x86-64 (and wasm-like targets), sixteen
-// for the AVX-512 units of the machines this runs on. Both find the same row;
-// the whole distance sums in another order, so floats may differ in the last
-// bits between the two (never between runs or thread counts on one machine).
 // Rounding: the bounds are sums over rotated coordinates, rounded in the
 // rotation (a few float ulps of |x - mean|, for query and row alike) and in
 // their own sums; the whole distance is rounded a few ulps of itself, which
@@ -130,6 +111,21 @@ inline float Slack(const PrunedBank& bank, const float* query) {
                   bank.max_centred_norm);
 }
 
+// The squared distance from `query` (q: its first kBoundDims rotated
+// coordinates) to its nearest bank row, whose position `nearest` holds on
+// entry (a first row to beat) and on return.
+// Three tests, each a true lower bound, so still exact:
+//  - each block's box (the corners of its rows' first kBoxDims coordinates):
+//    a block whose box is farther than the best row so far is skipped whole.
+//    The blocks are kd-tree leaves, so their boxes are small;
+//  - each row's distance over the first 16, then kBoundDims, coordinates,
+//    16 rows a step (Gram form: |Pq|^2 + |Pb|^2 - 2 Pq.Pb);
+//  - the whole distance, abandoned every 32 coordinates once it loses.
+// `box_bound`: scratch, one float per block (padded to 16).
+// Written twice: sixteen lanes for CPUs with AVX-512 (and dim a multiple of
+// 16), four for any other. Both find the same row; the whole distance sums
+// in another order, so floats may differ in the last bits between the two
+// (never between runs or thread counts on one machine).
 float NearestSquaredPortable(const PrunedBank& bank, const float* q, const float* query, size_t& nearest,
                              float* box_bound) {
   constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;

@@ -255,6 +255,24 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
     _mm512_storeu_ps(partial + head_count * 16, bound);
     head_count += _mm512_cmp_ps_mask(bound, head_cut, _CMP_LT_OQ) != 0;
   }
+  // The row nearest over those 16 coordinates is often the nearest row, or
+  // near it: its whole distance first tightens the cut of stage 3.
+  if (head_count > 0) {
+    __m512 least = _mm512_loadu_ps(partial);
+    for (size_t c = 1; c < head_count; ++c) least = _mm512_min_ps(least, _mm512_loadu_ps(partial + c * 16));
+    const __m512 m = _mm512_set1_ps(_mm512_reduce_min_ps(least));
+    for (size_t c = 0; c < head_count; ++c) {
+      const __mmask16 hit = _mm512_cmp_ps_mask(_mm512_loadu_ps(partial + c * 16), m, _CMP_EQ_OQ);
+      if (hit == 0) continue;
+      const size_t row = heads[c] * 16 + __builtin_ctz(hit);
+      const float d = SquaredDistanceBelow512(query, bank.rows + row * bank.dim, bank.dim, best);
+      if (d < best) {
+        best = d;
+        nearest = row;
+      }
+      break;
+    }
+  }
   // 3. Of those, rows nearer over all kBound coordinates.
   uint32_t* rows = scratch.rows.data();
   float* row_bounds = scratch.row_bounds.data();

@@ -198,5 +198,35 @@ TEST(PrincipalAxes, OrthonormalByDecreasingVariance) {
   EXPECT_GT(std::fabs(pca.axes[5]), 0.99);  // the first axis is the stretched coordinate
 }
 
+// Each axis is an eigenvector of the rows' (unnormalised) covariance, with
+// its variance as the eigenvalue: C a = variance a, to rounding. Rows with
+// a few strong directions and a flat rest, as patch features are, and a dim
+// that is no power of two.
+TEST(PrincipalAxes, AxesAreEigenvectorsOfTheCovariance) {
+  std::mt19937 rng(19);
+  const int dim = 40;
+  const size_t count = 300;
+  std::vector<float> rows = testing::RandomRows(count, dim, rng);
+  for (size_t r = 0; r < count; ++r) {
+    rows[r * dim + 3] += 4 * rows[r * dim + 7];  // correlated pairs: axes off the coordinate axes
+    rows[r * dim + 11] *= 6;
+    rows[r * dim + 20] = 0.5f * rows[r * dim + 21];
+  }
+  const PrincipalAxes pca = ComputePrincipalAxes(rows.data(), count, dim);
+  std::vector<double> cov(dim * dim, 0.0);
+  for (size_t r = 0; r < count; ++r)
+    for (int i = 0; i < dim; ++i)
+      for (int j = 0; j < dim; ++j)
+        cov[i * dim + j] += (rows[r * dim + i] - pca.mean[i]) * (rows[r * dim + j] - pca.mean[j]);
+  for (int k = 0; k < dim; ++k) {
+    for (int i = 0; i < dim; ++i) {
+      double ca = 0;
+      for (int j = 0; j < dim; ++j) ca += cov[i * dim + j] * pca.axes[k * dim + j];
+      EXPECT_NEAR(ca, pca.variances[k] * pca.axes[k * dim + i], 1e-9 * pca.variances[0]) << "axis " << k << " row " << i;
+    }
+  }
+  EXPECT_NEAR(pca.variances[dim - 1], 0.0, 1e-9 * pca.variances[0]);  // 20 is a multiple of 21: one flat direction
+}
+
 }  // namespace
 }  // namespace anomalens

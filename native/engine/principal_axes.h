@@ -19,7 +19,8 @@ struct PrincipalAxes {
 };
 
 // The axes of `count` rows of `dim` floats. Deterministic: the covariance in
-// double, then cyclic Jacobi rotations (a small dense solver, no library).
+// double, then a Householder tridiagonalisation and implicit QL (a small
+// dense solver, no library).
 PrincipalAxes ComputePrincipalAxes(const float* rows, size_t count, int dim);
 
 }  // namespace anomalens

@@ -2,6 +2,10 @@
 
 #include <xnnpack.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -17,7 +21,7 @@ namespace anomalens {
 namespace {
 
 // As the portable index sums |q|^2 (four lanes, then pairs).
-float SquaredNorm(const float* v, int dim) {
+__attribute__((always_inline)) inline float SquaredNorm(const float* v, int dim) {
   f32x4 acc = Splat4(0.0f);
   int d = 0;
   for (; d + 4 <= dim; d += 4) {
@@ -50,37 +54,11 @@ float MinOf(const float* v, size_t n) {
   return m;
 }
 
-// The first of the n floats that holds their minimum: the vector minimum,
-// then a vector search for it (a scalar arg-min costs as much as the GEMM).
-size_t ArgMin(const float* v, size_t n) {
-  const float m = MinOf(v, n);
-  size_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const i32x4 hit = Load4(v + j) == Splat4(m);
-    if (hit[0] | hit[1] | hit[2] | hit[3]) break;
-  }
-  while (j < n && v[j] != m) ++j;
-  return j < n ? j : 0;  // 0 only for NaN, whose rows never win
-}
-
-// Bit k set when v[k] < cut, for 16 floats: the pruning scan tests 16 rows
-// at once and visits only the set bits (nearly all rows lose, and a branch
-// per row mispredicts on the few that win).
-uint32_t Below16(const float* v, float cut) {
-  const f32x4 c = Splat4(cut);
-  uint32_t bits = 0;
-  for (int k = 0; k < 4; ++k) {
-    const i32x4 below = Load4(v + 4 * k) < c;  // lanes all ones or zero
-    bits |= static_cast<uint32_t>((below[0] & 1) | (below[1] & 2) | (below[2] & 4) | (below[3] & 8)) << (4 * k);
-  }
-  return bits;
-}
-
 // |a - b|^2 over dim floats, in the difference form (no cancellation), or
 // some value above `limit` as soon as the sum passes it: rotated rows carry
 // most of their spread in the first coordinates, so a row that loses shows it
 // early.
-float SquaredDistanceBelow(const float* a, const float* b, int dim, float limit) {
+__attribute__((always_inline)) inline float SquaredDistanceBelow(const float* a, const float* b, int dim, float limit) {
   f32x4 acc0 = Splat4(0.0f), acc1 = Splat4(0.0f);
   int d = 0;
   for (; d + 8 <= dim; d += 8) {
@@ -98,18 +76,258 @@ float SquaredDistanceBelow(const float* a, const float* b, int dim, float limit)
   return sum;
 }
 
+// The pruned bank as the per-query search reads it (XnnpackSearch's members).
+struct PrunedBank {
+  const float* rows;          // block after block of 16 (padding rows zero)
+  const float* mean;          // the rows' mean (the rotation's origin)
+  const float* bound_blocks;  // per block: kBoundDims x 16 weights, 16 |.|^2 over 16 coordinates, 16 over the rest
+  const float* box_corners;   // per group of 16 blocks: kBoxDims x 16 lower corners, then as many upper
+  size_t blocks;
+  size_t box_groups;
+  int dim;
+  float max_centred_norm;  // the largest |row - mean|^2
+};
+
+// One query's lists, kept with the operators so no search allocates.
+struct SearchScratch {
+  SearchScratch() = default;
+  explicit SearchScratch(size_t blocks)  // a multiple of 16
+      : box_bounds(blocks), blocks(blocks), heads(blocks), partial(blocks * 16), rows(blocks * 16),
+        row_bounds(blocks * 16) {}
+  std::vector<float> box_bounds;  // per block (the four-lane search)
+  std::vector<uint32_t> blocks;   // blocks whose box is near
+  std::vector<uint32_t> heads;    // of those, blocks with a row near over 16 coordinates
+  std::vector<float> partial;     // their 16 rows' bounds over those
+  std::vector<uint32_t> rows;     // rows near over kBoundDims coordinates
+  std::vector<float> row_bounds;  // their bounds
+};
+
+// Rounding: the bounds are sums over rotated coordinates, rounded in the
+// rotation (a few float ulps of |x - mean|, for query and row alike) and in
+// their own sums; the whole distance is rounded a few ulps of itself, which
+// is below that. A block or a row is skipped only when it loses by more.
+inline float Slack(const PrunedBank& bank, const float* query) {
+  return 1e-5f * (SquaredDistanceBelow(query, bank.mean, bank.dim, std::numeric_limits<float>::infinity()) +
+                  bank.max_centred_norm);
+}
+
+// The squared distance from `query` (q: its first kBoundDims rotated
+// coordinates) to its nearest bank row, whose position `nearest` holds on
+// entry (a first row to beat) and on return.
+// Three tests, each a true lower bound, so still exact:
+//  - each block's box (the corners of its rows' first kBoxDims coordinates):
+//    a block whose box is farther than the best row so far is skipped whole.
+//    The blocks are kd-tree leaves, so their boxes are small;
+//  - each row's distance over the first 16, then kBoundDims, coordinates,
+//    16 rows a step (Gram form: |Pq|^2 + |Pb|^2 - 2 Pq.Pb);
+//  - the whole distance, abandoned every 32 coordinates once it loses.
+// `box_bound`: scratch, one float per block (padded to 16).
+// Written twice: sixteen lanes for CPUs with AVX-512 (and dim a multiple of
+// 16), four for any other. Both find the same row; the whole distance sums
+// in another order, so floats may differ in the last bits between the two
+// (never between runs or thread counts on one machine).
+float NearestSquaredPortable(const PrunedBank& bank, const float* q, const float* query, size_t& nearest,
+                             float* box_bound) {
+  constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;
+  for (size_t g = 0; g < bank.box_groups; ++g) {
+    const float* low = bank.box_corners + g * 2 * kBox * 16;
+    const float* high = low + kBox * 16;
+    for (int l = 0; l < 16; l += 4) {
+      f32x4 acc = Splat4(0.0f);
+      for (int d = 0; d < kBox; ++d) {
+        const f32x4 qd = Splat4(q[d]);
+        const f32x4 gap = Max4(Max4(Load4(low + d * 16 + l) - qd, qd - Load4(high + d * 16 + l)), Splat4(0.0f));
+        acc += gap * gap;
+      }
+      Store4(box_bound + g * 16 + l, acc);
+    }
+  }
+  float best =
+      SquaredDistanceBelow(query, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
+  const float q_norm = SquaredNorm(q, kBound);
+  const float slack = Slack(bank, query);
+  for (size_t b = 0; b < bank.blocks; ++b) {
+    if (box_bound[b] > best + slack) continue;
+    const float* w = bank.bound_blocks + b * (kBound + 2) * 16;
+    float bound[16];
+    for (int l = 0; l < 16; l += 4) {
+      f32x4 acc = Load4(w + kBound * 16 + l) + Load4(w + (kBound + 1) * 16 + l);
+      for (int d = 0; d < kBound; ++d) acc += Splat4(q[d]) * Load4(w + d * 16 + l);
+      Store4(bound + l, acc);
+    }
+    for (int k = 0; k < 16; ++k) {
+      if (!(bound[k] < best - q_norm + slack)) continue;
+      const float d = SquaredDistanceBelow(query, bank.rows + (b * 16 + k) * bank.dim, bank.dim, best);
+      if (d < best) {
+        best = d;
+        nearest = b * 16 + k;
+      }
+    }
+  }
+  return best;
+}
+
+#if defined(__x86_64__)
+bool HasAvx512() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+
+// The sum of the 16 lanes, by halves.
+__attribute__((target("avx512f"), always_inline)) inline float Sum512(__m512 v) {
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+}
+
+static_assert(XnnpackSearch::kBoundDims >= 16 && XnnpackSearch::kBoundDims % 4 == 0, "bound dims: 16 in registers, then fours");
+
+// SquaredDistanceBelow in 16 lanes (dim a multiple of 16).
+__attribute__((target("avx512f"), always_inline)) inline float SquaredDistanceBelow512(const float* a, const float* b,
+                                                                                     int dim, float limit) {
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  for (int d = 0; d < dim; d += 32) {
+    const __m512 x = _mm512_sub_ps(_mm512_loadu_ps(a + d), _mm512_loadu_ps(b + d));
+    acc0 = _mm512_fmadd_ps(x, x, acc0);
+    if (d + 16 < dim) {
+      const __m512 y = _mm512_sub_ps(_mm512_loadu_ps(a + d + 16), _mm512_loadu_ps(b + d + 16));
+      acc1 = _mm512_fmadd_ps(y, y, acc1);
+    }
+    if (d + 32 < dim && Sum512(_mm512_add_ps(acc0, acc1)) > limit) return std::numeric_limits<float>::infinity();
+  }
+  return Sum512(_mm512_add_ps(acc0, acc1));
+}
+
+__attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& bank, const float* q, const float* query,
+                                                          size_t& nearest, SearchScratch& scratch) {
+  constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i lanes16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  float best =
+      SquaredDistanceBelow512(query, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
+  const float q_norm = SquaredNorm(q, kBound), q_head = SquaredNorm(q, 16);
+  const float slack = Slack(bank, query);
+  // Which test a block or row passes is unpredictable, and a mispredicted
+  // branch costs as much as a block's bounds: each of the first three stages
+  // runs without branches against that first row, packing what passes into
+  // the next stage's list; only the whole distances lower the best as they go.
+  // 1. Blocks whose box is nearer than the first row.
+  uint32_t* blocks = scratch.blocks.data();
+  size_t block_count = 0;
+  const __m512 box_cut = _mm512_set1_ps(best + slack);
+  for (size_t g = 0; g < bank.box_groups; ++g) {
+    const float* low = bank.box_corners + g * 2 * kBox * 16;
+    const float* high = low + kBox * 16;
+    __m512 acc = zero;
+    for (int d = 0; d < kBox; ++d) {
+      const __m512 qd = _mm512_set1_ps(q[d]);
+      const __m512 gap = _mm512_max_ps(
+          _mm512_max_ps(_mm512_sub_ps(_mm512_loadu_ps(low + d * 16), qd), _mm512_sub_ps(qd, _mm512_loadu_ps(high + d * 16))),
+          zero);
+      acc = _mm512_fmadd_ps(gap, gap, acc);
+    }
+    const __mmask16 near = _mm512_cmp_ps_mask(acc, box_cut, _CMP_LE_OQ);
+    _mm512_mask_compressstoreu_epi32(blocks + block_count, near,
+                                     _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(g * 16)), lanes16));
+    block_count += __builtin_popcount(near);
+  }
+  // 2. Of those, blocks with a row whose first 16 coordinates are nearer
+  // (the query's 16 held in registers; four sums, not one chain).
+  __m512 qv[16];
+  for (int d = 0; d < 16; ++d) qv[d] = _mm512_set1_ps(q[d]);
+  const __m512 head_cut = _mm512_set1_ps(best - q_head + slack);
+  uint32_t* heads = scratch.heads.data();
+  float* partial = scratch.partial.data();
+  size_t head_count = 0;
+  for (size_t c = 0; c < block_count; ++c) {
+    const float* w = bank.bound_blocks + blocks[c] * (kBound + 2) * 16;
+    __m512 s0 = _mm512_loadu_ps(w + kBound * 16), s1 = zero, s2 = zero, s3 = zero;
+    for (int d = 0; d < 16; d += 4) {
+      s0 = _mm512_fmadd_ps(qv[d], _mm512_loadu_ps(w + d * 16), s0);
+      s1 = _mm512_fmadd_ps(qv[d + 1], _mm512_loadu_ps(w + (d + 1) * 16), s1);
+      s2 = _mm512_fmadd_ps(qv[d + 2], _mm512_loadu_ps(w + (d + 2) * 16), s2);
+      s3 = _mm512_fmadd_ps(qv[d + 3], _mm512_loadu_ps(w + (d + 3) * 16), s3);
+    }
+    const __m512 bound = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+    heads[head_count] = blocks[c];
+    _mm512_storeu_ps(partial + head_count * 16, bound);
+    head_count += _mm512_cmp_ps_mask(bound, head_cut, _CMP_LT_OQ) != 0;
+  }
+  // The row nearest over those 16 coordinates is often the nearest row, or
+  // near it: its whole distance first tightens the cut of stage 3.
+  if (head_count > 0) {
+    __m512 least = _mm512_loadu_ps(partial);
+    for (size_t c = 1; c < head_count; ++c) least = _mm512_min_ps(least, _mm512_loadu_ps(partial + c * 16));
+    const __m512 m = _mm512_set1_ps(_mm512_reduce_min_ps(least));
+    for (size_t c = 0; c < head_count; ++c) {
+      const __mmask16 hit = _mm512_cmp_ps_mask(_mm512_loadu_ps(partial + c * 16), m, _CMP_EQ_OQ);
+      if (hit == 0) continue;
+      const size_t row = heads[c] * 16 + __builtin_ctz(hit);
+      const float d = SquaredDistanceBelow512(query, bank.rows + row * bank.dim, bank.dim, best);
+      if (d < best) {
+        best = d;
+        nearest = row;
+      }
+      break;
+    }
+  }
+  // 3. Of those, rows nearer over all kBound coordinates.
+  uint32_t* rows = scratch.rows.data();
+  float* row_bounds = scratch.row_bounds.data();
+  size_t row_count = 0;
+  const __m512 cut = _mm512_set1_ps(best - q_norm + slack);
+  for (size_t c = 0; c < head_count; ++c) {
+    const float* w = bank.bound_blocks + heads[c] * (kBound + 2) * 16;
+    __m512 s0 = _mm512_add_ps(_mm512_loadu_ps(partial + c * 16), _mm512_loadu_ps(w + (kBound + 1) * 16));
+    __m512 s1 = zero, s2 = zero, s3 = zero;
+    for (int d = 16; d < kBound; d += 4) {
+      s0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), _mm512_loadu_ps(w + d * 16), s0);
+      s1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), _mm512_loadu_ps(w + (d + 1) * 16), s1);
+      s2 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 2]), _mm512_loadu_ps(w + (d + 2) * 16), s2);
+      s3 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 3]), _mm512_loadu_ps(w + (d + 3) * 16), s3);
+    }
+    const __m512 bound = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+    const __mmask16 pass = _mm512_cmp_ps_mask(bound, cut, _CMP_LT_OQ);
+    _mm512_mask_compressstoreu_epi32(rows + row_count, pass,
+                                     _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(heads[c] * 16)), lanes16));
+    _mm512_mask_compressstoreu_ps(row_bounds + row_count, pass, bound);
+    row_count += __builtin_popcount(pass);
+  }
+  // 4. Their whole distances, the best lowering as it goes.
+  for (size_t r = 0; r < row_count; ++r) {
+    if (!(row_bounds[r] < best - q_norm + slack)) continue;
+    const float d = SquaredDistanceBelow512(query, bank.rows + size_t{rows[r]} * bank.dim, bank.dim, best);
+    if (d < best) {
+      best = d;
+      nearest = rows[r];
+    }
+  }
+  return best;
+}
+#endif
+
+float NearestSquared(const PrunedBank& bank, const float* q, const float* query, size_t& nearest,
+                     SearchScratch& scratch) {
+#if defined(__x86_64__)
+  if (bank.dim % 16 == 0 && HasAvx512()) return NearestSquared512(bank, q, query, nearest, scratch);
+#endif
+  return NearestSquaredPortable(bank, q, query, nearest, scratch.box_bounds.data());
+}
+
 }  // namespace
 
 struct XnnpackSearch::Operators {
   std::vector<xnn_operator_t> chunks;  // chunk c: bank rows [c * kChunkRows, ...)
-  std::vector<float> products;         // kQueryBlock x kChunkRows (pruned: x the whole bank)
-  // Pruned search: queries into the basis, then their bounds to every row.
-  xnn_operator_t rotate = nullptr, bounds = nullptr;
-  std::vector<float> rotated;  // kQueryBlock x dim
+  std::vector<float> products;         // kQueryBlock x kChunkRows (brute force)
+  // Pruned search: queries into the basis.
+  xnn_operator_t rotate = nullptr;
+  std::vector<float> rotated;     // kQueryBlock x kBoundDims
+  SearchScratch scratch;
   ~Operators() {
     for (xnn_operator_t op : chunks) xnn_delete_operator(op);
     if (rotate) xnn_delete_operator(rotate);
-    if (bounds) xnn_delete_operator(bounds);
   }
 };
 
@@ -168,9 +386,12 @@ Status CreateFullyConnected(size_t inputs, size_t outputs, size_t input_stride, 
 Status XnnpackSearch::PreparePruning(const float* rows) {
   const PrincipalAxes pca = ComputePrincipalAxes(rows, count_, dim_);
   const size_t dim = dim_;
-  basis_.resize(dim * dim);
-  basis_bias_.resize(dim);
-  for (size_t k = 0; k < dim; ++k) {
+  // Only the first kBoundDims axes: the bounds read those coordinates, and
+  // the whole distances are summed on the rows as they are (which also keeps
+  // a query that is a bank row at exactly 0).
+  basis_.resize(kBoundDims * dim);
+  basis_bias_.resize(kBoundDims);
+  for (size_t k = 0; k < kBoundDims; ++k) {
     double shift = 0;
     for (size_t d = 0; d < dim; ++d) {
       basis_[k * dim + d] = static_cast<float>(pca.axes[k * dim + d]);
@@ -178,25 +399,76 @@ Status XnnpackSearch::PreparePruning(const float* rows) {
     }
     basis_bias_[k] = static_cast<float>(-shift);
   }
-  // The bank rotated by the same operator as the queries, so a query that is
-  // a bank row lands on it exactly.
-  rotated_.resize(count_ * dim);
+  mean_.resize(dim);
+  for (size_t d = 0; d < dim; ++d) mean_[d] = static_cast<float>(pca.mean[d]);
+  // The bank rotated by the same operator as the queries.
+  constexpr size_t kRotated = kBoundDims;
+  std::vector<float> rotated(count_ * kRotated);
   xnn_operator_t rotate = nullptr;
-  RETURN_IF_ERROR(CreateFullyConnected(dim, dim, dim, dim, basis_.data(), basis_bias_.data(), &rotate));
-  const bool ran = xnn_setup_fully_connected_nc_f32(rotate, count_, rows, rotated_.data(), nullptr) ==
+  RETURN_IF_ERROR(CreateFullyConnected(dim, kRotated, dim, kRotated, basis_.data(), basis_bias_.data(), &rotate));
+  const bool ran = xnn_setup_fully_connected_nc_f32(rotate, count_, rows, rotated.data(), nullptr) ==
                        xnn_status_success &&
                    xnn_run_operator(rotate, nullptr) == xnn_status_success;
   xnn_delete_operator(rotate);
   if (!ran) return Internal("XNNPACK failed rotating the nearest-neighbour bank");
-  // The bounds: |P(q - b)|^2 = |Pq|^2 + (|Pb|^2 - 2 Pq.Pb), the bracket a
-  // fully-connected layer as in the brute-force search.
-  bound_weights_.resize(count_ * kBoundDims);
-  bound_bias_.resize(count_);
-  for (size_t r = 0; r < count_; ++r) {
-    const float* row = &rotated_[r * dim];
-    for (int d = 0; d < kBoundDims; ++d) bound_weights_[r * kBoundDims + d] = -2.0f * row[d];
-    bound_bias_[r] = SquaredNorm(row, kBoundDims);
-    max_bound_bias_ = std::max(max_bound_bias_, bound_bias_[r]);
+  // Blocks of 16 rows that lie close together: the leaves of a kd-tree on
+  // the first kBoxDims coordinates (split at a multiple of 16 rows, across
+  // the coordinate of widest range). The order changes no distance.
+  std::vector<size_t> order(count_);
+  for (size_t r = 0; r < count_; ++r) order[r] = r;
+  const auto split = [&](auto&& self, size_t begin, size_t end) -> void {
+    if (end - begin <= 16) return;
+    int widest = 0;
+    float widest_range = -1;
+    for (int d = 0; d < kBoxDims; ++d) {
+      float low = std::numeric_limits<float>::infinity(), high = -low;
+      for (size_t i = begin; i < end; ++i) {
+        low = std::min(low, rotated[order[i] * kRotated + d]);
+        high = std::max(high, rotated[order[i] * kRotated + d]);
+      }
+      if (high - low > widest_range) widest_range = high - low, widest = d;
+    }
+    const size_t mid = begin + ((end - begin) / 2 + 15) / 16 * 16;
+    // Ties broken by row number: the same order on every run.
+    std::nth_element(order.begin() + begin, order.begin() + mid, order.begin() + end, [&](size_t x, size_t y) {
+      const float vx = rotated[x * kRotated + widest], vy = rotated[y * kRotated + widest];
+      return vx < vy || (vx == vy && x < y);
+    });
+    self(self, begin, mid);
+    self(self, mid, end);
+  };
+  split(split, 0, count_);
+  block_count_ = (count_ + 15) / 16;
+  const size_t groups = (block_count_ + 15) / 16;
+  rows_.assign(block_count_ * 16 * dim, 0.0f);
+  bound_blocks_.assign(block_count_ * (kBoundDims + 2) * 16, 0.0f);
+  // Padding blocks' boxes are empty (low above high): an infinite bound.
+  box_corners_.resize(groups * 2 * kBoxDims * 16);
+  for (size_t g = 0; g < groups; ++g) {
+    std::fill_n(&box_corners_[g * 2 * kBoxDims * 16], kBoxDims * 16, std::numeric_limits<float>::infinity());
+    std::fill_n(&box_corners_[(g * 2 + 1) * kBoxDims * 16], kBoxDims * 16, -std::numeric_limits<float>::infinity());
+  }
+  for (size_t r = 0; r < block_count_ * 16; ++r) {
+    const size_t b = r / 16, lane = r % 16;
+    float* block = &bound_blocks_[b * (kBoundDims + 2) * 16];
+    if (r >= count_) {  // padding: never passes
+      block[kBoundDims * 16 + lane] = block[(kBoundDims + 1) * 16 + lane] = std::numeric_limits<float>::infinity();
+      continue;
+    }
+    std::copy(rows + order[r] * dim, rows + (order[r] + 1) * dim, &rows_[r * dim]);
+    max_centred_norm_ = std::max(max_centred_norm_, SquaredDistanceBelow(rows + order[r] * dim, mean_.data(), dim_,
+                                                                         std::numeric_limits<float>::infinity()));
+    const float* row = &rotated[order[r] * kRotated];
+    for (int d = 0; d < kBoundDims; ++d) block[d * 16 + lane] = -2.0f * row[d];
+    const float head = SquaredNorm(row, 16), bias = SquaredNorm(row, kBoundDims);
+    block[kBoundDims * 16 + lane] = head;
+    block[(kBoundDims + 1) * 16 + lane] = bias - head;
+    float* low = &box_corners_[(b / 16) * 2 * kBoxDims * 16];
+    float* high = low + kBoxDims * 16;
+    for (int d = 0; d < kBoxDims; ++d) {
+      low[d * 16 + b % 16] = std::min(low[d * 16 + b % 16], row[d]);
+      high[d * 16 + b % 16] = std::max(high[d * 16 + b % 16], row[d]);
+    }
   }
   return Status::Ok();
 }
@@ -205,12 +477,9 @@ StatusOr<std::unique_ptr<XnnpackSearch::Operators>> XnnpackSearch::Build() const
   auto ops = std::make_unique<Operators>();
   if (pruned_) {
     RETURN_IF_ERROR(
-        CreateFullyConnected(dim_, dim_, dim_, dim_, basis_.data(), basis_bias_.data(), &ops->rotate));
-    // Reads the first kBoundDims coordinates of each rotated query.
-    RETURN_IF_ERROR(CreateFullyConnected(kBoundDims, count_, dim_, count_, bound_weights_.data(),
-                                         bound_bias_.data(), &ops->bounds));
-    ops->rotated.resize(kQueryBlock * dim_);
-    ops->products.resize(kQueryBlock * count_);
+        CreateFullyConnected(dim_, kBoundDims, dim_, kBoundDims, basis_.data(), basis_bias_.data(), &ops->rotate));
+    ops->rotated.resize(kQueryBlock * kBoundDims);
+    ops->scratch = SearchScratch((block_count_ + 15) / 16 * 16);
     return ops;
   }
   for (size_t r0 = 0; r0 < count_; r0 += kChunkRows) {
@@ -288,46 +557,21 @@ bool XnnpackSearch::Search(Operators& ops, const float* queries, size_t q0, size
 }
 
 bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const {
+  const PrunedBank bank{rows_.data(), mean_.data(), bound_blocks_.data(), box_corners_.data(), block_count_,
+                        (block_count_ + 15) / 16, dim_, max_centred_norm_};
+  // A first row to beat: the previous query's nearest (queries are patches
+  // in raster order, neighbours look alike). Any row keeps the search exact;
+  // a near one prunes more.
+  size_t nearest = 0;
   for (; q0 < q1; q0 += kQueryBlock) {
     const size_t queries_here = std::min(kQueryBlock, q1 - q0);
-    size_t nearest = 0;  // the last query's nearest row
     if (xnn_setup_fully_connected_nc_f32(ops.rotate, queries_here, queries + q0 * dim_, ops.rotated.data(),
                                          nullptr) != xnn_status_success ||
-        xnn_run_operator(ops.rotate, nullptr) != xnn_status_success ||
-        xnn_setup_fully_connected_nc_f32(ops.bounds, queries_here, ops.rotated.data(), ops.products.data(),
-                                         nullptr) != xnn_status_success ||
-        xnn_run_operator(ops.bounds, nullptr) != xnn_status_success) {
+        xnn_run_operator(ops.rotate, nullptr) != xnn_status_success) {
       return false;
     }
     for (size_t i = 0; i < queries_here; ++i) {
-      const float* q = &ops.rotated[i * dim_];
-      const float* bound = &ops.products[i * count_];  // |P(q - b)|^2 - |Pq|^2 for each row b
-      const float q_norm = SquaredNorm(q, kBoundDims);
-      // Rounding of the bounds' GEMM is a few float ulps of |Pq|^2 + |Pb|^2;
-      // a row is skipped only when its bound loses by more than this.
-      const float slack = 1e-5f * (q_norm + max_bound_bias_);
-      // A first row to beat: the previous query's nearest (queries are patches
-      // in raster order, neighbours look alike), else the smallest bound.
-      // Any row keeps the search exact; a near one prunes more.
-      const size_t first = i > 0 ? nearest : ArgMin(bound, count_);
-      float best = SquaredDistanceBelow(q, &rotated_[first * dim_], dim_, std::numeric_limits<float>::infinity());
-      nearest = first;
-      float cut = best - q_norm + slack;
-      const auto visit = [&](size_t j) {
-        if (!(bound[j] < cut)) return;  // cut may have dropped since the bits were taken
-        const float d = SquaredDistanceBelow(q, &rotated_[j * dim_], dim_, best);
-        if (d < best) {
-          best = d;
-          nearest = j;
-          cut = best - q_norm + slack;
-        }
-      };
-      size_t j0 = 0;
-      for (; j0 + 16 <= count_; j0 += 16) {
-        for (uint32_t bits = Below16(bound + j0, cut); bits != 0; bits &= bits - 1) visit(j0 + __builtin_ctz(bits));
-      }
-      for (; j0 < count_; ++j0) visit(j0);
-      result[q0 + i] = std::sqrt(best);
+      result[q0 + i] = std::sqrt(NearestSquared(bank, &ops.rotated[i * kBoundDims], queries + (q0 + i) * dim_, nearest, ops.scratch));
     }
   }
   return true;

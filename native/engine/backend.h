@@ -14,8 +14,10 @@
 // only idle ones: a pool's parallel loop waits for every worker, so on a
 // machine with more runnable threads than cores a descheduled worker stalls
 // each of XNNPACK's ~60 operator steps (docs/speed.md measured a 2 ms
-// backbone taking hundreds of ms that way). Why 1 for `serve`
-// (--compute-threads): its HTTP workers already run requests side by side.
+// backbone taking hundreds of ms that way). `serve` (--compute-threads)
+// takes every available core: its compute slots (compute_slots.h) give the
+// pool to a request only when it computes alone, so no other request's
+// thread competes with the pool's workers.
 #ifndef ANOMALENS_NATIVE_ENGINE_BACKEND_H_
 #define ANOMALENS_NATIVE_ENGINE_BACKEND_H_
 

@@ -15,6 +15,8 @@ struct LoopContext {
   size_t count;
 };
 
+thread_local bool run_inline_here = false;
+
 void RunChunk(void* context, size_t index) {
   const LoopContext& c = *static_cast<const LoopContext*>(context);
   const size_t begin = index * c.chunk;
@@ -32,15 +34,35 @@ ThreadPool::~ThreadPool() {
   if (pool_ != nullptr) pthreadpool_destroy(pool_);
 }
 
+bool ThreadPool::TryAcquire() const {
+  if (pool_ == nullptr || run_inline_here) return false;
+  bool expected = false;
+  return busy_.compare_exchange_strong(expected, true, std::memory_order_acquire);
+}
+
+void ThreadPool::Release() const { busy_.store(false, std::memory_order_release); }
+
+RunInlineHere::RunInlineHere() : was_active_(run_inline_here) { run_inline_here = true; }
+RunInlineHere::~RunInlineHere() { run_inline_here = was_active_; }
+bool RunInlineHere::Active() { return run_inline_here; }
+
 ParallelFor ParallelOn(std::shared_ptr<const ThreadPool> pool) {
   ParallelFor p;
   if (pool == nullptr || pool->get() == nullptr) return p;
   p.run = [pool](size_t count, const ParallelFor::Body& body) {
+    if (!pool->TryAcquire()) {
+      body(0, count);  // the pool is another caller's: this loop on this thread
+      return;
+    }
     // A few chunks a thread so an unlucky thread (a busy core) does not hold up the rest.
     const size_t chunks = std::min(count, static_cast<size_t>(pool->threads()) * 4);
     LoopContext context{&body, (count + chunks - 1) / chunks, count};
     const size_t used = (count + context.chunk - 1) / context.chunk;
-    pthreadpool_parallelize_1d(pool->get(), RunChunk, &context, used, 0);
+    struct Held {
+      const ThreadPool& pool;
+      ~Held() { pool.Release(); }
+    } held{*pool};
+    pthreadpool_parallelize_1d(pool->get(), RunChunk, &context, used, PTHREADPOOL_FLAG_YIELD_WORKERS);
   };
   return p;
 }

@@ -65,9 +65,9 @@ Options:
                         JPEG decoder (default libjpeg-turbo on xnnpack; stb, the portable
                         engine's, on portable; both give the same pixels)
   --compute-threads N   threads of the one pool for the backbone and scoring, shared by all requests
-                        (default: the available cores; 0: the cores not already busy). A request
+                        (default 0: the cores not already busy when the server starts). A request
                         computing alone runs on it; while several compute, each runs on its own
-                        HTTP worker's thread (docs/server.md, Cores)
+                        HTTP worker's thread. 1: no pool (docs/server.md, Cores)
   --compute-slots N     DetectAnomalies calls computing at once (default: the available cores);
                         more wait their turn, first come first served
   --allow-normal-only-training
@@ -168,7 +168,7 @@ int RunServe(int argc, char** argv) {
   const int cores = AvailableCores();
   auto compute_slots = cl->GetNumber("compute-slots", cores, 1, 1024);
   if (!compute_slots.ok()) return ReportError("serve", compute_slots.status());
-  auto backend_options = ParseBackendOptions(*cl, "compute-threads", /*default_threads=*/cores);
+  auto backend_options = ParseBackendOptions(*cl, "compute-threads", /*default_threads=*/0);
   if (!backend_options.ok()) return ReportError("serve", backend_options.status());
   auto backend = LoadBackend(cl->Get("backbone"), *backend_options);
   if (!backend.ok()) return ReportError("serve", backend.status());

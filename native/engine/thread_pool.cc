@@ -15,7 +15,8 @@ struct LoopContext {
   size_t count;
 };
 
-thread_local bool run_inline_here = false;
+// How many RunInlineHere scopes the thread is in (a count, so scopes may end in any order).
+thread_local int run_inline_here = 0;
 
 void RunChunk(void* context, size_t index) {
   const LoopContext& c = *static_cast<const LoopContext*>(context);
@@ -35,16 +36,16 @@ ThreadPool::~ThreadPool() {
 }
 
 bool ThreadPool::TryAcquire() const {
-  if (pool_ == nullptr || run_inline_here) return false;
+  if (pool_ == nullptr || run_inline_here > 0) return false;
   bool expected = false;
   return busy_.compare_exchange_strong(expected, true, std::memory_order_acquire);
 }
 
 void ThreadPool::Release() const { busy_.store(false, std::memory_order_release); }
 
-RunInlineHere::RunInlineHere() : was_active_(run_inline_here) { run_inline_here = true; }
-RunInlineHere::~RunInlineHere() { run_inline_here = was_active_; }
-bool RunInlineHere::Active() { return run_inline_here; }
+RunInlineHere::RunInlineHere() { ++run_inline_here; }
+RunInlineHere::~RunInlineHere() { --run_inline_here; }
+bool RunInlineHere::Active() { return run_inline_here > 0; }
 
 ParallelFor ParallelOn(std::shared_ptr<const ThreadPool> pool) {
   ParallelFor p;

@@ -54,9 +54,6 @@ class RunInlineHere {
   RunInlineHere(const RunInlineHere&) = delete;
   RunInlineHere& operator=(const RunInlineHere&) = delete;
   static bool Active();
-
- private:
-  bool was_active_;
 };
 
 // The core's hook on `pool`, keeping the pool alive. Empty with one thread.

@@ -70,10 +70,12 @@ def main():
     ap.add_argument("--before", help="a second anomalens binary measured in the same run, alternating")
     ap.add_argument("--rounds", type=int, default=0, help="measurements of each level per server "
                     "(default 1; 2 with --before), their requests and times summed")
+    ap.add_argument("--levels", default="1,4,16", help="the numbers of concurrent clients, comma-separated")
     ap.add_argument("--server-args", default="", help="more `serve` options for --anomalens' server")
     ap.add_argument("--before-args", default="", help="more `serve` options for --before's server")
     args = ap.parse_args()
     rounds = args.rounds or (2 if args.before else 1)
+    levels = [int(x) for x in args.levels.split(",")]
 
     cookies = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "lookout-cookies")
     work = tempfile.mkdtemp(prefix="anomalens-load-")
@@ -202,19 +204,19 @@ def main():
 
         load_start = os.getloadavg()[0]
         parts = {name: {} for name, _ in servers}
-        for clients in (1, 4, 16):
+        for clients in levels:
             for r in range(rounds):
                 # Alternate who goes first, so neither always meets the machine as the other left it.
                 for name, srv in (servers if r % 2 == 0 else servers[::-1]):
                     parts[name].setdefault(clients, []).append(
                         drive(clients, per_client=max(1, args.requests // clients), server=srv))
-        rows = {name: [merged(parts[name][clients]) for clients in (1, 4, 16)] for name, _ in servers}
+        rows = {name: [merged(parts[name][clients]) for clients in levels] for name, _ in servers}
         load_end = os.getloadavg()[0]
         print(f"DetectAnomalies on {data} ({os.path.basename(image_path)}), {os.cpu_count()} cores, loopback, SigV4; "
               f"{rounds} round(s) a level; load average {load_start:.1f} at the start, {load_end:.1f} at the end")
         print(f"{'clients':>8} {'server':>7} {'requests':>9} {'failed':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
               f"{'CPU ms/req':>11}")
-        for i, clients in enumerate((1, 4, 16)):
+        for i, clients in enumerate(levels):
             for name, _ in servers[::-1]:
                 r = rows[name][i]
                 print(f"{r['clients']:>8} {name:>7} {r['requests']:>9} {r['failed']:>7} {r['throughput_rps']:>8} "

@@ -57,7 +57,7 @@ class ComputeSlots {
   std::unique_ptr<Grant> Acquire();
 
   int cores() const { return cores_; }
-  // Requests waiting for a slot now (for /metrics).
+  // Requests waiting for a slot now.
   int waiting() const;
 
  private:

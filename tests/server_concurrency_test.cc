@@ -18,7 +18,9 @@
 
 #include "core/image/png_encode.h"
 #include "core/synthetic/synthetic_dataset.h"
+#include "native/engine/compute_slots.h"
 #include "native/jobs/file_io.h"
+#include "native/jobs/model_loader.h"
 #include "native/server/lookout_service.h"
 #include "native/server/rate_limiter.h"
 #include "native/server/server.h"
@@ -67,7 +69,7 @@ class ServerConcurrency : public ::testing::Test {
     BucketMap buckets;
     ASSERT_TRUE(buckets.Add("data=" + kParity).ok());
     ASSERT_TRUE(buckets.Add("out=" + dir_ + "/out").ok());
-    auto service = LookoutService::Create(std::move(store).value(), std::move(buckets), SharedBackbone(), {});
+    auto service = LookoutService::Create(std::move(store).value(), std::move(buckets), Engine(), Options());
     ASSERT_TRUE(service.ok()) << service.status().ToString();
     service_ = std::move(service).value();
     for (const std::string& name : kImages) {
@@ -80,6 +82,9 @@ class ServerConcurrency : public ::testing::Test {
     service_.reset();
     (void)RemoveTree(dir_);
   }
+  // The backbone and options the service runs with: the portable engine, no pool.
+  virtual std::shared_ptr<const Backbone> Engine() { return SharedBackbone(); }
+  virtual ServiceOptions Options() { return {}; }
 
   ApiResponse Call(const std::string& method, const std::string& target, const std::string& body = "",
                    std::map<std::string, std::string> headers = {}) {
@@ -131,6 +136,56 @@ TEST_F(ServerConcurrency, ParallelDetectsOnOneHostedModelGiveTheSerialResults) {
         const ApiResponse r = Detect("1", name);
         if (r.status != 200) ++failures;
         else if (r.body != serial[name]) ++mismatches;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(mismatches, 0);
+}
+
+// As `serve` runs it: XNNPACK on one 2-thread pool shared by every request,
+// behind 2 compute slots, so a request alone takes the pool and concurrent
+// ones run inline; either way a request gets the same bytes.
+class ServerConcurrencyOnOnePool : public ServerConcurrency {
+ protected:
+  std::shared_ptr<const Backbone> Engine() override {
+    BackendOptions options;
+    options.threads = 2;
+    auto backend = LoadBackend(ANOMALENS_BACKBONE_FILE, options);
+    EXPECT_TRUE(backend.ok()) << backend.status().ToString();
+    backend_ = std::move(backend).value();
+    return backend_.backbone;
+  }
+  ServiceOptions Options() override {
+    ServiceOptions options;
+    options.parallel = backend_.parallel;
+    options.search = backend_.search;
+    options.jpeg = backend_.jpeg;
+    options.compute_slots = std::make_shared<ComputeSlots>(2, backend_.threads);
+    return options;
+  }
+  Backend backend_;
+};
+
+TEST_F(ServerConcurrencyOnOnePool, ParallelDetectsGiveTheResultsOfOneAlone) {
+  ASSERT_EQ(backend_.threads, 2);
+  std::map<std::string, std::string> alone;  // each on the whole pool
+  for (const std::string& name : kImages) {
+    const ApiResponse r = Detect("1", name);
+    ASSERT_EQ(r.status, 200) << r.body;
+    alone[name] = r.body;
+  }
+  constexpr int kThreads = 4, kRounds = 2;
+  std::atomic<int> mismatches{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds * static_cast<int>(kImages.size()); ++i) {
+        const std::string& name = kImages[(t + i) % kImages.size()];
+        const ApiResponse r = Detect("1", name);
+        if (r.status != 200) ++failures;
+        else if (r.body != alone[name]) ++mismatches;
       }
     });
   }

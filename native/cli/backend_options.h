@@ -6,7 +6,7 @@
 //                                xnnpack, stb on portable)
 //
 // `serve` counts its HTTP workers with --threads, so it reads the compute
-// threads from --compute-threads instead (default 1).
+// threads from --compute-threads instead (same default).
 #ifndef ANOMALENS_NATIVE_CLI_BACKEND_OPTIONS_H_
 #define ANOMALENS_NATIVE_CLI_BACKEND_OPTIONS_H_
 

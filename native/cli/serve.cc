@@ -9,6 +9,8 @@
 #include "native/cli/backend_options.h"
 #include "native/cli/command_line.h"
 #include "native/cli/commands.h"
+#include "native/engine/compute_slots.h"
+#include "native/engine/thread_pool.h"
 #include "native/jobs/model_loader.h"
 #include "native/server/lookout_service.h"
 #include "native/server/server.h"
@@ -62,8 +64,12 @@ Options:
   --decoder libjpeg-turbo|stb
                         JPEG decoder (default libjpeg-turbo on xnnpack; stb, the portable
                         engine's, on portable; both give the same pixels)
-  --compute-threads N   threads for the backbone and scoring, shared by all requests (default 1:
-                        the HTTP workers already run requests side by side; 0: the idle cores)
+  --compute-threads N   threads of the one pool for the backbone and scoring, shared by all requests
+                        (default 0: the cores not already busy when the server starts). A request
+                        computing alone runs on it; while several compute, each runs on its own
+                        HTTP worker's thread. 1: no pool (docs/server.md, Cores)
+  --compute-slots N     DetectAnomalies calls computing at once (default: the available cores);
+                        more wait their turn, first come first served
   --allow-normal-only-training
                         CreateModel trains a single dataset with no labelled anomalies (at least
                         20 normal images; the threshold then aims at a 1% false-positive rate on
@@ -91,7 +97,7 @@ int RunServe(int argc, char** argv) {
   }
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
-                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"compute-threads", true},
+                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"compute-threads", true}, {"compute-slots", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
                               {"allow-normal-only-training", false}, {"quick-training", false}, {"access-log", true},
                               {"database", true}, {"training-lease-seconds", true}, {"drain-seconds", true}});
@@ -159,7 +165,10 @@ int RunServe(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto backend_options = ParseBackendOptions(*cl, "compute-threads", /*default_threads=*/1);
+  const int cores = AvailableCores();
+  auto compute_slots = cl->GetNumber("compute-slots", cores, 1, 1024);
+  if (!compute_slots.ok()) return ReportError("serve", compute_slots.status());
+  auto backend_options = ParseBackendOptions(*cl, "compute-threads", /*default_threads=*/0);
   if (!backend_options.ok()) return ReportError("serve", backend_options.status());
   auto backend = LoadBackend(cl->Get("backbone"), *backend_options);
   if (!backend.ok()) return ReportError("serve", backend.status());
@@ -173,6 +182,7 @@ int RunServe(int argc, char** argv) {
   service_options.quick_training = cl->Has("quick-training");
   service_options.training_lease_seconds = *lease_seconds;
   service_options.parallel = backend->parallel;
+  service_options.compute_slots = std::make_shared<ComputeSlots>(static_cast<int>(*compute_slots), backend->threads);
   service_options.search = backend->search;
   service_options.jpeg = backend->jpeg;
   auto service =

@@ -14,8 +14,12 @@
 // only idle ones: a pool's parallel loop waits for every worker, so on a
 // machine with more runnable threads than cores a descheduled worker stalls
 // each of XNNPACK's ~60 operator steps (docs/speed.md measured a 2 ms
-// backbone taking hundreds of ms that way). Why 1 for `serve`
-// (--compute-threads): its HTTP workers already run requests side by side.
+// backbone taking hundreds of ms that way). `serve` (--compute-threads)
+// reads the idle cores the same way, at start: its compute slots
+// (compute_slots.h) give the pool to a request only when it computes alone,
+// so no other request's thread competes with the pool's workers, but other
+// programs' would (docs/server.md measured 1 client on a 2-thread pool of a
+// loaded machine at 5x the CPU a request, pthreadpool's workers spinning).
 #ifndef ANOMALENS_NATIVE_ENGINE_BACKEND_H_
 #define ANOMALENS_NATIVE_ENGINE_BACKEND_H_
 

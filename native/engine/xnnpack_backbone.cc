@@ -113,12 +113,14 @@ StatusOr<std::shared_ptr<const XnnpackBackbone>> XnnpackBackbone::Create(std::sh
     in = block.out_channels;
   }
   // Build the common 224x224 runtime now: a bad XNNPACK setup fails at load, not at the first image.
-  ASSIGN_OR_RETURN(std::unique_ptr<Runtime> first, b->Build(224, 224, false));
-  b->Give({224, 224, false}, std::move(first));
+  const bool pooled = b->pool_->get() != nullptr;
+  ASSIGN_OR_RETURN(std::unique_ptr<Runtime> first, b->Build(224, 224, false, pooled));
+  b->Give({224, 224, false, pooled}, std::move(first));
   return std::shared_ptr<const XnnpackBackbone>(std::move(b));
 }
 
-StatusOr<std::unique_ptr<XnnpackBackbone::Runtime>> XnnpackBackbone::Build(int height, int width, bool stride4) const {
+StatusOr<std::unique_ptr<XnnpackBackbone::Runtime>> XnnpackBackbone::Build(int height, int width, bool stride4,
+                                                                           bool pooled) const {
   xnn_subgraph_t graph = nullptr;
   XNN_RETURN_IF_ERROR("subgraph creation", xnn_create_subgraph(kExternalIds, 0, &graph));
   std::unique_ptr<xnn_subgraph, decltype(&xnn_delete_subgraph)> owned(graph, &xnn_delete_subgraph);
@@ -186,7 +188,11 @@ StatusOr<std::unique_ptr<XnnpackBackbone::Runtime>> XnnpackBackbone::Build(int h
 
   auto runtime = std::make_unique<Runtime>();
   runtime->stride4 = stride4;
-  XNN_RETURN_IF_ERROR("runtime creation", xnn_create_runtime_v2(graph, pool_->get(), 0, &runtime->runtime));
+  // On the pool, its workers sleep once the run ends rather than spin for
+  // the next: requests running beside it need those cores.
+  XNN_RETURN_IF_ERROR("runtime creation", xnn_create_runtime_v2(graph, pooled ? pool_->get() : nullptr,
+                                                                pooled ? XNN_FLAG_YIELD_WORKERS : 0,
+                                                                &runtime->runtime));
   return runtime;
 }
 
@@ -201,7 +207,8 @@ StatusOr<std::unique_ptr<XnnpackBackbone::Runtime>> XnnpackBackbone::Take(const 
       return r;
     }
   }
-  return Build(std::get<0>(key), std::get<1>(key), std::get<2>(key));  // outside the lock: building takes a while
+  // Outside the lock: building takes a while.
+  return Build(std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key));
 }
 
 void XnnpackBackbone::Give(const ShapeKey& key, std::unique_ptr<Runtime> runtime) const {
@@ -223,7 +230,15 @@ void XnnpackBackbone::Give(const ShapeKey& key, std::unique_ptr<Runtime> runtime
 
 StatusOr<BackboneTaps> XnnpackBackbone::Run(const Tensor& input, bool stride4) const {
   RETURN_IF_ERROR(MobileNetV2::CheckInput(input));
-  const ShapeKey key{input.height, input.width, stride4};
+  // The pool when it is free, for this whole run; else this thread alone.
+  struct PoolTurn {
+    const ThreadPool& pool;
+    const bool held;
+    ~PoolTurn() {
+      if (held) pool.Release();
+    }
+  } turn{*pool_, pool_->TryAcquire()};
+  const ShapeKey key{input.height, input.width, stride4, turn.held};
   ASSIGN_OR_RETURN(std::unique_ptr<Runtime> runtime, Take(key));
   BackboneTaps taps;
   taps.stride8 = Tensor(input.height / 8, input.width / 8, MobileNetV2::kStride8Channels);

@@ -5,7 +5,10 @@
 //
 // XNNPACK's 2022 runtime has fixed shapes, so a runtime is built per input
 // size (and tap set) on first use and kept; a runtime serves one call at a
-// time, so concurrent callers of one size each get their own.
+// time, so concurrent callers of one size each get their own. A run takes
+// the shared pool when it is free (ThreadPool::TryAcquire) and otherwise runs
+// on the calling thread, on a runtime built without the pool: a runtime is
+// tied to its pool when built, so each size has pooled and unpooled ones.
 #ifndef ANOMALENS_NATIVE_ENGINE_XNNPACK_BACKBONE_H_
 #define ANOMALENS_NATIVE_ENGINE_XNNPACK_BACKBONE_H_
 
@@ -35,12 +38,12 @@ class XnnpackBackbone : public Backbone {
 
  private:
   struct Runtime;
-  using ShapeKey = std::tuple<int, int, bool>;  // height, width, stride4
+  using ShapeKey = std::tuple<int, int, bool, bool>;  // height, width, stride4, on the pool
   // Most idle runtimes kept: a server seeing many image sizes must not grow without bound.
   static constexpr size_t kMaxIdleRuntimes = 8;
 
   XnnpackBackbone(std::shared_ptr<const MobileNetV2> net, std::shared_ptr<const ThreadPool> pool);
-  StatusOr<std::unique_ptr<Runtime>> Build(int height, int width, bool stride4) const;
+  StatusOr<std::unique_ptr<Runtime>> Build(int height, int width, bool stride4, bool pooled) const;
   StatusOr<std::unique_ptr<Runtime>> Take(const ShapeKey& key) const;
   void Give(const ShapeKey& key, std::unique_ptr<Runtime> runtime) const;
 

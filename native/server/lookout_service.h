@@ -18,6 +18,7 @@
 #include "core/backbone/mobilenet_v2.h"
 #include "core/base/parallel.h"
 #include "core/model/detector.h"
+#include "native/engine/compute_slots.h"
 #include "native/server/api_request.h"
 #include "native/server/metrics.h"
 #include "native/server/s3_paths.h"
@@ -39,6 +40,9 @@ struct ServiceOptions {
   // configuration search (serve --quick-training; for tests and slow hosts).
   bool quick_training = false;
   ParallelFor parallel;  // the compute threads' hook, for scoring
+  // DetectAnomalies computes holding a slot (compute_slots.h): one request a
+  // core at once, the pool for a request alone. nullptr: no gate.
+  std::shared_ptr<ComputeSlots> compute_slots;
   BuildSearch search;    // the nearest-neighbour engine (empty: portable)
   JpegDecoder jpeg;      // the engine's JPEG decoder (empty: stb, portable)
   // Training jobs are rows of the store (training_jobs) that any server

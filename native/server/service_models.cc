@@ -468,7 +468,13 @@ ApiResponse LookoutService::DetectOnModel(const std::string& project, const std:
   }
   const std::shared_ptr<const Detector> detector = HostedDetector(project, version);
   const std::vector<uint8_t> bytes(r.body.begin(), r.body.end());
-  StatusOr<DetectAnomalyResult> result = detector->Detect(bytes, content_type);
+  StatusOr<DetectAnomalyResult> result = [&] {
+    // The turn at the cores, for the computing only: the response's JSON and
+    // the HTTP exchange need none.
+    std::unique_ptr<ComputeSlots::Grant> turn;
+    if (options_.compute_slots) turn = options_.compute_slots->Acquire();
+    return detector->Detect(bytes, content_type);
+  }();
   // Anything but an internal failure is the image's fault: not an image,
   // another type than Content-Type says, over the size limits.
   if (!result.ok() && result.status().code() != StatusCode::kInternal) *invalid_image = true;

@@ -26,7 +26,7 @@ CandidateFigures Describe(int short_side, const ModelConfig& variant) {
   c.short_side = short_side;
   c.normal_model = NormalModelKindName(variant.normal_model);
   c.coarse_weight = variant.coarse_weight;
-  c.dark_spots = variant.normal_model == NormalModelKind::kPerPosition && variant.dark_spots;
+  c.dark_spots = variant.normal_model == NormalModelKind::kPerPosition ? variant.dark_spots : variant.shared_dark_spots;
   return c;
 }
 
@@ -54,6 +54,9 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
     ModelConfig extract = config_;
     if (!pins_.normal_model) extract.normal_model = NormalModelKind::kAuto;
     if (!pins_.dark_spots) extract.dark_spots = true;
+    // The shared-bank models' position-free channel: classification models
+    // only (a segmentation model's map has its own head and refinement).
+    extract.shared_dark_spots = SharedDarkSpotsOffered();
     std::vector<int> sides = {config_.short_side};
     const int native_side = std::min(image.width, image.height);
     if (!pins_.short_side && native_side >= kMinFinerScaleGain * config_.short_side)
@@ -72,6 +75,11 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
     if (clock_) s.feature_seconds += clock_() - start;
   }
   return Status::Ok();
+}
+
+bool ConfigurationSearch::SharedDarkSpotsOffered() const {
+  return classes_.empty() && !(pins_.dark_spots && !config_.dark_spots) &&
+         !(pins_.normal_model && config_.normal_model == NormalModelKind::kPerPosition);
 }
 
 std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) const {
@@ -108,7 +116,14 @@ std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) co
       // stride-8 ones alone, which localize small defects on texture better.
       variants.push_back(v);
       if (!pins_.coarse_weight && config_.coarse_weight > 0) {
-        v.coarse_weight = 0;
+        ModelConfig fine = v;
+        fine.coarse_weight = 0;
+        variants.push_back(fine);
+      }
+      // The position-free dark-spot channel, on the base taps: small pits,
+      // cracks and spots on textures the backbone's taps rank near chance.
+      if (SharedDarkSpotsOffered() && scale.trainer.has_shared_dark_spot_features()) {
+        v.shared_dark_spots = true;
         variants.push_back(v);
       }
     }

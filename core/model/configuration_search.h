@@ -82,6 +82,9 @@ class ConfigurationSearch {
     double feature_seconds = 0;
   };
   std::vector<ModelConfig> VariantsFor(const Scale& scale) const;
+  // Whether shared-bank candidates with the position-free dark-spot channel
+  // are tried: classification models, unless an option rules it out.
+  bool SharedDarkSpotsOffered() const;
 
   std::shared_ptr<const Backbone> backbone_;
   ModelConfig config_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/features/colour_spot_features.h"
 #include "core/features/dark_spot_features.h"
 #include "core/features/working_geometry.h"
 #include "core/image/image_decode.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   const int short_side = argc > 2 ? std::atoi(argv[2]) : 224;
   const size_t bank_rows = argc > 3 ? std::atoi(argv[3]) : 8192;
   const float smooth = argc > 4 ? std::atof(argv[4]) : 2.0f;
+  const int mode = argc > 5 ? std::atoi(argv[5]) : 0;  // 0 dark, 1 dark + colour, 2 colour
   std::vector<RgbImage> train;
   const auto good = *ListDirectory(dir + "/train/good");
   for (auto& n : good) train.push_back(Load(dir + "/train/good/" + n));
@@ -52,7 +54,16 @@ int main(int argc, char** argv) {
   const std::vector<float> sigmas(std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas));
   auto feats = [&](const RgbImage& im, WorkingGeometry* g) {
     *g = PlanGeometry({im.width, im.height}, scale, 16);
-    return DarkSpotFeatures(im, *g, 4, sigmas);
+    PatchGrid d = DarkSpotFeatures(im, *g, 4, sigmas);
+    if (mode == 0) return d;
+    PatchGrid c = ColourSpotFeatures(im, *g, 4);
+    if (mode == 2) return c;
+    PatchGrid both{d.width, d.height, d.dim + c.dim, {}};
+    for (size_t i = 0; i < d.cells(); ++i) {
+      both.data.insert(both.data.end(), d.cell(i), d.cell(i) + d.dim);
+      both.data.insert(both.data.end(), c.cell(i), c.cell(i) + c.dim);
+    }
+    return both;
   };
   std::vector<float> rows;
   int D = 0;

@@ -49,7 +49,8 @@ bool SharedDarkSpotChannelFits(const DarkSpotChannel& channel) {
   for (float s : channel.sigmas)
     if (!(s > 0 && s <= 256)) return false;
   const size_t D = static_cast<size_t>(channel.features());
-  if (channel.feature_scales.size() != D || !channel.bank.empty() || !channel.position.empty()) return false;
+  if (!channel.colour || channel.feature_scales.size() != D || !channel.bank.empty() || !channel.position.empty())
+    return false;
   if (!(channel.backbone_weight >= 0 && channel.backbone_weight <= 1)) return false;
   if (channel.shared.empty() || channel.shared.size() % D != 0 || channel.shared_rows() > kMaxSharedDarkSpotRows)
     return false;
@@ -58,10 +59,22 @@ bool SharedDarkSpotChannelFits(const DarkSpotChannel& channel) {
   return true;
 }
 
+PatchGrid SharedSpotFeatures(const PatchGrid& dark, const PatchGrid& colour) {
+  PatchGrid both{dark.width, dark.height, dark.dim + colour.dim, {}};
+  both.data.reserve(both.cells() * both.dim);
+  for (size_t c = 0; c < dark.cells(); ++c) {
+    both.data.insert(both.data.end(), dark.cell(c), dark.cell(c) + dark.dim);
+    both.data.insert(both.data.end(), colour.cell(c), colour.cell(c) + colour.dim);
+  }
+  return both;
+}
+
 std::vector<float> SharedDarkSpotCellScores(const DarkSpotChannel& channel, const NearestNeighborSearch& search,
                                             const RgbImage& image, const WorkingGeometry& geometry,
                                             int* grid_width, int* grid_height) {
-  const PatchGrid grid = DarkSpotGrid(channel, image, geometry);
+  PatchGrid grid = DarkSpotFeatures(image, geometry, 4, channel.sigmas);
+  if (channel.colour) grid = SharedSpotFeatures(grid, ColourSpotFeatures(image, geometry, 4));
+  Scale(grid, channel.feature_scales);
   *grid_width = grid.width;
   *grid_height = grid.height;
   return search.MinDistances(grid.data.data(), grid.cells());
@@ -78,7 +91,8 @@ void FuseMaps(const DarkSpotChannel& channel, const AnomalyMap& spots, AnomalyMa
 }
 
 bool DarkSpotChannelFits(const DarkSpotChannel& channel, const PositionModel& grid) {
-  if (grid.stride != 4 || channel.sigmas.empty() || channel.sigmas.size() > kMaxDarkSpotScales) return false;
+  if (grid.stride != 4 || channel.colour || channel.sigmas.empty() || channel.sigmas.size() > kMaxDarkSpotScales)
+    return false;
   for (float s : channel.sigmas)
     if (!(s > 0 && s <= 256)) return false;
   const int D = channel.features();
@@ -162,7 +176,11 @@ StatusOr<SharedDarkSpotFit> FitSharedDarkSpotChannel(
   SharedDarkSpotFit fit;
   DarkSpotChannel& channel = fit.channel;
   channel.sigmas.assign(std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas));
+  channel.colour = true;
   const int D = channel.features();
+  for (const auto* grids : {&normals, &anomalies})
+    for (const PatchGrid* g : *grids)
+      if (g->dim != D) return InvalidInput("the shared dark-spot channel needs " + std::to_string(D) + " features a cell");
   channel.feature_scales = FeatureScales(normals, D);
   for (PatchGrid* g : normals) Scale(*g, channel.feature_scales);
   for (PatchGrid* g : anomalies) Scale(*g, channel.feature_scales);

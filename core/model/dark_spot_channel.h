@@ -29,6 +29,7 @@
 
 #include <vector>
 
+#include "core/features/colour_spot_features.h"
 #include "core/features/dark_spot_features.h"
 #include "core/base/status.h"
 #include "core/features/working_geometry.h"
@@ -67,6 +68,10 @@ struct DarkSpotChannel {
   // training cells (scaled by feature_scales) picked by a greedy coreset.
   // A cell's score is its distance to the nearest row.
   std::vector<float> shared;
+  // Shared channels also read the colour-spot features
+  // (colour_spot_features.h), after the dark-spot ones: the foreign-coloured
+  // grains of a busy texture that no grey feature sees.
+  bool colour = false;
   // Each feature divided by its spread over the normal training cells, so
   // all features count alike in the bank's distances (and the Gaussians' ridge).
   std::vector<float> feature_scales;
@@ -77,7 +82,9 @@ struct DarkSpotChannel {
   // The backbone model's share of the fused image score and map.
   double backbone_weight = kDarkSpotBackboneWeight;
 
-  int features() const { return kDarkSpotFeaturesPerScale * static_cast<int>(sigmas.size()); }
+  int features() const {
+    return kDarkSpotFeaturesPerScale * static_cast<int>(sigmas.size()) + (colour ? kColourSpotFeatures : 0);
+  }
   bool empty() const { return bank.empty() && position.empty() && shared.empty(); }
   size_t shared_rows() const { return features() > 0 ? shared.size() / features() : 0; }
 };
@@ -126,6 +133,10 @@ std::vector<float> MeanCellScores(const DarkSpotChannel& channel, const std::vec
 // backbone_weight. It ranks images as the weighted z-score does, and equals
 // `a` when the channel agrees, so thresholds and maps keep their scale.
 double FuseImageScores(const DarkSpotChannel& channel, double backbone_score, double channel_score);
+
+// A shared channel's raw features: each cell's dark-spot features, then its
+// colour-spot features (grids of one size).
+PatchGrid SharedSpotFeatures(const PatchGrid& dark, const PatchGrid& colour);
 
 // A shared channel's per-cell distances on its stride-4 grid of `image`
 // (grid size in *grid_width x *grid_height), searched with `search`, a

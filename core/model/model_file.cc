@@ -474,6 +474,7 @@ Status ReadMetadata(const json& meta, uint32_t version, bool class_heads, Model*
     if (!dark_spots_option->is_boolean()) return InvalidInput("model file metadata \"dark_spots\" is not a boolean");
     m->config.dark_spots = dark_spots_option->get<bool>();
     DarkSpotChannel& d = m->dark_spots;
+    d.colour = spots->is_object() && spots->contains("shared");  // version 7's shared channels read colour too
     if (version >= 5) {
       const std::vector<double> sigmas = r.Numbers(*spots, "sigmas", kMaxDarkSpotScales);
       d.backbone_weight = r.Number(*spots, "backbone_weight");

@@ -8,6 +8,7 @@
 #include "core/features/feature_extractor.h"
 #include "core/image/connected_components.h"
 #include "core/model/calibration.h"
+#include "core/features/colour_spot_features.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/scoring/coreset.h"
 #include "core/scoring/image_scorer.h"
@@ -290,9 +291,9 @@ bool Trainer::has_shared_dark_spot_features() const {
   if (normal_.empty()) return false;
   for (const auto* samples : {&normal_, &anomaly_})
     for (const Sample& s : *samples)
-      if (s.dark_spots.cells() == 0) return false;
+      if (s.dark_spots.cells() == 0 || s.colour_spots.cells() == 0) return false;
   for (const SyntheticSample& s : synthetic_)
-    if (s.sample.dark_spots.cells() == 0) return false;
+    if (s.sample.dark_spots.cells() == 0 || s.sample.colour_spots.cells() == 0) return false;
   return true;
 }
 
@@ -416,6 +417,7 @@ StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingG
   if ((stride4_ && config_.dark_spots) || config_.shared_dark_spots) {
     sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
   }
+  if (config_.shared_dark_spots) sample.colour_spots = ColourSpotFeatures(image, sample.geometry, 4);
   return sample;
 }
 
@@ -513,11 +515,11 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (auto* samples : {&normal_, &anomaly_})
       for (Sample& s : *samples) {
         if (!fine_for_head_ || classes_.empty()) s.fine = PatchGrid{};  // no head without masks
-        if (!keep_spots) s.dark_spots = PatchGrid{};
+        if (!keep_spots) s.dark_spots = s.colour_spots = PatchGrid{};
       }
     for (SyntheticSample& s : synthetic_) {
       s.sample.fine = PatchGrid{};
-      if (!keep_spots) s.sample.dark_spots = PatchGrid{};
+      if (!keep_spots) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
     }
   }
   // The self-check's synthetic defects follow the labelled anomalies in the
@@ -585,8 +587,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         fit.anomaly_scores[i] = MeanCellScores(spots.channel, fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
       model.dark_spots = std::move(spots.channel);
       for (auto* samples : {&normal_, &anomaly_})
-        for (Sample& s : *samples) s.dark_spots = PatchGrid{};
-      for (SyntheticSample& s : synthetic_) s.sample.dark_spots = PatchGrid{};
+        for (Sample& s : *samples) s.dark_spots = s.colour_spots = PatchGrid{};
+      for (SyntheticSample& s : synthetic_) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
     }
     for (size_t j = 0; j < synthetic_.size(); ++j)
       synthetic_maps[j] = ScoreCells(fit.anomaly_scores[real_anomalies + j], w, h, synthetic_[j].sample.geometry,
@@ -754,10 +756,18 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       // self-check's, as at detection.
       std::vector<PatchGrid*> spot_normals, spot_anomalies;
       std::vector<WorkingGeometry> normal_geometry, anomaly_geometry;
-      for (Sample& s : normal_) spot_normals.push_back(&s.dark_spots), normal_geometry.push_back(s.geometry);
-      for (Sample& s : anomaly_) spot_anomalies.push_back(&s.dark_spots), anomaly_geometry.push_back(s.geometry);
+      // Each image's dark-spot and colour-spot features side by side.
+      std::vector<PatchGrid> both;
+      both.reserve(normal_.size() + anomaly_.size() + synthetic_.size());
+      const auto join = [&both](Sample& s) {
+        both.push_back(SharedSpotFeatures(s.dark_spots, s.colour_spots));
+        s.dark_spots = s.colour_spots = PatchGrid{};
+        return &both.back();
+      };
+      for (Sample& s : normal_) spot_normals.push_back(join(s)), normal_geometry.push_back(s.geometry);
+      for (Sample& s : anomaly_) spot_anomalies.push_back(join(s)), anomaly_geometry.push_back(s.geometry);
       for (SyntheticSample& s : synthetic_)
-        spot_anomalies.push_back(&s.sample.dark_spots), anomaly_geometry.push_back(s.sample.geometry);
+        spot_anomalies.push_back(join(s.sample)), anomaly_geometry.push_back(s.sample.geometry);
       ASSIGN_OR_RETURN(SharedDarkSpotFit spots,
                        FitSharedDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry,
                                                 normal_scores, anomaly_folds, search_, hooks.parallel));
@@ -770,9 +780,6 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         FuseMaps(spots.channel, spots.anomaly_maps[real_anomalies + j], &synthetic_maps[j]);
       }
       model.dark_spots = std::move(spots.channel);
-      for (auto* samples : {&normal_, &anomaly_})
-        for (Sample& s : *samples) s.dark_spots = PatchGrid{};
-      for (SyntheticSample& s : synthetic_) s.sample.dark_spots = PatchGrid{};
     }
   }
 

@@ -101,6 +101,9 @@ class Trainer {
     // config asks for the channel (dark_spot_channel.h), or alone for a
     // shared-bank model's channel (shared_dark_spots); empty otherwise.
     PatchGrid dark_spots;
+    // Colour-spot features on the stride-4 grid, for a shared-bank model's
+    // channel (shared_dark_spots); empty otherwise.
+    PatchGrid colour_spots;
     WorkingGeometry geometry;
     // From the mask, when there is one (cell_labels.h).
     std::vector<uint8_t> cell_labels;

@@ -63,13 +63,25 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
       sides.push_back(std::min(2 * config_.short_side, native_side));
     for (int side : sides) {
       extract.short_side = side;
-      Scale scale{side, Trainer(backbone_, extract, classes_), 0};
+      Scale scale{side, Trainer(backbone_, extract, classes_), 0, extract};
       if (expected_normals_ >= 0) scale.trainer.ExpectNormalImages(expected_normals_);
       scale.trainer.SetSearch(search_);
       scales_.push_back(std::move(scale));
     }
   }
-  for (Scale& s : scales_) {
+  for (size_t k = 0; k < scales_.size(); ++k) {
+    Scale& s = scales_[k];
+    if (k > 0 && s.extract.shared_dark_spots && s.trainer.normal_images() + s.trainer.anomaly_images() == 0 &&
+        scales_[0].trainer.can_fit_per_position()) {
+      // Photos the base scale may fit per position get the dark-spot
+      // channel on that grid; the finer scale's shared channel would cost
+      // a stride-4 grid of 16 features on every image there (bsdata-pitting
+      // at 448 px: 0.7 GB) for a candidate that scale's per-position one
+      // outranks. A base scale that later meets another size (no
+      // per-position after all) still tries its own shared channel.
+      s.extract.shared_dark_spots = false;
+      RETURN_IF_ERROR(s.trainer.Reconfigure(s.extract));
+    }
     const double start = clock_ ? clock_() : 0;
     RETURN_IF_ERROR(s.trainer.AddImage(image, label, mask));
     if (clock_) s.feature_seconds += clock_() - start;

@@ -80,6 +80,7 @@ class ConfigurationSearch {
     int short_side = 0;
     Trainer trainer;
     double feature_seconds = 0;
+    ModelConfig extract;  // the configuration its features are extracted with
   };
   std::vector<ModelConfig> VariantsFor(const Scale& scale) const;
   // Whether shared-bank candidates with the position-free dark-spot channel

@@ -201,6 +201,17 @@ void PrintModelSummary(const Model& model, const std::string& source, const std:
     std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
                  model.bank_rows, model.stats.training_patches, model.anomaly_bank_rows, model.threshold,
                  ThresholdRuleName(model.threshold_rule));
+    const DarkSpotChannel& spots = model.dark_spots;
+    if (!spots.shared.empty()) {
+      const Size analysed = DarkSpotAnalysisSize({model.stats.image_width, model.stats.image_height}, model.scale);
+      std::fprintf(stderr,
+                   "  dark-spot channel: on, position-free (%zu scales, %g to %g px, of %dx%d px, and colour: %d "
+                   "features a stride-4 cell; nearest of %zu normal cells; %.0f%% of the image score and map, the "
+                   "backbone bank's %.0f%%; --no-dark-spots leaves it out of the search)\n",
+                   spots.sigmas.size(), spots.sigmas.front(), spots.sigmas.back(), analysed.width, analysed.height,
+                   spots.features(), spots.shared_rows(), 100 * (1 - spots.backbone_weight),
+                   100 * spots.backbone_weight);
+    }
   }
   const SegmentationModel& seg = model.segmentation;
   if (seg.enabled()) {

@@ -157,6 +157,16 @@ TEST(ConfigurationSearch, EveryPinRemovesItsDimension) {
     config.dark_spots = false;
     EXPECT_EQ(Names(Search(no_spots, config)), (std::set<std::string>{"64 px, shared-bank, taps 8+16"}));
   }
+  // --shared-dark-spots: every shared-bank candidate carries the channel.
+  {
+    SearchPins shared = pins;
+    shared.shared_dark_spots = true;
+    ModelConfig config = SmallConfig();
+    config.shared_dark_spots = true;
+    const Model model = Search(shared, config);
+    EXPECT_EQ(Names(model), (std::set<std::string>{"64 px, shared-bank, taps 8+16, dark spots"}));
+    EXPECT_FALSE(model.dark_spots.shared.empty());
+  }
   // A pinned per-position model on 10 photos: tried, because asked for.
   pins = {};
   pins.short_side = pins.normal_model = true;

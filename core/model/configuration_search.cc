@@ -56,7 +56,7 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
     if (!pins_.dark_spots) extract.dark_spots = true;
     // The shared-bank models' position-free channel: classification models
     // only (a segmentation model's map has its own head and refinement).
-    extract.shared_dark_spots = SharedDarkSpotsOffered();
+    extract.shared_dark_spots = pins_.shared_dark_spots ? config_.shared_dark_spots : SharedDarkSpotsOffered();
     std::vector<int> sides = {config_.short_side};
     const int native_side = std::min(image.width, image.height);
     if (!pins_.short_side && native_side >= kMinFinerScaleGain * config_.short_side)
@@ -71,7 +71,7 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
   }
   for (size_t k = 0; k < scales_.size(); ++k) {
     Scale& s = scales_[k];
-    if (k > 0 && s.extract.shared_dark_spots && s.trainer.normal_images() + s.trainer.anomaly_images() == 0 &&
+    if (k > 0 && !pins_.shared_dark_spots && s.extract.shared_dark_spots && s.trainer.normal_images() + s.trainer.anomaly_images() == 0 &&
         scales_[0].trainer.can_fit_per_position()) {
       // Photos the base scale may fit per position get the dark-spot
       // channel on that grid; the finer scale's shared channel would cost
@@ -139,7 +139,10 @@ std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) co
       // (bsdata-pitting: 0.971 against 0.89 to 0.91 for shared banks), and
       // the search's cost and memory stay as they were there.
       const bool per_position = std::find(kinds.begin(), kinds.end(), NormalModelKind::kPerPosition) != kinds.end();
-      if (!per_position && SharedDarkSpotsOffered() && scale.trainer.has_shared_dark_spot_features()) {
+      if (pins_.shared_dark_spots) {
+        for (ModelConfig& pinned : variants)
+          if (pinned.normal_model == NormalModelKind::kSharedBank) pinned.shared_dark_spots = config_.shared_dark_spots;
+      } else if (!per_position && SharedDarkSpotsOffered() && scale.trainer.has_shared_dark_spot_features()) {
         v.shared_dark_spots = true;
         variants.push_back(v);
       }

@@ -48,6 +48,9 @@ struct SearchPins {
   bool normal_model = false;
   bool coarse_weight = false;
   bool dark_spots = false;
+  // config.shared_dark_spots given (--shared-dark-spots): every shared-bank
+  // candidate carries the position-free channel, or none does.
+  bool shared_dark_spots = false;
 };
 
 class ConfigurationSearch {

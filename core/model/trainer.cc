@@ -467,6 +467,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   if (normal_.size() < 2) {
     return InvalidInput("training needs at least 2 normal images; got " + std::to_string(normal_.size()));
   }
+  if (config_.shared_dark_spots && !classes_.empty()) {
+    return InvalidInput("the position-free dark-spot channel is for classification models; this one has masks "
+                        "(--ignore-masks trains without them)");
+  }
   Model model;
   model.backbone_id = backbone_->id();
   model.backbone_checksum = backbone_->checksum();

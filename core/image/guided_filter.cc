@@ -1,44 +1,86 @@
 #include "core/image/guided_filter.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace anomalens {
 namespace {
 
-// The mean of `plane` over each pixel's window, clipped at the borders. The
-// clipped window is a product of a row range and a column range, so the
-// mean is the mean over the rows of each row's horizontal mean.
-std::vector<double> BoxMean(const std::vector<double>& plane, int width, int height, int radius) {
-  std::vector<double> horizontal(plane.size());
-  std::vector<double> prefix(static_cast<size_t>(std::max(width, height)) + 1);
-  for (int y = 0; y < height; ++y) {
-    const double* row = &plane[static_cast<size_t>(y) * width];
-    prefix[0] = 0;
-    for (int x = 0; x < width; ++x) prefix[x + 1] = prefix[x] + row[x];
-    double* out = &horizontal[static_cast<size_t>(y) * width];
-    for (int x = 0; x < width; ++x) {
-      const int lo = std::max(0, x - radius), hi = std::min(width - 1, x + radius);
-      out[x] = (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1);
+// Columns a thread takes at a time in the vertical passes: the running
+// column sums are independent per column, so column blocks split the work
+// without changing any sum's order.
+constexpr int kColumnBlock = 32;
+
+// Uninitialized doubles: every element is written before it is read, so the
+// planes skip the zero fill (and its page faults) a std::vector would pay.
+using Plane = std::unique_ptr<double[]>;
+Plane NewPlane(size_t n) { return Plane(new double[n]); }
+
+// The horizontal half of a box mean, for kPlanes planes whose row y the
+// caller points `row[c]` at (its own row, or `scratch[c]` filled in): each
+// plane's running sum over the row, then each pixel's mean over its window
+// clipped to the row, into `out[c]`'s row y. The sums run left to right
+// from 0; rows are independent, so threads take whole rows.
+template <int kPlanes, typename FillRow>
+void HorizontalMeans(int width, int height, int radius, Plane* out, FillRow fill_row, const ParallelFor& parallel) {
+  parallel(height, [&](size_t y0, size_t y1) {
+    std::unique_ptr<double[]> rows(new double[static_cast<size_t>(kPlanes) * width]);
+    std::unique_ptr<double[]> prefix(new double[static_cast<size_t>(kPlanes) * (width + 1)]);
+    for (size_t y = y0; y < y1; ++y) {
+      double* scratch[kPlanes];
+      const double* row[kPlanes];
+      for (int c = 0; c < kPlanes; ++c) row[c] = scratch[c] = &rows[static_cast<size_t>(c) * width];
+      fill_row(y, scratch, row);
+      for (int c = 0; c < kPlanes; ++c) {
+        double* s = &prefix[static_cast<size_t>(c) * (width + 1)];
+        const double* r = row[c];
+        s[0] = 0;
+        for (int x = 0; x < width; ++x) s[x + 1] = s[x] + r[x];
+        double* dst = &out[c][y * width];
+        for (int x = 0; x < width; ++x) {
+          const int lo = std::max(0, x - radius), hi = std::min(width - 1, x + radius);
+          dst[x] = (s[hi + 1] - s[lo]) / (hi - lo + 1);
+        }
+      }
     }
-  }
-  // Vertical pass: running column sums a whole row at a time.
-  std::vector<double> out(plane.size());
-  std::vector<double> column_prefix(static_cast<size_t>(height + 1) * width, 0.0);
-  for (int y = 0; y < height; ++y) {
-    const double* above = &column_prefix[static_cast<size_t>(y) * width];
-    double* here = &column_prefix[static_cast<size_t>(y + 1) * width];
-    const double* row = &horizontal[static_cast<size_t>(y) * width];
-    for (int x = 0; x < width; ++x) here[x] = above[x] + row[x];
-  }
-  for (int y = 0; y < height; ++y) {
-    const int lo = std::max(0, y - radius), hi = std::min(height - 1, y + radius);
-    const double* top = &column_prefix[static_cast<size_t>(lo) * width];
-    const double* bottom = &column_prefix[static_cast<size_t>(hi + 1) * width];
-    const double count = hi - lo + 1;
-    double* dst = &out[static_cast<size_t>(y) * width];
-    for (int x = 0; x < width; ++x) dst[x] = (bottom[x] - top[x]) / count;
-  }
-  return out;
+  });
+}
+
+// The vertical half, in place and then row by row: each plane's columns
+// become their running sums from the top (0 plus the first row, then each
+// row added below), and `use_row(y, x0, x1, mean)` receives each plane's
+// mean over rows [y - radius, y + radius] clipped, for columns [x0, x1).
+template <int kPlanes, typename UseRow>
+void VerticalMeans(int width, int height, int radius, Plane* planes, UseRow use_row, const ParallelFor& parallel) {
+  const size_t blocks = (static_cast<size_t>(width) + kColumnBlock - 1) / kColumnBlock;
+  parallel(blocks, [&](size_t b0, size_t b1) {
+    double means[kPlanes][kColumnBlock];
+    const double zero[kColumnBlock] = {};
+    for (size_t b = b0; b < b1; ++b) {
+      const int x0 = static_cast<int>(b) * kColumnBlock, x1 = std::min(width, x0 + kColumnBlock), w = x1 - x0;
+      for (int c = 0; c < kPlanes; ++c) {
+        double* first = &planes[c][x0];
+        for (int x = 0; x < w; ++x) first[x] = 0.0 + first[x];
+        for (int y = 1; y < height; ++y) {
+          const double* above = &planes[c][static_cast<size_t>(y - 1) * width + x0];
+          double* here = &planes[c][static_cast<size_t>(y) * width + x0];
+          for (int x = 0; x < w; ++x) here[x] = above[x] + here[x];
+        }
+      }
+      for (int y = 0; y < height; ++y) {
+        const int lo = std::max(0, y - radius), hi = std::min(height - 1, y + radius);
+        const double count = hi - lo + 1;
+        const double* mean[kPlanes];
+        for (int c = 0; c < kPlanes; ++c) {
+          const double* top = lo == 0 ? zero : &planes[c][static_cast<size_t>(lo - 1) * width + x0];
+          const double* bottom = &planes[c][static_cast<size_t>(hi) * width + x0];
+          for (int x = 0; x < w; ++x) means[c][x] = (bottom[x] - top[x]) / count;
+          mean[c] = means[c];
+        }
+        use_row(static_cast<size_t>(y), x0, x1, mean);
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -47,32 +89,55 @@ std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vect
                                 int height, int radius, double epsilon, const ParallelFor& parallel) {
   const size_t n = static_cast<size_t>(width) * height;
   if (radius < 1 || width < 1 || height < 1 || guide.size() != n || input.size() != n) return input;
-  std::vector<double> i(n), p(n), ip(n), ii(n);
-  for (size_t k = 0; k < n; ++k) {
-    i[k] = guide[k], p[k] = input[k];
-    ip[k] = i[k] * p[k], ii[k] = i[k] * i[k];
-  }
-  // Box means of the given planes, each on its own thread.
-  const auto box_means = [&](std::vector<const std::vector<double>*> planes) {
-    std::vector<std::vector<double>> means(planes.size());
-    parallel(planes.size(), [&](size_t begin, size_t end) {
-      for (size_t k = begin; k < end; ++k) means[k] = BoxMean(*planes[k], width, height, radius);
-    });
-    return means;
-  };
-  std::vector<std::vector<double>> means = box_means({&i, &p, &ip, &ii});
-  const std::vector<double>&mean_i = means[0], &mean_p = means[1], &mean_ip = means[2], &mean_ii = means[3];
-  // Each window's fit p ~ a I + b (reusing the buffers: ip becomes a, ii b).
-  for (size_t k = 0; k < n; ++k) {
-    const double variance = std::max(0.0, mean_ii[k] - mean_i[k] * mean_i[k]);
-    const double a = (mean_ip[k] - mean_i[k] * mean_p[k]) / (variance + epsilon);
-    ip[k] = a;
-    ii[k] = mean_p[k] - a * mean_i[k];
-  }
-  const std::vector<std::vector<double>> fits = box_means({&ip, &ii});
-  const std::vector<double>&mean_a = fits[0], &mean_b = fits[1];
+  // The box means of I, p, I p and I I, from the guide and the input as
+  // they are read (no planes of the products are kept).
+  Plane sums[4] = {NewPlane(n), NewPlane(n), NewPlane(n), NewPlane(n)};
+  HorizontalMeans<4>(
+      width, height, radius, sums,
+      [&](size_t y, double* const* row, const double**) {
+        const float* g = &guide[y * width];
+        const float* q = &input[y * width];
+        for (int x = 0; x < width; ++x) {
+          const double i = g[x], p = q[x];
+          row[0][x] = i, row[1][x] = p, row[2][x] = i * p, row[3][x] = i * i;
+        }
+      },
+      parallel);
+  // Each window's fit p ~ a I + b, from those means.
+  Plane fit[2] = {NewPlane(n), NewPlane(n)};
+  VerticalMeans<4>(
+      width, height, radius, sums,
+      [&](size_t y, int x0, int x1, const double* const* mean) {
+        double* a = &fit[0][y * width];
+        double* b = &fit[1][y * width];
+        for (int x = x0; x < x1; ++x) {
+          const double mean_i = mean[0][x - x0], mean_p = mean[1][x - x0];
+          const double mean_ip = mean[2][x - x0], mean_ii = mean[3][x - x0];
+          const double variance = std::max(0.0, mean_ii - mean_i * mean_i);
+          a[x] = (mean_ip - mean_i * mean_p) / (variance + epsilon);
+          b[x] = mean_p - a[x] * mean_i;
+        }
+      },
+      parallel);
+  // Each pixel averages the fits of its windows: the box means of a and b
+  // (into the first two planes, free now), then a I + b.
+  HorizontalMeans<2>(
+      width, height, radius, sums,
+      [&](size_t y, double* const*, const double** row) {
+        row[0] = &fit[0][y * width];
+        row[1] = &fit[1][y * width];
+      },
+      parallel);
   std::vector<float> out(n);
-  for (size_t k = 0; k < n; ++k) out[k] = static_cast<float>(mean_a[k] * i[k] + mean_b[k]);
+  VerticalMeans<2>(
+      width, height, radius, sums,
+      [&](size_t y, int x0, int x1, const double* const* mean) {
+        for (int x = x0; x < x1; ++x) {
+          const double i = guide[y * width + x];
+          out[y * width + x] = static_cast<float>(mean[0][x - x0] * i + mean[1][x - x0]);
+        }
+      },
+      parallel);
   return out;
 }
 

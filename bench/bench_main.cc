@@ -23,9 +23,10 @@
 //                     map (upsample + smoothing + the image's score); for
 //                     segmentation models (timed even when the image is
 //                     normal, where detect skips them) the clean map, the
-//                     defect head's inputs and gate, the guided-filter
-//                     refinement, the map at the image's size, segmentation,
-//                     mask PNG; and json (the result's JSON)
+//                     defect head's probabilities and its gate (them
+//                     upsampled, smoothed and multiplied in), the guided-
+//                     filter refinement, the map at the image's size,
+//                     segmentation, mask PNG; and json (the result's JSON)
 //   backend, threads  the engine and thread count used (XNNPACK: backbone
 //                     and nearest-neighbour search; portable: the core's own)
 //   bank_rows, anomaly_bank_rows, clean_bank_rows, queries: the searches' sizes
@@ -236,13 +237,15 @@ int Run(int argc, char** argv) {
     }
     if (seg.enabled() && seg.head.enabled()) {  // issue 19's defect head gates the map
       const PatchGrid& head_grid = fine_head ? fine : grid;
-      std::vector<float> inputs;
-      stages["defect_head_inputs_ms"] = MedianMilliseconds(
-          n, [&] { inputs = DefectHeadInputs(grid, fine_head ? &fine : nullptr, d, da, dc); });
+      std::vector<float> probabilities;
+      stages["defect_head_ms"] = MedianMilliseconds(n, [&] {
+        probabilities = CellDefectProbabilities(seg.head, grid, fine_head ? &fine : nullptr, d, da, dc, parallel);
+      });
       const AnomalyMap ungated = map;
       stages["defect_head_gate_ms"] = MedianMilliseconds(n, [&] {
         map = ungated;
-        GateByDefectHead(seg.head, inputs, head_grid.width, head_grid.height, model.config.smoothing_sigma, &map);
+        GateByDefectProbabilities(probabilities, head_grid.width, head_grid.height, model.config.smoothing_sigma,
+                                  &map, parallel);
       });
     }
     if (seg.enabled() && seg.refinement.enabled()) {  // the guided filter, the working image its guide

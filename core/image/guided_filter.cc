@@ -31,16 +31,25 @@ void HorizontalMeans(int width, int height, int radius, Plane* out, FillRow fill
       const double* row[kPlanes];
       for (int c = 0; c < kPlanes; ++c) row[c] = scratch[c] = &rows[static_cast<size_t>(c) * width];
       fill_row(y, scratch, row);
+      // The planes' running sums side by side: independent chains of adds.
+      double* s[kPlanes];
+      for (int c = 0; c < kPlanes; ++c) s[c] = &prefix[static_cast<size_t>(c) * (width + 1)], s[c][0] = 0;
+      for (int x = 0; x < width; ++x)
+        for (int c = 0; c < kPlanes; ++c) s[c][x + 1] = s[c][x] + row[c][x];
+      // Windows clipped at the ends; between them, whole windows (the same
+      // division by the same count, in a loop the compiler vectorizes).
+      const int inner_begin = std::min(width, radius), inner_end = std::max(inner_begin, width - radius);
+      const double whole = 2 * radius + 1;
       for (int c = 0; c < kPlanes; ++c) {
-        double* s = &prefix[static_cast<size_t>(c) * (width + 1)];
-        const double* r = row[c];
-        s[0] = 0;
-        for (int x = 0; x < width; ++x) s[x + 1] = s[x] + r[x];
         double* dst = &out[c][y * width];
-        for (int x = 0; x < width; ++x) {
+        const double* sc = s[c];
+        const auto clipped = [&](int x) {
           const int lo = std::max(0, x - radius), hi = std::min(width - 1, x + radius);
-          dst[x] = (s[hi + 1] - s[lo]) / (hi - lo + 1);
-        }
+          dst[x] = (sc[hi + 1] - sc[lo]) / (hi - lo + 1);
+        };
+        for (int x = 0; x < inner_begin; ++x) clipped(x);
+        for (int x = inner_begin; x < inner_end; ++x) dst[x] = (sc[x + radius + 1] - sc[x - radius]) / whole;
+        for (int x = inner_end; x < width; ++x) clipped(x);
       }
     }
   });

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace anomalens {
@@ -66,18 +68,29 @@ AxisWeights ComputeAxisWeights(int in_size, int out_size) {
 
 // Horizontal pass over `rows` rows of interleaved samples. Each output is
 // summed in tap order from 0.0f, so results do not depend on vectorisation.
+// Bytes are converted to float a row at a time first (each is exact), so a
+// sample shared by neighbouring outputs' taps is converted once.
 template <int kChannels, typename T>
 void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis, int dst_width, float* dst) {
+  std::vector<float> converted;
+  if (!std::is_same<T, float>::value) converted.resize(static_cast<size_t>(src_width) * kChannels);
   for (int y = 0; y < rows; ++y) {
-    const T* in = src + static_cast<size_t>(y) * src_width * kChannels;
+    const T* row = src + static_cast<size_t>(y) * src_width * kChannels;
+    const float* in;
+    if constexpr (std::is_same<T, float>::value) {
+      in = row;
+    } else {
+      for (size_t i = 0; i < converted.size(); ++i) converted[i] = static_cast<float>(row[i]);
+      in = converted.data();
+    }
     float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
     for (int x = 0; x < dst_width; ++x) {
       const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
-      const T* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
+      const float* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
       float sum[kChannels] = {};
       for (int k = 0; k < axis.count[x]; ++k) {
         for (int c = 0; c < kChannels; ++c) {
-          sum[c] += weights[k] * static_cast<float>(tap[k * kChannels + c]);
+          sum[c] += weights[k] * tap[k * kChannels + c];
         }
       }
       for (int c = 0; c < kChannels; ++c) out[x * kChannels + c] = sum[c];
@@ -85,11 +98,11 @@ void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis
   }
 }
 
-// Output rows [y0, y1) of the vertical pass.
+// Output rows [y0, y1) of the vertical pass, row y at dst + (y - y0) rows.
 void ResampleColumnRange(const float* src, size_t row_length, const AxisWeights& axis, size_t y0, size_t y1,
                          float* dst) {
   for (size_t y = y0; y < y1; ++y) {
-    float* out = dst + y * row_length;
+    float* out = dst + (y - y0) * row_length;
     for (size_t i = 0; i < row_length; ++i) out[i] = 0.0f;
     const float* weights = &axis.weights[y * axis.stride];
     for (int k = 0; k < axis.count[y]; ++k) {
@@ -105,7 +118,8 @@ void ResampleColumnRange(const float* src, size_t row_length, const AxisWeights&
 // ResampleRows: taps in order, starting from 0.0f.
 void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axis, int dst_height, float* dst,
                      const ParallelFor& parallel) {
-  parallel(dst_height, [&](size_t y0, size_t y1) { ResampleColumnRange(src, row_length, axis, y0, y1, dst); });
+  parallel(dst_height,
+           [&](size_t y0, size_t y1) { ResampleColumnRange(src, row_length, axis, y0, y1, dst + y0 * row_length); });
 }
 
 uint8_t RoundToByte(float value) {
@@ -123,32 +137,42 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelF
   if (src.pixels.size() != static_cast<size_t>(src.width) * src.height * kChannels) return dst;
 
   // Horizontal pass (or a plain conversion when the width is unchanged),
-  // kept in float so that rounding happens once, at the end.
+  // kept in float so that rounding happens once, at the end. Every element
+  // is written, so the plane skips a zero fill.
   const size_t row_length = static_cast<size_t>(width) * kChannels;
-  std::vector<float> horizontal(static_cast<size_t>(src.height) * row_length);
+  const std::unique_ptr<float[]> horizontal(new float[static_cast<size_t>(src.height) * row_length]);
   if (width == src.width) {
-    for (size_t i = 0; i < horizontal.size(); ++i) horizontal[i] = src.pixels[i];
+    for (size_t i = 0; i < static_cast<size_t>(src.height) * row_length; ++i) horizontal[i] = src.pixels[i];
   } else {
     const AxisWeights axis = ComputeAxisWeights(src.width, width);
     parallel(src.height, [&](size_t y0, size_t y1) {
       ResampleRows<kChannels>(src.pixels.data() + y0 * src.width * kChannels, src.width, static_cast<int>(y1 - y0),
-                              axis, width, horizontal.data() + y0 * row_length);
+                              axis, width, horizontal.get() + y0 * row_length);
     });
-  }
-
-  std::vector<float> vertical;
-  const std::vector<float>* result = &horizontal;
-  if (height != src.height) {
-    vertical.resize(static_cast<size_t>(height) * row_length);
-    const AxisWeights axis = ComputeAxisWeights(src.height, height);
-    ResampleColumns(horizontal.data(), row_length, axis, height, vertical.data(), parallel);
-    result = &vertical;
   }
 
   dst.width = width;
   dst.height = height;
-  dst.pixels.resize(result->size());
-  for (size_t i = 0; i < result->size(); ++i) dst.pixels[i] = RoundToByte((*result)[i]);
+  dst.pixels.resize(static_cast<size_t>(height) * row_length);
+  const auto round_row = [&](const float* row, size_t y) {
+    uint8_t* out = &dst.pixels[y * row_length];
+    for (size_t i = 0; i < row_length; ++i) out[i] = RoundToByte(row[i]);
+  };
+  if (height == src.height) {
+    parallel(height, [&](size_t y0, size_t y1) {
+      for (size_t y = y0; y < y1; ++y) round_row(horizontal.get() + y * row_length, y);
+    });
+    return dst;
+  }
+  // Vertical pass a row at a time, each rounded as it is made.
+  const AxisWeights axis = ComputeAxisWeights(src.height, height);
+  parallel(height, [&](size_t y0, size_t y1) {
+    std::vector<float> row(row_length);
+    for (size_t y = y0; y < y1; ++y) {
+      ResampleColumnRange(horizontal.get(), row_length, axis, y, y + 1, row.data());
+      round_row(row.data(), y);
+    }
+  });
   return dst;
 }
 

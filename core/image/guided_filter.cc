@@ -55,10 +55,11 @@ void HorizontalMeans(int width, int height, int radius, Plane* out, FillRow fill
   });
 }
 
-// The vertical half, in place and then row by row: each plane's columns
-// become their running sums from the top (0 plus the first row, then each
-// row added below), and `use_row(y, x0, x1, mean)` receives each plane's
-// mean over rows [y - radius, y + radius] clipped, for columns [x0, x1).
+// The vertical half, in place: each plane's columns become their running
+// sums from the top (0 plus the first row, then each row added below), and
+// `use_row(y, x0, x1, mean)` receives each plane's mean over rows
+// [y - radius, y + radius] clipped, for columns [x0, x1), as soon as the
+// sums reach row y + radius, while the rows it reads are still in cache.
 template <int kPlanes, typename UseRow>
 void VerticalMeans(int width, int height, int radius, Plane* planes, UseRow use_row, const ParallelFor& parallel) {
   const size_t blocks = (static_cast<size_t>(width) + kColumnBlock - 1) / kColumnBlock;
@@ -67,26 +68,27 @@ void VerticalMeans(int width, int height, int radius, Plane* planes, UseRow use_
     const double zero[kColumnBlock] = {};
     for (size_t b = b0; b < b1; ++b) {
       const int x0 = static_cast<int>(b) * kColumnBlock, x1 = std::min(width, x0 + kColumnBlock), w = x1 - x0;
-      for (int c = 0; c < kPlanes; ++c) {
-        double* first = &planes[c][x0];
-        for (int x = 0; x < w; ++x) first[x] = 0.0 + first[x];
-        for (int y = 1; y < height; ++y) {
-          const double* above = &planes[c][static_cast<size_t>(y - 1) * width + x0];
-          double* here = &planes[c][static_cast<size_t>(y) * width + x0];
+      const auto row_of = [&](int c, int y) { return &planes[c][static_cast<size_t>(y) * width + x0]; };
+      int next = 0;  // the next output row
+      for (int y = 0; y < height; ++y) {
+        for (int c = 0; c < kPlanes; ++c) {
+          double* here = row_of(c, y);
+          const double* above = y == 0 ? zero : row_of(c, y - 1);
           for (int x = 0; x < w; ++x) here[x] = above[x] + here[x];
         }
-      }
-      for (int y = 0; y < height; ++y) {
-        const int lo = std::max(0, y - radius), hi = std::min(height - 1, y + radius);
-        const double count = hi - lo + 1;
-        const double* mean[kPlanes];
-        for (int c = 0; c < kPlanes; ++c) {
-          const double* top = lo == 0 ? zero : &planes[c][static_cast<size_t>(lo - 1) * width + x0];
-          const double* bottom = &planes[c][static_cast<size_t>(hi) * width + x0];
-          for (int x = 0; x < w; ++x) means[c][x] = (bottom[x] - top[x]) / count;
-          mean[c] = means[c];
+        // Rows whose windows end here (all the rest at the bottom).
+        for (; next < height && (next + radius <= y || y == height - 1); ++next) {
+          const int lo = std::max(0, next - radius), hi = std::min(height - 1, next + radius);
+          const double count = hi - lo + 1;
+          const double* mean[kPlanes];
+          for (int c = 0; c < kPlanes; ++c) {
+            const double* top = lo == 0 ? zero : row_of(c, lo - 1);
+            const double* bottom = row_of(c, hi);
+            for (int x = 0; x < w; ++x) means[c][x] = (bottom[x] - top[x]) / count;
+            mean[c] = means[c];
+          }
+          use_row(static_cast<size_t>(next), x0, x1, mean);
         }
-        use_row(static_cast<size_t>(y), x0, x1, mean);
       }
     }
   });

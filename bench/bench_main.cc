@@ -260,7 +260,7 @@ int Run(int argc, char** argv) {
       stages["map_to_image_size_ms"] = MedianMilliseconds(n, [&] { original = map.ToOriginal(parallel); });
       Segmentation segmentation;
       stages["segmentation_ms"] =
-          MedianMilliseconds(n, [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg); });
+          MedianMilliseconds(n, [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg, parallel); });
       stages["mask_png_ms"] = MedianMilliseconds(n, [&] { (void)EncodeAnomalyMask(segmentation, seg.classes); });
     }
   }

@@ -173,7 +173,7 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   if (seg.enabled()) {
     analysis.segmentation =
         analysis.result.is_anomalous
-            ? SegmentAnomalies(analysis.map.ToOriginal(parallel_), grid, geometry, seg)
+            ? SegmentAnomalies(analysis.map.ToOriginal(parallel_), grid, geometry, seg, parallel_)
             : BackgroundOnly(original.width, original.height, seg.classes.size());
     analysis.result.anomalies = AnomalyList(analysis.segmentation, seg.classes);
     ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes));

@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/base/simd.h"
+
 namespace anomalens {
 namespace {
 
@@ -72,18 +74,32 @@ AxisWeights ComputeAxisWeights(int in_size, int out_size) {
 // sample shared by neighbouring outputs' taps is converted once.
 template <int kChannels, typename T>
 void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis, int dst_width, float* dst) {
+  // (One float of slack: the three-channel path loads a pixel as four lanes.)
   std::vector<float> converted;
-  if (!std::is_same<T, float>::value) converted.resize(static_cast<size_t>(src_width) * kChannels);
+  if (!std::is_same<T, float>::value) converted.resize(static_cast<size_t>(src_width) * kChannels + 1);
   for (int y = 0; y < rows; ++y) {
     const T* row = src + static_cast<size_t>(y) * src_width * kChannels;
     const float* in;
     if constexpr (std::is_same<T, float>::value) {
       in = row;
     } else {
-      for (size_t i = 0; i < converted.size(); ++i) converted[i] = static_cast<float>(row[i]);
+      for (size_t i = 0; i + 1 < converted.size(); ++i) converted[i] = static_cast<float>(row[i]);
       in = converted.data();
     }
     float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
+    if constexpr (kChannels == 3 && !std::is_same<T, float>::value) {
+      // A pixel's three channels in one four-lane sum (the fourth lane is
+      // the next pixel's red, computed and dropped); each lane adds its
+      // channel's taps in order from 0, as the scalar loop below.
+      for (int x = 0; x < dst_width; ++x) {
+        const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
+        const float* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
+        f32x4 sum = Splat4(0.0f);
+        for (int k = 0; k < axis.count[x]; ++k) sum += Splat4(weights[k]) * Load4(tap + k * kChannels);
+        out[x * 3] = sum[0], out[x * 3 + 1] = sum[1], out[x * 3 + 2] = sum[2];
+      }
+      continue;
+    }
     for (int x = 0; x < dst_width; ++x) {
       const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
       const float* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;

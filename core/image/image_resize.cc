@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/simd.h"
+#include "core/image/weighted_row_sum.h"
 
 namespace anomalens {
 namespace {
@@ -118,14 +119,9 @@ void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis
 void ResampleColumnRange(const float* src, size_t row_length, const AxisWeights& axis, size_t y0, size_t y1,
                          float* dst) {
   for (size_t y = y0; y < y1; ++y) {
-    float* out = dst + (y - y0) * row_length;
-    for (size_t i = 0; i < row_length; ++i) out[i] = 0.0f;
-    const float* weights = &axis.weights[y * axis.stride];
-    for (int k = 0; k < axis.count[y]; ++k) {
-      const float weight = weights[k];
-      const float* in = src + static_cast<size_t>(axis.first[y] + k) * row_length;
-      for (size_t i = 0; i < row_length; ++i) out[i] += weight * in[i];
-    }
+    const float* first = src + static_cast<size_t>(axis.first[y]) * row_length;
+    WeightedRowSum(&axis.weights[y * axis.stride], axis.count[y], [&](int k) { return first + k * row_length; },
+                   row_length, dst + (y - y0) * row_length);
   }
 }
 

@@ -19,8 +19,9 @@ Plane NewPlane(size_t n) { return Plane(new double[n]); }
 // The horizontal half of a box mean, for kPlanes planes whose row y the
 // caller points `row[c]` at (its own row, or `scratch[c]` filled in): each
 // plane's running sum over the row, then each pixel's mean over its window
-// clipped to the row, into `out[c]`'s row y. The sums run left to right
-// from 0; rows are independent, so threads take whole rows.
+// clipped to the row, into `out[c]`'s row y (which may be the row itself:
+// the sums are taken first). The sums run left to right from 0; rows are
+// independent, so threads take whole rows.
 template <int kPlanes, typename FillRow>
 void HorizontalMeans(int width, int height, int radius, Plane* out, FillRow fill_row, const ParallelFor& parallel) {
   parallel(height, [&](size_t y0, size_t y1) {
@@ -131,9 +132,11 @@ std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vect
       },
       parallel);
   // Each pixel averages the fits of its windows: the box means of a and b
-  // (into the first two planes, free now), then a I + b.
+  // (in place: a row's running sums are taken before its means overwrite
+  // it), then a I + b. The first planes go, so less memory stays in play.
+  for (Plane& plane : sums) plane.reset();
   HorizontalMeans<2>(
-      width, height, radius, sums,
+      width, height, radius, fit,
       [&](size_t y, double* const*, const double** row) {
         row[0] = &fit[0][y * width];
         row[1] = &fit[1][y * width];
@@ -141,7 +144,7 @@ std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vect
       parallel);
   std::vector<float> out(n);
   VerticalMeans<2>(
-      width, height, radius, sums,
+      width, height, radius, fit,
       [&](size_t y, int x0, int x1, const double* const* mean) {
         for (int x = x0; x < x1; ++x) {
           const double i = guide[y * width + x];

@@ -16,11 +16,17 @@
 //   backbone_ms       the backbone alone over the model's working-size tiles
 //   detect_ms         DetectAnomalies end to end: image bytes to JSON
 //   decoder           "stb" or "libjpeg-turbo"
-//   stages            detect's parts, each timed alone on this image: decode,
-//                     features (resize + backbone + patch features), nearest-
-//                     neighbour search, anomaly map (upsample + smoothing),
-//                     segmentation and mask PNG (segmentation models, timed
-//                     even when the image is normal, where detect skips them)
+//   stages            detect's parts, each timed alone on this image, as
+//                     Detector::AnalyzeAt runs them: decode, features (resize
+//                     + backbone + patch features, and the stride-4 ones when
+//                     the model reads them), nearest-neighbour search, anomaly
+//                     map (upsample + smoothing + the image's score); for
+//                     segmentation models (timed even when the image is
+//                     normal, where detect skips them) the clean map, the
+//                     defect head's probabilities and its gate (them
+//                     upsampled, smoothed and multiplied in), the guided-
+//                     filter refinement, the map at the image's size,
+//                     segmentation, mask PNG; and json (the result's JSON)
 //   backend, threads  the engine and thread count used (XNNPACK: backbone
 //                     and nearest-neighbour search; portable: the core's own)
 //   bank_rows, anomaly_bank_rows, clean_bank_rows, queries: the searches' sizes
@@ -42,6 +48,8 @@
 #include "core/lookout/result_json.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/scoring/anomaly_map.h"
+#include "core/segmentation/defect_head.h"
+#include "core/segmentation/map_refinement.h"
 #include "core/segmentation/segmentation.h"
 #include "core/segmentation/segmentation_response.h"
 #include "native/cli/backend_options.h"
@@ -164,9 +172,20 @@ int Run(int argc, char** argv) {
   // Detect's stages, each alone.
   nlohmann::ordered_json stages;
   stages["decode_ms"] = MedianMilliseconds(n, [&] { (void)detector.Decode(*bytes, ""); });
-  PatchGrid grid;
+  // As AnalyzeAt runs them: the resize to the working size on the
+  // platform's threads, then the backbone, with the stride-4 taps when the
+  // model reads them (a per-position model at stride 4, a fine defect head).
+  const ParallelFor& parallel = backend->parallel;
+  const SegmentationModel& seg = model.segmentation;
+  const bool per_position = model.normal_model == NormalModelKind::kPerPosition;
+  const bool fine_head = !per_position && seg.head.dim() == kFineDefectHeadInputs;
+  const bool fine_taps = stride4 || fine_head;
+  PatchGrid grid, fine;
+  RgbImage working;
   stages["features_ms"] = MedianMilliseconds(n, [&] {
-    grid = *ExtractFeatures(backbone, decoded->pixels, geometry, model.layer_scales, model.config.tiling);
+    working = ResizeImage(decoded->pixels, geometry.content.width, geometry.content.height, parallel);
+    grid = *ExtractFeatures(backbone, working, geometry, model.layer_scales, model.config.tiling,
+                            fine_taps ? &fine : nullptr);
   });
   if (!model.dark_spots.empty()) {  // the dark-spot channel (core/model/dark_spot_channel.h)
     PatchGrid spots;
@@ -192,29 +211,65 @@ int Run(int argc, char** argv) {
     const auto bank = search(model.bank);
     const auto anomalies = search(model.anomaly_bank);
     const auto clean = search(model.segmentation.clean_bank);
-    std::vector<float> d;
+    std::vector<float> d, da, dc;
     stages["nearest_neighbour_ms"] = MedianMilliseconds(n, [&] {
       d = bank->MinDistances(grid.data.data(), grid.cells());
-      if (anomalies->size()) (void)anomalies->MinDistances(grid.data.data(), grid.cells());
+      if (anomalies->size()) da = anomalies->MinDistances(grid.data.data(), grid.cells());
     });
     if (clean->size()) {
       stages["clean_bank_search_ms"] =
-          MedianMilliseconds(n, [&] { (void)clean->MinDistances(grid.data.data(), grid.cells()); });
+          MedianMilliseconds(n, [&] { dc = clean->MinDistances(grid.data.data(), grid.cells()); });
+      for (size_t i = 0; i < dc.size(); ++i) dc[i] = std::min(dc[i], d[i]);
     }
+    // The image's map and its score (ScorePatchGrid's work after the
+    // searches), then, for an anomalous image of a segmentation model, the
+    // map its defects are cut from, on the nearer of the normal and clean
+    // banks' distances.
     AnomalyMap map;
     stages["anomaly_map_ms"] = MedianMilliseconds(n, [&] {
-      map = BuildAnomalyMap(d, grid.width, grid.height, geometry, model.config.smoothing_sigma);
+      map = BuildAnomalyMap(d, grid.width, grid.height, geometry, model.config.smoothing_sigma, parallel);
+      (void)map.ContentMax();
     });
-    const SegmentationModel& seg = model.segmentation;
+    if (!dc.empty()) {
+      stages["clean_map_ms"] = MedianMilliseconds(n, [&] {
+        map = BuildAnomalyMap(dc, grid.width, grid.height, geometry, model.config.smoothing_sigma, parallel);
+      });
+    }
+    if (seg.enabled() && seg.head.enabled()) {  // issue 19's defect head gates the map
+      const PatchGrid& head_grid = fine_head ? fine : grid;
+      std::vector<float> probabilities;
+      stages["defect_head_ms"] = MedianMilliseconds(n, [&] {
+        probabilities = CellDefectProbabilities(seg.head, grid, fine_head ? &fine : nullptr, d, da, dc, parallel);
+      });
+      const AnomalyMap ungated = map;
+      stages["defect_head_gate_ms"] = MedianMilliseconds(n, [&] {
+        map = ungated;
+        GateByDefectProbabilities(probabilities, head_grid.width, head_grid.height, model.config.smoothing_sigma,
+                                  &map, parallel);
+      });
+    }
+    if (seg.enabled() && seg.refinement.enabled()) {  // the guided filter, the working image its guide
+      const AnomalyMap unrefined = map;
+      stages["refinement_ms"] = MedianMilliseconds(n, [&] {
+        map = unrefined;
+        RefineMap(seg.refinement, WorkingGuide(working, geometry), &map, parallel);
+      });
+    }
     if (seg.enabled()) {
       std::vector<float> original;
-      stages["map_to_image_size_ms"] = MedianMilliseconds(n, [&] { original = map.ToOriginal(); });
+      stages["map_to_image_size_ms"] = MedianMilliseconds(n, [&] { original = map.ToOriginal(parallel); });
       Segmentation segmentation;
       stages["segmentation_ms"] =
-          MedianMilliseconds(n, [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg); });
+          MedianMilliseconds(n, [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg, parallel); });
       stages["mask_png_ms"] = MedianMilliseconds(n, [&] { (void)EncodeAnomalyMask(segmentation, seg.classes); });
     }
   }
+  {
+    const DetectAnomalyResult result = *detector.Detect(*bytes, "");
+    stages["json_ms"] = MedianMilliseconds(n, [&] { json = DetectAnomalyResultJson(result); });
+  }
+  double stages_sum_ms = 0;
+  for (const auto& [name, value] : stages.items()) stages_sum_ms += value.get<double>();
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   const double peak_mib = usage.ru_maxrss / 1024.0;
@@ -237,6 +292,7 @@ int Run(int argc, char** argv) {
   for (const auto& [name, value] : stages.items()) {
     std::printf("  %-44s %10.2f ms\n", name.substr(0, name.size() - 3).c_str(), value.get<double>());
   }
+  std::printf("  %-44s %10.2f ms\n", "(sum of the stages)", stages_sum_ms);
   const size_t clean_bank_rows = model.segmentation.clean_bank.size() / model.feature_dim;
   std::printf("%-46s %10zu\n", "memory bank rows", model.bank_rows);
   std::printf("%-46s %10zu\n", "anomaly bank rows", model.anomaly_bank_rows);
@@ -260,6 +316,7 @@ int Run(int argc, char** argv) {
                                   {"detect_ms", detect_ms},
                                   {"detect_best_ms", detect.best_ms},
                                   {"stages", stages},
+                                  {"stages_sum_ms", stages_sum_ms},
                                   {"bank_rows", model.bank_rows},
                                   {"anomaly_bank_rows", model.anomaly_bank_rows},
                                   {"clean_bank_rows", clean_bank_rows},

@@ -1,8 +1,11 @@
 // DefectHead: the logistic regression learned from masks separates what it
 // can, weighs a rare class fully, fits the same numbers every time, stays
-// disabled without both classes, and gates a map cell by cell.
+// disabled without both classes, gates a map cell by cell, and gives detect
+// the same probabilities without building the rows.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <random>
 
 #include "core/segmentation/defect_head.h"
@@ -99,6 +102,66 @@ TEST(DefectHead, StrideFourInputsAreTheCellsOwnFeaturesThenItsStrideEightCells) 
   EXPECT_EQ(in[5 * kFineDefectHeadInputs + kStride4Features + kPatchFeatureDim], 5);
   fine.width = 3;
   EXPECT_TRUE(DefectHeadInputs(grid, &fine, {5, 6}, {}, {}).empty()) << "a stride-4 grid of another size";
+}
+
+// A head with random weights, means and scales of `dim` inputs.
+DefectHead RandomHead(int dim, std::mt19937& rng) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  DefectHead head;
+  for (int d = 0; d < dim; ++d) {
+    head.mean.push_back(normal(rng));
+    head.scale.push_back(0.2 + std::abs(normal(rng)));
+    head.weights.push_back(0.3 * normal(rng));
+  }
+  head.bias = normal(rng);
+  return head;
+}
+
+PatchGrid RandomGrid(int width, int height, int dim, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  PatchGrid grid;
+  grid.width = width, grid.height = height, grid.dim = dim;
+  for (int i = 0; i < width * height * dim; ++i) grid.data.push_back(normal(rng));
+  return grid;
+}
+
+TEST(DefectHead, CellProbabilitiesAreTheRowsProbabilitiesBitForBit) {
+  // Uneven ranges run last to first, as a pool's threads might.
+  ParallelFor split;
+  split.run = [](size_t count, const ParallelFor::Body& body) {
+    for (size_t end = count; end > 0;) {
+      const size_t begin = end > 5 ? end - 5 : 0;
+      body(begin, end);
+      end = begin;
+    }
+  };
+  std::mt19937 rng(19);
+  std::uniform_real_distribution<float> distance(0.0f, 4.0f);
+  for (const auto& [width, height] : {std::pair{7, 3}, std::pair{4, 5}, std::pair{1, 1}}) {
+    const PatchGrid grid = RandomGrid(width, height, kPatchFeatureDim, rng);
+    const PatchGrid fine = RandomGrid(2 * width, 2 * height, kStride4Features, rng);
+    std::vector<float> normal, anomaly, clean;
+    for (int c = 0; c < width * height; ++c) {
+      normal.push_back(distance(rng)), anomaly.push_back(distance(rng)), clean.push_back(distance(rng));
+    }
+    for (const bool stride4 : {false, true}) {
+      const DefectHead head = RandomHead(stride4 ? kFineDefectHeadInputs : kDefectHeadInputs, rng);
+      const PatchGrid* f = stride4 ? &fine : nullptr;
+      for (const bool banks : {false, true}) {
+        const std::vector<float> a = banks ? anomaly : std::vector<float>(), c = banks ? clean : std::vector<float>();
+        const std::vector<float> want = DefectProbabilities(head, DefectHeadInputs(grid, f, normal, a, c));
+        ASSERT_EQ(want.size(), static_cast<size_t>(width * height * (stride4 ? 4 : 1)));
+        for (const ParallelFor& parallel : {ParallelFor{}, split}) {
+          const std::vector<float> got = CellDefectProbabilities(head, grid, f, normal, a, c, parallel);
+          ASSERT_EQ(got.size(), want.size());
+          EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)))
+              << width << "x" << height << (stride4 ? " stride 4" : " stride 8") << (banks ? " with banks" : "");
+        }
+      }
+      // A head of the other layout's size gives no probabilities.
+      EXPECT_TRUE(CellDefectProbabilities(head, grid, stride4 ? nullptr : &fine, normal, {}, {}).empty());
+    }
+  }
 }
 
 TEST(DefectHead, GatesTheMapByItsProbabilities) {

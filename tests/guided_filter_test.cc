@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "core/image/gaussian_blur.h"
@@ -48,6 +49,49 @@ std::vector<float> ReferenceGuidedFilter(const std::vector<float>& guide, const 
   return out;
 }
 
+// The prefix-sum order that fixes GuidedFilter's bytes, written plainly:
+// each row's running sum from its left end (0 first), each column's from the
+// top (0 first), in double. The golden masks were made with this order.
+std::vector<double> PrefixSumBoxMean(const std::vector<double>& plane, int width, int height, int radius) {
+  std::vector<double> horizontal(plane.size()), prefix(width + 1);
+  for (int y = 0; y < height; ++y) {
+    prefix[0] = 0;
+    for (int x = 0; x < width; ++x) prefix[x + 1] = prefix[x] + plane[y * width + x];
+    for (int x = 0; x < width; ++x) {
+      const int lo = std::max(0, x - radius), hi = std::min(width - 1, x + radius);
+      horizontal[y * width + x] = (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1);
+    }
+  }
+  std::vector<double> column((height + 1) * width, 0.0), out(plane.size());
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) column[(y + 1) * width + x] = column[y * width + x] + horizontal[y * width + x];
+  for (int y = 0; y < height; ++y) {
+    const int lo = std::max(0, y - radius), hi = std::min(height - 1, y + radius);
+    const double count = hi - lo + 1;
+    for (int x = 0; x < width; ++x) out[y * width + x] = (column[(hi + 1) * width + x] - column[lo * width + x]) / count;
+  }
+  return out;
+}
+
+std::vector<float> PrefixSumGuidedFilter(const std::vector<float>& guide, const std::vector<float>& input, int width,
+                                         int height, int r, double eps) {
+  const size_t n = guide.size();
+  std::vector<double> i(n), p(n), ip(n), ii(n);
+  for (size_t k = 0; k < n; ++k) i[k] = guide[k], p[k] = input[k], ip[k] = i[k] * p[k], ii[k] = i[k] * i[k];
+  const std::vector<double> mi = PrefixSumBoxMean(i, width, height, r), mp = PrefixSumBoxMean(p, width, height, r),
+                            mip = PrefixSumBoxMean(ip, width, height, r), mii = PrefixSumBoxMean(ii, width, height, r);
+  std::vector<double> a(n), b(n);
+  for (size_t k = 0; k < n; ++k) {
+    const double variance = std::max(0.0, mii[k] - mi[k] * mi[k]);
+    a[k] = (mip[k] - mi[k] * mp[k]) / (variance + eps);
+    b[k] = mp[k] - a[k] * mi[k];
+  }
+  const std::vector<double> ma = PrefixSumBoxMean(a, width, height, r), mb = PrefixSumBoxMean(b, width, height, r);
+  std::vector<float> out(n);
+  for (size_t k = 0; k < n; ++k) out[k] = static_cast<float>(ma[k] * i[k] + mb[k]);
+  return out;
+}
+
 TEST(GuidedFilter, MatchesTheDirectWindowSums) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
@@ -59,6 +103,33 @@ TEST(GuidedFilter, MatchesTheDirectWindowSums) {
     const std::vector<float> want = ReferenceGuidedFilter(guide, input, width, height, radius, 1e-2);
     ASSERT_EQ(got.size(), want.size());
     for (size_t k = 0; k < got.size(); ++k) ASSERT_NEAR(got[k], want[k], 1e-4) << width << "x" << height << " at " << k;
+  }
+}
+
+TEST(GuidedFilter, SameBytesAsThePrefixSumOrderOnAnyThreadSplit) {
+  // Uneven ranges run last to first, as a pool's threads might.
+  ParallelFor split;
+  split.run = [](size_t count, const ParallelFor::Body& body) {
+    for (size_t end = count; end > 0;) {
+      const size_t begin = end > 3 ? end - 3 : 0;
+      body(begin, end);
+      end = begin;
+    }
+  };
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f), signed_value(-3.0f, 5.0f);
+  for (const auto& [width, height, radius] :
+       {std::tuple{23, 17, 3}, std::tuple{71, 40, 8}, std::tuple{5, 90, 64}, std::tuple{1, 1, 2}, std::tuple{33, 2, 1}}) {
+    std::vector<float> guide(width * height), input(width * height);
+    for (float& v : guide) v = unit(rng);
+    for (float& v : input) v = signed_value(rng);
+    input[0] = 0.0f;
+    const std::vector<float> want = PrefixSumGuidedFilter(guide, input, width, height, radius, 3e-3);
+    for (const ParallelFor& parallel : {ParallelFor{}, split}) {
+      const std::vector<float> got = GuidedFilter(guide, input, width, height, radius, 3e-3, parallel);
+      ASSERT_EQ(got.size(), want.size());
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float))) << width << "x" << height;
+    }
   }
 }
 

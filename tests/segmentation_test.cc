@@ -117,6 +117,31 @@ TEST(Segmentation, Defect_pixels_are_those_at_or_above_the_cutoff) {
   EXPECT_EQ(s.class_pixels, (std::vector<size_t>{3}));
 }
 
+TEST(Segmentation, Same_labels_on_any_thread_split) {
+  // A peak in a row's unvectorized tail and another in a lane block; ranges
+  // of rows run last to first, as a pool's threads might.
+  ParallelFor split;
+  split.run = [](size_t count, const ParallelFor::Body& body) {
+    for (size_t end = count; end > 0;) {
+      const size_t begin = end > 3 ? end - 3 : 0;
+      body(begin, end);
+      end = begin;
+    }
+  };
+  const WorkingGeometry g = PlanGeometry({21, 13}, 1.0, 16);
+  std::vector<float> map(21 * 13);
+  for (size_t i = 0; i < map.size(); ++i) map[i] = static_cast<float>((i * 7919) % 101) / 100.0f;
+  map[5 * 21 + 20] = 3.0f;
+  map[11 * 21 + 4] = 2.0f;
+  const Segmentation one = SegmentAnomalies(map, ZeroGrid(g, 4), g, OneClass(0, 0.5));
+  const Segmentation many = SegmentAnomalies(map, ZeroGrid(g, 4), g, OneClass(0, 0.5), split);
+  EXPECT_EQ(one.labels[5 * 21 + 20], 1);  // the peak found in a row's tail
+  EXPECT_EQ(one.labels[11 * 21 + 4], 1);  // 2.0 >= 0.5 x 3.0
+  EXPECT_EQ(one.labels[0], 0);
+  EXPECT_EQ(many.labels, one.labels);
+  EXPECT_EQ(many.class_pixels, one.class_pixels);
+}
+
 TEST(Segmentation, Relative_rule_cuts_at_fraction_of_peak) {
   const WorkingGeometry g = PlanGeometry({16, 16}, 1.0, 16);
   std::vector<float> map(256, 0.0f);

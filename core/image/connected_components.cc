@@ -84,7 +84,9 @@ ComponentLabels LabelConnectedComponents(const uint8_t* mask, int width, int hei
   }
 
   // Pass 2: replace provisional labels by final ones.
-  for (size_t i = 0; i < w * h; ++i) labels[i] = final_label[labels[i]];
+  // (Most pixels are background: label 0 stays 0.)
+  for (size_t i = 0; i < w * h; ++i)
+    if (labels[i] != 0) labels[i] = final_label[labels[i]];
   result.count = count;
   return result;
 }

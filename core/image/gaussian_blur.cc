@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/base/portable_math.h"
+#include "core/image/weighted_row_sum.h"
 
 namespace anomalens {
 namespace {
@@ -37,31 +38,22 @@ void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma,
   // Every output sums kernel[k] * input over k in ascending order, as the
   // plain loop would; the loops below only arrange that work so the compiler
   // can vectorize it (reflection resolved once a row or a line, not a tap), so
-  // the result is the same float for float.
+  // the result is the same float for float (weighted_row_sum.h).
   std::vector<float> tmp(plane.size());
   parallel(height, [&](size_t y0, size_t y1) {  // horizontal pass, through a row padded by reflection
     std::vector<float> padded(static_cast<size_t>(width) + 2 * radius);
     for (size_t y = y0; y < y1; ++y) {
       const float* row = &plane[y * width];
       for (int i = 0; i < width + 2 * radius; ++i) padded[i] = row[Reflect(i - radius, width)];
-      float* out = &tmp[y * width];
-      for (int x = 0; x < width; ++x) out[x] = 0;
-      for (int k = 0; k < taps; ++k) {
-        const float w = kernel[k];
-        const float* src = &padded[k];
-        for (int x = 0; x < width; ++x) out[x] += w * src[x];
-      }
+      WeightedRowSum(kernel.data(), taps, [&](int k) { return &padded[k]; }, width, &tmp[y * width]);
     }
   });
-  parallel(height, [&](size_t y0, size_t y1) {  // vertical pass, a whole line of accumulators at a time
+  parallel(height, [&](size_t y0, size_t y1) {  // vertical pass
+    std::vector<const float*> rows(taps);
     for (size_t y = y0; y < y1; ++y) {
-      float* out = &plane[y * width];
-      for (int x = 0; x < width; ++x) out[x] = 0;
-      for (int k = 0; k < taps; ++k) {
-        const float w = kernel[k];
-        const float* src = &tmp[static_cast<size_t>(Reflect(static_cast<int>(y) + k - radius, height)) * width];
-        for (int x = 0; x < width; ++x) out[x] += w * src[x];
-      }
+      for (int k = 0; k < taps; ++k)
+        rows[k] = &tmp[static_cast<size_t>(Reflect(static_cast<int>(y) + k - radius, height)) * width];
+      WeightedRowSum(kernel.data(), taps, [&](int k) { return rows[k]; }, width, &plane[y * width]);
     }
   });
 }

@@ -8,7 +8,8 @@
 // in the photo instead of on a Gaussian's tail.
 //
 // Box means run on prefix sums (O(1) a pixel whatever the radius), in double
-// and in a fixed order, so every target computes the same floats.
+// and in a fixed order, so every target computes the same floats: each row's
+// running sum from its left end, then each column's from the top.
 #ifndef ANOMALENS_CORE_IMAGE_GUIDED_FILTER_H_
 #define ANOMALENS_CORE_IMAGE_GUIDED_FILTER_H_
 
@@ -23,8 +24,9 @@ namespace anomalens {
 // over the window's pixels inside the plane). `epsilon` > 0, in the guide's
 // units squared: guide edges whose contrast is well below sqrt(epsilon) are
 // smoothed over. Returns `input` unchanged when radius < 1 or the sizes
-// disagree. Its box means, four then two, run side by side on `parallel`:
-// each is computed whole by one thread, so the result is the same bytes.
+// disagree. Its passes split over `parallel` by rows (the horizontal sums)
+// and by column blocks (the vertical ones), each sum in the same order
+// whatever thread runs it, so the result is the same bytes.
 std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vector<float>& input, int width,
                                 int height, int radius, double epsilon, const ParallelFor& parallel = {});
 

@@ -4,9 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "core/base/simd.h"
+#include "core/image/weighted_row_sum.h"
 
 namespace anomalens {
 namespace {
@@ -69,18 +71,43 @@ AxisWeights ComputeAxisWeights(int in_size, int out_size) {
 
 // Horizontal pass over `rows` rows of interleaved samples. Each output is
 // summed in tap order from 0.0f, so results do not depend on vectorisation.
+// Bytes are converted to float a row at a time first (each is exact), so a
+// sample shared by neighbouring outputs' taps is converted once.
 template <int kChannels, typename T>
 void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis, int dst_width, float* dst) {
+  // (One float of slack: the three-channel path loads a pixel as four lanes.)
+  std::vector<float> converted;
+  if (!std::is_same<T, float>::value) converted.resize(static_cast<size_t>(src_width) * kChannels + 1);
   for (int y = 0; y < rows; ++y) {
-    const T* in = src + static_cast<size_t>(y) * src_width * kChannels;
+    const T* row = src + static_cast<size_t>(y) * src_width * kChannels;
+    const float* in;
+    if constexpr (std::is_same<T, float>::value) {
+      in = row;
+    } else {
+      for (size_t i = 0; i + 1 < converted.size(); ++i) converted[i] = static_cast<float>(row[i]);
+      in = converted.data();
+    }
     float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
+    if constexpr (kChannels == 3 && !std::is_same<T, float>::value) {
+      // A pixel's three channels in one four-lane sum (the fourth lane is
+      // the next pixel's red, computed and dropped); each lane adds its
+      // channel's taps in order from 0, as the scalar loop below.
+      for (int x = 0; x < dst_width; ++x) {
+        const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
+        const float* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
+        f32x4 sum = Splat4(0.0f);
+        for (int k = 0; k < axis.count[x]; ++k) sum += Splat4(weights[k]) * Load4(tap + k * kChannels);
+        out[x * 3] = sum[0], out[x * 3 + 1] = sum[1], out[x * 3 + 2] = sum[2];
+      }
+      continue;
+    }
     for (int x = 0; x < dst_width; ++x) {
       const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
-      const T* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
+      const float* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
       float sum[kChannels] = {};
       for (int k = 0; k < axis.count[x]; ++k) {
         for (int c = 0; c < kChannels; ++c) {
-          sum[c] += weights[k] * static_cast<float>(tap[k * kChannels + c]);
+          sum[c] += weights[k] * tap[k * kChannels + c];
         }
       }
       for (int c = 0; c < kChannels; ++c) out[x * kChannels + c] = sum[c];
@@ -88,58 +115,13 @@ void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis
   }
 }
 
-// The horizontal pass for 8-bit interleaved pixels, four rows at a time, one
-// a lane: the four rows' samples are widened to float once, interleaved by
-// row, so that each tap of an output is one vector load for the four rows
-// and its weight is shared. Every lane sums its row's taps in order from
-// 0.0f, exactly as ResampleRows does, so the floats are the same on every
-// target; rows past the last group of four go through ResampleRows.
-void ResampleRowsRgb8(const uint8_t* src, int src_width, int rows, const AxisWeights& axis, int dst_width,
-                      float* dst) {
-  constexpr int kChannels = 3;
-  const size_t samples = static_cast<size_t>(src_width) * kChannels;
-  std::vector<f32x4> by_row(samples);  // sample i of the four rows
-  int y = 0;
-  for (; y + 4 <= rows; y += 4) {
-    const uint8_t* in = src + static_cast<size_t>(y) * samples;
-    for (size_t i = 0; i < samples; ++i) {
-      by_row[i] = f32x4{static_cast<float>(in[i]), static_cast<float>(in[samples + i]),
-                        static_cast<float>(in[2 * samples + i]), static_cast<float>(in[3 * samples + i])};
-    }
-    float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
-    const size_t out_row = static_cast<size_t>(dst_width) * kChannels;
-    for (int x = 0; x < dst_width; ++x) {
-      const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
-      const f32x4* tap = &by_row[static_cast<size_t>(axis.first[x]) * kChannels];
-      f32x4 r = Splat4(0.0f), g = Splat4(0.0f), b = Splat4(0.0f);
-      for (int k = 0; k < axis.count[x]; ++k, tap += kChannels) {
-        const f32x4 w = Splat4(weights[k]);
-        r += w * tap[0];
-        g += w * tap[1];
-        b += w * tap[2];
-      }
-      for (int lane = 0; lane < 4; ++lane) {
-        float* o = out + lane * out_row + static_cast<size_t>(x) * kChannels;
-        o[0] = r[lane];
-        o[1] = g[lane];
-        o[2] = b[lane];
-      }
-    }
-  }
-  if (y < rows) {
-    ResampleRows<kChannels>(src + static_cast<size_t>(y) * samples, src_width, rows - y, axis, dst_width,
-                            dst + static_cast<size_t>(y) * dst_width * kChannels);
-  }
-}
-
-// Output row y of the vertical pass, into `out` (row_length floats).
-void ResampleColumnRow(const float* src, size_t row_length, const AxisWeights& axis, size_t y, float* out) {
-  for (size_t i = 0; i < row_length; ++i) out[i] = 0.0f;
-  const float* weights = &axis.weights[y * axis.stride];
-  for (int k = 0; k < axis.count[y]; ++k) {
-    const float weight = weights[k];
-    const float* in = src + static_cast<size_t>(axis.first[y] + k) * row_length;
-    for (size_t i = 0; i < row_length; ++i) out[i] += weight * in[i];
+// Output rows [y0, y1) of the vertical pass, row y at dst + (y - y0) rows.
+void ResampleColumnRange(const float* src, size_t row_length, const AxisWeights& axis, size_t y0, size_t y1,
+                         float* dst) {
+  for (size_t y = y0; y < y1; ++y) {
+    const float* first = src + static_cast<size_t>(axis.first[y]) * row_length;
+    WeightedRowSum(&axis.weights[y * axis.stride], axis.count[y], [&](int k) { return first + k * row_length; },
+                   row_length, dst + (y - y0) * row_length);
   }
 }
 
@@ -148,30 +130,14 @@ void ResampleColumnRow(const float* src, size_t row_length, const AxisWeights& a
 // ResampleRows: taps in order, starting from 0.0f.
 void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axis, int dst_height, float* dst,
                      const ParallelFor& parallel) {
-  parallel(dst_height, [&](size_t y0, size_t y1) {
-    for (size_t y = y0; y < y1; ++y) ResampleColumnRow(src, row_length, axis, y, dst + y * row_length);
-  });
+  parallel(dst_height,
+           [&](size_t y0, size_t y1) { ResampleColumnRange(src, row_length, axis, y0, y1, dst + y0 * row_length); });
 }
 
 uint8_t RoundToByte(float value) {
   if (!(value > 0.0f)) return 0;  // also maps NaN, which cannot occur, to 0
   if (value >= 255.0f) return 255;
   return static_cast<uint8_t>(value + 0.5f);
-}
-
-
-// RoundToByte on `n` values, four at a time: max(v, 0) (0 for NaN, as
-// !(v > 0) gives), min(v, 255), + 0.5, truncated. For v in (0, 255) that is
-// RoundToByte's v + 0.5 truncated; for v <= 0 it truncates 0.5 to 0 and for
-// v >= 255 it truncates 255.5 to 255, so the bytes are RoundToByte's.
-void RoundToBytes(const float* in, size_t n, uint8_t* out) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const f32x4 v = Min4(Max4(Load4(in + i), Splat4(0.0f)), Splat4(255.0f)) + Splat4(0.5f);
-    const i32x4 q = __builtin_convertvector(v, i32x4);  // truncates, as static_cast does
-    for (int lane = 0; lane < 4; ++lane) out[i + lane] = static_cast<uint8_t>(q[lane]);
-  }
-  for (; i < n; ++i) out[i] = RoundToByte(in[i]);
 }
 
 }  // namespace
@@ -181,36 +147,42 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelF
   constexpr int kChannels = 3;
   if (src.width < 1 || src.height < 1 || width < 1 || height < 1) return dst;
   if (src.pixels.size() != static_cast<size_t>(src.width) * src.height * kChannels) return dst;
-  dst.width = width;
-  dst.height = height;
-  dst.pixels.resize(static_cast<size_t>(width) * height * kChannels);
 
   // Horizontal pass (or a plain conversion when the width is unchanged),
   // kept in float so that rounding happens once, at the end. Every element
-  // is written before it is read, so the buffer is not zeroed first.
+  // is written, so the plane skips a zero fill.
   const size_t row_length = static_cast<size_t>(width) * kChannels;
-  std::unique_ptr<float[]> horizontal(new float[static_cast<size_t>(src.height) * row_length]);
+  const std::unique_ptr<float[]> horizontal(new float[static_cast<size_t>(src.height) * row_length]);
   if (width == src.width) {
-    for (size_t i = 0; i < src.pixels.size(); ++i) horizontal[i] = src.pixels[i];
+    for (size_t i = 0; i < static_cast<size_t>(src.height) * row_length; ++i) horizontal[i] = src.pixels[i];
   } else {
     const AxisWeights axis = ComputeAxisWeights(src.width, width);
     parallel(src.height, [&](size_t y0, size_t y1) {
-      ResampleRowsRgb8(src.pixels.data() + y0 * src.width * kChannels, src.width, static_cast<int>(y1 - y0), axis,
-                       width, horizontal.get() + y0 * row_length);
+      ResampleRows<kChannels>(src.pixels.data() + y0 * src.width * kChannels, src.width, static_cast<int>(y1 - y0),
+                              axis, width, horizontal.get() + y0 * row_length);
     });
   }
 
+  dst.width = width;
+  dst.height = height;
+  dst.pixels.resize(static_cast<size_t>(height) * row_length);
+  const auto round_row = [&](const float* row, size_t y) {
+    uint8_t* out = &dst.pixels[y * row_length];
+    for (size_t i = 0; i < row_length; ++i) out[i] = RoundToByte(row[i]);
+  };
   if (height == src.height) {
-    RoundToBytes(horizontal.get(), dst.pixels.size(), dst.pixels.data());
+    parallel(height, [&](size_t y0, size_t y1) {
+      for (size_t y = y0; y < y1; ++y) round_row(horizontal.get() + y * row_length, y);
+    });
     return dst;
   }
-  // Vertical pass, a row at a time into a scratch row, rounded as it lands.
+  // Vertical pass a row at a time, each rounded as it is made.
   const AxisWeights axis = ComputeAxisWeights(src.height, height);
   parallel(height, [&](size_t y0, size_t y1) {
     std::vector<float> row(row_length);
     for (size_t y = y0; y < y1; ++y) {
-      ResampleColumnRow(horizontal.get(), row_length, axis, y, row.data());
-      RoundToBytes(row.data(), row_length, dst.pixels.data() + y * row_length);
+      ResampleColumnRange(horizontal.get(), row_length, axis, y, y + 1, row.data());
+      round_row(row.data(), y);
     }
   });
   return dst;

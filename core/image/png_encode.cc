@@ -1,5 +1,6 @@
 #include "core/image/png_encode.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -59,14 +60,26 @@ std::vector<uint8_t> EncodeIndexedPng(const uint8_t* indices, int width, int hei
 
   // Rows of packed indices, leftmost pixel in the high bits, each after its
   // filter-type byte 0 (None).
-  std::vector<uint8_t> rows((row_bytes + 1) * static_cast<size_t>(height), 0);
+  // A byte at a time: its pixels shifted in from the left (a row's last
+  // byte padded with zero bits), no division a pixel.
+  const size_t size = palette.size();
+  std::vector<uint8_t> rows((row_bytes + 1) * static_cast<size_t>(height));
   for (int y = 0; y < height; ++y) {
     const uint8_t* in = indices + static_cast<size_t>(y) * width;
-    uint8_t* out = &rows[(row_bytes + 1) * y + 1];
-    for (int x = 0; x < width; ++x) {
-      if (in[x] >= palette.size()) return png;
-      out[x / per_byte] |= static_cast<uint8_t>(in[x] << (8 - depth * (x % per_byte + 1)));
+    uint8_t* out = &rows[(row_bytes + 1) * y];
+    *out++ = 0;  // filter None
+    uint8_t invalid = 0;
+    for (size_t b = 0, x = 0; b < row_bytes; ++b) {
+      const size_t end = std::min(x + per_byte, static_cast<size_t>(width));
+      unsigned byte = 0;
+      int filled = 0;
+      for (; x < end; ++x, ++filled) {
+        invalid |= in[x] >= size;
+        byte = (byte << depth) | in[x];
+      }
+      out[b] = static_cast<uint8_t>(byte << (depth * (per_byte - filled)));
     }
+    if (invalid) return png;
   }
   int zlib_size = 0;
   // Level 8, EncodePng's: the same deflate, so the same bytes everywhere.

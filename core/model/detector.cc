@@ -177,17 +177,18 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   if (seg.enabled() && (analysis.result.is_anomalous || full_map)) {
     if (head.enabled() && !per_position) {
       const PatchGrid& head_grid = fine_head ? fine : grid;
-      GateByDefectHead(head,
-                       DefectHeadInputs(grid, fine_head ? &fine : nullptr, scored.normal_distances,
-                                        scored.anomaly_distances, scored.clean_distances),
-                       head_grid.width, head_grid.height, model_.config.smoothing_sigma, &analysis.map);
+      GateByDefectProbabilities(CellDefectProbabilities(head, grid, fine_head ? &fine : nullptr,
+                                                        scored.normal_distances, scored.anomaly_distances,
+                                                        scored.clean_distances, parallel_),
+                                head_grid.width, head_grid.height, model_.config.smoothing_sigma, &analysis.map,
+                                parallel_);
     }
     if (refine) RefineMap(seg.refinement, WorkingGuide(working, geometry), &analysis.map, parallel_);
   }
   if (seg.enabled()) {
     analysis.segmentation =
         analysis.result.is_anomalous
-            ? SegmentAnomalies(analysis.map.ToOriginal(parallel_), grid, geometry, seg)
+            ? SegmentAnomalies(analysis.map.ToOriginal(parallel_), grid, geometry, seg, parallel_)
             : BackgroundOnly(original.width, original.height, seg.classes.size());
     analysis.result.anomalies = AnomalyList(analysis.segmentation, seg.classes);
     ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes));

@@ -110,11 +110,90 @@ std::vector<float> DefectHeadInputs(const PatchGrid& grid, const PatchGrid* fine
   return rows;
 }
 
+std::vector<float> CellDefectProbabilities(const DefectHead& head, const PatchGrid& grid, const PatchGrid* fine,
+                                           const std::vector<float>& normal, const std::vector<float>& anomaly,
+                                           const std::vector<float>& clean, const ParallelFor& parallel) {
+  const size_t cells = grid.cells();
+  if (grid.dim != kPatchFeatureDim || normal.size() != cells || (!anomaly.empty() && anomaly.size() != cells) ||
+      (!clean.empty() && clean.size() != cells))
+    return {};
+  if (head.dim() != (fine == nullptr ? kDefectHeadInputs : kFineDefectHeadInputs)) return {};
+  if (fine != nullptr &&
+      (fine->dim != kStride4Features || fine->width != 2 * grid.width || fine->height != 2 * grid.height))
+    return {};
+  // The head's terms for a stride-8 cell's inputs (after a fine cell's own).
+  constexpr int kCoarse = kDefectHeadInputs;
+  const int offset = fine == nullptr ? 0 : kStride4Features;
+  const auto term = [&](int d, float x) { return head.weights[d] * (x - head.mean[d]) * head.scale[d]; };
+  std::vector<double> coarse(cells * kCoarse);
+  parallel(cells, [&](size_t c0, size_t c1) {
+    for (size_t c = c0; c < c1; ++c) {
+      double* t = &coarse[c * kCoarse];
+      const float* f = grid.cell(c);
+      for (int d = 0; d < kPatchFeatureDim; ++d) t[d] = term(offset + d, f[d]);
+      t[kPatchFeatureDim] = term(offset + kPatchFeatureDim, normal[c]);
+      t[kPatchFeatureDim + 1] = term(offset + kPatchFeatureDim + 1, anomaly.empty() ? 0.0f : anomaly[c]);
+      t[kPatchFeatureDim + 2] = term(offset + kPatchFeatureDim + 2, clean.empty() ? normal[c] : clean[c]);
+    }
+  });
+  if (fine == nullptr) {
+    std::vector<float> out(cells);
+    parallel(cells, [&](size_t c0, size_t c1) {
+      for (size_t c = c0; c < c1; ++c) {
+        double z = head.bias;
+        for (int d = 0; d < kCoarse; ++d) z += coarse[c * kCoarse + d];
+        out[c] = static_cast<float>(Sigmoid(z));
+      }
+    });
+    return out;
+  }
+  // A row of stride-4 cells at a time; four cells' sums side by side, each
+  // still in input order (independent chains the processor overlaps).
+  constexpr int kLanes = 4;
+  const int width = fine->width;
+  std::vector<float> out(fine->cells());
+  parallel(static_cast<size_t>(fine->height), [&](size_t y0, size_t y1) {
+    std::vector<double> own(static_cast<size_t>(width) * kStride4Features);
+    for (size_t y = y0; y < y1; ++y) {
+      for (int x = 0; x < width; ++x) {
+        const float* f = fine->cell(y * width + x);
+        double* t = &own[static_cast<size_t>(x) * kStride4Features];
+        for (int d = 0; d < kStride4Features; ++d) t[d] = term(d, f[d]);
+      }
+      const double* coarse_row = &coarse[(y / 2) * grid.width * kCoarse];
+      for (int x0 = 0; x0 < width; x0 += kLanes) {
+        const int lanes = std::min(kLanes, width - x0);
+        double z[kLanes];
+        const double* t[kLanes];
+        const double* ct[kLanes];
+        for (int j = 0; j < kLanes; ++j) {
+          const int x = x0 + std::min(j, lanes - 1);  // a short last group repeats its last cell
+          z[j] = head.bias;
+          t[j] = &own[static_cast<size_t>(x) * kStride4Features];
+          ct[j] = &coarse_row[(x / 2) * kCoarse];
+        }
+        for (int d = 0; d < kStride4Features; ++d)
+          for (int j = 0; j < kLanes; ++j) z[j] += t[j][d];
+        for (int d = 0; d < kCoarse; ++d)
+          for (int j = 0; j < kLanes; ++j) z[j] += ct[j][d];
+        for (int j = 0; j < lanes; ++j) out[y * width + x0 + j] = static_cast<float>(Sigmoid(z[j]));
+      }
+    }
+  });
+  return out;
+}
+
 void GateByDefectHead(const DefectHead& head, const std::vector<float>& inputs, int grid_width, int grid_height,
                       float smoothing_sigma, AnomalyMap* map) {
   if (!head.enabled() || inputs.size() != static_cast<size_t>(grid_width) * grid_height * head.dim()) return;
+  GateByDefectProbabilities(DefectProbabilities(head, inputs), grid_width, grid_height, smoothing_sigma, map);
+}
+
+void GateByDefectProbabilities(const std::vector<float>& probabilities, int grid_width, int grid_height,
+                               float smoothing_sigma, AnomalyMap* map, const ParallelFor& parallel) {
+  if (probabilities.empty() || probabilities.size() != static_cast<size_t>(grid_width) * grid_height) return;
   const AnomalyMap gate =
-      BuildAnomalyMap(DefectProbabilities(head, inputs), grid_width, grid_height, map->geometry, smoothing_sigma);
+      BuildAnomalyMap(probabilities, grid_width, grid_height, map->geometry, smoothing_sigma, parallel);
   for (size_t k = 0; k < map->values.size(); ++k) map->values[k] *= gate.values[k];
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/base/parallel.h"
 #include "core/features/patch_features.h"
 #include "core/scoring/anomaly_map.h"
 
@@ -49,6 +50,18 @@ std::vector<float> DefectProbabilities(const DefectHead& head, const std::vector
 std::vector<float> DefectHeadInputs(const PatchGrid& grid, const PatchGrid* fine, const std::vector<float>& normal,
                                     const std::vector<float>& anomaly, const std::vector<float>& clean);
 
+// DefectProbabilities(head, DefectHeadInputs(grid, fine, normal, anomaly,
+// clean)), the same floats, without the rows: each input's term of the
+// head's sum, weight * (x - mean) * scale, is computed once (a stride-8
+// cell's terms serve its four stride-4 cells) and the terms are added in
+// input order, as DefectProbabilities adds them. Empty when the head's size
+// is not the inputs' (kFineDefectHeadInputs with `fine`, else
+// kDefectHeadInputs) or DefectHeadInputs would give no rows. `parallel`:
+// cells on the platform's threads; the same floats.
+std::vector<float> CellDefectProbabilities(const DefectHead& head, const PatchGrid& grid, const PatchGrid* fine,
+                                           const std::vector<float>& normal, const std::vector<float>& anomaly,
+                                           const std::vector<float>& clean, const ParallelFor& parallel = {});
+
 // Gates the segmentation map: each pixel times the head's defect
 // probability there, the cells' probabilities upsampled and smoothed as the
 // map's scores were (sigma in working pixels). The map keeps its units, so
@@ -56,6 +69,12 @@ std::vector<float> DefectHeadInputs(const PatchGrid& grid, const PatchGrid* fine
 // the head was never shown is dimmed, not erased.
 void GateByDefectHead(const DefectHead& head, const std::vector<float>& inputs, int grid_width, int grid_height,
                       float smoothing_sigma, AnomalyMap* map);
+
+// The same gate from the cells' probabilities (grid_width x grid_height of
+// them; otherwise the map is left as it is). `parallel`: the gate map's
+// upsampling and smoothing rows; the same floats.
+void GateByDefectProbabilities(const std::vector<float>& probabilities, int grid_width, int grid_height,
+                               float smoothing_sigma, AnomalyMap* map, const ParallelFor& parallel = {});
 
 }  // namespace anomalens
 

@@ -59,15 +59,35 @@ Segmentation BackgroundOnly(int width, int height, size_t classes) {
 }
 
 Segmentation SegmentAnomalies(const std::vector<float>& original_map, const PatchGrid& grid,
-                              const WorkingGeometry& geometry, const SegmentationModel& model) {
+                              const WorkingGeometry& geometry, const SegmentationModel& model,
+                              const ParallelFor& parallel) {
   const int width = geometry.original.width, height = geometry.original.height;
   Segmentation s = BackgroundOnly(width, height, model.classes.size());
   if (model.classes.empty() || original_map.size() != s.labels.size() || s.labels.empty()) return s;
 
-  const float peak = *std::max_element(original_map.begin(), original_map.end());
+  // The peak: each row's in lanes the compiler vectorizes, then the rows'.
+  // (The largest value is the same whichever order finds it; the map holds
+  // no NaN.)
+  std::vector<float> row_peak(height);
+  parallel(height, [&](size_t y0, size_t y1) {
+    constexpr int kLanes = 8;
+    for (size_t y = y0; y < y1; ++y) {
+      const float* row = &original_map[y * width];
+      float lane[kLanes];
+      for (int j = 0; j < kLanes; ++j) lane[j] = row[0];
+      int x = 0;
+      for (; x + kLanes <= width; x += kLanes)
+        for (int j = 0; j < kLanes; ++j) lane[j] = std::max(lane[j], row[x + j]);
+      for (; x < width; ++x) lane[0] = std::max(lane[0], row[x]);
+      row_peak[y] = *std::max_element(lane, lane + kLanes);
+    }
+  });
+  const float peak = *std::max_element(row_peak.begin(), row_peak.end());
   const float threshold = static_cast<float>(DefectCutoff(model.pixel_rule, peak));
   std::vector<uint8_t> defect(s.labels.size());
-  for (size_t i = 0; i < defect.size(); ++i) defect[i] = original_map[i] >= threshold;
+  parallel(height, [&](size_t y0, size_t y1) {
+    for (size_t i = y0 * width; i < y1 * width; ++i) defect[i] = original_map[i] >= threshold;
+  });
 
   // Each defect pixel votes with its cell's class for its region's class.
   const ComponentLabels regions = LabelConnectedComponents(defect.data(), width, height);

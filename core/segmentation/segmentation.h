@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/base/parallel.h"
 #include "core/features/patch_features.h"
 #include "core/features/working_geometry.h"
 #include "core/lookout/anomaly_classes.h"
@@ -66,9 +67,11 @@ struct Segmentation {
 // features on `geometry`'s working grid. Pixels at or above the rule's
 // cutoff are defects; the cutoff never exceeds the image's peak, so an
 // anomalous image always shows at least one defect, as Lookout's IsAnomalous
-// and Anomalies agree.
+// and Anomalies agree. `parallel`: the peak and the cutoff's rows on the
+// platform's threads; the same labels.
 Segmentation SegmentAnomalies(const std::vector<float>& original_map, const PatchGrid& grid,
-                              const WorkingGeometry& geometry, const SegmentationModel& model);
+                              const WorkingGeometry& geometry, const SegmentationModel& model,
+                              const ParallelFor& parallel = {});
 
 // The class (1..) of each listed cell of `grid`: by the model's class head
 // when enabled, else by the class memory (nearest labelled feature; 1 when

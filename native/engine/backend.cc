@@ -1,5 +1,6 @@
 #include "native/engine/backend.h"
 
+#include "native/engine/heap_reuse.h"
 #include "native/engine/turbo_jpeg_decoder.h"
 #include "native/engine/xnnpack_backbone.h"
 #include "native/engine/xnnpack_search.h"
@@ -7,6 +8,7 @@
 namespace anomalens {
 
 StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const BackendOptions& options) {
+  KeepFreedMemoryForReuse();  // a detect's planes reused, not faulted in anew (heap_reuse.h)
   Backend backend;
   backend.name = options.backend;
   auto pool = std::make_shared<const ThreadPool>(options.threads > 0 ? options.threads : IdleCores());

@@ -29,7 +29,6 @@
 #include "core/model/detector.h"
 #include "core/model/model_file.h"
 #include "native/engine/backend.h"
-#include "native/engine/thread_pool.h"
 #include "native/engine/turbo_jpeg_decoder.h"
 #include "native/jobs/model_loader.h"
 #include "test_support.h"
@@ -186,28 +185,6 @@ TEST(TurboJpegDecoder, GivesStbsPixelsOnEveryCoding) {
   auto got = DecodeImageAtLeast(jpeg, "image/jpeg", 1, decoder);
   ASSERT_TRUE(want.ok() && got.ok());
   EXPECT_TRUE(got->pixels.pixels == want->pixels);
-}
-
-// The reconstruction runs on the platform's threads: any split of the block
-// rows and pixel rows gives stb's pixels. Ranges of 3 rows put range starts
-// mid-way through every upsampling phase (4:2:0's two output rows a chroma
-// row); the 2-thread pool is the split detect uses.
-TEST(TurboJpegDecoder, GivesStbsPixelsOnThreads) {
-  const ParallelFor in_threes{[](size_t count, const ParallelFor::Body& body) {
-    for (size_t begin = 0; begin < count; begin += 3) body(begin, std::min(count, begin + 3));
-  }};
-  const ParallelFor pool = ParallelOn(std::make_shared<const ThreadPool>(2));
-  for (const JpegCase& c : Cases()) {
-    SCOPED_TRACE(c.name);
-    const std::vector<uint8_t> jpeg = EncodeJpeg(c);
-    auto want = DecodeImage(jpeg, "image/jpeg");
-    ASSERT_TRUE(want.ok()) << want.status().ToString();
-    for (const ParallelFor* parallel : {&in_threes, &pool}) {
-      auto got = DecodeImageAtLeast(jpeg, "image/jpeg", 1, TurboJpegDecoder(*parallel));
-      ASSERT_TRUE(got.ok()) << got.status().ToString();
-      EXPECT_TRUE(got->pixels.pixels == want->pixels) << (parallel == &pool ? "2 threads" : "ranges of 3 rows");
-    }
-  }
 }
 
 TEST(TurboJpegDecoder, KeepsTheCoreChecksAndRejectsCorruptFilesByName) {

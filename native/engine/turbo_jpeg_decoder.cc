@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <utility>
 #include <vector>
 
 // jpeglib.h needs size_t and FILE declared before it.
@@ -86,8 +85,8 @@ enum class Outcome { kOk, kCorrupt, kUnsupported };
 // Everything that may longjmp (libjpeg's errors land in the setjmp below)
 // runs here, writing only through pointers to the caller's objects, so that
 // no C++ object of this frame is skipped or left in a register.
-Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel, ErrorManager* err,
-               std::vector<uint8_t>* planes, RgbImage* image) {
+Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vector<uint8_t>* planes,
+               RgbImage* image) {
   jpeg_decompress_struct cinfo;
   jpeg_progress_mgr progress;
   cinfo.err = jpeg_std_error(&err->pub);
@@ -139,18 +138,7 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
 
   // Each component's samples, as stb's component buffers hold them: blocks
   // dequantized in 16 bits (stb's short products) and run through stb's IDCT.
-  // libjpeg is asked for the block rows here, on this thread (it may longjmp);
-  // the IDCT, which touches only those rows and the planes, then runs on the
-  // platform's threads, a block row at a time, the same arithmetic wherever.
   int strides[3] = {0, 0, 0};
-  struct BlockRow {
-    JBLOCKROW blocks;
-    const UINT16* quant;
-    int blocks_wide;
-    uint8_t* out;
-    int stride;
-  };
-  std::vector<BlockRow> block_rows;
   for (int c = 0; c < components; ++c) {
     jpeg_component_info* comp = &cinfo.comp_info[c];
     if (comp->quant_table == nullptr) ERREXIT(&cinfo, JERR_NO_QUANT_TABLE);
@@ -162,41 +150,23 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
     for (int by = 0; by < blocks_high; ++by) {
       JBLOCKARRAY row = (*cinfo.mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(&cinfo), coefficients[c],
                                                          static_cast<JDIMENSION>(by), 1, FALSE);
-      block_rows.push_back(
-          {row[0], quant, blocks_wide, planes[c].data() + static_cast<size_t>(by) * 8 * strides[c], strides[c]});
-    }
-  }
-  parallel(block_rows.size(), [&block_rows](size_t begin, size_t end) {
-    for (size_t r = begin; r < end; ++r) {
-      const BlockRow& row = block_rows[r];
-      for (int bx = 0; bx < row.blocks_wide; ++bx) {
+      for (int bx = 0; bx < blocks_wide; ++bx) {
         short block[64];
-        for (int i = 0; i < 64; ++i) block[i] = static_cast<short>(row.blocks[bx][i] * row.quant[i]);
-        kIdct(row.out + bx * 8, row.stride, block);
+        for (int i = 0; i < 64; ++i) block[i] = static_cast<short>(row[0][bx][i] * quant[i]);
+        kIdct(planes[c].data() + static_cast<size_t>(by) * 8 * strides[c] + bx * 8, strides[c], block);
       }
     }
-  });
+  }
 
   // Upsampling and colour conversion: stb's load_jpeg_image, row by row.
-  // Each output row reads two rows of each plane, chosen by a small state
-  // machine (stb's); a range of rows steps the machine to its first row
-  // without resampling, then runs it, so that any split of the rows gives
-  // stb's pixels, and the ranges run on the platform's threads.
   struct Resampler {
     stbi_uc* (*resample)(stbi_uc* out, stbi_uc* in_near, stbi_uc* in_far, int w, int hs);
     stbi_uc* line0;
     stbi_uc* line1;
-    int hs, vs, ystep, ypos, w_lores, rows, stride;
-
-    // The rows that output row j reads, then on to row j + 1.
-    void Step() {
-      if (++ystep >= vs) {
-        ystep = 0;
-        line0 = line1;
-        if (++ypos < rows) line1 += stride;
-      }
-    }
+    int hs, vs, ystep, ypos, w_lores, rows;
+    std::vector<stbi_uc>* linebuf;
   };
+  std::vector<stbi_uc>* linebufs = planes + 3;  // the caller's scratch rows: 3 upsampling, 1 RGBA
   Resampler resamplers[3];
   const int h_max = cinfo.max_h_samp_factor, v_max = cinfo.max_v_samp_factor;
   for (int c = 0; c < components; ++c) {
@@ -207,50 +177,45 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
     r.ypos = 0;
     r.w_lores = (width + r.hs - 1) / r.hs;
     r.rows = (height * cinfo.comp_info[c].v_samp_factor + v_max - 1) / v_max;
-    r.stride = strides[c];
     r.line0 = r.line1 = planes[c].data();
     r.resample = r.hs == 1 && r.vs == 1   ? resample_row_1
                  : r.hs == 1 && r.vs == 2 ? stbi__resample_row_v_2
                  : r.hs == 2 && r.vs == 1 ? stbi__resample_row_h_2
                                           : kUpsampleBoth;
+    r.linebuf = &linebufs[c];
+    r.linebuf->resize(static_cast<size_t>(width) + 3);  // stb's size: room to upsample off the edge
   }
   // The coefficients are done with: free them before the pixels are
   // allocated, which keeps the peak at coefficients + planes.
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
 
+  // stb's colour conversion runs its SIMD code only at 4 bytes a pixel (RGB
+  // and alpha), so rows convert into `rgba` and are packed to RGB.
+  std::vector<stbi_uc>& rgba = linebufs[3];
+  rgba.resize(static_cast<size_t>(width) * 4);
   const size_t size = static_cast<size_t>(width) * height * 3;
   image->pixels.resize(size);
-  parallel(static_cast<size_t>(height), [&](size_t begin, size_t end) {
-    Resampler local[3];
-    // stb's scratch rows: room to upsample off the edge; colour conversion
-    // runs its SIMD code only at 4 bytes a pixel (RGB and alpha), so rows
-    // convert into `rgba` and are packed to RGB.
-    std::vector<stbi_uc> linebufs[3];
-    std::vector<stbi_uc> rgba(static_cast<size_t>(width) * 4);
+  for (int j = 0; j < height; ++j) {
+    stbi_uc* out = image->pixels.data() + static_cast<size_t>(j) * width * 3;
+    stbi_uc* rows[3] = {nullptr, nullptr, nullptr};
     for (int c = 0; c < components; ++c) {
-      local[c] = resamplers[c];
-      for (size_t j = 0; j < begin; ++j) local[c].Step();
-      linebufs[c].resize(static_cast<size_t>(width) + 3);
-    }
-    for (size_t j = begin; j < end; ++j) {
-      stbi_uc* out = image->pixels.data() + j * width * 3;
-      stbi_uc* rows[3] = {nullptr, nullptr, nullptr};
-      for (int c = 0; c < components; ++c) {
-        Resampler& r = local[c];
-        const bool y_bot = r.ystep >= (r.vs >> 1);
-        rows[c] = r.resample(linebufs[c].data(), y_bot ? r.line1 : r.line0, y_bot ? r.line0 : r.line1, r.w_lores,
-                             r.hs);
-        r.Step();
-      }
-      if (components == 3) {
-        kYCbCrToRgb(rgba.data(), rows[0], rows[1], rows[2], width, 4);
-        for (int i = 0; i < width; ++i, out += 3) std::memcpy(out, &rgba[static_cast<size_t>(i) * 4], 3);
-      } else {
-        for (int i = 0; i < width; ++i, out += 3) out[0] = out[1] = out[2] = rows[0][i];
+      Resampler& r = resamplers[c];
+      const bool y_bot = r.ystep >= (r.vs >> 1);
+      rows[c] = r.resample(r.linebuf->data(), y_bot ? r.line1 : r.line0, y_bot ? r.line0 : r.line1, r.w_lores, r.hs);
+      if (++r.ystep >= r.vs) {
+        r.ystep = 0;
+        r.line0 = r.line1;
+        if (++r.ypos < r.rows) r.line1 += strides[c];
       }
     }
-  });
+    if (components == 3) {
+      kYCbCrToRgb(rgba.data(), rows[0], rows[1], rows[2], width, 4);
+      for (int i = 0; i < width; ++i, out += 3) std::memcpy(out, &rgba[static_cast<size_t>(i) * 4], 3);
+    } else {
+      for (int i = 0; i < width; ++i, out += 3) out[0] = out[1] = out[2] = rows[0][i];
+    }
+  }
   image->width = width;
   image->height = height;
   return Outcome::kOk;
@@ -258,12 +223,12 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
 
 }  // namespace
 
-StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /*min_width*/, int /*min_height*/,
-                                     const ParallelFor& parallel) {
+StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /*min_width*/, int /*min_height*/) {
   ErrorManager err;
-  std::vector<uint8_t> planes[3];  // one a component
+  // Three component planes, three upsampling rows, an RGBA row.
+  std::vector<uint8_t> buffers[7];
   RgbImage image;
-  switch (Decode(jpeg, width, height, parallel, &err, planes, &image)) {
+  switch (Decode(jpeg, width, height, &err, buffers, &image)) {
     case Outcome::kOk:
       return image;
     case Outcome::kUnsupported:
@@ -279,11 +244,6 @@ StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /
   return Unsupported(std::string("libjpeg-turbo: ") + err.message);
 }
 
-JpegDecoder TurboJpegDecoder(ParallelFor parallel) {
-  return JpegDecoder{[parallel = std::move(parallel)](ByteSpan jpeg, int width, int height, int min_width,
-                                                      int min_height) {
-    return DecodeJpegAtLeast(jpeg, width, height, min_width, min_height, parallel);
-  }};
-}
+JpegDecoder TurboJpegDecoder() { return JpegDecoder{&DecodeJpegAtLeast}; }
 
 }  // namespace anomalens

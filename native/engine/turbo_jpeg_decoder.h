@@ -18,7 +18,6 @@
 #define ANOMALENS_NATIVE_ENGINE_TURBO_JPEG_DECODER_H_
 
 #include "core/base/byte_span.h"
-#include "core/base/parallel.h"
 #include "core/base/status.h"
 #include "core/image/image.h"
 #include "core/image/image_decode.h"
@@ -33,14 +32,10 @@ namespace anomalens {
 // outside what this reproduces of stb (CMYK, RGB-coded, arithmetic coding,
 // other sampling factors) and for one libjpeg-turbo finds damaged (its
 // warnings included) or whose frame header disagrees with the core's size.
-// The reconstruction (IDCT by block rows, then upsampling and colour by pixel
-// rows) runs on `parallel`, the same pixels at any thread count; the entropy
-// decoding is one pass and stays on the calling thread.
-StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int min_width, int min_height,
-                                     const ParallelFor& parallel = {});
+StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int min_width, int min_height);
 
-// The hook for Detector::Create, reconstructing on `parallel`.
-JpegDecoder TurboJpegDecoder(ParallelFor parallel = {});
+// The hook for Detector::Create.
+JpegDecoder TurboJpegDecoder();
 
 }  // namespace anomalens
 

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/segmentation/defect_head.h"
+#include "thread_splits.h"
 
 namespace anomalens {
 namespace {
@@ -127,14 +128,7 @@ PatchGrid RandomGrid(int width, int height, int dim, std::mt19937& rng) {
 
 TEST(DefectHead, CellProbabilitiesAreTheRowsProbabilitiesBitForBit) {
   // Uneven ranges run last to first, as a pool's threads might.
-  ParallelFor split;
-  split.run = [](size_t count, const ParallelFor::Body& body) {
-    for (size_t end = count; end > 0;) {
-      const size_t begin = end > 5 ? end - 5 : 0;
-      body(begin, end);
-      end = begin;
-    }
-  };
+  const ParallelFor split = RangesLastToFirst(5);
   std::mt19937 rng(19);
   std::uniform_real_distribution<float> distance(0.0f, 4.0f);
   for (const auto& [width, height] : {std::pair{7, 3}, std::pair{4, 5}, std::pair{1, 1}}) {

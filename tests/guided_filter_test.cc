@@ -10,6 +10,7 @@
 
 #include "core/image/gaussian_blur.h"
 #include "core/image/guided_filter.h"
+#include "thread_splits.h"
 
 namespace anomalens {
 namespace {
@@ -108,14 +109,7 @@ TEST(GuidedFilter, MatchesTheDirectWindowSums) {
 
 TEST(GuidedFilter, SameBytesAsThePrefixSumOrderOnAnyThreadSplit) {
   // Uneven ranges run last to first, as a pool's threads might.
-  ParallelFor split;
-  split.run = [](size_t count, const ParallelFor::Body& body) {
-    for (size_t end = count; end > 0;) {
-      const size_t begin = end > 3 ? end - 3 : 0;
-      body(begin, end);
-      end = begin;
-    }
-  };
+  const ParallelFor split = RangesLastToFirst(3);
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> unit(0.0f, 1.0f), signed_value(-3.0f, 5.0f);
   for (const auto& [width, height, radius] :

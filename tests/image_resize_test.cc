@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "thread_splits.h"
+
 namespace anomalens {
 namespace {
 
@@ -189,9 +191,7 @@ TEST(ImageResize, ResizePlane_matches_naive_reference) {
 // sizes whose row counts are and are not multiples of four, with one axis
 // unchanged, up and down, on one thread and split into ranges of 3 rows.
 TEST(ImageResize, ResizeImage_equals_rounded_ResizePlane_per_channel) {
-  const ParallelFor in_threes{[](size_t count, const ParallelFor::Body& body) {
-    for (size_t begin = 0; begin < count; begin += 3) body(begin, std::min(count, begin + 3));
-  }};
+  const ParallelFor in_threes = RangesLastToFirst(3);
   const int kCases[][4] = {{97, 61, 40, 83}, {768, 576, 304, 224}, {31, 7, 97, 5}, {50, 45, 50, 20},
                            {50, 45, 21, 45}, {5, 3, 2, 2},         {1, 1, 3, 4}};
   for (const auto& c : kCases) {

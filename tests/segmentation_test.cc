@@ -11,6 +11,7 @@
 #include "core/scoring/anomaly_map.h"
 #include "core/segmentation/cell_labels.h"
 #include "core/segmentation/pixel_threshold.h"
+#include "thread_splits.h"
 
 namespace anomalens {
 namespace {
@@ -120,14 +121,7 @@ TEST(Segmentation, Defect_pixels_are_those_at_or_above_the_cutoff) {
 TEST(Segmentation, Same_labels_on_any_thread_split) {
   // A peak in a row's unvectorized tail and another in a lane block; ranges
   // of rows run last to first, as a pool's threads might.
-  ParallelFor split;
-  split.run = [](size_t count, const ParallelFor::Body& body) {
-    for (size_t end = count; end > 0;) {
-      const size_t begin = end > 3 ? end - 3 : 0;
-      body(begin, end);
-      end = begin;
-    }
-  };
+  const ParallelFor split = RangesLastToFirst(3);
   const WorkingGeometry g = PlanGeometry({21, 13}, 1.0, 16);
   std::vector<float> map(21 * 13);
   for (size_t i = 0; i < map.size(); ++i) map[i] = static_cast<float>((i * 7919) % 101) / 100.0f;

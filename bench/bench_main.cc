@@ -4,9 +4,10 @@
 //   anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]
 //                   [--decoder stb|libjpeg-turbo] [--iterations 20] [--json OUT.json]
 //
-// --decoder as detect takes it: libjpeg-turbo, the xnnpack default, which may
-// decode JPEGs at a DCT scale (native/engine/turbo_jpeg_decoder.h), or stb at
-// full size (the portable engine's). One build measures both.
+// --decoder as detect takes it: libjpeg-turbo, the xnnpack default (its
+// entropy decoding, then stb's reconstruction, at full size: the same pixels;
+// native/engine/turbo_jpeg_decoder.h), or stb alone (the portable engine's).
+// One build measures both.
 //
 // Measures (JSON keys; the headline ones also as *_best_ms, the fastest run,
 // for machines shared with other work):
@@ -133,7 +134,7 @@ int Run(int argc, char** argv) {
   if (!bytes.ok()) return ReportError("bench", bytes.status());
   auto image = DecodeImage(*bytes, "");
   if (!image.ok()) return ReportError("bench", image.status());
-  // As detect decodes it: with libjpeg-turbo, a JPEG at a DCT scale.
+  // As detect decodes it (the engine's JPEG decoder, at full size).
   auto decoded = detector.Decode(*bytes, "");
   if (!decoded.ok()) return ReportError("bench", decoded.status());
   auto net = LoadBackbone("");  // the architecture, to count multiply-adds

@@ -52,7 +52,13 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
     // The features every candidate may need: stride-4 grids and the dark-spot
     // channel are kept unless an option rules them out.
     ModelConfig extract = config_;
-    if (!pins_.normal_model) extract.normal_model = NormalModelKind::kAuto;
+    // Unpinned, the search tries the per-position model from
+    // kMinSearchPositionImages normal images (below `auto`'s own minimum),
+    // so its stride-4 grids are kept from there.
+    if (!pins_.normal_model)
+      extract.normal_model = expected_normals_ < 0 || expected_normals_ >= kMinSearchPositionImages
+                                 ? NormalModelKind::kPerPosition
+                                 : NormalModelKind::kAuto;
     if (!pins_.dark_spots) extract.dark_spots = true;
     std::vector<int> sides = {config_.short_side};
     const int native_side = std::min(image.width, image.height);
@@ -85,7 +91,7 @@ std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) co
     // A per-position model needs the photos to share one working size, and
     // enough of them for a Gaussian per cell; whether they line up well
     // enough is the self-check's to say, not the alignment rule's.
-    if (scale.trainer.can_fit_per_position() && scale.trainer.normal_images() >= kMinPositionImages)
+    if (scale.trainer.can_fit_per_position() && scale.trainer.normal_images() >= kMinSearchPositionImages)
       kinds.push_back(NormalModelKind::kPerPosition);
   }
   std::vector<ModelConfig> variants;

@@ -145,13 +145,14 @@ TEST(ConfigurationSearch, EveryPinRemovesItsDimension) {
   EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, tap 8"}));
   pins.coarse_weight = true;
   EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16"}));
-  // A pinned per-position model on 10 photos: tried, because asked for.
+  // A pinned per-position model on 10 photos: tried, because asked for;
+  // the dark-spot channel is not, below kMinPositionImages photos.
   pins = {};
   pins.short_side = pins.normal_model = true;
   ModelConfig config = SmallConfig();
   config.normal_model = NormalModelKind::kPerPosition;
   const Model position = Search(pins, config, false);
-  EXPECT_EQ(Names(position), (std::set<std::string>{"64 px, per-position, dark spots", "64 px, per-position, no dark spots"}));
+  EXPECT_EQ(Names(position), (std::set<std::string>{"64 px, per-position, no dark spots"}));
   EXPECT_EQ(position.normal_model, NormalModelKind::kPerPosition);
   pins.dark_spots = true;
   config.dark_spots = false;
@@ -165,12 +166,18 @@ TEST(ConfigurationSearch, TriesThePerPositionModelFromTheSearchsOwnMinimumOfPhot
   const std::set<std::string> shared = {"64 px, shared-bank, taps 8+16"};
   // Below the search's minimum: the shared bank alone.
   EXPECT_EQ(Names(Search(pins, SmallConfig(), false, kMinSearchPositionImages - 1)), shared);
-  // From it, well below `auto`'s 50: per-position with and without dark
-  // spots too (the self-check, not the alignment rule, decides).
+  // From it, well below `auto`'s 50: per-position too (the self-check, not
+  // the alignment rule, decides), without the dark-spot channel, which
+  // waits for kMinPositionImages photos.
   static_assert(kMinSearchPositionImages < kMinPositionImages, "the search tries what auto would not pick");
   std::set<std::string> with_position = shared;
-  with_position.insert({"64 px, per-position, dark spots", "64 px, per-position, no dark spots"});
+  with_position.insert("64 px, per-position, no dark spots");
   EXPECT_EQ(Names(Search(pins, SmallConfig(), false, kMinSearchPositionImages)), with_position);
+  // The channel pinned on is still tried: asked for.
+  SearchPins spots = pins;
+  spots.dark_spots = true;
+  EXPECT_EQ(Names(Search(spots, SmallConfig(), false, kMinSearchPositionImages)),
+            (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, per-position, dark spots"}));
 }
 
 TEST(ConfigurationSearch, TableSurvivesTheModelFileWithoutItsSeconds) {

@@ -13,6 +13,7 @@
 #include "core/model/configuration_search.h"
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
+#include "core/scoring/position_model.h"
 #include "core/synthetic/synthetic_dataset.h"
 #include "test_support.h"
 
@@ -26,11 +27,11 @@ SyntheticOptions SmallPlates() {
   return small;
 }
 
-// 10 normal plates and 3 anomalous ones (labelled, no masks).
+// `normals` normal plates (10 by default) and 3 anomalous ones (labelled, no masks).
 template <typename Builder>
-void AddPlates(Builder& builder, bool anomalies) {
-  builder.ExpectNormalImages(10);
-  for (int i = 0; i < 10; ++i)
+void AddPlates(Builder& builder, bool anomalies, int normals = 10) {
+  builder.ExpectNormalImages(normals);
+  for (int i = 0; i < normals; ++i)
     ASSERT_TRUE(builder.AddImage(GenerateSyntheticSample(5, i, false, SmallPlates()).image, ImageLabel::kNormal).ok());
   for (int i = 0; anomalies && i < 3; ++i)
     ASSERT_TRUE(builder.AddImage(GenerateSyntheticSample(5, 20 + i, true, SmallPlates()).image, ImageLabel::kAnomaly).ok());
@@ -43,9 +44,9 @@ ModelConfig SmallConfig() {
   return config;
 }
 
-Model Search(SearchPins pins, ModelConfig config = SmallConfig(), bool anomalies = true) {
+Model Search(SearchPins pins, ModelConfig config = SmallConfig(), bool anomalies = true, int normals = 10) {
   ConfigurationSearch search(testing::SharedBackbone(), config, {}, pins);
-  AddPlates(search, anomalies);
+  AddPlates(search, anomalies, normals);
   auto model = search.Finish();
   EXPECT_TRUE(model.ok()) << model.status().ToString();
   return model.ok() ? *model : Model{};
@@ -144,17 +145,39 @@ TEST(ConfigurationSearch, EveryPinRemovesItsDimension) {
   EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, tap 8"}));
   pins.coarse_weight = true;
   EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16"}));
-  // A pinned per-position model on 10 photos: tried, because asked for.
+  // A pinned per-position model on 10 photos: tried, because asked for;
+  // the dark-spot channel is not, below kMinPositionImages photos.
   pins = {};
   pins.short_side = pins.normal_model = true;
   ModelConfig config = SmallConfig();
   config.normal_model = NormalModelKind::kPerPosition;
   const Model position = Search(pins, config, false);
-  EXPECT_EQ(Names(position), (std::set<std::string>{"64 px, per-position, dark spots", "64 px, per-position, no dark spots"}));
+  EXPECT_EQ(Names(position), (std::set<std::string>{"64 px, per-position, no dark spots"}));
   EXPECT_EQ(position.normal_model, NormalModelKind::kPerPosition);
   pins.dark_spots = true;
   config.dark_spots = false;
   EXPECT_EQ(Names(Search(pins, config, false)), (std::set<std::string>{"64 px, per-position, no dark spots"}));
+}
+
+TEST(ConfigurationSearch, TriesThePerPositionModelFromTheSearchsOwnMinimumOfPhotos) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  SearchPins pins;
+  pins.short_side = pins.coarse_weight = true;
+  const std::set<std::string> shared = {"64 px, shared-bank, taps 8+16"};
+  // Below the search's minimum: the shared bank alone.
+  EXPECT_EQ(Names(Search(pins, SmallConfig(), false, kMinSearchPositionImages - 1)), shared);
+  // From it, well below `auto`'s 50: per-position too (the self-check, not
+  // the alignment rule, decides), without the dark-spot channel, which
+  // waits for kMinPositionImages photos.
+  static_assert(kMinSearchPositionImages < kMinPositionImages, "the search tries what auto would not pick");
+  std::set<std::string> with_position = shared;
+  with_position.insert("64 px, per-position, no dark spots");
+  EXPECT_EQ(Names(Search(pins, SmallConfig(), false, kMinSearchPositionImages)), with_position);
+  // The channel pinned on is still tried: asked for.
+  SearchPins spots = pins;
+  spots.dark_spots = true;
+  EXPECT_EQ(Names(Search(spots, SmallConfig(), false, kMinSearchPositionImages)),
+            (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, per-position, dark spots"}));
 }
 
 TEST(ConfigurationSearch, TableSurvivesTheModelFileWithoutItsSeconds) {

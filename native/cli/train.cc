@@ -49,8 +49,8 @@ Options:
   --quick                    skip the configuration search: one model with the defaults below
                              (without it, train fits candidates: the default resolution and twice
                              it when the images have the pixels, shared bank with taps 8+16 or 8,
-                             per-position with and without dark spots when 50+ photos line up in
-                             size; it keeps the one its self-check and any labelled anomalies rank
+                             per-position when 20+ photos share one size (with and without dark
+                             spots from 50); it keeps the one its self-check and any labelled anomalies rank
                              best, and prints the table. Every option below that pins a choice
                              removes it from the search: --resolution, --coarse-weight,
                              --normal-model, --no-dark-spots)

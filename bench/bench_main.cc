@@ -2,7 +2,7 @@
 // table and written as JSON. Medians over --iterations runs after a warm-up.
 //
 //   anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]
-//                   [--decoder stb|libjpeg-turbo] [--iterations 20] [--json OUT.json]
+//                   [--decoder stb|libjpeg-turbo] [--exact-search] [--iterations 20] [--json OUT.json]
 //
 // --decoder as detect takes it: libjpeg-turbo, the xnnpack default, which may
 // decode JPEGs at a DCT scale (native/engine/turbo_jpeg_decoder.h), or stb at
@@ -16,6 +16,8 @@
 //   backbone_ms       the backbone alone over the model's working-size tiles
 //   detect_ms         DetectAnomalies end to end: image bytes to JSON
 //   decoder           "stb" or "libjpeg-turbo"
+//   search            "approximate" (the xnnpack default) or "exact"
+//                     (--exact-search, or the portable engine)
 //   stages            detect's parts, each timed alone on this image, as
 //                     Detector::AnalyzeAt runs them: decode, features (resize
 //                     + backbone + patch features, and the stride-4 ones when
@@ -64,7 +66,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]\n"
-    "                       [--decoder stb|libjpeg-turbo] [--iterations 20] [--json OUT.json]\n"
+    "                       [--decoder stb|libjpeg-turbo] [--exact-search] [--iterations 20] [--json OUT.json]\n"
     "--threads: threads for the backbone and scoring (default 1 here, for comparable numbers; 0: every core)\n";
 
 struct Timing {
@@ -107,7 +109,7 @@ double BackboneMultiplyAdds(const MobileNetV2& net, int height, int width) {
 int Run(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 1,
                              {{"model", true}, {"image", true}, {"iterations", true}, {"json", true}, {"backend", true},
-                              {"threads", true}, {"decoder", true}});
+                              {"threads", true}, {"decoder", true}, {"exact-search", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("bench", cl.status());
@@ -281,6 +283,9 @@ int Run(int argc, char** argv) {
   std::printf("%-46s %10s\n", "image", (std::to_string(image->width) + "x" + std::to_string(image->height)).c_str());
   std::printf("%-46s %10s\n", ("decoded by " + decoder_name).c_str(),
               (std::to_string(decoded->pixels.width) + "x" + std::to_string(decoded->pixels.height)).c_str());
+  const std::string search_name =
+      backend->name == "portable" || options->exact_search ? "exact" : "approximate";
+  std::printf("%-46s %10s\n", "nearest-neighbour search", search_name.c_str());
   std::printf("%-46s %10s\n", "working size (padded)",
               (std::to_string(geometry.padded.width) + "x" + std::to_string(geometry.padded.height)).c_str());
   std::printf("%-46s %10.2f ms  (best %.2f; %.1f GFLOP/s, %.0f M multiply-adds)\n", "backbone at 224x224",
@@ -303,6 +308,7 @@ int Run(int argc, char** argv) {
     nlohmann::ordered_json doc = {{"backend", backend->name},
                                   {"threads", backend->threads},
                                   {"decoder", decoder_name},
+                                  {"search", search_name},
                                   {"decoded_size", {decoded->pixels.width, decoded->pixels.height}},
                                   {"image_size", {image->width, image->height}},
                                   {"working_size", {geometry.padded.width, geometry.padded.height}},

@@ -61,7 +61,8 @@ class XnnpackSearch : public NearestNeighborSearch {
   // `parallel` (empty: the calling thread).
   static StatusOr<std::unique_ptr<const NearestNeighborSearch>> Create(const float* rows, size_t count, int dim,
                                                                       ParallelFor parallel = {},
-                                                                      Method method = Method::kAuto);
+                                                                      Method method = Method::kAuto,
+                                                                      float relative_error = 0);
   ~XnnpackSearch() override;
 
   size_t size() const override { return count_; }
@@ -78,6 +79,11 @@ class XnnpackSearch : public NearestNeighborSearch {
   static constexpr int kBoundDims = 32;
   static constexpr int kBoxDims = 8;
   static constexpr size_t kMinPrunedRows = 256;
+  // The approximate search (the native default; `--exact-search` is 0): a
+  // distance it returns is at most (1 + relative_error) x the nearest
+  // row's, never below it. TODO: chosen by measurement.
+  static constexpr float kDefaultRelativeError = 0.05f;
+  static constexpr float kMaxRelativeError = 1.0f;
 
  private:
   struct Operators;  // one operator per chunk and the product block they write
@@ -102,6 +108,7 @@ class XnnpackSearch : public NearestNeighborSearch {
   std::vector<float> bias_;     // |row|^2
   // Pruned search only (else empty).
   bool pruned_ = false;
+  float shrink_ = 1;  // (1 + relative error)^-2: 1 exact
   std::vector<float> basis_;          // kBoundDims x dim: row k is the k-th principal axis
   std::vector<float> basis_bias_;     // -(axis . mean): rotated rows are centred
   std::vector<float> mean_;           // the rows' mean
@@ -125,7 +132,9 @@ class XnnpackSearch : public NearestNeighborSearch {
 
 // The hook Detector::Create takes (core/model/detector.h): searches on XNNPACK,
 // spread over `parallel` (the native thread pool's ParallelOn).
-BuildSearch XnnpackSearchBuilder(ParallelFor parallel);
+// `exact`: every distance the nearest row's (to float rounding); else the
+// approximate search within kDefaultRelativeError.
+BuildSearch XnnpackSearchBuilder(ParallelFor parallel, bool exact = false);
 
 }  // namespace anomalens
 

@@ -572,9 +572,11 @@ bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0
                         (block_count_ + 15) / 16, dim_, max_centred_norm_, shrink_};
   // A first row to beat: the previous query's nearest (queries are patches
   // in raster order, neighbours look alike). Any row keeps the search exact;
-  // a near one prunes more.
-  size_t nearest = 0;
+  // a near one prunes more. The approximate search's answer depends on
+  // that start, so each block of queries starts from row 0: blocks are cut
+  // the same whatever the threads, and so are the answers.
   for (; q0 < q1; q0 += kQueryBlock) {
+    size_t nearest = 0;
     const size_t queries_here = std::min(kQueryBlock, q1 - q0);
     if (xnn_setup_fully_connected_nc_f32(ops.rotate, queries_here, queries + q0 * dim_, ops.rotated.data(),
                                          nullptr) != xnn_status_success ||

@@ -220,7 +220,7 @@ TEST(XnnpackBackend, ExactSearchSwitchReachesTheExactSearch) {
   const Backend approximate = XnnpackBackend(1), exact = XnnpackBackend(1, /*exact_search=*/true);
   size_t farther = 0;
   for (const auto& [name, got, e] :
-       {std::tuple{"default search", distances(approximate.search), XnnpackSearch::kDefaultRelativeError},
+       {std::tuple{"default search", distances(approximate.search), XnnpackSearch::kDefaultApproximation.bound()},
         std::tuple{"--exact-search", distances(exact.search), 0.0f},
         std::tuple{"training (default)", distances(approximate.training_search), 0.0f},
         std::tuple{"training (--exact-search)", distances(exact.training_search), 0.0f}}) {

@@ -47,9 +47,9 @@ struct BackendOptions {
   // engine's and wasm's decoder.
   std::string jpeg_decoder;
   // The nearest-neighbour search on xnnpack (the CLI's --exact-search):
-  // false (default), the approximate search, each distance at most
-  // XnnpackSearch::kDefaultRelativeError above the nearest row's
-  // (xnnpack_search.h); true, the exact search. The portable engine is
+  // false (default), the approximate search
+  // (XnnpackSearch::kDefaultApproximation, xnnpack_search.h); true, the
+  // exact search. The portable engine is
   // always exact.
   bool exact_search = false;
 };

@@ -52,6 +52,27 @@ namespace anomalens {
 
 class XnnpackSearch : public NearestNeighborSearch {
  public:
+  // The approximate search (the native default; `--exact-search` is all
+  // zeros): a distance it returns is some bank row's, so never below the
+  // nearest row's, and at most (1 + the larger error) x it. A whole block
+  // of 16 rows is skipped once its box's bound is above best / (1 +
+  // block_error)^2, a row once its bound or partial distance is above best
+  // / (1 + row_error)^2 (best: the nearest row found so far), so when the
+  // nearest row is skipped, the one returned is within that factor.
+  // Blocks' box bounds are loose (8 of 128 coordinates), so a large block
+  // error skips many blocks whose rows are all far; rows' bounds are tight,
+  // so their error is kept small. Each up to kMaxRelativeError.
+  struct Approximation {  // {}: exact (no member initializers, so a default argument can be {})
+    float block_error;
+    float row_error;
+    float bound() const { return block_error > row_error ? block_error : row_error; }
+  };
+  // Measured on cookies and bsdata-pitting against the exact search
+  // (docs/speed.md, "Approximate search"): the same IsAnomalous,
+  // confidences and masks there at these values.
+  static constexpr Approximation kDefaultApproximation{0.5f, 0.05f};
+  static constexpr float kMaxRelativeError = 1.0f;
+
   enum class Method {
     kAuto,        // pruned for banks of at least kMinPrunedRows rows, else brute force
     kBruteForce,  // every product, as before pruning
@@ -62,7 +83,7 @@ class XnnpackSearch : public NearestNeighborSearch {
   static StatusOr<std::unique_ptr<const NearestNeighborSearch>> Create(const float* rows, size_t count, int dim,
                                                                       ParallelFor parallel = {},
                                                                       Method method = Method::kAuto,
-                                                                      float relative_error = 0);
+                                                                      Approximation approximation = {});
   ~XnnpackSearch() override;
 
   size_t size() const override { return count_; }
@@ -79,11 +100,6 @@ class XnnpackSearch : public NearestNeighborSearch {
   static constexpr int kBoundDims = 32;
   static constexpr int kBoxDims = 8;
   static constexpr size_t kMinPrunedRows = 256;
-  // The approximate search (the native default; `--exact-search` is 0): a
-  // distance it returns is at most (1 + relative_error) x the nearest
-  // row's, never below it. TODO: chosen by measurement.
-  static constexpr float kDefaultRelativeError = 0.05f;
-  static constexpr float kMaxRelativeError = 1.0f;
 
  private:
   struct Operators;  // one operator per chunk and the product block they write
@@ -108,7 +124,9 @@ class XnnpackSearch : public NearestNeighborSearch {
   std::vector<float> bias_;     // |row|^2
   // Pruned search only (else empty).
   bool pruned_ = false;
-  float shrink_ = 1;  // (1 + relative error)^-2: 1 exact
+  // (1 + row error)^-2 and (1 + block error)^-2: 1 exact.
+  float row_shrink_ = 1;
+  float block_shrink_ = 1;
   std::vector<float> basis_;          // kBoundDims x dim: row k is the k-th principal axis
   std::vector<float> basis_bias_;     // -(axis . mean): rotated rows are centred
   std::vector<float> mean_;           // the rows' mean
@@ -133,7 +151,7 @@ class XnnpackSearch : public NearestNeighborSearch {
 // The hook Detector::Create takes (core/model/detector.h): searches on XNNPACK,
 // spread over `parallel` (the native thread pool's ParallelOn).
 // `exact`: every distance the nearest row's (to float rounding); else the
-// approximate search within kDefaultRelativeError.
+// approximate search, XnnpackSearch::kDefaultApproximation.
 BuildSearch XnnpackSearchBuilder(ParallelFor parallel, bool exact = false);
 
 }  // namespace anomalens

@@ -1,6 +1,7 @@
-// XnnpackSearch: the exact nearest-neighbour search (core/scoring/nearest_neighbor_search.h)
+// XnnpackSearch: the nearest-neighbour search (core/scoring/nearest_neighbor_search.h)
 // with its dot products on XNNPACK: the native default alongside the XNNPACK
-// backbone. The portable NearestNeighborIndex stays the reference and the
+// backbone. Exact, or (the native default for detection, Approximation
+// below) within a stated factor of the nearest row's distance. The portable NearestNeighborIndex stays the reference and the
 // wasm path; tests/xnnpack_search_test.cc holds the two together.
 //
 // |q - b|^2 = |q|^2 + (|b|^2 - 2 q.b). The bracket is a fully-connected
@@ -29,9 +30,10 @@
 // query's nearest row, skips every block whose box is farther, then every
 // row whose distance over the first 16, then kBoundDims, coordinates is,
 // and sums the whole distance of the few rows left (about 18 of 4320 on the
-// cookies), abandoning it once it loses. Still exact: a row is skipped only
+// cookies), abandoning it once it loses. Exact: a row is skipped only
 // when a lower bound of its distance is worse (with slack for float
-// rounding). No GEMM: the blocks a query needs differ from its neighbour's,
+// rounding); approximate: when it is worse than the best so far shrunk by
+// the Approximation's factors. No GEMM: the blocks a query needs differ from its neighbour's,
 // and 16-lane AVX-512 (four lanes elsewhere) on blocks of 16 rows is the
 // product where it is needed. ANOMALENS_SEARCH=brute-force in the
 // environment keeps every search on the plain path, =pruned prunes every

@@ -32,8 +32,9 @@ core's own kernels, which the wasm build runs and matches byte for byte);
 --decoder picks the JPEG decoder: libjpeg-turbo (the xnnpack default: its
 entropy decoding, stb's reconstruction, so the same pixels, faster) or stb
 (the portable engine's, and the only one it takes).
---exact-search: the exact nearest-neighbour search on xnnpack; without it
-every patch distance is within 5% above the nearest row's (docs/speed.md).
+--exact-search: the exact nearest-neighbour search on xnnpack. Without it, an
+approximate one: a patch's distance may be a slightly farther row's (at most
+1.5x; the same results on the measured datasets, docs/speed.md).
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
 

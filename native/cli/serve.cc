@@ -64,8 +64,9 @@ Options:
   --decoder libjpeg-turbo|stb
                         JPEG decoder (default libjpeg-turbo on xnnpack; stb, the portable
                         engine's, on portable; both give the same pixels)
-  --exact-search        detection's nearest-neighbour search exact on xnnpack (default: each
-                        distance within 5% above the nearest row's; training is always exact)
+  --exact-search        detection's nearest-neighbour search exact on xnnpack (default: an
+                        approximate one, a distance at most 1.5x the nearest row's, the same
+                        results on the measured datasets; training is always exact)
   --compute-threads N   threads of the one pool for the backbone and scoring, shared by all requests
                         (default 0: the cores not already busy when the server starts). A request
                         computing alone runs on it; while several compute, each runs on its own

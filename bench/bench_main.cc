@@ -2,7 +2,7 @@
 // table and written as JSON. Medians over --iterations runs after a warm-up.
 //
 //   anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]
-//                   [--decoder stb|libjpeg-turbo] [--iterations 20] [--json OUT.json]
+//                   [--decoder stb|libjpeg-turbo] [--exact-search] [--iterations 20] [--json OUT.json]
 //
 // --decoder as detect takes it: libjpeg-turbo, the xnnpack default (its
 // entropy decoding, then stb's reconstruction, at full size: the same pixels;
@@ -17,6 +17,8 @@
 //   backbone_ms       the backbone alone over the model's working-size tiles
 //   detect_ms         DetectAnomalies end to end: image bytes to JSON
 //   decoder           "stb" or "libjpeg-turbo"
+//   search            "approximate" (the xnnpack default) or "exact"
+//                     (--exact-search, or the portable engine)
 //   stages            detect's parts, each timed alone on this image, as
 //                     Detector::AnalyzeAt runs them: decode, features (resize
 //                     + backbone + patch features, and the stride-4 ones when
@@ -30,11 +32,15 @@
 //                     segmentation, mask PNG; and json (the result's JSON)
 //   backend, threads  the engine and thread count used (XNNPACK: backbone
 //                     and nearest-neighbour search; portable: the core's own)
+//   detect_cpu_ms, stages_cpu: the calling thread's CPU time (medians) of
+//                     detect and the searches: at 1 thread all their work,
+//                     and less disturbed than wall time on a loaded machine
 //   bank_rows, anomaly_bank_rows, clean_bank_rows, queries: the searches' sizes
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <cstdio>
 #include <string>
@@ -65,25 +71,37 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]\n"
-    "                       [--decoder stb|libjpeg-turbo] [--iterations 20] [--json OUT.json]\n"
+    "                       [--decoder stb|libjpeg-turbo] [--exact-search] [--iterations 20] [--json OUT.json]\n"
     "--threads: threads for the backbone and scoring (default 1 here, for comparable numbers; 0: every core)\n";
 
 struct Timing {
   double median_ms = 0;
   double best_ms = 0;  // the least disturbed run, for a machine shared with other work
+  // The calling thread's CPU time (median): at 1 thread all the work, and
+  // what other programs on a loaded machine disturb least.
+  double cpu_median_ms = 0;
 };
+
+double ThreadCpuMilliseconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
 
 template <typename F>
 Timing Time(int iterations, F&& body) {
-  std::vector<double> ms;
+  std::vector<double> ms, cpu;
   body();  // warm-up: first-touch allocations, caches, XNNPACK runtimes for new sizes
   for (int i = 0; i < iterations; ++i) {
+    const double c0 = ThreadCpuMilliseconds();
     const auto t0 = std::chrono::steady_clock::now();
     body();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    cpu.push_back(ThreadCpuMilliseconds() - c0);
   }
   std::sort(ms.begin(), ms.end());
-  return {ms[ms.size() / 2], ms.front()};
+  std::sort(cpu.begin(), cpu.end());
+  return {ms[ms.size() / 2], ms.front(), cpu[cpu.size() / 2]};
 }
 
 template <typename F>
@@ -108,7 +126,7 @@ double BackboneMultiplyAdds(const MobileNetV2& net, int height, int width) {
 int Run(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 1,
                              {{"model", true}, {"image", true}, {"iterations", true}, {"json", true}, {"backend", true},
-                              {"threads", true}, {"decoder", true}});
+                              {"threads", true}, {"decoder", true}, {"exact-search", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("bench", cl.status());
@@ -170,8 +188,8 @@ int Run(int argc, char** argv) {
   const Timing detect = Time(n, [&] { json = DetectAnomalyResultJson(*detector.Detect(*bytes, "")); });
   const double detect_ms = detect.median_ms;
 
-  // Detect's stages, each alone.
-  nlohmann::ordered_json stages;
+  // Detect's stages, each alone (and the searches' thread CPU time).
+  nlohmann::ordered_json stages, stages_cpu;
   stages["decode_ms"] = MedianMilliseconds(n, [&] { (void)detector.Decode(*bytes, ""); });
   // As AnalyzeAt runs them: the resize to the working size on the
   // platform's threads, then the backbone, with the stride-4 taps when the
@@ -213,13 +231,16 @@ int Run(int argc, char** argv) {
     const auto anomalies = search(model.anomaly_bank);
     const auto clean = search(model.segmentation.clean_bank);
     std::vector<float> d, da, dc;
-    stages["nearest_neighbour_ms"] = MedianMilliseconds(n, [&] {
+    const Timing searches = Time(n, [&] {
       d = bank->MinDistances(grid.data.data(), grid.cells());
       if (anomalies->size()) da = anomalies->MinDistances(grid.data.data(), grid.cells());
     });
+    stages["nearest_neighbour_ms"] = searches.median_ms;
+    stages_cpu["nearest_neighbour_ms"] = searches.cpu_median_ms;
     if (clean->size()) {
-      stages["clean_bank_search_ms"] =
-          MedianMilliseconds(n, [&] { dc = clean->MinDistances(grid.data.data(), grid.cells()); });
+      const Timing clean_search = Time(n, [&] { dc = clean->MinDistances(grid.data.data(), grid.cells()); });
+      stages["clean_bank_search_ms"] = clean_search.median_ms;
+      stages_cpu["clean_bank_search_ms"] = clean_search.cpu_median_ms;
       for (size_t i = 0; i < dc.size(); ++i) dc[i] = std::min(dc[i], d[i]);
     }
     // The image's map and its score (ScorePatchGrid's work after the
@@ -282,6 +303,9 @@ int Run(int argc, char** argv) {
   std::printf("%-46s %10s\n", "image", (std::to_string(image->width) + "x" + std::to_string(image->height)).c_str());
   std::printf("%-46s %10s\n", ("decoded by " + decoder_name).c_str(),
               (std::to_string(decoded->pixels.width) + "x" + std::to_string(decoded->pixels.height)).c_str());
+  const std::string search_name =
+      backend->name == "portable" || options->exact_search ? "exact" : "approximate";
+  std::printf("%-46s %10s\n", "nearest-neighbour search", search_name.c_str());
   std::printf("%-46s %10s\n", "working size (padded)",
               (std::to_string(geometry.padded.width) + "x" + std::to_string(geometry.padded.height)).c_str());
   std::printf("%-46s %10.2f ms  (best %.2f; %.1f GFLOP/s, %.0f M multiply-adds)\n", "backbone at 224x224",
@@ -304,6 +328,7 @@ int Run(int argc, char** argv) {
     nlohmann::ordered_json doc = {{"backend", backend->name},
                                   {"threads", backend->threads},
                                   {"decoder", decoder_name},
+                                  {"search", search_name},
                                   {"decoded_size", {decoded->pixels.width, decoded->pixels.height}},
                                   {"image_size", {image->width, image->height}},
                                   {"working_size", {geometry.padded.width, geometry.padded.height}},
@@ -315,8 +340,10 @@ int Run(int argc, char** argv) {
                                   {"backbone_best_ms", backbone_tiles.best_ms},
                                   {"backbone_tiles", tiles.size()},
                                   {"detect_ms", detect_ms},
+                                  {"detect_cpu_ms", detect.cpu_median_ms},
                                   {"detect_best_ms", detect.best_ms},
                                   {"stages", stages},
+                                  {"stages_cpu", stages_cpu},
                                   {"stages_sum_ms", stages_sum_ms},
                                   {"bank_rows", model.bank_rows},
                                   {"anomaly_bank_rows", model.anomaly_bank_rows},

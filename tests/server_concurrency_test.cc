@@ -167,6 +167,7 @@ class ServerConcurrencyOnOnePool : public ServerConcurrency {
     ServiceOptions options;
     options.parallel = backend_.parallel;
     options.search = backend_.search;
+    options.training_search = backend_.training_search;
     options.jpeg = backend_.jpeg;
     options.compute_slots = std::make_shared<ComputeSlots>(2, backend_.threads);
     return options;

@@ -17,7 +17,11 @@
 
 #include "core/image/image_decode.h"
 #include "core/model/detector.h"
+#include "core/scoring/nearest_neighbor.h"
+#include "native/cli/backend_options.h"
+#include "native/cli/command_line.h"
 #include "native/engine/backend.h"
+#include "native/engine/xnnpack_search.h"
 #include "native/jobs/file_io.h"
 #include "native/jobs/model_loader.h"
 #include "test_support.h"
@@ -27,10 +31,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Backend XnnpackBackend(int threads) {
+Backend XnnpackBackend(int threads, bool exact_search = false) {
   BackendOptions options;
   options.backend = "xnnpack";
   options.threads = threads;
+  options.exact_search = exact_search;
   auto backend = LoadBackend(ANOMALENS_BACKBONE_FILE, options);
   EXPECT_TRUE(backend.ok()) << backend.status().ToString();
   return backend.ok() ? *backend : Backend{};
@@ -128,29 +133,35 @@ double MaskIou(const std::vector<uint8_t>& a_png, const std::vector<uint8_t>& b_
 TEST(XnnpackBackbone, GoldenImagesAgreeWithPortable) {
   const std::string parity = std::string(ANOMALENS_GOLDEN_DIR) + "/parity/";
   const Backend xnn = XnnpackBackend(2);
+  const Backend exact = XnnpackBackend(2, /*exact_search=*/true);
   ASSERT_NE(xnn.backbone, nullptr);
+  ASSERT_NE(exact.backbone, nullptr);
   std::vector<std::string> images;
   for (const auto& entry : fs::directory_iterator(parity + "test-images")) images.push_back(entry.path().string());
   std::sort(images.begin(), images.end());
   ASSERT_EQ(images.size(), 7u);
   ASSERT_TRUE(xnn.search) << "the XNNPACK backend searches on XNNPACK too";
   ASSERT_TRUE(xnn.jpeg.decode) << "the XNNPACK backend decodes JPEGs on libjpeg-turbo";
-  // The native default (XNNPACK backbone and search, libjpeg-turbo; the
-  // golden set has two JPEGs), and the XNNPACK search alone on the portable
-  // backbone: each held to the all-portable reference.
+  // The native default (XNNPACK backbone and approximate search,
+  // libjpeg-turbo; the golden set has two JPEGs), the same with
+  // --exact-search, and the XNNPACK search alone on the portable backbone:
+  // each held to the all-portable reference.
   struct Engine {
     const char* name;
     std::shared_ptr<const Backbone> backbone;
     JpegDecoder jpeg;
+    BuildSearch search;
   };
-  for (const Engine& engine : {Engine{"xnnpack backbone + search + libjpeg-turbo", xnn.backbone, xnn.jpeg},
-                               Engine{"portable backbone + xnnpack search", testing::SharedBackbone(), {}}}) {
+  for (const Engine& engine :
+       {Engine{"xnnpack backbone + approximate search + libjpeg-turbo", xnn.backbone, xnn.jpeg, xnn.search},
+        Engine{"xnnpack backbone + exact search + libjpeg-turbo", exact.backbone, exact.jpeg, exact.search},
+        Engine{"portable backbone + approximate xnnpack search", testing::SharedBackbone(), {}, xnn.search}}) {
     int anomalous = 0;
     double worst_confidence = 0, worst_iou = 1;
     for (const char* model : {"segmentation", "classification"}) {
       const std::vector<uint8_t> bytes = testing::ReadFileOrDie(parity + model + ".anlm");
       auto reference = Detector::Create(bytes, testing::SharedBackbone());
-      auto fast = Detector::Create(bytes, engine.backbone, xnn.parallel, xnn.search, engine.jpeg);
+      auto fast = Detector::Create(bytes, engine.backbone, xnn.parallel, engine.search, engine.jpeg);
       ASSERT_TRUE(reference.ok() && fast.ok());
       for (const std::string& path : images) {
         SCOPED_TRACE(std::string(engine.name) + ": " + model + " / " + path);
@@ -174,6 +185,74 @@ TEST(XnnpackBackbone, GoldenImagesAgreeWithPortable) {
                 worst_confidence, worst_iou);
     EXPECT_GT(anomalous, 0) << "the golden set should exercise anomalous images and their masks";
   }
+}
+
+// --exact-search reaches the exact search: around each query, 20 rows at
+// distances 1 to 1.04 (near ties, where an approximate search settles for
+// any of them), all in the first kBoundDims coordinates (so the pruning's
+// bounds are the whole distances, and an approximate search skips the
+// near ties once it holds one). The exact backend's search finds the
+// nearest to rounding; the default one differs somewhere, within its
+// relative error; training's search is exact on both.
+TEST(XnnpackBackend, ExactSearchSwitchReachesTheExactSearch) {
+  std::mt19937 rng(21);
+  const int dim = 128, used = XnnpackSearch::kBoundDims;
+  const size_t queries = 60, around = 20, rows = queries * around;
+  std::vector<float> q = testing::RandomRows(queries, dim, rng);
+  for (size_t i = 0; i < queries; ++i) std::fill(&q[i * dim + used], &q[(i + 1) * dim], 0.0f);
+  std::vector<float> bank;
+  std::uniform_real_distribution<float> radius(1.0f, 1.04f);
+  for (size_t i = 0; i < queries; ++i) {
+    for (size_t k = 0; k < around; ++k) {
+      std::vector<float> u = testing::RandomRows(1, used, rng);
+      float norm = 0;
+      for (float x : u) norm += x * x;
+      const float scale = radius(rng) / std::sqrt(norm);
+      for (int d = 0; d < dim; ++d) bank.push_back(q[i * dim + d] + (d < used ? scale * u[d] : 0.0f));
+    }
+  }
+  const std::vector<float> want = BruteForceMinDistances(bank.data(), rows, q.data(), queries, dim);
+  const auto distances = [&](const BuildSearch& build) {
+    auto search = build(bank.data(), rows, dim);
+    EXPECT_TRUE(search.ok());
+    return search.ok() ? (*search)->MinDistances(q.data(), queries) : std::vector<float>(queries, -1.0f);
+  };
+  const Backend approximate = XnnpackBackend(1), exact = XnnpackBackend(1, /*exact_search=*/true);
+  size_t farther = 0;
+  for (const auto& [name, got, e] :
+       {std::tuple{"default search", distances(approximate.search), XnnpackSearch::kDefaultApproximation.bound()},
+        std::tuple{"--exact-search", distances(exact.search), 0.0f},
+        std::tuple{"training (default)", distances(approximate.training_search), 0.0f},
+        std::tuple{"training (--exact-search)", distances(exact.training_search), 0.0f}}) {
+    for (size_t i = 0; i < queries; ++i) {
+      EXPECT_GE(got[i], want[i] - 1e-4f * (1 + want[i])) << name << " query " << i;
+      EXPECT_LE(got[i], (1 + e) * want[i] + 1e-4f * (1 + want[i])) << name << " query " << i;
+      if (e > 0) farther += got[i] > want[i] + 1e-4f * (1 + want[i]);
+    }
+  }
+  EXPECT_GT(farther, 0u) << "the default search should be the approximate one";
+}
+
+// The CLI's switch: --exact-search sets it, its absence leaves the default,
+// a value is refused by name.
+TEST(XnnpackBackend, ExactSearchFlagParses) {
+  const std::vector<OptionSpec> specs = {{"backend", true}, {"decoder", true}, {"threads", true}, {"exact-search", false}};
+  const auto parse = [&](std::vector<std::string> args) {
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    auto cl = ParseCommandLine(static_cast<int>(argv.size()), argv.data(), 0, specs);
+    return cl.ok() ? ParseBackendOptions(*cl) : StatusOr<BackendOptions>(cl.status());
+  };
+  auto on = parse({"--exact-search"});
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_TRUE(on->exact_search);
+  auto off = parse({"--threads", "1"});
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->exact_search);
+  auto valued = parse({"--exact-search=no"});
+  ASSERT_FALSE(valued.ok());
+  EXPECT_NE(valued.status().message().find("--exact-search takes no value"), std::string::npos)
+      << valued.status().message();
 }
 
 }  // namespace

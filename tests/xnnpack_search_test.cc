@@ -20,9 +20,10 @@ namespace anomalens {
 namespace {
 
 std::unique_ptr<const NearestNeighborSearch> MakeSearch(const std::vector<float>& bank, int dim, int threads,
-                                                        XnnpackSearch::Method method = XnnpackSearch::Method::kAuto) {
+                                                        XnnpackSearch::Method method = XnnpackSearch::Method::kAuto,
+                                                        XnnpackSearch::Approximation approximation = {}) {
   auto s = XnnpackSearch::Create(bank.data(), bank.size() / dim, dim,
-                                 ParallelOn(std::make_shared<const ThreadPool>(threads)), method);
+                                 ParallelOn(std::make_shared<const ThreadPool>(threads)), method, approximation);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return s.ok() ? std::move(s).value() : nullptr;
 }
@@ -177,6 +178,58 @@ TEST(XnnpackSearch, PrunedEmptyBankAndConcurrentCallers) {
   auto search = MakeSearch(ClusteredRows(1200, dim, 6, 0.1f, rng), dim, 2, XnnpackSearch::Method::kPruned);
   ASSERT_NE(search, nullptr);
   ExpectConcurrentCallersAgree(*search, q, 300);
+}
+
+// The approximate search (the native default): never below the nearest
+// row's distance (it is some row's), never more than (1 + e) above it, the
+// same floats at any thread count; and with a large e it does skip rows (so
+// this test would see an approximation that was silently exact, or wrong).
+TEST(XnnpackSearch, ApproximateStaysWithinItsRelativeError) {
+  std::mt19937 rng(18);
+  const int dim = 128;
+  for (const bool clustered : {false, true}) {
+    const std::vector<float> bank =
+        clustered ? ClusteredRows(3000, dim, 12, 0.05f, rng) : testing::RandomRows(3000, dim, rng);
+    const std::vector<float> q =
+        clustered ? ClusteredRows(400, dim, 12, 0.06f, rng) : testing::RandomRows(400, dim, rng);
+    const std::vector<float> want = BruteForceMinDistances(bank.data(), 3000, q.data(), 400, dim);
+    for (const XnnpackSearch::Approximation a :
+         {XnnpackSearch::kDefaultApproximation, XnnpackSearch::Approximation{0.2f, 0.2f},
+          XnnpackSearch::Approximation{0.1f, 0.5f}, XnnpackSearch::Approximation{1.0f, 0.0f}}) {
+      const float e = a.bound();
+      SCOPED_TRACE((clustered ? "clustered, block error " : "random, block error ") + std::to_string(a.block_error) +
+                   ", row error " + std::to_string(a.row_error));
+      std::vector<float> one_thread;
+      size_t farther = 0;
+      for (int threads : {1, 2}) {
+        auto search = MakeSearch(bank, dim, threads, XnnpackSearch::Method::kAuto, a);
+        ASSERT_NE(search, nullptr);
+        const std::vector<float> got = search->MinDistances(q.data(), 400);
+        for (size_t i = 0; i < got.size(); ++i) {
+          EXPECT_GE(got[i], want[i] - 1e-4f * (1 + want[i])) << "query " << i;
+          EXPECT_LE(got[i], (1 + e) * want[i] + 1e-4f * (1 + want[i])) << "query " << i;
+          farther += got[i] > want[i] + 1e-4f * (1 + want[i]);
+        }
+        if (threads == 1) one_thread = got;
+        else EXPECT_EQ(got, one_thread);
+      }
+      if (!clustered && a.row_error == 0.5f) EXPECT_GT(farther, 0u) << "a row error of 0.5 on random rows should settle for a farther row";
+    }
+  }
+}
+
+TEST(XnnpackSearch, RelativeErrorOutOfRangeIsRefused) {
+  std::mt19937 rng(19);
+  const std::vector<float> bank = testing::RandomRows(300, 128, rng);
+  for (const float e : {-0.01f, XnnpackSearch::kMaxRelativeError * 1.5f, std::nanf("")}) {
+    for (const XnnpackSearch::Approximation a : {XnnpackSearch::Approximation{e, 0.0f}, XnnpackSearch::Approximation{0.0f, e}}) {
+    auto s = XnnpackSearch::Create(bank.data(), 300, 128, {}, XnnpackSearch::Method::kAuto, a);
+    ASSERT_FALSE(s.ok()) << e;
+    EXPECT_EQ(s.status().code(), StatusCode::kInvalidInput);
+    EXPECT_NE(s.status().message().find("relative error must be between 0"), std::string::npos)
+        << s.status().message();
+    }
+  }
 }
 
 // The basis the pruning bounds on: orthonormal (else the bounds and the

@@ -1,10 +1,12 @@
-// NearestNeighborSearch: exact nearest-neighbour distances from query patches
+// NearestNeighborSearch: nearest-neighbour distances from query patches
 // to a memory bank, behind an interface so a platform can run the search on
 // a faster engine. The core's own is NearestNeighborIndex (portable SIMD,
 // what wasm and `--backend portable` run); native/ supplies one on XNNPACK.
-// Every implementation answers the same question exactly (the distance to
-// the nearest bank row, no approximation); they may differ only by float
-// rounding.
+// Every implementation answers the same question (the distance to the
+// nearest bank row); the core's is exact, and so is native's with
+// --exact-search. Native's default may return a slightly farther row's
+// distance, within a stated factor (native/engine/xnnpack_search.h), held
+// to the golden set's tolerances (docs/speed.md).
 //
 //   BuildSearch build = ...;  // empty: the portable index
 //   ASSIGN_OR_RETURN(auto search, BuildNearestNeighborSearch(build, rows, count, dim, parallel));

@@ -16,6 +16,7 @@ StatusOr<BackendOptions> ParseBackendOptions(const CommandLine& cl, const char* 
     return InvalidInput("--decoder libjpeg-turbo needs --backend xnnpack: the portable engine decodes with stb, as "
                         "wasm does, so that their bytes match");
   }
+  options.exact_search = cl.Has("exact-search");  // a switch: "--exact-search=x" is refused by the parser
   ASSIGN_OR_RETURN(double threads, cl.GetNumber(threads_option, default_threads, 0, 256));
   options.threads = static_cast<int>(threads);
   return options;

@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   anomalens detect MODEL IMAGE... [--content-type image/png|image/jpeg] [--overlay OUT.png]
                    [--mask-dir DIR] [--backbone FILE] [--backend xnnpack|portable] [--threads N]
-                   [--decoder libjpeg-turbo|stb]
+                   [--decoder libjpeg-turbo|stb] [--exact-search]
 
 Prints one DetectAnomalies result per image, one JSON line each, in Lookout
 for Vision's shape:
@@ -43,6 +43,9 @@ core's own kernels, which the wasm build runs and matches byte for byte);
 --decoder picks the JPEG decoder: libjpeg-turbo (the xnnpack default: its
 entropy decoding, stb's reconstruction, so the same pixels, faster) or stb
 (the portable engine's, and the only one it takes).
+--exact-search: the exact nearest-neighbour search on xnnpack. Without it, an
+approximate one: a patch's distance may be a slightly farther row's (at most
+1.5x; the same results on the measured datasets, docs/speed.md).
 Images: PNG or JPEG, 64 to 4096 px a side, at most 8 MB.
 An image that fails prints its error on stderr; the others still print.
 Exit codes: 0 ok, 2 bad usage or invalid input (any image), 1 other failures.
@@ -77,7 +80,7 @@ StatusOr<DecodedImage> LoadFullImage(const std::string& path, const std::string&
 }  // namespace
 
 int RunDetect(int argc, char** argv) {
-  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"overlay", true}, {"mask-dir", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"threads", true}});
+  auto cl = ParseCommandLine(argc, argv, 2, {{"content-type", true}, {"overlay", true}, {"mask-dir", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"exact-search", false}, {"threads", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("detect", cl.status());

@@ -18,6 +18,7 @@ constexpr const char* kUsage = R"(usage:
   anomalens evaluate MODEL (--manifest M | --dataset DIR) [--output EVAL.json]
                      [--evaluation-manifest OUT.manifest] [--backbone FILE] [--quiet]
                      [--backend xnnpack|portable] [--threads N] [--decoder libjpeg-turbo|stb]
+                     [--exact-search]
 
 Detects every labelled image and prints Lookout's EvaluationResult JSON
 (ROCAUC, AveragePrecision, Precision, Recall, F1Score) on stdout; --output
@@ -31,6 +32,9 @@ core's own kernels, which the wasm build runs and matches byte for byte);
 --decoder picks the JPEG decoder: libjpeg-turbo (the xnnpack default: its
 entropy decoding, stb's reconstruction, so the same pixels, faster) or stb
 (the portable engine's, and the only one it takes).
+--exact-search: the exact nearest-neighbour search on xnnpack. Without it, an
+approximate one: a patch's distance may be a slightly farther row's (at most
+1.5x; the same results on the measured datasets, docs/speed.md).
 Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 )";
 
@@ -39,7 +43,7 @@ Exit codes: 0 ok, 2 bad usage or invalid input, 1 other failures.
 int RunEvaluate(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 2,
                              {{"manifest", true}, {"dataset", true}, {"output", true}, {"evaluation-manifest", true},
-                              {"backbone", true}, {"backend", true}, {"decoder", true}, {"threads", true}, {"quiet", false}});
+                              {"backbone", true}, {"backend", true}, {"decoder", true}, {"exact-search", false}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("evaluate", cl.status());

@@ -64,6 +64,9 @@ Options:
   --decoder libjpeg-turbo|stb
                         JPEG decoder (default libjpeg-turbo on xnnpack; stb, the portable
                         engine's, on portable; both give the same pixels)
+  --exact-search        detection's nearest-neighbour search exact on xnnpack (default: an
+                        approximate one, a distance at most 1.5x the nearest row's, the same
+                        results on the measured datasets; training is always exact)
   --compute-threads N   threads of the one pool for the backbone and scoring, shared by all requests
                         (default 0: the cores not already busy when the server starts). A request
                         computing alone runs on it; while several compute, each runs on its own
@@ -97,7 +100,7 @@ int RunServe(int argc, char** argv) {
   }
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
-                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"compute-threads", true}, {"compute-slots", true},
+                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"exact-search", false}, {"compute-threads", true}, {"compute-slots", true},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
                               {"allow-normal-only-training", false}, {"quick-training", false}, {"access-log", true},
                               {"database", true}, {"training-lease-seconds", true}, {"drain-seconds", true}});
@@ -184,6 +187,7 @@ int RunServe(int argc, char** argv) {
   service_options.parallel = backend->parallel;
   service_options.compute_slots = std::make_shared<ComputeSlots>(static_cast<int>(*compute_slots), backend->threads);
   service_options.search = backend->search;
+  service_options.training_search = backend->training_search;
   service_options.jpeg = backend->jpeg;
   auto service =
       LookoutService::Create(std::move(store).value(), std::move(buckets), backend->backbone, service_options);

@@ -339,7 +339,7 @@ int Train(const CommandLine& cl) {
   options.use_masks = !cl.Has("ignore-masks");
   options.quiet = quiet;
   options.parallel = backend->parallel;
-  options.search = backend->search;
+  options.search = backend->training_search;  // exact: the model's bytes never depend on --exact-search
   options.jpeg = backend->jpeg;
   const std::string source = plan->source;
   auto report = [&](const Model& trained, const std::vector<uint8_t>& bytes) -> Status {

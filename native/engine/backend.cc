@@ -27,7 +27,8 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const XnnpackBackbone> xnn, XnnpackBackbone::Create(std::move(net), pool));
   backend.backbone = std::move(xnn);
-  backend.search = XnnpackSearchBuilder(backend.parallel);
+  backend.search = XnnpackSearchBuilder(backend.parallel, options.exact_search);
+  backend.training_search = XnnpackSearchBuilder(backend.parallel, /*exact=*/true);
   // The native default is held to tolerances of the portable engine, not to
   // its bytes (docs/speed.md), so it takes the faster decoder unless told.
   if (options.jpeg_decoder != "stb") backend.jpeg = TurboJpegDecoder();

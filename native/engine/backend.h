@@ -46,6 +46,12 @@ struct BackendOptions {
   // (turbo_jpeg_decoder.h). "stb": the core's stb_image, the portable
   // engine's and wasm's decoder.
   std::string jpeg_decoder;
+  // The nearest-neighbour search on xnnpack (the CLI's --exact-search):
+  // false (default), the approximate search
+  // (XnnpackSearch::kDefaultApproximation, xnnpack_search.h); true, the
+  // exact search. The portable engine is
+  // always exact.
+  bool exact_search = false;
 };
 
 struct Backend {
@@ -57,6 +63,10 @@ struct Backend {
   // The nearest-neighbour searches' engine: XNNPACK on `pool` with the
   // XNNPACK backbone; empty (the portable index on `parallel`) with portable.
   BuildSearch search;
+  // Training's searches (calibration, the configuration search, the held-out
+  // evaluation): always exact, whatever exact_search says, so a trained
+  // model's bytes do not depend on the approximation (and match wasm's).
+  BuildSearch training_search;
   // JPEG decoding: libjpeg-turbo (turbo_jpeg_decoder.h); empty: stb at full
   // size.
   JpegDecoder jpeg;

@@ -86,6 +86,12 @@ struct PrunedBank {
   size_t box_groups;
   int dim;
   float max_centred_norm;  // the largest |row - mean|^2
+  // 1 for the exact search; below 1, (1 + e)^-2 for a search that may return
+  // a row up to (1 + e) times farther than the nearest: a row (a block) is
+  // skipped once its lower bound is above row_shrink (block_shrink) x the
+  // best so far (XnnpackSearch::Approximation).
+  float row_shrink;
+  float block_shrink;  // the same for whole blocks (their boxes' bounds)
 };
 
 // One query's lists, kept with the operators so no search allocates.
@@ -147,7 +153,7 @@ float NearestSquaredPortable(const PrunedBank& bank, const float* q, const float
   const float q_norm = SquaredNorm(q, kBound);
   const float slack = Slack(bank, query);
   for (size_t b = 0; b < bank.blocks; ++b) {
-    if (box_bound[b] > best + slack) continue;
+    if (box_bound[b] > best * bank.block_shrink + slack) continue;
     const float* w = bank.bound_blocks + b * (kBound + 2) * 16;
     float bound[16];
     for (int l = 0; l < 16; l += 4) {
@@ -156,8 +162,8 @@ float NearestSquaredPortable(const PrunedBank& bank, const float* q, const float
       Store4(bound + l, acc);
     }
     for (int k = 0; k < 16; ++k) {
-      if (!(bound[k] < best - q_norm + slack)) continue;
-      const float d = SquaredDistanceBelow(query, bank.rows + (b * 16 + k) * bank.dim, bank.dim, best);
+      if (!(bound[k] < best * bank.row_shrink - q_norm + slack)) continue;
+      const float d = SquaredDistanceBelow(query, bank.rows + (b * 16 + k) * bank.dim, bank.dim, best * bank.row_shrink);
       if (d < best) {
         best = d;
         nearest = b * 16 + k;
@@ -216,7 +222,7 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
   // 1. Blocks whose box is nearer than the first row.
   uint32_t* blocks = scratch.blocks.data();
   size_t block_count = 0;
-  const __m512 box_cut = _mm512_set1_ps(best + slack);
+  const __m512 box_cut = _mm512_set1_ps(best * bank.block_shrink + slack);
   for (size_t g = 0; g < bank.box_groups; ++g) {
     const float* low = bank.box_corners + g * 2 * kBox * 16;
     const float* high = low + kBox * 16;
@@ -237,7 +243,7 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
   // (the query's 16 held in registers; four sums, not one chain).
   __m512 qv[16];
   for (int d = 0; d < 16; ++d) qv[d] = _mm512_set1_ps(q[d]);
-  const __m512 head_cut = _mm512_set1_ps(best - q_head + slack);
+  const __m512 head_cut = _mm512_set1_ps(best * bank.row_shrink - q_head + slack);
   uint32_t* heads = scratch.heads.data();
   float* partial = scratch.partial.data();
   size_t head_count = 0;
@@ -277,7 +283,7 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
   uint32_t* rows = scratch.rows.data();
   float* row_bounds = scratch.row_bounds.data();
   size_t row_count = 0;
-  const __m512 cut = _mm512_set1_ps(best - q_norm + slack);
+  const __m512 cut = _mm512_set1_ps(best * bank.row_shrink - q_norm + slack);
   for (size_t c = 0; c < head_count; ++c) {
     const float* w = bank.bound_blocks + heads[c] * (kBound + 2) * 16;
     __m512 s0 = _mm512_add_ps(_mm512_loadu_ps(partial + c * 16), _mm512_loadu_ps(w + (kBound + 1) * 16));
@@ -297,8 +303,9 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
   }
   // 4. Their whole distances, the best lowering as it goes.
   for (size_t r = 0; r < row_count; ++r) {
-    if (!(row_bounds[r] < best - q_norm + slack)) continue;
-    const float d = SquaredDistanceBelow512(query, bank.rows + size_t{rows[r]} * bank.dim, bank.dim, best);
+    if (!(row_bounds[r] < best * bank.row_shrink - q_norm + slack)) continue;
+    const float d =
+        SquaredDistanceBelow512(query, bank.rows + size_t{rows[r]} * bank.dim, bank.dim, best * bank.row_shrink);
     if (d < best) {
       best = d;
       nearest = rows[r];
@@ -337,7 +344,14 @@ XnnpackSearch::XnnpackSearch(size_t count, int dim, ParallelFor parallel)
 XnnpackSearch::~XnnpackSearch() = default;
 
 StatusOr<std::unique_ptr<const NearestNeighborSearch>> XnnpackSearch::Create(const float* rows, size_t count, int dim,
-                                                                            ParallelFor parallel, Method method) {
+                                                                            ParallelFor parallel, Method method,
+                                                                            Approximation approximation) {
+  for (const float e : {approximation.block_error, approximation.row_error}) {
+    if (!(e >= 0 && e <= kMaxRelativeError)) {
+      return InvalidInput("nearest-neighbour search: the relative error must be between 0 (exact) and " +
+                          std::to_string(kMaxRelativeError) + ", got " + std::to_string(e));
+    }
+  }
   if (dim <= 0 || dim % 4 != 0) {  // as the portable index (its fallback) needs
     return InvalidInput("nearest-neighbour search: feature size must be a positive multiple of 4, got " +
                         std::to_string(dim));
@@ -347,6 +361,9 @@ StatusOr<std::unique_ptr<const NearestNeighborSearch>> XnnpackSearch::Create(con
     return Internal("XNNPACK initialization failed (status " + std::to_string(static_cast<int>(init)) + ")");
   }
   std::unique_ptr<XnnpackSearch> s(new XnnpackSearch(count, dim, std::move(parallel)));
+  const auto shrink = [](float e) { return 1.0f / ((1.0f + e) * (1.0f + e)); };  // exactly 1 when exact
+  s->row_shrink_ = shrink(approximation.row_error);
+  s->block_shrink_ = shrink(approximation.block_error);
   s->weights_.resize(count * dim);
   s->bias_.resize(count);
   for (size_t r = 0; r < count; ++r) {
@@ -558,12 +575,14 @@ bool XnnpackSearch::Search(Operators& ops, const float* queries, size_t q0, size
 
 bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const {
   const PrunedBank bank{rows_.data(), mean_.data(), bound_blocks_.data(), box_corners_.data(), block_count_,
-                        (block_count_ + 15) / 16, dim_, max_centred_norm_};
+                        (block_count_ + 15) / 16, dim_, max_centred_norm_, row_shrink_, block_shrink_};
   // A first row to beat: the previous query's nearest (queries are patches
   // in raster order, neighbours look alike). Any row keeps the search exact;
-  // a near one prunes more.
-  size_t nearest = 0;
+  // a near one prunes more. The approximate search's answer depends on
+  // that start, so each block of queries starts from row 0: blocks are cut
+  // the same whatever the threads, and so are the answers.
   for (; q0 < q1; q0 += kQueryBlock) {
+    size_t nearest = 0;
     const size_t queries_here = std::min(kQueryBlock, q1 - q0);
     if (xnn_setup_fully_connected_nc_f32(ops.rotate, queries_here, queries + q0 * dim_, ops.rotated.data(),
                                          nullptr) != xnn_status_success ||
@@ -593,15 +612,25 @@ std::vector<float> XnnpackSearch::MinDistances(const float* queries, size_t coun
   return failed ? Fallback(queries, count) : result;
 }
 
-BuildSearch XnnpackSearchBuilder(ParallelFor parallel) {
+BuildSearch XnnpackSearchBuilder(ParallelFor parallel, bool exact) {
   // For comparisons (bench/, agreement checks): ANOMALENS_SEARCH=brute-force
-  // (the plain path everywhere) or pruned (every bank, however small).
+  // (the plain path everywhere) or pruned (every bank, however small), and
+  // ANOMALENS_SEARCH_BLOCK_ERROR=E and ANOMALENS_SEARCH_ROW_ERROR=E other
+  // errors for the approximate one (Create refuses values out of range).
   const char* chosen = std::getenv("ANOMALENS_SEARCH");
   XnnpackSearch::Method method = XnnpackSearch::Method::kAuto;
   if (chosen && std::strcmp(chosen, "brute-force") == 0) method = XnnpackSearch::Method::kBruteForce;
   if (chosen && std::strcmp(chosen, "pruned") == 0) method = XnnpackSearch::Method::kPruned;
-  return [parallel, method](const float* rows, size_t count, int dim) {
-    return XnnpackSearch::Create(rows, count, dim, parallel, method);
+  XnnpackSearch::Approximation approximation{};  // exact
+  if (!exact) {
+    approximation = XnnpackSearch::kDefaultApproximation;
+    const char* block = std::getenv("ANOMALENS_SEARCH_BLOCK_ERROR");
+    const char* row = std::getenv("ANOMALENS_SEARCH_ROW_ERROR");
+    if (block && *block) approximation.block_error = std::strtof(block, nullptr);
+    if (row && *row) approximation.row_error = std::strtof(row, nullptr);
+  }
+  return [parallel, method, approximation](const float* rows, size_t count, int dim) {
+    return XnnpackSearch::Create(rows, count, dim, parallel, method, approximation);
   };
 }
 

@@ -1,6 +1,7 @@
-// XnnpackSearch: the exact nearest-neighbour search (core/scoring/nearest_neighbor_search.h)
+// XnnpackSearch: the nearest-neighbour search (core/scoring/nearest_neighbor_search.h)
 // with its dot products on XNNPACK: the native default alongside the XNNPACK
-// backbone. The portable NearestNeighborIndex stays the reference and the
+// backbone. Exact, or (the native default for detection, Approximation
+// below) within a stated factor of the nearest row's distance. The portable NearestNeighborIndex stays the reference and the
 // wasm path; tests/xnnpack_search_test.cc holds the two together.
 //
 // |q - b|^2 = |q|^2 + (|b|^2 - 2 q.b). The bracket is a fully-connected
@@ -29,9 +30,10 @@
 // query's nearest row, skips every block whose box is farther, then every
 // row whose distance over the first 16, then kBoundDims, coordinates is,
 // and sums the whole distance of the few rows left (about 18 of 4320 on the
-// cookies), abandoning it once it loses. Still exact: a row is skipped only
+// cookies), abandoning it once it loses. Exact: a row is skipped only
 // when a lower bound of its distance is worse (with slack for float
-// rounding). No GEMM: the blocks a query needs differ from its neighbour's,
+// rounding); approximate: when it is worse than the best so far shrunk by
+// the Approximation's factors. No GEMM: the blocks a query needs differ from its neighbour's,
 // and 16-lane AVX-512 (four lanes elsewhere) on blocks of 16 rows is the
 // product where it is needed. ANOMALENS_SEARCH=brute-force in the
 // environment keeps every search on the plain path, =pruned prunes every
@@ -52,6 +54,27 @@ namespace anomalens {
 
 class XnnpackSearch : public NearestNeighborSearch {
  public:
+  // The approximate search (the native default; `--exact-search` is all
+  // zeros): a distance it returns is some bank row's, so never below the
+  // nearest row's, and at most (1 + the larger error) x it. A whole block
+  // of 16 rows is skipped once its box's bound is above best / (1 +
+  // block_error)^2, a row once its bound or partial distance is above best
+  // / (1 + row_error)^2 (best: the nearest row found so far), so when the
+  // nearest row is skipped, the one returned is within that factor.
+  // Blocks' box bounds are loose (8 of 128 coordinates), so a large block
+  // error skips many blocks whose rows are all far; rows' bounds are tight,
+  // so their error is kept small. Each up to kMaxRelativeError.
+  struct Approximation {  // {}: exact (no member initializers, so a default argument can be {})
+    float block_error;
+    float row_error;
+    float bound() const { return block_error > row_error ? block_error : row_error; }
+  };
+  // Measured on cookies and bsdata-pitting against the exact search
+  // (docs/speed.md, "Approximate search"): the same IsAnomalous,
+  // confidences and masks there at these values.
+  static constexpr Approximation kDefaultApproximation{0.5f, 0.05f};
+  static constexpr float kMaxRelativeError = 1.0f;
+
   enum class Method {
     kAuto,        // pruned for banks of at least kMinPrunedRows rows, else brute force
     kBruteForce,  // every product, as before pruning
@@ -61,7 +84,8 @@ class XnnpackSearch : public NearestNeighborSearch {
   // `parallel` (empty: the calling thread).
   static StatusOr<std::unique_ptr<const NearestNeighborSearch>> Create(const float* rows, size_t count, int dim,
                                                                       ParallelFor parallel = {},
-                                                                      Method method = Method::kAuto);
+                                                                      Method method = Method::kAuto,
+                                                                      Approximation approximation = {});
   ~XnnpackSearch() override;
 
   size_t size() const override { return count_; }
@@ -102,6 +126,9 @@ class XnnpackSearch : public NearestNeighborSearch {
   std::vector<float> bias_;     // |row|^2
   // Pruned search only (else empty).
   bool pruned_ = false;
+  // (1 + row error)^-2 and (1 + block error)^-2: 1 exact.
+  float row_shrink_ = 1;
+  float block_shrink_ = 1;
   std::vector<float> basis_;          // kBoundDims x dim: row k is the k-th principal axis
   std::vector<float> basis_bias_;     // -(axis . mean): rotated rows are centred
   std::vector<float> mean_;           // the rows' mean
@@ -125,7 +152,9 @@ class XnnpackSearch : public NearestNeighborSearch {
 
 // The hook Detector::Create takes (core/model/detector.h): searches on XNNPACK,
 // spread over `parallel` (the native thread pool's ParallelOn).
-BuildSearch XnnpackSearchBuilder(ParallelFor parallel);
+// `exact`: every distance the nearest row's (to float rounding); else the
+// approximate search, XnnpackSearch::kDefaultApproximation.
+BuildSearch XnnpackSearchBuilder(ParallelFor parallel, bool exact = false);
 
 }  // namespace anomalens
 

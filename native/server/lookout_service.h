@@ -43,7 +43,8 @@ struct ServiceOptions {
   // DetectAnomalies computes holding a slot (compute_slots.h): one request a
   // core at once, the pool for a request alone. nullptr: no gate.
   std::shared_ptr<ComputeSlots> compute_slots;
-  BuildSearch search;    // the nearest-neighbour engine (empty: portable)
+  BuildSearch search;    // the nearest-neighbour engine for detection (empty: portable)
+  BuildSearch training_search;  // and for training: exact (backend.h)
   JpegDecoder jpeg;      // the engine's JPEG decoder (empty: stb, portable)
   // Training jobs are rows of the store (training_jobs) that any server
   // sharing it may claim (service_training_queue.cc). A claim is a lease

@@ -236,7 +236,7 @@ void LookoutService::Train(const std::string& project, const std::string& versio
   const std::string model_path = JoinPath(*dir, kModelFile);
   TrainOptions train_options;
   train_options.parallel = options_.parallel;
-  train_options.search = options_.search;
+  train_options.search = options_.training_search;
   train_options.jpeg = options_.jpeg;
   train_options.quick = options_.quick_training;
   auto outcome = TrainAndEvaluate(std::move(plan).value(), train_options, backbone_,

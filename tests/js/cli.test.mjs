@@ -54,6 +54,17 @@ test('bad usage exits 2 and names the problem', { skip }, () => {
   assert.match(r.stderr, /--resolution must be a number from 32/);
 });
 
+test('--exact-search is a switch of detect, evaluate and serve, not of train (always exact)', { skip }, () => {
+  for (const command of ['detect', 'evaluate', 'serve']) {
+    const r = run(command, 'model.anlm', '--exact-search=yes');
+    assert.equal(r.code, 2, command);
+    assert.match(r.stderr, /--exact-search takes no value/, command);
+  }
+  const r = run('train', '--manifest', 'x', '--output', 'y', '--exact-search');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown option --exact-search/);
+});
+
 test('synth --scene names the valid scenes when given a bad one, and writes an MVTec folder', { skip }, () => {
   let r = run('synth', '--scene', 'marble', '--output', join(dir, 'marble'));
   assert.equal(r.code, 2);

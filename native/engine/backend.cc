@@ -30,7 +30,7 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
   backend.search = XnnpackSearchBuilder(backend.parallel);
   // The native default is held to tolerances of the portable engine, not to
   // its bytes (docs/speed.md), so it takes the faster decoder unless told.
-  if (options.jpeg_decoder != "stb") backend.jpeg = TurboJpegDecoder();
+  if (options.jpeg_decoder != "stb") backend.jpeg = TurboJpegDecoder(backend.parallel);
   return backend;
 }
 

@@ -113,6 +113,7 @@ struct Reconstruction {
   // once every scan is read.
   bool streaming = false;
   int collected = 0;  // iMCU rows in block_rows (the reading thread's)
+  int notified = 0;   // iMCU rows published when the reading thread last woke the other
   std::atomic<int> next_role{0};
 
   std::mutex mutex;
@@ -157,7 +158,13 @@ void Collect(j_decompress_ptr cinfo, Reconstruction* work, int imcu_rows) {
     std::lock_guard<std::mutex> lock(work->mutex);
     work->published = imcu_rows;
   }
-  work->ready.notify_one();
+  // A waiting reconstructing thread is woken for a batch of rows (an eighth
+  // of the image), not for each: a wake-up costs the reading thread a system
+  // call. A thread still busy takes the rows published meanwhile anyway.
+  if (imcu_rows - work->notified >= std::max(1, work->total_imcu_rows / 8)) {
+    work->notified = imcu_rows;
+    work->ready.notify_one();
+  }
 }
 
 void EndReading(Reconstruction* work, bool failed) {

@@ -265,6 +265,18 @@ void ReconstructRows(Reconstruction* work, int imcu_rows) {
 // until it ends. (Run after the reading role on the same thread, it finds
 // every row there.)
 void Reconstruct(Reconstruction* work) {
+  // The planes and pixels are allocated here, while the other thread reads.
+  // The peak holds coefficients, planes and pixels together, 7.5 bytes a
+  // pixel at 4:2:0 (4.5 when a serial decode freed the coefficients first;
+  // 120 MB for Lookout's largest image, 4096 x 4096 px).
+  for (int c = 0; c < work->components; ++c) {
+    work->planes[c].resize(static_cast<size_t>(work->strides[c]) * work->blocks_high[c] * 8);
+    Resampler& r = work->resamplers[c];
+    r.line0 = r.line1 = work->planes[c].data();
+    r.linebuf->resize(static_cast<size_t>(work->width) + 3);  // stb's size: room to upsample off the edge
+  }
+  work->rgba->resize(static_cast<size_t>(work->width) * 4);
+  work->image->pixels.resize(static_cast<size_t>(work->width) * work->height * 3);
   for (;;) {
     int available = 0;
     bool finished = false, failed = false;
@@ -363,7 +375,8 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
   }
 
   // The plan, from the frame header (jpeg_read_header read up to the first
-  // scan): sizes, component planes, stb's upsamplers, the pixels.
+  // scan): sizes and stb's upsamplers (their memory is the reconstructing
+  // role's to allocate).
   work->components = components;
   work->width = width;
   work->height = height;
@@ -380,7 +393,6 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
     work->block_rows_per_imcu_row[c] = comp->v_samp_factor;
     work->strides[c] = work->blocks_wide[c] * 8;
     work->block_rows[c].assign(static_cast<size_t>(work->blocks_high[c]), nullptr);
-    buffers[c].resize(static_cast<size_t>(work->strides[c]) * work->blocks_high[c] * 8);
     Resampler& r = work->resamplers[c];
     r.hs = h_max / comp->h_samp_factor;
     r.vs = v_max / comp->v_samp_factor;
@@ -388,21 +400,13 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
     r.ypos = 0;
     r.w_lores = (width + r.hs - 1) / r.hs;
     r.rows = (height * comp->v_samp_factor + v_max - 1) / v_max;
-    r.line0 = r.line1 = buffers[c].data();
     r.line1_row = 0;
     r.resample = r.hs == 1 && r.vs == 1   ? resample_row_1
                  : r.hs == 1 && r.vs == 2 ? stbi__resample_row_v_2
                  : r.hs == 2 && r.vs == 1 ? stbi__resample_row_h_2
                                           : kUpsampleBoth;
     r.linebuf = &linebufs[c];
-    r.linebuf->resize(static_cast<size_t>(width) + 3);  // stb's size: room to upsample off the edge
   }
-  work->rgba->resize(static_cast<size_t>(width) * 4);
-  // The pixels before the coefficients are read, for rows reconstructed
-  // meanwhile: the peak holds coefficients, planes and pixels together, 7.5
-  // bytes a pixel at 4:2:0 (4.5 when a serial decode freed the coefficients
-  // first; 120 MB for Lookout's largest image, 4096 x 4096 px).
-  image->pixels.resize(static_cast<size_t>(width) * height * 3);
   // One interleaved scan of every component, not progressive: libjpeg-turbo
   // then expects no other scan (a second is an error), so each iMCU row is
   // final once read.

@@ -31,7 +31,7 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
   backend.training_search = XnnpackSearchBuilder(backend.parallel, /*exact=*/true);
   // The native default is held to tolerances of the portable engine, not to
   // its bytes (docs/speed.md), so it takes the faster decoder unless told.
-  if (options.jpeg_decoder != "stb") backend.jpeg = TurboJpegDecoder();
+  if (options.jpeg_decoder != "stb") backend.jpeg = TurboJpegDecoder(backend.parallel);
   return backend;
 }
 

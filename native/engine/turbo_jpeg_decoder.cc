@@ -1,15 +1,23 @@
 #include "native/engine/turbo_jpeg_decoder.h"
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <csetjmp>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 // jpeglib.h needs size_t and FILE declared before it.
 #include <jpeglib.h>
 #include <jerror.h>
+// For cinfo->coef->coef_arrays: the coefficient rows while they are read
+// (jpeg_read_coefficients hands them out only once every scan is read).
+#include <jpegint.h>
 
 // stb_image's JPEG reconstruction, compiled here a second time, static to
 // this file (the core's copy, image_decode.cc, stays the one that decodes),
@@ -55,14 +63,14 @@ constexpr int kMaxScans = 500;
 
 struct ErrorManager {
   jpeg_error_mgr pub;  // first: libjpeg hands back a pointer to it
-  std::jmp_buf jump;
+  std::jmp_buf* jump;  // where the thread now inside libjpeg resumes on an error
   char message[JMSG_LENGTH_MAX];
 };
 
 [[noreturn]] void Fail(j_common_ptr cinfo) {
   auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
   (*cinfo->err->format_message)(cinfo, err->message);
-  std::longjmp(err->jump, 1);
+  std::longjmp(*err->jump, 1);
 }
 
 // Warnings (a truncated or damaged scan) are errors, not grey filler: stb
@@ -71,35 +79,267 @@ void OnMessage(j_common_ptr cinfo, int level) {
   if (level < 0) Fail(cinfo);
 }
 
-void OnProgress(j_common_ptr cinfo) {
-  auto* d = reinterpret_cast<j_decompress_ptr>(cinfo);
-  if (d->input_scan_number > kMaxScans) {
-    auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
+// stb's upsampling state for one component (load_jpeg_image's resample).
+struct Resampler {
+  stbi_uc* (*resample)(stbi_uc* out, stbi_uc* in_near, stbi_uc* in_far, int w, int hs);
+  stbi_uc* line0;
+  stbi_uc* line1;
+  int line1_row;  // the sample row line1 points at
+  int hs, vs, ystep, ypos, w_lores, rows;
+  std::vector<stbi_uc>* linebuf;
+};
+
+// The reconstruction of one image and its progress. One thread reads the
+// coefficients (libjpeg-turbo's entropy decoding) and hands over each iMCU
+// row (8 or 16 pixel rows of every component) as it completes; another turns
+// the rows it has into pixels meanwhile, so that at 2 threads the
+// reconstruction hides behind the entropy decoding instead of following it.
+// On one thread the same two roles run one after the other.
+struct Reconstruction {
+  int components = 0, width = 0, height = 0;
+  int total_imcu_rows = 0;
+  int blocks_wide[3] = {0, 0, 0}, blocks_high[3] = {0, 0, 0}, strides[3] = {0, 0, 0};
+  int block_rows_per_imcu_row[3] = {0, 0, 0};
+  UINT16 quant[3][DCTSIZE2];                    // natural order, as the blocks
+  std::vector<JBLOCKROW> block_rows[3];         // each component's coefficient rows, set as they are read
+  std::vector<uint8_t>* planes = nullptr;       // the caller's: 3 component planes
+  Resampler resamplers[3];
+  std::vector<stbi_uc>* rgba = nullptr;         // the caller's: one RGBA row
+  RgbImage* image = nullptr;
+
+  // Rows are handed over as they are read only from a single interleaved
+  // sequential scan, whose rows are final once read. A progressive file
+  // (or one scan per component) revisits its rows: it is reconstructed
+  // once every scan is read.
+  bool streaming = false;
+  int collected = 0;  // iMCU rows in block_rows (the reading thread's)
+  int notified = 0;   // iMCU rows published when the reading thread last woke the other
+  std::atomic<int> next_role{0};
+
+  std::mutex mutex;
+  std::condition_variable ready;
+  int published = 0;      // iMCU rows the reconstructing thread may take (mutex)
+  bool finished = false;  // the reading is over (mutex)
+  bool failed = false;    // ... with an error, in ErrorManager::message (mutex)
+
+  int reconstructed = 0;  // iMCU rows through the IDCT (the reconstructing thread's)
+  int next_pixel_row = 0;
+};
+
+struct Progress {
+  jpeg_progress_mgr pub;  // first: libjpeg hands back a pointer to it
+  Reconstruction* work;
+};
+
+// Takes the coefficient rows of the first `imcu_rows` iMCU rows (read by
+// now) and hands them to the reconstructing thread. On the reading thread,
+// under its error handler: access_virt_barray is libjpeg's, and reading rows
+// already written changes nothing in it.
+void Collect(j_decompress_ptr cinfo, Reconstruction* work, int imcu_rows) {
+  if (imcu_rows <= work->collected) return;
+  if (work->collected == 0) {
+    for (int c = 0; c < work->components; ++c) {
+      const JQUANT_TBL* table = cinfo->comp_info[c].quant_table;
+      if (table == nullptr) ERREXIT(cinfo, JERR_NO_QUANT_TABLE);
+      std::memcpy(work->quant[c], table->quantval, sizeof work->quant[c]);
+    }
+  }
+  jvirt_barray_ptr* coefficients = cinfo->coef->coef_arrays;
+  for (int c = 0; c < work->components; ++c) {
+    const int end = std::min(imcu_rows * work->block_rows_per_imcu_row[c], work->blocks_high[c]);
+    for (int by = work->collected * work->block_rows_per_imcu_row[c]; by < end; ++by) {
+      work->block_rows[c][by] = (*cinfo->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(cinfo),
+                                                                  coefficients[c], static_cast<JDIMENSION>(by), 1,
+                                                                  FALSE)[0];
+    }
+  }
+  work->collected = imcu_rows;
+  {
+    std::lock_guard<std::mutex> lock(work->mutex);
+    work->published = imcu_rows;
+  }
+  // A waiting reconstructing thread is woken for a batch of rows (an eighth
+  // of the image), not for each: a wake-up costs the reading thread a system
+  // call. A thread still busy takes the rows published meanwhile anyway.
+  if (imcu_rows - work->notified >= std::max(1, work->total_imcu_rows / 8)) {
+    work->notified = imcu_rows;
+    work->ready.notify_one();
+  }
+}
+
+void EndReading(Reconstruction* work, bool failed) {
+  {
+    std::lock_guard<std::mutex> lock(work->mutex);
+    work->finished = true;
+    work->failed = failed;
+  }
+  work->ready.notify_one();
+}
+
+// Called by jpeg_read_coefficients before each step of input (an iMCU row
+// of a scan, or a marker).
+void OnProgress(j_common_ptr common) {
+  auto* cinfo = reinterpret_cast<j_decompress_ptr>(common);
+  if (cinfo->input_scan_number > kMaxScans) {
+    auto* err = reinterpret_cast<ErrorManager*>(common->err);
     std::snprintf(err->message, sizeof err->message, "progressive JPEG has more than %d scans", kMaxScans);
-    std::longjmp(err->jump, 1);
+    std::longjmp(*err->jump, 1);
+  }
+  Reconstruction* work = reinterpret_cast<Progress*>(common->progress)->work;
+  if (work->streaming && cinfo->coef != nullptr && cinfo->coef->coef_arrays != nullptr) {
+    Collect(cinfo, work, static_cast<int>(cinfo->input_iMCU_row));
+  }
+}
+
+// The reading role: libjpeg-turbo's entropy decoding of every scan, with
+// this thread's own landing place for libjpeg's errors.
+void ReadCoefficients(j_decompress_ptr cinfo, ErrorManager* err, Reconstruction* work) {
+  std::jmp_buf jump;
+  err->jump = &jump;
+  if (setjmp(jump)) {
+    EndReading(work, /*failed=*/true);
+    return;
+  }
+  jpeg_read_coefficients(cinfo);
+  Collect(cinfo, work, work->total_imcu_rows);
+  EndReading(work, /*failed=*/false);
+}
+
+// stb's dequantization (in 16 bits, its short products) and IDCT of the
+// block rows of iMCU rows [reconstructed, imcu_rows), then every pixel row
+// whose component rows are all there: upsampling and colour conversion, stb's
+// load_jpeg_image row by row.
+void ReconstructRows(Reconstruction* work, int imcu_rows) {
+  int sample_rows[3] = {0, 0, 0};
+  for (int c = 0; c < work->components; ++c) {
+    const int per_row = work->block_rows_per_imcu_row[c];
+    const int end = std::min(imcu_rows * per_row, work->blocks_high[c]);
+    const UINT16* quant = work->quant[c];
+    const int stride = work->strides[c];
+    for (int by = work->reconstructed * per_row; by < end; ++by) {
+      const JBLOCKROW row = work->block_rows[c][by];
+      stbi_uc* out = work->planes[c].data() + static_cast<size_t>(by) * 8 * stride;
+      for (int bx = 0; bx < work->blocks_wide[c]; ++bx) {
+        short block[DCTSIZE2];
+        for (int i = 0; i < DCTSIZE2; ++i) block[i] = static_cast<short>(row[bx][i] * quant[i]);
+        kIdct(out + bx * 8, stride, block);
+      }
+    }
+    sample_rows[c] = end * 8;
+  }
+  work->reconstructed = imcu_rows;
+
+  const int width = work->width;
+  for (; work->next_pixel_row < work->height; ++work->next_pixel_row) {
+    bool there = true;
+    for (int c = 0; c < work->components; ++c) there = there && work->resamplers[c].line1_row < sample_rows[c];
+    if (!there) return;
+    stbi_uc* out = work->image->pixels.data() + static_cast<size_t>(work->next_pixel_row) * width * 3;
+    stbi_uc* rows[3] = {nullptr, nullptr, nullptr};
+    for (int c = 0; c < work->components; ++c) {
+      Resampler& r = work->resamplers[c];
+      const bool y_bot = r.ystep >= (r.vs >> 1);
+      rows[c] = r.resample(r.linebuf->data(), y_bot ? r.line1 : r.line0, y_bot ? r.line0 : r.line1, r.w_lores, r.hs);
+      if (++r.ystep >= r.vs) {
+        r.ystep = 0;
+        r.line0 = r.line1;
+        if (++r.ypos < r.rows) {
+          r.line1 += work->strides[c];
+          ++r.line1_row;
+        }
+      }
+    }
+    if (work->components == 3) {
+      // stb's colour conversion runs its SIMD code only at 4 bytes a pixel
+      // (RGB and alpha), so rows convert into `rgba` and are packed to RGB.
+      std::vector<stbi_uc>& rgba = *work->rgba;
+      kYCbCrToRgb(rgba.data(), rows[0], rows[1], rows[2], width, 4);
+      for (int i = 0; i < width; ++i, out += 3) std::memcpy(out, &rgba[static_cast<size_t>(i) * 4], 3);
+    } else {
+      for (int i = 0; i < width; ++i, out += 3) out[0] = out[1] = out[2] = rows[0][i];
+    }
+  }
+}
+
+// The reconstructing role: takes rows as the reading role hands them over,
+// until it ends. (Run after the reading role on the same thread, it finds
+// every row there.)
+void Reconstruct(Reconstruction* work) {
+  // The planes and pixels are allocated here, while the other thread reads.
+  // The peak holds coefficients, planes and pixels together, 7.5 bytes a
+  // pixel at 4:2:0 (4.5 when a serial decode freed the coefficients first;
+  // 120 MB for Lookout's largest image, 4096 x 4096 px).
+  for (int c = 0; c < work->components; ++c) {
+    work->planes[c].resize(static_cast<size_t>(work->strides[c]) * work->blocks_high[c] * 8);
+    Resampler& r = work->resamplers[c];
+    r.line0 = r.line1 = work->planes[c].data();
+    r.linebuf->resize(static_cast<size_t>(work->width) + 3);  // stb's size: room to upsample off the edge
+  }
+  work->rgba->resize(static_cast<size_t>(work->width) * 4);
+  work->image->pixels.resize(static_cast<size_t>(work->width) * work->height * 3);
+  for (;;) {
+    int available = 0;
+    bool finished = false, failed = false;
+    {
+      std::unique_lock<std::mutex> lock(work->mutex);
+      work->ready.wait(lock, [work] { return work->published > work->reconstructed || work->finished; });
+      available = work->published;
+      finished = work->finished;
+      failed = work->failed;
+    }
+    if (failed) return;
+    if (available > work->reconstructed) {
+      ReconstructRows(work, available);
+    } else if (finished) {
+      return;
+    }
+  }
+}
+
+// Both roles, on two threads when `parallel` has them. Whichever thread
+// starts first reads, so that the reconstructing role never waits on a
+// reading role that has not started (one thread running both, in any
+// order of the ranges, reads first too).
+void RunRoles(j_decompress_ptr cinfo, ErrorManager* err, Reconstruction* work, const ParallelFor& parallel) {
+  const ParallelFor::Body roles = [cinfo, err, work](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      if (work->next_role.fetch_add(1) == 0) {
+        ReadCoefficients(cinfo, err, work);
+      } else {
+        Reconstruct(work);
+      }
+    }
+  };
+  if (work->streaming) {
+    parallel(2, roles);
+  } else {
+    roles(0, 2);
   }
 }
 
 enum class Outcome { kOk, kCorrupt, kUnsupported };
 
-// Everything that may longjmp (libjpeg's errors land in the setjmp below)
-// runs here, writing only through pointers to the caller's objects, so that
-// no C++ object of this frame is skipped or left in a register.
-Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vector<uint8_t>* planes,
-               RgbImage* image) {
+// Everything that may longjmp to this frame (libjpeg's errors land in the
+// setjmp below) writes only through pointers to the caller's objects, so
+// that no C++ object of this frame is skipped or left in a register. (The
+// reading role has its own landing place, on its own thread.)
+Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel, ErrorManager* err,
+               Progress* progress, Reconstruction* work, std::vector<uint8_t>* buffers, RgbImage* image) {
   jpeg_decompress_struct cinfo;
-  jpeg_progress_mgr progress;
+  std::jmp_buf jump;
   cinfo.err = jpeg_std_error(&err->pub);
   err->pub.error_exit = Fail;
   err->pub.emit_message = OnMessage;
   err->message[0] = '\0';
-  if (setjmp(err->jump)) {
+  err->jump = &jump;
+  if (setjmp(jump)) {
     jpeg_destroy_decompress(&cinfo);
     return Outcome::kCorrupt;
   }
   jpeg_create_decompress(&cinfo);
-  progress.progress_monitor = OnProgress;
-  cinfo.progress = &progress;
+  progress->pub.progress_monitor = OnProgress;
+  progress->work = work;
+  cinfo.progress = &progress->pub;
   // The core capped the size at its 8 MB limit.
   jpeg_mem_src(&cinfo, jpeg.data, static_cast<unsigned long>(jpeg.size));
   jpeg_read_header(&cinfo, TRUE);
@@ -134,88 +374,48 @@ Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vec
     return Outcome::kCorrupt;
   }
 
-  jvirt_barray_ptr* coefficients = jpeg_read_coefficients(&cinfo);
-
-  // Each component's samples, as stb's component buffers hold them: blocks
-  // dequantized in 16 bits (stb's short products) and run through stb's IDCT.
-  int strides[3] = {0, 0, 0};
-  for (int c = 0; c < components; ++c) {
-    jpeg_component_info* comp = &cinfo.comp_info[c];
-    if (comp->quant_table == nullptr) ERREXIT(&cinfo, JERR_NO_QUANT_TABLE);
-    const UINT16* quant = comp->quant_table->quantval;  // natural order, as the blocks
-    const int blocks_wide = static_cast<int>(comp->width_in_blocks);
-    const int blocks_high = static_cast<int>(comp->height_in_blocks);
-    strides[c] = blocks_wide * 8;
-    planes[c].resize(static_cast<size_t>(strides[c]) * blocks_high * 8);
-    for (int by = 0; by < blocks_high; ++by) {
-      JBLOCKARRAY row = (*cinfo.mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(&cinfo), coefficients[c],
-                                                         static_cast<JDIMENSION>(by), 1, FALSE);
-      for (int bx = 0; bx < blocks_wide; ++bx) {
-        short block[64];
-        for (int i = 0; i < 64; ++i) block[i] = static_cast<short>(row[0][bx][i] * quant[i]);
-        kIdct(planes[c].data() + static_cast<size_t>(by) * 8 * strides[c] + bx * 8, strides[c], block);
-      }
-    }
-  }
-
-  // Upsampling and colour conversion: stb's load_jpeg_image, row by row.
-  struct Resampler {
-    stbi_uc* (*resample)(stbi_uc* out, stbi_uc* in_near, stbi_uc* in_far, int w, int hs);
-    stbi_uc* line0;
-    stbi_uc* line1;
-    int hs, vs, ystep, ypos, w_lores, rows;
-    std::vector<stbi_uc>* linebuf;
-  };
-  std::vector<stbi_uc>* linebufs = planes + 3;  // the caller's scratch rows: 3 upsampling, 1 RGBA
-  Resampler resamplers[3];
+  // The plan, from the frame header (jpeg_read_header read up to the first
+  // scan): sizes and stb's upsamplers (their memory is the reconstructing
+  // role's to allocate).
+  work->components = components;
+  work->width = width;
+  work->height = height;
+  work->total_imcu_rows = static_cast<int>(cinfo.total_iMCU_rows);
+  work->planes = buffers;
+  work->rgba = &buffers[6];
+  work->image = image;
+  std::vector<uint8_t>* linebufs = buffers + 3;
   const int h_max = cinfo.max_h_samp_factor, v_max = cinfo.max_v_samp_factor;
   for (int c = 0; c < components; ++c) {
-    Resampler& r = resamplers[c];
-    r.hs = h_max / cinfo.comp_info[c].h_samp_factor;
-    r.vs = v_max / cinfo.comp_info[c].v_samp_factor;
+    const jpeg_component_info* comp = &cinfo.comp_info[c];
+    work->blocks_wide[c] = static_cast<int>(comp->width_in_blocks);
+    work->blocks_high[c] = static_cast<int>(comp->height_in_blocks);
+    work->block_rows_per_imcu_row[c] = comp->v_samp_factor;
+    work->strides[c] = work->blocks_wide[c] * 8;
+    work->block_rows[c].assign(static_cast<size_t>(work->blocks_high[c]), nullptr);
+    Resampler& r = work->resamplers[c];
+    r.hs = h_max / comp->h_samp_factor;
+    r.vs = v_max / comp->v_samp_factor;
     r.ystep = r.vs >> 1;
     r.ypos = 0;
     r.w_lores = (width + r.hs - 1) / r.hs;
-    r.rows = (height * cinfo.comp_info[c].v_samp_factor + v_max - 1) / v_max;
-    r.line0 = r.line1 = planes[c].data();
+    r.rows = (height * comp->v_samp_factor + v_max - 1) / v_max;
+    r.line1_row = 0;
     r.resample = r.hs == 1 && r.vs == 1   ? resample_row_1
                  : r.hs == 1 && r.vs == 2 ? stbi__resample_row_v_2
                  : r.hs == 2 && r.vs == 1 ? stbi__resample_row_h_2
                                           : kUpsampleBoth;
     r.linebuf = &linebufs[c];
-    r.linebuf->resize(static_cast<size_t>(width) + 3);  // stb's size: room to upsample off the edge
   }
-  // The coefficients are done with: free them before the pixels are
-  // allocated, which keeps the peak at coefficients + planes.
-  jpeg_finish_decompress(&cinfo);
-  jpeg_destroy_decompress(&cinfo);
+  // One interleaved scan of every component, not progressive: libjpeg-turbo
+  // then expects no other scan (a second is an error), so each iMCU row is
+  // final once read.
+  work->streaming = !cinfo.progressive_mode && cinfo.comps_in_scan == components;
 
-  // stb's colour conversion runs its SIMD code only at 4 bytes a pixel (RGB
-  // and alpha), so rows convert into `rgba` and are packed to RGB.
-  std::vector<stbi_uc>& rgba = linebufs[3];
-  rgba.resize(static_cast<size_t>(width) * 4);
-  const size_t size = static_cast<size_t>(width) * height * 3;
-  image->pixels.resize(size);
-  for (int j = 0; j < height; ++j) {
-    stbi_uc* out = image->pixels.data() + static_cast<size_t>(j) * width * 3;
-    stbi_uc* rows[3] = {nullptr, nullptr, nullptr};
-    for (int c = 0; c < components; ++c) {
-      Resampler& r = resamplers[c];
-      const bool y_bot = r.ystep >= (r.vs >> 1);
-      rows[c] = r.resample(r.linebuf->data(), y_bot ? r.line1 : r.line0, y_bot ? r.line0 : r.line1, r.w_lores, r.hs);
-      if (++r.ystep >= r.vs) {
-        r.ystep = 0;
-        r.line0 = r.line1;
-        if (++r.ypos < r.rows) r.line1 += strides[c];
-      }
-    }
-    if (components == 3) {
-      kYCbCrToRgb(rgba.data(), rows[0], rows[1], rows[2], width, 4);
-      for (int i = 0; i < width; ++i, out += 3) std::memcpy(out, &rgba[static_cast<size_t>(i) * 4], 3);
-    } else {
-      for (int i = 0; i < width; ++i, out += 3) out[0] = out[1] = out[2] = rows[0][i];
-    }
-  }
+  RunRoles(&cinfo, err, work, parallel);
+  err->jump = &jump;
+  jpeg_destroy_decompress(&cinfo);  // the coefficients with it
+  if (work->failed) return Outcome::kCorrupt;
   image->width = width;
   image->height = height;
   return Outcome::kOk;
@@ -223,12 +423,15 @@ Outcome Decode(ByteSpan jpeg, int width, int height, ErrorManager* err, std::vec
 
 }  // namespace
 
-StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /*min_width*/, int /*min_height*/) {
+StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /*min_width*/, int /*min_height*/,
+                                     const ParallelFor& parallel) {
   ErrorManager err;
+  Progress progress;
+  Reconstruction work;
   // Three component planes, three upsampling rows, an RGBA row.
   std::vector<uint8_t> buffers[7];
   RgbImage image;
-  switch (Decode(jpeg, width, height, &err, buffers, &image)) {
+  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image)) {
     case Outcome::kOk:
       return image;
     case Outcome::kUnsupported:
@@ -244,6 +447,11 @@ StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /
   return Unsupported(std::string("libjpeg-turbo: ") + err.message);
 }
 
-JpegDecoder TurboJpegDecoder() { return JpegDecoder{&DecodeJpegAtLeast}; }
+JpegDecoder TurboJpegDecoder(ParallelFor parallel) {
+  return JpegDecoder{[parallel = std::move(parallel)](ByteSpan jpeg, int width, int height, int min_width,
+                                                      int min_height) {
+    return DecodeJpegAtLeast(jpeg, width, height, min_width, min_height, parallel);
+  }};
+}
 
 }  // namespace anomalens

@@ -18,6 +18,7 @@
 #define ANOMALENS_NATIVE_ENGINE_TURBO_JPEG_DECODER_H_
 
 #include "core/base/byte_span.h"
+#include "core/base/parallel.h"
 #include "core/base/status.h"
 #include "core/image/image.h"
 #include "core/image/image_decode.h"
@@ -32,10 +33,17 @@ namespace anomalens {
 // outside what this reproduces of stb (CMYK, RGB-coded, arithmetic coding,
 // other sampling factors) and for one libjpeg-turbo finds damaged (its
 // warnings included) or whose frame header disagrees with the core's size.
-StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int min_width, int min_height);
+//
+// With `parallel` (two threads or more), a file of one interleaved
+// sequential scan (baseline and most photos) is reconstructed while it is
+// read: one thread does the entropy decoding, another reconstructs the iMCU
+// rows (8 or 16 pixel rows) already read. The pixels are the same either way;
+// a progressive file is reconstructed after its last scan.
+StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int min_width, int min_height,
+                                     const ParallelFor& parallel = {});
 
-// The hook for Detector::Create.
-JpegDecoder TurboJpegDecoder();
+// The hook for Detector::Create, on `parallel`'s threads.
+JpegDecoder TurboJpegDecoder(ParallelFor parallel = {});
 
 }  // namespace anomalens
 

@@ -114,6 +114,11 @@ struct ModelConfig {
   // Stride-4 per-position models add the dark-spot channel
   // (dark_spot_channel.h); false keeps the backbone's model alone.
   bool dark_spots = true;
+  // Shared-bank models add a position-free dark-spot channel
+  // (dark_spot_channel.h). Off by default: the configuration search offers
+  // it as a candidate and keeps it where its self-check ranks it clearly
+  // better. A training choice; the model file holds the channel or none.
+  bool shared_dark_spots = false;
   // The self-check (core/lookout/self_check_report.h): synthetic defects pasted into this many
   // copies of held-out normal training images, 6 of each family; 0 turns it
   // off. Each costs one more backbone pass at training, none at detection.
@@ -184,7 +189,8 @@ struct Model {
   NormalModelKind normal_model = NormalModelKind::kSharedBank;
   PositionModel position;
   // Stride-4 per-position models: the dark-spot channel, fused into the
-  // image score (empty when off, or for other models).
+  // image score and map; shared-bank models: its position-free form
+  // (DarkSpotChannel::shared). Empty when off.
   DarkSpotChannel dark_spots;
 
   double threshold = 0;       // image score >= threshold is anomalous

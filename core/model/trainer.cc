@@ -8,6 +8,7 @@
 #include "core/features/feature_extractor.h"
 #include "core/image/connected_components.h"
 #include "core/model/calibration.h"
+#include "core/features/colour_spot_features.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/scoring/coreset.h"
 #include "core/scoring/image_scorer.h"
@@ -286,10 +287,21 @@ bool Trainer::has_dark_spot_features() const {
   return stride4_ && !normal_.empty() && normal_[0].dark_spots.cells() > 0;
 }
 
+bool Trainer::has_shared_dark_spot_features() const {
+  if (normal_.empty()) return false;
+  for (const auto* samples : {&normal_, &anomaly_})
+    for (const Sample& s : *samples)
+      if (s.dark_spots.cells() == 0 || s.colour_spots.cells() == 0) return false;
+  for (const SyntheticSample& s : synthetic_)
+    if (s.sample.dark_spots.cells() == 0 || s.sample.colour_spots.cells() == 0) return false;
+  return true;
+}
+
 Status Trainer::Reconfigure(const ModelConfig& variant) {
   ModelConfig same = variant;
   same.normal_model = config_.normal_model;
   same.dark_spots = config_.dark_spots;
+  same.shared_dark_spots = config_.shared_dark_spots;
   same.coarse_weight = config_.coarse_weight;
   same.max_bank_rows = config_.max_bank_rows;
   same.defect_head = config_.defect_head;
@@ -306,6 +318,10 @@ Status Trainer::Reconfigure(const ModelConfig& variant) {
   if (variant.dark_spots && variant.normal_model == NormalModelKind::kPerPosition && stride4_ &&
       !normal_.empty() && !has_dark_spot_features()) {
     return InvalidInput("the features kept have no dark-spot channel");
+  }
+  if (variant.shared_dark_spots && variant.normal_model != NormalModelKind::kPerPosition && !normal_.empty() &&
+      !has_shared_dark_spot_features()) {
+    return InvalidInput("the features kept have no dark-spot features for a shared-bank model");
   }
   config_ = variant;
   return CheckConfig();
@@ -372,9 +388,12 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     for (auto* samples : {&normal_, &anomaly_})
       for (Sample& s : *samples) {
         if (!fine_for_head_) s.fine = PatchGrid{};
-        s.dark_spots = PatchGrid{};
+        if (!config_.shared_dark_spots) s.dark_spots = PatchGrid{};
       }
-    for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
+    for (SyntheticSample& s : synthetic_) {
+      s.sample.fine = PatchGrid{};
+      if (!config_.shared_dark_spots) s.sample.dark_spots = PatchGrid{};
+    }
   }
   ASSIGN_OR_RETURN(Sample sample, Extract(image, geometry));
   if (mask != nullptr) {
@@ -395,9 +414,10 @@ StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingG
   const float unit[2] = {1.0f, 1.0f};
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
                                                 stride4_ || fine_for_head_ ? &sample.fine : nullptr));
-  if (stride4_ && config_.dark_spots) {
+  if ((stride4_ && config_.dark_spots) || config_.shared_dark_spots) {
     sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
   }
+  if (config_.shared_dark_spots) sample.colour_spots = ColourSpotFeatures(image, sample.geometry, 4);
   return sample;
 }
 
@@ -447,6 +467,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   if (normal_.size() < 2) {
     return InvalidInput("training needs at least 2 normal images; got " + std::to_string(normal_.size()));
   }
+  if (config_.shared_dark_spots && !classes_.empty()) {
+    return InvalidInput("the position-free dark-spot channel is for classification models; this one has masks "
+                        "(--ignore-masks trains without them)");
+  }
   Model model;
   model.backbone_id = backbone_->id();
   model.backbone_checksum = backbone_->checksum();
@@ -491,12 +515,16 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t i = 0; i < normal_.size(); ++i) position_normals[i] = &normal_[i].fine;
     for (size_t i = 0; i < anomaly_.size(); ++i) position_anomalies[i] = &anomaly_[i].fine;
   } else {
+    const bool keep_spots = kind == NormalModelKind::kSharedBank && config_.shared_dark_spots;
     for (auto* samples : {&normal_, &anomaly_})
       for (Sample& s : *samples) {
         if (!fine_for_head_ || classes_.empty()) s.fine = PatchGrid{};  // no head without masks
-        s.dark_spots = PatchGrid{};
+        if (!keep_spots) s.dark_spots = s.colour_spots = PatchGrid{};
       }
-    for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
+    for (SyntheticSample& s : synthetic_) {
+      s.sample.fine = PatchGrid{};
+      if (!keep_spots) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
+    }
   }
   // The self-check's synthetic defects follow the labelled anomalies in the
   // scoring below; each is held out with its source image's fold, and only
@@ -563,8 +591,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         fit.anomaly_scores[i] = MeanCellScores(spots.channel, fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
       model.dark_spots = std::move(spots.channel);
       for (auto* samples : {&normal_, &anomaly_})
-        for (Sample& s : *samples) s.dark_spots = PatchGrid{};
-      for (SyntheticSample& s : synthetic_) s.sample.dark_spots = PatchGrid{};
+        for (Sample& s : *samples) s.dark_spots = s.colour_spots = PatchGrid{};
+      for (SyntheticSample& s : synthetic_) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
     }
     for (size_t j = 0; j < synthetic_.size(); ++j)
       synthetic_maps[j] = ScoreCells(fit.anomaly_scores[real_anomalies + j], w, h, synthetic_[j].sample.geometry,
@@ -726,6 +754,37 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     model.anomaly_bank = Thin(std::move(model.anomaly_bank), anomaly_bank_limit_, hooks.parallel);
     model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
     model.segmentation.clean_bank = clean_bank.rows;
+    if (config_.shared_dark_spots && classes_.empty()) {
+      // The position-free dark-spot channel: its held-out image scores fuse
+      // with the backbone bank's for calibration, and its maps with the
+      // self-check's, as at detection.
+      std::vector<PatchGrid*> spot_normals, spot_anomalies;
+      std::vector<WorkingGeometry> normal_geometry, anomaly_geometry;
+      // Each image's dark-spot and colour-spot features side by side.
+      std::vector<PatchGrid> both;
+      both.reserve(normal_.size() + anomaly_.size() + synthetic_.size());
+      const auto join = [&both](Sample& s) {
+        both.push_back(SharedSpotFeatures(s.dark_spots, s.colour_spots));
+        s.dark_spots = s.colour_spots = PatchGrid{};
+        return &both.back();
+      };
+      for (Sample& s : normal_) spot_normals.push_back(join(s)), normal_geometry.push_back(s.geometry);
+      for (Sample& s : anomaly_) spot_anomalies.push_back(join(s)), anomaly_geometry.push_back(s.geometry);
+      for (SyntheticSample& s : synthetic_)
+        spot_anomalies.push_back(join(s.sample)), anomaly_geometry.push_back(s.sample.geometry);
+      ASSIGN_OR_RETURN(SharedDarkSpotFit spots,
+                       FitSharedDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry,
+                                                normal_scores, anomaly_folds, search_, hooks.parallel));
+      for (size_t i = 0; i < normal_.size(); ++i)
+        normal_scores[i] = FuseImageScores(spots.channel, normal_scores[i], spots.normal_scores[i]);
+      for (size_t i = 0; i < anomaly_.size(); ++i)
+        anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
+      for (size_t j = 0; j < synthetic_.size(); ++j) {
+        synthetic_scores[j] = FuseImageScores(spots.channel, synthetic_scores[j], spots.anomaly_scores[real_anomalies + j]);
+        FuseMaps(spots.channel, spots.anomaly_maps[real_anomalies + j], &synthetic_maps[j]);
+      }
+      model.dark_spots = std::move(spots.channel);
+    }
   }
 
   const Calibration calibration = Calibrate(normal_scores, anomaly_scores, config_.false_positive_rate);

@@ -11,7 +11,7 @@
 
 namespace anomalens {
 
-PatchGrid ColourSpotFeatures(const RgbImage& image, const WorkingGeometry& geometry, int stride) {
+PatchGrid ColourSpotFeatures(const RgbImage& image, const WorkingGeometry& geometry, int stride, float sigma) {
   PatchGrid grid;
   grid.width = geometry.padded.width / stride;
   grid.height = geometry.padded.height / stride;
@@ -36,8 +36,8 @@ PatchGrid ColourSpotFeatures(const RgbImage& image, const WorkingGeometry& geome
     rg[k] = r - g;
     yb[k] = 0.5f * (r + g) - b;
   }
-  GaussianBlur(rg, W, H, kColourSpotSigma);
-  GaussianBlur(yb, W, H, kColourSpotSigma);
+  GaussianBlur(rg, W, H, sigma);
+  GaussianBlur(yb, W, H, sigma);
   const double sx = static_cast<double>(W) / geometry.content.width;
   const double sy = static_cast<double>(H) / geometry.content.height;
   std::vector<int> cell_x(W);

@@ -26,7 +26,8 @@ constexpr float kColourSpotSigma = 1.5f;
 
 // The features of `image` (of geometry.original's size) on the grid of
 // `stride`-pixel cells over geometry.padded. Deterministic on every target.
-PatchGrid ColourSpotFeatures(const RgbImage& image, const WorkingGeometry& geometry, int stride);
+PatchGrid ColourSpotFeatures(const RgbImage& image, const WorkingGeometry& geometry, int stride,
+                             float sigma = kColourSpotSigma);
 
 }  // namespace anomalens
 

@@ -26,8 +26,9 @@ void MeanAndSd(const std::vector<double>& v, double* mean, double* sd) {
 }
 
 // Per feature, 1 / its spread over every normal training cell, so all
-// features count alike in distances.
-std::vector<float> FeatureScales(const std::vector<PatchGrid*>& normals, int D) {
+// features count alike in distances; with `floor` (per feature, may be
+// empty), the spread is at least that.
+std::vector<float> FeatureScales(const std::vector<PatchGrid*>& normals, int D, const std::vector<double>& floor = {}) {
   std::vector<float> scales(D, 1.0f);
   for (int d = 0; d < D; ++d) {
     double sum = 0, sum_sq = 0, n = 0;
@@ -36,10 +37,35 @@ std::vector<float> FeatureScales(const std::vector<PatchGrid*>& normals, int D) 
         const double v = g->data[c * D + d];
         sum += v, sum_sq += v * v, n += 1;
       }
-    const double sd = n > 0 ? std::sqrt(std::max(sum_sq / n - (sum / n) * (sum / n), 0.0)) : 0.0;
+    double sd = n > 0 ? std::sqrt(std::max(sum_sq / n - (sum / n) * (sum / n), 0.0)) : 0.0;
+    if (static_cast<size_t>(d) < floor.size()) sd = std::max(sd, floor[d]);
     scales[d] = sd > 1e-12 ? static_cast<float>(1.0 / sd) : 1.0f;
   }
   return scales;
+}
+
+// Per feature, kCompressionSpreadFloor x the root mean square change the
+// compression pairs (normal index, anomaly index) make to it, cell by cell.
+std::vector<double> CompressionFloor(const std::vector<PatchGrid*>& normals, const std::vector<PatchGrid*>& anomalies,
+                                     const std::vector<std::pair<size_t, size_t>>& pairs, int D) {
+  if (pairs.empty()) return {};
+  std::vector<double> sq(D, 0.0);
+  double cells = 0;
+  for (const auto& [n, a] : pairs) {
+    const PatchGrid& clean = *normals[n];
+    const PatchGrid& compressed = *anomalies[a];
+    if (clean.cells() != compressed.cells()) continue;
+    for (size_t c = 0; c < clean.cells(); ++c)
+      for (int d = 0; d < D; ++d) {
+        const double diff = static_cast<double>(clean.cell(c)[d]) - compressed.cell(c)[d];
+        sq[d] += diff * diff;
+      }
+    cells += static_cast<double>(clean.cells());
+  }
+  if (cells == 0) return {};
+  std::vector<double> floor(D);
+  for (int d = 0; d < D; ++d) floor[d] = kCompressionSpreadFloor * std::sqrt(sq[d] / cells);
+  return floor;
 }
 
 }  // namespace
@@ -172,7 +198,8 @@ StatusOr<SharedDarkSpotFit> FitSharedDarkSpotChannel(
     const std::vector<PatchGrid*>& normals, const std::vector<PatchGrid*>& anomalies, int folds,
     const std::vector<WorkingGeometry>& normal_geometry, const std::vector<WorkingGeometry>& anomaly_geometry,
     const std::vector<double>& backbone_normal_scores, const std::vector<int>& anomaly_folds,
-    const BuildSearch& search, const ParallelFor& parallel) {
+    const std::vector<std::pair<size_t, size_t>>& compression_pairs, const BuildSearch& search,
+    const ParallelFor& parallel) {
   SharedDarkSpotFit fit;
   DarkSpotChannel& channel = fit.channel;
   channel.sigmas.assign(std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas));
@@ -181,7 +208,9 @@ StatusOr<SharedDarkSpotFit> FitSharedDarkSpotChannel(
   for (const auto* grids : {&normals, &anomalies})
     for (const PatchGrid* g : *grids)
       if (g->dim != D) return InvalidInput("the shared dark-spot channel needs " + std::to_string(D) + " features a cell");
-  channel.feature_scales = FeatureScales(normals, D);
+  for (const auto& [n, a] : compression_pairs)
+    if (n >= normals.size() || a >= anomalies.size()) return InvalidInput("a compression pair names no image");
+  channel.feature_scales = FeatureScales(normals, D, CompressionFloor(normals, anomalies, compression_pairs, D));
   for (PatchGrid* g : normals) Scale(*g, channel.feature_scales);
   for (PatchGrid* g : anomalies) Scale(*g, channel.feature_scales);
   // The coreset's pool: every normal cell, or an even subsample of them,

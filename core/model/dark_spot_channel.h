@@ -27,6 +27,7 @@
 #ifndef ANOMALENS_CORE_MODEL_DARK_SPOT_CHANNEL_H_
 #define ANOMALENS_CORE_MODEL_DARK_SPOT_CHANNEL_H_
 
+#include <utility>
 #include <vector>
 
 #include "core/features/colour_spot_features.h"
@@ -179,16 +180,32 @@ DarkSpotFit FitDarkSpotChannel(const std::vector<PatchGrid*>& normals, const std
 // normal images (normal image i is in fold i % folds; anomalies in
 // anomaly_folds, default i % folds). anomaly_cell_scores are left empty;
 // anomaly_maps hold the held-out maps (kDarkSpotSmoothingSigma).
+//
+// Compression floor. `compression_pairs` (normal index, anomaly index) name
+// anomalies that are normal images after a JPEG-like round trip (the
+// self-check's compression check, model.h). Each feature's spread is then at
+// least kCompressionSpreadFloor x the root mean square change the round trip
+// makes to it, so a feature counts in units no finer than what a re-encode
+// moves it by. Why: on near-grey scenes the colour-spot features' spread over
+// normal cells is under one grey level (granular 0.4 to 1.0, brushed-metal
+// 0.35 to 0.64), and JPEG's chroma quantization and 4:2:0 subsampling move
+// them by more: every re-encoded normal image went above every PNG one
+// (bench/dark_spot_probe_main.cc). With the floor, on the scenes' test goods
+// re-encoded by png_to_jpeg (quality 90), defects against them rank
+// granular 0.30 -> 0.97, brushed-metal 0.58 -> 1.00, at a floor of 1x 0.83
+// and 0.89, at 3x 0.97 and 1.00; on PNGs 0.977 -> 0.973, 1.0 -> 1.0.
 struct SharedDarkSpotFit {
   DarkSpotChannel channel;
   std::vector<double> normal_scores, anomaly_scores;
   std::vector<AnomalyMap> anomaly_maps;
 };
+constexpr double kCompressionSpreadFloor = 2.0;
 StatusOr<SharedDarkSpotFit> FitSharedDarkSpotChannel(
     const std::vector<PatchGrid*>& normals, const std::vector<PatchGrid*>& anomalies, int folds,
     const std::vector<WorkingGeometry>& normal_geometry, const std::vector<WorkingGeometry>& anomaly_geometry,
     const std::vector<double>& backbone_normal_scores, const std::vector<int>& anomaly_folds,
-    const BuildSearch& search, const ParallelFor& parallel);
+    const std::vector<std::pair<size_t, size_t>>& compression_pairs, const BuildSearch& search,
+    const ParallelFor& parallel);
 
 }  // namespace anomalens
 

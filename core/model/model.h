@@ -57,6 +57,18 @@ constexpr uint64_t kSelfCheckSeed = 0x5E1FC4EC;
 constexpr int kMaxSelfCheckDefects = 1000;
 // At most this many synthetic defects in copies of one normal image.
 constexpr int kMaxSelfCheckDefectsPerImage = 2;
+// The self-check's compression check: the first this many normal images are
+// also scored, held out like the synthetic defects, after a JPEG-like round
+// trip (core/image/jpeg_like_round_trip.h) at kCompressionCheckQuality. They
+// must stay normal: they count with the clean held-out normals as the
+// negatives the self-check ranks defects against, so a candidate whose
+// features read block and chroma artefacts as defects loses the search
+// (issue 16: the position-free dark-spot channel flagged 16 of 16 JPEG
+// re-encodes of a scene trained on PNGs). Eight spread over the folds for
+// the cost of eight more feature extractions a scale.
+constexpr int kCompressionCheckImages = 8;
+// A common camera and library default; harsher than png_to_jpeg's 90.
+constexpr int kCompressionCheckQuality = 85;
 
 // Training options; all are stored in the model.
 struct ModelConfig {

@@ -7,6 +7,7 @@
 
 #include "core/features/feature_extractor.h"
 #include "core/image/connected_components.h"
+#include "core/image/jpeg_like_round_trip.h"
 #include "core/model/calibration.h"
 #include "core/features/colour_spot_features.h"
 #include "core/model/dark_spot_channel.h"
@@ -294,6 +295,8 @@ bool Trainer::has_shared_dark_spot_features() const {
       if (s.dark_spots.cells() == 0 || s.colour_spots.cells() == 0) return false;
   for (const SyntheticSample& s : synthetic_)
     if (s.sample.dark_spots.cells() == 0 || s.sample.colour_spots.cells() == 0) return false;
+  for (const CompressedSample& s : compressed_)
+    if (s.sample.dark_spots.cells() == 0 || s.sample.colour_spots.cells() == 0) return false;
   return true;
 }
 
@@ -341,6 +344,8 @@ StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) co
   trial.anomaly_ = anomaly_;
   for (const SyntheticSample& s : synthetic_)
     if (static_cast<size_t>(s.source) < keep) trial.synthetic_.push_back(s);
+  for (const CompressedSample& s : compressed_)
+    if (static_cast<size_t>(s.source) < keep) trial.compressed_.push_back(s);
   RETURN_IF_ERROR(trial.Reconfigure(variant));
   // A trial's anomaly bank is no larger than its normal bank may be: both
   // shrink together when the search compares candidates on small banks.
@@ -394,6 +399,10 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
       s.sample.fine = PatchGrid{};
       if (!config_.shared_dark_spots) s.sample.dark_spots = PatchGrid{};
     }
+    for (CompressedSample& s : compressed_) {
+      s.sample.fine = PatchGrid{};
+      if (!config_.shared_dark_spots) s.sample.dark_spots = PatchGrid{};
+    }
   }
   ASSIGN_OR_RETURN(Sample sample, Extract(image, geometry));
   if (mask != nullptr) {
@@ -403,6 +412,12 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
   }
   if (label == ImageLabel::kNormal) {
     RETURN_IF_ERROR(AddSyntheticDefects(image, static_cast<int>(normal_.size())));
+    if (config_.self_check_defects > 0 && normal_.size() < static_cast<size_t>(kCompressionCheckImages)) {
+      CompressedSample c;
+      c.source = static_cast<int>(normal_.size());
+      ASSIGN_OR_RETURN(c.sample, Extract(JpegLikeRoundTrip(image, kCompressionCheckQuality), geometry));
+      compressed_.push_back(std::move(c));
+    }
   }
   (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(sample));
   return Status::Ok();
@@ -482,6 +497,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   for (Sample& s : normal_) ApplyLayerScales(s.grid, model.layer_scales);
   for (Sample& s : anomaly_) ApplyLayerScales(s.grid, model.layer_scales);
   for (SyntheticSample& s : synthetic_) ApplyLayerScales(s.sample.grid, model.layer_scales);
+  for (CompressedSample& s : compressed_) ApplyLayerScales(s.sample.grid, model.layer_scales);
 
   const int folds = std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()));
 
@@ -525,6 +541,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       s.sample.fine = PatchGrid{};
       if (!keep_spots) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
     }
+    for (CompressedSample& s : compressed_) {
+      s.sample.fine = PatchGrid{};
+      if (!keep_spots) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
+    }
   }
   // The self-check's synthetic defects follow the labelled anomalies in the
   // scoring below; each is held out with its source image's fold, and only
@@ -533,6 +553,11 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   std::vector<int> anomaly_folds;
   for (size_t i = 0; i < real_anomalies; ++i) anomaly_folds.push_back(static_cast<int>(i % folds));
   for (const SyntheticSample& s : synthetic_) anomaly_folds.push_back(s.source % folds);
+  // The compression check's images follow the synthetic defects, held out
+  // alike; they are scored as normals (kCompressionCheckImages).
+  const size_t compressed_first = real_anomalies + synthetic_.size();
+  for (const CompressedSample& s : compressed_) anomaly_folds.push_back(s.source % folds);
+  std::vector<double> compressed_scores(compressed_.size());
   std::vector<double> synthetic_scores(synthetic_.size());
   std::vector<AnomalyMap> synthetic_maps(synthetic_.size());
   size_t training_patches = 0;
@@ -556,6 +581,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     // Held-out scores: each image against the Gaussians fitted without its fold.
     hooks.Report("calibration", 0, 1);
     for (const SyntheticSample& s : synthetic_) position_anomalies.push_back(stride4 ? &s.sample.fine : &s.sample.grid);
+    for (const CompressedSample& s : compressed_) position_anomalies.push_back(stride4 ? &s.sample.fine : &s.sample.grid);
     PositionFit fit = stride4 ? FitPositionModel(position_normals, position_anomalies, folds, kStride4Features, 4, 0,
                                                  anomaly_folds)
                               : FitPositionModel(position_normals, position_anomalies, folds, kStride8Features, 8, 0,
@@ -569,6 +595,9 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t j = 0; j < synthetic_.size(); ++j)
       synthetic_scores[j] = ScoreCells(fit.anomaly_scores[real_anomalies + j], w, h, synthetic_[j].sample.geometry,
                                        config_.smoothing_sigma).score;
+    for (size_t j = 0; j < compressed_.size(); ++j)
+      compressed_scores[j] = ScoreCells(fit.anomaly_scores[compressed_first + j], w, h, compressed_[j].sample.geometry,
+                                        config_.smoothing_sigma).score;
     model.position = std::move(fit.model);
     if (stride4 && config_.dark_spots) {
       // The dark-spot channel on the same grid; its held-out image scores
@@ -579,6 +608,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       for (Sample& s : anomaly_) spot_anomalies.push_back(&s.dark_spots), anomaly_geometry.push_back(s.geometry);
       for (SyntheticSample& s : synthetic_)
         spot_anomalies.push_back(&s.sample.dark_spots), anomaly_geometry.push_back(s.sample.geometry);
+      for (CompressedSample& s : compressed_)
+        spot_anomalies.push_back(&s.sample.dark_spots), anomaly_geometry.push_back(s.sample.geometry);
       DarkSpotFit spots = FitDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry,
                                              normal_scores, anomaly_folds);
       for (size_t i = 0; i < normal_.size(); ++i)
@@ -587,12 +618,15 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
       for (size_t j = 0; j < synthetic_.size(); ++j)
         synthetic_scores[j] = FuseImageScores(spots.channel, synthetic_scores[j], spots.anomaly_scores[real_anomalies + j]);
+      for (size_t j = 0; j < compressed_.size(); ++j)
+        compressed_scores[j] = FuseImageScores(spots.channel, compressed_scores[j], spots.anomaly_scores[compressed_first + j]);
       for (size_t i = 0; i < anomaly_.size() + synthetic_.size(); ++i)
         fit.anomaly_scores[i] = MeanCellScores(spots.channel, fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
       model.dark_spots = std::move(spots.channel);
       for (auto* samples : {&normal_, &anomaly_})
         for (Sample& s : *samples) s.dark_spots = s.colour_spots = PatchGrid{};
       for (SyntheticSample& s : synthetic_) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
+      for (CompressedSample& s : compressed_) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
     }
     for (size_t j = 0; j < synthetic_.size(); ++j)
       synthetic_maps[j] = ScoreCells(fit.anomaly_scores[real_anomalies + j], w, h, synthetic_[j].sample.geometry,
@@ -695,6 +729,12 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         synthetic_scores[j] = scored.score;
         synthetic_maps[j] = std::move(scored.map);
       }
+      for (size_t j = 0; j < compressed_.size(); ++j) {
+        if (anomaly_folds[compressed_first + j] != f) continue;
+        compressed_scores[j] = ScorePatchGrid(compressed_[j].sample.grid, *normal_index, *anomaly_index,
+                                              compressed_[j].sample.geometry, config_.smoothing_sigma)
+                                   .score;
+      }
       if (hooks.Cancelled()) return Cancelled("training cancelled");
       hooks.Report("calibration", f + 2, folds + 1);
     }
@@ -762,7 +802,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       std::vector<WorkingGeometry> normal_geometry, anomaly_geometry;
       // Each image's dark-spot and colour-spot features side by side.
       std::vector<PatchGrid> both;
-      both.reserve(normal_.size() + anomaly_.size() + synthetic_.size());
+      // (Reserved: the fit holds pointers into it.)
+      both.reserve(normal_.size() + anomaly_.size() + synthetic_.size() + compressed_.size());
       const auto join = [&both](Sample& s) {
         both.push_back(SharedSpotFeatures(s.dark_spots, s.colour_spots));
         s.dark_spots = s.colour_spots = PatchGrid{};
@@ -772,9 +813,15 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       for (Sample& s : anomaly_) spot_anomalies.push_back(join(s)), anomaly_geometry.push_back(s.geometry);
       for (SyntheticSample& s : synthetic_)
         spot_anomalies.push_back(join(s.sample)), anomaly_geometry.push_back(s.sample.geometry);
+      std::vector<std::pair<size_t, size_t>> compression_pairs;
+      for (CompressedSample& s : compressed_) {
+        compression_pairs.push_back({static_cast<size_t>(s.source), spot_anomalies.size()});
+        spot_anomalies.push_back(join(s.sample)), anomaly_geometry.push_back(s.sample.geometry);
+      }
       ASSIGN_OR_RETURN(SharedDarkSpotFit spots,
                        FitSharedDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry,
-                                                normal_scores, anomaly_folds, search_, hooks.parallel));
+                                                normal_scores, anomaly_folds, compression_pairs, search_,
+                                                hooks.parallel));
       for (size_t i = 0; i < normal_.size(); ++i)
         normal_scores[i] = FuseImageScores(spots.channel, normal_scores[i], spots.normal_scores[i]);
       for (size_t i = 0; i < anomaly_.size(); ++i)
@@ -783,6 +830,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         synthetic_scores[j] = FuseImageScores(spots.channel, synthetic_scores[j], spots.anomaly_scores[real_anomalies + j]);
         FuseMaps(spots.channel, spots.anomaly_maps[real_anomalies + j], &synthetic_maps[j]);
       }
+      for (size_t j = 0; j < compressed_.size(); ++j)
+        compressed_scores[j] = FuseImageScores(spots.channel, compressed_scores[j], spots.anomaly_scores[compressed_first + j]);
       model.dark_spots = std::move(spots.channel);
     }
   }
@@ -803,7 +852,11 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     RETURN_IF_ERROR(BuildSegmentation(held_out_pixels, folds, hooks, &model));
     model.stats.masked_anomaly_images = masked_images;
   }
-  model.stats.self_check = SummarizeSelfCheck(synthetic_scores, synthetic_maps, normal_scores, model.threshold);
+  // The self-check ranks defects against the clean held-out normals and
+  // their compressed copies alike.
+  std::vector<double> self_check_normals = normal_scores;
+  self_check_normals.insert(self_check_normals.end(), compressed_scores.begin(), compressed_scores.end());
+  model.stats.self_check = SummarizeSelfCheck(synthetic_scores, synthetic_maps, self_check_normals, model.threshold);
   return model;
 }
 

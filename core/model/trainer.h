@@ -120,6 +120,12 @@ class Trainer {
     std::string family;
     int size_class = 0;
   };
+  // A normal image after a JPEG-like round trip (kCompressionCheckImages):
+  // scored held out with its source's fold, counted as a normal.
+  struct CompressedSample {
+    Sample sample;
+    int source = 0;
+  };
   StatusOr<Sample> Extract(const RgbImage& image, const WorkingGeometry& geometry) const;
   // How many synthetic defects normal image `index` gets.
   int SelfCheckDefectsFor(int index) const;
@@ -145,6 +151,7 @@ class Trainer {
   std::vector<Sample> normal_;
   std::vector<Sample> anomaly_;
   std::vector<SyntheticSample> synthetic_;
+  std::vector<CompressedSample> compressed_;
   // The previous normal image: the texture family's donor (another normal
   // image), kept only while the self-check still has defects to plant.
   RgbImage donor_;

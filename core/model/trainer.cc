@@ -840,7 +840,15 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     }
   }
 
-  const Calibration calibration = Calibrate(normal_scores, anomaly_scores, config_.false_positive_rate);
+  // A model with the position-free dark-spot channel also sets its threshold
+  // over the compressed normals' held-out scores: its fine features are the
+  // ones a codec's artefacts move (issue 16), and its users' normal images
+  // arrive as JPEGs at least as often as as PNGs. Other models' thresholds
+  // stay on the clean normals alone.
+  std::vector<double> calibration_normals = normal_scores;
+  if (!model.dark_spots.shared.empty())
+    calibration_normals.insert(calibration_normals.end(), compressed_scores.begin(), compressed_scores.end());
+  const Calibration calibration = Calibrate(calibration_normals, anomaly_scores, config_.false_positive_rate);
   model.threshold = calibration.threshold;
   model.confidence_scale = calibration.confidence_scale;
   model.threshold_rule = calibration.rule;

@@ -112,8 +112,11 @@ TEST(ConfigurationSearch, TriesScalesAndTapsAndReturnsTheChosenConfigurationsMod
   const Model model = Search({});
   // 120 px of image over a 64 px base: the finer scale is 120 px (the
   // images' own). Fewer than 50 normal images: no per-position candidates.
+  // Without masks each scale also tries the shared dark-spot channel.
   EXPECT_EQ(Names(model), (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, tap 8",
-                                                 "120 px, shared-bank, taps 8+16", "120 px, shared-bank, tap 8"}));
+                                                 "64 px, shared-bank, taps 8+16, dark spots",
+                                                 "120 px, shared-bank, taps 8+16", "120 px, shared-bank, tap 8",
+                                                 "120 px, shared-bank, taps 8+16, dark spots"}));
   int chosen = 0;
   const CandidateFigures* winner = nullptr;
   for (const CandidateFigures& c : model.stats.search) {
@@ -142,9 +145,29 @@ TEST(ConfigurationSearch, EveryPinRemovesItsDimension) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   SearchPins pins;
   pins.short_side = true;
-  EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, tap 8"}));
+  EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, tap 8",
+                                                        "64 px, shared-bank, taps 8+16, dark spots"}));
   pins.coarse_weight = true;
-  EXPECT_EQ(Names(Search(pins)), (std::set<std::string>{"64 px, shared-bank, taps 8+16"}));
+  EXPECT_EQ(Names(Search(pins)),
+            (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, taps 8+16, dark spots"}));
+  // --no-dark-spots removes the shared channel too.
+  {
+    SearchPins no_spots = pins;
+    no_spots.dark_spots = true;
+    ModelConfig config = SmallConfig();
+    config.dark_spots = false;
+    EXPECT_EQ(Names(Search(no_spots, config)), (std::set<std::string>{"64 px, shared-bank, taps 8+16"}));
+  }
+  // --shared-dark-spots: every shared-bank candidate carries the channel.
+  {
+    SearchPins shared = pins;
+    shared.shared_dark_spots = true;
+    ModelConfig config = SmallConfig();
+    config.shared_dark_spots = true;
+    const Model model = Search(shared, config);
+    EXPECT_EQ(Names(model), (std::set<std::string>{"64 px, shared-bank, taps 8+16, dark spots"}));
+    EXPECT_FALSE(model.dark_spots.shared.empty());
+  }
   // A pinned per-position model on 10 photos: tried, because asked for;
   // the dark-spot channel is not, below kMinPositionImages photos.
   pins = {};
@@ -185,13 +208,13 @@ TEST(ConfigurationSearch, TableSurvivesTheModelFileWithoutItsSeconds) {
   SearchPins pins;
   pins.short_side = true;
   Model model = Search(pins, SmallConfig(), false);
-  ASSERT_EQ(model.stats.search.size(), 2u);
+  ASSERT_EQ(model.stats.search.size(), 3u);
   model.stats.search[0].fit_seconds = 12.5;  // a host's clock: not part of the file
   model.stats.search[1].error = "not fitted";
   const std::vector<uint8_t> bytes = SerializeModel(model);
   auto read = ParseModelFile(bytes);
   ASSERT_TRUE(read.ok()) << read.status().ToString();
-  ASSERT_EQ(read->stats.search.size(), 2u);
+  ASSERT_EQ(read->stats.search.size(), 3u);
   const CandidateFigures& a = model.stats.search[0];
   const CandidateFigures& b = read->stats.search[0];
   EXPECT_EQ(CandidateName(a), CandidateName(b));

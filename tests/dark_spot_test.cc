@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "core/base/crc32.h"
@@ -386,6 +387,89 @@ TEST(DarkSpotChannel, OffLeavesTheBackboneModelAloneAsVersionThree) {
   EXPECT_EQ(a->result.score, map.ContentMax());
   EXPECT_NE(a->result.score, b->result.score);
   EXPECT_NE(a->map.values, b->map.values);
+}
+
+}  // namespace
+}  // namespace anomalens
+
+namespace anomalens {
+namespace {
+
+// A shared-bank model with the position-free channel (issue 16).
+const Model& TrainedShared() {
+  static Model m;
+  static bool done = false;
+  if (!done) {
+    ModelConfig config;
+    config.normal_model = NormalModelKind::kSharedBank;
+    config.shared_dark_spots = true;
+    Trainer trainer(testing::SharedBackbone(), config);
+    for (int i = 0; i < 12; ++i) EXPECT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
+    auto model = trainer.Finish();
+    EXPECT_TRUE(model.ok()) << model.status().ToString();
+    if (model.ok()) m = std::move(model).value();
+    done = true;
+  }
+  return m;
+}
+
+TEST(SharedDarkSpotChannel, TrainsDetectsAndRoundTripsAsVersionSeven) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  const Model& m = TrainedShared();
+  ASSERT_EQ(m.normal_model, NormalModelKind::kSharedBank);
+  const DarkSpotChannel& c = m.dark_spots;
+  ASSERT_FALSE(c.shared.empty());
+  EXPECT_TRUE(c.bank.empty() && c.position.empty());
+  EXPECT_TRUE(c.colour);
+  EXPECT_EQ(c.features(), 2 * static_cast<int>(kAllScales.size()) + kColourSpotFeatures);
+  EXPECT_EQ(c.shared.size() % c.features(), 0u);
+  EXPECT_GE(c.shared_rows(), 1u);
+  EXPECT_LE(c.shared_rows(), kMaxSharedDarkSpotRows);
+  EXPECT_TRUE(SharedDarkSpotChannelFits(c));
+  EXPECT_GT(c.channel_sd, 0);
+
+  const std::vector<uint8_t> bytes = SerializeModel(m);
+  EXPECT_EQ(bytes[4], 7) << "a shared channel is a version-7 file";
+  auto parsed = ParseModelFile(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->dark_spots.shared, c.shared);
+  EXPECT_TRUE(parsed->dark_spots.colour);
+  EXPECT_EQ(parsed->dark_spots.feature_scales, c.feature_scales);
+  EXPECT_EQ(SerializeModel(*parsed), bytes);
+  for (size_t n = 8; n < bytes.size(); n += 4099) EXPECT_FALSE(ParseModelFile(ByteSpan(bytes.data(), n)).ok());
+  ExpectDetectsAsItsFile(m, bytes);
+}
+
+TEST(SharedDarkSpotChannel, TheDetectorRefusesAMalformedChannel) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  Model bad = TrainedShared();
+  bad.dark_spots.shared[3] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_FALSE(Detector::FromModel(bad, testing::SharedBackbone()).ok());
+  bad = TrainedShared();
+  bad.dark_spots.shared.resize(bad.dark_spots.shared.size() - 1);
+  EXPECT_FALSE(Detector::FromModel(bad, testing::SharedBackbone()).ok());
+  // A per-position model does not take a shared channel.
+  Model position = Trained(true);
+  position.dark_spots.shared = TrainedShared().dark_spots.shared;
+  EXPECT_FALSE(Detector::FromModel(position, testing::SharedBackbone()).ok());
+}
+
+TEST(ColourSpotFeatures, AForeignColouredSpotStandsOutOnGrey) {
+  RgbImage image = Grey(64, 64, 120);
+  for (int y = 30; y < 34; ++y)
+    for (int x = 40; x < 44; ++x) {
+      uint8_t* p = image.at(x, y);
+      p[0] = 40, p[1] = 160, p[2] = 40;  // green
+    }
+  const WorkingGeometry g = PlanGeometry({64, 64}, 1.0, 16);
+  const PatchGrid grid = ColourSpotFeatures(image, g, 4);
+  ASSERT_EQ(grid.dim, kColourSpotFeatures);
+  ASSERT_EQ(grid.width, 16);
+  const float* spot = grid.cell(8 * 16 + 10);
+  const float* far = grid.cell(2 * 16 + 2);
+  EXPECT_LT(spot[1], -40.0f) << "red-green's minimum: green";
+  EXPECT_NEAR(far[0], 0.0f, 1e-3f);
+  EXPECT_NEAR(far[1], 0.0f, 1e-3f);
 }
 
 }  // namespace

@@ -44,7 +44,10 @@ std::string Figure(double v) {
 
 std::string CandidateName(const CandidateFigures& c) {
   std::string name = std::to_string(c.short_side) + " px, " + c.normal_model;
-  if (c.normal_model == "shared-bank") name += c.coarse_weight > 0 ? ", taps 8+16" : ", tap 8";
+  if (c.normal_model == "shared-bank") {
+    name += c.coarse_weight > 0 ? ", taps 8+16" : ", tap 8";
+    if (c.dark_spots) name += ", dark spots";
+  }
   if (c.normal_model == "per-position") name += c.dark_spots ? ", dark spots" : ", no dark spots";
   return name;
 }

@@ -26,7 +26,7 @@ CandidateFigures Describe(int short_side, const ModelConfig& variant) {
   c.short_side = short_side;
   c.normal_model = NormalModelKindName(variant.normal_model);
   c.coarse_weight = variant.coarse_weight;
-  c.dark_spots = variant.normal_model == NormalModelKind::kPerPosition && variant.dark_spots;
+  c.dark_spots = variant.normal_model == NormalModelKind::kPerPosition ? variant.dark_spots : variant.shared_dark_spots;
   return c;
 }
 
@@ -61,24 +61,44 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
                                  : NormalModelKind::kAuto;
     // The dark-spot channel only from kMinPositionImages (see VariantsFor).
     if (!pins_.dark_spots) extract.dark_spots = expected_normals_ < 0 || expected_normals_ >= kMinPositionImages;
+    // The shared-bank models' position-free channel: classification models
+    // only (a segmentation model's map has its own head and refinement).
+    extract.shared_dark_spots = pins_.shared_dark_spots ? config_.shared_dark_spots : SharedDarkSpotsOffered();
     std::vector<int> sides = {config_.short_side};
     const int native_side = std::min(image.width, image.height);
     if (!pins_.short_side && native_side >= kMinFinerScaleGain * config_.short_side)
       sides.push_back(std::min(2 * config_.short_side, native_side));
     for (int side : sides) {
       extract.short_side = side;
-      Scale scale{side, Trainer(backbone_, extract, classes_), 0};
+      Scale scale{side, Trainer(backbone_, extract, classes_), 0, extract};
       if (expected_normals_ >= 0) scale.trainer.ExpectNormalImages(expected_normals_);
       scale.trainer.SetSearch(search_);
       scales_.push_back(std::move(scale));
     }
   }
-  for (Scale& s : scales_) {
+  for (size_t k = 0; k < scales_.size(); ++k) {
+    Scale& s = scales_[k];
+    if (k > 0 && !pins_.shared_dark_spots && s.extract.shared_dark_spots && s.trainer.normal_images() + s.trainer.anomaly_images() == 0 &&
+        scales_[0].trainer.can_fit_per_position()) {
+      // Photos the base scale may fit per position get the dark-spot
+      // channel on that grid; the finer scale's shared channel would cost
+      // a stride-4 grid of 16 features on every image there (bsdata-pitting
+      // at 448 px: 0.7 GB) for a candidate that scale's per-position one
+      // outranks. A base scale that later meets another size (no
+      // per-position after all) still tries its own shared channel.
+      s.extract.shared_dark_spots = false;
+      RETURN_IF_ERROR(s.trainer.Reconfigure(s.extract));
+    }
     const double start = clock_ ? clock_() : 0;
     RETURN_IF_ERROR(s.trainer.AddImage(image, label, mask));
     if (clock_) s.feature_seconds += clock_() - start;
   }
   return Status::Ok();
+}
+
+bool ConfigurationSearch::SharedDarkSpotsOffered() const {
+  return classes_.empty() && !(pins_.dark_spots && !config_.dark_spots) &&
+         !(pins_.normal_model && config_.normal_model == NormalModelKind::kPerPosition);
 }
 
 std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) const {
@@ -123,7 +143,22 @@ std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) co
       // stride-8 ones alone, which localize small defects on texture better.
       variants.push_back(v);
       if (!pins_.coarse_weight && config_.coarse_weight > 0) {
-        v.coarse_weight = 0;
+        ModelConfig fine = v;
+        fine.coarse_weight = 0;
+        variants.push_back(fine);
+      }
+      // The position-free dark-spot channel, on the base taps: small pits,
+      // cracks and spots on textures the backbone's taps rank near chance.
+      // Only where no per-position candidate is: photos that line up get the
+      // channel on their own grid, the stronger form of the same evidence
+      // (bsdata-pitting: 0.971 against 0.89 to 0.91 for shared banks), and
+      // the search's cost and memory stay as they were there.
+      const bool per_position = std::find(kinds.begin(), kinds.end(), NormalModelKind::kPerPosition) != kinds.end();
+      if (pins_.shared_dark_spots) {
+        for (ModelConfig& pinned : variants)
+          if (pinned.normal_model == NormalModelKind::kSharedBank) pinned.shared_dark_spots = config_.shared_dark_spots;
+      } else if (!per_position && SharedDarkSpotsOffered() && scale.trainer.has_shared_dark_spot_features()) {
+        v.shared_dark_spots = true;
         variants.push_back(v);
       }
     }

@@ -48,6 +48,9 @@ struct SearchPins {
   bool normal_model = false;
   bool coarse_weight = false;
   bool dark_spots = false;
+  // config.shared_dark_spots given (--shared-dark-spots): every shared-bank
+  // candidate carries the position-free channel, or none does.
+  bool shared_dark_spots = false;
 };
 
 class ConfigurationSearch {
@@ -80,8 +83,12 @@ class ConfigurationSearch {
     int short_side = 0;
     Trainer trainer;
     double feature_seconds = 0;
+    ModelConfig extract;  // the configuration its features are extracted with
   };
   std::vector<ModelConfig> VariantsFor(const Scale& scale) const;
+  // Whether shared-bank candidates with the position-free dark-spot channel
+  // are tried: classification models, unless an option rules it out.
+  bool SharedDarkSpotsOffered() const;
 
   std::shared_ptr<const Backbone> backbone_;
   ModelConfig config_;

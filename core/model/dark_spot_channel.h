@@ -13,17 +13,30 @@
 // than the backbone model does (round 5, version 5), so the fused score
 // weighs the channel most (docs/model.md, "Dark-spot channel").
 //
-// Only stride-4 per-position models carry one (the trainer fits it on the
-// same grid; ModelConfig::dark_spots turns it off). Shared-bank models and
-// stride-8 per-position models never compute the features.
+// Stride-4 per-position models carry one on their own grid
+// (ModelConfig::dark_spots turns it off). Shared-bank models may carry a
+// position-free one (model file version 7, ModelConfig::shared_dark_spots):
+// the same features on a stride-4 grid of its own, scored by their distance
+// to a shared nearest-neighbour bank of normal cells, for images that differ
+// in size or do not line up. Why: on textures (the "granular" scene's
+// sintered grains, tiny-defects, long-strip) the backbone's taps rank small
+// pits and cracks near chance while these features alone rank them at 0.97
+// to 1.0 image ROCAUC (bench/dark_spot_probe_main.cc, issue 16). The
+// configuration search offers it as a candidate; its self-check decides.
+// Stride-8 per-position models never compute the features.
 #ifndef ANOMALENS_CORE_MODEL_DARK_SPOT_CHANNEL_H_
 #define ANOMALENS_CORE_MODEL_DARK_SPOT_CHANNEL_H_
 
+#include <utility>
 #include <vector>
 
+#include "core/features/colour_spot_features.h"
 #include "core/features/dark_spot_features.h"
+#include "core/base/status.h"
 #include "core/features/working_geometry.h"
 #include "core/image/image.h"
+#include "core/scoring/anomaly_map.h"
+#include "core/scoring/nearest_neighbor_search.h"
 #include "core/scoring/position_bank.h"
 #include "core/scoring/position_model.h"
 
@@ -52,6 +65,14 @@ struct DarkSpotChannel {
   // per-cell Gaussians (version 4).
   PositionBank bank;
   PositionModel position;
+  // Shared-bank models (version 7): rows of features() floats, normal
+  // training cells (scaled by feature_scales) picked by a greedy coreset.
+  // A cell's score is its distance to the nearest row.
+  std::vector<float> shared;
+  // Shared channels also read the colour-spot features
+  // (colour_spot_features.h), after the dark-spot ones: the foreign-coloured
+  // grains of a busy texture that no grey feature sees.
+  bool colour = false;
   // Each feature divided by its spread over the normal training cells, so
   // all features count alike in the bank's distances (and the Gaussians' ridge).
   std::vector<float> feature_scales;
@@ -62,8 +83,11 @@ struct DarkSpotChannel {
   // The backbone model's share of the fused image score and map.
   double backbone_weight = kDarkSpotBackboneWeight;
 
-  int features() const { return kDarkSpotFeaturesPerScale * static_cast<int>(sigmas.size()); }
-  bool empty() const { return bank.empty() && position.empty(); }
+  int features() const {
+    return kDarkSpotFeaturesPerScale * static_cast<int>(sigmas.size()) + (colour ? kColourSpotFeatures : 0);
+  }
+  bool empty() const { return bank.empty() && position.empty() && shared.empty(); }
+  size_t shared_rows() const { return features() > 0 ? shared.size() / features() : 0; }
 };
 
 // The channel's features of one image: DarkSpotFeatures divided by the
@@ -77,7 +101,19 @@ PatchGrid DarkSpotGrid(const DarkSpotChannel& channel, const RgbImage& image, co
 // parameter arrays of their stated sizes.
 bool DarkSpotChannelFits(const DarkSpotChannel& channel, const PositionModel& grid);
 
+// Whether a shared (position-free) channel is well formed: the shared bank
+// alone set, features() floats a row, 1 to kMaxSharedDarkSpotRows rows,
+// finite; scales and weight as DarkSpotChannelFits checks.
+bool SharedDarkSpotChannelFits(const DarkSpotChannel& channel);
+
+// The most rows a shared channel's bank keeps, and the most normal cells
+// its greedy coreset chooses them from (an even subsample of every normal
+// cell beyond that, so the fit costs at most 32768 x 2048 x 12 products).
+constexpr size_t kMaxSharedDarkSpotRows = 2048;
+constexpr size_t kSharedDarkSpotCoresetPool = 32768;
+
 // The channel's per-cell scores of one image (standardized per cell).
+// Shared channels: use SharedDarkSpotCellScores.
 std::vector<float> DarkSpotCellScores(const DarkSpotChannel& channel, const RgbImage& image,
                                       const WorkingGeometry& geometry);
 
@@ -99,6 +135,23 @@ std::vector<float> MeanCellScores(const DarkSpotChannel& channel, const std::vec
 // `a` when the channel agrees, so thresholds and maps keep their scale.
 double FuseImageScores(const DarkSpotChannel& channel, double backbone_score, double channel_score);
 
+// A shared channel's raw features: each cell's dark-spot features, then its
+// colour-spot features (grids of one size).
+PatchGrid SharedSpotFeatures(const PatchGrid& dark, const PatchGrid& colour);
+
+// A shared channel's per-cell distances on its stride-4 grid of `image`
+// (grid size in *grid_width x *grid_height), searched with `search`, a
+// search built over channel.shared.
+std::vector<float> SharedDarkSpotCellScores(const DarkSpotChannel& channel, const NearestNeighborSearch& search,
+                                            const RgbImage& image, const WorkingGeometry& geometry,
+                                            int* grid_width, int* grid_height);
+
+// A shared-bank model's map with the channel: per working pixel the same
+// weighted z-score FuseImageScores gives the image, in the backbone's units
+// (`backbone` and `spots` are maps of one geometry; the backbone's is
+// overwritten).
+void FuseMaps(const DarkSpotChannel& channel, const AnomalyMap& spots, AnomalyMap* backbone);
+
 // The fit, with held-out image scores for calibration.
 struct DarkSpotFit {
   DarkSpotChannel channel;
@@ -119,6 +172,40 @@ DarkSpotFit FitDarkSpotChannel(const std::vector<PatchGrid*>& normals, const std
                                const std::vector<WorkingGeometry>& anomaly_geometry,
                                const std::vector<double>& backbone_normal_scores,
                                const std::vector<int>& anomaly_folds = {});
+
+// Fits a shared (position-free) channel to the raw features of the normal
+// and anomalous training images, of any sizes: scales the grids in place,
+// picks the bank by greedy coreset over (an even subsample of) the normal
+// cells, and scores each image against the rows taken from the other folds'
+// normal images (normal image i is in fold i % folds; anomalies in
+// anomaly_folds, default i % folds). anomaly_cell_scores are left empty;
+// anomaly_maps hold the held-out maps (kDarkSpotSmoothingSigma).
+//
+// Compression floor. `compression_pairs` (normal index, anomaly index) name
+// anomalies that are normal images after a JPEG-like round trip (the
+// self-check's compression check, model.h). Each feature's spread is then at
+// least kCompressionSpreadFloor x the root mean square change the round trip
+// makes to it, so a feature counts in units no finer than what a re-encode
+// moves it by. Why: on near-grey scenes the colour-spot features' spread over
+// normal cells is under one grey level (granular 0.4 to 1.0, brushed-metal
+// 0.35 to 0.64), and JPEG's chroma quantization and 4:2:0 subsampling move
+// them by more: every re-encoded normal image went above every PNG one
+// (bench/dark_spot_probe_main.cc). With the floor, on the scenes' test goods
+// re-encoded by png_to_jpeg (quality 90), defects against them rank
+// granular 0.30 -> 0.97, brushed-metal 0.58 -> 1.00, at a floor of 1x 0.83
+// and 0.89, at 3x 0.97 and 1.00; on PNGs 0.977 -> 0.973, 1.0 -> 1.0.
+struct SharedDarkSpotFit {
+  DarkSpotChannel channel;
+  std::vector<double> normal_scores, anomaly_scores;
+  std::vector<AnomalyMap> anomaly_maps;
+};
+constexpr double kCompressionSpreadFloor = 2.0;
+StatusOr<SharedDarkSpotFit> FitSharedDarkSpotChannel(
+    const std::vector<PatchGrid*>& normals, const std::vector<PatchGrid*>& anomalies, int folds,
+    const std::vector<WorkingGeometry>& normal_geometry, const std::vector<WorkingGeometry>& anomaly_geometry,
+    const std::vector<double>& backbone_normal_scores, const std::vector<int>& anomaly_folds,
+    const std::vector<std::pair<size_t, size_t>>& compression_pairs, const BuildSearch& search,
+    const ParallelFor& parallel);
 
 }  // namespace anomalens
 

@@ -52,11 +52,12 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
                           " at stride 8");
     }
     const DarkSpotChannel& spots = model.dark_spots;
-    if (!spots.empty() && !DarkSpotChannelFits(spots, p)) {
+    if (!spots.empty() && (!spots.shared.empty() || !DarkSpotChannelFits(spots, p))) {
       return InvalidInput("model's dark-spot channel does not match its stride-4 per-position model");
     }
-  } else if (!model.dark_spots.empty()) {
-    return InvalidInput("model has a dark-spot channel but no per-position normal model");
+  } else if (!model.dark_spots.empty() && !SharedDarkSpotChannelFits(model.dark_spots)) {
+    return InvalidInput("model's shared-bank dark-spot channel is malformed (it needs 1 to " +
+                        std::to_string(kMaxSharedDarkSpotRows) + " finite rows of its features and nothing else)");
   }
   std::unique_ptr<Detector> detector(new Detector(std::move(model), std::move(backbone)));
   detector->jpeg_ = std::move(jpeg);
@@ -69,6 +70,11 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
   ASSIGN_OR_RETURN(detector->clean_index_,
                    BuildNearestNeighborSearch(search, m.segmentation.clean_bank.data(),
                                               m.segmentation.clean_bank.size() / dim, dim, parallel));
+  if (!m.dark_spots.shared.empty()) {
+    ASSIGN_OR_RETURN(detector->spot_index_,
+                     BuildNearestNeighborSearch(search, m.dark_spots.shared.data(), m.dark_spots.shared_rows(),
+                                                m.dark_spots.features(), parallel));
+  }
   return detector;
 }
 
@@ -149,6 +155,15 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
     options.parallel = parallel_;
     scored = ScorePatchGrid(grid, *index_, *anomaly_index_, geometry, model_.config.smoothing_sigma,
                             clean_index_.get(), options);
+    // The position-free dark-spot channel joins the image score and the map.
+    const DarkSpotChannel& spots = model_.dark_spots;
+    if (spot_index_) {
+      int w = 0, h = 0;
+      const std::vector<float> spot_cells = SharedDarkSpotCellScores(spots, *spot_index_, image, geometry, &w, &h);
+      const ScoredImage spot = ScoreCells(spot_cells, w, h, geometry, kDarkSpotSmoothingSigma, parallel_);
+      scored.score = FuseImageScores(spots, scored.score, spot.score);
+      FuseMaps(spots, spot.map, &scored.map);
+    }
   }
   Analysis analysis;
   analysis.result.score = scored.score;

@@ -87,6 +87,8 @@ class Detector {
   std::unique_ptr<const NearestNeighborSearch> index_;
   std::unique_ptr<const NearestNeighborSearch> anomaly_index_;
   std::unique_ptr<const NearestNeighborSearch> clean_index_;  // segmentation models; may be empty
+  // Shared-bank models with a dark-spot channel: the search over its rows.
+  std::unique_ptr<const NearestNeighborSearch> spot_index_;
 };
 
 }  // namespace anomalens

@@ -57,6 +57,20 @@ constexpr uint64_t kSelfCheckSeed = 0x5E1FC4EC;
 constexpr int kMaxSelfCheckDefects = 1000;
 // At most this many synthetic defects in copies of one normal image.
 constexpr int kMaxSelfCheckDefectsPerImage = 2;
+// The self-check's compression check: the first this many normal images are
+// also scored, held out like the synthetic defects, after a JPEG-like round
+// trip (core/image/jpeg_like_round_trip.h) at kCompressionCheckQuality. They
+// must stay normal: they count with the clean held-out normals as the
+// negatives the self-check ranks defects against, so a candidate whose
+// features read block and chroma artefacts as defects loses the search
+// (issue 16: the position-free dark-spot channel flagged 16 of 16 JPEG
+// re-encodes of a scene trained on PNGs). Eight spread over the folds for
+// the cost of eight more feature extractions a scale. Also made for a
+// model with the position-free dark-spot channel, self-check or not: its
+// compression floor (dark_spot_channel.h) is measured on them.
+constexpr int kCompressionCheckImages = 8;
+// A common camera and library default; harsher than png_to_jpeg's 90.
+constexpr int kCompressionCheckQuality = 85;
 
 // Training options; all are stored in the model.
 struct ModelConfig {
@@ -114,6 +128,11 @@ struct ModelConfig {
   // Stride-4 per-position models add the dark-spot channel
   // (dark_spot_channel.h); false keeps the backbone's model alone.
   bool dark_spots = true;
+  // Shared-bank models add a position-free dark-spot channel
+  // (dark_spot_channel.h). Off by default: the configuration search offers
+  // it as a candidate and keeps it where its self-check ranks it clearly
+  // better. A training choice; the model file holds the channel or none.
+  bool shared_dark_spots = false;
   // The self-check (core/lookout/self_check_report.h): synthetic defects pasted into this many
   // copies of held-out normal training images, 6 of each family; 0 turns it
   // off. Each costs one more backbone pass at training, none at detection.
@@ -184,7 +203,8 @@ struct Model {
   NormalModelKind normal_model = NormalModelKind::kSharedBank;
   PositionModel position;
   // Stride-4 per-position models: the dark-spot channel, fused into the
-  // image score (empty when off, or for other models).
+  // image score and map; shared-bank models: its position-free form
+  // (DarkSpotChannel::shared). Empty when off.
   DarkSpotChannel dark_spots;
 
   double threshold = 0;       // image score >= threshold is anomalous

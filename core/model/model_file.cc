@@ -125,10 +125,11 @@ json Metadata(const Model& m) {
                           {"backbone_sd", d.backbone_sd},
                           {"channel_mean", d.channel_mean},
                           {"channel_sd", d.channel_sd}};
-    if (!d.bank.empty()) {  // version 5
+    if (!d.bank.empty() || !d.shared.empty()) {  // version 5
       meta["dark_spots"]["sigmas"] = d.sigmas;
       meta["dark_spots"]["backbone_weight"] = d.backbone_weight;
     }
+    if (!d.shared.empty()) meta["dark_spots"]["shared"] = true;  // version 7
   }
   if (m.config.self_check_defects > 0) meta["config"]["self_check_defects"] = m.config.self_check_defects;
   if (m.stats.self_check.ran()) meta["self_check"] = SelfCheckJson(m.stats.self_check);
@@ -473,6 +474,7 @@ Status ReadMetadata(const json& meta, uint32_t version, bool class_heads, Model*
     if (!dark_spots_option->is_boolean()) return InvalidInput("model file metadata \"dark_spots\" is not a boolean");
     m->config.dark_spots = dark_spots_option->get<bool>();
     DarkSpotChannel& d = m->dark_spots;
+    d.colour = spots->is_object() && spots->contains("shared");  // version 7's shared channels read colour too
     if (version >= 5) {
       const std::vector<double> sigmas = r.Numbers(*spots, "sigmas", kMaxDarkSpotScales);
       d.backbone_weight = r.Number(*spots, "backbone_weight");
@@ -665,6 +667,32 @@ Status ReadDarkSpotChannel(ByteReader* r, uint32_t version, Model* model) {
   return Status::Ok();
 }
 
+// Version 7: a shared-bank model's position-free dark-spot channel.
+Status ReadSharedDarkSpotChannel(ByteReader* r, Model* model) {
+  DarkSpotChannel& channel = model->dark_spots;
+  if (model->normal_model != NormalModelKind::kSharedBank) {
+    return InvalidInput("model file has a shared dark-spot channel but a per-position normal model");
+  }
+  uint32_t features = 0;
+  uint64_t rows = 0;
+  if (!r->ReadU32(&features) || !r->ReadU64(&rows)) return DataLoss("model file is truncated in its dark-spot bank");
+  if (features != static_cast<uint32_t>(channel.features()) || rows < 1 || rows > kMaxSharedDarkSpotRows) {
+    return InvalidInput("model file shared dark-spot bank has " + std::to_string(rows) + " rows of " +
+                        std::to_string(features) + " features; it needs 1 to " +
+                        std::to_string(kMaxSharedDarkSpotRows) + " rows of " + std::to_string(channel.features()));
+  }
+  if (rows * features * 4 > r->remaining()) {
+    return DataLoss("model file shared dark-spot bank should hold " + std::to_string(rows * features * 4) +
+                    " bytes but only " + std::to_string(r->remaining()) + " remain");
+  }
+  channel.shared.resize(rows * features);
+  for (float& v : channel.shared) {
+    r->ReadF32(&v);
+    if (!std::isfinite(v)) return InvalidInput("model file shared dark-spot bank's rows must be finite");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::vector<uint8_t> SerializeModel(const Model& model) {
@@ -672,7 +700,8 @@ std::vector<uint8_t> SerializeModel(const Model& model) {
   // The oldest version that holds the model: 4 only with a dark-spot
   // channel of Gaussians, 5 with a dark-spot bank, 6 with per-class heads
   // (which builds before them would ignore, naming every defect class 1).
-  PutU32(out, model.segmentation.class_head.enabled() ? 6
+  PutU32(out, !model.dark_spots.shared.empty()          ? 7
+              : model.segmentation.class_head.enabled() ? 6
               : model.dark_spots.empty()              ? 3
               : model.dark_spots.bank.empty()         ? 4
                                                       : 5);
@@ -717,6 +746,11 @@ std::vector<uint8_t> SerializeModel(const Model& model) {
       PutU32(out, static_cast<uint32_t>(model.dark_spots.position.shift));
       put_floats(model.dark_spots.position.params);
     }
+  }
+  if (!model.dark_spots.shared.empty()) {  // version 7
+    PutU32(out, static_cast<uint32_t>(model.dark_spots.features()));
+    PutU64(out, model.dark_spots.shared_rows());
+    put_floats(model.dark_spots.shared);
   }
   // Version 2: the class bank, then each row's class as u16 (zero-padded to 4 bytes).
   const std::vector<float>& class_bank = model.segmentation.class_bank;
@@ -779,6 +813,9 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
   // that of version 3, 4 or 5 as the dark-spot channel (named in the
   // metadata) requires.
   const bool class_heads = version >= 6;
+  // Version 7 adds the shared-bank models' position-free dark-spot channel.
+  const bool shared_spots = version >= 7 && meta.contains("dark_spots") && meta["dark_spots"].is_object() &&
+                            meta["dark_spots"].contains("shared");
   if (class_heads) {
     version = !meta.contains("dark_spots") ? 3
               : meta["dark_spots"].is_object() && meta["dark_spots"].contains("sigmas") ? 5
@@ -858,6 +895,7 @@ StatusOr<Model> ParseModelFile(ByteSpan bytes) {
       for (float& v : model.position.params) r.ReadF32(&v);
       if (version >= 4) RETURN_IF_ERROR(ReadDarkSpotChannel(&r, version, &model));
     }
+    if (shared_spots) RETURN_IF_ERROR(ReadSharedDarkSpotChannel(&r, &model));
     if (version >= 4 && model.dark_spots.empty()) {
       return InvalidInput("model file version " + std::to_string(version) + " has no dark-spot channel");
     }

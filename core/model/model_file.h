@@ -20,6 +20,9 @@
 //              dark-spot channel, cells x (4 + 10 + 2) float32: its
 //              Gaussians on the same grid (dark_spot_channel.h; its feature
 //              scales and score fusion are in the metadata, "dark_spots")
+//   (v7)       shared-bank models with a position-free dark-spot channel
+//              (metadata "dark_spots" with "shared": true): u32 features a
+//              row F, u64 rows, rows x F float32: its shared bank
 //   (v2)       u64 rows, rows x dim float32: the class bank of segmentation
 //              models with several classes (may be 0 rows), then rows x u16
 //              class indices, zero-padded to a multiple of 4 bytes
@@ -40,7 +43,7 @@
 
 namespace anomalens {
 
-constexpr uint32_t kModelFileVersion = 6;  // versions 1 to 5 are read too
+constexpr uint32_t kModelFileVersion = 7;  // versions 1 to 6 are read too
 // Limits checked before allocating: a model file from elsewhere is untrusted.
 constexpr size_t kMaxModelMetadataBytes = 16u << 20;
 constexpr size_t kMaxModelBankRows = 1u << 22;

@@ -7,7 +7,9 @@
 
 #include "core/features/feature_extractor.h"
 #include "core/image/connected_components.h"
+#include "core/image/jpeg_like_round_trip.h"
 #include "core/model/calibration.h"
+#include "core/features/colour_spot_features.h"
 #include "core/model/dark_spot_channel.h"
 #include "core/scoring/coreset.h"
 #include "core/scoring/image_scorer.h"
@@ -286,10 +288,23 @@ bool Trainer::has_dark_spot_features() const {
   return stride4_ && !normal_.empty() && normal_[0].dark_spots.cells() > 0;
 }
 
+bool Trainer::has_shared_dark_spot_features() const {
+  if (normal_.empty()) return false;
+  for (const auto* samples : {&normal_, &anomaly_})
+    for (const Sample& s : *samples)
+      if (s.dark_spots.cells() == 0 || s.colour_spots.cells() == 0) return false;
+  for (const SyntheticSample& s : synthetic_)
+    if (s.sample.dark_spots.cells() == 0 || s.sample.colour_spots.cells() == 0) return false;
+  for (const CompressedSample& s : compressed_)
+    if (s.sample.dark_spots.cells() == 0 || s.sample.colour_spots.cells() == 0) return false;
+  return true;
+}
+
 Status Trainer::Reconfigure(const ModelConfig& variant) {
   ModelConfig same = variant;
   same.normal_model = config_.normal_model;
   same.dark_spots = config_.dark_spots;
+  same.shared_dark_spots = config_.shared_dark_spots;
   same.coarse_weight = config_.coarse_weight;
   same.max_bank_rows = config_.max_bank_rows;
   same.defect_head = config_.defect_head;
@@ -306,6 +321,10 @@ Status Trainer::Reconfigure(const ModelConfig& variant) {
   if (variant.dark_spots && variant.normal_model == NormalModelKind::kPerPosition && stride4_ &&
       !normal_.empty() && !has_dark_spot_features()) {
     return InvalidInput("the features kept have no dark-spot channel");
+  }
+  if (variant.shared_dark_spots && variant.normal_model != NormalModelKind::kPerPosition && !normal_.empty() &&
+      !has_shared_dark_spot_features()) {
+    return InvalidInput("the features kept have no dark-spot features for a shared-bank model");
   }
   config_ = variant;
   return CheckConfig();
@@ -325,6 +344,8 @@ StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) co
   trial.anomaly_ = anomaly_;
   for (const SyntheticSample& s : synthetic_)
     if (static_cast<size_t>(s.source) < keep) trial.synthetic_.push_back(s);
+  for (const CompressedSample& s : compressed_)
+    if (static_cast<size_t>(s.source) < keep) trial.compressed_.push_back(s);
   RETURN_IF_ERROR(trial.Reconfigure(variant));
   // A trial's anomaly bank is no larger than its normal bank may be: both
   // shrink together when the search compares candidates on small banks.
@@ -372,9 +393,16 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     for (auto* samples : {&normal_, &anomaly_})
       for (Sample& s : *samples) {
         if (!fine_for_head_) s.fine = PatchGrid{};
-        s.dark_spots = PatchGrid{};
+        if (!config_.shared_dark_spots) s.dark_spots = PatchGrid{};
       }
-    for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
+    for (SyntheticSample& s : synthetic_) {
+      s.sample.fine = PatchGrid{};
+      if (!config_.shared_dark_spots) s.sample.dark_spots = PatchGrid{};
+    }
+    for (CompressedSample& s : compressed_) {
+      s.sample.fine = PatchGrid{};
+      if (!config_.shared_dark_spots) s.sample.dark_spots = PatchGrid{};
+    }
   }
   ASSIGN_OR_RETURN(Sample sample, Extract(image, geometry));
   if (mask != nullptr) {
@@ -384,6 +412,16 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
   }
   if (label == ImageLabel::kNormal) {
     RETURN_IF_ERROR(AddSyntheticDefects(image, static_cast<int>(normal_.size())));
+    // The compression check's copies: for the self-check, and for the
+    // position-free channel's compression floor (dark_spot_channel.h), which
+    // a model has whether the self-check runs or not.
+    if ((config_.self_check_defects > 0 || config_.shared_dark_spots) &&
+        normal_.size() < static_cast<size_t>(kCompressionCheckImages)) {
+      CompressedSample c;
+      c.source = static_cast<int>(normal_.size());
+      ASSIGN_OR_RETURN(c.sample, Extract(JpegLikeRoundTrip(image, kCompressionCheckQuality), geometry));
+      compressed_.push_back(std::move(c));
+    }
   }
   (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(sample));
   return Status::Ok();
@@ -395,9 +433,10 @@ StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingG
   const float unit[2] = {1.0f, 1.0f};
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
                                                 stride4_ || fine_for_head_ ? &sample.fine : nullptr));
-  if (stride4_ && config_.dark_spots) {
+  if ((stride4_ && config_.dark_spots) || config_.shared_dark_spots) {
     sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
   }
+  if (config_.shared_dark_spots) sample.colour_spots = ColourSpotFeatures(image, sample.geometry, 4);
   return sample;
 }
 
@@ -447,6 +486,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   if (normal_.size() < 2) {
     return InvalidInput("training needs at least 2 normal images; got " + std::to_string(normal_.size()));
   }
+  if (config_.shared_dark_spots && !classes_.empty()) {
+    return InvalidInput("the position-free dark-spot channel is for classification models; this one has masks "
+                        "(--ignore-masks trains without them)");
+  }
   Model model;
   model.backbone_id = backbone_->id();
   model.backbone_checksum = backbone_->checksum();
@@ -458,6 +501,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   for (Sample& s : normal_) ApplyLayerScales(s.grid, model.layer_scales);
   for (Sample& s : anomaly_) ApplyLayerScales(s.grid, model.layer_scales);
   for (SyntheticSample& s : synthetic_) ApplyLayerScales(s.sample.grid, model.layer_scales);
+  for (CompressedSample& s : compressed_) ApplyLayerScales(s.sample.grid, model.layer_scales);
 
   const int folds = std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()));
 
@@ -491,12 +535,20 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t i = 0; i < normal_.size(); ++i) position_normals[i] = &normal_[i].fine;
     for (size_t i = 0; i < anomaly_.size(); ++i) position_anomalies[i] = &anomaly_[i].fine;
   } else {
+    const bool keep_spots = kind == NormalModelKind::kSharedBank && config_.shared_dark_spots;
     for (auto* samples : {&normal_, &anomaly_})
       for (Sample& s : *samples) {
         if (!fine_for_head_ || classes_.empty()) s.fine = PatchGrid{};  // no head without masks
-        s.dark_spots = PatchGrid{};
+        if (!keep_spots) s.dark_spots = s.colour_spots = PatchGrid{};
       }
-    for (SyntheticSample& s : synthetic_) s.sample.fine = s.sample.dark_spots = PatchGrid{};
+    for (SyntheticSample& s : synthetic_) {
+      s.sample.fine = PatchGrid{};
+      if (!keep_spots) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
+    }
+    for (CompressedSample& s : compressed_) {
+      s.sample.fine = PatchGrid{};
+      if (!keep_spots) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
+    }
   }
   // The self-check's synthetic defects follow the labelled anomalies in the
   // scoring below; each is held out with its source image's fold, and only
@@ -505,6 +557,11 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   std::vector<int> anomaly_folds;
   for (size_t i = 0; i < real_anomalies; ++i) anomaly_folds.push_back(static_cast<int>(i % folds));
   for (const SyntheticSample& s : synthetic_) anomaly_folds.push_back(s.source % folds);
+  // The compression check's images follow the synthetic defects, held out
+  // alike; they are scored as normals (kCompressionCheckImages).
+  const size_t compressed_first = real_anomalies + synthetic_.size();
+  for (const CompressedSample& s : compressed_) anomaly_folds.push_back(s.source % folds);
+  std::vector<double> compressed_scores(compressed_.size());
   std::vector<double> synthetic_scores(synthetic_.size());
   std::vector<AnomalyMap> synthetic_maps(synthetic_.size());
   size_t training_patches = 0;
@@ -528,6 +585,7 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     // Held-out scores: each image against the Gaussians fitted without its fold.
     hooks.Report("calibration", 0, 1);
     for (const SyntheticSample& s : synthetic_) position_anomalies.push_back(stride4 ? &s.sample.fine : &s.sample.grid);
+    for (const CompressedSample& s : compressed_) position_anomalies.push_back(stride4 ? &s.sample.fine : &s.sample.grid);
     PositionFit fit = stride4 ? FitPositionModel(position_normals, position_anomalies, folds, kStride4Features, 4, 0,
                                                  anomaly_folds)
                               : FitPositionModel(position_normals, position_anomalies, folds, kStride8Features, 8, 0,
@@ -541,6 +599,9 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     for (size_t j = 0; j < synthetic_.size(); ++j)
       synthetic_scores[j] = ScoreCells(fit.anomaly_scores[real_anomalies + j], w, h, synthetic_[j].sample.geometry,
                                        config_.smoothing_sigma).score;
+    for (size_t j = 0; j < compressed_.size(); ++j)
+      compressed_scores[j] = ScoreCells(fit.anomaly_scores[compressed_first + j], w, h, compressed_[j].sample.geometry,
+                                        config_.smoothing_sigma).score;
     model.position = std::move(fit.model);
     if (stride4 && config_.dark_spots) {
       // The dark-spot channel on the same grid; its held-out image scores
@@ -551,6 +612,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
       for (Sample& s : anomaly_) spot_anomalies.push_back(&s.dark_spots), anomaly_geometry.push_back(s.geometry);
       for (SyntheticSample& s : synthetic_)
         spot_anomalies.push_back(&s.sample.dark_spots), anomaly_geometry.push_back(s.sample.geometry);
+      for (CompressedSample& s : compressed_)
+        spot_anomalies.push_back(&s.sample.dark_spots), anomaly_geometry.push_back(s.sample.geometry);
       DarkSpotFit spots = FitDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry,
                                              normal_scores, anomaly_folds);
       for (size_t i = 0; i < normal_.size(); ++i)
@@ -559,12 +622,15 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
       for (size_t j = 0; j < synthetic_.size(); ++j)
         synthetic_scores[j] = FuseImageScores(spots.channel, synthetic_scores[j], spots.anomaly_scores[real_anomalies + j]);
+      for (size_t j = 0; j < compressed_.size(); ++j)
+        compressed_scores[j] = FuseImageScores(spots.channel, compressed_scores[j], spots.anomaly_scores[compressed_first + j]);
       for (size_t i = 0; i < anomaly_.size() + synthetic_.size(); ++i)
         fit.anomaly_scores[i] = MeanCellScores(spots.channel, fit.anomaly_scores[i], spots.anomaly_cell_scores[i]);
       model.dark_spots = std::move(spots.channel);
       for (auto* samples : {&normal_, &anomaly_})
-        for (Sample& s : *samples) s.dark_spots = PatchGrid{};
-      for (SyntheticSample& s : synthetic_) s.sample.dark_spots = PatchGrid{};
+        for (Sample& s : *samples) s.dark_spots = s.colour_spots = PatchGrid{};
+      for (SyntheticSample& s : synthetic_) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
+      for (CompressedSample& s : compressed_) s.sample.dark_spots = s.sample.colour_spots = PatchGrid{};
     }
     for (size_t j = 0; j < synthetic_.size(); ++j)
       synthetic_maps[j] = ScoreCells(fit.anomaly_scores[real_anomalies + j], w, h, synthetic_[j].sample.geometry,
@@ -667,6 +733,12 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
         synthetic_scores[j] = scored.score;
         synthetic_maps[j] = std::move(scored.map);
       }
+      for (size_t j = 0; j < compressed_.size(); ++j) {
+        if (anomaly_folds[compressed_first + j] != f) continue;
+        compressed_scores[j] = ScorePatchGrid(compressed_[j].sample.grid, *normal_index, *anomaly_index,
+                                              compressed_[j].sample.geometry, config_.smoothing_sigma)
+                                   .score;
+      }
       if (hooks.Cancelled()) return Cancelled("training cancelled");
       hooks.Report("calibration", f + 2, folds + 1);
     }
@@ -726,9 +798,57 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     model.anomaly_bank = Thin(std::move(model.anomaly_bank), anomaly_bank_limit_, hooks.parallel);
     model.anomaly_bank_rows = model.anomaly_bank.size() / kPatchFeatureDim;
     model.segmentation.clean_bank = clean_bank.rows;
+    if (config_.shared_dark_spots && classes_.empty()) {
+      // The position-free dark-spot channel: its held-out image scores fuse
+      // with the backbone bank's for calibration, and its maps with the
+      // self-check's, as at detection.
+      std::vector<PatchGrid*> spot_normals, spot_anomalies;
+      std::vector<WorkingGeometry> normal_geometry, anomaly_geometry;
+      // Each image's dark-spot and colour-spot features side by side.
+      std::vector<PatchGrid> both;
+      // (Reserved: the fit holds pointers into it.)
+      both.reserve(normal_.size() + anomaly_.size() + synthetic_.size() + compressed_.size());
+      const auto join = [&both](Sample& s) {
+        both.push_back(SharedSpotFeatures(s.dark_spots, s.colour_spots));
+        s.dark_spots = s.colour_spots = PatchGrid{};
+        return &both.back();
+      };
+      for (Sample& s : normal_) spot_normals.push_back(join(s)), normal_geometry.push_back(s.geometry);
+      for (Sample& s : anomaly_) spot_anomalies.push_back(join(s)), anomaly_geometry.push_back(s.geometry);
+      for (SyntheticSample& s : synthetic_)
+        spot_anomalies.push_back(join(s.sample)), anomaly_geometry.push_back(s.sample.geometry);
+      std::vector<std::pair<size_t, size_t>> compression_pairs;
+      for (CompressedSample& s : compressed_) {
+        compression_pairs.push_back({static_cast<size_t>(s.source), spot_anomalies.size()});
+        spot_anomalies.push_back(join(s.sample)), anomaly_geometry.push_back(s.sample.geometry);
+      }
+      ASSIGN_OR_RETURN(SharedDarkSpotFit spots,
+                       FitSharedDarkSpotChannel(spot_normals, spot_anomalies, folds, normal_geometry, anomaly_geometry,
+                                                normal_scores, anomaly_folds, compression_pairs, search_,
+                                                hooks.parallel));
+      for (size_t i = 0; i < normal_.size(); ++i)
+        normal_scores[i] = FuseImageScores(spots.channel, normal_scores[i], spots.normal_scores[i]);
+      for (size_t i = 0; i < anomaly_.size(); ++i)
+        anomaly_scores[i] = FuseImageScores(spots.channel, anomaly_scores[i], spots.anomaly_scores[i]);
+      for (size_t j = 0; j < synthetic_.size(); ++j) {
+        synthetic_scores[j] = FuseImageScores(spots.channel, synthetic_scores[j], spots.anomaly_scores[real_anomalies + j]);
+        FuseMaps(spots.channel, spots.anomaly_maps[real_anomalies + j], &synthetic_maps[j]);
+      }
+      for (size_t j = 0; j < compressed_.size(); ++j)
+        compressed_scores[j] = FuseImageScores(spots.channel, compressed_scores[j], spots.anomaly_scores[compressed_first + j]);
+      model.dark_spots = std::move(spots.channel);
+    }
   }
 
-  const Calibration calibration = Calibrate(normal_scores, anomaly_scores, config_.false_positive_rate);
+  // A model with the position-free dark-spot channel also sets its threshold
+  // over the compressed normals' held-out scores: its fine features are the
+  // ones a codec's artefacts move (issue 16), and its users' normal images
+  // arrive as JPEGs at least as often as as PNGs. Other models' thresholds
+  // stay on the clean normals alone.
+  std::vector<double> calibration_normals = normal_scores;
+  if (!model.dark_spots.shared.empty())
+    calibration_normals.insert(calibration_normals.end(), compressed_scores.begin(), compressed_scores.end());
+  const Calibration calibration = Calibrate(calibration_normals, anomaly_scores, config_.false_positive_rate);
   model.threshold = calibration.threshold;
   model.confidence_scale = calibration.confidence_scale;
   model.threshold_rule = calibration.rule;
@@ -744,7 +864,11 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     RETURN_IF_ERROR(BuildSegmentation(held_out_pixels, folds, hooks, &model));
     model.stats.masked_anomaly_images = masked_images;
   }
-  model.stats.self_check = SummarizeSelfCheck(synthetic_scores, synthetic_maps, normal_scores, model.threshold);
+  // The self-check ranks defects against the clean held-out normals and
+  // their compressed copies alike.
+  std::vector<double> self_check_normals = normal_scores;
+  self_check_normals.insert(self_check_normals.end(), compressed_scores.begin(), compressed_scores.end());
+  model.stats.self_check = SummarizeSelfCheck(synthetic_scores, synthetic_maps, self_check_normals, model.threshold);
   return model;
 }
 

@@ -87,6 +87,9 @@ class Trainer {
   // stride-4 grids kept) and whether dark-spot features were kept with them.
   bool can_fit_per_position() const { return stride4_; }
   bool has_dark_spot_features() const;
+  // Whether every image kept dark-spot features for a shared-bank model's
+  // position-free channel (ModelConfig::shared_dark_spots at extraction).
+  bool has_shared_dark_spot_features() const;
 
  private:
   struct Sample {
@@ -94,9 +97,13 @@ class Trainer {
     // The stride-4 grid, kept while a per-position model may still be
     // chosen (ExtractStride4Features); empty otherwise.
     PatchGrid fine;
-    // Raw dark-spot features on the same grid, kept with `fine` when the
-    // config asks for the channel (dark_spot_channel.h); empty otherwise.
+    // Raw dark-spot features on the stride-4 grid, kept with `fine` when the
+    // config asks for the channel (dark_spot_channel.h), or alone for a
+    // shared-bank model's channel (shared_dark_spots); empty otherwise.
     PatchGrid dark_spots;
+    // Colour-spot features on the stride-4 grid, for a shared-bank model's
+    // channel (shared_dark_spots); empty otherwise.
+    PatchGrid colour_spots;
     WorkingGeometry geometry;
     // From the mask, when there is one (cell_labels.h).
     std::vector<uint8_t> cell_labels;
@@ -112,6 +119,12 @@ class Trainer {
     int source = 0;  // the normal image's index; it is held out with that image's fold
     std::string family;
     int size_class = 0;
+  };
+  // A normal image after a JPEG-like round trip (kCompressionCheckImages):
+  // scored held out with its source's fold, counted as a normal.
+  struct CompressedSample {
+    Sample sample;
+    int source = 0;
   };
   StatusOr<Sample> Extract(const RgbImage& image, const WorkingGeometry& geometry) const;
   // How many synthetic defects normal image `index` gets.
@@ -138,6 +151,7 @@ class Trainer {
   std::vector<Sample> normal_;
   std::vector<Sample> anomaly_;
   std::vector<SyntheticSample> synthetic_;
+  std::vector<CompressedSample> compressed_;
   // The previous normal image: the texture family's donor (another normal
   // image), kept only while the self-check still has defects to plant.
   RgbImage donor_;

@@ -81,6 +81,11 @@ Options:
   --no-dark-spots            per-position models at stride 4 leave out the dark-spot channel
                              (fine dark-spot features on the original pixels, weighed into the
                              image score and the anomaly map; docs/model.md)
+  --shared-dark-spots        shared-bank models add the position-free dark-spot channel: dark-spot
+                             and colour-spot features on a stride-4 grid against a bank of normal
+                             cells, weighed into the image score and map (classification models;
+                             the search otherwise tries it where no per-position candidate is, and
+                             keeps it when its self-check ranks it clearly better; docs/model.md)
   --normal-only              train on the normal images alone (anomalies still go to the test
                              split), as a dataset without labelled anomalies does
   --false-positive-rate R    with normal images only, the threshold aims at this false-positive
@@ -201,6 +206,17 @@ void PrintModelSummary(const Model& model, const std::string& source, const std:
     std::fprintf(stderr, "  memory bank: %zu of %zu patches; anomaly bank: %zu patches; threshold %.4f (%s)\n",
                  model.bank_rows, model.stats.training_patches, model.anomaly_bank_rows, model.threshold,
                  ThresholdRuleName(model.threshold_rule));
+    const DarkSpotChannel& spots = model.dark_spots;
+    if (!spots.shared.empty()) {
+      const Size analysed = DarkSpotAnalysisSize({model.stats.image_width, model.stats.image_height}, model.scale);
+      std::fprintf(stderr,
+                   "  dark-spot channel: on, position-free (%zu scales, %g to %g px, of %dx%d px, and colour: %d "
+                   "features a stride-4 cell; nearest of %zu normal cells; %.0f%% of the image score and map, the "
+                   "backbone bank's %.0f%%; --no-dark-spots leaves it out of the search)\n",
+                   spots.sigmas.size(), spots.sigmas.front(), spots.sigmas.back(), analysed.width, analysed.height,
+                   spots.features(), spots.shared_rows(), 100 * (1 - spots.backbone_weight),
+                   100 * spots.backbone_weight);
+    }
   }
   const SegmentationModel& seg = model.segmentation;
   if (seg.enabled()) {
@@ -327,6 +343,14 @@ int Train(const CommandLine& cl) {
   config.map_refinement = !cl.Has("no-map-refinement");
   config.type_naming = type_naming;
   config.dark_spots = !cl.Has("no-dark-spots");
+  config.shared_dark_spots = cl.Has("shared-dark-spots");
+  if (config.shared_dark_spots && !config.dark_spots) {
+    return ReportError("train", InvalidInput("--shared-dark-spots and --no-dark-spots contradict each other"));
+  }
+  if (config.shared_dark_spots && normal_model == NormalModelKind::kPerPosition) {
+    return ReportError("train", InvalidInput("--shared-dark-spots is for shared-bank models, not --normal-model "
+                                             "per-position (which has its own dark-spot channel)"));
+  }
   config.self_check_defects = static_cast<int>(*self_check_defects);
   config.false_positive_rate = false_positive_rate;
   options.resolution_given = cl.Has("resolution");
@@ -335,6 +359,7 @@ int Train(const CommandLine& cl) {
   options.pins.coarse_weight = cl.Has("coarse-weight");
   options.pins.normal_model = cl.Has("normal-model");
   options.pins.dark_spots = cl.Has("no-dark-spots");
+  options.pins.shared_dark_spots = cl.Has("shared-dark-spots");
   options.normal_only = cl.Has("normal-only");
   options.use_masks = !cl.Has("ignore-masks");
   options.quiet = quiet;
@@ -369,7 +394,7 @@ int RunTrain(int argc, char** argv) {
                               {"evaluation", true}, {"evaluation-manifest", true}, {"resolution", true}, {"quick", false},
                               {"coreset-ratio", true}, {"coarse-weight", true}, {"anomaly-patches", true}, {"normal-model", true},
                               {"normal-only", false}, {"false-positive-rate", true}, {"ignore-masks", false}, {"smoothing-sigma", true},
-                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-defect-head", false}, {"no-map-refinement", false}, {"type-naming", true}, {"no-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
+                              {"no-mask-anomaly-bank", false}, {"no-mask-normal-patches", false}, {"no-defect-head", false}, {"no-map-refinement", false}, {"type-naming", true}, {"no-dark-spots", false}, {"shared-dark-spots", false}, {"self-check-defects", true}, {"split-seed", true},
                               {"backbone", true}, {"backend", true}, {"decoder", true}, {"threads", true}, {"quiet", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);

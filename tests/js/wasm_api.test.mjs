@@ -124,6 +124,21 @@ describe('anomalens npm package (wasm)', { skip }, () => {
     assert.throws(() => lv.describeModel(new Uint8Array([1, 2, 3])), { name: 'ValidationException' });
   });
 
+  test('a classification model with the shared dark-spot candidate is the native file, byte for byte', async () => {
+    // Without masks the search also tries the position-free dark-spot
+    // channel (model file version 7 when chosen): its features, coreset and
+    // searches must give the CLI's bytes too.
+    const dataset = set.train.map((e) => ({ Body: readFileSync(e.path), ContentType: 'image/png', Label: e.label }));
+    const bytes = await lv.train(dataset, {});
+    const native = join(set.dir, 'classification.anlm');
+    const r = runCli('train', '--manifest', join(set.data, 'train.manifest'), '--test-manifest',
+                     join(set.data, 'test.manifest'), '--ignore-masks', '--output', native, '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Buffer.from(bytes).equals(readFileSync(native)), 'same bytes as `anomalens train --ignore-masks`');
+    const names = lv.describeModel(bytes).configurationSearch.map((c) => c.name);
+    assert.ok(names.some((n) => n.endsWith('dark spots')), JSON.stringify(names));
+  });
+
   // 50 aligned normal plates: `auto` picks the per-position model, at stride
   // 4 with the dark-spot channel (a version-5 file), in wasm as natively
   // (--quick: the alignment rule, not the search, picks it; the second

@@ -187,8 +187,10 @@ TEST(ConfigurationSearch, TriesThePerPositionModelFromTheSearchsOwnMinimumOfPhot
   SearchPins pins;
   pins.short_side = pins.coarse_weight = true;
   const std::set<std::string> shared = {"64 px, shared-bank, taps 8+16"};
-  // Below the search's minimum: the shared bank alone.
-  EXPECT_EQ(Names(Search(pins, SmallConfig(), false, kMinSearchPositionImages - 1)), shared);
+  // Below the search's minimum: the shared bank, and with it the
+  // position-free dark-spot channel (offered where no per-position is).
+  EXPECT_EQ(Names(Search(pins, SmallConfig(), false, kMinSearchPositionImages - 1)),
+            (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, taps 8+16, dark spots"}));
   // From it, well below `auto`'s 50: per-position too (the self-check, not
   // the alignment rule, decides), without the dark-spot channel, which
   // waits for kMinPositionImages photos.

@@ -197,24 +197,28 @@ TEST(DarkSpotChannel, FusionKeepsTheBackboneScaleAndWeighsZScores) {
   EXPECT_EQ(map, (std::vector<float>{2.0f, 1.0f}));
 }
 
+// A model trained on 12 normal synthetic plates with `config`.
+Model TrainedOnPlates(const ModelConfig& config) {
+  Trainer trainer(testing::SharedBackbone(), config);
+  for (int i = 0; i < 12; ++i) EXPECT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
+  auto model = trainer.Finish();
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  return model.ok() ? std::move(model).value() : Model{};
+}
+
 // A per-position model trained on the synthetic plates (12 normal images,
 // stride 4), with the channel unless `dark_spots` is false.
 const Model& Trained(bool dark_spots) {
   static Model models[2];
   static bool done[2] = {false, false};
-  Model& m = models[dark_spots];
   if (!done[dark_spots]) {
     ModelConfig config;
     config.normal_model = NormalModelKind::kPerPosition;
     config.dark_spots = dark_spots;
-    Trainer trainer(testing::SharedBackbone(), config);
-    for (int i = 0; i < 12; ++i) EXPECT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
-    auto model = trainer.Finish();
-    EXPECT_TRUE(model.ok()) << model.status().ToString();
-    if (model.ok()) m = std::move(model).value();
+    models[dark_spots] = TrainedOnPlates(config);
     done[dark_spots] = true;
   }
-  return m;
+  return models[dark_spots];
 }
 
 // Both models' scores agree between a model in memory and its file, and
@@ -397,19 +401,12 @@ namespace {
 
 // A shared-bank model with the position-free channel (issue 16).
 const Model& TrainedShared() {
-  static Model m;
-  static bool done = false;
-  if (!done) {
+  static const Model m = [] {
     ModelConfig config;
     config.normal_model = NormalModelKind::kSharedBank;
     config.shared_dark_spots = true;
-    Trainer trainer(testing::SharedBackbone(), config);
-    for (int i = 0; i < 12; ++i) EXPECT_TRUE(trainer.AddImage(GenerateSyntheticSample(3, i, false).image, ImageLabel::kNormal).ok());
-    auto model = trainer.Finish();
-    EXPECT_TRUE(model.ok()) << model.status().ToString();
-    if (model.ok()) m = std::move(model).value();
-    done = true;
-  }
+    return TrainedOnPlates(config);
+  }();
   return m;
 }
 

@@ -32,9 +32,10 @@
 //                     segmentation, mask PNG; and json (the result's JSON)
 //   backend, threads  the engine and thread count used (XNNPACK: backbone
 //                     and nearest-neighbour search; portable: the core's own)
-//   detect_cpu_ms, stages_cpu: the calling thread's CPU time (medians) of
-//                     detect and the searches: at 1 thread all their work,
-//                     and less disturbed than wall time on a loaded machine
+//   detect_cpu_ms, stages_cpu, stages_cpu_sum_ms: the calling thread's CPU
+//                     time (medians) of detect and of each stage: at 1 thread
+//                     all their work, and less disturbed than wall time on a
+//                     loaded machine
 //   bank_rows, anomaly_bank_rows, clean_bank_rows, queries: the searches' sizes
 #include <sys/resource.h>
 
@@ -102,11 +103,6 @@ Timing Time(int iterations, F&& body) {
   std::sort(ms.begin(), ms.end());
   std::sort(cpu.begin(), cpu.end());
   return {ms[ms.size() / 2], ms.front(), cpu[cpu.size() / 2]};
-}
-
-template <typename F>
-double MedianMilliseconds(int iterations, F&& body) {
-  return Time(iterations, body).median_ms;
 }
 
 // Multiply-adds of the backbone on a height x width input, layer by layer.
@@ -190,7 +186,14 @@ int Run(int argc, char** argv) {
 
   // Detect's stages, each alone (and the searches' thread CPU time).
   nlohmann::ordered_json stages, stages_cpu;
-  stages["decode_ms"] = MedianMilliseconds(n, [&] { (void)detector.Decode(*bytes, ""); });
+  // A stage's median wall time, and its thread CPU time (less disturbed by
+  // other work on a shared machine; at 1 thread all of the stage's work).
+  const auto stage = [&](const char* name, auto&& body) {
+    const Timing t = Time(n, body);
+    stages[name] = t.median_ms;
+    stages_cpu[name] = t.cpu_median_ms;
+  };
+  stage("decode_ms", [&] { (void)detector.Decode(*bytes, ""); });
   // As AnalyzeAt runs them: the resize to the working size on the
   // platform's threads, then the backbone, with the stride-4 taps when the
   // model reads them (a per-position model at stride 4, a fine defect head).
@@ -201,17 +204,15 @@ int Run(int argc, char** argv) {
   const bool fine_taps = stride4 || fine_head;
   PatchGrid grid, fine;
   RgbImage working;
-  stages["features_ms"] = MedianMilliseconds(n, [&] {
+  stage("features_ms", [&] {
     working = ResizeImage(decoded->pixels, geometry.content.width, geometry.content.height, parallel);
     grid = *ExtractFeatures(backbone, working, geometry, model.layer_scales, model.config.tiling,
                             fine_taps ? &fine : nullptr);
   });
   if (!model.dark_spots.empty()) {  // the dark-spot channel (core/model/dark_spot_channel.h)
     PatchGrid spots;
-    stages["dark_spot_features_ms"] =
-        MedianMilliseconds(n, [&] { spots = DarkSpotGrid(model.dark_spots, decoded->pixels, geometry); });
-    stages["dark_spot_scores_ms"] =
-        MedianMilliseconds(n, [&] {
+    stage("dark_spot_features_ms", [&] { spots = DarkSpotGrid(model.dark_spots, decoded->pixels, geometry); });
+    stage("dark_spot_scores_ms", [&] {
           const DarkSpotChannel& c = model.dark_spots;
           (void)(c.bank.empty() ? PositionScores(c.position, spots) : PositionBankScores(c.bank, spots));
         });
@@ -248,23 +249,23 @@ int Run(int argc, char** argv) {
     // map its defects are cut from, on the nearer of the normal and clean
     // banks' distances.
     AnomalyMap map;
-    stages["anomaly_map_ms"] = MedianMilliseconds(n, [&] {
+    stage("anomaly_map_ms", [&] {
       map = BuildAnomalyMap(d, grid.width, grid.height, geometry, model.config.smoothing_sigma, parallel);
       (void)map.ContentMax();
     });
     if (!dc.empty()) {
-      stages["clean_map_ms"] = MedianMilliseconds(n, [&] {
+      stage("clean_map_ms", [&] {
         map = BuildAnomalyMap(dc, grid.width, grid.height, geometry, model.config.smoothing_sigma, parallel);
       });
     }
     if (seg.enabled() && seg.head.enabled()) {  // issue 19's defect head gates the map
       const PatchGrid& head_grid = fine_head ? fine : grid;
       std::vector<float> probabilities;
-      stages["defect_head_ms"] = MedianMilliseconds(n, [&] {
+      stage("defect_head_ms", [&] {
         probabilities = CellDefectProbabilities(seg.head, grid, fine_head ? &fine : nullptr, d, da, dc, parallel);
       });
       const AnomalyMap ungated = map;
-      stages["defect_head_gate_ms"] = MedianMilliseconds(n, [&] {
+      stage("defect_head_gate_ms", [&] {
         map = ungated;
         GateByDefectProbabilities(probabilities, head_grid.width, head_grid.height, model.config.smoothing_sigma,
                                   &map, parallel);
@@ -272,26 +273,27 @@ int Run(int argc, char** argv) {
     }
     if (seg.enabled() && seg.refinement.enabled()) {  // the guided filter, the working image its guide
       const AnomalyMap unrefined = map;
-      stages["refinement_ms"] = MedianMilliseconds(n, [&] {
+      stage("refinement_ms", [&] {
         map = unrefined;
         RefineMap(seg.refinement, WorkingGuide(working, geometry), &map, parallel);
       });
     }
     if (seg.enabled()) {
       std::vector<float> original;
-      stages["map_to_image_size_ms"] = MedianMilliseconds(n, [&] { original = map.ToOriginal(parallel); });
+      stage("map_to_image_size_ms", [&] { original = map.ToOriginal(parallel); });
       Segmentation segmentation;
-      stages["segmentation_ms"] =
-          MedianMilliseconds(n, [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg, parallel); });
-      stages["mask_png_ms"] = MedianMilliseconds(n, [&] { (void)EncodeAnomalyMask(segmentation, seg.classes); });
+      stage("segmentation_ms", [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg, parallel); });
+      stage("mask_png_ms", [&] { (void)EncodeAnomalyMask(segmentation, seg.classes); });
     }
   }
   {
     const DetectAnomalyResult result = *detector.Detect(*bytes, "");
-    stages["json_ms"] = MedianMilliseconds(n, [&] { json = DetectAnomalyResultJson(result); });
+    stage("json_ms", [&] { json = DetectAnomalyResultJson(result); });
   }
   double stages_sum_ms = 0;
   for (const auto& [name, value] : stages.items()) stages_sum_ms += value.get<double>();
+  double stages_cpu_sum_ms = 0;
+  for (const auto& [name, value] : stages_cpu.items()) stages_cpu_sum_ms += value.get<double>();
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   const double peak_mib = usage.ru_maxrss / 1024.0;
@@ -318,6 +320,8 @@ int Run(int argc, char** argv) {
     std::printf("  %-44s %10.2f ms\n", name.substr(0, name.size() - 3).c_str(), value.get<double>());
   }
   std::printf("  %-44s %10.2f ms\n", "(sum of the stages)", stages_sum_ms);
+  std::printf("%-46s %10.2f ms  (stages: %.2f)\n", "thread CPU time: detect", detect.cpu_median_ms,
+              stages_cpu_sum_ms);
   const size_t clean_bank_rows = model.segmentation.clean_bank.size() / model.feature_dim;
   std::printf("%-46s %10zu\n", "memory bank rows", model.bank_rows);
   std::printf("%-46s %10zu\n", "anomaly bank rows", model.anomaly_bank_rows);
@@ -345,6 +349,7 @@ int Run(int argc, char** argv) {
                                   {"stages", stages},
                                   {"stages_cpu", stages_cpu},
                                   {"stages_sum_ms", stages_sum_ms},
+                                  {"stages_cpu_sum_ms", stages_cpu_sum_ms},
                                   {"bank_rows", model.bank_rows},
                                   {"anomaly_bank_rows", model.anomaly_bank_rows},
                                   {"clean_bank_rows", clean_bank_rows},

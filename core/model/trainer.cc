@@ -413,9 +413,11 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
   if (label == ImageLabel::kNormal) {
     RETURN_IF_ERROR(AddSyntheticDefects(image, static_cast<int>(normal_.size())));
     // The compression check's copies: for the self-check, and for the
-    // position-free channel's compression floor (dark_spot_channel.h), which
-    // a model has whether the self-check runs or not.
-    if ((config_.self_check_defects > 0 || config_.shared_dark_spots) &&
+    // position-free channel's and the per-position Gaussians' compression
+    // floors (dark_spot_channel.h, position_model.h), which a model has
+    // whether the self-check runs or not.
+    if ((config_.self_check_defects > 0 || config_.shared_dark_spots || stride4_ ||
+         config_.normal_model != NormalModelKind::kSharedBank) &&
         normal_.size() < static_cast<size_t>(kCompressionCheckImages)) {
       CompressedSample c;
       c.source = static_cast<int>(normal_.size());

@@ -3,6 +3,7 @@
 // and detection end to end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -61,6 +62,77 @@ TEST(PositionModel, HeldOutScoresAreStandardized) {
     for (float s : image) zeros += s == 0.0f, high += s > 3.0f, ++total;
   EXPECT_GT(zeros, total / 3);
   EXPECT_LT(high, total / 50);
+}
+
+// A codec moves each place's features in its own direction, by an amount
+// that varies from photo to photo: `grid` plus a x strength x
+// direction[cell] per cell, with a from [0.5, 1.5), and a little noise.
+PatchGrid RoundTripLike(const PatchGrid& grid, const std::vector<float>& direction, float strength,
+                        std::mt19937& rng) {
+  std::uniform_real_distribution<float> amount(0.5f, 1.5f);
+  std::normal_distribution<float> noise(0.0f, 0.1f);
+  PatchGrid out = grid;
+  const float a = amount(rng) * strength;
+  for (size_t i = 0; i < out.data.size(); ++i) out.data[i] += a * direction[i] + noise(rng);
+  return out;
+}
+
+TEST(PositionModel, CompressionPairsKeepRoundTripsOfNormalsNormal) {
+  // 40 normals fit the Gaussians, a 41st is a new photo; a round trip moves
+  // a cell's features by about 6 along its own direction, 12 of the normals'
+  // spreads (0.5 a feature).
+  const std::vector<PatchGrid> grids = AlignedGrids(41, 6, 5, 0.5f, 5);
+  const std::vector<PatchGrid> normals(grids.begin(), grids.begin() + 40);
+  std::mt19937 rng(6);
+  std::normal_distribution<float> n01;
+  std::vector<float> direction(grids[0].data.size());
+  for (float& v : direction) v = 6.0f / std::sqrt(static_cast<float>(kStride8Features)) * n01(rng);
+  std::vector<PatchGrid> round_trips;
+  std::vector<std::pair<size_t, size_t>> pairs;
+  for (size_t i = 0; i < 8; ++i) {
+    round_trips.push_back(RoundTripLike(normals[i], direction, 1.0f, rng));
+    pairs.push_back({i, i});
+  }
+  const PositionFit plain = FitPositionModel(Pointers(normals), Pointers(round_trips), 5);
+  const PositionFit floored = FitPositionModel(Pointers(normals), Pointers(round_trips), 5, kStride8Features, 8, 0, {},
+                                               pairs);
+  const auto max_of = [](const std::vector<float>& v) { return *std::max_element(v.begin(), v.end()); };
+  // The new photo, clean and after a round trip of its own, milder than the
+  // pairs' (the trainer's are at quality 85, users' JPEGs more often 90:
+  // kPositionCompressionWeight).
+  const PatchGrid& fresh = grids[40];
+  const PatchGrid trip = RoundTripLike(fresh, direction, 0.6f, rng);
+  // Flagged: above every held-out normal photo's highest cell.
+  const auto highest_normal = [&max_of](const PositionFit& fit) {
+    float m = 0;
+    for (const auto& image : fit.normal_scores) m = std::max(m, max_of(image));
+    return m;
+  };
+  const float plain_bar = highest_normal(plain), floored_bar = highest_normal(floored);
+  const float trip_plain = max_of(PositionScores(plain.model, trip));
+  const float trip_floored = max_of(PositionScores(floored.model, trip));
+  // Without the floor the round trip is far outside its cells' Gaussians;
+  // with it, about as far as normal photos reach.
+  EXPECT_GT(trip_plain, 2 * plain_bar);
+  EXPECT_LT(trip_floored, 1.5f * floored_bar);
+  EXPECT_LT(trip_floored, trip_plain / 2);
+  EXPECT_LT(max_of(PositionScores(floored.model, fresh)), floored_bar);
+  // The held-out round trips (each against the Gaussians fitted without its
+  // own pair's fold, at the pairs' full strength) move less than half as far.
+  double held_out_plain = 0, held_out_floored = 0;
+  for (size_t j = 0; j < round_trips.size(); ++j) {
+    held_out_plain += max_of(plain.anomaly_scores[j]);
+    held_out_floored += max_of(floored.anomaly_scores[j]);
+  }
+  EXPECT_LT(held_out_floored, held_out_plain / 2);
+  // A patch seen elsewhere is still far from its new place's Gaussian.
+  PatchGrid odd = fresh;
+  const size_t c = 2 * 6 + 3;
+  std::copy_n(fresh.cell(0), kPatchFeatureDim, &odd.data[c * kPatchFeatureDim]);
+  EXPECT_GT(PositionScores(floored.model, odd)[c], 3 * trip_floored);
+  // No pairs, no floor: the same parameters as before the floor existed.
+  const PositionFit none = FitPositionModel(Pointers(normals), {}, 5);
+  EXPECT_EQ(none.model.params, plain.model.params);
 }
 
 TEST(PositionModel, AlignmentSeparatesAlignedFromShuffledParts) {

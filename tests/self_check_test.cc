@@ -115,6 +115,35 @@ TEST(SelfCheck, ScoresEveryFamilyAndChangesNothingElse) {
   EXPECT_FALSE(without.stats.self_check.ran());
 }
 
+// A per-position model's Gaussians take their compression floor
+// (position_model.h) from the compression check's round trips whether the
+// self-check runs or not, and its threshold stays on the clean normals: the
+// same model either way.
+TEST(SelfCheck, PerPositionModelsKeepTheirCompressionFloorWithoutIt) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  SyntheticOptions small;
+  small.width = kSyntheticWidth / 2;
+  small.height = kSyntheticHeight / 2;
+  Model models[2];
+  for (int k = 0; k < 2; ++k) {
+    ModelConfig config;
+    config.normal_model = NormalModelKind::kPerPosition;
+    config.dark_spots = false;
+    config.self_check_defects = k == 0 ? 6 : 0;
+    Trainer trainer(testing::SharedBackbone(), config);
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(5, i, false, small).image, ImageLabel::kNormal).ok());
+    auto model = trainer.Finish();
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    models[k] = *model;
+  }
+  ASSERT_EQ(models[0].normal_model, NormalModelKind::kPerPosition);
+  ASSERT_FALSE(models[0].position.empty());
+  EXPECT_TRUE(models[0].stats.self_check.ran());
+  EXPECT_EQ(models[0].position.params, models[1].position.params);
+  EXPECT_EQ(models[0].threshold, models[1].threshold);
+}
+
 TEST(SelfCheck, ReportSurvivesTheModelFileAndTrainingIsDeterministic) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   Model model = TrainPlates(6);  // a copy

@@ -65,9 +65,10 @@ constexpr int kMaxSelfCheckDefectsPerImage = 2;
 // features read block and chroma artefacts as defects loses the search
 // (issue 16: the position-free dark-spot channel flagged 16 of 16 JPEG
 // re-encodes of a scene trained on PNGs). Eight spread over the folds for
-// the cost of eight more feature extractions a scale. Also made for a
-// model with the position-free dark-spot channel, self-check or not: its
-// compression floor (dark_spot_channel.h) is measured on them.
+// the cost of eight more feature extractions a scale. Also made, self-check
+// or not, for a model with the position-free dark-spot channel and for one
+// that may be per-position: their compression floors (dark_spot_channel.h,
+// position_model.h) are measured on them.
 constexpr int kCompressionCheckImages = 8;
 // A common camera and library default; harsher than png_to_jpeg's 90.
 constexpr int kCompressionCheckQuality = 85;

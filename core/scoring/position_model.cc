@@ -29,10 +29,14 @@ double Mahalanobis(int D, const float* x, const float* mean, const float* chol) 
   return std::sqrt(d2);
 }
 
-// Per-fold sums of x and x x^T (lower triangle) over one cell's neighbourhood.
+// Per-fold sums of x and x x^T (lower triangle) over one cell's
+// neighbourhood, and of d d^T for the changes d a compression round trip
+// makes there.
 struct CellSums {
   std::vector<double> s1, s2, n;  // folds x D, folds x Packed(D), folds
-  CellSums(int folds, int D) : s1(folds * D, 0.0), s2(folds * Packed(D), 0.0), n(folds, 0.0) {}
+  std::vector<double> c2, cn;     // folds x Packed(D), folds
+  CellSums(int folds, int D)
+      : s1(folds * D, 0.0), s2(folds * Packed(D), 0.0), n(folds, 0.0), c2(folds * Packed(D), 0.0), cn(folds, 0.0) {}
 };
 
 // Fits (mean, L) from the sums of every fold but `skip` (-1: all) into `out`.
@@ -54,6 +58,19 @@ void FitGaussian(int D, const CellSums& sums, int folds, int skip, float* out) {
     trace += cov[RowStart(p) + p];
   }
   const double ridge = std::max(kPositionRidge * trace / D, 1e-12);
+  // The compression floor: plus the mean d d^T of the round trips' changes
+  // (a clean normal's features plus an independent change d have the
+  // covariance plus E[d d^T]; uncentred, so a shift every round trip makes
+  // in the same direction widens the Gaussian too).
+  double compressed = 0;
+  for (int f = 0; f < folds; ++f)
+    if (f != skip) compressed += sums.cn[f];
+  if (compressed > 0) {
+    for (int f = 0; f < folds; ++f) {
+      if (f == skip) continue;
+      for (size_t k = 0; k < kPacked; ++k) cov[k] += kPositionCompressionWeight * sums.c2[f * kPacked + k] / compressed;
+    }
+  }
   for (int p = 0; p < D; ++p) cov[RowStart(p) + p] += ridge;
   // Cholesky, L in double, then stored as float.
   std::vector<double> l(kPacked, 0.0);
@@ -117,7 +134,8 @@ std::vector<float> PositionScores(const PositionModel& model, const PatchGrid& g
 
 PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
                              const std::vector<const PatchGrid*>& anomalies, int folds, int features,
-                             int stride, int shift, const std::vector<int>& anomaly_folds) {
+                             int stride, int shift, const std::vector<int>& anomaly_folds,
+                             const std::vector<std::pair<size_t, size_t>>& compression_pairs) {
   PositionFit fit;
   PositionModel& m = fit.model;
   m.grid_width = normals[0]->width;
@@ -139,6 +157,11 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
   std::vector<std::vector<float>> fold_gaussians;
   if (m.shift > 0 && held_out) fold_gaussians.assign(folds, std::vector<float>(m.cells() * gaussian_floats));
   const int r = kPositionNeighbourhood;
+  std::vector<std::pair<size_t, size_t>> pairs;
+  for (const auto& [ni, ai] : compression_pairs)
+    if (ni < normals.size() && ai < anomalies.size() && anomalies[ai]->width == m.grid_width &&
+        anomalies[ai]->height == m.grid_height && anomalies[ai]->dim >= D)
+      pairs.push_back({ni, ai});
   for (int y = 0; y < m.grid_height; ++y) {
     for (int x = 0; x < m.grid_width; ++x) {
       const size_t c = static_cast<size_t>(y) * m.grid_width + x;
@@ -157,6 +180,26 @@ PositionFit FitPositionModel(const std::vector<const PatchGrid*>& normals,
               for (int q = 0; q <= p; ++q) row[q] += vp * v[q];
             }
             sums.n[g] += 1;
+          }
+        }
+      }
+      // A compression pair's changes count in its clean image's fold, so a
+      // held-out image's Gaussians never saw its own round trip.
+      for (const auto& [ni, ai] : pairs) {
+        const int g = static_cast<int>(ni % groups);
+        double* c2 = &sums.c2[g * kPacked];
+        for (int yy = std::max(0, y - r); yy <= std::min(m.grid_height - 1, y + r); ++yy) {
+          for (int xx = std::max(0, x - r); xx <= std::min(m.grid_width - 1, x + r); ++xx) {
+            const size_t cc = static_cast<size_t>(yy) * m.grid_width + xx;
+            const float* clean = normals[ni]->cell(cc);
+            const float* round_trip = anomalies[ai]->cell(cc);
+            double d[kMaxD];
+            for (int p = 0; p < D; ++p) d[p] = static_cast<double>(round_trip[p]) - clean[p];
+            for (int p = 0; p < D; ++p) {
+              double* row = c2 + RowStart(p);
+              for (int q = 0; q <= p; ++q) row[q] += d[p] * d[q];
+            }
+            sums.cn[g] += 1;
           }
         }
       }

@@ -69,36 +69,71 @@ AxisWeights ComputeAxisWeights(int in_size, int out_size) {
   return axis;
 }
 
+// One row of the horizontal pass on RGB: a pixel's three channels in one
+// four-lane sum (the fourth lane is the next pixel's red, computed and
+// dropped), four output pixels at a time so that their sums, each a chain of
+// dependent adds, overlap. Each lane adds its channel's taps in order from
+// 0.0f as the scalar loop does; every output runs all `stride` taps, the ones
+// past its `count` having weight 0, and adding 0 * (a finite sample >= 0) to
+// a sum >= 0 leaves it unchanged, so the floats are the plain loop's. `in`
+// holds (first + stride) * 3 + 1 readable floats for every output.
+inline void ResampleRgbRow(const float* in, const AxisWeights& axis, int dst_width, float* out) {
+  const int taps = axis.stride;
+  int x = 0;
+  for (; x + 4 <= dst_width; x += 4) {
+    const float* w0 = &axis.weights[static_cast<size_t>(x) * taps];
+    const float* w1 = w0 + taps;
+    const float* w2 = w1 + taps;
+    const float* w3 = w2 + taps;
+    const float* t0 = in + static_cast<size_t>(axis.first[x]) * 3;
+    const float* t1 = in + static_cast<size_t>(axis.first[x + 1]) * 3;
+    const float* t2 = in + static_cast<size_t>(axis.first[x + 2]) * 3;
+    const float* t3 = in + static_cast<size_t>(axis.first[x + 3]) * 3;
+    f32x4 s0 = Splat4(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    for (int k = 0; k < taps; ++k) {
+      s0 += Splat4(w0[k]) * Load4(t0 + k * 3);
+      s1 += Splat4(w1[k]) * Load4(t1 + k * 3);
+      s2 += Splat4(w2[k]) * Load4(t2 + k * 3);
+      s3 += Splat4(w3[k]) * Load4(t3 + k * 3);
+    }
+    // Each store's fourth lane is overwritten by the next pixel's red.
+    float* o = out + static_cast<size_t>(x) * 3;
+    Store4(o, s0), Store4(o + 3, s1), Store4(o + 6, s2);
+    o[9] = s3[0], o[10] = s3[1], o[11] = s3[2];
+  }
+  for (; x < dst_width; ++x) {
+    const float* weights = &axis.weights[static_cast<size_t>(x) * taps];
+    const float* tap = in + static_cast<size_t>(axis.first[x]) * 3;
+    f32x4 sum = Splat4(0.0f);
+    for (int k = 0; k < taps; ++k) sum += Splat4(weights[k]) * Load4(tap + k * 3);
+    out[x * 3] = sum[0], out[x * 3 + 1] = sum[1], out[x * 3 + 2] = sum[2];
+  }
+}
+
 // Horizontal pass over `rows` rows of interleaved samples. Each output is
 // summed in tap order from 0.0f, so results do not depend on vectorisation.
 // Bytes are converted to float a row at a time first (each is exact), so a
 // sample shared by neighbouring outputs' taps is converted once.
 template <int kChannels, typename T>
 void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis, int dst_width, float* dst) {
-  // (One float of slack: the three-channel path loads a pixel as four lanes.)
+  // The three-channel path reads every output's taps up to the padded
+  // `stride` (see ResampleRgbRow), and loads a pixel as four lanes: the
+  // converted row has that many zeros after it.
   std::vector<float> converted;
-  if (!std::is_same<T, float>::value) converted.resize(static_cast<size_t>(src_width) * kChannels + 1);
+  if (!std::is_same<T, float>::value) converted.assign((static_cast<size_t>(src_width) + axis.stride) * kChannels + 1, 0.0f);
+  const size_t row_samples = static_cast<size_t>(src_width) * kChannels;
   for (int y = 0; y < rows; ++y) {
-    const T* row = src + static_cast<size_t>(y) * src_width * kChannels;
+    const T* row = src + static_cast<size_t>(y) * row_samples;
     const float* in;
     if constexpr (std::is_same<T, float>::value) {
       in = row;
     } else {
-      for (size_t i = 0; i + 1 < converted.size(); ++i) converted[i] = static_cast<float>(row[i]);
+      for (size_t i = 0; i < row_samples; ++i) converted[i] = static_cast<float>(row[i]);
       in = converted.data();
     }
     float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
     if constexpr (kChannels == 3 && !std::is_same<T, float>::value) {
-      // A pixel's three channels in one four-lane sum (the fourth lane is
-      // the next pixel's red, computed and dropped); each lane adds its
-      // channel's taps in order from 0, as the scalar loop below.
-      for (int x = 0; x < dst_width; ++x) {
-        const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
-        const float* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
-        f32x4 sum = Splat4(0.0f);
-        for (int k = 0; k < axis.count[x]; ++k) sum += Splat4(weights[k]) * Load4(tap + k * kChannels);
-        out[x * 3] = sum[0], out[x * 3 + 1] = sum[1], out[x * 3 + 2] = sum[2];
-      }
+      ResampleRgbRow(in, axis, dst_width, out);
       continue;
     }
     for (int x = 0; x < dst_width; ++x) {

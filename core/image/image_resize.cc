@@ -76,8 +76,11 @@ AxisWeights ComputeAxisWeights(int in_size, int out_size) {
 // 0.0f as the scalar loop does; every output runs all `stride` taps, the ones
 // past its `count` having weight 0, and adding 0 * (a finite sample >= 0) to
 // a sum >= 0 leaves it unchanged, so the floats are the plain loop's. `in`
-// holds (first + stride) * 3 + 1 readable floats for every output.
-inline void ResampleRgbRow(const float* in, const AxisWeights& axis, int dst_width, float* out) {
+// holds (first + stride) * kInStride + 1 readable floats for every output;
+// its pixels are kInStride floats apart (3: RGB, 4: RGB and an ignored
+// fourth, whose lane is dropped as well).
+template <int kInStride = 3>
+void ResampleRgbRow(const float* in, const AxisWeights& axis, int dst_width, float* out) {
   const int taps = axis.stride;
   int x = 0;
   for (; x + 4 <= dst_width; x += 4) {
@@ -85,16 +88,16 @@ inline void ResampleRgbRow(const float* in, const AxisWeights& axis, int dst_wid
     const float* w1 = w0 + taps;
     const float* w2 = w1 + taps;
     const float* w3 = w2 + taps;
-    const float* t0 = in + static_cast<size_t>(axis.first[x]) * 3;
-    const float* t1 = in + static_cast<size_t>(axis.first[x + 1]) * 3;
-    const float* t2 = in + static_cast<size_t>(axis.first[x + 2]) * 3;
-    const float* t3 = in + static_cast<size_t>(axis.first[x + 3]) * 3;
+    const float* t0 = in + static_cast<size_t>(axis.first[x]) * kInStride;
+    const float* t1 = in + static_cast<size_t>(axis.first[x + 1]) * kInStride;
+    const float* t2 = in + static_cast<size_t>(axis.first[x + 2]) * kInStride;
+    const float* t3 = in + static_cast<size_t>(axis.first[x + 3]) * kInStride;
     f32x4 s0 = Splat4(0.0f), s1 = s0, s2 = s0, s3 = s0;
     for (int k = 0; k < taps; ++k) {
-      s0 += Splat4(w0[k]) * Load4(t0 + k * 3);
-      s1 += Splat4(w1[k]) * Load4(t1 + k * 3);
-      s2 += Splat4(w2[k]) * Load4(t2 + k * 3);
-      s3 += Splat4(w3[k]) * Load4(t3 + k * 3);
+      s0 += Splat4(w0[k]) * Load4(t0 + k * kInStride);
+      s1 += Splat4(w1[k]) * Load4(t1 + k * kInStride);
+      s2 += Splat4(w2[k]) * Load4(t2 + k * kInStride);
+      s3 += Splat4(w3[k]) * Load4(t3 + k * kInStride);
     }
     // Each store's fourth lane is overwritten by the next pixel's red.
     float* o = out + static_cast<size_t>(x) * 3;
@@ -103,9 +106,9 @@ inline void ResampleRgbRow(const float* in, const AxisWeights& axis, int dst_wid
   }
   for (; x < dst_width; ++x) {
     const float* weights = &axis.weights[static_cast<size_t>(x) * taps];
-    const float* tap = in + static_cast<size_t>(axis.first[x]) * 3;
+    const float* tap = in + static_cast<size_t>(axis.first[x]) * kInStride;
     f32x4 sum = Splat4(0.0f);
-    for (int k = 0; k < taps; ++k) sum += Splat4(weights[k]) * Load4(tap + k * 3);
+    for (int k = 0; k < taps; ++k) sum += Splat4(weights[k]) * Load4(tap + k * kInStride);
     out[x * 3] = sum[0], out[x * 3 + 1] = sum[1], out[x * 3 + 2] = sum[2];
   }
 }
@@ -221,6 +224,89 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelF
     }
   });
   return dst;
+}
+
+struct RowByRowResize::State {
+  int src_width = 0, src_height = 0, width = 0, height = 0;
+  size_t row_length = 0;  // floats (and bytes) of an output row
+  int rows_in = 0, rows_out = 0;
+  bool valid = false;
+  AxisWeights across, down;  // `across` unused when the width is unchanged, `down` when the height is
+  std::unique_ptr<float[]> horizontal;  // src_height rows of row_length, as ResizeImage's
+  std::vector<float> converted;         // one source row as floats, with ResampleRgbRow's slack
+  std::vector<float> column;            // one output row before rounding
+  RgbImage out;
+};
+
+RowByRowResize::RowByRowResize(int src_width, int src_height, int width, int height) : state_(new State) {
+  State& s = *state_;
+  s.valid = src_width >= 1 && src_height >= 1 && width >= 1 && height >= 1;
+  if (!s.valid) return;
+  s.src_width = src_width, s.src_height = src_height, s.width = width, s.height = height;
+  s.row_length = static_cast<size_t>(width) * 3;
+  s.horizontal.reset(new float[static_cast<size_t>(src_height) * s.row_length]);
+  size_t slack = 0;
+  if (width != src_width) {
+    s.across = ComputeAxisWeights(src_width, width);
+    slack = static_cast<size_t>(s.across.stride);
+  }
+  s.converted.assign((static_cast<size_t>(src_width) + slack) * 4 + 1, 0.0f);
+  if (height != src_height) {
+    s.down = ComputeAxisWeights(src_height, height);
+    s.column.resize(s.row_length);
+  }
+  s.out.width = width;
+  s.out.height = height;
+  s.out.pixels.resize(static_cast<size_t>(height) * s.row_length);
+}
+
+RowByRowResize::~RowByRowResize() = default;
+
+void RowByRowResize::AddRow(const uint8_t* row, int bytes_per_pixel) {
+  State& s = *state_;
+  if (!s.valid || s.rows_in >= s.src_height) return;
+  float* horizontal = s.horizontal.get() + static_cast<size_t>(s.rows_in) * s.row_length;
+  const size_t samples = static_cast<size_t>(s.src_width) * bytes_per_pixel;
+  if (s.width == s.src_width) {
+    // ResizeImage's plain conversion: the RGB samples as floats.
+    for (int x = 0; x < s.src_width; ++x) {
+      for (int c = 0; c < 3; ++c) horizontal[x * 3 + c] = row[static_cast<size_t>(x) * bytes_per_pixel + c];
+    }
+  } else {
+    for (size_t i = 0; i < samples; ++i) s.converted[i] = static_cast<float>(row[i]);
+    if (bytes_per_pixel == 4) {
+      ResampleRgbRow<4>(s.converted.data(), s.across, s.width, horizontal);
+    } else {
+      ResampleRgbRow<3>(s.converted.data(), s.across, s.width, horizontal);
+    }
+  }
+  ++s.rows_in;
+  // Every output row whose source rows are now all in, rounded as
+  // ResizeImage rounds it.
+  for (; s.rows_out < s.height; ++s.rows_out) {
+    const size_t y = static_cast<size_t>(s.rows_out);
+    const float* values;
+    if (s.height == s.src_height) {
+      if (s.rows_out >= s.rows_in) break;
+      values = s.horizontal.get() + y * s.row_length;
+    } else {
+      if (s.down.first[y] + s.down.count[y] > s.rows_in) break;
+      ResampleColumnRange(s.horizontal.get(), s.row_length, s.down, y, y + 1, s.column.data());
+      values = s.column.data();
+    }
+    uint8_t* out = &s.out.pixels[y * s.row_length];
+    for (size_t i = 0; i < s.row_length; ++i) out[i] = RoundToByte(values[i]);
+  }
+}
+
+bool RowByRowResize::complete() const {
+  const State& s = *state_;
+  return s.valid && s.rows_in == s.src_height && s.rows_out == s.height;
+}
+
+RgbImage RowByRowResize::Take() {
+  if (!complete()) return RgbImage();
+  return std::move(state_->out);
 }
 
 void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height,

@@ -106,6 +106,7 @@ struct Reconstruction {
   Resampler resamplers[3];
   std::vector<stbi_uc>* rgba = nullptr;         // the caller's: one RGBA row
   RgbImage* image = nullptr;
+  RowByRowResize* rows = nullptr;               // the caller's: fed each pixel row, when set
 
   // Rows are handed over as they are read only from a single interleaved
   // sequential scan, whose rows are final once read. A progressive file
@@ -251,12 +252,17 @@ void ReconstructRows(Reconstruction* work, int imcu_rows) {
     }
     if (work->components == 3) {
       // stb's colour conversion runs its SIMD code only at 4 bytes a pixel
-      // (RGB and alpha), so rows convert into `rgba` and are packed to RGB.
-      std::vector<stbi_uc>& rgba = *work->rgba;
-      kYCbCrToRgb(rgba.data(), rows[0], rows[1], rows[2], width, 4);
-      for (int i = 0; i < width; ++i, out += 3) std::memcpy(out, &rgba[static_cast<size_t>(i) * 4], 3);
+      // (RGB and alpha), so rows convert into `rgba` and are packed to RGB,
+      // four bytes a pixel whose fourth the next pixel overwrites (the last
+      // pixel three). The resize reads the RGBA row itself, still in cache.
+      const stbi_uc* rgba = work->rgba->data();
+      kYCbCrToRgb(work->rgba->data(), rows[0], rows[1], rows[2], width, 4);
+      for (int i = 0; i + 1 < width; ++i) std::memcpy(out + i * 3, rgba + i * 4, 4);
+      std::memcpy(out + (width - 1) * 3, rgba + (width - 1) * 4, 3);
+      if (work->rows != nullptr) work->rows->AddRow(rgba, 4);
     } else {
-      for (int i = 0; i < width; ++i, out += 3) out[0] = out[1] = out[2] = rows[0][i];
+      for (int i = 0; i < width; ++i) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = rows[0][i];
+      if (work->rows != nullptr) work->rows->AddRow(out, 3);
     }
   }
 }
@@ -324,7 +330,8 @@ enum class Outcome { kOk, kCorrupt, kUnsupported };
 // that no C++ object of this frame is skipped or left in a register. (The
 // reading role has its own landing place, on its own thread.)
 Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel, ErrorManager* err,
-               Progress* progress, Reconstruction* work, std::vector<uint8_t>* buffers, RgbImage* image) {
+               Progress* progress, Reconstruction* work, std::vector<uint8_t>* buffers, RgbImage* image,
+               RowByRowResize* rows) {
   jpeg_decompress_struct cinfo;
   std::jmp_buf jump;
   cinfo.err = jpeg_std_error(&err->pub);
@@ -384,6 +391,7 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
   work->planes = buffers;
   work->rgba = &buffers[6];
   work->image = image;
+  work->rows = rows;
   std::vector<uint8_t>* linebufs = buffers + 3;
   const int h_max = cinfo.max_h_samp_factor, v_max = cinfo.max_v_samp_factor;
   for (int c = 0; c < components; ++c) {
@@ -424,14 +432,14 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
 }  // namespace
 
 StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /*min_width*/, int /*min_height*/,
-                                     const ParallelFor& parallel) {
+                                     const ParallelFor& parallel, RowByRowResize* rows) {
   ErrorManager err;
   Progress progress;
   Reconstruction work;
   // Three component planes, three upsampling rows, an RGBA row.
   std::vector<uint8_t> buffers[7];
   RgbImage image;
-  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image)) {
+  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image, rows)) {
     case Outcome::kOk:
       return image;
     case Outcome::kUnsupported:
@@ -449,8 +457,8 @@ StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /
 
 JpegDecoder TurboJpegDecoder(ParallelFor parallel) {
   return JpegDecoder{[parallel = std::move(parallel)](ByteSpan jpeg, int width, int height, int min_width,
-                                                      int min_height) {
-    return DecodeJpegAtLeast(jpeg, width, height, min_width, min_height, parallel);
+                                                      int min_height, RowByRowResize* rows) {
+    return DecodeJpegAtLeast(jpeg, width, height, min_width, min_height, parallel, rows);
   }};
 }
 

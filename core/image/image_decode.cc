@@ -315,18 +315,20 @@ StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view conten
     const double f = min_fraction > 1 ? 1 : min_fraction;
     const int min_width = std::max(1, static_cast<int>(std::ceil(width * f)));
     const int min_height = std::max(1, static_cast<int>(std::ceil(height * f)));
-    int resized_width = 0, resized_height = 0;
-    if (resize_to != nullptr && *resize_to && resized != nullptr) {
-      (*resize_to)(width, height, &resized_width, &resized_height);
-    }
+    ResizeRequest request;
+    if (resize_to != nullptr && *resize_to && resized != nullptr) request = (*resize_to)(width, height);
     std::unique_ptr<RowByRowResize> rows;
-    if (resized_width > 0 && resized_height > 0) {
-      rows.reset(new RowByRowResize(width, height, resized_width, resized_height));
+    if (request.width > 0 && request.height > 0) {
+      rows.reset(new RowByRowResize(width, height, request.width, request.height));
     }
-    StatusOr<RgbImage> image = jpeg->decode(bytes, width, height, min_width, min_height, rows.get());
+    const bool pixels_too = !rows || request.pixels_too;
+    StatusOr<RgbImage> image = jpeg->decode(bytes, width, height, min_width, min_height, rows.get(), pixels_too);
     if (image.ok()) {
+      // Without pixels only when they were not needed and the resize is made.
+      const bool sized_only = !pixels_too && image->pixels.empty() && rows->complete() && image->width == width &&
+                              image->height == height;
       if (image->width < min_width || image->height < min_height || image->width > width || image->height > height ||
-          image->pixels.size() != static_cast<size_t>(image->width) * image->height * 3) {
+          (!sized_only && image->pixels.size() != static_cast<size_t>(image->width) * image->height * 3)) {
         return Internal("JPEG decoder returned " + std::to_string(image->width) + "x" +
                         std::to_string(image->height) + " px for a " + std::to_string(width) + "x" +
                         std::to_string(height) + " px image asked for at least " + std::to_string(min_width) + "x" +

@@ -69,10 +69,12 @@ StatusOr<RgbaImage> DecodeImageRgba(ByteSpan bytes, std::string_view content_typ
 // bottom, as it makes it (so that the resize runs while the rows are in
 // cache, or beside the decoding), and the core takes the resize from it when
 // it is complete; otherwise the core resizes afterwards. Either way the
-// resized bytes are ResizeImage's.
+// resized bytes are ResizeImage's. With `rows` and `pixels_too` false, the
+// caller needs only the resize: a decoder that completes it may return the
+// size with no pixels.
 struct JpegDecoder {
   std::function<StatusOr<RgbImage>(ByteSpan jpeg, int width, int height, int min_width, int min_height,
-                                   RowByRowResize* rows)>
+                                   RowByRowResize* rows, bool pixels_too)>
       decode;
 };
 
@@ -88,8 +90,15 @@ struct DecodedImage {
 };
 
 // For DecodeImageAtLeast: the size to resize an image of the file's
-// `width` x `height` to (both 0: none).
-using ResizeTarget = std::function<void(int width, int height, int* resized_width, int* resized_height)>;
+// `width` x `height` to (0 x 0: none), and whether the caller needs the
+// decoded pixels as well as the resize (when not, a decoder that makes the
+// resize may leave `pixels` without its pixels: its width and height only).
+struct ResizeRequest {
+  int width = 0;
+  int height = 0;
+  bool pixels_too = true;
+};
+using ResizeTarget = std::function<ResizeRequest(int width, int height)>;
 
 // DecodeImage, for a caller that will shrink the image to `fraction` of each
 // side (at most 1): a JPEG goes to `jpeg` (when set) with the smallest size

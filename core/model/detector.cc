@@ -79,7 +79,9 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
 }
 
 StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string_view content_type) const {
-  ASSIGN_OR_RETURN(DecodedImage image, Decode(image_bytes, content_type));
+  // Only a dark-spot channel reads the decoded pixels once the working image
+  // is made; without one, a decoder that resizes as it decodes can skip them.
+  ASSIGN_OR_RETURN(DecodedImage image, DecodeAt(image_bytes, content_type, !model_.dark_spots.empty()));
   ASSIGN_OR_RETURN(Analysis analysis, Analyze(image, /*full_map=*/false));
   return analysis.result;
 }
@@ -91,12 +93,20 @@ double Detector::DecodeFraction() const {
 }
 
 StatusOr<DecodedImage> Detector::Decode(ByteSpan image_bytes, std::string_view content_type) const {
+  return DecodeAt(image_bytes, content_type, /*pixels_too=*/true);
+}
+
+StatusOr<DecodedImage> Detector::DecodeAt(ByteSpan image_bytes, std::string_view content_type,
+                                          bool pixels_too) const {
   // The working size, for a decoder that resizes the rows as it makes them.
-  const ResizeTarget working = [this](int width, int height, int* resized_width, int* resized_height) {
+  const ResizeTarget working = [this, pixels_too](int width, int height) {
+    ResizeRequest request;
     const WorkingGeometry geometry = PlanGeometry({width, height}, model_.scale, MobileNetV2::kInputMultiple);
-    if (geometry.content.width == width && geometry.content.height == height) return;
-    *resized_width = geometry.content.width;
-    *resized_height = geometry.content.height;
+    if (geometry.content.width == width && geometry.content.height == height) return request;
+    request.width = geometry.content.width;
+    request.height = geometry.content.height;
+    request.pixels_too = pixels_too;
+    return request;
   };
   return DecodeImageAtLeast(image_bytes, content_type, DecodeFraction(), jpeg_, ImageLimits{}, working);
 }

@@ -79,6 +79,9 @@ class Detector {
   Detector(Model model, std::shared_ptr<const Backbone> backbone);
   // Analyze on pixels that are the image of size `original`, or a smaller
   // decode of it (no smaller than the working size).
+  // Decode, leaving DecodedImage::pixels without its pixels when the decoder
+  // made the working image and `pixels_too` is false.
+  StatusOr<DecodedImage> DecodeAt(ByteSpan image_bytes, std::string_view content_type, bool pixels_too) const;
   // `resized`, when not null, is `image` at the working size already (else
   // it is resized here).
   StatusOr<Analysis> AnalyzeAt(const RgbImage& image, Size original, bool full_map,

@@ -151,6 +151,7 @@ struct Reconstruction {
   std::vector<stbi_uc>* rgba = nullptr;         // the caller's: one RGBA row
   RgbImage* image = nullptr;
   RowByRowResize* rows = nullptr;               // the caller's: fed each pixel row, when set
+  bool pixels_too = true;                       // false: `rows` only, `image` keeps no pixels
 
   // Rows are handed over as they are read only from a single interleaved
   // sequential scan, whose rows are final once read. A progressive file
@@ -284,7 +285,9 @@ void ReconstructRows(Reconstruction* work, int imcu_rows) {
     bool there = true;
     for (int c = 0; c < work->components; ++c) there = there && work->resamplers[c].line1_row < sample_rows[c];
     if (!there) return;
-    stbi_uc* out = work->image->pixels.data() + static_cast<size_t>(work->next_pixel_row) * width * 3;
+    stbi_uc* out = work->pixels_too
+                       ? work->image->pixels.data() + static_cast<size_t>(work->next_pixel_row) * width * 3
+                       : work->rgba->data();
     stbi_uc* rows[3] = {nullptr, nullptr, nullptr};
     for (int c = 0; c < work->components; ++c) {
       Resampler& r = work->resamplers[c];
@@ -306,8 +309,10 @@ void ReconstructRows(Reconstruction* work, int imcu_rows) {
       // pixel three). The resize reads the RGBA row itself, still in cache.
       const stbi_uc* rgba = work->rgba->data();
       kYCbCrToRgb(work->rgba->data(), rows[0], rows[1], rows[2], width, 4);
-      for (int i = 0; i + 1 < width; ++i) std::memcpy(out + i * 3, rgba + i * 4, 4);
-      std::memcpy(out + (width - 1) * 3, rgba + (width - 1) * 4, 3);
+      if (work->pixels_too) {
+        for (int i = 0; i + 1 < width; ++i) std::memcpy(out + i * 3, rgba + i * 4, 4);
+        std::memcpy(out + (width - 1) * 3, rgba + (width - 1) * 4, 3);
+      }
       if (work->rows != nullptr) work->rows->AddRow(rgba, 4);
     } else {
       for (int i = 0; i < width; ++i) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = rows[0][i];
@@ -330,8 +335,9 @@ void Reconstruct(Reconstruction* work) {
     r.line0 = r.line1 = work->planes[c].data();
     r.linebuf->resize(static_cast<size_t>(work->width) + 3);  // stb's size: room to upsample off the edge
   }
+  // (A grey row without pixels to keep is widened in `rgba`, 3 bytes a pixel.)
   work->rgba->resize(static_cast<size_t>(work->width) * 4);
-  work->image->pixels.resize(static_cast<size_t>(work->width) * work->height * 3);
+  if (work->pixels_too) work->image->pixels.resize(static_cast<size_t>(work->width) * work->height * 3);
   for (;;) {
     int available = 0;
     bool finished = false, failed = false;
@@ -380,7 +386,7 @@ enum class Outcome { kOk, kCorrupt, kUnsupported };
 // reading role has its own landing place, on its own thread.)
 Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel, ErrorManager* err,
                Progress* progress, Reconstruction* work, std::vector<uint8_t>* buffers, RgbImage* image,
-               RowByRowResize* rows) {
+               RowByRowResize* rows, bool pixels_too) {
   jpeg_decompress_struct cinfo;
   std::jmp_buf jump;
   cinfo.err = jpeg_std_error(&err->pub);
@@ -441,6 +447,7 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
   work->rgba = &buffers[6];
   work->image = image;
   work->rows = rows;
+  work->pixels_too = pixels_too || rows == nullptr;
   std::vector<uint8_t>* linebufs = buffers + 3;
   const int h_max = cinfo.max_h_samp_factor, v_max = cinfo.max_v_samp_factor;
   for (int c = 0; c < components; ++c) {
@@ -481,14 +488,14 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
 }  // namespace
 
 StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /*min_width*/, int /*min_height*/,
-                                     const ParallelFor& parallel, RowByRowResize* rows) {
+                                     const ParallelFor& parallel, RowByRowResize* rows, bool pixels_too) {
   ErrorManager err;
   Progress progress;
   Reconstruction work;
   // Three component planes, three upsampling rows, an RGBA row.
   std::vector<uint8_t> buffers[7];
   RgbImage image;
-  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image, rows)) {
+  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image, rows, pixels_too)) {
     case Outcome::kOk:
       return image;
     case Outcome::kUnsupported:
@@ -506,8 +513,8 @@ StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /
 
 JpegDecoder TurboJpegDecoder(ParallelFor parallel) {
   return JpegDecoder{[parallel = std::move(parallel)](ByteSpan jpeg, int width, int height, int min_width,
-                                                      int min_height, RowByRowResize* rows) {
-    return DecodeJpegAtLeast(jpeg, width, height, min_width, min_height, parallel, rows);
+                                                      int min_height, RowByRowResize* rows, bool pixels_too) {
+    return DecodeJpegAtLeast(jpeg, width, height, min_width, min_height, parallel, rows, pixels_too);
   }};
 }
 

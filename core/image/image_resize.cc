@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -232,7 +233,11 @@ struct RowByRowResize::State {
   int rows_in = 0, rows_out = 0;
   bool valid = false;
   AxisWeights across, down;  // `across` unused when the width is unchanged, `down` when the height is
-  std::unique_ptr<float[]> horizontal;  // src_height rows of row_length, as ResizeImage's
+  // The horizontal pass's rows that output rows still to be made read:
+  // source rows [window_first, rows_in), `window_rows` at most (ResizeImage
+  // keeps all of them; a window keeps the memory to a few rows).
+  std::unique_ptr<float[]> window;
+  int window_rows = 0, window_first = 0;
   std::vector<float> converted;         // one source row as floats, with ResampleRgbRow's slack
   std::vector<float> column;            // one output row before rounding
   RgbImage out;
@@ -244,17 +249,21 @@ RowByRowResize::RowByRowResize(int src_width, int src_height, int width, int hei
   if (!s.valid) return;
   s.src_width = src_width, s.src_height = src_height, s.width = width, s.height = height;
   s.row_length = static_cast<size_t>(width) * 3;
-  s.horizontal.reset(new float[static_cast<size_t>(src_height) * s.row_length]);
   size_t slack = 0;
   if (width != src_width) {
     s.across = ComputeAxisWeights(src_width, width);
     slack = static_cast<size_t>(s.across.stride);
   }
   s.converted.assign((static_cast<size_t>(src_width) + slack) * 4 + 1, 0.0f);
+  // An output row reads fewer than `stride` source rows, so twice that
+  // leaves room to add rows between moves of the window.
+  s.window_rows = 1;
   if (height != src_height) {
     s.down = ComputeAxisWeights(src_height, height);
     s.column.resize(s.row_length);
+    s.window_rows = 2 * s.down.stride + 1;
   }
+  s.window.reset(new float[static_cast<size_t>(s.window_rows) * s.row_length]);
   s.out.width = width;
   s.out.height = height;
   s.out.pixels.resize(static_cast<size_t>(height) * s.row_length);
@@ -265,7 +274,17 @@ RowByRowResize::~RowByRowResize() = default;
 void RowByRowResize::AddRow(const uint8_t* row, int bytes_per_pixel) {
   State& s = *state_;
   if (!s.valid || s.rows_in >= s.src_height) return;
-  float* horizontal = s.horizontal.get() + static_cast<size_t>(s.rows_in) * s.row_length;
+  if (s.rows_in - s.window_first >= s.window_rows) {
+    // Drop the rows no output row still to be made reads (the next one reads
+    // from its first tap on; the later ones from theirs, no earlier).
+    const int keep = s.rows_out == s.height        ? s.rows_in  // (every output row made)
+                     : s.height == s.src_height ? s.rows_out
+                                                : s.down.first[s.rows_out];
+    std::memmove(s.window.get(), s.window.get() + static_cast<size_t>(keep - s.window_first) * s.row_length,
+                 static_cast<size_t>(s.rows_in - keep) * s.row_length * sizeof(float));
+    s.window_first = keep;
+  }
+  float* horizontal = s.window.get() + static_cast<size_t>(s.rows_in - s.window_first) * s.row_length;
   const size_t samples = static_cast<size_t>(s.src_width) * bytes_per_pixel;
   if (s.width == s.src_width) {
     // ResizeImage's plain conversion: the RGB samples as floats.
@@ -288,10 +307,14 @@ void RowByRowResize::AddRow(const uint8_t* row, int bytes_per_pixel) {
     const float* values;
     if (s.height == s.src_height) {
       if (s.rows_out >= s.rows_in) break;
-      values = s.horizontal.get() + y * s.row_length;
+      values = s.window.get() + static_cast<size_t>(s.rows_out - s.window_first) * s.row_length;
     } else {
       if (s.down.first[y] + s.down.count[y] > s.rows_in) break;
-      ResampleColumnRange(s.horizontal.get(), s.row_length, s.down, y, y + 1, s.column.data());
+      // ResampleColumnRange's sum, on the window's rows.
+      const float* first = s.window.get() + static_cast<size_t>(s.down.first[y] - s.window_first) * s.row_length;
+      WeightedRowSum(&s.down.weights[y * s.down.stride], s.down.count[y],
+                     [&](int k) { return first + static_cast<size_t>(k) * s.row_length; }, s.row_length,
+                     s.column.data());
       values = s.column.data();
     }
     uint8_t* out = &s.out.pixels[y * s.row_length];

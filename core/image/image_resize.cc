@@ -124,7 +124,9 @@ void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis
   // `stride` (see ResampleRgbRow), and loads a pixel as four lanes: the
   // converted row has that many zeros after it.
   std::vector<float> converted;
-  if (!std::is_same<T, float>::value) converted.assign((static_cast<size_t>(src_width) + axis.stride) * kChannels + 1, 0.0f);
+  if (!std::is_same<T, float>::value) {
+    converted.assign((static_cast<size_t>(src_width) + axis.stride) * kChannels + 1, 0.0f);
+  }
   const size_t row_samples = static_cast<size_t>(src_width) * kChannels;
   for (int y = 0; y < rows; ++y) {
     const T* row = src + static_cast<size_t>(y) * row_samples;

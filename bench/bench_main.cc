@@ -2,7 +2,13 @@
 // table and written as JSON. Medians over --iterations runs after a warm-up.
 //
 //   anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]
-//                   [--decoder stb|libjpeg-turbo] [--exact-search] [--iterations 20] [--json OUT.json]
+//                   [--decoder stb|libjpeg-turbo] [--exact-search] [--cold-stages] [--iterations 20]
+//                   [--json OUT.json]
+//
+// --cold-stages: each timed run of a stage starts with the core's caches
+// filled with other data (16 MB read and written), as inside a detect, where
+// each stage follows others that used the cache; without it a stage finds
+// its inputs and the model's tables where its previous run left them.
 //
 // --decoder as detect takes it: libjpeg-turbo, the xnnpack default (its
 // entropy decoding, then stb's reconstruction, at full size: the same pixels;
@@ -34,9 +40,10 @@
 //                     segmentation, mask PNG; and json (the result's JSON)
 //   backend, threads  the engine and thread count used (XNNPACK: backbone
 //                     and nearest-neighbour search; portable: the core's own)
-//   detect_cpu_ms, stages_cpu: the calling thread's CPU time (medians) of
-//                     detect and the searches: at 1 thread all their work,
-//                     and less disturbed than wall time on a loaded machine
+//   detect_cpu_ms, stages_cpu, stages_cpu_sum_ms: the calling thread's CPU
+//                     time (medians) of detect and of each stage: at 1 thread
+//                     all their work, and less disturbed than wall time on a
+//                     loaded machine
 //   bank_rows, anomaly_bank_rows, clean_bank_rows, queries: the searches' sizes
 #include <sys/resource.h>
 
@@ -73,7 +80,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: anomalens_bench --model MODEL --image IMAGE [--backend xnnpack|portable] [--threads N]\n"
-    "                       [--decoder stb|libjpeg-turbo] [--exact-search] [--iterations 20] [--json OUT.json]\n"
+    "                       [--decoder stb|libjpeg-turbo] [--exact-search] [--cold-stages] [--iterations 20]\n"
+    "                       [--json OUT.json]\n"
     "--threads: threads for the backbone and scoring (default 1 here, for comparable numbers; 0: every core)\n";
 
 struct Timing {
@@ -90,11 +98,22 @@ double ThreadCpuMilliseconds() {
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+// --cold-stages: before each timed run of a stage, this buffer is read and
+// written through, so the stage finds its data out of the core's caches, as
+// it does inside a detect, where the stages before it have just used them.
+std::vector<char>* g_evict = nullptr;
+
+void EvictCaches() {
+  if (g_evict == nullptr) return;
+  for (size_t i = 0; i < g_evict->size(); i += 64) (*g_evict)[i] += 1;
+}
+
 template <typename F>
-Timing Time(int iterations, F&& body) {
+Timing Time(int iterations, F&& body, bool cold = false) {
   std::vector<double> ms, cpu;
   body();  // warm-up: first-touch allocations, caches, XNNPACK runtimes for new sizes
   for (int i = 0; i < iterations; ++i) {
+    if (cold) EvictCaches();
     const double c0 = ThreadCpuMilliseconds();
     const auto t0 = std::chrono::steady_clock::now();
     body();
@@ -104,11 +123,6 @@ Timing Time(int iterations, F&& body) {
   std::sort(ms.begin(), ms.end());
   std::sort(cpu.begin(), cpu.end());
   return {ms[ms.size() / 2], ms.front(), cpu[cpu.size() / 2]};
-}
-
-template <typename F>
-double MedianMilliseconds(int iterations, F&& body) {
-  return Time(iterations, body).median_ms;
 }
 
 // Multiply-adds of the backbone on a height x width input, layer by layer.
@@ -128,7 +142,7 @@ double BackboneMultiplyAdds(const MobileNetV2& net, int height, int width) {
 int Run(int argc, char** argv) {
   auto cl = ParseCommandLine(argc, argv, 1,
                              {{"model", true}, {"image", true}, {"iterations", true}, {"json", true}, {"backend", true},
-                              {"threads", true}, {"decoder", true}, {"exact-search", false}});
+                              {"threads", true}, {"decoder", true}, {"exact-search", false}, {"cold-stages", false}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError("bench", cl.status());
@@ -185,6 +199,10 @@ int Run(int argc, char** argv) {
   });
   const double backbone_ms = backbone_tiles.median_ms;
 
+  // Twice the core's cache (L2 here: 2 - 4 MB a core on the machines measured).
+  std::vector<char> evict(16 << 20);
+  if (cl->Has("cold-stages")) g_evict = &evict;
+
   // End to end, as DetectAnomalies runs it.
   std::string json;
   const Timing detect = Time(n, [&] { json = DetectAnomalyResultJson(*detector.Detect(*bytes, "")); });
@@ -192,7 +210,14 @@ int Run(int argc, char** argv) {
 
   // Detect's stages, each alone (and the searches' thread CPU time).
   nlohmann::ordered_json stages, stages_cpu;
-  stages["decode_ms"] = MedianMilliseconds(n, [&] { (void)detector.Decode(*bytes, ""); });
+  // A stage's median wall time, and its thread CPU time (less disturbed by
+  // other work on a shared machine; at 1 thread all of the stage's work).
+  const auto stage = [&](const char* name, auto&& body) {
+    const Timing t = Time(n, body, /*cold=*/true);
+    stages[name] = t.median_ms;
+    stages_cpu[name] = t.cpu_median_ms;
+  };
+  stage("decode_ms", [&] { (void)detector.Decode(*bytes, ""); });
   // As AnalyzeAt runs them: the resize to the working size on the
   // platform's threads, then the backbone, with the stride-4 taps when the
   // model reads them (a per-position model at stride 4, a fine defect head).
@@ -206,7 +231,7 @@ int Run(int argc, char** argv) {
   // (A decoder that resizes as it decodes, the libjpeg-turbo one, leaves
   // the features the backbone and taps: its resize is in decode_ms.)
   const bool resized_by_decoder = !decoded->resized.pixels.empty();
-  stages["features_ms"] = MedianMilliseconds(n, [&] {
+  stage("features_ms", [&] {
     working = resized_by_decoder
                   ? decoded->resized
                   : ResizeImage(decoded->pixels, geometry.content.width, geometry.content.height, parallel);
@@ -215,10 +240,8 @@ int Run(int argc, char** argv) {
   });
   if (!model.dark_spots.empty()) {  // the dark-spot channel (core/model/dark_spot_channel.h)
     PatchGrid spots;
-    stages["dark_spot_features_ms"] =
-        MedianMilliseconds(n, [&] { spots = DarkSpotGrid(model.dark_spots, decoded->pixels, geometry); });
-    stages["dark_spot_scores_ms"] =
-        MedianMilliseconds(n, [&] {
+    stage("dark_spot_features_ms", [&] { spots = DarkSpotGrid(model.dark_spots, decoded->pixels, geometry); });
+    stage("dark_spot_scores_ms", [&] {
           const DarkSpotChannel& c = model.dark_spots;
           (void)(c.bank.empty() ? PositionScores(c.position, spots) : PositionBankScores(c.bank, spots));
         });
@@ -241,37 +264,37 @@ int Run(int argc, char** argv) {
     const Timing searches = Time(n, [&] {
       d = bank->MinDistances(grid.data.data(), grid.cells());
       if (anomalies->size()) da = anomalies->MinDistances(grid.data.data(), grid.cells());
-    });
+    }, /*cold=*/true);
     stages["nearest_neighbour_ms"] = searches.median_ms;
     stages_cpu["nearest_neighbour_ms"] = searches.cpu_median_ms;
     if (clean->size()) {
-      const Timing clean_search = Time(n, [&] { dc = clean->MinDistances(grid.data.data(), grid.cells()); });
+      const Timing clean_search = Time(
+          n, [&] { dc = clean->MinDistancesWithin(grid.data.data(), grid.cells(), d.data()); }, /*cold=*/true);
       stages["clean_bank_search_ms"] = clean_search.median_ms;
       stages_cpu["clean_bank_search_ms"] = clean_search.cpu_median_ms;
-      for (size_t i = 0; i < dc.size(); ++i) dc[i] = std::min(dc[i], d[i]);
     }
     // The image's map and its score (ScorePatchGrid's work after the
     // searches), then, for an anomalous image of a segmentation model, the
     // map its defects are cut from, on the nearer of the normal and clean
     // banks' distances.
     AnomalyMap map;
-    stages["anomaly_map_ms"] = MedianMilliseconds(n, [&] {
+    stage("anomaly_map_ms", [&] {
       map = BuildAnomalyMap(d, grid.width, grid.height, geometry, model.config.smoothing_sigma, parallel);
       (void)map.ContentMax();
     });
     if (!dc.empty()) {
-      stages["clean_map_ms"] = MedianMilliseconds(n, [&] {
+      stage("clean_map_ms", [&] {
         map = BuildAnomalyMap(dc, grid.width, grid.height, geometry, model.config.smoothing_sigma, parallel);
       });
     }
     if (seg.enabled() && seg.head.enabled()) {  // issue 19's defect head gates the map
       const PatchGrid& head_grid = fine_head ? fine : grid;
       std::vector<float> probabilities;
-      stages["defect_head_ms"] = MedianMilliseconds(n, [&] {
+      stage("defect_head_ms", [&] {
         probabilities = CellDefectProbabilities(seg.head, grid, fine_head ? &fine : nullptr, d, da, dc, parallel);
       });
       const AnomalyMap ungated = map;
-      stages["defect_head_gate_ms"] = MedianMilliseconds(n, [&] {
+      stage("defect_head_gate_ms", [&] {
         map = ungated;
         GateByDefectProbabilities(probabilities, head_grid.width, head_grid.height, model.config.smoothing_sigma,
                                   &map, parallel);
@@ -279,26 +302,27 @@ int Run(int argc, char** argv) {
     }
     if (seg.enabled() && seg.refinement.enabled()) {  // the guided filter, the working image its guide
       const AnomalyMap unrefined = map;
-      stages["refinement_ms"] = MedianMilliseconds(n, [&] {
+      stage("refinement_ms", [&] {
         map = unrefined;
         RefineMap(seg.refinement, WorkingGuide(working, geometry), &map, parallel);
       });
     }
     if (seg.enabled()) {
       std::vector<float> original;
-      stages["map_to_image_size_ms"] = MedianMilliseconds(n, [&] { original = map.ToOriginal(parallel); });
+      stage("map_to_image_size_ms", [&] { original = map.ToOriginal(parallel); });
       Segmentation segmentation;
-      stages["segmentation_ms"] =
-          MedianMilliseconds(n, [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg, parallel); });
-      stages["mask_png_ms"] = MedianMilliseconds(n, [&] { (void)EncodeAnomalyMask(segmentation, seg.classes); });
+      stage("segmentation_ms", [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg, parallel); });
+      stage("mask_png_ms", [&] { (void)EncodeAnomalyMask(segmentation, seg.classes); });
     }
   }
   {
     const DetectAnomalyResult result = *detector.Detect(*bytes, "");
-    stages["json_ms"] = MedianMilliseconds(n, [&] { json = DetectAnomalyResultJson(result); });
+    stage("json_ms", [&] { json = DetectAnomalyResultJson(result); });
   }
   double stages_sum_ms = 0;
   for (const auto& [name, value] : stages.items()) stages_sum_ms += value.get<double>();
+  double stages_cpu_sum_ms = 0;
+  for (const auto& [name, value] : stages_cpu.items()) stages_cpu_sum_ms += value.get<double>();
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   const double peak_mib = usage.ru_maxrss / 1024.0;
@@ -325,6 +349,8 @@ int Run(int argc, char** argv) {
     std::printf("  %-44s %10.2f ms\n", name.substr(0, name.size() - 3).c_str(), value.get<double>());
   }
   std::printf("  %-44s %10.2f ms\n", "(sum of the stages)", stages_sum_ms);
+  std::printf("%-46s %10.2f ms  (stages: %.2f)\n", "thread CPU time: detect", detect.cpu_median_ms,
+              stages_cpu_sum_ms);
   const size_t clean_bank_rows = model.segmentation.clean_bank.size() / model.feature_dim;
   std::printf("%-46s %10zu\n", "memory bank rows", model.bank_rows);
   std::printf("%-46s %10zu\n", "anomaly bank rows", model.anomaly_bank_rows);
@@ -352,11 +378,13 @@ int Run(int argc, char** argv) {
                                   {"stages", stages},
                                   {"stages_cpu", stages_cpu},
                                   {"stages_sum_ms", stages_sum_ms},
+                                  {"stages_cpu_sum_ms", stages_cpu_sum_ms},
                                   {"bank_rows", model.bank_rows},
                                   {"anomaly_bank_rows", model.anomaly_bank_rows},
                                   {"clean_bank_rows", clean_bank_rows},
                                   {"queries", grid.cells()},
                                   {"peak_rss_mib", peak_mib},
+                                  {"cold_stages", cl->Has("cold-stages")},
                                   {"iterations", n}};
     const Status s = WriteFileAtomic(cl->Get("json"), doc.dump(2) + "\n");
     if (!s.ok()) return ReportError("bench", s);

@@ -1,19 +1,22 @@
 // tools/make-golden's helper: re-encodes a PNG as a baseline JPEG (quality
 // 90, stb_image_write) so the golden parity set has a JPEG input whose bytes
-// the same command always reproduces.
+// the same command always reproduces. It also reads a JPEG, so the JPEG
+// checks of docs/model.md can re-encode sets that are JPEGs already (a
+// second generation of compression, as a user's re-saved photo has).
 //
-//   png_to_jpeg IN.png OUT.jpg
+//   png_to_jpeg IN.png|IN.jpg OUT.jpg
 #include <cstdio>
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
 #include "stb_image.h"
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include "stb_image_write.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: png_to_jpeg IN.png OUT.jpg\n");
+    std::fprintf(stderr, "usage: png_to_jpeg IN.png|IN.jpg OUT.jpg\n");
     return 2;
   }
   int width = 0, height = 0, channels = 0;

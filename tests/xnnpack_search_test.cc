@@ -6,6 +6,7 @@
 // agreement with brute force, including queries that are bank rows.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <thread>
@@ -216,6 +217,53 @@ TEST(XnnpackSearch, ApproximateStaysWithinItsRelativeError) {
       if (!clustered && a.row_error == 0.5f) EXPECT_GT(farther, 0u) << "a row error of 0.5 on random rows should settle for a farther row";
     }
   }
+}
+
+// MinDistancesWithin (the clean bank's search, capped by the normal bank's
+// distances): exact searches give exactly min(MinDistances, bound), brute
+// force and pruned alike, as the core's default does; the approximate one
+// never more than its bound, nor than (1 + e) x the nearest row; an empty
+// bank gives the bounds. Bounds from 0 to above every distance, so some caps
+// bind and some do not.
+TEST(XnnpackSearch, CappedSearchIsTheMinimumWithTheBounds) {
+  std::mt19937 rng(20);
+  const int dim = 128;
+  const std::vector<float> bank = ClusteredRows(2000, dim, 10, 0.05f, rng);
+  const std::vector<float> q = ClusteredRows(300, dim, 10, 0.06f, rng);
+  const std::vector<float> want = BruteForceMinDistances(bank.data(), 2000, q.data(), 300, dim);
+  std::vector<float> bounds(300);
+  std::uniform_real_distribution<float> scale(0.0f, 1.5f);
+  for (size_t i = 0; i < bounds.size(); ++i) bounds[i] = want[i] * scale(rng);
+  size_t capped = 0;
+  for (const auto method : {XnnpackSearch::Method::kBruteForce, XnnpackSearch::Method::kPruned}) {
+    for (int threads : {1, 2}) {
+      auto search = MakeSearch(bank, dim, threads, method);
+      ASSERT_NE(search, nullptr);
+      const std::vector<float> plain = search->MinDistances(q.data(), 300);
+      const std::vector<float> got = search->MinDistancesWithin(q.data(), 300, bounds.data());
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i], std::min(plain[i], bounds[i])) << "query " << i;
+        capped += bounds[i] < plain[i];
+      }
+    }
+  }
+  EXPECT_GT(capped, 0u);
+  const NearestNeighborIndex portable(bank.data(), 2000, dim);
+  const std::vector<float> plain = portable.MinDistances(q.data(), 300);
+  const std::vector<float> got = portable.MinDistancesWithin(q.data(), 300, bounds.data());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], std::min(plain[i], bounds[i])) << "query " << i;
+  const float e = XnnpackSearch::kDefaultApproximation.bound();
+  auto approximate = MakeSearch(bank, dim, 2, XnnpackSearch::Method::kPruned, XnnpackSearch::kDefaultApproximation);
+  ASSERT_NE(approximate, nullptr);
+  const std::vector<float> near = approximate->MinDistancesWithin(q.data(), 300, bounds.data());
+  for (size_t i = 0; i < near.size(); ++i) {
+    EXPECT_LE(near[i], bounds[i]) << "query " << i;
+    EXPECT_GE(near[i], std::min(want[i], bounds[i]) - 1e-4f * (1 + want[i])) << "query " << i;
+    EXPECT_LE(near[i], (1 + e) * want[i] + 1e-4f * (1 + want[i])) << "query " << i;
+  }
+  auto empty = MakeSearch({}, dim, 1, XnnpackSearch::Method::kPruned);
+  ASSERT_NE(empty, nullptr);
+  EXPECT_EQ(empty->MinDistancesWithin(q.data(), 300, bounds.data()), bounds);
 }
 
 TEST(XnnpackSearch, RelativeErrorOutOfRangeIsRefused) {

@@ -40,7 +40,9 @@ void HorizontalMeans(int width, int height, int radius, Plane* out, FillRow fill
       // Windows clipped at the ends; between them, whole windows (the same
       // division by the same count, in a loop the compiler vectorizes).
       const int inner_begin = std::min(width, radius), inner_end = std::max(inner_begin, width - radius);
-      const double whole = 2 * radius + 1;
+      // Whole windows multiply by the count's reciprocal: a division costs
+      // about as much as the rest of a pixel's work together.
+      const double per_whole = 1.0 / (2 * radius + 1);
       for (int c = 0; c < kPlanes; ++c) {
         double* dst = &out[c][y * width];
         const double* sc = s[c];
@@ -49,7 +51,7 @@ void HorizontalMeans(int width, int height, int radius, Plane* out, FillRow fill
           dst[x] = (sc[hi + 1] - sc[lo]) / (hi - lo + 1);
         };
         for (int x = 0; x < inner_begin; ++x) clipped(x);
-        for (int x = inner_begin; x < inner_end; ++x) dst[x] = (sc[x + radius + 1] - sc[x - radius]) / whole;
+        for (int x = inner_begin; x < inner_end; ++x) dst[x] = (sc[x + radius + 1] - sc[x - radius]) * per_whole;
         for (int x = inner_end; x < width; ++x) clipped(x);
       }
     }
@@ -80,12 +82,12 @@ void VerticalMeans(int width, int height, int radius, Plane* planes, UseRow use_
         // Rows whose windows end here (all the rest at the bottom).
         for (; next < height && (next + radius <= y || y == height - 1); ++next) {
           const int lo = std::max(0, next - radius), hi = std::min(height - 1, next + radius);
-          const double count = hi - lo + 1;
+          const double per_count = 1.0 / (hi - lo + 1);
           const double* mean[kPlanes];
           for (int c = 0; c < kPlanes; ++c) {
             const double* top = lo == 0 ? zero : row_of(c, lo - 1);
             const double* bottom = row_of(c, hi);
-            for (int x = 0; x < w; ++x) means[c][x] = (bottom[x] - top[x]) / count;
+            for (int x = 0; x < w; ++x) means[c][x] = (bottom[x] - top[x]) * per_count;
             mean[c] = means[c];
           }
           use_row(static_cast<size_t>(next), x0, x1, mean);

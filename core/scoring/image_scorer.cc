@@ -44,8 +44,9 @@ ScoredImage ScorePatchGrid(const PatchGrid& grid, const NearestNeighborSearch& b
   ScoredImage scored =
       ScoreCells(WithAnomalyBank(d, da), grid.width, grid.height, geometry, smoothing_sigma, options.parallel);
   if (clean_bank != nullptr && clean_bank->size() > 0 && scored.score >= options.clean_map_from) {
-    std::vector<float> nearer = clean_bank->MinDistances(grid.data.data(), grid.cells());
-    for (size_t i = 0; i < nearer.size(); ++i) nearer[i] = std::min(nearer[i], d[i]);
+    // The nearer of the two banks: only clean rows nearer than the normal
+    // bank's need be found.
+    std::vector<float> nearer = clean_bank->MinDistancesWithin(grid.data.data(), grid.cells(), d.data());
     scored.clean_map = BuildAnomalyMap(WithAnomalyBank(nearer, da), grid.width, grid.height, geometry,
                                        smoothing_sigma, options.parallel);
     scored.clean_distances = std::move(nearer);

@@ -34,6 +34,16 @@ class NearestNeighborSearch {
   // Euclidean distance to its nearest bank row; all 0 for an empty bank.
   // Safe to call from several threads at once.
   virtual std::vector<float> MinDistances(const float* queries, size_t count) const = 0;
+  // As MinDistances, each distance then capped at its query's `bounds[i]`
+  // (finite, >= 0): min(MinDistances(...)[i], bounds[i]). A search told the
+  // cap may skip every row not nearer than it (native's pruned one does);
+  // this one searches everything, then caps, so the core's answer is the
+  // same bits as MinDistances and a min.
+  virtual std::vector<float> MinDistancesWithin(const float* queries, size_t count, const float* bounds) const {
+    std::vector<float> d = MinDistances(queries, count);
+    for (size_t i = 0; i < d.size(); ++i) d[i] = bounds[i] < d[i] ? bounds[i] : d[i];  // as std::min
+    return d;
+  }
 };
 
 // Makes a search over `count` rows of `dim` floats (copied: the caller's

@@ -1,7 +1,8 @@
 // Scene "circuit": binary scans of circuit-board copper, 448x448 px, white
 // traces 5 to 7 px wide on black, routed along a 16 px grid with 45-degree
 // corners, ending in round pads with drill holes; every board is a different
-// layout. Defects of a few pixels, as bare-board inspection finds them: a
+// layout, drawn to clearance rules as a real one-layer board is (traces never
+// touch or cross; see "Design rules" below). Defects of a few pixels, as bare-board inspection finds them: a
 // pinhole in a trace, a spur of copper off a trace's edge, an open (a trace cut
 // through) and a mouse bite (a bite out of a trace's edge).
 #include <algorithm>
@@ -45,51 +46,134 @@ class Copper {
   std::vector<uint8_t> on_;
 };
 
+// Design rules, in grid steps and pixels. A trace claims every grid node it
+// passes through, and no other trace may use a claimed node, so traces never
+// cross or touch: parallel traces on neighbouring grid lines keep 16 - 7 = 9 px
+// of substrate between them, a trace ending one node short of another keeps
+// 9 px, a pad beside a trace 16 - 6.5 - 3.5 = 6 px. Pads (13 px across) never
+// sit on neighbouring nodes (which would leave 3 px between them): an end pad
+// keeps at least one free node between itself and every other pad. A real
+// one-layer board is drawn to such clearances (a crossing would be a short);
+// before this, traces were drawn independently and ran into each other,
+// leaving slivers, notches and drills through crossings on normal boards that
+// looked like the defects (docs/model.md, "Circuit").
+constexpr double kPadRadius = 6.5;
+constexpr double kDrillRadius = 2.5;
+
+struct Node {
+  int i, j;
+};
+
+class Routing {
+ public:
+  explicit Routing(int cells) : cells_(cells), owner_(static_cast<size_t>(cells) * cells, -1) {}
+  bool Free(Node n) const { return owner_[Index(n)] < 0; }
+  void Claim(Node n, int trace) { owner_[Index(n)] = trace; }
+  // True when a pad at `n` would be a node or less from a pad already placed.
+  bool CrowdsAPad(Node n, const std::vector<Node>& more_pads) const {
+    for (const std::vector<Node>* list : {&pads_, &more_pads})
+      for (const Node& p : *list)
+        if (std::abs(p.i - n.i) <= 1 && std::abs(p.j - n.j) <= 1) return true;
+    return false;
+  }
+  void AddPad(Node n) { pads_.push_back(n); }
+  const std::vector<Node>& pads() const { return pads_; }
+
+ private:
+  size_t Index(Node n) const { return static_cast<size_t>(n.j) * cells_ + n.i; }
+  int cells_;
+  std::vector<int> owner_;
+  std::vector<Node> pads_;
+};
+
+// Plans one trace as the grid nodes it runs through, in order: up to `legs`
+// straight legs at right angles, each stopping one node short of anything
+// already claimed, the end moved back until its pad keeps clear of other pads.
+// Empty when the trace has no room.
+std::vector<Node> PlanTrace(SeededRandom& rng, int cells, const Routing& routing) {
+  const int lo = 2, hi = cells - 2;
+  const Node start = {2 + rng.Below(cells - 3), 2 + rng.Below(cells - 3)};
+  const bool horizontal_first = rng.Below(2) == 0;
+  const int legs = 2 + rng.Below(2);
+  int sign = rng.Below(2) ? 1 : -1;
+  std::vector<int> signs, reaches;
+  for (int leg = 0; leg < legs; ++leg) {
+    signs.push_back(rng.Below(2) ? 1 : -1);
+    reaches.push_back(3 + rng.Below(9));
+  }
+  if (!routing.Free(start) || routing.CrowdsAPad(start, {})) return {};
+  std::vector<Node> path = {start};
+  auto on_path = [&path](Node n) {
+    for (const Node& p : path)
+      if (p.i == n.i && p.j == n.j) return true;
+    return false;
+  };
+  for (int leg = 0; leg < legs; ++leg) {
+    const bool horizontal = (leg % 2 == 0) == horizontal_first;
+    const size_t before = path.size();
+    for (int step = 0; step < reaches[static_cast<size_t>(leg)]; ++step) {
+      Node next = path.back();
+      (horizontal ? next.i : next.j) += sign;
+      const int along = horizontal ? next.i : next.j;
+      if (along < lo || along > hi || !routing.Free(next) || on_path(next)) break;
+      path.push_back(next);
+    }
+    if (path.size() == before) break;  // blocked at once: the trace ends here
+    // A one-step leg between two corners would be a hairpin whose two 45-degree
+    // cuts meet in a point, leaving a sharp wedge of substrate: end it here.
+    if (leg > 0 && path.size() == before + 1) break;
+    sign = signs[static_cast<size_t>(leg)];
+  }
+  while (path.size() >= 2 && routing.CrowdsAPad(path.back(), {start})) path.pop_back();
+  if (path.size() < 2) return {};
+  return path;
+}
+
 // Draws a random board; returns the traces' straight segments (where defects go).
 std::vector<Segment> DrawBoard(SeededRandom& rng, Copper* copper) {
   const int cells = copper->width() / kGrid;
-  const double lo = 2.0 * kGrid, hi = (cells - 2.0) * kGrid;
+  Routing routing(cells);
   std::vector<Segment> segments;
-  std::vector<double> pads;  // x, y pairs
   const int traces = 14 + rng.Below(8);
   for (int t = 0; t < traces; ++t) {
     const double half_width = (5 + 2 * rng.Below(2)) / 2.0;
-    double x = kGrid * (2 + rng.Below(cells - 3)), y = kGrid * (2 + rng.Below(cells - 3));
-    pads.push_back(x);
-    pads.push_back(y);
-    const bool horizontal_first = rng.Below(2) == 0;
-    const int legs = 2 + rng.Below(2);
-    double sign = rng.Below(2) ? 1 : -1;
-    for (int leg = 0; leg < legs; ++leg) {
-      const bool horizontal = (leg % 2 == 0) == horizontal_first;
-      const double next_sign = rng.Below(2) ? 1 : -1;
-      const double reach = kGrid * (3 + rng.Below(9));
-      double nx = x, ny = y;
-      if (horizontal) nx = std::clamp(x + sign * reach, lo, hi);
-      else ny = std::clamp(y + sign * reach, lo, hi);
-      const double moved = (nx - x) + (ny - y);
-      if (moved * sign < kGrid) break;  // the board's edge is too near: the trace ends here
-      const double ux = (nx - x) / std::abs(moved), uy = (ny - y) / std::abs(moved);
-      // A 45-degree corner cuts each bend by half a grid step.
-      const double cut = leg + 1 < legs ? kGrid / 2.0 : 0;
-      const double ex = nx - ux * cut, ey = ny - uy * cut;
-      segments.push_back({x, y, ex, ey, half_width});
-      copper->Capsule(x, y, ex, ey, half_width, true);
-      x = nx;
-      y = ny;
-      if (cut > 0) {
-        // The corner's far end lies half a step along the next leg's direction.
-        if (horizontal) y += next_sign * cut;
-        else x += next_sign * cut;
-        copper->Capsule(ex, ey, x, y, half_width, true);
-      }
-      sign = next_sign;
+    const std::vector<Node> path = PlanTrace(rng, cells, routing);
+    if (path.empty()) continue;
+    for (const Node& n : path) routing.Claim(n, t);
+    routing.AddPad(path.front());
+    routing.AddPad(path.back());
+    // The path's corners (where it turns) and ends; every corner is cut at 45
+    // degrees, half a grid step along each leg.
+    std::vector<Node> vertices = {path.front()};
+    for (size_t k = 1; k + 1 < path.size(); ++k) {
+      const bool turns = (path[k + 1].i - path[k].i) != (path[k].i - path[k - 1].i);
+      if (turns) vertices.push_back(path[k]);
     }
-    pads.push_back(x);
-    pads.push_back(y);
+    vertices.push_back(path.back());
+    const double cut = kGrid / 2.0;
+    for (size_t v = 0; v + 1 < vertices.size(); ++v) {
+      const double ax = kGrid * vertices[v].i, ay = kGrid * vertices[v].j;
+      const double bx = kGrid * vertices[v + 1].i, by = kGrid * vertices[v + 1].j;
+      const double length = std::abs(bx - ax) + std::abs(by - ay);
+      const double ux = (bx - ax) / length, uy = (by - ay) / length;
+      const double start_cut = v > 0 ? cut : 0, end_cut = v + 2 < vertices.size() ? cut : 0;
+      const double sx = ax + ux * start_cut, sy = ay + uy * start_cut;
+      const double ex = bx - ux * end_cut, ey = by - uy * end_cut;
+      segments.push_back({sx, sy, ex, ey, half_width});
+      copper->Capsule(sx, sy, ex, ey, half_width, true);
+      if (end_cut > 0) {
+        // The corner: to half a step along the next leg.
+        const double cx = kGrid * vertices[v + 2].i, cy = kGrid * vertices[v + 2].j;
+        const double next_length = std::abs(cx - bx) + std::abs(cy - by);
+        copper->Capsule(ex, ey, bx + (cx - bx) / next_length * cut, by + (cy - by) / next_length * cut, half_width,
+                        true);
+      }
+    }
   }
-  for (size_t p = 0; p < pads.size(); p += 2) copper->Capsule(pads[p], pads[p + 1], pads[p], pads[p + 1], 6.5, true);
-  for (size_t p = 0; p < pads.size(); p += 2) copper->Capsule(pads[p], pads[p + 1], pads[p], pads[p + 1], 2.5, false);
+  for (const Node& p : routing.pads())
+    copper->Capsule(kGrid * p.i, kGrid * p.j, kGrid * p.i, kGrid * p.j, kPadRadius, true);
+  for (const Node& p : routing.pads())
+    copper->Capsule(kGrid * p.i, kGrid * p.j, kGrid * p.i, kGrid * p.j, kDrillRadius, false);
   return segments;
 }
 

@@ -119,7 +119,9 @@ inline float Slack(const PrunedBank& bank, const float* query) {
 
 // The squared distance from `query` (q: its first kBoundDims rotated
 // coordinates) to its nearest bank row, whose position `nearest` holds on
-// entry (a first row to beat) and on return.
+// entry (a first row to beat) and on return; or `cap` (a squared distance,
+// infinity for none) when no row is nearer than that: rows not nearer than
+// `cap` are skipped like rows farther than the best so far.
 // Three tests, each a true lower bound, so still exact:
 //  - each block's box (the corners of its rows' first kBoxDims coordinates):
 //    a block whose box is farther than the best row so far is skipped whole.
@@ -132,7 +134,7 @@ inline float Slack(const PrunedBank& bank, const float* query) {
 // 16), four for any other. Both find the same row; the whole distance sums
 // in another order, so floats may differ in the last bits between the two
 // (never between runs or thread counts on one machine).
-float NearestSquaredPortable(const PrunedBank& bank, const float* q, const float* query, size_t& nearest,
+float NearestSquaredPortable(const PrunedBank& bank, const float* q, const float* query, float cap, size_t& nearest,
                              float* box_bound) {
   constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;
   for (size_t g = 0; g < bank.box_groups; ++g) {
@@ -148,8 +150,8 @@ float NearestSquaredPortable(const PrunedBank& bank, const float* q, const float
       Store4(box_bound + g * 16 + l, acc);
     }
   }
-  float best =
-      SquaredDistanceBelow(query, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
+  const float first = SquaredDistanceBelow(query, bank.rows + nearest * bank.dim, bank.dim, cap);
+  float best = cap < first ? cap : first;
   const float q_norm = SquaredNorm(q, kBound);
   const float slack = Slack(bank, query);
   for (size_t b = 0; b < bank.blocks; ++b) {
@@ -207,12 +209,12 @@ __attribute__((target("avx512f"), always_inline)) inline float SquaredDistanceBe
 }
 
 __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& bank, const float* q, const float* query,
-                                                          size_t& nearest, SearchScratch& scratch) {
+                                                          float cap, size_t& nearest, SearchScratch& scratch) {
   constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;
   const __m512 zero = _mm512_setzero_ps();
   const __m512i lanes16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  float best =
-      SquaredDistanceBelow512(query, bank.rows + nearest * bank.dim, bank.dim, std::numeric_limits<float>::infinity());
+  const float first = SquaredDistanceBelow512(query, bank.rows + nearest * bank.dim, bank.dim, cap);
+  float best = cap < first ? cap : first;
   const float q_norm = SquaredNorm(q, kBound), q_head = SquaredNorm(q, 16);
   const float slack = Slack(bank, query);
   // Which test a block or row passes is unpredictable, and a mispredicted
@@ -315,12 +317,12 @@ __attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& ban
 }
 #endif
 
-float NearestSquared(const PrunedBank& bank, const float* q, const float* query, size_t& nearest,
+float NearestSquared(const PrunedBank& bank, const float* q, const float* query, float cap, size_t& nearest,
                      SearchScratch& scratch) {
 #if defined(__x86_64__)
-  if (bank.dim % 16 == 0 && HasAvx512()) return NearestSquared512(bank, q, query, nearest, scratch);
+  if (bank.dim % 16 == 0 && HasAvx512()) return NearestSquared512(bank, q, query, cap, nearest, scratch);
 #endif
-  return NearestSquaredPortable(bank, q, query, nearest, scratch.box_bounds.data());
+  return NearestSquaredPortable(bank, q, query, cap, nearest, scratch.box_bounds.data());
 }
 
 }  // namespace
@@ -540,17 +542,18 @@ void XnnpackSearch::Give(std::unique_ptr<Operators> ops) const {
   returned_.notify_one();
 }
 
-std::vector<float> XnnpackSearch::Fallback(const float* queries, size_t count) const {
+std::vector<float> XnnpackSearch::Fallback(const float* queries, size_t count, const float* bounds) const {
   std::call_once(fallback_once_, [this] {
     std::fprintf(stderr, "anomalens: XNNPACK failed in the nearest-neighbour search; using the portable search\n");
     std::vector<float> rows(weights_.size());
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = -0.5f * weights_[i];  // exact: undoes the -2
     fallback_ = std::make_unique<NearestNeighborIndex>(rows.data(), count_, dim_);
   });
-  return fallback_->MinDistances(queries, count);
+  return bounds ? fallback_->MinDistancesWithin(queries, count, bounds) : fallback_->MinDistances(queries, count);
 }
 
-bool XnnpackSearch::Search(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const {
+bool XnnpackSearch::Search(Operators& ops, const float* queries, size_t q0, size_t q1, const float* bounds,
+                           float* result) const {
   float best[kQueryBlock];
   for (; q0 < q1; q0 += kQueryBlock) {
     const size_t queries_here = std::min(kQueryBlock, q1 - q0);
@@ -568,12 +571,14 @@ bool XnnpackSearch::Search(Operators& ops, const float* queries, size_t q0, size
     for (size_t i = 0; i < queries_here; ++i) {
       const float squared = SquaredNorm(queries + (q0 + i) * dim_, dim_) + best[i];
       result[q0 + i] = squared > 0.0f ? std::sqrt(squared) : 0.0f;  // rounding can dip below 0
+      if (bounds && bounds[q0 + i] < result[q0 + i]) result[q0 + i] = bounds[q0 + i];
     }
   }
   return true;
 }
 
-bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const {
+bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0, size_t q1, const float* bounds,
+                                 float* result) const {
   const PrunedBank bank{rows_.data(), mean_.data(), bound_blocks_.data(), box_corners_.data(), block_count_,
                         (block_count_ + 15) / 16, dim_, max_centred_norm_, row_shrink_, block_shrink_};
   // A first row to beat: the previous query's nearest (queries are patches
@@ -590,14 +595,35 @@ bool XnnpackSearch::SearchPruned(Operators& ops, const float* queries, size_t q0
       return false;
     }
     for (size_t i = 0; i < queries_here; ++i) {
-      result[q0 + i] = std::sqrt(NearestSquared(bank, &ops.rotated[i * kBoundDims], queries + (q0 + i) * dim_, nearest, ops.scratch));
+      const float* query = queries + (q0 + i) * dim_;
+      if (bounds == nullptr) {
+        result[q0 + i] = std::sqrt(NearestSquared(bank, &ops.rotated[i * kBoundDims], query,
+                                                  std::numeric_limits<float>::infinity(), nearest, ops.scratch));
+        continue;
+      }
+      // Capped: the bound itself (not its square's root) when no row is nearer.
+      const float bound = bounds[q0 + i], cap = bound * bound;
+      const float best = NearestSquared(bank, &ops.rotated[i * kBoundDims], query, cap, nearest, ops.scratch);
+      result[q0 + i] = best < cap ? std::min(std::sqrt(best), bound) : bound;
     }
   }
   return true;
 }
 
 std::vector<float> XnnpackSearch::MinDistances(const float* queries, size_t count) const {
+  return Distances(queries, count, nullptr);
+}
+
+std::vector<float> XnnpackSearch::MinDistancesWithin(const float* queries, size_t count, const float* bounds) const {
+  return Distances(queries, count, bounds);
+}
+
+std::vector<float> XnnpackSearch::Distances(const float* queries, size_t count, const float* bounds) const {
   std::vector<float> result(count, 0.0f);
+  if (count_ == 0 && bounds) {  // nothing nearer than the bounds
+    std::copy(bounds, bounds + count, result.begin());
+    return result;
+  }
   if (count_ == 0 || count == 0) return result;
   // Each distance depends only on its query, so the split does not change it.
   std::atomic<bool> failed{false};
@@ -605,11 +631,12 @@ std::vector<float> XnnpackSearch::MinDistances(const float* queries, size_t coun
   parallel_(blocks, [&](size_t b0, size_t b1) {
     std::unique_ptr<Operators> ops = Take();
     const size_t q0 = b0 * kQueryBlock, q1 = std::min(count, b1 * kQueryBlock);
-    if (!(pruned_ ? SearchPruned(*ops, queries, q0, q1, result.data()) : Search(*ops, queries, q0, q1, result.data())))
+    if (!(pruned_ ? SearchPruned(*ops, queries, q0, q1, bounds, result.data())
+                  : Search(*ops, queries, q0, q1, bounds, result.data())))
       failed = true;
     Give(std::move(ops));
   });
-  return failed ? Fallback(queries, count) : result;
+  return failed ? Fallback(queries, count, bounds) : result;
 }
 
 BuildSearch XnnpackSearchBuilder(ParallelFor parallel, bool exact) {

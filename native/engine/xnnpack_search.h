@@ -90,6 +90,9 @@ class XnnpackSearch : public NearestNeighborSearch {
 
   size_t size() const override { return count_; }
   std::vector<float> MinDistances(const float* queries, size_t count) const override;
+  // Rows not nearer than a query's bound are pruned from the start (the
+  // approximate search's cuts are then relative to the bound as well).
+  std::vector<float> MinDistancesWithin(const float* queries, size_t count, const float* bounds) const override;
 
   // Block sizes: a chunk of the bank is one operator (its packed weights,
   // 256 KB at 128 floats a row, stay in L2), and kQueryBlock queries against
@@ -111,11 +114,14 @@ class XnnpackSearch : public NearestNeighborSearch {
   std::unique_ptr<Operators> Take() const;
   void Give(std::unique_ptr<Operators> ops) const;
   // The portable search over the same rows, if XNNPACK ever fails mid-call.
-  std::vector<float> Fallback(const float* queries, size_t count) const;
+  // `bounds`: null, or MinDistancesWithin's caps.
+  std::vector<float> Distances(const float* queries, size_t count, const float* bounds) const;
+  std::vector<float> Fallback(const float* queries, size_t count, const float* bounds) const;
   // Distances of queries [q0, q1) into result; false when XNNPACK fails.
-  bool Search(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const;
+  bool Search(Operators& ops, const float* queries, size_t q0, size_t q1, const float* bounds, float* result) const;
   // The same with the lower bounds (pruned_).
-  bool SearchPruned(Operators& ops, const float* queries, size_t q0, size_t q1, float* result) const;
+  bool SearchPruned(Operators& ops, const float* queries, size_t q0, size_t q1, const float* bounds,
+                    float* result) const;
   // The basis, the rotated bank and the bounds' weights.
   Status PreparePruning(const float* rows);
 

@@ -26,7 +26,9 @@
 //   search            "approximate" (the xnnpack default) or "exact"
 //                     (--exact-search, or the portable engine)
 //   stages            detect's parts, each timed alone on this image, as
-//                     Detector::AnalyzeAt runs them: decode, features (resize
+//                     Detector::AnalyzeAt runs them: decode (with the resize
+//                     to the working size when the decoder makes it while it
+//                     decodes, as libjpeg-turbo's does), features (resize
 //                     + backbone + patch features, and the stride-4 ones when
 //                     the model reads them), nearest-neighbour search, anomaly
 //                     map (upsample + smoothing + the image's score); for
@@ -226,8 +228,13 @@ int Run(int argc, char** argv) {
   const bool fine_taps = stride4 || fine_head;
   PatchGrid grid, fine;
   RgbImage working;
+  // (A decoder that resizes as it decodes, the libjpeg-turbo one, leaves
+  // the features the backbone and taps: its resize is in decode_ms.)
+  const bool resized_by_decoder = !decoded->resized.pixels.empty();
   stage("features_ms", [&] {
-    working = ResizeImage(decoded->pixels, geometry.content.width, geometry.content.height, parallel);
+    working = resized_by_decoder
+                  ? decoded->resized
+                  : ResizeImage(decoded->pixels, geometry.content.width, geometry.content.height, parallel);
     grid = *ExtractFeatures(backbone, working, geometry, model.layer_scales, model.config.tiling,
                             fine_taps ? &fine : nullptr);
   });

@@ -774,7 +774,7 @@ struct FakeJpegDecoder {
   int width = 0, height = 0, min_width = 0, min_height = 0;
   StatusOr<RgbImage> result = Unsupported("not set");
   JpegDecoder Hook() {
-    return JpegDecoder{[this](ByteSpan, int w, int h, int mw, int mh) -> StatusOr<RgbImage> {
+    return JpegDecoder{[this](ByteSpan, int w, int h, int mw, int mh, RowByRowResize*, bool) -> StatusOr<RgbImage> {
       ++calls;
       width = w, height = h, min_width = mw, min_height = mh;
       return result;

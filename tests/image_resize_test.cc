@@ -214,6 +214,38 @@ TEST(ImageResize, ResizeImage_equals_rounded_ResizePlane_per_channel) {
   }
 }
 
+// RowByRowResize, fed RGB rows or RGBA rows (their fourth byte noise), gives
+// ResizeImage's bytes, and nothing before its last row is in.
+TEST(ImageResize, RowByRowResize_equals_ResizeImage) {
+  const int kCases[][4] = {{97, 61, 40, 83}, {576, 768, 224, 304}, {768, 576, 304, 224}, {31, 7, 97, 5},
+                           {50, 45, 50, 20}, {50, 45, 21, 45},     {50, 45, 50, 45},   {5, 3, 2, 2}, {1, 1, 3, 4}};
+  for (const auto& c : kCases) {
+    const RgbImage image = MakeImage(c[0], c[1], 3);
+    const RgbImage expected = ResizeImage(image, c[2], c[3]);
+    for (const int bytes_per_pixel : {3, 4}) {
+      RowByRowResize resize(c[0], c[1], c[2], c[3]);
+      std::vector<uint8_t> row(static_cast<size_t>(c[0]) * bytes_per_pixel);
+      for (int y = 0; y < c[1]; ++y) {
+        EXPECT_FALSE(resize.complete());
+        for (int x = 0; x < c[0]; ++x) {
+          for (int ch = 0; ch < 3; ++ch) row[static_cast<size_t>(x) * bytes_per_pixel + ch] = image.at(x, y)[ch];
+          if (bytes_per_pixel == 4) row[static_cast<size_t>(x) * 4 + 3] = static_cast<uint8_t>(x * 37 + y * 11);
+        }
+        resize.AddRow(row.data(), bytes_per_pixel);
+      }
+      ASSERT_TRUE(resize.complete());
+      const RgbImage out = resize.Take();
+      EXPECT_EQ(out.width, c[2]);
+      EXPECT_EQ(out.height, c[3]);
+      EXPECT_EQ(out.pixels, expected.pixels) << c[0] << "x" << c[1] << " -> " << c[2] << "x" << c[3] << ", "
+                                             << bytes_per_pixel << " bytes a pixel";
+    }
+  }
+  RowByRowResize refused(10, 10, 0, 5);
+  EXPECT_FALSE(refused.complete());
+  EXPECT_TRUE(refused.Take().pixels.empty());
+}
+
 TEST(ImageResize, Resize_is_deterministic) {
   const RgbImage image = MakeImage(300, 200, 4);
   EXPECT_EQ(ResizeImage(image, 224, 150).pixels, ResizeImage(image, 224, 150).pixels);

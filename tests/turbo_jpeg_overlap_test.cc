@@ -5,7 +5,8 @@
 // 4:2:0, 4:4:0, grey; baseline with and without restart markers, one scan
 // per component, progressive; odd and one-iMCU-row sizes), with the roles'
 // ranges in either order; damaged files get the same answer as on one
-// thread. Also run under ThreadSanitizer (tools/test-sanitizers tsan).
+// thread; the resize fed the rows as they are made gives ResizeImage's
+// bytes. Also run under ThreadSanitizer (tools/test-sanitizers tsan).
 #include <cstdio>  // before jpeglib.h, which needs FILE
 
 #include <jpeglib.h>
@@ -134,6 +135,46 @@ TEST(TurboJpegOverlap, GivesTheSamePixelsOnTwoThreadsAsOnOne) {
     auto one = DecodeJpegAtLeast(jpeg, c.width, c.height, c.width, c.height);
     ASSERT_TRUE(one.ok()) << one.status().ToString();
     EXPECT_TRUE(one->pixels == stb->pixels);
+  }
+}
+
+// The resize fed with each reconstructed row (on the reconstructing thread
+// at 2 threads): ResizeImage's bytes on stb's pixels for every coding, down
+// and up, with and without the full pixels kept.
+TEST(TurboJpegOverlap, ResizesTheRowsAsTheyAreMade) {
+  const ParallelFor pool = TwoThreads();
+  ASSERT_TRUE(pool.run) << "no second thread";
+  const ParallelFor reversed = RangesLastToFirst(1);
+  for (const Coding& c : Codings()) {
+    SCOPED_TRACE(c.name);
+    const std::vector<uint8_t> jpeg = Encode(c);
+    ImageLimits any_size;
+    any_size.min_side = 1;
+    auto stb = DecodeImage(jpeg, "image/jpeg", any_size);
+    ASSERT_TRUE(stb.ok()) << stb.status().ToString();
+    const int sizes[][2] = {{(c.width * 7 + 17) / 18, (c.height * 7 + 17) / 18}, {c.width + 5, c.height * 2}};
+    for (const auto& size : sizes) {
+      const RgbImage expected = ResizeImage(*stb, size[0], size[1]);
+      for (const ParallelFor* parallel : {&pool, &reversed, static_cast<const ParallelFor*>(nullptr)}) {
+        for (const bool pixels_too : {true, false}) {
+          RowByRowResize rows(c.width, c.height, size[0], size[1]);
+          auto got = parallel ? DecodeJpegAtLeast(jpeg, c.width, c.height, c.width, c.height, *parallel, &rows,
+                                                  pixels_too)
+                              : DecodeJpegAtLeast(jpeg, c.width, c.height, c.width, c.height, {}, &rows, pixels_too);
+          ASSERT_TRUE(got.ok()) << got.status().ToString();
+          EXPECT_EQ(got->width, c.width);
+          EXPECT_EQ(got->height, c.height);
+          if (pixels_too) {
+            EXPECT_TRUE(got->pixels == stb->pixels) << "not stb's pixels";
+          } else {
+            EXPECT_TRUE(got->pixels.empty());
+          }
+          ASSERT_TRUE(rows.complete());
+          EXPECT_TRUE(rows.Take().pixels == expected.pixels)
+              << "not ResizeImage's bytes at " << size[0] << "x" << size[1];
+        }
+      }
+    }
   }
 }
 

@@ -246,7 +246,8 @@ struct DecodedPixels {
 // it with the smallest size the caller needs, `min_fraction` of each side.
 StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits,
                                          int channels, const JpegDecoder* jpeg = nullptr, double min_fraction = 1,
-                                         int* original_width = nullptr, int* original_height = nullptr) {
+                                         int* original_width = nullptr, int* original_height = nullptr,
+                                         const ResizeTarget* resize_to = nullptr, RgbImage* resized = nullptr) {
   // Size first: it costs nothing and bounds everything after it.
   if (bytes.size == 0) return InvalidInput("image is empty (0 bytes)");
   if (bytes.size > limits.max_bytes) {
@@ -314,10 +315,20 @@ StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view conten
     const double f = min_fraction > 1 ? 1 : min_fraction;
     const int min_width = std::max(1, static_cast<int>(std::ceil(width * f)));
     const int min_height = std::max(1, static_cast<int>(std::ceil(height * f)));
-    StatusOr<RgbImage> image = jpeg->decode(bytes, width, height, min_width, min_height);
+    ResizeRequest request;
+    if (resize_to != nullptr && *resize_to && resized != nullptr) request = (*resize_to)(width, height);
+    std::unique_ptr<RowByRowResize> rows;
+    if (request.width > 0 && request.height > 0) {
+      rows.reset(new RowByRowResize(width, height, request.width, request.height));
+    }
+    const bool pixels_too = !rows || request.pixels_too;
+    StatusOr<RgbImage> image = jpeg->decode(bytes, width, height, min_width, min_height, rows.get(), pixels_too);
     if (image.ok()) {
+      // Without pixels only when they were not needed and the resize is made.
+      const bool sized_only = !pixels_too && image->pixels.empty() && rows->complete() && image->width == width &&
+                              image->height == height;
       if (image->width < min_width || image->height < min_height || image->width > width || image->height > height ||
-          image->pixels.size() != static_cast<size_t>(image->width) * image->height * 3) {
+          (!sized_only && image->pixels.size() != static_cast<size_t>(image->width) * image->height * 3)) {
         return Internal("JPEG decoder returned " + std::to_string(image->width) + "x" +
                         std::to_string(image->height) + " px for a " + std::to_string(width) + "x" +
                         std::to_string(height) + " px image asked for at least " + std::to_string(min_width) + "x" +
@@ -327,6 +338,8 @@ StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view conten
       decoded.width = image->width;
       decoded.height = image->height;
       decoded.pixels = std::move(image->pixels);
+      // Rows fed at full size make the resize of these pixels.
+      if (rows && rows->complete() && decoded.width == width && decoded.height == height) *resized = rows->Take();
       return decoded;
     }
     if (image.status().code() != StatusCode::kUnsupported) return image.status();
@@ -378,10 +391,11 @@ StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, co
 }
 
 StatusOr<DecodedImage> DecodeImageAtLeast(ByteSpan bytes, std::string_view content_type, double fraction,
-                                          const JpegDecoder& jpeg, const ImageLimits& limits) {
+                                          const JpegDecoder& jpeg, const ImageLimits& limits,
+                                          const ResizeTarget& resize_to) {
   DecodedImage image;
-  ASSIGN_OR_RETURN(DecodedPixels decoded,
-                   DecodeToChannels(bytes, content_type, limits, 3, &jpeg, fraction, &image.width, &image.height));
+  ASSIGN_OR_RETURN(DecodedPixels decoded, DecodeToChannels(bytes, content_type, limits, 3, &jpeg, fraction,
+                                                           &image.width, &image.height, &resize_to, &image.resized));
   image.pixels.width = decoded.width;
   image.pixels.height = decoded.height;
   image.pixels.pixels = std::move(decoded.pixels);

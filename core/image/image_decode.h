@@ -26,6 +26,7 @@
 #include "core/base/byte_span.h"
 #include "core/base/status.h"
 #include "core/image/image.h"
+#include "core/image/image_resize.h"
 
 namespace anomalens {
 
@@ -62,8 +63,19 @@ StatusOr<RgbaImage> DecodeImageRgba(ByteSpan bytes, std::string_view content_typ
 // `min_height` and at most `width` x `height`, or an error (kInvalidInput for
 // a corrupt file, naming it). kUnsupported means "not this one" (say, a CMYK
 // JPEG): stb decodes it instead.
+//
+// `rows`, when not null, asks for the image resized as well: a decoder that
+// returns the full `width` x `height` may feed it each pixel row, top to
+// bottom, as it makes it (so that the resize runs while the rows are in
+// cache, or beside the decoding), and the core takes the resize from it when
+// it is complete; otherwise the core resizes afterwards. Either way the
+// resized bytes are ResizeImage's. With `rows` and `pixels_too` false, the
+// caller needs only the resize: a decoder that completes it may return the
+// size with no pixels.
 struct JpegDecoder {
-  std::function<StatusOr<RgbImage>(ByteSpan jpeg, int width, int height, int min_width, int min_height)> decode;
+  std::function<StatusOr<RgbImage>(ByteSpan jpeg, int width, int height, int min_width, int min_height,
+                                   RowByRowResize* rows, bool pixels_too)>
+      decode;
 };
 
 // An image as the file holds it, `width` x `height`, and its pixels, which a
@@ -72,15 +84,32 @@ struct DecodedImage {
   RgbImage pixels;
   int width = 0;
   int height = 0;
+  // The pixels resized to the size the caller asked for, when the JpegDecoder
+  // made it while decoding (ResizeImage's bytes); else empty.
+  RgbImage resized;
 };
+
+// For DecodeImageAtLeast: the size to resize an image of the file's
+// `width` x `height` to (0 x 0: none), and whether the caller needs the
+// decoded pixels as well as the resize (when not, a decoder that makes the
+// resize may leave `pixels` without its pixels: its width and height only).
+struct ResizeRequest {
+  int width = 0;
+  int height = 0;
+  bool pixels_too = true;
+};
+using ResizeTarget = std::function<ResizeRequest(int width, int height)>;
 
 // DecodeImage, for a caller that will shrink the image to `fraction` of each
 // side (at most 1): a JPEG goes to `jpeg` (when set) with the smallest size
 // that still has that many pixels, ceil(side * fraction); everything else,
 // and every JPEG without a hook, decodes at full size through stb exactly as
 // DecodeImage does.
+// With `resize_to`, a JpegDecoder that decodes at full size may also make
+// `resized` as it decodes (see JpegDecoder).
 StatusOr<DecodedImage> DecodeImageAtLeast(ByteSpan bytes, std::string_view content_type, double fraction,
-                                          const JpegDecoder& jpeg, const ImageLimits& limits = {});
+                                          const JpegDecoder& jpeg, const ImageLimits& limits = {},
+                                          const ResizeTarget& resize_to = {});
 
 }  // namespace anomalens
 

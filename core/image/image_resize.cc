@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -69,36 +70,76 @@ AxisWeights ComputeAxisWeights(int in_size, int out_size) {
   return axis;
 }
 
+// One row of the horizontal pass on RGB: a pixel's three channels in one
+// four-lane sum (the fourth lane is the next pixel's red, computed and
+// dropped), four output pixels at a time so that their sums, each a chain of
+// dependent adds, overlap. Each lane adds its channel's taps in order from
+// 0.0f as the scalar loop does; every output runs all `stride` taps, the ones
+// past its `count` having weight 0, and adding 0 * (a finite sample >= 0) to
+// a sum >= 0 leaves it unchanged, so the floats are the plain loop's. `in`
+// holds (first + stride) * kInStride + 1 readable floats for every output;
+// its pixels are kInStride floats apart (3: RGB, 4: RGB and an ignored
+// fourth, whose lane is dropped as well).
+template <int kInStride = 3>
+void ResampleRgbRow(const float* in, const AxisWeights& axis, int dst_width, float* out) {
+  const int taps = axis.stride;
+  int x = 0;
+  for (; x + 4 <= dst_width; x += 4) {
+    const float* w0 = &axis.weights[static_cast<size_t>(x) * taps];
+    const float* w1 = w0 + taps;
+    const float* w2 = w1 + taps;
+    const float* w3 = w2 + taps;
+    const float* t0 = in + static_cast<size_t>(axis.first[x]) * kInStride;
+    const float* t1 = in + static_cast<size_t>(axis.first[x + 1]) * kInStride;
+    const float* t2 = in + static_cast<size_t>(axis.first[x + 2]) * kInStride;
+    const float* t3 = in + static_cast<size_t>(axis.first[x + 3]) * kInStride;
+    f32x4 s0 = Splat4(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    for (int k = 0; k < taps; ++k) {
+      s0 += Splat4(w0[k]) * Load4(t0 + k * kInStride);
+      s1 += Splat4(w1[k]) * Load4(t1 + k * kInStride);
+      s2 += Splat4(w2[k]) * Load4(t2 + k * kInStride);
+      s3 += Splat4(w3[k]) * Load4(t3 + k * kInStride);
+    }
+    // Each store's fourth lane is overwritten by the next pixel's red.
+    float* o = out + static_cast<size_t>(x) * 3;
+    Store4(o, s0), Store4(o + 3, s1), Store4(o + 6, s2);
+    o[9] = s3[0], o[10] = s3[1], o[11] = s3[2];
+  }
+  for (; x < dst_width; ++x) {
+    const float* weights = &axis.weights[static_cast<size_t>(x) * taps];
+    const float* tap = in + static_cast<size_t>(axis.first[x]) * kInStride;
+    f32x4 sum = Splat4(0.0f);
+    for (int k = 0; k < taps; ++k) sum += Splat4(weights[k]) * Load4(tap + k * kInStride);
+    out[x * 3] = sum[0], out[x * 3 + 1] = sum[1], out[x * 3 + 2] = sum[2];
+  }
+}
+
 // Horizontal pass over `rows` rows of interleaved samples. Each output is
 // summed in tap order from 0.0f, so results do not depend on vectorisation.
 // Bytes are converted to float a row at a time first (each is exact), so a
 // sample shared by neighbouring outputs' taps is converted once.
 template <int kChannels, typename T>
 void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis, int dst_width, float* dst) {
-  // (One float of slack: the three-channel path loads a pixel as four lanes.)
+  // The three-channel path reads every output's taps up to the padded
+  // `stride` (see ResampleRgbRow), and loads a pixel as four lanes: the
+  // converted row has that many zeros after it.
   std::vector<float> converted;
-  if (!std::is_same<T, float>::value) converted.resize(static_cast<size_t>(src_width) * kChannels + 1);
+  if (!std::is_same<T, float>::value) {
+    converted.assign((static_cast<size_t>(src_width) + axis.stride) * kChannels + 1, 0.0f);
+  }
+  const size_t row_samples = static_cast<size_t>(src_width) * kChannels;
   for (int y = 0; y < rows; ++y) {
-    const T* row = src + static_cast<size_t>(y) * src_width * kChannels;
+    const T* row = src + static_cast<size_t>(y) * row_samples;
     const float* in;
     if constexpr (std::is_same<T, float>::value) {
       in = row;
     } else {
-      for (size_t i = 0; i + 1 < converted.size(); ++i) converted[i] = static_cast<float>(row[i]);
+      for (size_t i = 0; i < row_samples; ++i) converted[i] = static_cast<float>(row[i]);
       in = converted.data();
     }
     float* out = dst + static_cast<size_t>(y) * dst_width * kChannels;
     if constexpr (kChannels == 3 && !std::is_same<T, float>::value) {
-      // A pixel's three channels in one four-lane sum (the fourth lane is
-      // the next pixel's red, computed and dropped); each lane adds its
-      // channel's taps in order from 0, as the scalar loop below.
-      for (int x = 0; x < dst_width; ++x) {
-        const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
-        const float* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
-        f32x4 sum = Splat4(0.0f);
-        for (int k = 0; k < axis.count[x]; ++k) sum += Splat4(weights[k]) * Load4(tap + k * kChannels);
-        out[x * 3] = sum[0], out[x * 3 + 1] = sum[1], out[x * 3 + 2] = sum[2];
-      }
+      ResampleRgbRow(in, axis, dst_width, out);
       continue;
     }
     for (int x = 0; x < dst_width; ++x) {
@@ -186,6 +227,111 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelF
     }
   });
   return dst;
+}
+
+struct RowByRowResize::State {
+  int src_width = 0, src_height = 0, width = 0, height = 0;
+  size_t row_length = 0;  // floats (and bytes) of an output row
+  int rows_in = 0, rows_out = 0;
+  bool valid = false;
+  AxisWeights across, down;  // `across` unused when the width is unchanged, `down` when the height is
+  // The horizontal pass's rows that output rows still to be made read:
+  // source rows [window_first, rows_in), `window_rows` at most (ResizeImage
+  // keeps all of them; a window keeps the memory to a few rows).
+  std::unique_ptr<float[]> window;
+  int window_rows = 0, window_first = 0;
+  std::vector<float> converted;         // one source row as floats, with ResampleRgbRow's slack
+  std::vector<float> column;            // one output row before rounding
+  RgbImage out;
+};
+
+RowByRowResize::RowByRowResize(int src_width, int src_height, int width, int height) : state_(new State) {
+  State& s = *state_;
+  s.valid = src_width >= 1 && src_height >= 1 && width >= 1 && height >= 1;
+  if (!s.valid) return;
+  s.src_width = src_width, s.src_height = src_height, s.width = width, s.height = height;
+  s.row_length = static_cast<size_t>(width) * 3;
+  size_t slack = 0;
+  if (width != src_width) {
+    s.across = ComputeAxisWeights(src_width, width);
+    slack = static_cast<size_t>(s.across.stride);
+  }
+  s.converted.assign((static_cast<size_t>(src_width) + slack) * 4 + 1, 0.0f);
+  // An output row reads fewer than `stride` source rows, so twice that
+  // leaves room to add rows between moves of the window.
+  s.window_rows = 1;
+  if (height != src_height) {
+    s.down = ComputeAxisWeights(src_height, height);
+    s.column.resize(s.row_length);
+    s.window_rows = 2 * s.down.stride + 1;
+  }
+  s.window.reset(new float[static_cast<size_t>(s.window_rows) * s.row_length]);
+  s.out.width = width;
+  s.out.height = height;
+  s.out.pixels.resize(static_cast<size_t>(height) * s.row_length);
+}
+
+RowByRowResize::~RowByRowResize() = default;
+
+void RowByRowResize::AddRow(const uint8_t* row, int bytes_per_pixel) {
+  State& s = *state_;
+  if (!s.valid || s.rows_in >= s.src_height) return;
+  if (s.rows_in - s.window_first >= s.window_rows) {
+    // Drop the rows no output row still to be made reads (the next one reads
+    // from its first tap on; the later ones from theirs, no earlier).
+    const int keep = s.rows_out == s.height        ? s.rows_in  // (every output row made)
+                     : s.height == s.src_height ? s.rows_out
+                                                : s.down.first[s.rows_out];
+    std::memmove(s.window.get(), s.window.get() + static_cast<size_t>(keep - s.window_first) * s.row_length,
+                 static_cast<size_t>(s.rows_in - keep) * s.row_length * sizeof(float));
+    s.window_first = keep;
+  }
+  float* horizontal = s.window.get() + static_cast<size_t>(s.rows_in - s.window_first) * s.row_length;
+  const size_t samples = static_cast<size_t>(s.src_width) * bytes_per_pixel;
+  if (s.width == s.src_width) {
+    // ResizeImage's plain conversion: the RGB samples as floats.
+    for (int x = 0; x < s.src_width; ++x) {
+      for (int c = 0; c < 3; ++c) horizontal[x * 3 + c] = row[static_cast<size_t>(x) * bytes_per_pixel + c];
+    }
+  } else {
+    for (size_t i = 0; i < samples; ++i) s.converted[i] = static_cast<float>(row[i]);
+    if (bytes_per_pixel == 4) {
+      ResampleRgbRow<4>(s.converted.data(), s.across, s.width, horizontal);
+    } else {
+      ResampleRgbRow<3>(s.converted.data(), s.across, s.width, horizontal);
+    }
+  }
+  ++s.rows_in;
+  // Every output row whose source rows are now all in, rounded as
+  // ResizeImage rounds it.
+  for (; s.rows_out < s.height; ++s.rows_out) {
+    const size_t y = static_cast<size_t>(s.rows_out);
+    const float* values;
+    if (s.height == s.src_height) {
+      if (s.rows_out >= s.rows_in) break;
+      values = s.window.get() + static_cast<size_t>(s.rows_out - s.window_first) * s.row_length;
+    } else {
+      if (s.down.first[y] + s.down.count[y] > s.rows_in) break;
+      // ResampleColumnRange's sum, on the window's rows.
+      const float* first = s.window.get() + static_cast<size_t>(s.down.first[y] - s.window_first) * s.row_length;
+      WeightedRowSum(&s.down.weights[y * s.down.stride], s.down.count[y],
+                     [&](int k) { return first + static_cast<size_t>(k) * s.row_length; }, s.row_length,
+                     s.column.data());
+      values = s.column.data();
+    }
+    uint8_t* out = &s.out.pixels[y * s.row_length];
+    for (size_t i = 0; i < s.row_length; ++i) out[i] = RoundToByte(values[i]);
+  }
+}
+
+bool RowByRowResize::complete() const {
+  const State& s = *state_;
+  return s.valid && s.rows_in == s.src_height && s.rows_out == s.height;
+}
+
+RgbImage RowByRowResize::Take() {
+  if (!complete()) return RgbImage();
+  return std::move(state_->out);
 }
 
 void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height,

@@ -4,6 +4,8 @@
 #define ANOMALENS_CORE_IMAGE_IMAGE_RESIZE_H_
 
 #include <cstddef>  // core/image/image.h uses size_t without including it
+#include <cstdint>
+#include <memory>
 
 #include "core/base/parallel.h"
 #include "core/image/image.h"
@@ -27,6 +29,33 @@ RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelF
 // a side is < 1.
 void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height,
                  const ParallelFor& parallel = {});
+
+// ResizeImage for an image that arrives a row at a time, top to bottom (a
+// decoder's rows as it makes them): the same bytes as ResizeImage(src, width,
+// height) once every row is in. Each output row is made as soon as the
+// source rows it reads are in, so the work follows the rows while they are
+// still in cache (and, on a decoder's thread, overlaps what produces them).
+// One thread at a time; sizes ResizeImage refuses give an empty image.
+class RowByRowResize {
+ public:
+  RowByRowResize(int src_width, int src_height, int width, int height);
+  ~RowByRowResize();
+  RowByRowResize(const RowByRowResize&) = delete;
+  RowByRowResize& operator=(const RowByRowResize&) = delete;
+
+  // The next source row: src_width pixels of `bytes_per_pixel` bytes, 3
+  // (RGB) or 4 (RGB and a fourth byte that is ignored). Rows past the last
+  // are ignored.
+  void AddRow(const uint8_t* row, int bytes_per_pixel);
+  // Every source row is in (and so every output row made).
+  bool complete() const;
+  // The resized image once complete (then the object is spent); empty before.
+  RgbImage Take();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace anomalens
 

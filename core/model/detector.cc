@@ -79,7 +79,9 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
 }
 
 StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string_view content_type) const {
-  ASSIGN_OR_RETURN(DecodedImage image, Decode(image_bytes, content_type));
+  // Only a dark-spot channel reads the decoded pixels once the working image
+  // is made; without one, a decoder that resizes as it decodes can skip them.
+  ASSIGN_OR_RETURN(DecodedImage image, DecodeAt(image_bytes, content_type, !model_.dark_spots.empty()));
   ASSIGN_OR_RETURN(Analysis analysis, Analyze(image, /*full_map=*/false));
   return analysis.result;
 }
@@ -91,7 +93,22 @@ double Detector::DecodeFraction() const {
 }
 
 StatusOr<DecodedImage> Detector::Decode(ByteSpan image_bytes, std::string_view content_type) const {
-  return DecodeImageAtLeast(image_bytes, content_type, DecodeFraction(), jpeg_);
+  return DecodeAt(image_bytes, content_type, /*pixels_too=*/true);
+}
+
+StatusOr<DecodedImage> Detector::DecodeAt(ByteSpan image_bytes, std::string_view content_type,
+                                          bool pixels_too) const {
+  // The working size, for a decoder that resizes the rows as it makes them.
+  const ResizeTarget working = [this, pixels_too](int width, int height) {
+    ResizeRequest request;
+    const WorkingGeometry geometry = PlanGeometry({width, height}, model_.scale, MobileNetV2::kInputMultiple);
+    if (geometry.content.width == width && geometry.content.height == height) return request;
+    request.width = geometry.content.width;
+    request.height = geometry.content.height;
+    request.pixels_too = pixels_too;
+    return request;
+  };
+  return DecodeImageAtLeast(image_bytes, content_type, DecodeFraction(), jpeg_, ImageLimits{}, working);
 }
 
 StatusOr<DetectAnomalyResult> Detector::DetectImage(const RgbImage& image) const {
@@ -104,10 +121,12 @@ StatusOr<Detector::Analysis> Detector::Analyze(const RgbImage& image, bool full_
 }
 
 StatusOr<Detector::Analysis> Detector::Analyze(const DecodedImage& image, bool full_map) const {
-  return AnalyzeAt(image.pixels, {image.width, image.height}, full_map);
+  return AnalyzeAt(image.pixels, {image.width, image.height}, full_map,
+                   image.resized.pixels.empty() ? nullptr : &image.resized);
 }
 
-StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size original, bool full_map) const {
+StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size original, bool full_map,
+                                                 const RgbImage* resized) const {
   const WorkingGeometry geometry = PlanGeometry(original, model_.scale, MobileNetV2::kInputMultiple);
   const bool per_position = model_.normal_model == NormalModelKind::kPerPosition;
   // A stride-4 per-position model scores the stride-4 grid; segmentation's
@@ -117,14 +136,19 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
   const DefectHead& head = model_.segmentation.head;
   const bool fine_head = !per_position && head.dim() == kFineDefectHeadInputs;
   const SegmentationModel& seg = model_.segmentation;
-  // The image at the working size, resized here on the platform's threads
-  // (the features' own resize is the same call, so the same pixels); a map
-  // refined with the image uses it again as the guide.
+  // The image at the working size: the decoder's, made row by row as it
+  // decoded, or resized here on the platform's threads (the features' own
+  // resize is the same call, so the same pixels); a map refined with the
+  // image uses it again as the guide.
   RgbImage working_storage;
   const bool refine = seg.enabled() && seg.refinement.enabled();
   const bool resize = image.width != geometry.content.width || image.height != geometry.content.height;
-  if (resize) working_storage = ResizeImage(image, geometry.content.width, geometry.content.height, parallel_);
-  const RgbImage& working = resize ? working_storage : image;
+  const bool prepared = resize && resized != nullptr && resized->width == geometry.content.width &&
+                        resized->height == geometry.content.height;
+  if (resize && !prepared) {
+    working_storage = ResizeImage(image, geometry.content.width, geometry.content.height, parallel_);
+  }
+  const RgbImage& working = prepared ? *resized : resize ? working_storage : image;
   ASSIGN_OR_RETURN(PatchGrid grid, ExtractFeatures(*backbone_, working, geometry, model_.layer_scales,
                                                    model_.config.tiling, stride4 || fine_head ? &fine : nullptr));
   ScoredImage scored;

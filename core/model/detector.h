@@ -45,7 +45,8 @@ class Detector {
   // Decodes (with Lookout's limits and content-type check) and detects.
   StatusOr<DetectAnomalyResult> Detect(ByteSpan image_bytes, std::string_view content_type) const;
   // Decodes as Detect does: with the JpegDecoder, a JPEG at the smallest
-  // size this model can analyse without losing pixels it uses.
+  // size this model can analyse without losing pixels it uses, and with the
+  // image at the working size when the decoder made it as it decoded.
   StatusOr<DecodedImage> Decode(ByteSpan image_bytes, std::string_view content_type) const;
   // The fraction of each side of an image this model's analysis reads: the
   // working scale, or more for a dark-spot channel.
@@ -78,7 +79,13 @@ class Detector {
   Detector(Model model, std::shared_ptr<const Backbone> backbone);
   // Analyze on pixels that are the image of size `original`, or a smaller
   // decode of it (no smaller than the working size).
-  StatusOr<Analysis> AnalyzeAt(const RgbImage& image, Size original, bool full_map) const;
+  // Decode, leaving DecodedImage::pixels without its pixels when the decoder
+  // made the working image and `pixels_too` is false.
+  StatusOr<DecodedImage> DecodeAt(ByteSpan image_bytes, std::string_view content_type, bool pixels_too) const;
+  // `resized`, when not null, is `image` at the working size already (else
+  // it is resized here).
+  StatusOr<Analysis> AnalyzeAt(const RgbImage& image, Size original, bool full_map,
+                               const RgbImage* resized = nullptr) const;
 
   Model model_;
   std::shared_ptr<const Backbone> backbone_;

@@ -89,6 +89,50 @@ struct Resampler {
   std::vector<stbi_uc>* linebuf;
 };
 
+// stb's IDCT of a block whose AC coefficients are all 0 depends on its
+// dequantized DC alone, and for most such values gives one sample 64 times.
+// A quarter of a photo's blocks (a third of its chroma) are like that, so
+// each DC's output is computed by the IDCT once, the first time it occurs,
+// and then filled: the same bytes without the arithmetic.
+class DcOnlyBlocks {
+ public:
+  static bool IsDcOnly(const JCOEF* block) {
+    uint64_t words[DCTSIZE2 * sizeof(JCOEF) / 8];
+    std::memcpy(words, block, sizeof words);
+    static const uint64_t kDc = [] {  // the DC's bits within the first word, whatever the byte order
+      const JCOEF first[4] = {static_cast<JCOEF>(-1), 0, 0, 0};
+      uint64_t mask;
+      std::memcpy(&mask, first, sizeof mask);
+      return mask;
+    }();
+    uint64_t any = words[0] & ~kDc;
+    for (size_t i = 1; i < sizeof words / 8; ++i) any |= words[i];
+    return any == 0;
+  }
+  // The IDCT of a block of `dc` and 63 zeros into `out` (rows `stride` apart).
+  void Write(short dc, stbi_uc* out, int stride) {
+    if (samples_.empty()) samples_.assign(size_t{1} << 16, kUnknown);
+    uint16_t& known = samples_[static_cast<uint16_t>(dc)];
+    if (known == kUnknown) {
+      short block[DCTSIZE2] = {dc};
+      stbi_uc pixels[DCTSIZE2];
+      kIdct(pixels, 8, block);
+      known = std::all_of(pixels, pixels + DCTSIZE2, [&](stbi_uc p) { return p == pixels[0]; }) ? pixels[0]
+                                                                                               : kNotUniform;
+    }
+    if (known == kNotUniform) {
+      short block[DCTSIZE2] = {dc};
+      kIdct(out, stride, block);
+      return;
+    }
+    for (int y = 0; y < 8; ++y) std::memset(out + static_cast<size_t>(y) * stride, known, 8);
+  }
+
+ private:
+  static constexpr uint16_t kUnknown = 0xffff, kNotUniform = 0xfffe;
+  std::vector<uint16_t> samples_;  // per dequantized DC (as 16 bits): its sample, or one of the above
+};
+
 // The reconstruction of one image and its progress. One thread reads the
 // coefficients (libjpeg-turbo's entropy decoding) and hands over each iMCU
 // row (8 or 16 pixel rows of every component) as it completes; another turns
@@ -106,6 +150,8 @@ struct Reconstruction {
   Resampler resamplers[3];
   std::vector<stbi_uc>* rgba = nullptr;         // the caller's: one RGBA row
   RgbImage* image = nullptr;
+  RowByRowResize* rows = nullptr;               // the caller's: fed each pixel row, when set
+  bool pixels_too = true;                       // false: `rows` only, `image` keeps no pixels
 
   // Rows are handed over as they are read only from a single interleaved
   // sequential scan, whose rows are final once read. A progressive file
@@ -123,6 +169,7 @@ struct Reconstruction {
   bool failed = false;    // ... with an error, in ErrorManager::message (mutex)
 
   int reconstructed = 0;  // iMCU rows through the IDCT (the reconstructing thread's)
+  DcOnlyBlocks dc_only;   // (the reconstructing thread's)
   int next_pixel_row = 0;
 };
 
@@ -220,6 +267,10 @@ void ReconstructRows(Reconstruction* work, int imcu_rows) {
       const JBLOCKROW row = work->block_rows[c][by];
       stbi_uc* out = work->planes[c].data() + static_cast<size_t>(by) * 8 * stride;
       for (int bx = 0; bx < work->blocks_wide[c]; ++bx) {
+        if (DcOnlyBlocks::IsDcOnly(row[bx])) {
+          work->dc_only.Write(static_cast<short>(row[bx][0] * quant[0]), out + bx * 8, stride);
+          continue;
+        }
         short block[DCTSIZE2];
         for (int i = 0; i < DCTSIZE2; ++i) block[i] = static_cast<short>(row[bx][i] * quant[i]);
         kIdct(out + bx * 8, stride, block);
@@ -234,7 +285,9 @@ void ReconstructRows(Reconstruction* work, int imcu_rows) {
     bool there = true;
     for (int c = 0; c < work->components; ++c) there = there && work->resamplers[c].line1_row < sample_rows[c];
     if (!there) return;
-    stbi_uc* out = work->image->pixels.data() + static_cast<size_t>(work->next_pixel_row) * width * 3;
+    stbi_uc* out = work->pixels_too
+                       ? work->image->pixels.data() + static_cast<size_t>(work->next_pixel_row) * width * 3
+                       : work->rgba->data();
     stbi_uc* rows[3] = {nullptr, nullptr, nullptr};
     for (int c = 0; c < work->components; ++c) {
       Resampler& r = work->resamplers[c];
@@ -251,12 +304,19 @@ void ReconstructRows(Reconstruction* work, int imcu_rows) {
     }
     if (work->components == 3) {
       // stb's colour conversion runs its SIMD code only at 4 bytes a pixel
-      // (RGB and alpha), so rows convert into `rgba` and are packed to RGB.
-      std::vector<stbi_uc>& rgba = *work->rgba;
-      kYCbCrToRgb(rgba.data(), rows[0], rows[1], rows[2], width, 4);
-      for (int i = 0; i < width; ++i, out += 3) std::memcpy(out, &rgba[static_cast<size_t>(i) * 4], 3);
+      // (RGB and alpha), so rows convert into `rgba` and are packed to RGB,
+      // four bytes a pixel whose fourth the next pixel overwrites (the last
+      // pixel three). The resize reads the RGBA row itself, still in cache.
+      const stbi_uc* rgba = work->rgba->data();
+      kYCbCrToRgb(work->rgba->data(), rows[0], rows[1], rows[2], width, 4);
+      if (work->pixels_too) {
+        for (int i = 0; i + 1 < width; ++i) std::memcpy(out + i * 3, rgba + i * 4, 4);
+        std::memcpy(out + (width - 1) * 3, rgba + (width - 1) * 4, 3);
+      }
+      if (work->rows != nullptr) work->rows->AddRow(rgba, 4);
     } else {
-      for (int i = 0; i < width; ++i, out += 3) out[0] = out[1] = out[2] = rows[0][i];
+      for (int i = 0; i < width; ++i) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = rows[0][i];
+      if (work->rows != nullptr) work->rows->AddRow(out, 3);
     }
   }
 }
@@ -275,8 +335,9 @@ void Reconstruct(Reconstruction* work) {
     r.line0 = r.line1 = work->planes[c].data();
     r.linebuf->resize(static_cast<size_t>(work->width) + 3);  // stb's size: room to upsample off the edge
   }
+  // (A grey row without pixels to keep is widened in `rgba`, 3 bytes a pixel.)
   work->rgba->resize(static_cast<size_t>(work->width) * 4);
-  work->image->pixels.resize(static_cast<size_t>(work->width) * work->height * 3);
+  if (work->pixels_too) work->image->pixels.resize(static_cast<size_t>(work->width) * work->height * 3);
   for (;;) {
     int available = 0;
     bool finished = false, failed = false;
@@ -324,7 +385,8 @@ enum class Outcome { kOk, kCorrupt, kUnsupported };
 // that no C++ object of this frame is skipped or left in a register. (The
 // reading role has its own landing place, on its own thread.)
 Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel, ErrorManager* err,
-               Progress* progress, Reconstruction* work, std::vector<uint8_t>* buffers, RgbImage* image) {
+               Progress* progress, Reconstruction* work, std::vector<uint8_t>* buffers, RgbImage* image,
+               RowByRowResize* rows, bool pixels_too) {
   jpeg_decompress_struct cinfo;
   std::jmp_buf jump;
   cinfo.err = jpeg_std_error(&err->pub);
@@ -384,6 +446,8 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
   work->planes = buffers;
   work->rgba = &buffers[6];
   work->image = image;
+  work->rows = rows;
+  work->pixels_too = pixels_too || rows == nullptr;
   std::vector<uint8_t>* linebufs = buffers + 3;
   const int h_max = cinfo.max_h_samp_factor, v_max = cinfo.max_v_samp_factor;
   for (int c = 0; c < components; ++c) {
@@ -424,14 +488,14 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
 }  // namespace
 
 StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /*min_width*/, int /*min_height*/,
-                                     const ParallelFor& parallel) {
+                                     const ParallelFor& parallel, RowByRowResize* rows, bool pixels_too) {
   ErrorManager err;
   Progress progress;
   Reconstruction work;
   // Three component planes, three upsampling rows, an RGBA row.
   std::vector<uint8_t> buffers[7];
   RgbImage image;
-  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image)) {
+  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image, rows, pixels_too)) {
     case Outcome::kOk:
       return image;
     case Outcome::kUnsupported:
@@ -449,8 +513,8 @@ StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /
 
 JpegDecoder TurboJpegDecoder(ParallelFor parallel) {
   return JpegDecoder{[parallel = std::move(parallel)](ByteSpan jpeg, int width, int height, int min_width,
-                                                      int min_height) {
-    return DecodeJpegAtLeast(jpeg, width, height, min_width, min_height, parallel);
+                                                      int min_height, RowByRowResize* rows, bool pixels_too) {
+    return DecodeJpegAtLeast(jpeg, width, height, min_width, min_height, parallel, rows, pixels_too);
   }};
 }
 

@@ -22,6 +22,7 @@
 #include "core/base/status.h"
 #include "core/image/image.h"
 #include "core/image/image_decode.h"
+#include "core/image/image_resize.h"
 
 namespace anomalens {
 
@@ -39,8 +40,16 @@ namespace anomalens {
 // read: one thread does the entropy decoding, another reconstructs the iMCU
 // rows (8 or 16 pixel rows) already read. The pixels are the same either way;
 // a progressive file is reconstructed after its last scan.
+//
+// `rows`, when set, is fed every pixel row as it is reconstructed (on the
+// reconstructing thread), so the resize to the working size runs on rows
+// still in cache and, at 2 threads, beside the entropy decoding. It is
+// complete only when the decode succeeds. With `rows` and `pixels_too`
+// false, the image returned has its size and no pixels (the resize's are
+// the ones asked for).
 StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int min_width, int min_height,
-                                     const ParallelFor& parallel = {});
+                                     const ParallelFor& parallel = {}, RowByRowResize* rows = nullptr,
+                                     bool pixels_too = true);
 
 // The hook for Detector::Create, on `parallel`'s threads.
 JpegDecoder TurboJpegDecoder(ParallelFor parallel = {});

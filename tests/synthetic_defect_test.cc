@@ -192,7 +192,7 @@ TEST(DefectFamilyNames, RoundTripAndListTheValidOnes) {
   }
   StatusOr<DefectFamily> bad = ParseDefectFamily("smudge");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("spot, scratch, cutpaste, texture, local-change, missing-piece"),
+  EXPECT_NE(bad.status().message().find("spot, scratch, cutpaste, texture, local-change, missing-piece, foreign-material"),
             std::string::npos);
 }
 

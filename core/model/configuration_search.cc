@@ -179,7 +179,6 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
   trial_hooks.cancelled = hooks.cancelled;
   trial_hooks.parallel = hooks.parallel;
   std::optional<Status> first_error;
-  int best = -1;
   for (size_t k = 0; k < tried.size(); ++k) {
     hooks.Report("search", k, tried.size() + 1);
     const Scale& scale = scales_[tried[k].first];
@@ -212,8 +211,8 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
     }
     c.fit_seconds = hooks.Now() - start;
     table.push_back(c);
-    if (best < 0 || CandidateRanksAbove(table.back(), table[best])) best = static_cast<int>(k);
   }
+  const int best = ChooseCandidate(table);
   if (!table[best].error.empty()) return *first_error;
   table[best].chosen = true;
 

@@ -91,22 +91,6 @@ TEST(CandidateRanking, LabelledAnomaliesWinThenSyntheticThenAupro) {
   EXPECT_TRUE(CandidateRanksAbove(b, a));
 }
 
-// The base stays unless a candidate ranks clearly above it; of those that
-// do, the best estimate wins, whatever the order they were tried in.
-TEST(CandidateRanking, ChoosesTheBestOfThoseClearlyAboveTheBase) {
-  // Nothing clearly above the base: the base.
-  EXPECT_EQ(ChooseCandidate({Figures(0.50, 0.2), Figures(0.55, 0.3), Figures(0.53, 0.9)}), 0);
-  // Two clearly above it, within noise of each other: the higher, even tried later.
-  EXPECT_EQ(ChooseCandidate({Figures(0.51, 0.2), Figures(0.60, 0.3), Figures(0.65, 0.3)}), 2);
-  EXPECT_EQ(ChooseCandidate({Figures(0.51, 0.2), Figures(0.65, 0.3), Figures(0.60, 0.3)}), 1);
-  // Labelled anomalies decide first.
-  EXPECT_EQ(ChooseCandidate({Figures(0.5, 0.2, 0.80), Figures(0.7, 0.3, 0.97), Figures(0.9, 0.3, 0.95)}), 1);
-  // A base that failed gives way to the next that did not.
-  CandidateFigures failed = Figures(0.9, 0.9);
-  failed.error = "no fit";
-  EXPECT_EQ(ChooseCandidate({failed, Figures(0.5, 0.2), Figures(0.52, 0.2)}), 1);
-}
-
 TEST(CandidateRanking, DifferencesWithinTheStandardErrorAreTies) {
   // 36 synthetic defects against 25 normals, both near chance (the cookies'
   // self-check): 0.07 apart is within one standard error (about 0.074), and

@@ -77,24 +77,6 @@ bool CandidateRanksAbove(const CandidateFigures& a, const CandidateFigures& b) {
   return Compare(a.synthetic_aupro, b.synthetic_aupro, kAuproMargin) > 0;
 }
 
-int ChooseCandidate(const std::vector<CandidateFigures>& candidates) {
-  int base = 0;
-  while (base + 1 < static_cast<int>(candidates.size()) && !candidates[base].error.empty()) ++base;
-  int best = base;
-  for (int k = 0; k < static_cast<int>(candidates.size()); ++k) {
-    const CandidateFigures& c = candidates[k];
-    if (k == base || !CandidateRanksAbove(c, candidates[base])) continue;
-    if (best == base) {
-      best = k;
-      continue;
-    }
-    const CandidateFigures& b = candidates[best];
-    const bool labelled = c.labelled_rocauc >= 0 && b.labelled_rocauc >= 0 && c.labelled_rocauc != b.labelled_rocauc;
-    if (labelled ? c.labelled_rocauc > b.labelled_rocauc : c.synthetic_rocauc > b.synthetic_rocauc) best = k;
-  }
-  return best;
-}
-
 std::string FormatCandidateTable(const std::vector<CandidateFigures>& candidates) {
   std::string out =
       "  candidate                                  self-check ROCAUC  AUPRO   recall  labelled ROCAUC  features s  fit s\n";

@@ -50,19 +50,9 @@ std::string CandidateName(const CandidateFigures& c);
 //      better than chance (ROCAUC above 0.5 by two standard errors):
 //      localization of defects the model cannot tell from normal images is
 //      no evidence.
+// The search walks the candidates in order from the base configuration, so
+// ties keep the earlier, cheaper one.
 bool CandidateRanksAbove(const CandidateFigures& a, const CandidateFigures& b);
-
-// The candidate the search keeps, of `candidates` (the base configuration
-// first): the base, unless some candidates rank clearly above it
-// (CandidateRanksAbove); then, of those, the one with the highest labelled
-// ROCAUC where both have one, else the highest synthetic ROCAUC (the earlier
-// on equal figures). The margins guard the default against noise; once
-// leaving it is justified, the candidates that justify it are compared on
-// their best estimates. A walk that kept each incumbent until a later
-// candidate beat it clearly made the choice depend on the order: on the
-// woven scene a per-position model 0.14 above the base lost to a shared
-// bank 0.09 above it, tried first.
-int ChooseCandidate(const std::vector<CandidateFigures>& candidates);
 
 // The standard error of a ROCAUC of `auc` over `positives` x `negatives`
 // pairs (Hanley and McNeil 1982); 0.5 (no evidence) without pairs.

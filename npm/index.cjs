@@ -45,6 +45,6 @@ function lookoutHandler(options) {
 }
 
 // The same list as index.mjs's DEFECT_FAMILIES (tests/js/wasm_selfcheck.test.mjs checks).
-const DEFECT_FAMILIES = Object.freeze(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece']);
+const DEFECT_FAMILIES = Object.freeze(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece', 'foreign-material']);
 
 module.exports = { Anomalens, AnomalensModel, DEFECT_FAMILIES, isWebAssemblySimdSupported, lookoutHandler };

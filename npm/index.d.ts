@@ -174,7 +174,7 @@ export interface ManifestEntry {
 }
 
 /** A family of the self-check's synthetic defects. */
-export type DefectFamily = 'spot' | 'scratch' | 'cutpaste' | 'texture' | 'local-change' | 'missing-piece';
+export type DefectFamily = 'spot' | 'scratch' | 'cutpaste' | 'texture' | 'local-change' | 'missing-piece' | 'foreign-material';
 
 /** The families, in order. */
 export declare const DEFECT_FAMILIES: readonly DefectFamily[];

@@ -202,7 +202,7 @@ export class AnomalensModel {
 }
 
 /** The self-check's synthetic defect families (Anomalens#synthesizeDefect). */
-export const DEFECT_FAMILIES = Object.freeze(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece']);
+export const DEFECT_FAMILIES = Object.freeze(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece', 'foreign-material']);
 
 /** The WebAssembly module with the backbone loaded: loads models and trains them. */
 export class Anomalens {
@@ -324,7 +324,7 @@ export class Anomalens {
    * Pastes one of the self-check's synthetic defects into a normal image (PNG
    * or JPEG bytes): the same bytes as `anomalens synth-defects`. Options:
    * family ('spot', 'scratch', 'cutpaste', 'texture', 'local-change',
-   * 'missing-piece'), areaFraction (0.0001 to 0.02 of the image), contrast
+   * 'missing-piece', 'foreign-material'), areaFraction (0.0001 to 0.02 of the image), contrast
    * (0.05 to 1, default 1), seed (a whole number below 2^53, default 0), donor
    * (another normal image's bytes; the texture family needs it). Returns
    * { image, mask } as PNG bytes (mask: 255 on the defect's pixels) with

@@ -13,6 +13,7 @@
 
 #include "core/lookout/evaluation.h"
 #include "core/lookout/self_check_report.h"
+#include "core/selfcheck/synthetic_defect.h"
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
 #include "core/synthetic/synthetic_dataset.h"
@@ -86,20 +87,20 @@ const Model& TrainPlates(int self_check_defects) {
 
 TEST(SelfCheck, ScoresEveryFamilyAndChangesNothingElse) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
-  const Model with = TrainPlates(12);
+  const Model with = TrainPlates(14);
   const Model without = TrainPlates(0);
   const SelfCheckReport& r = with.stats.self_check;
   ASSERT_TRUE(r.ran());
   std::printf("%s\n", FormatSelfCheck(r).c_str());
-  EXPECT_EQ(r.defects, 12);
+  EXPECT_EQ(r.defects, 14);
   // The held-out normals, and the first kCompressionCheckImages of them
   // again after the JPEG-like round trip (model.h).
   EXPECT_EQ(r.normal_images, 10 + std::min(kCompressionCheckImages, 10));
-  ASSERT_EQ(r.families.size(), 6u);  // 12 plans: two of each family
+  ASSERT_EQ(r.families.size(), AllDefectFamilies().size());  // 14 plans: two of each family
   for (const SelfCheckGroup& g : r.families) EXPECT_EQ(g.defects, 2) << g.name;
   int sized = 0;
   for (const SelfCheckGroup& g : r.sizes) sized += g.defects;
-  EXPECT_EQ(sized, 12);
+  EXPECT_EQ(sized, 14);
   for (double v : {r.image_rocauc, r.pixel_rocauc, r.pixel_aupro, r.recall, r.false_positive_rate}) {
     EXPECT_GE(v, 0.0);
     EXPECT_LE(v, 1.0);

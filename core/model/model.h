@@ -50,7 +50,7 @@ inline int DefaultShortSide(bool segmentation) {
   return segmentation ? kDefaultSegmentationShortSide : kDefaultShortSide;
 }
 
-constexpr int kDefaultSelfCheckDefects = 36;
+constexpr int kDefaultSelfCheckDefects = 42;
 // The seed of the self-check's defect plans: fixed, so a model trained twice
 // on the same images is the same file.
 constexpr uint64_t kSelfCheckSeed = 0x5E1FC4EC;

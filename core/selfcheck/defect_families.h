@@ -26,6 +26,7 @@ void PaintCutPaste(const DefectRequest& request, DefectRandom& rng, SyntheticDef
 void PaintTexture(const DefectRequest& request, DefectRandom& rng, SyntheticDefect& out);
 void PaintLocalChange(const DefectRequest& request, DefectRandom& rng, SyntheticDefect& out);
 void PaintMissingPiece(const DefectRequest& request, DefectRandom& rng, SyntheticDefect& out);
+void PaintForeignMaterial(const DefectRequest& request, DefectRandom& rng, SyntheticDefect& out);
 
 }  // namespace anomalens
 

@@ -26,8 +26,11 @@ std::vector<DefectPlan> PlanDefects(uint64_t seed, int count, const std::vector<
     double t = start + i * 0.6180339887498949;
     t -= std::floor(t);
     plan.area_fraction = std::min(kMaxDefectArea, kMinDefectArea * PortableExp(t * kLogRange));
-    // Contrasts cycle per round of families, so each family meets each contrast.
-    plan.contrast = kContrasts[(i / n_families + i) % 4];
+    // Contrasts: the family's place in the round plus the round, so each
+    // family meets each contrast every four rounds, whatever the number of
+    // families (round + i, as before, repeats one contrast per family when
+    // that number is 1 more than a multiple of 4, as 7 is, and two when 1).
+    plan.contrast = kContrasts[(i % n_families + i / n_families) % 4];
     plan.seed = rng.Next() >> 11;  // below 2^53
     plans.push_back(plan);
   }

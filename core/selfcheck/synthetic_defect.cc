@@ -22,6 +22,7 @@ constexpr FamilyEntry kFamilies[] = {
     {DefectFamily::kTexture, "texture", PaintTexture},
     {DefectFamily::kLocalChange, "local-change", PaintLocalChange},
     {DefectFamily::kMissingPiece, "missing-piece", PaintMissingPiece},
+    {DefectFamily::kForeignMaterial, "foreign-material", PaintForeignMaterial},
 };
 
 const FamilyEntry* Find(DefectFamily family) {

@@ -27,10 +27,11 @@ enum class DefectFamily {
   kTexture,       // texture from another normal image under a smooth random mask
   kLocalChange,   // a local change of colour, contrast or sharpness (blur)
   kMissingPiece,  // a piece gone, filled with the background colour
+  kForeignMaterial,  // a stain of a colour the image never shows (rust, a burn, oil, paint)
 };
 
 // The families in order, and their names ("spot", "scratch", "cutpaste",
-// "texture", "local-change", "missing-piece").
+// "texture", "local-change", "missing-piece", "foreign-material").
 const std::vector<DefectFamily>& AllDefectFamilies();
 const char* DefectFamilyName(DefectFamily family);
 // The family named `name`; the error lists the valid names.

@@ -28,9 +28,10 @@ seed and bounding box. Only the pixels of the mask differ from the input.
 
   --seed N      the planner's seed, 0 to 2^53 - 1 (default 1); the same seed
                 and images write the same bytes, here and in the npm package
-  --count N     defects per image, 1 to 1000 (default 6: one per family)
+  --count N     defects per image, 1 to 1000 (default 7: one per family)
   --family F    all (default) or one of: spot, scratch, cutpaste, texture,
-                local-change, missing-piece. The texture family takes its
+                local-change, missing-piece, foreign-material. The texture
+                family takes its
                 texture from the next IMAGE, so it needs two images at least;
                 with one, 'all' leaves it out.
 
@@ -92,7 +93,7 @@ int RunSynthDefects(int argc, char** argv) {
   }
   auto seed = GetInteger(*cl, "seed", 1, 0, kMaxDefectSeed, "2^53 - 1");
   if (!seed.ok()) return ReportError(kCommand, seed.status());
-  auto count = GetInteger(*cl, "count", 6, 1, 1000, "1000");
+  auto count = GetInteger(*cl, "count", 7, 1, 1000, "1000");
   if (!count.ok()) return ReportError(kCommand, count.status());
   const std::vector<std::string>& paths = cl->positional;
   const std::string family_name = cl->Get("family", "all");

@@ -94,7 +94,7 @@ Options:
                              below 0.5 (default 0.01). With labelled anomalies the threshold is
                              F1-optimal over held-out training scores instead
   --self-check-defects N     synthetic defects pasted into held-out normal training images to
-                             grade the model on (default 36, 6 of each family; 0: no self-check;
+                             grade the model on (default 42, 6 of each family; 0: no self-check;
                              docs/selfcheck.md)
   --split-seed N             seed of the automatic train/test split (default 0)
   --backbone FILE            converted backbone weights (default: found beside the binary)

@@ -81,7 +81,7 @@ test('writes each example, its exact mask and an index that agrees with them', {
   const rows = readIndex(out);
   assert.equal(rows.length, 12);
   assert.deepEqual(new Set(rows.map((row) => row.family)),
-                   new Set(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece']));
+                   new Set(['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece', 'foreign-material']));
   assert.equal(readdirSync(out).length, 12 * 2 + 1);
   for (const row of rows) {
     const input = decodePng(readFileSync(row.source));
@@ -139,7 +139,7 @@ test('--help, and bad usage exits 2 with a message naming the problem', { skip }
     [['--output', out], /give at least one IMAGE/],
     [[join(dir, 'missing.png'), '--output', out], /missing\.png/],
     [[A, '--output', out, '--family', 'smudge'],
-     /unknown defect family 'smudge'; the families are spot, scratch, cutpaste, texture, local-change, missing-piece, or all/],
+     /unknown defect family 'smudge'; the families are spot, scratch, cutpaste, texture, local-change, missing-piece, foreign-material, or all/],
     [[A, '--output', out, '--family', 'texture'], /texture needs two images/],
     [[A, '--output', out, '--count', '0'], /--count must be a whole number from 1 to 1000, got '0'/],
     [[A, '--output', out, '--count', '2.5'], /--count must be a whole number from 1 to 1000, got '2.5'/],

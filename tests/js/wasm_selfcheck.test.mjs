@@ -15,7 +15,7 @@ import { NPM_DIR, REPO, runCli, skipReason, stagePackage } from './wasm_support.
 const IMAGES = join(REPO, 'tests', 'golden', 'parity', 'test-images');
 // Two PNGs and a JPEG (decoded by the same stb_image on both targets).
 const INPUTS = ['normal-11.png', 'normal-12.png', 'normal-13.jpg'].map((name) => join(IMAGES, name));
-const FAMILIES = ['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece'];
+const FAMILIES = ['spot', 'scratch', 'cutpaste', 'texture', 'local-change', 'missing-piece', 'foreign-material'];
 
 function readIndex(dir) {
   const [header, ...lines] = readFileSync(join(dir, 'index.csv'), 'utf8').trim().split('\n');

@@ -91,6 +91,27 @@ TEST(CandidateRanking, LabelledAnomaliesWinThenSyntheticThenAupro) {
   EXPECT_TRUE(CandidateRanksAbove(b, a));
 }
 
+TEST(CandidateRanking, OneThatFlagsMostCompressedNormalsLosesToOneThatDoesNot) {
+  // b ranks defects far better, but flags 8 of the 8 compressed copies of
+  // held-out normals at its own threshold: a user's re-saved good parts
+  // would fail. a flags 1 of 8, so it wins, whatever the ROCAUCs say.
+  CandidateFigures a = Figures(0.70, 0.3), b = Figures(0.95, 0.9);
+  a.compressed_normals = b.compressed_normals = 8;
+  a.compressed_flagged = 1, b.compressed_flagged = 8;
+  EXPECT_TRUE(CandidateRanksAbove(a, b));
+  EXPECT_FALSE(CandidateRanksAbove(b, a));
+  // Half is not most: then the self-check's figures decide as before.
+  b.compressed_flagged = 4;
+  EXPECT_TRUE(CandidateRanksAbove(b, a));
+  // Both flag most: neither is spared, the figures decide.
+  a.compressed_flagged = 5, b.compressed_flagged = 7;
+  EXPECT_TRUE(CandidateRanksAbove(b, a));
+  // No compression check ran (0 copies, --self-check-defects 0): no evidence.
+  a.compressed_normals = b.compressed_normals = a.compressed_flagged = b.compressed_flagged = 0;
+  EXPECT_TRUE(CandidateRanksAbove(b, a));
+  EXPECT_FALSE(CandidateRanksAbove(a, b));
+}
+
 TEST(CandidateRanking, DifferencesWithinTheStandardErrorAreTies) {
   // 36 synthetic defects against 25 normals, both near chance (the cookies'
   // self-check): 0.07 apart is within one standard error (about 0.074), and

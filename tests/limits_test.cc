@@ -19,10 +19,7 @@ std::vector<uint8_t> GoldenModel() {
   return testing::ReadFileOrDie(ANOMALENS_GOLDEN_DIR "/parity/classification.anlm");
 }
 
-void FixChecksum(std::vector<uint8_t>* bytes) {
-  const uint32_t crc = Crc32(bytes->data(), bytes->size() - 4);
-  for (int i = 0; i < 4; ++i) (*bytes)[bytes->size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
-}
+void FixChecksum(std::vector<uint8_t>* bytes) { testing::FixModelChecksum(bytes); }
 
 template <typename T>
 void Put(std::vector<uint8_t>* bytes, size_t offset, T value) {

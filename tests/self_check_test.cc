@@ -162,13 +162,46 @@ TEST(SelfCheck, ReportSurvivesTheModelFileAndTrainingIsDeterministic) {
   ASSERT_EQ(b.families.size(), a.families.size());
   EXPECT_EQ(b.families[3].name, a.families[3].name);
   EXPECT_EQ(b.families[3].image_rocauc, a.families[3].image_rocauc);
+  // The compression check's counts: its copies, and those over the threshold.
+  EXPECT_EQ(a.compressed_normals, std::min(kCompressionCheckImages, 10));
+  EXPECT_LE(a.compressed_flagged, a.compressed_normals);
+  EXPECT_EQ(b.compressed_normals, a.compressed_normals);
+  EXPECT_EQ(b.compressed_flagged, a.compressed_flagged);
   EXPECT_EQ(SerializeModel(*read), bytes);
+  // Files written before the counts existed still load, with none; counts
+  // that do not add up are refused.
+  std::string text(bytes.begin(), bytes.end());
+  const std::string counts = "\"compressed_flagged\":" + std::to_string(a.compressed_flagged) +
+                             ",\"compressed_normals\":" + std::to_string(a.compressed_normals) + ",";
+  const size_t at = text.find(counts);
+  ASSERT_NE(at, std::string::npos);
   EXPECT_EQ(SerializeModel(TrainPlatesUncached(6)), SerializeModel(TrainPlates(6)));
+
+  {
+    std::string older = text;
+    older.erase(at, counts.size());
+    older.insert(at, std::string(counts.size(), ' '));  // keeps the metadata's length
+    std::vector<uint8_t> older_bytes(older.begin(), older.end());
+    testing::FixModelChecksum(&older_bytes);
+    auto old_file = ParseModelFile(older_bytes);
+    ASSERT_TRUE(old_file.ok()) << old_file.status().ToString();
+    EXPECT_EQ(old_file->stats.self_check.compressed_normals, 0);
+    EXPECT_EQ(old_file->stats.self_check.image_rocauc, a.image_rocauc);
+    std::string bad = text;
+    bad.replace(at, counts.size(), "\"compressed_flagged\":9,\"compressed_normals\":8," +
+                                       std::string(counts.size() - 46, ' '));
+    std::vector<uint8_t> bad_bytes(bad.begin(), bad.end());
+    testing::FixModelChecksum(&bad_bytes);
+    auto refused = ParseModelFile(bad_bytes);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("\"self_check\" is malformed"), std::string::npos)
+        << refused.status().ToString();
+  }
 
   // A model without a self-check writes neither key.
   const std::vector<uint8_t> plain = SerializeModel(TrainPlates(0));
-  const std::string text(plain.begin(), plain.end());
-  EXPECT_EQ(text.find("self_check"), std::string::npos);
+  const std::string plain_text(plain.begin(), plain.end());
+  EXPECT_EQ(plain_text.find("self_check"), std::string::npos);
 }
 
 TEST(SelfCheck, EvaluationResultCarriesIt) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/base/crc32.h"
 #include "native/jobs/model_loader.h"
 
 namespace anomalens::testing {
@@ -12,6 +13,11 @@ std::vector<uint8_t> ReadFileOrDie(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot open " << path;
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+void FixModelChecksum(std::vector<uint8_t>* bytes) {
+  const uint32_t crc = Crc32(bytes->data(), bytes->size() - 4);
+  for (int i = 0; i < 4; ++i) (*bytes)[bytes->size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));  // little-endian
 }
 
 bool SharedDataPresent() {

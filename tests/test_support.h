@@ -21,6 +21,9 @@ namespace anomalens::testing {
 // Returns the file's bytes; fails the current test if it cannot be read.
 std::vector<uint8_t> ReadFileOrDie(const std::string& path);
 
+// Rewrites a model file's trailing checksum after a test edited its bytes.
+void FixModelChecksum(std::vector<uint8_t>* bytes);
+
 // True when the shared datasets are beside the repository.
 bool SharedDataPresent();
 

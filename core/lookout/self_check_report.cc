@@ -92,11 +92,17 @@ SelfCheckReport SelfCheckTally::Summarize(const std::vector<double>& normal_scor
 std::string FormatSelfCheck(const SelfCheckReport& r) {
   if (!r.ran()) return "self-check: not run";
   std::string out = "self-check: " + std::to_string(r.defects) + " synthetic defects pasted into held-out normal images, " +
-                    "ranked against " + std::to_string(r.normal_images) + " clean held-out normals\n";
+                    "ranked against " + std::to_string(r.normal_images) + " held-out normals" +
+                    (r.compressed_normals > 0
+                         ? " (" + std::to_string(r.compressed_normals) + " of them JPEG-like compressed copies)\n"
+                         : "\n");
   out += "  image ROCAUC " + Fixed(r.image_rocauc) + ", pixel ROCAUC " + Fixed(r.pixel_rocauc) + ", pixel AUPRO " +
          Fixed(r.pixel_aupro) + "\n";
   out += "  at the threshold: recall " + Percent(r.recall) + " of the synthetic defects, false-positive rate " +
          Percent(r.false_positive_rate) + " of the held-out normals";
+  if (r.compressed_normals > 0)
+    out += " (" + std::to_string(r.compressed_flagged) + " of the " + std::to_string(r.compressed_normals) +
+           " compressed copies)";
   auto rows = [&out](const char* title, const std::vector<SelfCheckGroup>& groups) {
     for (const SelfCheckGroup& g : groups) {
       char line[160];

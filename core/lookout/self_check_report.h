@@ -42,6 +42,12 @@ struct SelfCheckReport {
   double pixel_aupro = 0;
   double recall = 0;               // defects scoring at or above the threshold
   double false_positive_rate = 0;  // held-out normals scoring at or above it
+  // The compression check: held-out normals after a JPEG-like round trip
+  // (among the normal_images above), and how many score at or above the
+  // threshold. A model that flags most of them would fail a user's
+  // re-saved photos of good parts (CandidateRanksAbove).
+  int compressed_normals = 0;
+  int compressed_flagged = 0;
   std::vector<SelfCheckGroup> families;  // in the order families first appear
   std::vector<SelfCheckGroup> sizes;     // the size classes that had defects
   bool ran() const { return defects > 0; }

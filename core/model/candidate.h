@@ -25,6 +25,10 @@ struct CandidateFigures {
   int synthetic_defects = 0;
   int labelled_anomalies = 0;
   int held_out_normals = 0;
+  // The compression check (SelfCheckReport): compressed copies of held-out
+  // normals, and how many the candidate flags at its own threshold.
+  int compressed_normals = 0;
+  int compressed_flagged = 0;
   bool chosen = false;
   std::string error;  // why the candidate could not be fitted ("" when it was)
   // Host clock seconds: the scale's feature extraction and this candidate's

@@ -216,6 +216,8 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
       c.synthetic_defects = check.defects;
       c.labelled_anomalies = static_cast<int>(model->stats.calibration_anomaly_scores.size());
       c.held_out_normals = static_cast<int>(model->stats.calibration_normal_scores.size());
+      c.compressed_normals = check.compressed_normals;
+      c.compressed_flagged = check.compressed_flagged;
     } else {
       c.error = model.status().message();
       if (!first_error) first_error = model.status();

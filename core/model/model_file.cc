@@ -52,6 +52,8 @@ json SelfCheckJson(const SelfCheckReport& r) {
           {"pixel_aupro", Figure(r.pixel_aupro)},
           {"recall", Figure(r.recall)},
           {"false_positive_rate", Figure(r.false_positive_rate)},
+          {"compressed_normals", r.compressed_normals},
+          {"compressed_flagged", r.compressed_flagged},
           {"families", groups(r.families)},
           {"sizes", groups(r.sizes)}};
 }
@@ -360,6 +362,11 @@ Status ReadSelfCheck(const json& j, SelfCheckReport* out) {
       !groups("sizes", &r.sizes)) {
     return InvalidInput("model file metadata \"self_check\" is malformed");
   }
+  // The compression check's counts came later: older files have none.
+  if (j.contains("compressed_normals") &&
+      (!count(j, "compressed_normals", &r.compressed_normals) || !count(j, "compressed_flagged", &r.compressed_flagged) ||
+       r.compressed_flagged > r.compressed_normals))
+    return InvalidInput("model file metadata \"self_check\" is malformed");
   *out = std::move(r);
   return Status::Ok();
 }

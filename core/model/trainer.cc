@@ -882,6 +882,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   std::vector<double> self_check_normals = normal_scores;
   self_check_normals.insert(self_check_normals.end(), compressed_scores.begin(), compressed_scores.end());
   model.stats.self_check = SummarizeSelfCheck(synthetic_scores, synthetic_maps, self_check_normals, model.threshold);
+  if (model.stats.self_check.ran()) {
+    model.stats.self_check.compressed_normals = static_cast<int>(compressed_scores.size());
+    for (double s : compressed_scores) model.stats.self_check.compressed_flagged += s >= model.threshold;
+  }
   return model;
 }
 

@@ -232,6 +232,8 @@ export declare class Anomalens {
   readonly backboneId: string;
   /** Size of the WebAssembly memory in bytes (it grows as needed and never shrinks). */
   readonly memoryBytes: number;
+  /** Bytes of the WebAssembly heap held by live allocations (returns to its value when all are freed): for leak checks. */
+  readonly heapBytesInUse: number;
   /** Loads a model file, from `anomalens train` or Anomalens#train. */
   loadModel(bytes: Bytes): Promise<AnomalensModel>;
   /** Trains on every image given (no held-out split) and returns the model file's bytes. */

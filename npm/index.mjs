@@ -257,6 +257,16 @@ export class Anomalens {
     return this.#module.HEAPU8.length;
   }
 
+  /**
+   * Bytes of the WebAssembly heap held by live allocations: for leak checks.
+   * memoryBytes only grows once the free space is used up; this moves with
+   * every allocation and returns to where it was when all are freed.
+   */
+  get heapBytesInUse() {
+    this.#live();
+    return this.#module.heapBytesInUse();
+  }
+
   /** Loads a model file (from `anomalens train` or Anomalens#train). */
   async loadModel(bytes) {
     const backbone = this.#live();

@@ -263,10 +263,11 @@ describe('anomalens npm package (wasm)', { skip }, () => {
     own.dispose();
   });
 
-  test('a long detect/dispose loop does not grow the wasm heap', async () => {
-    // The WebAssembly memory only grows when an allocation does not fit, and
-    // never shrinks: after a warm-up, a leak of even one decoded image or
-    // result per iteration would force it up within these loops.
+  test('detect, load/detect/dispose and refusals leak no heap bytes', async () => {
+    // heapBytesInUse is malloc's count of live bytes: after a warm-up (the
+    // allocations that persist, such as the module's own), a leak of even one
+    // byte per detect, model or refused request would leave it higher. The
+    // memory's size (memoryBytes) must not grow either.
     const own = await api.Anomalens.create();
     const bytes = readFileSync(set.model);
     const requests = set.test.map(png);
@@ -275,20 +276,28 @@ describe('anomalens npm package (wasm)', { skip }, () => {
       assert.ok(loaded.detectAnomalies(requests[i % requests.length]).DetectAnomalyResult);
       loaded.dispose();
     };
-    for (let i = 0; i < 20; ++i) {
-      await cycle(i);
-      model.detectAnomaliesJson(requests[i % requests.length]);
-    }
-    const ownStart = own.memoryBytes;
-    const sharedStart = lv.memoryBytes;
-    for (let i = 0; i < 1000; ++i) model.detectAnomaliesJson(requests[i % requests.length]);
-    for (let i = 0; i < 200; ++i) await cycle(i);
-    // A bad request (an error path) must not leak either.
-    for (let i = 0; i < 200; ++i) {
+    const refuse = () =>
       assert.throws(() => model.detectAnomalies({ Body: Buffer.from('not an image'), ContentType: 'image/png' }));
+    for (let i = 0; i < requests.length; ++i) {
+      await cycle(i);
+      model.detectAnomaliesJson(requests[i]);
+      refuse();
     }
-    assert.equal(lv.memoryBytes, sharedStart, '1000 detects and 200 refusals grew the heap');
-    assert.equal(own.memoryBytes, ownStart, '200 load/detect/dispose cycles grew the heap');
+    const own0 = { inUse: own.heapBytesInUse, memory: own.memoryBytes };
+    const shared0 = { inUse: lv.heapBytesInUse, memory: lv.memoryBytes };
+    assert.ok(own0.inUse > 0 && own0.inUse < own0.memory, `heapBytesInUse ${own0.inUse} of ${own0.memory}`);
+    for (let i = 0; i < 3 * requests.length; ++i) model.detectAnomaliesJson(requests[i % requests.length]);
+    for (let i = 0; i < 30; ++i) refuse();
+    assert.equal(lv.heapBytesInUse, shared0.inUse, 'detects and refusals left heap bytes allocated');
+    assert.equal(lv.memoryBytes, shared0.memory, 'detects and refusals grew the heap');
+    for (let i = 0; i < 2 * requests.length; ++i) await cycle(i);
+    assert.equal(own.heapBytesInUse, own0.inUse, 'load/detect/dispose cycles left heap bytes allocated');
+    assert.equal(own.memoryBytes, own0.memory, 'load/detect/dispose cycles grew the heap');
+    // The check itself: a model not disposed is seen at once.
+    const kept = await own.loadModel(bytes);
+    assert.ok(own.heapBytesInUse > own0.inUse, 'a live model must show in heapBytesInUse');
+    kept.dispose();
+    assert.equal(own.heapBytesInUse, own0.inUse);
     own.dispose();
   });
 

@@ -290,6 +290,9 @@ export interface SearchCandidate {
   syntheticRocAuc: number | null;
   syntheticAupro: number | null;
   syntheticRecall: number | null;
+  /** The compression check: JPEG-like round trips of held-out normal images, and how many it calls anomalous (0 and 0: not run). */
+  compressedNormals: number;
+  compressedFlagged: number;
   labelledRocAuc: number | null;
   error?: string;
 }
@@ -322,6 +325,8 @@ export interface ModelDescription {
     pixelAupro: number | null;
     recall: number | null;
     falsePositiveRate: number | null;
+    compressedNormals: number;
+    compressedFlagged: number;
     families: SelfCheckGroup[];
     sizes: SelfCheckGroup[];
   };

@@ -234,6 +234,8 @@ TEST(ConfigurationSearch, TableSurvivesTheModelFileWithoutItsSeconds) {
   ASSERT_EQ(model.stats.search.size(), 3u);
   model.stats.search[0].fit_seconds = 12.5;  // a host's clock: not part of the file
   model.stats.search[1].error = "not fitted";
+  model.stats.search[2].compressed_normals = 8;  // the compression check's counts, as the search sets them
+  model.stats.search[2].compressed_flagged = 3;
   const std::vector<uint8_t> bytes = SerializeModel(model);
   auto read = ParseModelFile(bytes);
   ASSERT_TRUE(read.ok()) << read.status().ToString();
@@ -246,6 +248,8 @@ TEST(ConfigurationSearch, TableSurvivesTheModelFileWithoutItsSeconds) {
   EXPECT_EQ(b.labelled_rocauc, -1.0);  // no labelled anomalies
   EXPECT_EQ(b.fit_seconds, 0.0);
   EXPECT_EQ(read->stats.search[1].error, "not fitted");
+  EXPECT_EQ(read->stats.search[2].compressed_normals, 8);
+  EXPECT_EQ(read->stats.search[2].compressed_flagged, 3);
   EXPECT_EQ(SerializeModel(*read), bytes);
 }
 

@@ -285,9 +285,10 @@ function startWorkspace() {
     $('search-body').replaceChildren(...search.map((c) => {
       const row = document.createElement('tr');
       if (c.chosen) row.className = 'chosen';
-      const cells = c.error ? [c.name, `not fitted: ${c.error}`, '', '', '']
+      const compressed = c.compressedNormals > 0 ? `${c.compressedFlagged} of ${c.compressedNormals}` : 'n/a';
+      const cells = c.error ? [c.name, `not fitted: ${c.error}`, '', '', '', '']
         : [c.name + (c.chosen ? ' (chosen)' : ''), format(c.syntheticRocAuc), format(c.syntheticAupro),
-           percent(c.syntheticRecall), format(c.labelledRocAuc)];
+           percent(c.syntheticRecall), compressed, format(c.labelledRocAuc)];
       row.replaceChildren(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
       return row;
     }));

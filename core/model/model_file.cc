@@ -72,6 +72,10 @@ json SearchJson(const std::vector<CandidateFigures>& table) {
       row["synthetic_aupro"] = Figure(c.synthetic_aupro);
       row["synthetic_recall"] = Figure(c.synthetic_recall);
       if (c.labelled_rocauc >= 0) row["labelled_rocauc"] = Figure(c.labelled_rocauc);
+      if (c.compressed_normals > 0) {
+        row["compressed_normals"] = c.compressed_normals;
+        row["compressed_flagged"] = c.compressed_flagged;
+      }
     } else {
       row["error"] = c.error;
     }
@@ -403,6 +407,16 @@ Status ReadSearch(const json& j, std::vector<CandidateFigures>* out) {
     if (!figure(row, "synthetic_rocauc", &c.synthetic_rocauc) || !figure(row, "synthetic_aupro", &c.synthetic_aupro) ||
         !figure(row, "synthetic_recall", &c.synthetic_recall) || !figure(row, "labelled_rocauc", &c.labelled_rocauc))
       return malformed;
+    // The compression check's counts (later files, and only where it ran).
+    if (row.contains("compressed_normals")) {
+      if (!row["compressed_normals"].is_number_integer() || !row.contains("compressed_flagged") ||
+          !row["compressed_flagged"].is_number_integer())
+        return malformed;
+      const int64_t normals = row["compressed_normals"].get<int64_t>(), flagged = row["compressed_flagged"].get<int64_t>();
+      if (normals < 0 || normals > 1 << 20 || flagged < 0 || flagged > normals) return malformed;
+      c.compressed_normals = static_cast<int>(normals);
+      c.compressed_flagged = static_cast<int>(flagged);
+    }
     out->push_back(std::move(c));
   }
   return Status::Ok();

@@ -28,6 +28,8 @@ json SelfCheck(const SelfCheckReport& r) {
           {"pixelAupro", Figure(r.pixel_aupro)},
           {"recall", Figure(r.recall)},
           {"falsePositiveRate", Figure(r.false_positive_rate)},
+          {"compressedNormals", r.compressed_normals},
+          {"compressedFlagged", r.compressed_flagged},
           {"families", Groups(r.families)},
           {"sizes", Groups(r.sizes)}};
 }
@@ -42,6 +44,7 @@ std::string ModelSummaryJson(const Model& m) {
                 {"darkSpots", c.dark_spots},        {"chosen", c.chosen},
                 {"syntheticRocAuc", Figure(c.synthetic_rocauc)}, {"syntheticAupro", Figure(c.synthetic_aupro)},
                 {"syntheticRecall", Figure(c.synthetic_recall)},
+                {"compressedNormals", c.compressed_normals}, {"compressedFlagged", c.compressed_flagged},
                 {"labelledRocAuc", c.labelled_rocauc >= 0 ? Figure(c.labelled_rocauc) : json(nullptr)}};
     if (!c.error.empty()) row["error"] = c.error;
     search.push_back(std::move(row));

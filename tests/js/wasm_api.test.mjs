@@ -119,6 +119,13 @@ describe('anomalens npm package (wasm)', { skip }, () => {
     assert.equal(description.configurationSearch.filter((c) => c.chosen).length, 1);
     const chosen = description.configurationSearch.find((c) => c.chosen);
     assert.equal(chosen.shortSide, description.shortSide);
+    // The compression check's counts, per candidate and the chosen model's.
+    for (const c of description.configurationSearch) {
+      assert.ok(Number.isInteger(c.compressedNormals) && c.compressedFlagged >= 0 &&
+                c.compressedFlagged <= c.compressedNormals, JSON.stringify(c));
+    }
+    assert.equal(description.selfCheck.compressedNormals, chosen.compressedNormals);
+    assert.equal(description.selfCheck.compressedFlagged, chosen.compressedFlagged);
     assert.equal(description.selfCheck.defects, 18);  // two in each of normal images 1 to 9
     assert.equal(description.selfCheck.families.length, 7);  // 18 defects reach all seven families
     assert.throws(() => lv.describeModel(new Uint8Array([1, 2, 3])), { name: 'ValidationException' });

@@ -117,11 +117,15 @@ def main():
             latencies, failures = [], []
             lock = threading.Lock()
             warm = threading.Barrier(clients + 1)
+            # Set once the deadline is absolute: a client that read it before
+            # would stop at once (a sustained run had ~4 of 16 clients running).
+            go = threading.Event()
 
             def run():
                 client = server.client()
                 client.detect_anomalies(ProjectName="load", ModelVersion="1", ContentType=content_type, Body=image)
                 warm.wait()
+                go.wait()
                 sent = 0
                 while (per_client is not None and sent < per_client) or (
                         deadline is not None and time.perf_counter() < deadline[0]):
@@ -146,6 +150,7 @@ def main():
                 deadline[0] += start
                 if on_tick:
                     on_tick(start)
+            go.set()
             for t in threads:
                 t.join()
             wall = time.perf_counter() - start

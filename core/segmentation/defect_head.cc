@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "core/base/portable_math.h"
 
@@ -125,7 +126,9 @@ std::vector<float> CellDefectProbabilities(const DefectHead& head, const PatchGr
   constexpr int kCoarse = kDefectHeadInputs;
   const int offset = fine == nullptr ? 0 : kStride4Features;
   const auto term = [&](int d, float x) { return head.weights[d] * (x - head.mean[d]) * head.scale[d]; };
-  std::vector<double> coarse(cells * kCoarse);
+  // Every entry is written below: left uninitialised, not zeroed first (1.8
+  // MB at the cookies' 288 px, ~1.4% of a server's DetectAnomalies).
+  const std::unique_ptr<double[]> coarse(new double[cells * kCoarse]);
   parallel(cells, [&](size_t c0, size_t c1) {
     for (size_t c = c0; c < c1; ++c) {
       double* t = &coarse[c * kCoarse];

@@ -144,9 +144,10 @@ class LookoutService {
   void RunInBackground(std::function<void()> task);
 
   void DeclareMetrics();
-  // DetectAnomalies past the model lookup, counted in Lookout's metrics.
-  ApiResponse DetectOnModel(const std::string& project, const std::string& version, const ApiRequest& r,
-                            bool* invalid_image, bool* anomalous);
+  // DetectAnomalies past the model lookup (`model`, its stored description,
+  // read once a request), counted in Lookout's metrics.
+  ApiResponse DetectOnModel(const std::string& project, const std::string& version, const Json& model,
+                            const ApiRequest& r, bool* invalid_image, bool* anomalous);
 
   void TrainingLoop();
   // The training queue (service_training_queue.cc). Claims the oldest

@@ -133,12 +133,12 @@ std::string NextRequestId() {
 }  // namespace
 
 ApiResponse Dispatch(LookoutService& service, const std::string& method, const std::string& raw_path,
-                     const std::string& raw_query, const std::map<std::string, std::string>& headers,
-                     const std::string& body, std::string* operation_name) {
+                     const std::string& raw_query, std::map<std::string, std::string> headers, std::string body,
+                     std::string* operation_name) {
   ApiRequest request;
   request.method = method;
-  request.headers = headers;
-  request.body = body;
+  request.headers = std::move(headers);
+  request.body = std::move(body);
   try {
     if (!raw_query.empty()) {
       size_t start = 0;
@@ -178,7 +178,7 @@ ApiResponse Dispatch(LookoutService& service, const std::string& method, const s
 }
 
 ApiResponse HandleHttpRequest(LookoutService& service, const std::optional<Credentials>& credentials,
-                              const HttpRequest& request, std::time_t now, std::string* operation) {
+                              HttpRequest request, std::time_t now, std::string* operation) {
   const size_t q = request.target.find('?');
   const std::string raw_path = request.target.substr(0, q);
   const std::string raw_query = q == std::string::npos ? "" : request.target.substr(q + 1);
@@ -187,11 +187,16 @@ ApiResponse HandleHttpRequest(LookoutService& service, const std::optional<Crede
                                               " headers; the limit is " + std::to_string(kMaxRequestHeaders)));
   }
   if (credentials) {
-    SigV4Request signed_request{request.method, raw_path, raw_query, request.headers, request.body};
+    // The headers and body move in for the check and back out after it.
+    SigV4Request signed_request{request.method, raw_path, raw_query, std::move(request.headers),
+                                std::move(request.body)};
     const Status verified = VerifySigV4(signed_request, *credentials, now);
     if (!verified.ok()) return ErrorResponse(ApiError::AccessDenied(verified.message()));
+    request.headers = std::move(signed_request.headers);
+    request.body = std::move(signed_request.body);
   }
-  return Dispatch(service, request.method, raw_path, raw_query, request.headers, request.body, operation);
+  return Dispatch(service, request.method, raw_path, raw_query, std::move(request.headers), std::move(request.body),
+                  operation);
 }
 
 int Serve(LookoutService& service, const ServerOptions& options) {
@@ -261,7 +266,7 @@ int Serve(LookoutService& service, const ServerOptions& options) {
     } else {
       HttpRequest request{req.method, req.target.empty() ? req.path : req.target, LowercaseHeaders(req.headers),
                           req.body};
-      response = HandleHttpRequest(service, credentials, request, std::time(nullptr), &operation);
+      response = HandleHttpRequest(service, credentials, std::move(request), std::time(nullptr), &operation);
     }
     res.status = response.status;
     res.set_content(response.body, response.content_type.c_str());

@@ -51,15 +51,17 @@ struct HttpRequest {
 // header count limit, SigV4 verification (when `credentials` is set, against `now`), then
 // Dispatch. No sockets, so the fuzz targets and tests drive it directly.
 // `operation`, when given, is set to the operation's name once the request
-// is routed (left empty when none matched).
+// is routed (left empty when none matched). Taken by value: the body (an
+// image of up to kMaxRequestBytes) moves on to the handler, not copied.
 ApiResponse HandleHttpRequest(LookoutService& service, const std::optional<Credentials>& credentials,
-                              const HttpRequest& request, std::time_t now, std::string* operation = nullptr);
+                              HttpRequest request, std::time_t now, std::string* operation = nullptr);
 
 // Routes one request (already authenticated) to the service; every failure
-// becomes a restJson1 error. `raw_path` and `raw_query` are as sent.
+// becomes a restJson1 error. `raw_path` and `raw_query` are as sent;
+// `headers` and `body` move into the handler's ApiRequest.
 ApiResponse Dispatch(LookoutService& service, const std::string& method, const std::string& raw_path,
-                     const std::string& raw_query, const std::map<std::string, std::string>& headers,
-                     const std::string& body, std::string* operation = nullptr);
+                     const std::string& raw_query, std::map<std::string, std::string> headers, std::string body,
+                     std::string* operation = nullptr);
 
 // The operators' endpoints, outside Lookout's /2020-11-20/ paths and not
 // authenticated (a load balancer's health check carries no signature):

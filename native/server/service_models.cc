@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "core/base/byte_span.h"
 #include "core/lookout/result_json.h"
 #include "native/jobs/evaluation_job.h"
 #include "native/jobs/file_io.h"
@@ -426,7 +427,7 @@ ApiResponse LookoutService::DetectAnomalies(const ApiRequest& r) {
   }
   std::string version;
   const std::string project = r.path.at("projectName");
-  RequireModel(project, r.path.at("modelVersion"), &version);
+  const Json model = RequireModel(project, r.path.at("modelVersion"), &version);
   // From here the call is on a model that exists, so it counts in Lookout's
   // per-model metrics (service_health.cc); a missing project or model only
   // in the server's request counts, which keeps labels to real models.
@@ -435,7 +436,7 @@ ApiResponse LookoutService::DetectAnomalies(const ApiRequest& r) {
   bool invalid_image = false;
   bool anomalous = false;
   try {
-    ApiResponse response = DetectOnModel(project, version, r, &invalid_image, &anomalous);
+    ApiResponse response = DetectOnModel(project, version, model, r, &invalid_image, &anomalous);
     metrics_.Add(kMetricSuccessfulRequests, labels);
     metrics_.Add(kMetricProcessedImages, labels);
     if (anomalous) metrics_.Add(kMetricDetectedAnomalies, labels);
@@ -448,9 +449,8 @@ ApiResponse LookoutService::DetectAnomalies(const ApiRequest& r) {
   }
 }
 
-ApiResponse LookoutService::DetectOnModel(const std::string& project, const std::string& version, const ApiRequest& r,
-                                          bool* invalid_image, bool* anomalous) {
-  const Json d = RequireModel(project, version);
+ApiResponse LookoutService::DetectOnModel(const std::string& project, const std::string& version, const Json& d,
+                                          const ApiRequest& r, bool* invalid_image, bool* anomalous) {
   if (d.value("Status", "") != "HOSTED") {
     // Stopped, perhaps through another server: drop this server's detector too.
     {
@@ -467,7 +467,8 @@ ApiResponse LookoutService::DetectOnModel(const std::string& project, const std:
     throw ApiError::Validation("Content-Type is required (image/png or image/jpeg)");
   }
   const std::shared_ptr<const Detector> detector = HostedDetector(project, version);
-  const std::vector<uint8_t> bytes(r.body.begin(), r.body.end());
+  // The image as the request holds it (up to kMaxRequestBytes), not copied.
+  const ByteSpan bytes(r.body);
   StatusOr<DetectAnomalyResult> result = [&] {
     // The turn at the cores, for the computing only: the response's JSON and
     // the HTTP exchange need none.

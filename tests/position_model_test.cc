@@ -130,14 +130,14 @@ double HeldOutMinusNewMedian(int side, int features, uint32_t seed) {
   for (const PatchGrid& g : fresh) new_photos.push_back(image_score(PositionScores(fit.model, g)));
   // In units of the new photos' spread below their median.
   const double spread = Median(new_photos) - *std::min_element(new_photos.begin(), new_photos.end());
-  std::printf("%dx%d cells, %d features: held-out median %.3f, new photos' %.3f (spread %.3f)\n", side, side,
-              features, Median(held_out), Median(new_photos), spread);
+  std::printf("%dx%d cells, %d features: held-out median %.3f, new photos' %.3f (spread %.3f)\n", side, side, features,
+              Median(held_out), Median(new_photos), spread);
   return (Median(held_out) - Median(new_photos)) / spread;
 }
 
 TEST(PositionModel, HeldOutImageScoresMatchNewPhotos) {
-  EXPECT_NEAR(HeldOutMinusNewMedian(6, 16, 11), 0.0, 0.1);   // few cells, many features
-  EXPECT_NEAR(HeldOutMinusNewMedian(24, 4, 12), 0.0, 0.1);   // many cells, few features
+  EXPECT_NEAR(HeldOutMinusNewMedian(6, 16, 11), 0.0, 0.1);  // few cells, many features
+  EXPECT_NEAR(HeldOutMinusNewMedian(24, 4, 12), 0.0, 0.1);  // many cells, few features
 }
 
 // A codec moves each place's features in its own direction, by an amount

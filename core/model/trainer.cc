@@ -15,6 +15,7 @@
 #include "core/scoring/image_scorer.h"
 #include "core/scoring/nearest_neighbor.h"
 #include "core/scoring/nearest_neighbor_search.h"
+#include "core/scoring/position_model.h"
 #include "core/segmentation/cell_labels.h"
 #include "core/segmentation/class_head.h"
 #include "core/segmentation/segmentation.h"
@@ -561,9 +562,8 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   // held-out scores then match a new image's against the model of all of
   // them. Labelled anomalies keep the configured folds (they fit nothing
   // there); a synthetic defect or round trip is held out with its source.
-  const int position_folds = kind == NormalModelKind::kPerPosition
-                                 ? PositionCalibrationFolds(static_cast<int>(normal_.size()), folds)
-                                 : folds;
+  const int position_folds =
+      kind == NormalModelKind::kPerPosition ? PositionCalibrationFolds(static_cast<int>(normal_.size()), folds) : folds;
   std::vector<int> anomaly_folds, position_anomaly_folds;
   for (size_t i = 0; i < real_anomalies; ++i) anomaly_folds.push_back(static_cast<int>(i % folds));
   position_anomaly_folds = anomaly_folds;

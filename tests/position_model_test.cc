@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "core/base/crc32.h"
@@ -62,6 +63,81 @@ TEST(PositionModel, HeldOutScoresAreStandardized) {
     for (float s : image) zeros += s == 0.0f, high += s > 3.0f, ++total;
   EXPECT_GT(zeros, total / 3);
   EXPECT_LT(high, total / 50);
+}
+
+// Photos of one part: a fixed pattern, plus per image a change shared by
+// every cell (light, exposure: what makes a cell's neighbourhood samples of
+// one photo alike, so a cell's Gaussian learns from about one sample a
+// photo), plus per-cell noise.
+std::vector<PatchGrid> PhotosOfOnePart(int count, int side, int dim, std::mt19937& rng) {
+  const std::vector<float> pattern = [side, dim] {
+    std::mt19937 fixed(7);
+    std::normal_distribution<float> n01;
+    std::vector<float> p(static_cast<size_t>(side) * side * dim);
+    for (float& v : p) v = 3.0f * n01(fixed);
+    return p;
+  }();
+  std::normal_distribution<float> n01;
+  std::vector<PatchGrid> grids(count);
+  for (PatchGrid& g : grids) {
+    g.width = g.height = side;
+    g.dim = dim;
+    g.data = pattern;
+    std::vector<float> shared(dim);
+    for (float& v : shared) v = n01(rng);
+    for (size_t k = 0; k < g.data.size(); ++k) g.data[k] += shared[k % dim] + 0.5f * n01(rng);
+  }
+  return grids;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+TEST(PositionModel, CalibrationFoldsLeaveFewImagesOutWhenThereAreFew) {
+  EXPECT_EQ(PositionCalibrationFolds(32, 5), 32);  // leave one out
+  EXPECT_EQ(PositionCalibrationFolds(20, 5), 20);
+  EXPECT_EQ(PositionCalibrationFolds(50, 5), 21);
+  EXPECT_EQ(PositionCalibrationFolds(200, 5), 6);
+  EXPECT_EQ(PositionCalibrationFolds(1000, 5), 5);
+  EXPECT_EQ(PositionCalibrationFolds(3, 5), 3);
+  for (int n = 2; n <= 300; ++n) {
+    const int k = PositionCalibrationFolds(n, 5);
+    EXPECT_TRUE(k == n || static_cast<long>(n) * (k - 1) >= kPositionFoldImageProduct) << n;
+  }
+}
+
+// The held-out image scores (the largest cell score, as an image's) must be
+// distributed as a new photo's scores against the model of all the
+// training photos: the normal-only threshold is set on them. Two biases
+// were measured (docs/model.md, "Threshold"): fold models fitted on 4/5 of
+// the photos score high, the more so the more features a Gaussian has; and
+// normalizers that include the scored photo hold its extreme cells low, the
+// more so the more cells an image has. One case where each dominates; each
+// fails with 5 folds or with in-sample normalizers.
+double HeldOutMinusNewMedian(int side, int features, uint32_t seed) {
+  constexpr int kTrain = 32, kNew = 300;
+  std::mt19937 rng(seed);
+  const std::vector<PatchGrid> train = PhotosOfOnePart(kTrain, side, features, rng);
+  const std::vector<PatchGrid> fresh = PhotosOfOnePart(kNew, side, features, rng);
+  const PositionFit fit = FitPositionModel(Pointers(train), {}, PositionCalibrationFolds(kTrain, 5), features, 8, 0);
+  const auto image_score = [](const std::vector<float>& cells) {
+    return static_cast<double>(*std::max_element(cells.begin(), cells.end()));
+  };
+  std::vector<double> held_out, new_photos;
+  for (const auto& cells : fit.normal_scores) held_out.push_back(image_score(cells));
+  for (const PatchGrid& g : fresh) new_photos.push_back(image_score(PositionScores(fit.model, g)));
+  // In units of the new photos' spread below their median.
+  const double spread = Median(new_photos) - *std::min_element(new_photos.begin(), new_photos.end());
+  std::printf("%dx%d cells, %d features: held-out median %.3f, new photos' %.3f (spread %.3f)\n", side, side, features,
+              Median(held_out), Median(new_photos), spread);
+  return (Median(held_out) - Median(new_photos)) / spread;
+}
+
+TEST(PositionModel, HeldOutImageScoresMatchNewPhotos) {
+  EXPECT_NEAR(HeldOutMinusNewMedian(6, 16, 11), 0.0, 0.1);  // few cells, many features
+  EXPECT_NEAR(HeldOutMinusNewMedian(24, 4, 12), 0.0, 0.1);  // many cells, few features
 }
 
 // A codec moves each place's features in its own direction, by an amount

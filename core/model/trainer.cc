@@ -15,6 +15,7 @@
 #include "core/scoring/image_scorer.h"
 #include "core/scoring/nearest_neighbor.h"
 #include "core/scoring/nearest_neighbor_search.h"
+#include "core/scoring/position_model.h"
 #include "core/segmentation/cell_labels.h"
 #include "core/segmentation/class_head.h"
 #include "core/segmentation/segmentation.h"
@@ -556,13 +557,27 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   // scoring below; each is held out with its source image's fold, and only
   // scored: no bank, Gaussian or threshold sees them.
   const size_t real_anomalies = anomaly_.size();
-  std::vector<int> anomaly_folds;
+  // A per-position model's Gaussians hold out fewer images at a time than
+  // the configured folds when there are few (PositionCalibrationFolds): its
+  // held-out scores then match a new image's against the model of all of
+  // them. Labelled anomalies keep the configured folds (they fit nothing
+  // there); a synthetic defect or round trip is held out with its source.
+  const int position_folds =
+      kind == NormalModelKind::kPerPosition ? PositionCalibrationFolds(static_cast<int>(normal_.size()), folds) : folds;
+  std::vector<int> anomaly_folds, position_anomaly_folds;
   for (size_t i = 0; i < real_anomalies; ++i) anomaly_folds.push_back(static_cast<int>(i % folds));
-  for (const SyntheticSample& s : synthetic_) anomaly_folds.push_back(s.source % folds);
+  position_anomaly_folds = anomaly_folds;
+  for (const SyntheticSample& s : synthetic_) {
+    anomaly_folds.push_back(s.source % folds);
+    position_anomaly_folds.push_back(s.source % position_folds);
+  }
   // The compression check's images follow the synthetic defects, held out
   // alike; they are scored as normals (kCompressionCheckImages).
   const size_t compressed_first = real_anomalies + synthetic_.size();
-  for (const CompressedSample& s : compressed_) anomaly_folds.push_back(s.source % folds);
+  for (const CompressedSample& s : compressed_) {
+    anomaly_folds.push_back(s.source % folds);
+    position_anomaly_folds.push_back(s.source % position_folds);
+  }
   std::vector<double> compressed_scores(compressed_.size());
   std::vector<double> synthetic_scores(synthetic_.size());
   std::vector<AnomalyMap> synthetic_maps(synthetic_.size());
@@ -592,10 +607,10 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
     std::vector<std::pair<size_t, size_t>> compression_pairs;
     for (size_t j = 0; j < compressed_.size(); ++j)
       compression_pairs.push_back({static_cast<size_t>(compressed_[j].source), compressed_first + j});
-    PositionFit fit = stride4 ? FitPositionModel(position_normals, position_anomalies, folds, kStride4Features, 4, 0,
-                                                 anomaly_folds, compression_pairs)
-                              : FitPositionModel(position_normals, position_anomalies, folds, kStride8Features, 8, 0,
-                                                 anomaly_folds, compression_pairs);
+    PositionFit fit = stride4 ? FitPositionModel(position_normals, position_anomalies, position_folds, kStride4Features,
+                                                 4, 0, position_anomaly_folds, compression_pairs)
+                              : FitPositionModel(position_normals, position_anomalies, position_folds, kStride8Features,
+                                                 8, 0, position_anomaly_folds, compression_pairs);
     if (hooks.Cancelled()) return Cancelled("training cancelled");
     const int w = fit.model.grid_width, h = fit.model.grid_height;
     for (size_t i = 0; i < normal_.size(); ++i)

@@ -24,6 +24,7 @@
 #ifndef ANOMALENS_CORE_SCORING_POSITION_MODEL_H_
 #define ANOMALENS_CORE_SCORING_POSITION_MODEL_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -59,6 +60,31 @@ constexpr double kPositionCompressionWeight = 0.5;
 // The largest grid a per-position model may cover (36 MiB of parameters at
 // 32 features, 20 MiB at 24).
 constexpr size_t kMaxPositionCells = 16384;
+// How many folds the per-position model's held-out distances use. A cell's
+// Gaussian fitted on fewer images is wider off its samples: a new sample's
+// squared Mahalanobis distance to a Gaussian estimated from m samples grows
+// as the sample shrinks (Hotelling: by about (m + 1) / (m - D - 2) for D
+// features), so distances to fold models fitted on n (K - 1) / K images run
+// above a new image's distances to the model of all n. Those held-out
+// distances set each cell's normalizers and, through the image scores, the
+// normal-only threshold; the excess in 1 / images is 1 / (n (K - 1)). K is
+// the smallest fold count (at least `min_folds`, at most n: leave one out)
+// that keeps n (K - 1) >= kPositionFoldImageProduct. Measured on the woven
+// scene (issue 16, 32 training images, docs/model.md "Threshold"): with 5
+// folds the held-out normals' median image score was 2.01 while 64 fresh
+// normals of the same scene (seeds 2 and 3) scored 1.49 to 1.74; with 10
+// folds 2.00 against 1.66 to 1.87; leaving one out (32 folds) 1.83 against
+// 1.87 to 2.01 (each with in-sample normalizers, which FitPositionModel no
+// longer uses for the held-out scores: position_model.cc). 1000 is about 32 x 31, the leave-one-out level that closed
+// the gap; 200 images (bsdata-pitting) take 6 folds, 250 or more 5.
+constexpr int kPositionFoldImageProduct = 1000;
+inline int PositionCalibrationFolds(int normal_images, int min_folds) {
+  const int n = normal_images;
+  if (n < 2) return n;
+  const int wanted = std::max(min_folds, (kPositionFoldImageProduct + n - 1) / n + 1);
+  return std::min(wanted, n);
+}
+
 // Floats a cell for `features` features: mean, packed lower Cholesky factor,
 // score mean and spread.
 // The held-out fold of training image i: folds[i] when a list is given,

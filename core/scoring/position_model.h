@@ -75,8 +75,9 @@ constexpr size_t kMaxPositionCells = 16384;
 // normals of the same scene (seeds 2 and 3) scored 1.49 to 1.74; with 10
 // folds 2.00 against 1.66 to 1.87; leaving one out (32 folds) 1.83 against
 // 1.87 to 2.01 (each with in-sample normalizers, which FitPositionModel no
-// longer uses for the held-out scores: position_model.cc). 1000 is about 32 x 31, the leave-one-out level that closed
-// the gap; 200 images (bsdata-pitting) take 6 folds, 250 or more 5.
+// longer uses for the held-out scores: position_model.cc). 1000 is about
+// 32 x 31, the leave-one-out level that closed the gap; 200 images
+// (bsdata-pitting) take 6 folds, 250 or more 5.
 constexpr int kPositionFoldImageProduct = 1000;
 inline int PositionCalibrationFolds(int normal_images, int min_folds) {
   const int n = normal_images;

@@ -304,7 +304,7 @@ int Run(int argc, char** argv) {
       const AnomalyMap unrefined = map;
       stage("refinement_ms", [&] {
         map = unrefined;
-        RefineMap(seg.refinement, WorkingGuide(working, geometry), &map, parallel);
+        RefineMap(seg.refinement, WorkingGuide(working, geometry, parallel), &map, parallel);
       });
     }
     if (seg.enabled()) {
@@ -312,7 +312,7 @@ int Run(int argc, char** argv) {
       stage("map_to_image_size_ms", [&] { original = map.ToOriginal(parallel); });
       Segmentation segmentation;
       stage("segmentation_ms", [&] { segmentation = SegmentAnomalies(original, grid, geometry, seg, parallel); });
-      stage("mask_png_ms", [&] { (void)EncodeAnomalyMask(segmentation, seg.classes); });
+      stage("mask_png_ms", [&] { (void)EncodeAnomalyMask(segmentation, seg.classes, parallel); });
     }
   }
   {

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "thread_splits.h"
+
 namespace anomalens {
 namespace {
 
@@ -144,7 +146,7 @@ TEST(ConnectedComponents, Component_matches_flood_fill_on_random_masks) {
   std::mt19937 random(2024);
   for (int trial = 0; trial < 200; ++trial) {
     const int width = 1 + static_cast<int>(random() % 40);
-    const int height = 1 + static_cast<int>(random() % 40);
+    const int height = 1 + static_cast<int>(random() % 100);  // up to 4 bands (kLabelBandRows 32)
     const uint32_t density = 20 + random() % 60;  // percent foreground
     std::vector<uint8_t> mask(static_cast<size_t>(width) * height);
     for (uint8_t& m : mask) m = random() % 100 < density ? static_cast<uint8_t>(1 + random() % 255) : 0;
@@ -152,6 +154,40 @@ TEST(ConnectedComponents, Component_matches_flood_fill_on_random_masks) {
     const ComponentLabels actual = LabelConnectedComponents(mask.data(), width, height);
     ASSERT_EQ(actual.count, expected.count) << "trial " << trial;
     ASSERT_EQ(actual.labels, expected.labels) << "trial " << trial;
+  }
+}
+
+TEST(ConnectedComponents, Same_labels_on_any_thread_split_across_band_seams) {
+  // Shapes that cross the bands' seams (a U whose arms meet only below the
+  // seam, a diagonal touching the seam at a corner, a long snake through
+  // every band) and random masks; bands run last to first in ranges of 1
+  // and 3, as a pool's threads might. Each split must give the labels of
+  // no hook and of the flood fill.
+  std::mt19937 random(77);
+  for (int trial = 0; trial < 60; ++trial) {
+    const int width = 1 + static_cast<int>(random() % 70);
+    const int height = 1 + static_cast<int>(random() % (5 * kLabelBandRows));
+    std::vector<uint8_t> mask(static_cast<size_t>(width) * height, 0);
+    const uint32_t density = 10 + random() % 70;
+    for (uint8_t& m : mask) m = random() % 100 < density ? 1 : 0;
+    if (trial % 3 == 0) {
+      for (int y = 0; y < height; ++y) {  // a U: two columns joined on the last row
+        mask[static_cast<size_t>(y) * width] = 1;
+        mask[static_cast<size_t>(y) * width + width - 1] = 1;
+      }
+      for (int x = 0; x < width; ++x) mask[static_cast<size_t>(height - 1) * width + x] = 1;
+    } else if (trial % 3 == 1) {
+      for (int y = 0; y < height; ++y) mask[static_cast<size_t>(y) * width + (y % width)] = 1;  // diagonals
+    }
+    const ComponentLabels expected = FloodFillReference(mask, width, height);
+    const ComponentLabels alone = LabelConnectedComponents(mask.data(), width, height);
+    ASSERT_EQ(alone.count, expected.count) << "trial " << trial;
+    ASSERT_EQ(alone.labels, expected.labels) << "trial " << trial;
+    for (size_t length : {1u, 3u}) {
+      const ComponentLabels split = LabelConnectedComponents(mask.data(), width, height, RangesLastToFirst(length));
+      ASSERT_EQ(split.count, alone.count) << "trial " << trial;
+      ASSERT_EQ(split.labels, alone.labels) << "trial " << trial;
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include "core/scoring/anomaly_map.h"
@@ -195,6 +196,37 @@ TEST(Segmentation, Region_takes_the_class_most_of_its_pixels_cells_are_nearest) 
     for (int x = 1; x <= 3; ++x) expected[y * 32 + x] = 1;
   EXPECT_EQ(s.labels, expected);
   EXPECT_EQ(s.class_pixels, (std::vector<size_t>{6, 32}));
+}
+
+TEST(Segmentation, Two_classes_same_labels_on_any_thread_split) {
+  // Regions across the label bands' seams (rows 32 and 64) and across the
+  // classes' cells, rows split last to first as a pool's threads might.
+  const WorkingGeometry g = PlanGeometry({96, 80}, 1.0, 16);
+  PatchGrid grid = ZeroGrid(g, 4);
+  for (size_t c = 0; c < grid.cells(); ++c)
+    if (c % grid.width >= grid.width / 2)
+      for (int d = 0; d < 4; ++d) grid.data[c * 4 + d] = 10.0f;
+  SegmentationModel model;
+  model.classes = {{"cracked", 0x23A436}, {"dent", 0x3366CC}};
+  model.pixel_rule = {0.5, 0, 0};
+  model.class_bank = {0, 0, 0, 0, 10, 10, 10, 10};
+  model.class_bank_labels = {0, 1};
+  std::vector<float> map(96 * 80, 0.0f);
+  for (int y = 0; y < 80; ++y)
+    for (int x = 0; x < 96; ++x) {
+      const bool ring = std::abs((x - 48) * (x - 48) + (y - 40) * (y - 40) - 900) < 120;
+      const bool bar = x >= 10 && x < 14 && y >= 20 && y < 70;
+      const bool dots = (x * 7 + y * 13) % 29 == 0;
+      if (ring || bar || dots) map[y * 96 + x] = 1.0f;
+    }
+  const Segmentation one = SegmentAnomalies(map, grid, g, model);
+  EXPECT_GT(one.class_pixels[0], 0u);
+  EXPECT_GT(one.class_pixels[1], 0u);
+  for (size_t length : {1u, 3u, 7u}) {
+    const Segmentation split = SegmentAnomalies(map, grid, g, model, RangesLastToFirst(length));
+    EXPECT_EQ(split.labels, one.labels);
+    EXPECT_EQ(split.class_pixels, one.class_pixels);
+  }
 }
 
 TEST(Segmentation, Single_class_needs_no_bank) {

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/base/parallel.h"
+
 namespace anomalens {
 
 struct ComponentLabels {
@@ -25,8 +27,13 @@ struct ComponentLabels {
 // mask alone. Two passes with union-find, no recursion: memory is the label
 // image plus one int32 per provisional label, whatever the shapes. Returns
 // no labels and a count of 0 when a side is < 1, `mask` is null, or the mask
-// has more than 2^31 - 1 pixels.
-ComponentLabels LabelConnectedComponents(const uint8_t* mask, int width, int height);
+// has more than 2^31 - 1 pixels. `parallel`: bands of kLabelBandRows rows
+// labelled side by side, then joined at their seams; the same labels.
+ComponentLabels LabelConnectedComponents(const uint8_t* mask, int width, int height,
+                                         const ParallelFor& parallel = {});
+
+// Rows a band of LabelConnectedComponents' first pass.
+constexpr int kLabelBandRows = 32;
 
 }  // namespace anomalens
 

@@ -1,6 +1,7 @@
 #include "core/image/gaussian_blur.h"
 
 #include <cmath>
+#include <memory>
 
 #include "core/base/portable_math.h"
 #include "core/image/weighted_row_sum.h"
@@ -39,7 +40,9 @@ void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma,
   // plain loop would; the loops below only arrange that work so the compiler
   // can vectorize it (reflection resolved once a row or a line, not a tap), so
   // the result is the same float for float (weighted_row_sum.h).
-  std::vector<float> tmp(plane.size());
+  // Every element of the horizontal pass's plane is written before it is
+  // read: no zero fill (a serial memset of the whole plane).
+  const std::unique_ptr<float[]> tmp(new float[plane.size()]);
   parallel(height, [&](size_t y0, size_t y1) {  // horizontal pass, through a row padded by reflection
     std::vector<float> padded(static_cast<size_t>(width) + 2 * radius);
     for (size_t y = y0; y < y1; ++y) {

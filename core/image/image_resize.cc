@@ -334,6 +334,9 @@ RgbImage RowByRowResize::Take() {
   return std::move(state_->out);
 }
 
+// Outputs under which ResizePlane's horizontal pass stays on the caller.
+constexpr size_t kSmallPassSamples = 16384;
+
 void ResizePlane(const float* src, int src_width, int src_height, float* dst, int dst_width, int dst_height,
                  const ParallelFor& parallel) {
   if (src_width < 1 || src_height < 1 || dst_width < 1 || dst_height < 1) return;
@@ -350,7 +353,12 @@ void ResizePlane(const float* src, int src_width, int src_height, float* dst, in
       target = horizontal.data();
     }
     const AxisWeights axis = ComputeAxisWeights(src_width, dst_width);
-    parallel(src_height, [&](size_t y0, size_t y1) {
+    // A pass this small (a grid of patch scores widened: 48 rows of 288)
+    // costs less than handing it to the pool: on this thread (the same
+    // values either way).
+    const ParallelFor here;
+    const bool small = static_cast<size_t>(src_height) * row_length < kSmallPassSamples;
+    (small ? here : parallel)(src_height, [&](size_t y0, size_t y1) {
       ResampleRows<1>(src + y0 * src_width, src_width, static_cast<int>(y1 - y0), axis, dst_width,
                       target + y0 * row_length);
     });

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/base/parallel.h"
+
 namespace anomalens {
 
 // Encodes `width` x `height` pixels, row-major and tightly packed, with
@@ -23,9 +25,10 @@ std::vector<uint8_t> EncodePng(const uint8_t* pixels, int width, int height, int
 // of a few colours such as the AnomalyMask this is a fraction of the RGB
 // file's bytes and time. Returns an empty vector for arguments it cannot
 // encode (null indices, a side < 1, an empty palette or one over 256
-// entries, an index past the palette).
+// entries, an index past the palette). `parallel`: the rows' packing on the
+// platform's threads; the same bytes.
 std::vector<uint8_t> EncodeIndexedPng(const uint8_t* indices, int width, int height,
-                                      const std::vector<uint32_t>& palette);
+                                      const std::vector<uint32_t>& palette, const ParallelFor& parallel = {});
 
 }  // namespace anomalens
 

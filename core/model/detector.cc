@@ -207,7 +207,7 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
                                 head_grid.width, head_grid.height, model_.config.smoothing_sigma, &analysis.map,
                                 parallel_);
     }
-    if (refine) RefineMap(seg.refinement, WorkingGuide(working, geometry), &analysis.map, parallel_);
+    if (refine) RefineMap(seg.refinement, WorkingGuide(working, geometry, parallel_), &analysis.map, parallel_);
   }
   if (seg.enabled()) {
     analysis.segmentation =
@@ -215,7 +215,7 @@ StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size ori
             ? SegmentAnomalies(analysis.map.ToOriginal(parallel_), grid, geometry, seg, parallel_)
             : BackgroundOnly(original.width, original.height, seg.classes.size());
     analysis.result.anomalies = AnomalyList(analysis.segmentation, seg.classes);
-    ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes));
+    ASSIGN_OR_RETURN(analysis.result.anomaly_mask_png, EncodeAnomalyMask(analysis.segmentation, seg.classes, parallel_));
   }
   return analysis;
 }

@@ -21,8 +21,9 @@ float AnomalyMap::ContentMax() const {
 std::vector<float> AnomalyMap::ToOriginal(const ParallelFor& parallel) const {
   const Size c = geometry.content, o = geometry.original, p = geometry.padded;
   std::vector<float> content(static_cast<size_t>(c.width) * c.height);
-  for (int y = 0; y < c.height; ++y)
-    std::copy_n(&values[static_cast<size_t>(y) * p.width], c.width, &content[static_cast<size_t>(y) * c.width]);
+  parallel(c.height, [&](size_t y0, size_t y1) {
+    for (size_t y = y0; y < y1; ++y) std::copy_n(&values[y * p.width], c.width, &content[y * c.width]);
+  });
   if (c == o) return content;
   std::vector<float> original(static_cast<size_t>(o.width) * o.height);
   ResizePlane(content.data(), c.width, c.height, original.data(), o.width, o.height, parallel);

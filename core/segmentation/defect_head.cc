@@ -197,7 +197,10 @@ void GateByDefectProbabilities(const std::vector<float>& probabilities, int grid
   if (probabilities.empty() || probabilities.size() != static_cast<size_t>(grid_width) * grid_height) return;
   const AnomalyMap gate =
       BuildAnomalyMap(probabilities, grid_width, grid_height, map->geometry, smoothing_sigma, parallel);
-  for (size_t k = 0; k < map->values.size(); ++k) map->values[k] *= gate.values[k];
+  const size_t width = static_cast<size_t>(map->geometry.padded.width);
+  parallel(static_cast<size_t>(map->geometry.padded.height), [&](size_t y0, size_t y1) {  // rows are independent
+    for (size_t k = y0 * width; k < y1 * width; ++k) map->values[k] *= gate.values[k];
+  });
 }
 
 }  // namespace anomalens

@@ -29,8 +29,10 @@ struct MapRefinement {
 // The guide: the image's grey levels (0..1, Rec. 601 weights) at the working
 // size, on the padded grid with the edge pixels repeated, as the backbone
 // sees it. `image` is the original or a smaller decode no smaller than the
-// content (feature_extractor.h).
-std::vector<float> WorkingGuide(const RgbImage& image, const WorkingGeometry& geometry);
+// content (feature_extractor.h). `parallel`: its rows on the platform's
+// threads; the same values.
+std::vector<float> WorkingGuide(const RgbImage& image, const WorkingGeometry& geometry,
+                                const ParallelFor& parallel = {});
 
 // Refines `map` (on the padded grid of `guide`) in place; nothing when the
 // refinement is disabled.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "core/image/connected_components.h"
 #include "core/scoring/nearest_neighbor.h"
@@ -62,8 +63,15 @@ Segmentation SegmentAnomalies(const std::vector<float>& original_map, const Patc
                               const WorkingGeometry& geometry, const SegmentationModel& model,
                               const ParallelFor& parallel) {
   const int width = geometry.original.width, height = geometry.original.height;
-  Segmentation s = BackgroundOnly(width, height, model.classes.size());
-  if (model.classes.empty() || original_map.size() != s.labels.size() || s.labels.empty()) return s;
+  const size_t pixels = static_cast<size_t>(width) * height;
+  if (model.classes.empty() || original_map.size() != pixels || pixels == 0) {
+    return BackgroundOnly(width, height, model.classes.size());
+  }
+  // The labels are filled below (no zero fill of a plane about to be overwritten).
+  Segmentation s;
+  s.width = width;
+  s.height = height;
+  s.class_pixels.assign(model.classes.size(), 0);
 
   // The peak: each row's in lanes the compiler vectorizes, then the rows'.
   // (The largest value is the same whichever order finds it; the map holds
@@ -84,49 +92,74 @@ Segmentation SegmentAnomalies(const std::vector<float>& original_map, const Patc
   });
   const float peak = *std::max_element(row_peak.begin(), row_peak.end());
   const float threshold = static_cast<float>(DefectCutoff(model.pixel_rule, peak));
-  std::vector<uint8_t> defect(s.labels.size());
-  parallel(height, [&](size_t y0, size_t y1) {
-    for (size_t i = y0 * width; i < y1 * width; ++i) defect[i] = original_map[i] >= threshold;
+  std::vector<uint8_t> defect(pixels);
+  // Blocks of rows, fixed whatever the threads: each block counts its
+  // defect pixels (integers, so any order gives the same sum).
+  constexpr size_t kBlockRows = 32;
+  const size_t blocks = (static_cast<size_t>(height) + kBlockRows - 1) / kBlockRows;
+  std::vector<size_t> block_defects(blocks, 0);
+  parallel(blocks, [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b) {
+      const size_t end = std::min(static_cast<size_t>(height), (b + 1) * kBlockRows) * width;
+      size_t defects = 0;
+      for (size_t i = b * kBlockRows * width; i < end; ++i) defects += defect[i] = original_map[i] >= threshold;
+      block_defects[b] = defects;
+    }
   });
+  if (model.classes.size() == 1) {
+    // One class: every region is that class, so the labels are the defect
+    // pixels themselves (no regions to find).
+    s.labels = std::move(defect);
+    for (size_t d : block_defects) s.class_pixels[0] += d;
+    return s;
+  }
 
   // Each defect pixel votes with its cell's class for its region's class.
-  const ComponentLabels regions = LabelConnectedComponents(defect.data(), width, height);
+  const ComponentLabels regions = LabelConnectedComponents(defect.data(), width, height, parallel);
+  const size_t classes = model.classes.size();
   std::vector<uint8_t> region_class(regions.count + 1, 1);
-  if (model.classes.size() > 1) {
-    std::vector<int> column(width), row(height);
-    for (int x = 0; x < width; ++x)
-      column[x] = std::min(static_cast<int>((x + 0.5) * geometry.scale), geometry.content.width - 1) / kCellSize;
-    for (int y = 0; y < height; ++y)
-      row[y] = std::min(static_cast<int>((y + 0.5) * geometry.scale), geometry.content.height - 1) / kCellSize;
-    std::vector<int32_t> cell_slot(grid.cells(), -1);
-    std::vector<size_t> cells;
-    for (int y = 0; y < height; ++y)
-      for (int x = 0; x < width; ++x) {
-        if (!defect[static_cast<size_t>(y) * width + x]) continue;
-        const size_t c = static_cast<size_t>(row[y]) * grid.width + column[x];
-        if (cell_slot[c] < 0) cell_slot[c] = static_cast<int32_t>(cells.size()), cells.push_back(c);
-      }
-    const std::vector<uint8_t> cell_class = CellClasses(grid, cells, model);
-    const size_t classes = model.classes.size();
-    std::vector<size_t> votes((regions.count + 1) * classes, 0);
-    for (int y = 0; y < height; ++y)
-      for (int x = 0; x < width; ++x) {
-        const int32_t r = regions.labels[static_cast<size_t>(y) * width + x];
-        if (r == 0) continue;
-        const size_t c = static_cast<size_t>(row[y]) * grid.width + column[x];
-        ++votes[r * classes + cell_class[cell_slot[c]] - 1];
-      }
-    for (int r = 1; r <= regions.count; ++r) {
-      const size_t* v = &votes[r * classes];
-      region_class[r] = static_cast<uint8_t>(std::max_element(v, v + classes) - v + 1);
+  std::vector<int> column(width), row(height);
+  for (int x = 0; x < width; ++x)
+    column[x] = std::min(static_cast<int>((x + 0.5) * geometry.scale), geometry.content.width - 1) / kCellSize;
+  for (int y = 0; y < height; ++y)
+    row[y] = std::min(static_cast<int>((y + 0.5) * geometry.scale), geometry.content.height - 1) / kCellSize;
+  std::vector<int32_t> cell_slot(grid.cells(), -1);
+  std::vector<size_t> cells;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      if (!defect[static_cast<size_t>(y) * width + x]) continue;
+      const size_t c = static_cast<size_t>(row[y]) * grid.width + column[x];
+      if (cell_slot[c] < 0) cell_slot[c] = static_cast<int32_t>(cells.size()), cells.push_back(c);
     }
+  const std::vector<uint8_t> cell_class = CellClasses(grid, cells, model);
+  std::vector<size_t> votes((regions.count + 1) * classes, 0);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      const int32_t r = regions.labels[static_cast<size_t>(y) * width + x];
+      if (r == 0) continue;
+      const size_t c = static_cast<size_t>(row[y]) * grid.width + column[x];
+      ++votes[r * classes + cell_class[cell_slot[c]] - 1];
+    }
+  for (int r = 1; r <= regions.count; ++r) {
+    const size_t* v = &votes[r * classes];
+    region_class[r] = static_cast<uint8_t>(std::max_element(v, v + classes) - v + 1);
   }
-  for (size_t i = 0; i < s.labels.size(); ++i) {
-    const int32_t r = regions.labels[i];
-    if (r == 0) continue;
-    s.labels[i] = region_class[r];
-    ++s.class_pixels[region_class[r] - 1];
-  }
+  s.labels.assign(pixels, 0);
+  std::vector<size_t> block_pixels(blocks * classes, 0);
+  parallel(blocks, [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b) {
+      const size_t end = std::min(static_cast<size_t>(height), (b + 1) * kBlockRows) * width;
+      size_t* pixels = &block_pixels[b * classes];
+      for (size_t i = b * kBlockRows * width; i < end; ++i) {
+        const int32_t r = regions.labels[i];
+        if (r == 0) continue;
+        s.labels[i] = region_class[r];
+        ++pixels[region_class[r] - 1];
+      }
+    }
+  });
+  for (size_t b = 0; b < blocks; ++b)
+    for (size_t k = 0; k < classes; ++k) s.class_pixels[k] += block_pixels[b * classes + k];
   return s;
 }
 

@@ -32,7 +32,8 @@ std::vector<uint8_t> RenderAnomalyMask(const Segmentation& segmentation, const s
 }
 
 StatusOr<std::vector<uint8_t>> EncodeAnomalyMask(const Segmentation& segmentation,
-                                                 const std::vector<AnomalyClass>& classes) {
+                                                 const std::vector<AnomalyClass>& classes,
+                                                 const ParallelFor& parallel) {
   // A palette PNG: index 0 background, index k the k-th class, so the labels
   // are the indices (a label past the classes is background, as
   // RenderAnomalyMask draws it). A few colours pack into 1 to 4 bits a pixel:
@@ -49,7 +50,7 @@ StatusOr<std::vector<uint8_t>> EncodeAnomalyMask(const Segmentation& segmentatio
     for (uint8_t& v : clamped) v = v < palette.size() ? v : 0;
     indices = clamped.data();
   }
-  std::vector<uint8_t> png = EncodeIndexedPng(indices, segmentation.width, segmentation.height, palette);
+  std::vector<uint8_t> png = EncodeIndexedPng(indices, segmentation.width, segmentation.height, palette, parallel);
   if (png.empty()) return Internal("could not encode the anomaly mask PNG");
   if (png.size() > kMaxAnomalyMaskBytes) {
     return Internal("the anomaly mask PNG is " + std::to_string(png.size()) + " bytes, over Lookout's limit of " +

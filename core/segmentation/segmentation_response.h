@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/base/parallel.h"
 #include "core/base/status.h"
 #include "core/lookout/anomaly_classes.h"
 #include "core/lookout/detect_result.h"
@@ -24,9 +25,10 @@ std::vector<Anomaly> AnomalyList(const Segmentation& segmentation, const std::ve
 std::vector<uint8_t> RenderAnomalyMask(const Segmentation& segmentation, const std::vector<AnomalyClass>& classes);
 
 // The mask as a palette PNG (colour type 3) of the image's size (deterministic bytes on every
-// target); an error if it would exceed kMaxAnomalyMaskBytes.
+// target); an error if it would exceed kMaxAnomalyMaskBytes. `parallel`: as EncodeIndexedPng's.
 StatusOr<std::vector<uint8_t>> EncodeAnomalyMask(const Segmentation& segmentation,
-                                                 const std::vector<AnomalyClass>& classes);
+                                                 const std::vector<AnomalyClass>& classes,
+                                                 const ParallelFor& parallel = {});
 
 }  // namespace anomalens
 

@@ -97,7 +97,7 @@ export interface TrainOptions {
   darkSpots?: boolean;
   /**
    * With normal images only, the threshold aims at this false-positive rate on normal images:
-   * above 0, below 0.5 (CLI --false-positive-rate; default 0.01). Labelled anomalies set an F1-optimal threshold instead.
+   * above 0, below 0.5 (CLI --false-positive-rate; default 0.03). Labelled anomalies set an F1-optimal threshold instead.
    */
   falsePositiveRate?: number;
   /** true: one model with the defaults (`anomalens train --quick`); default false: the configuration search. */

@@ -398,7 +398,7 @@ export class Anomalens {
    * dataset gets 224 unless given). `options.normalModel` ('auto',
    * 'shared-bank', 'per-position') and `options.darkSpots` (false leaves the
    * dark-spot channel out) are the CLI's --normal-model and --no-dark-spots.
-   * `options.falsePositiveRate` (above 0, below 0.5; default 0.01) is the
+   * `options.falsePositiveRate` (above 0, below 0.5; default 0.03) is the
    * CLI's --false-positive-rate: with normal images only, the threshold aims
    * at that false-positive rate on normal images.
    * Unless `options.quick` is true, training runs the configuration search

@@ -31,6 +31,18 @@ TEST(Calibrate, NormalOnlyUsesMedianPlusRobustSdAtTheRatesQuantile) {
   EXPECT_EQ(Confidence(c.threshold, c.threshold, c.confidence_scale), 0.5);
 }
 
+// The default rate, chosen on dev data (fresh synthetic scenes of seeds 2
+// and 3, the cookies' and bsdata-pitting's dev parts; docs/model.md,
+// "Choosing the default R"): 3%, z = 1.881.
+TEST(Calibrate, NormalOnlyDefaultRateIsThreePercent) {
+  EXPECT_DOUBLE_EQ(kDefaultFalsePositiveRate, 0.03);
+  const Calibration c = Calibrate({1.0, 2.0, 3.0, 2.0, 10.0}, {});
+  EXPECT_EQ(c.rule, ThresholdRule::kNormalFalsePositiveRate);
+  EXPECT_NEAR(StandardNormalQuantile(0.97), 1.880793608, 1e-8);
+  EXPECT_DOUBLE_EQ(c.threshold, 2.0 + StandardNormalQuantile(0.97) * 1.4826);
+  EXPECT_LT(c.threshold, Calibrate({1.0, 2.0, 3.0, 2.0, 10.0}, {}, 0.01).threshold);
+}
+
 // Normal scores drawn from a Gaussian, a Gaussian with 3% far outliers, and
 // a lognormal (right-skewed, as nearest-neighbour distances are): the
 // share above the threshold is the rate asked for on the Gaussian (the rule's

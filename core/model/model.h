@@ -45,7 +45,7 @@ constexpr int kDefaultShortSide = 224;
 constexpr int kDefaultSegmentationShortSide = 288;
 // The false-positive rate on normal images that the normal-only threshold
 // aims at by default (calibration.h; chosen by measurement, docs/model.md).
-constexpr double kDefaultFalsePositiveRate = 0.01;
+constexpr double kDefaultFalsePositiveRate = 0.03;
 inline int DefaultShortSide(bool segmentation) {
   return segmentation ? kDefaultSegmentationShortSide : kDefaultShortSide;
 }

@@ -75,7 +75,7 @@ Options:
                         more wait their turn, first come first served
   --allow-normal-only-training
                         CreateModel trains a single dataset with no labelled anomalies (at least
-                        20 normal images; the threshold then aims at a 1% false-positive rate on
+                        20 normal images; the threshold then aims at a 3% false-positive rate on
                         normal images, docs/model.md). Without it CreateModel keeps Lookout's
                         minimum of 20 normal and 10 anomalous images, which its clients expect
   --quick-training      CreateModel trains one model with the default configuration, as

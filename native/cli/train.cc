@@ -91,7 +91,7 @@ Options:
   --false-positive-rate R    with normal images only, the threshold aims at this false-positive
                              rate on normal images: the held-out normal scores' median + z(1 - R)
                              robust sd (1.4826 x their median absolute deviation); above 0 and
-                             below 0.5 (default 0.01). With labelled anomalies the threshold is
+                             below 0.5 (default 0.03). With labelled anomalies the threshold is
                              F1-optimal over held-out training scores instead
   --self-check-defects N     synthetic defects pasted into held-out normal training images to
                              grade the model on (default 42, 6 of each family; 0: no self-check;

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdlib>
 #include <filesystem>
@@ -41,6 +42,7 @@ struct Coding {
   int restart_in_rows = 0;   // MCU rows
   bool optimize = false;     // optimised Huffman tables
   int quality = 90;
+  int noise = 0;  // +- levels of noise added to the fixture (dense entropy data)
 };
 
 const std::vector<Coding>& Codings() {
@@ -67,6 +69,9 @@ const std::vector<Coding>& Codings() {
       {"large 4:4:0", 601, 777, 1, 2},
       {"large grey", 1001, 703, 1, 1, true, 0, 0, false, 98},
       {"large 4:2:0, restart every 5 MCUs", 901, 677, 2, 2, false, 5},
+      // Dense enough (bytes a pixel) that the whole decoder splits the scan.
+      {"large 4:2:0, noisy, quality 100", 613, 555, 2, 2, false, 0, 0, false, 100, 24},
+      {"large 4:4:4, noisy, quality 100, restart every 9 MCUs", 613, 555, 1, 1, false, 9, 0, false, 100, 24},
   };
   return codings;
 }
@@ -75,7 +80,11 @@ std::vector<uint8_t> Encode(const Coding& c) {
   auto png = DecodeImage(
       testing::ReadFileOrDie(std::string(ANOMALENS_GOLDEN_DIR) + "/parity/test-images/anomaly-8.png"), "image/png");
   EXPECT_TRUE(png.ok());
-  const RgbImage image = ResizeImage(*png, c.width, c.height);
+  RgbImage image = ResizeImage(*png, c.width, c.height);
+  std::mt19937 random(7);
+  for (uint8_t& v : image.pixels) {
+    if (c.noise) v = static_cast<uint8_t>(std::clamp(v + static_cast<int>(random() % (2 * c.noise + 1)) - c.noise, 0, 255));
+  }
   jpeg_compress_struct cinfo;
   jpeg_error_mgr errors;
   cinfo.err = jpeg_std_error(&errors);
@@ -226,6 +235,10 @@ TEST(BaselineScanDecoder, GivesLibjpegTurbosCoefficientsOnOneThreadAndTwo) {
     const std::vector<uint8_t> jpeg = Encode(c);
     int met_here = 0;
     ExpectLibjpegsCoefficients(jpeg, pool, &met_here);
+    if (std::string(c.name).find("quality 100") != std::string::npos) {
+      // turbo_jpeg_decoder.cc's balance: entropy ~5.5 ns a byte against ~2.5 ns a pixel.
+      EXPECT_GT(5.5 * static_cast<double>(jpeg.size()), 2.5 * c.width * c.height) << "too sparse to split";
+    }
     const bool is_large = std::string(c.name).rfind("large", 0) == 0 && c.restart_interval == 0;
     if (is_large) {
       ++large;
@@ -288,6 +301,17 @@ TEST(BaselineScanDecoder, GivesLibjpegTurbosCoefficientsOnTheCookies) {
     SCOPED_TRACE(entry.path().string());
     const std::vector<uint8_t> jpeg = testing::ReadFileOrDie(entry.path().string());
     ExpectLibjpegsCoefficients(jpeg, pool, &met);
+    // The whole decoder (which splits the cookies' scans at 2 threads):
+    // stb's pixels on one thread, two, and the roles last to first.
+    auto stb = DecodeImage(jpeg, "image/jpeg");
+    ASSERT_TRUE(stb.ok()) << stb.status().ToString();
+    const ParallelFor reversed = RangesLastToFirst(1);
+    for (const ParallelFor* parallel : {static_cast<const ParallelFor*>(nullptr), &pool, &reversed}) {
+      auto got = DecodeJpegAtLeast(jpeg, stb->width, stb->height, stb->width, stb->height,
+                                   parallel ? *parallel : ParallelFor{});
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_TRUE(got->pixels == stb->pixels) << "not stb's pixels";
+    }
   }
   EXPECT_GT(files, 0);
   EXPECT_GT(met, 0) << "the halves never met on the cookies";
@@ -300,7 +324,7 @@ TEST(BaselineScanDecoder, GivesLibjpegTurbosCoefficientsOnTheCookies) {
 TEST(BaselineScanDecoder, DamagedFilesAreLibjpegTurbosToJudge) {
   const ParallelFor pool = TwoThreads();
   ASSERT_TRUE(pool.run) << "no second thread";
-  for (const Coding& c : {Codings()[5], Codings()[9], Codings()[15]}) {
+  for (const Coding& c : {Codings()[5], Codings()[9], Codings()[15], Codings()[21]}) {
     SCOPED_TRACE(c.name);
     const std::vector<uint8_t> seed = Encode(c);
     std::mt19937 random(20);

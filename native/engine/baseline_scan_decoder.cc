@@ -413,7 +413,18 @@ bool BaselineScanDecoder::DecodeInTwo(const ParallelFor& parallel, const std::fu
   return first_ok && FinishHalves(second_ran, on_rows);
 }
 
+size_t BaselineScanDecoder::SplitByte() const {
+  return static_cast<size_t>(static_cast<double>(segment_ends_[0]) * (1 - second_share_));
+}
+
+size_t BaselineScanDecoder::SplitSegment() const {
+  const size_t segments = segment_ends_.size();
+  const auto second = static_cast<size_t>(static_cast<double>(segments) * second_share_ + 0.5);
+  return segments - std::min(std::max<size_t>(second, 1), segments - 1);
+}
+
 bool BaselineScanDecoder::Splits() const {
+  if (second_share_ < 0.02) return false;
   return restart_interval_ ? segment_ends_.size() >= 2 : segment_ends_[0] >= 4096 && total_mcus_ >= 8;
 }
 
@@ -421,10 +432,10 @@ bool BaselineScanDecoder::DecodeFirstHalf(const std::function<void(int)>& on_row
   met_ = false;
   reported_ = 0;
   if (!Splits()) return true;  // FinishHalves decodes it all
-  if (restart_interval_) return DecodeSegments(0, segment_ends_.size() / 2, on_rows, &reported_);
+  if (restart_interval_) return DecodeSegments(0, SplitSegment(), on_rows, &reported_);
   // From the start to the first MCU at or past the middle byte.
   const uint64_t bit_end = 8 * static_cast<uint64_t>(segment_ends_[0]);
-  const uint64_t middle = 8 * static_cast<uint64_t>(segment_ends_[0] / 2);
+  const uint64_t middle = 8 * static_cast<uint64_t>(SplitByte());
   std::vector<Block*> base;
   for (auto& s : storage_) base.push_back(s.get());
   first_ = std::make_unique<Chain>();
@@ -442,13 +453,14 @@ void BaselineScanDecoder::DecodeSecondHalf() {
   if (restart_interval_) {
     // From a restart interval: the predictors restart there anyway.
     int reported = 0;
-    second_ok_ = DecodeSegments(segment_ends_.size() / 2, segment_ends_.size(), nullptr, &reported);
+    second_ok_ = DecodeSegments(SplitSegment(), segment_ends_.size(), nullptr, &reported);
     return;
   }
   const uint64_t bit_end = 8 * static_cast<uint64_t>(segment_ends_[0]);
-  // The second half's blocks, by its own MCU count from the middle; room
-  // for more than half the MCUs (where it runs out, the first thread reads on).
-  spare_mcus_ = total_mcus_ / 2 + total_mcus_ / 8 + 1;
+  // The second half's blocks, by its own MCU count from the split; room for
+  // an eighth of the MCUs more than its share (where it runs out, the first
+  // thread reads on).
+  spare_mcus_ = static_cast<size_t>(static_cast<double>(total_mcus_) * (second_share_ + 0.125)) + 1;
   spare_.clear();
   for (const Component& c : scan_) {
     for (int y = 0; y < c.v; ++y) spare_.emplace_back(new Block[spare_mcus_ * static_cast<size_t>(c.h)]);
@@ -462,7 +474,7 @@ void BaselineScanDecoder::DecodeSecondHalf() {
   // and the file go to libjpeg-turbo.) starts_: where MCUs 0 ..
   // second.mcu - 1 of the last chain began, and where the next begins.
   Chain second;
-  uint64_t at = 8 * static_cast<uint64_t>(segment_ends_[0] / 2);
+  uint64_t at = 8 * static_cast<uint64_t>(SplitByte());
   for (;;) {
     second = Chain();
     starts_.clear();
@@ -486,7 +498,7 @@ void BaselineScanDecoder::DecodeSecondHalf() {
 bool BaselineScanDecoder::FinishHalves(bool second_ran, const std::function<void(int)>& on_rows) {
   if (!Splits()) return Decode(on_rows);
   if (restart_interval_) {
-    const size_t middle = segment_ends_.size() / 2;
+    const size_t middle = SplitSegment();
     if (!second_ran && !DecodeSegments(middle, segment_ends_.size(), on_rows, &reported_)) return false;
     if (second_ran && !second_ok_) return false;
     if (on_rows) on_rows(imcu_rows_);

@@ -30,6 +30,7 @@
 #define ANOMALENS_NATIVE_ENGINE_BASELINE_SCAN_DECODER_H_
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -67,6 +68,12 @@ class BaselineScanDecoder {
   // thread (its rows, then the rest at once).
   bool DecodeInTwo(const ParallelFor& parallel, const std::function<void(int)>& on_rows = {});
 
+  // The second half's share of the entropy data (bytes, or restart
+  // intervals), a half by default; a caller that has other work for the
+  // second thread (the reconstruction) gives it less. The coefficients do
+  // not depend on it.
+  void set_second_share(double share) { second_share_ = std::min(0.5, std::max(0.0, share)); }
+
   // DecodeInTwo's parts, for a caller that runs them as roles of its own:
   // DecodeFirstHalf (reporting rows as Decode does) and DecodeSecondHalf
   // may run at the same time, then FinishHalves after both, with
@@ -99,7 +106,9 @@ class BaselineScanDecoder {
   bool DecodeSegments(size_t first, size_t last, const std::function<void(int)>& on_rows, int* reported);
   void PointRows(size_t mcu_begin, size_t mcu_end, Block* const* base, size_t base_mcu);
   bool EndsCleanly(uint64_t end_bit, size_t segment) const;
-  bool Splits() const;  // worth two threads (else the halves' parts decode it all at the finish)
+  bool Splits() const;
+  size_t SplitByte() const;     // where the second half starts without restart markers
+  size_t SplitSegment() const;  // ... and its first restart interval with them  // worth two threads (else the halves' parts decode it all at the finish)
   void Report(size_t mcus_done, const std::function<void(int)>& on_rows, int* reported) const;
 
   std::vector<Table> tables_;
@@ -117,6 +126,7 @@ class BaselineScanDecoder {
   std::vector<std::unique_ptr<Block[]>> spare_;  // the speculative half's
   std::vector<std::vector<Block*>> rows_;        // per file component, per block row
   // The halves' state between their parts.
+  double second_share_ = 0.5;
   std::unique_ptr<Chain> first_;
   int reported_ = 0;
   bool second_ok_ = false;

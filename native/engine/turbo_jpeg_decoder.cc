@@ -172,9 +172,10 @@ struct Reconstruction {
   bool finished = false;  // the reading is over (mutex)
   bool failed = false;    // ... with an error, in ErrorManager::message (mutex)
 
-  // BaselineScanDecoder's second half, a third role where a third thread
-  // is free to take it (docs/speed.md): 0 not started, 1 taken, 2 given up
-  // by the reading role, which then reads the rest itself.
+  // BaselineScanDecoder's second half, which the reconstructing role
+  // decodes before it starts reconstructing (docs/speed.md): 0 not started,
+  // 1 taken, 2 given up by the reading role, which then reads the rest
+  // itself.
   std::atomic<int> second_half{0};
   bool second_half_done = false;  // (mutex)
   std::condition_variable second_half_ended;
@@ -280,8 +281,8 @@ bool ReadScan(Reconstruction* work) {
   return scan->FinishHalves(second_ran, publish);
 }
 
-// The third role: the second half of the scan, if the reading role has not
-// gone on past the middle without it.
+// The reconstructing role's first task: the second half of the scan, if
+// the reading role has not gone on past the split without it.
 void DecodeSecondHalf(Reconstruction* work) {
   int untaken = 0;
   if (work->scan == nullptr || !work->second_half.compare_exchange_strong(untaken, 1)) return;
@@ -420,25 +421,23 @@ void Reconstruct(Reconstruction* work) {
 // Both roles, on two threads when `parallel` has them. Whichever thread
 // starts first reads, so that the reconstructing role never waits on a
 // reading role that has not started (one thread running both, in any
-// order of the ranges, reads first too). A scan BaselineScanDecoder reads
-// has a third role, its second half, started third: on two threads it
-// starts only once the reading role went on alone (and does nothing), on
-// three or more it decodes beside the first half.
+// order of the ranges, reads first too). For a scan BaselineScanDecoder
+// reads, the reconstructing role first decodes the scan's second half
+// (unless the reading role went on alone by then, as it does on one
+// thread), while the reading role decodes the first.
 void RunRoles(j_decompress_ptr cinfo, ErrorManager* err, Reconstruction* work, const ParallelFor& parallel) {
   const ParallelFor::Body roles = [cinfo, err, work](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      const int role = work->next_role.fetch_add(1);
-      if (role == 0) {
+      if (work->next_role.fetch_add(1) == 0) {
         ReadCoefficients(cinfo, err, work);
-      } else if (role == 1) {
-        Reconstruct(work);
       } else {
         DecodeSecondHalf(work);
+        Reconstruct(work);
       }
     }
   };
   if (work->streaming) {
-    parallel(work->scan != nullptr ? 3 : 2, roles);
+    parallel(2, roles);
   } else {
     roles(0, 2);
   }
@@ -551,6 +550,19 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
       tables = tables && no >= 0 && no < NUM_QUANT_TBLS && cinfo.quant_tbl_ptrs[no] != nullptr;
     }
     if (tables && scan->Prepare(cinfo, jpeg)) {
+      // The second thread's share of the entropy decoding: what balances
+      // the two threads, the first decoding the rest, the second then
+      // reconstructing every row (it catches up with the first thread's
+      // rows as they come). By the costs measured on the cookie JPEG
+      // (docs/speed.md): ~5.5 ns a byte of entropy data, ~2.5 ns a pixel
+      // reconstructed and resized (a share of 0.36 for it). None where the
+      // reconstruction is the longer: the second thread would only start it
+      // later. Only the timing depends on it, not the pixels.
+      const double entropy = 5.5 * static_cast<double>(jpeg.size);
+      const double reconstruction = 2.5 * static_cast<double>(width) * height;
+      scan->set_second_share(entropy > reconstruction
+                                 ? (entropy - reconstruction) / (2 * entropy - reconstruction)
+                                 : 0.0);
       for (int c = 0; c < components; ++c) {
         std::memcpy(work->quant[c], cinfo.quant_tbl_ptrs[cinfo.comp_info[c].quant_tbl_no]->quantval,
                     sizeof work->quant[c]);

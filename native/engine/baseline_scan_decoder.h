@@ -15,8 +15,9 @@
 // to libjpeg-turbo as before (turbo_jpeg_decoder.cc), whose answer stands.
 //
 // On two threads (DecodeInTwo) the second half of the entropy data is
-// decoded speculatively (docs/speed.md, "The entropy decoding in two"):
-// without restart markers, from the middle byte, recording where each MCU
+// decoded speculatively (docs/speed.md, "Our own entropy decoder"):
+// without restart markers, from the split (the middle byte unless the
+// caller gives the second half a smaller share), recording where each MCU
 // it reads starts; the first thread decodes from the start until one of its
 // MCUs starts at a bit the other recorded. Huffman codes resynchronise within
 // a few codes, and from that MCU on the two read the same bits the same way,

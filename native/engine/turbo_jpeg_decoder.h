@@ -42,10 +42,12 @@ namespace anomalens {
 // With `parallel` (two threads or more), a file of one interleaved
 // sequential scan (baseline and most photos) is reconstructed while it is
 // read: one thread does the entropy decoding, another reconstructs the iMCU
-// rows (8 or 16 pixel rows) already read; a third, where the pool has one
-// free, decodes the scan's second half (BaselineScanDecoder's halves). The
-// pixels are the same either way; a progressive file is reconstructed after
-// its last scan.
+// rows (8 or 16 pixel rows) already read. Where BaselineScanDecoder reads
+// the scan and its entropy data outweigh the reconstruction, the
+// reconstructing thread first decodes the scan's last part (its halves,
+// speculatively), so both threads share the entropy decoding. The pixels
+// are the same either way; a progressive file is reconstructed after its
+// last scan.
 //
 // `rows`, when set, is fed every pixel row as it is reconstructed (on the
 // reconstructing thread), so the resize to the working size runs on rows

@@ -38,7 +38,7 @@ inline uint64_t LoadBigEndian64(const uint8_t* p) {
 // refuses it), with lookahead tables.
 struct BaselineScanDecoder::Table {
   uint16_t fast[1 << kFastBits];  // (code length << 8) | symbol; 0: a longer code
-  struct Ac {
+  struct Ac {  // (for a DC table: the difference, its code and value bits)
     int16_t value;
     uint8_t run;     // kEndOfBlock for EOB
     uint8_t length;  // code and value bits; 0: not decoded in one look-up
@@ -100,7 +100,15 @@ struct BaselineScanDecoder::Table {
         }
       }
     }
-    if (!dc) {
+    if (dc) {
+      // A DC difference's code and value bits in one look-up, where they fit.
+      for (uint32_t i = 0; i < (1u << kFastBits); ++i) {
+        const int l = fast[i] >> 8, s = fast[i] & 0xFF;
+        if (l == 0 || l + s > kFastBits) continue;
+        const int value = s ? Extend((i >> (kFastBits - l - s)) & ((1u << s) - 1), s) : 0;
+        ac[i] = Ac{static_cast<int16_t>(value), 0, static_cast<uint8_t>(l + s)};
+      }
+    } else {
       for (uint32_t i = 0; i < (1u << kFastBits); ++i) {
         const int l = fast[i] >> 8, symbol = fast[i] & 0xFF;
         const int run = symbol >> 4, s = symbol & 15;
@@ -172,9 +180,15 @@ struct BaselineScanDecoder::Chain {
   bool ReadBlock(const Table& dc, const Table& ac, uint32_t* predictor, int16_t* block) {
     std::memset(block, 0, 64 * sizeof(int16_t));
     if (count < 32) Refill();
-    const int s = Symbol(dc);
-    if (s < 0) return false;
-    if (s) *predictor += static_cast<uint32_t>(Extend(Take(s), s));
+    const Table::Ac& difference = dc.ac[buffer >> (64 - kFastBits)];
+    if (difference.length) {
+      Skip(difference.length);
+      *predictor += static_cast<uint32_t>(static_cast<int32_t>(difference.value));
+    } else {
+      const int s = Symbol(dc);
+      if (s < 0) return false;
+      if (s) *predictor += static_cast<uint32_t>(Extend(Take(s), s));
+    }
     block[0] = static_cast<int16_t>(static_cast<uint16_t>(*predictor));
     for (int k = 1; k < 64;) {
       if (count < 32) Refill();
@@ -188,6 +202,18 @@ struct BaselineScanDecoder::Chain {
         }
         block[kNatural[k]] = fast.value;
         ++k;
+        // A second look-up on the same refill: 22 bits or more are left.
+        const Table::Ac& next = ac.ac[buffer >> (64 - kFastBits)];
+        if (next.length && k < 64) {
+          Skip(next.length);
+          k += next.run;
+          if (k > 63) {
+            if (next.run == kEndOfBlock) break;
+            return false;
+          }
+          block[kNatural[k]] = next.value;
+          ++k;
+        }
         continue;
       }
       const int rs = Symbol(ac);

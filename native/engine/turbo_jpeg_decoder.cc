@@ -554,11 +554,11 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
       // the two threads, the first decoding the rest, the second then
       // reconstructing every row (it catches up with the first thread's
       // rows as they come). By the costs measured on the cookie JPEG
-      // (docs/speed.md): ~5.5 ns a byte of entropy data, ~2.5 ns a pixel
-      // reconstructed and resized (a share of 0.36 for it). None where the
+      // (docs/speed.md): ~5 ns a byte of entropy data, ~2.5 ns a pixel
+      // reconstructed and resized (a share of 0.34 for it). None where the
       // reconstruction is the longer: the second thread would only start it
       // later. Only the timing depends on it, not the pixels.
-      const double entropy = 5.5 * static_cast<double>(jpeg.size);
+      const double entropy = 5.0 * static_cast<double>(jpeg.size);
       const double reconstruction = 2.5 * static_cast<double>(width) * height;
       scan->set_second_share(entropy > reconstruction
                                  ? (entropy - reconstruction) / (2 * entropy - reconstruction)

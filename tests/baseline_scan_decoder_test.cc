@@ -6,6 +6,7 @@
 // as on one, in either order of the roles; damaged files either refused
 // (handed back to libjpeg-turbo) or read exactly as libjpeg-turbo reads them
 // without a warning; and the whole decoder's pixels still stb's.
+// Also run under ThreadSanitizer (tools/test-sanitizers tsan).
 #include <cstdio>  // before jpeglib.h, which needs FILE
 
 #include <jpeglib.h>

@@ -1,5 +1,7 @@
 #include "native/engine/turbo_jpeg_decoder.h"
 
+#include "native/engine/baseline_scan_decoder.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -7,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -152,6 +155,7 @@ struct Reconstruction {
   RgbImage* image = nullptr;
   RowByRowResize* rows = nullptr;               // the caller's: fed each pixel row, when set
   bool pixels_too = true;                       // false: `rows` only, `image` keeps no pixels
+  BaselineScanDecoder* scan = nullptr;          // set: it reads the scan first (libjpeg-turbo if it gives up)
 
   // Rows are handed over as they are read only from a single interleaved
   // sequential scan, whose rows are final once read. A progressive file
@@ -168,6 +172,14 @@ struct Reconstruction {
   bool finished = false;  // the reading is over (mutex)
   bool failed = false;    // ... with an error, in ErrorManager::message (mutex)
 
+  // BaselineScanDecoder's second half, which the reconstructing role
+  // decodes before it starts reconstructing (docs/speed.md): 0 not started,
+  // 1 taken, 2 given up by the reading role, which then reads the rest
+  // itself.
+  std::atomic<int> second_half{0};
+  bool second_half_done = false;  // (mutex)
+  std::condition_variable second_half_ended;
+
   int reconstructed = 0;  // iMCU rows through the IDCT (the reconstructing thread's)
   DcOnlyBlocks dc_only;   // (the reconstructing thread's)
   int next_pixel_row = 0;
@@ -177,6 +189,23 @@ struct Progress {
   jpeg_progress_mgr pub;  // first: libjpeg hands back a pointer to it
   Reconstruction* work;
 };
+
+// Hands the first `imcu_rows` iMCU rows (their block_rows set) to the
+// reconstructing thread.
+void Publish(Reconstruction* work, int imcu_rows) {
+  work->collected = imcu_rows;
+  {
+    std::lock_guard<std::mutex> lock(work->mutex);
+    work->published = imcu_rows;
+  }
+  // A waiting reconstructing thread is woken for a batch of rows (an eighth
+  // of the image), not for each: a wake-up costs the reading thread a system
+  // call. A thread still busy takes the rows published meanwhile anyway.
+  if (imcu_rows - work->notified >= std::max(1, work->total_imcu_rows / 8)) {
+    work->notified = imcu_rows;
+    work->ready.notify_one();
+  }
+}
 
 // Takes the coefficient rows of the first `imcu_rows` iMCU rows (read by
 // now) and hands them to the reconstructing thread. On the reading thread,
@@ -200,18 +229,7 @@ void Collect(j_decompress_ptr cinfo, Reconstruction* work, int imcu_rows) {
                                                                   FALSE)[0];
     }
   }
-  work->collected = imcu_rows;
-  {
-    std::lock_guard<std::mutex> lock(work->mutex);
-    work->published = imcu_rows;
-  }
-  // A waiting reconstructing thread is woken for a batch of rows (an eighth
-  // of the image), not for each: a wake-up costs the reading thread a system
-  // call. A thread still busy takes the rows published meanwhile anyway.
-  if (imcu_rows - work->notified >= std::max(1, work->total_imcu_rows / 8)) {
-    work->notified = imcu_rows;
-    work->ready.notify_one();
-  }
+  Publish(work, imcu_rows);
 }
 
 void EndReading(Reconstruction* work, bool failed) {
@@ -238,9 +256,52 @@ void OnProgress(j_common_ptr common) {
   }
 }
 
-// The reading role: libjpeg-turbo's entropy decoding of every scan, with
-// this thread's own landing place for libjpeg's errors.
+// The reading role's first try, for a file BaselineScanDecoder takes: its
+// rows as they are decoded. false: it gave up (libjpeg-turbo then reads the
+// file, and takes over from the rows handed over so far, which are its own).
+bool ReadScan(Reconstruction* work) {
+  BaselineScanDecoder* scan = work->scan;
+  const std::function<void(int)> publish = [work, scan](int imcu_rows) {
+    for (int c = 0; c < work->components; ++c) {
+      const int end = std::min(imcu_rows * work->block_rows_per_imcu_row[c], work->blocks_high[c]);
+      for (int by = work->collected * work->block_rows_per_imcu_row[c]; by < end; ++by) {
+        work->block_rows[c][by] = reinterpret_cast<JBLOCKROW>(scan->Row(c, by));
+      }
+    }
+    Publish(work, imcu_rows);
+  };
+  const bool first_ok = scan->DecodeFirstHalf(publish);
+  int untaken = 0;
+  const bool second_ran = !work->second_half.compare_exchange_strong(untaken, 2);
+  if (!first_ok) return false;  // (a second half still running writes only its own blocks)
+  if (second_ran) {
+    std::unique_lock<std::mutex> lock(work->mutex);
+    work->second_half_ended.wait(lock, [work] { return work->second_half_done; });
+  }
+  return scan->FinishHalves(second_ran, publish);
+}
+
+// The reconstructing role's first task: the second half of the scan, if
+// the reading role has not gone on past the split without it.
+void DecodeSecondHalf(Reconstruction* work) {
+  int untaken = 0;
+  if (work->scan == nullptr || !work->second_half.compare_exchange_strong(untaken, 1)) return;
+  work->scan->DecodeSecondHalf();
+  {
+    std::lock_guard<std::mutex> lock(work->mutex);
+    work->second_half_done = true;
+  }
+  work->second_half_ended.notify_one();
+}
+
+// The reading role: libjpeg-turbo's entropy decoding of every scan (unless
+// BaselineScanDecoder read it), with this thread's own landing place for
+// libjpeg's errors.
 void ReadCoefficients(j_decompress_ptr cinfo, ErrorManager* err, Reconstruction* work) {
+  if (work->scan != nullptr && ReadScan(work)) {
+    EndReading(work, /*failed=*/false);
+    return;
+  }
   std::jmp_buf jump;
   err->jump = &jump;
   if (setjmp(jump)) {
@@ -360,13 +421,17 @@ void Reconstruct(Reconstruction* work) {
 // Both roles, on two threads when `parallel` has them. Whichever thread
 // starts first reads, so that the reconstructing role never waits on a
 // reading role that has not started (one thread running both, in any
-// order of the ranges, reads first too).
+// order of the ranges, reads first too). For a scan BaselineScanDecoder
+// reads, the reconstructing role first decodes the scan's second half
+// (unless the reading role went on alone by then, as it does on one
+// thread), while the reading role decodes the first.
 void RunRoles(j_decompress_ptr cinfo, ErrorManager* err, Reconstruction* work, const ParallelFor& parallel) {
   const ParallelFor::Body roles = [cinfo, err, work](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       if (work->next_role.fetch_add(1) == 0) {
         ReadCoefficients(cinfo, err, work);
       } else {
+        DecodeSecondHalf(work);
         Reconstruct(work);
       }
     }
@@ -386,7 +451,7 @@ enum class Outcome { kOk, kCorrupt, kUnsupported };
 // reading role has its own landing place, on its own thread.)
 Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel, ErrorManager* err,
                Progress* progress, Reconstruction* work, std::vector<uint8_t>* buffers, RgbImage* image,
-               RowByRowResize* rows, bool pixels_too) {
+               RowByRowResize* rows, bool pixels_too, BaselineScanDecoder* scan) {
   jpeg_decompress_struct cinfo;
   std::jmp_buf jump;
   cinfo.err = jpeg_std_error(&err->pub);
@@ -475,6 +540,36 @@ Outcome Decode(ByteSpan jpeg, int width, int height, const ParallelFor& parallel
   // then expects no other scan (a second is an error), so each iMCU row is
   // final once read.
   work->streaming = !cinfo.progressive_mode && cinfo.comps_in_scan == components;
+  // The common case of those (baseline Huffman, docs/speed.md) is read by
+  // our own entropy decoder, with the quantization tables libjpeg-turbo
+  // would latch at the scan's start.
+  if (work->streaming && scan != nullptr) {
+    bool tables = true;
+    for (int c = 0; c < components; ++c) {
+      const int no = cinfo.comp_info[c].quant_tbl_no;
+      tables = tables && no >= 0 && no < NUM_QUANT_TBLS && cinfo.quant_tbl_ptrs[no] != nullptr;
+    }
+    if (tables && scan->Prepare(cinfo, jpeg)) {
+      // The second thread's share of the entropy decoding: what balances
+      // the two threads, the first decoding the rest, the second then
+      // reconstructing every row (it catches up with the first thread's
+      // rows as they come). By the costs measured on the cookie JPEG
+      // (docs/speed.md): ~5 ns a byte of entropy data, ~2.5 ns a pixel
+      // reconstructed and resized (a share of 0.34 for it). None where the
+      // reconstruction is the longer: the second thread would only start it
+      // later. Only the timing depends on it, not the pixels.
+      const double entropy = 5.0 * static_cast<double>(jpeg.size);
+      const double reconstruction = 2.5 * static_cast<double>(width) * height;
+      scan->set_second_share(entropy > reconstruction
+                                 ? (entropy - reconstruction) / (2 * entropy - reconstruction)
+                                 : 0.0);
+      for (int c = 0; c < components; ++c) {
+        std::memcpy(work->quant[c], cinfo.quant_tbl_ptrs[cinfo.comp_info[c].quant_tbl_no]->quantval,
+                    sizeof work->quant[c]);
+      }
+      work->scan = scan;
+    }
+  }
 
   RunRoles(&cinfo, err, work, parallel);
   err->jump = &jump;
@@ -495,7 +590,8 @@ StatusOr<RgbImage> DecodeJpegAtLeast(ByteSpan jpeg, int width, int height, int /
   // Three component planes, three upsampling rows, an RGBA row.
   std::vector<uint8_t> buffers[7];
   RgbImage image;
-  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image, rows, pixels_too)) {
+  BaselineScanDecoder scan;
+  switch (Decode(jpeg, width, height, parallel, &err, &progress, &work, buffers, &image, rows, pixels_too, &scan)) {
     case Outcome::kOk:
       return image;
     case Outcome::kUnsupported:

@@ -1,7 +1,11 @@
 // TurboJpegDecoder: the native default engine's JPEG decoder, behind the
-// core's JpegDecoder hook (core/image/image_decode.h). libjpeg-turbo (Debian's
-// libjpeg62-turbo-dev) does the entropy decoding, Huffman and progressive
-// scans, the larger part of a photo's decode; the rest (dequantization, the
+// core's JpegDecoder hook (core/image/image_decode.h). The entropy decoding,
+// the larger part of a photo's decode, is BaselineScanDecoder's
+// (baseline_scan_decoder.h) for the common case, a baseline Huffman file of
+// one interleaved scan, with libjpeg-turbo's coefficients; libjpeg-turbo
+// (Debian's libjpeg62-turbo-dev) does it for every other file (progressive,
+// a scan per component) and every file BaselineScanDecoder gives up on
+// (anything libjpeg-turbo would warn about among them). The rest (dequantization, the
 // inverse DCT, chroma upsampling, YCbCr to RGB) is stb_image's own arithmetic,
 // in its SIMD form where the CPU has one, which stb keeps bit-identical to
 // the scalar code the core and wasm run. So the pixels are the portable
@@ -38,8 +42,12 @@ namespace anomalens {
 // With `parallel` (two threads or more), a file of one interleaved
 // sequential scan (baseline and most photos) is reconstructed while it is
 // read: one thread does the entropy decoding, another reconstructs the iMCU
-// rows (8 or 16 pixel rows) already read. The pixels are the same either way;
-// a progressive file is reconstructed after its last scan.
+// rows (8 or 16 pixel rows) already read. Where BaselineScanDecoder reads
+// the scan and its entropy data outweigh the reconstruction, the
+// reconstructing thread first decodes the scan's last part (its halves,
+// speculatively), so both threads share the entropy decoding. The pixels
+// are the same either way; a progressive file is reconstructed after its
+// last scan.
 //
 // `rows`, when set, is fed every pixel row as it is reconstructed (on the
 // reconstructing thread), so the resize to the working size runs on rows

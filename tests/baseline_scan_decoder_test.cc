@@ -27,6 +27,7 @@
 #include "native/engine/baseline_scan_decoder.h"
 #include "native/engine/thread_pool.h"
 #include "native/engine/turbo_jpeg_decoder.h"
+#include "libjpeg_encode.h"
 #include "test_paths.h"
 #include "test_support.h"
 #include "thread_splits.h"
@@ -87,35 +88,13 @@ std::vector<uint8_t> Encode(const Coding& c) {
   for (uint8_t& v : image.pixels) {
     if (c.noise) v = static_cast<uint8_t>(std::clamp(v + static_cast<int>(random() % (2 * c.noise + 1)) - c.noise, 0, 255));
   }
-  jpeg_compress_struct cinfo;
-  jpeg_error_mgr errors;
-  cinfo.err = jpeg_std_error(&errors);
-  jpeg_create_compress(&cinfo);
-  unsigned char* out = nullptr;
-  unsigned long size = 0;
-  jpeg_mem_dest(&cinfo, &out, &size);
-  cinfo.image_width = static_cast<JDIMENSION>(c.width);
-  cinfo.image_height = static_cast<JDIMENSION>(c.height);
-  cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&cinfo);
-  if (c.grey) jpeg_set_colorspace(&cinfo, JCS_GRAYSCALE);
-  jpeg_set_quality(&cinfo, c.quality, TRUE);
-  cinfo.comp_info[0].h_samp_factor = c.luma_h;
-  cinfo.comp_info[0].v_samp_factor = c.luma_v;
-  cinfo.restart_interval = static_cast<unsigned int>(c.restart_interval);
-  cinfo.restart_in_rows = c.restart_in_rows;
-  cinfo.optimize_coding = c.optimize ? TRUE : FALSE;
-  jpeg_start_compress(&cinfo, TRUE);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = const_cast<JSAMPROW>(image.pixels.data() + static_cast<size_t>(cinfo.next_scanline) * c.width * 3);
-    jpeg_write_scanlines(&cinfo, &row, 1);
-  }
-  jpeg_finish_compress(&cinfo);
-  jpeg_destroy_compress(&cinfo);
-  std::vector<uint8_t> bytes(out, out + size);
-  free(out);
-  return bytes;
+  testing::LibjpegCoding coding;
+  coding.luma_h = c.luma_h, coding.luma_v = c.luma_v;
+  coding.grey = c.grey;
+  coding.restart_interval = c.restart_interval, coding.restart_in_rows = c.restart_in_rows;
+  coding.optimize = c.optimize;
+  coding.quality = c.quality;
+  return testing::EncodeWithLibjpeg(image, coding);
 }
 
 // Each component's blocks (width_in_blocks x height_in_blocks), in order.
@@ -264,29 +243,12 @@ TEST(BaselineScanDecoder, GivesLibjpegTurbosCoefficientsOnOneThreadAndTwo) {
 }
 
 TEST(BaselineScanDecoder, LeavesOtherCodingsToLibjpegTurbo) {
-  jpeg_compress_struct cinfo;
-  jpeg_error_mgr errors;
-  cinfo.err = jpeg_std_error(&errors);
-  jpeg_create_compress(&cinfo);
-  unsigned char* out = nullptr;
-  unsigned long size = 0;
-  jpeg_mem_dest(&cinfo, &out, &size);
-  cinfo.image_width = 131;
-  cinfo.image_height = 77;
-  cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&cinfo);
-  jpeg_simple_progression(&cinfo);
-  jpeg_start_compress(&cinfo, TRUE);
-  std::vector<uint8_t> row(131 * 3, 128);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW r = row.data();
-    jpeg_write_scanlines(&cinfo, &r, 1);
-  }
-  jpeg_finish_compress(&cinfo);
-  jpeg_destroy_compress(&cinfo);
-  std::vector<uint8_t> jpeg(out, out + size);
-  free(out);
+  RgbImage grey_plane;
+  grey_plane.width = 131, grey_plane.height = 77;
+  grey_plane.pixels.assign(131 * 77 * 3, 128);
+  testing::LibjpegCoding progressive;
+  progressive.progressive = true;
+  const std::vector<uint8_t> jpeg = testing::EncodeWithLibjpeg(grey_plane, progressive);
   Coefficients ours;
   EXPECT_EQ(OurCoefficients(jpeg, nullptr, &ours), Ours::kNotTaken);
 }

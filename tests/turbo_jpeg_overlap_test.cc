@@ -7,10 +7,6 @@
 // ranges in either order; damaged files get the same answer as on one
 // thread; the resize fed the rows as they are made gives ResizeImage's
 // bytes. Also run under ThreadSanitizer (tools/test-sanitizers tsan).
-#include <cstdio>  // before jpeglib.h, which needs FILE
-
-#include <jpeglib.h>
-
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -22,6 +18,7 @@
 #include "core/image/image_resize.h"
 #include "native/engine/thread_pool.h"
 #include "native/engine/turbo_jpeg_decoder.h"
+#include "libjpeg_encode.h"
 #include "test_paths.h"
 #include "test_support.h"
 #include "thread_splits.h"
@@ -71,45 +68,16 @@ RgbImage Fixture(int width, int height) {
   return image.ok() ? ResizeImage(*image, width, height) : RgbImage{};
 }
 
-// libjpeg's encoder, for the codings TurboJPEG does not offer (restart
-// markers, a scan per component).
+// libjpeg's encoder (libjpeg_encode.h): restart markers, a scan per component.
 std::vector<uint8_t> Encode(const Coding& c) {
   const RgbImage image = Fixture(c.width, c.height);
-  jpeg_compress_struct cinfo;
-  jpeg_error_mgr errors;
-  cinfo.err = jpeg_std_error(&errors);
-  jpeg_create_compress(&cinfo);
-  unsigned char* out = nullptr;
-  unsigned long size = 0;
-  jpeg_mem_dest(&cinfo, &out, &size);
-  cinfo.image_width = static_cast<JDIMENSION>(c.width);
-  cinfo.image_height = static_cast<JDIMENSION>(c.height);
-  cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&cinfo);
-  if (c.grey) jpeg_set_colorspace(&cinfo, JCS_GRAYSCALE);
-  jpeg_set_quality(&cinfo, 90, TRUE);
-  cinfo.comp_info[0].h_samp_factor = c.luma_h;
-  cinfo.comp_info[0].v_samp_factor = c.luma_v;
-  cinfo.restart_interval = static_cast<unsigned int>(c.restart_interval);
-  cinfo.restart_in_rows = c.restart_in_rows;
-  jpeg_scan_info scans[3];
-  if (c.scan_per_component) {
-    for (int i = 0; i < 3; ++i) scans[i] = jpeg_scan_info{1, {i, 0, 0, 0}, 0, 63, 0, 0};
-    cinfo.scan_info = scans;
-    cinfo.num_scans = 3;
-  }
-  if (c.progressive) jpeg_simple_progression(&cinfo);
-  jpeg_start_compress(&cinfo, TRUE);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = const_cast<JSAMPROW>(image.pixels.data() + static_cast<size_t>(cinfo.next_scanline) * c.width * 3);
-    jpeg_write_scanlines(&cinfo, &row, 1);
-  }
-  jpeg_finish_compress(&cinfo);
-  jpeg_destroy_compress(&cinfo);
-  std::vector<uint8_t> bytes(out, out + size);
-  free(out);
-  return bytes;
+  testing::LibjpegCoding coding;
+  coding.luma_h = c.luma_h, coding.luma_v = c.luma_v;
+  coding.grey = c.grey;
+  coding.progressive = c.progressive;
+  coding.scan_per_component = c.scan_per_component;
+  coding.restart_interval = c.restart_interval, coding.restart_in_rows = c.restart_in_rows;
+  return testing::EncodeWithLibjpeg(image, coding);
 }
 
 ParallelFor TwoThreads() { return ParallelOn(std::make_shared<const ThreadPool>(2)); }

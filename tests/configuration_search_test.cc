@@ -138,6 +138,12 @@ TEST(ConfigurationSearch, TriesScalesAndTapsAndReturnsTheChosenConfigurationsMod
                                                  "64 px, shared-bank, taps 8+16, dark spots",
                                                  "120 px, shared-bank, taps 8+16", "120 px, shared-bank, tap 8",
                                                  "120 px, shared-bank, taps 8+16, dark spots"}));
+  // Where the position-free channel is offered it is each scale's first
+  // candidate, so the walk starts from it and keeps it on a tie: the plain
+  // banks must rank clearly above it.
+  ASSERT_EQ(model.stats.search.size(), 6u);
+  EXPECT_EQ(CandidateName(model.stats.search[0]), "64 px, shared-bank, taps 8+16, dark spots");
+  EXPECT_EQ(CandidateName(model.stats.search[3]), "120 px, shared-bank, taps 8+16, dark spots");
   int chosen = 0;
   const CandidateFigures* winner = nullptr;
   for (const CandidateFigures& c : model.stats.search) {

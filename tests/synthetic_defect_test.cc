@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "core/base/portable_math.h"
@@ -246,9 +247,10 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
   std::set<uint64_t> seeds;
   int small = 0, large = 0;
   for (const DefectPlan& p : plans) {
+    seeds.insert(p.seed);
+    if (p.area_pixels > 0) continue;  // the few-pixel class: its own test below
     families.insert(p.family);
     contrasts.insert(p.contrast);
-    seeds.insert(p.seed);
     EXPECT_GE(p.area_fraction, kMinDefectArea);
     EXPECT_LE(p.area_fraction, kMaxDefectArea);
     EXPECT_LE(p.seed, kMaxDefectSeed);
@@ -258,9 +260,10 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
   EXPECT_EQ(families.size(), AllDefectFamilies().size());
   EXPECT_EQ(contrasts, (std::set<double>{0.15, 0.3, 0.6, 1.0}));
   EXPECT_EQ(seeds.size(), 48u);
-  // Log-even over 0.0001..0.02: below 0.001 is 43% of the range, above 0.005 is 26%.
-  EXPECT_GE(small, 16);
-  EXPECT_GE(large, 9);
+  // Log-even over 0.0001..0.02: below 0.001 is 43% of the range, above 0.005
+  // is 26% (of the 32 fraction-sized plans).
+  EXPECT_GE(small, 12);
+  EXPECT_GE(large, 7);
   // Each family meets every contrast within 4 rounds, whatever the number
   // of families (7, and 1 or 5, are 1 more than a multiple of 4; a cycle of
   // round + index gave each family a single contrast there).
@@ -268,8 +271,9 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
     const std::vector<DefectFamily> some(AllDefectFamilies().begin(), AllDefectFamilies().begin() + n);
     for (DefectFamily f : some) {
       std::set<double> c;
-      for (const DefectPlan& p : PlanDefects(3, static_cast<int>(4 * n), some))
-        if (p.family == f) c.insert(p.contrast);
+      // 6 rounds: 4 fraction-sized plans a family, the few-pixel ones between.
+      for (const DefectPlan& p : PlanDefects(3, static_cast<int>(6 * n), some))
+        if (p.family == f && p.area_pixels == 0) c.insert(p.contrast);
       EXPECT_EQ(c.size(), 4u) << DefectFamilyName(f) << " of " << n << " families";
     }
   }
@@ -285,6 +289,89 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
   EXPECT_TRUE(PlanDefects(1, 5, {}).empty());
   const std::vector<DefectPlan> only = PlanDefects(1, 5, {DefectFamily::kScratch});
   for (const DefectPlan& p : only) EXPECT_EQ(p.family, DefectFamily::kScratch);
+}
+
+TEST(PlanDefects, EveryThirdPlanIsOfAFewPixelsOverEveryFamily) {
+  // The few-pixel class (pinholes, specks, tiny bites): 7 to 50 of the
+  // image's own pixels, strong contrasts, every family, and the
+  // fraction-sized plans the same as with the class in between.
+  const std::vector<DefectPlan> plans = PlanDefects(9, 42, AllDefectFamilies());
+  std::set<DefectFamily> families;
+  std::set<double> contrasts;
+  int few = 0, smallest = 1000, largest = 0;
+  std::map<DefectFamily, int> few_of;
+  for (size_t k = 0; k < plans.size(); ++k) {
+    const DefectPlan& p = plans[k];
+    if (p.area_pixels == 0) continue;
+    ++few_of[p.family];
+    ++few;
+    families.insert(p.family);
+    contrasts.insert(p.contrast);
+    EXPECT_EQ(p.area_fraction, 0.0);
+    EXPECT_GE(p.area_pixels, kMinFewPixelDefectArea);
+    EXPECT_LE(p.area_pixels, kMaxFewPixelDefectArea);
+    smallest = std::min(smallest, p.area_pixels);
+    largest = std::max(largest, p.area_pixels);
+  }
+  EXPECT_EQ(few, 14);
+  EXPECT_EQ(families.size(), AllDefectFamilies().size());
+  for (const auto& [family, n] : few_of) EXPECT_EQ(n, 2) << DefectFamilyName(family);
+  // Each family's plans stay balanced over any whole number of rounds, and
+  // every family has few-pixel plans, for any number of families (3 and 6
+  // too, where a fixed every-third slot would give one family all of them).
+  for (size_t n = 1; n <= AllDefectFamilies().size(); ++n) {
+    const std::vector<DefectFamily> some(AllDefectFamilies().begin(), AllDefectFamilies().begin() + n);
+    std::map<DefectFamily, int> all, small;
+    for (const DefectPlan& p : PlanDefects(5, static_cast<int>(3 * n), some)) {
+      ++all[p.family];
+      small[p.family] += p.area_pixels > 0;
+    }
+    for (DefectFamily f : some) {
+      EXPECT_EQ(all[f], 3) << n;
+      EXPECT_EQ(small[f], 1) << DefectFamilyName(f) << " of " << n << " families";
+    }
+  }
+  EXPECT_EQ(contrasts, (std::set<double>{0.6, 1.0}));
+  // Log-even over 7..50: 14 plans reach both ends of the range.
+  EXPECT_LE(smallest, 10);
+  EXPECT_GE(largest, 38);
+}
+
+TEST(SyntheticDefect, FewPixelDefectsOwnExactlyThePixelsAskedOnAnyImageSize) {
+  // The same count of the image's own pixels on a small and a large image,
+  // for every family, in a compact spot (a pinhole, not a scattered
+  // sprinkle), and the same bytes again.
+  const RgbImage large = TexturedImage(640, 480, 2);
+  for (const RgbImage* image : {&Image(), &large}) {
+    for (DefectFamily family : AllDefectFamilies()) {
+      for (int pixels : {kMinFewPixelDefectArea, 20, kMaxFewPixelDefectArea}) {
+        for (uint64_t seed = 0; seed < 3; ++seed) {
+          DefectPlan plan{family, 0, 1.0, seed, pixels};
+          StatusOr<SyntheticDefect> d = SynthesizeDefect(*image, plan, &Donor());
+          ASSERT_TRUE(d.ok()) << DefectFamilyName(family) << ": " << d.status().ToString();
+          EXPECT_EQ(d->mask_pixels, static_cast<size_t>(pixels)) << DefectFamilyName(family);
+          size_t owned = 0;
+          for (uint8_t m : d->mask) owned += m == 255;
+          EXPECT_EQ(owned, static_cast<size_t>(pixels));
+          if (family != DefectFamily::kScratch) {
+            // 50 px: a disc 8 px across; allow a ragged outline (the
+            // texture's smooth random mask).
+            EXPECT_LE(d->box_width, 24) << DefectFamilyName(family) << " " << pixels;
+            EXPECT_LE(d->box_height, 24) << DefectFamilyName(family) << " " << pixels;
+          }
+          StatusOr<SyntheticDefect> again = SynthesizeDefect(*image, plan, &Donor());
+          ASSERT_TRUE(again.ok());
+          EXPECT_EQ(again->image.pixels, d->image.pixels);
+          EXPECT_EQ(again->mask, d->mask);
+        }
+      }
+    }
+  }
+  for (int pixels : {kMinFewPixelDefectArea - 1, kMaxFewPixelDefectArea + 1, -3}) {
+    StatusOr<SyntheticDefect> d = SynthesizeDefect(Image(), {DefectFamily::kSpot, 0, 1.0, 1, pixels});
+    ASSERT_FALSE(d.ok());
+    EXPECT_NE(d.status().message().find("7 to 50 px"), std::string::npos) << d.status().message();
+  }
 }
 
 }  // namespace

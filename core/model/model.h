@@ -138,6 +138,11 @@ struct ModelConfig {
   // copies of held-out normal training images, 6 of each family; 0 turns it
   // off. Each costs one more backbone pass at training, none at detection.
   int self_check_defects = kDefaultSelfCheckDefects;
+  // The largest working scale: 1 never upsamples (short_side above the
+  // images' own is their own); the configuration search's upsampled
+  // candidate sets 2 (kMaxWorkingScale). A training choice: the model file
+  // holds the scale itself.
+  double max_scale = 1.0;
 };
 
 // How the decision threshold was chosen.

@@ -256,6 +256,8 @@ Status Trainer::CheckConfig() const {
   if (config_.self_check_defects < 0 || config_.self_check_defects > kMaxSelfCheckDefects)
     return InvalidInput("self-check defects must be 0 to " + std::to_string(kMaxSelfCheckDefects) + "; got " +
                         std::to_string(config_.self_check_defects));
+  if (!(config_.max_scale >= 1 && config_.max_scale <= kMaxWorkingScale))
+    return InvalidInput("the largest working scale must be 1 to 2, got " + std::to_string(config_.max_scale));
   if (!(config_.false_positive_rate > 0 && config_.false_positive_rate < 0.5))
     return InvalidInput("false-positive rate must be above 0 and below 0.5, got " +
                         std::to_string(config_.false_positive_rate));
@@ -311,7 +313,8 @@ Status Trainer::Reconfigure(const ModelConfig& variant) {
   same.defect_head = config_.defect_head;
   same.map_refinement = config_.map_refinement;
   if (same.short_side != config_.short_side || same.tiling.tile != config_.tiling.tile ||
-      same.tiling.overlap != config_.tiling.overlap || same.self_check_defects != config_.self_check_defects) {
+      same.tiling.overlap != config_.tiling.overlap || same.self_check_defects != config_.self_check_defects ||
+      same.max_scale != config_.max_scale) {
     return InvalidInput("a trial configuration may change only the normal model, dark spots, coarse weight, bank size, defect head "
                         "and map refinement");
   }
@@ -375,7 +378,7 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     }
     RETURN_IF_ERROR(CheckConfig());
     first_image_ = {image.width, image.height};
-    scale_ = ChooseScale(first_image_, config_.short_side);
+    scale_ = ChooseScale(first_image_, config_.short_side, config_.max_scale);
     const Size padded = PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded;
     const bool auto_may_pick = expected_normals_ < 0 || expected_normals_ >= kMinPositionImages;
     stride4_ = (config_.normal_model == NormalModelKind::kPerPosition ||
@@ -467,8 +470,9 @@ Status Trainer::AddSyntheticDefects(const RgbImage& image, int index) {
       SyntheticSample s;
       s.source = index;
       s.family = DefectFamilyName(plan.family);
-      s.size_class = SelfCheckSizeClass(static_cast<double>(defect.mask_pixels) /
-                                        (static_cast<double>(image.width) * image.height));
+      s.size_class = plan.area_pixels > 0 ? kFewPixelSizeClass
+                                          : SelfCheckSizeClass(static_cast<double>(defect.mask_pixels) /
+                                                               (static_cast<double>(image.width) * image.height));
       ASSIGN_OR_RETURN(s.sample, Extract(defect.image, PlanGeometry({image.width, image.height}, scale_,
                                                                     MobileNetV2::kInputMultiple)));
       ClassMask mask{image.width, image.height, std::vector<uint8_t>(defect.mask.size())};

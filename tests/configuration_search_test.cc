@@ -230,10 +230,12 @@ TEST(ConfigurationSearch, TriesThePerPositionModelFromTheSearchsOwnMinimumOfPhot
 }
 
 TEST(ConfigurationSearch, OffersTheUpsampledScaleOnlyWhereItsRulesHold) {
-  // One size, short side no more than twice the base, at most 1024x1024
-  // working pixels at twice the size.
+  // One size, short side 1.5 to 2 times the base (the finer scale is the
+  // images' own), at most 1024x1024 working pixels at twice the size.
   EXPECT_TRUE(UpsampledScaleFits({448, 448}, 224));   // the circuit scene: 896 px
-  EXPECT_TRUE(UpsampledScaleFits({320, 256}, 224));   // brushed metal
+  EXPECT_TRUE(UpsampledScaleFits({336, 400}, 224));
+  EXPECT_FALSE(UpsampledScaleFits({320, 256}, 224));  // brushed metal: no finer scale, nor an upsampled one
+  EXPECT_FALSE(UpsampledScaleFits({288, 288}, 224));  // woven
   EXPECT_TRUE(UpsampledScaleFits({512, 448}, 224));   // 1024 x 896
   EXPECT_FALSE(UpsampledScaleFits({640, 640}, 224));  // 1280 > 1024, and more than twice the base
   EXPECT_FALSE(UpsampledScaleFits({640, 480}, 224));  // more than twice the base

@@ -35,7 +35,7 @@ CandidateFigures Describe(int short_side, const ModelConfig& variant) {
 bool UpsampledScaleFits(Size size, int base_short_side) {
   const int shorter = std::min(size.width, size.height);
   const double working = kUpsampledScale * size.width * kUpsampledScale * size.height;
-  return shorter >= 1 && shorter <= kMaxUpsampledBaseMultiple * base_short_side &&
+  return shorter >= kMinFinerScaleGain * base_short_side && shorter <= kMaxUpsampledBaseMultiple * base_short_side &&
          working <= static_cast<double>(kMaxUpsampledWorkingPixels);
 }
 

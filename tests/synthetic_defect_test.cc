@@ -247,10 +247,9 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
   std::set<uint64_t> seeds;
   int small = 0, large = 0;
   for (const DefectPlan& p : plans) {
-    seeds.insert(p.seed);
-    if (p.area_pixels > 0) continue;  // the few-pixel class: its own test below
     families.insert(p.family);
     contrasts.insert(p.contrast);
+    seeds.insert(p.seed);
     EXPECT_GE(p.area_fraction, kMinDefectArea);
     EXPECT_LE(p.area_fraction, kMaxDefectArea);
     EXPECT_LE(p.seed, kMaxDefectSeed);
@@ -260,10 +259,9 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
   EXPECT_EQ(families.size(), AllDefectFamilies().size());
   EXPECT_EQ(contrasts, (std::set<double>{0.15, 0.3, 0.6, 1.0}));
   EXPECT_EQ(seeds.size(), 48u);
-  // Log-even over 0.0001..0.02: below 0.001 is 43% of the range, above 0.005
-  // is 26% (of the 32 fraction-sized plans).
-  EXPECT_GE(small, 12);
-  EXPECT_GE(large, 7);
+  // Log-even over 0.0001..0.02: below 0.001 is 43% of the range, above 0.005 is 26%.
+  EXPECT_GE(small, 16);
+  EXPECT_GE(large, 9);
   // Each family meets every contrast within 4 rounds, whatever the number
   // of families (7, and 1 or 5, are 1 more than a multiple of 4; a cycle of
   // round + index gave each family a single contrast there).
@@ -271,9 +269,8 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
     const std::vector<DefectFamily> some(AllDefectFamilies().begin(), AllDefectFamilies().begin() + n);
     for (DefectFamily f : some) {
       std::set<double> c;
-      // 6 rounds: 4 fraction-sized plans a family, the few-pixel ones between.
-      for (const DefectPlan& p : PlanDefects(3, static_cast<int>(6 * n), some))
-        if (p.family == f && p.area_pixels == 0) c.insert(p.contrast);
+      for (const DefectPlan& p : PlanDefects(3, static_cast<int>(4 * n), some))
+        if (p.family == f) c.insert(p.contrast);
       EXPECT_EQ(c.size(), 4u) << DefectFamilyName(f) << " of " << n << " families";
     }
   }
@@ -291,56 +288,45 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
   for (const DefectPlan& p : only) EXPECT_EQ(p.family, DefectFamily::kScratch);
 }
 
-TEST(PlanDefects, EveryThirdPlanIsOfAFewPixelsOverEveryFamily) {
+TEST(PlanFewPixelDefects, SizesOfAFewPixelsStrongContrastsEveryFamily) {
   // The few-pixel class (pinholes, specks, tiny bites): 7 to 50 of the
-  // image's own pixels, strong contrasts, every family, and the
-  // fraction-sized plans the same as with the class in between.
-  const std::vector<DefectPlan> plans = PlanDefects(9, 42, AllDefectFamilies());
-  std::set<DefectFamily> families;
-  std::set<double> contrasts;
-  int few = 0, smallest = 1000, largest = 0;
-  std::map<DefectFamily, int> few_of;
-  for (size_t k = 0; k < plans.size(); ++k) {
-    const DefectPlan& p = plans[k];
-    if (p.area_pixels == 0) continue;
-    ++few_of[p.family];
-    ++few;
-    families.insert(p.family);
-    contrasts.insert(p.contrast);
+  // image's own pixels, contrast 1 or 0.6, the families in turn, each
+  // meeting both contrasts; deterministic; a stream apart from PlanDefects.
+  const std::vector<DefectPlan> plans = PlanFewPixelDefects(9, 14, AllDefectFamilies());
+  ASSERT_EQ(plans.size(), 14u);
+  std::map<DefectFamily, std::set<double>> contrasts_of;
+  int smallest = 1000, largest = 0;
+  std::set<uint64_t> seeds;
+  for (const DefectPlan& p : plans) {
+    contrasts_of[p.family].insert(p.contrast);
+    seeds.insert(p.seed);
     EXPECT_EQ(p.area_fraction, 0.0);
     EXPECT_GE(p.area_pixels, kMinFewPixelDefectArea);
     EXPECT_LE(p.area_pixels, kMaxFewPixelDefectArea);
+    EXPECT_LE(p.seed, kMaxDefectSeed);
     smallest = std::min(smallest, p.area_pixels);
     largest = std::max(largest, p.area_pixels);
   }
-  EXPECT_EQ(few, 14);
-  EXPECT_EQ(families.size(), AllDefectFamilies().size());
-  for (const auto& [family, n] : few_of) EXPECT_EQ(n, 2) << DefectFamilyName(family);
-  // Each family's plans stay balanced over any whole number of rounds, and
-  // every family has few-pixel plans, for any number of families (3 and 6
-  // too, where a fixed every-third slot would give one family all of them).
-  for (size_t n = 1; n <= AllDefectFamilies().size(); ++n) {
-    const std::vector<DefectFamily> some(AllDefectFamilies().begin(), AllDefectFamilies().begin() + n);
-    std::map<DefectFamily, int> all, small;
-    for (const DefectPlan& p : PlanDefects(5, static_cast<int>(3 * n), some)) {
-      ++all[p.family];
-      small[p.family] += p.area_pixels > 0;
-    }
-    for (DefectFamily f : some) {
-      EXPECT_EQ(all[f], 3) << n;
-      EXPECT_EQ(small[f], 1) << DefectFamilyName(f) << " of " << n << " families";
-    }
-  }
-  EXPECT_EQ(contrasts, (std::set<double>{0.6, 1.0}));
+  EXPECT_EQ(seeds.size(), 14u);
+  ASSERT_EQ(contrasts_of.size(), AllDefectFamilies().size());
+  for (const auto& [family, c] : contrasts_of) EXPECT_EQ(c, (std::set<double>{0.6, 1.0})) << DefectFamilyName(family);
   // Log-even over 7..50: 14 plans reach both ends of the range.
   EXPECT_LE(smallest, 10);
   EXPECT_GE(largest, 38);
+  const std::vector<DefectPlan> again = PlanFewPixelDefects(9, 14, AllDefectFamilies());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    EXPECT_EQ(plans[i].seed, again[i].seed);
+    EXPECT_EQ(plans[i].area_pixels, again[i].area_pixels);
+  }
+  EXPECT_NE(plans[0].seed, PlanDefects(9, 1, AllDefectFamilies())[0].seed);
+  EXPECT_TRUE(PlanFewPixelDefects(1, 0, AllDefectFamilies()).empty());
+  EXPECT_TRUE(PlanFewPixelDefects(1, 5, {}).empty());
 }
 
 TEST(SyntheticDefect, FewPixelDefectsOwnExactlyThePixelsAskedOnAnyImageSize) {
   // The same count of the image's own pixels on a small and a large image,
-  // for every family, in a compact spot (a pinhole, not a scattered
-  // sprinkle), and the same bytes again.
+  // for every family, in a compact shape (a pinhole, not a scattered
+  // sprinkle), changing nothing outside the mask, and the same bytes again.
   const RgbImage large = TexturedImage(640, 480, 2);
   for (const RgbImage* image : {&Image(), &large}) {
     for (DefectFamily family : AllDefectFamilies()) {
@@ -351,10 +337,14 @@ TEST(SyntheticDefect, FewPixelDefectsOwnExactlyThePixelsAskedOnAnyImageSize) {
           ASSERT_TRUE(d.ok()) << DefectFamilyName(family) << ": " << d.status().ToString();
           EXPECT_EQ(d->mask_pixels, static_cast<size_t>(pixels)) << DefectFamilyName(family);
           size_t owned = 0;
-          for (uint8_t m : d->mask) owned += m == 255;
+          for (size_t i = 0; i < d->mask.size(); ++i) {
+            owned += d->mask[i] == 255;
+            if (d->mask[i] == 0)
+              for (int c = 0; c < 3; ++c) ASSERT_EQ(d->image.pixels[i * 3 + c], image->pixels[i * 3 + c]);
+          }
           EXPECT_EQ(owned, static_cast<size_t>(pixels));
           if (family != DefectFamily::kScratch) {
-            // 50 px: a disc 8 px across; allow a ragged outline (the
+            // 50 px: a disc 8 px across; room for a ragged outline (the
             // texture's smooth random mask).
             EXPECT_LE(d->box_width, 24) << DefectFamilyName(family) << " " << pixels;
             EXPECT_LE(d->box_height, 24) << DefectFamilyName(family) << " " << pixels;

@@ -92,13 +92,15 @@ StatusOr<SyntheticDefect> SynthesizeDefect(const RgbImage& image, const DefectPl
 // `count` plans from `seed`, spread over `families` (in turn, from a seeded
 // start), over sizes (log-evenly from kMinDefectArea to kMaxDefectArea, in a
 // low-discrepancy order so any first n cover the range) and over contrasts
-// (faint 0.15 and 0.3, 0.6, and 1). About every kFewPixelPlanEvery-th plan is of
-// the few-pixel class instead (area_pixels log-evenly from 7 to 50, contrast
-// 1 or 0.6: a faint speck of a few pixels is not a defect anyone could see),
-// each family's turn in one round of kFewPixelPlanEvery. Each plan has its
-// own seed.
-constexpr int kFewPixelPlanEvery = 3;
+// (faint 0.15 and 0.3, 0.6, and 1). Each plan has its own seed.
 std::vector<DefectPlan> PlanDefects(uint64_t seed, int count, const std::vector<DefectFamily>& families);
+
+// `count` plans of the few-pixel class from `seed` (a stream apart from
+// PlanDefects'): families in turn from a seeded start, area_pixels
+// log-evenly from 7 to 50 in a low-discrepancy order, contrast 1 or 0.6 (a
+// faint speck of a few pixels is not a defect anyone could see), each family
+// meeting both every two rounds. Each plan has its own seed.
+std::vector<DefectPlan> PlanFewPixelDefects(uint64_t seed, int count, const std::vector<DefectFamily>& families);
 
 }  // namespace anomalens
 

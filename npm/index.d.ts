@@ -188,11 +188,14 @@ export interface DefectPlan {
   contrast: number;
   /** A whole number below 2^53. */
   seed: number;
+  /** When not 0: the few-pixel class, the mask's area in pixels (7 to 50), in place of areaFraction (then 0). */
+  areaPixels?: number;
 }
 
 export interface SynthesizeDefectOptions extends Partial<DefectPlan> {
   family: DefectFamily;
-  areaFraction: number;
+  /** Required unless areaPixels is given. */
+  areaFraction?: number;
   /** Another normal image (PNG/JPEG bytes): where the texture family takes its texture from. */
   donor?: Bytes;
 }

@@ -334,30 +334,33 @@ export class Anomalens {
    * Pastes one of the self-check's synthetic defects into a normal image (PNG
    * or JPEG bytes): the same bytes as `anomalens synth-defects`. Options:
    * family ('spot', 'scratch', 'cutpaste', 'texture', 'local-change',
-   * 'missing-piece', 'foreign-material'), areaFraction (0.0001 to 0.02 of the image), contrast
+   * 'missing-piece', 'foreign-material'), areaFraction (0.0001 to 0.02 of the image) or areaPixels (7 to 50), contrast
    * (0.05 to 1, default 1), seed (a whole number below 2^53, default 0), donor
    * (another normal image's bytes; the texture family needs it). Returns
    * { image, mask } as PNG bytes (mask: 255 on the defect's pixels) with
    * family, variant, areaFraction, contrast, seed, box { x, y, width, height },
    * maskPixels and changedPixels.
    */
-  synthesizeDefect(image, { family, areaFraction, contrast = 1, seed = 0, donor } = {}) {
+  synthesizeDefect(image, { family, areaFraction = 0, contrast = 1, seed = 0, areaPixels = 0, donor } = {}) {
     this.#live();
     if (typeof family !== 'string') throw namedError('ValidationException', 'family must be a string, e.g. \'spot\'');
-    for (const [name, value] of [['areaFraction', areaFraction], ['contrast', contrast], ['seed', seed]]) {
+    for (const [name, value] of [['areaFraction', areaFraction], ['contrast', contrast], ['seed', seed],
+                                 ['areaPixels', areaPixels]]) {
       if (typeof value !== 'number') throw namedError('ValidationException', `${name} must be a number`);
     }
+    if (!Number.isInteger(areaPixels)) throw namedError('ValidationException', 'areaPixels must be a whole number');
     const d = check(this.#module.synthesizeDefect(toBytes(image, 'image'), donor == null ? null : toBytes(donor, 'donor'),
-                                                  family, areaFraction, contrast, seed));
-    return { image: d.image, mask: d.mask, family, variant: d.variant, areaFraction, contrast, seed,
+                                                  family, areaFraction, contrast, seed, areaPixels));
+    return { image: d.image, mask: d.mask, family, variant: d.variant, areaFraction, contrast, seed, areaPixels,
              box: { x: d.boxX, y: d.boxY, width: d.boxWidth, height: d.boxHeight },
              maskPixels: d.maskPixels, changedPixels: d.changedPixels };
   }
 
   /**
    * The self-check's planner: `count` defects from `seed`, spread over
-   * `families` (default all), sizes (0.01% to 2%) and contrasts, as
-   * [{ family, areaFraction, contrast, seed }] ready for synthesizeDefect.
+   * `families` (default all), sizes (0.01% to 2%, and every third plan one
+   * of 7 to 50 px: areaPixels) and contrasts, as
+   * [{ family, areaFraction, contrast, seed, areaPixels }] ready for synthesizeDefect.
    */
   planDefects({ seed = 1, count, families = DEFECT_FAMILIES } = {}) {
     this.#live();

@@ -134,14 +134,17 @@ TEST(ConfigurationSearch, TriesScalesAndTapsAndReturnsTheChosenConfigurationsMod
   // 120 px of image over a 64 px base: the finer scale is 120 px (the
   // images' own). Fewer than 50 normal images: no per-position candidates.
   // Without masks each scale also tries the shared dark-spot channel.
+  // 120 px is no more than twice the base and 320x240 fits 1024x1024: the
+  // upsampled scale (twice the images' own size) with its shared banks.
   EXPECT_EQ(Names(model), (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, shared-bank, tap 8",
                                                  "64 px, shared-bank, taps 8+16, dark spots",
                                                  "120 px, shared-bank, taps 8+16", "120 px, shared-bank, tap 8",
-                                                 "120 px, shared-bank, taps 8+16, dark spots"}));
+                                                 "120 px, shared-bank, taps 8+16, dark spots",
+                                                 "240 px, shared-bank, taps 8+16", "240 px, shared-bank, tap 8"}));
   // Where the position-free channel is offered it is each scale's first
   // candidate, so the walk starts from it and keeps it on a tie: the plain
   // banks must rank clearly above it.
-  ASSERT_EQ(model.stats.search.size(), 6u);
+  ASSERT_EQ(model.stats.search.size(), 8u);
   EXPECT_EQ(CandidateName(model.stats.search[0]), "64 px, shared-bank, taps 8+16, dark spots");
   EXPECT_EQ(CandidateName(model.stats.search[3]), "120 px, shared-bank, taps 8+16, dark spots");
   int chosen = 0;
@@ -230,6 +233,76 @@ TEST(ConfigurationSearch, TriesThePerPositionModelFromTheSearchsOwnMinimumOfPhot
   spots.dark_spots = true;
   EXPECT_EQ(Names(Search(spots, SmallConfig(), false, kMinSearchPositionImages)),
             (std::set<std::string>{"64 px, shared-bank, taps 8+16", "64 px, per-position, dark spots"}));
+}
+
+TEST(ConfigurationSearch, OffersTheUpsampledScaleOnlyWhereItsRulesHold) {
+  // One size, short side 1.5 to 2 times the base (the finer scale is the
+  // images' own), at most 1024x1024 working pixels at twice the size.
+  EXPECT_TRUE(UpsampledScaleFits({448, 448}, 224));   // the circuit scene: 896 px
+  EXPECT_TRUE(UpsampledScaleFits({336, 400}, 224));
+  EXPECT_FALSE(UpsampledScaleFits({320, 256}, 224));  // brushed metal: no finer scale, nor an upsampled one
+  EXPECT_FALSE(UpsampledScaleFits({288, 288}, 224));  // woven
+  EXPECT_TRUE(UpsampledScaleFits({512, 448}, 224));   // 1024 x 896
+  EXPECT_FALSE(UpsampledScaleFits({640, 640}, 224));  // 1280 > 1024, and more than twice the base
+  EXPECT_FALSE(UpsampledScaleFits({640, 480}, 224));  // more than twice the base
+  EXPECT_FALSE(UpsampledScaleFits({576, 768}, 224));  // the cookies
+  EXPECT_FALSE(UpsampledScaleFits({1130, 460}, 224)); // bsdata-pitting
+  EXPECT_FALSE(UpsampledScaleFits({1200, 300}, 224)); // long strip: 2400 x 600 > 1024 x 1024
+  EXPECT_FALSE(UpsampledScaleFits({600, 448}, 224));  // 1200 x 896 > 1024 x 1024
+
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  auto upsampled = [](const Model& model) {
+    int n = 0;
+    for (const CandidateFigures& c : model.stats.search) n += c.short_side == 240;
+    return n;
+  };
+  // An image of another size drops it (and its features).
+  {
+    ConfigurationSearch search(testing::SharedBackbone(), SmallConfig(), {}, {});
+    AddPlates(search, false);
+    SyntheticOptions other = SmallPlates();
+    other.width = 150;
+    ASSERT_TRUE(search.AddImage(GenerateSyntheticSample(5, 40, false, other).image, ImageLabel::kNormal).ok());
+    auto model = search.Finish();
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    EXPECT_EQ(upsampled(*model), 0);
+    EXPECT_FALSE(model->stats.search.empty());
+  }
+  // Classes (a segmentation model) and a pinned per-position model drop it.
+  {
+    ConfigurationSearch search(testing::SharedBackbone(), SmallConfig(), {}, {});
+    AddPlates(search, false);
+    ASSERT_TRUE(search.ExtendClasses({{"scratch", 0xff0000}}).ok());
+    auto model = search.Finish();
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    EXPECT_EQ(upsampled(*model), 0);
+  }
+  {
+    SearchPins pins;
+    pins.normal_model = true;
+    ModelConfig config = SmallConfig();
+    config.normal_model = NormalModelKind::kPerPosition;
+    EXPECT_EQ(upsampled(Search(pins, config, false)), 0);
+  }
+  // Chosen, its model works at twice the size: the scale above 1 survives
+  // the model file and a detector scores an image at it.
+  {
+    Trainer alone(testing::SharedBackbone(), [] {
+      ModelConfig c = SmallConfig();
+      c.short_side = 240;
+      c.max_scale = kUpsampledScale;
+      c.normal_model = NormalModelKind::kSharedBank;
+      return c;
+    }());
+    AddPlates(alone, false);
+    auto model = alone.Finish();
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    EXPECT_DOUBLE_EQ(model->scale, 2.0);
+    EXPECT_EQ(model->stats.working_size.width, 320);
+    auto read = ParseModelFile(SerializeModel(*model));
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_DOUBLE_EQ(read->scale, 2.0);
+  }
 }
 
 TEST(ConfigurationSearch, TableSurvivesTheModelFileWithoutItsSeconds) {

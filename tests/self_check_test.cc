@@ -72,7 +72,8 @@ Model TrainPlatesUncached(int self_check_defects) {
   trainer.ExpectNormalImages(10);
   for (int i = 0; i < 10; ++i)
     EXPECT_TRUE(trainer.AddImage(GenerateSyntheticSample(5, i, false, small).image, ImageLabel::kNormal).ok());
-  EXPECT_EQ(trainer.synthetic_defects(), self_check_defects);
+  // The few-pixel class on top: one for every kSelfCheckDefectsPerFewPixel.
+  EXPECT_EQ(trainer.synthetic_defects(), self_check_defects + FewPixelSelfCheckDefects(self_check_defects));
   auto model = trainer.Finish();
   EXPECT_TRUE(model.ok()) << model.status().ToString();
   return model.ok() ? *model : Model{};
@@ -92,15 +93,25 @@ TEST(SelfCheck, ScoresEveryFamilyAndChangesNothingElse) {
   const SelfCheckReport& r = with.stats.self_check;
   ASSERT_TRUE(r.ran());
   std::printf("%s\n", FormatSelfCheck(r).c_str());
-  EXPECT_EQ(r.defects, 14);
+  EXPECT_EQ(r.defects, 14 + 4);  // and 4 of the few-pixel class
   // The held-out normals, and the first kCompressionCheckImages of them
   // again after the JPEG-like round trip (model.h).
   EXPECT_EQ(r.normal_images, 10 + std::min(kCompressionCheckImages, 10));
-  ASSERT_EQ(r.families.size(), AllDefectFamilies().size());  // 14 plans: two of each family
-  for (const SelfCheckGroup& g : r.families) EXPECT_EQ(g.defects, 2) << g.name;
+  // 14 plans: two of each family, and 4 few-pixel ones for 4 families.
+  ASSERT_EQ(r.families.size(), AllDefectFamilies().size());
+  int in_families = 0;
+  for (const SelfCheckGroup& g : r.families) {
+    EXPECT_GE(g.defects, 2) << g.name;
+    EXPECT_LE(g.defects, 3) << g.name;
+    in_families += g.defects;
+  }
+  EXPECT_EQ(in_families, 18);
   int sized = 0;
   for (const SelfCheckGroup& g : r.sizes) sized += g.defects;
-  EXPECT_EQ(sized, 14);
+  EXPECT_EQ(sized, 18);
+  ASSERT_FALSE(r.sizes.empty());
+  EXPECT_EQ(r.sizes.back().name, "3-8 px");
+  EXPECT_EQ(r.sizes.back().defects, 4);
   for (double v : {r.image_rocauc, r.pixel_rocauc, r.pixel_aupro, r.recall, r.false_positive_rate}) {
     EXPECT_GE(v, 0.0);
     EXPECT_LE(v, 1.0);

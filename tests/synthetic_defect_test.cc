@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "core/base/portable_math.h"
@@ -285,6 +286,82 @@ TEST(PlanDefects, SpreadsOverFamiliesSizesAndContrasts) {
   EXPECT_TRUE(PlanDefects(1, 5, {}).empty());
   const std::vector<DefectPlan> only = PlanDefects(1, 5, {DefectFamily::kScratch});
   for (const DefectPlan& p : only) EXPECT_EQ(p.family, DefectFamily::kScratch);
+}
+
+TEST(PlanFewPixelDefects, SizesOfAFewPixelsStrongContrastsEveryFamily) {
+  // The few-pixel class (pinholes, specks, tiny bites): 7 to 50 of the
+  // image's own pixels, contrast 1 or 0.6, the families in turn, each
+  // meeting both contrasts; deterministic; a stream apart from PlanDefects.
+  const std::vector<DefectPlan> plans = PlanFewPixelDefects(9, 14, AllDefectFamilies());
+  ASSERT_EQ(plans.size(), 14u);
+  std::map<DefectFamily, std::set<double>> contrasts_of;
+  int smallest = 1000, largest = 0;
+  std::set<uint64_t> seeds;
+  for (const DefectPlan& p : plans) {
+    contrasts_of[p.family].insert(p.contrast);
+    seeds.insert(p.seed);
+    EXPECT_EQ(p.area_fraction, 0.0);
+    EXPECT_GE(p.area_pixels, kMinFewPixelDefectArea);
+    EXPECT_LE(p.area_pixels, kMaxFewPixelDefectArea);
+    EXPECT_LE(p.seed, kMaxDefectSeed);
+    smallest = std::min(smallest, p.area_pixels);
+    largest = std::max(largest, p.area_pixels);
+  }
+  EXPECT_EQ(seeds.size(), 14u);
+  ASSERT_EQ(contrasts_of.size(), AllDefectFamilies().size());
+  for (const auto& [family, c] : contrasts_of) EXPECT_EQ(c, (std::set<double>{0.6, 1.0})) << DefectFamilyName(family);
+  // Log-even over 7..50: 14 plans reach both ends of the range.
+  EXPECT_LE(smallest, 10);
+  EXPECT_GE(largest, 38);
+  const std::vector<DefectPlan> again = PlanFewPixelDefects(9, 14, AllDefectFamilies());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    EXPECT_EQ(plans[i].seed, again[i].seed);
+    EXPECT_EQ(plans[i].area_pixels, again[i].area_pixels);
+  }
+  EXPECT_NE(plans[0].seed, PlanDefects(9, 1, AllDefectFamilies())[0].seed);
+  EXPECT_TRUE(PlanFewPixelDefects(1, 0, AllDefectFamilies()).empty());
+  EXPECT_TRUE(PlanFewPixelDefects(1, 5, {}).empty());
+}
+
+TEST(SyntheticDefect, FewPixelDefectsOwnExactlyThePixelsAskedOnAnyImageSize) {
+  // The same count of the image's own pixels on a small and a large image,
+  // for every family, in a compact shape (a pinhole, not a scattered
+  // sprinkle), changing nothing outside the mask, and the same bytes again.
+  const RgbImage large = TexturedImage(640, 480, 2);
+  for (const RgbImage* image : {&Image(), &large}) {
+    for (DefectFamily family : AllDefectFamilies()) {
+      for (int pixels : {kMinFewPixelDefectArea, 20, kMaxFewPixelDefectArea}) {
+        for (uint64_t seed = 0; seed < 3; ++seed) {
+          DefectPlan plan{family, 0, 1.0, seed, pixels};
+          StatusOr<SyntheticDefect> d = SynthesizeDefect(*image, plan, &Donor());
+          ASSERT_TRUE(d.ok()) << DefectFamilyName(family) << ": " << d.status().ToString();
+          EXPECT_EQ(d->mask_pixels, static_cast<size_t>(pixels)) << DefectFamilyName(family);
+          size_t owned = 0;
+          for (size_t i = 0; i < d->mask.size(); ++i) {
+            owned += d->mask[i] == 255;
+            if (d->mask[i] == 0)
+              for (int c = 0; c < 3; ++c) ASSERT_EQ(d->image.pixels[i * 3 + c], image->pixels[i * 3 + c]);
+          }
+          EXPECT_EQ(owned, static_cast<size_t>(pixels));
+          if (family != DefectFamily::kScratch) {
+            // 50 px: a disc 8 px across; room for a ragged outline (the
+            // texture's smooth random mask).
+            EXPECT_LE(d->box_width, 24) << DefectFamilyName(family) << " " << pixels;
+            EXPECT_LE(d->box_height, 24) << DefectFamilyName(family) << " " << pixels;
+          }
+          StatusOr<SyntheticDefect> again = SynthesizeDefect(*image, plan, &Donor());
+          ASSERT_TRUE(again.ok());
+          EXPECT_EQ(again->image.pixels, d->image.pixels);
+          EXPECT_EQ(again->mask, d->mask);
+        }
+      }
+    }
+  }
+  for (int pixels : {kMinFewPixelDefectArea - 1, kMaxFewPixelDefectArea + 1, -3}) {
+    StatusOr<SyntheticDefect> d = SynthesizeDefect(Image(), {DefectFamily::kSpot, 0, 1.0, 1, pixels});
+    ASSERT_FALSE(d.ok());
+    EXPECT_NE(d.status().message().find("7 to 50 px"), std::string::npos) << d.status().message();
+  }
 }
 
 }  // namespace

@@ -292,7 +292,7 @@ StatusOr<uint64_t> SeedFromNumber(double seed) {
 // `anomalens synth-defects` writes) with variant, box and pixel counts, or an
 // Error.
 val SynthesizeDefectPng(val image_bytes, val donor_bytes, std::string family_name, double area_fraction,
-                        double contrast, double seed) {
+                        double contrast, double seed, int area_pixels) {
   StatusOr<RgbImage> image = DecodeImage(CopyIn(image_bytes), "");
   if (!image.ok()) return ErrorValue(image.status());
   std::optional<RgbImage> donor;
@@ -306,7 +306,7 @@ val SynthesizeDefectPng(val image_bytes, val donor_bytes, std::string family_nam
   StatusOr<uint64_t> plan_seed = SeedFromNumber(seed);
   if (!plan_seed.ok()) return ErrorValue(plan_seed.status());
   StatusOr<SyntheticDefect> d =
-      SynthesizeDefect(*image, {*family, area_fraction, contrast, *plan_seed}, donor ? &*donor : nullptr);
+      SynthesizeDefect(*image, {*family, area_fraction, contrast, *plan_seed, area_pixels}, donor ? &*donor : nullptr);
   if (!d.ok()) return ErrorValue(d.status());
   val out = val::object();
   out.set("image", CopyOut(EncodePng(d->image.pixels.data(), d->image.width, d->image.height, 3)));
@@ -322,7 +322,7 @@ val SynthesizeDefectPng(val image_bytes, val donor_bytes, std::string family_nam
 }
 
 // PlanDefects: `count` plans from `seed` over the named families (an array
-// of names), as [{ family, areaFraction, contrast, seed }], or an Error.
+// of names), as [{ family, areaFraction, contrast, seed, areaPixels }], or an Error.
 val PlanSyntheticDefects(double seed, int count, val family_names) {
   StatusOr<uint64_t> plan_seed = SeedFromNumber(seed);
   if (!plan_seed.ok()) return ErrorValue(plan_seed.status());
@@ -340,6 +340,7 @@ val PlanSyntheticDefects(double seed, int count, val family_names) {
     plan.set("areaFraction", val(p.area_fraction));
     plan.set("contrast", val(p.contrast));
     plan.set("seed", val(static_cast<double>(p.seed)));
+    plan.set("areaPixels", val(p.area_pixels));
     out.call<void>("push", plan);
   }
   return out;

@@ -83,11 +83,15 @@ Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, i
 StatusOr<PatchGrid> ExtractFeatures(const Backbone& backbone, const RgbImage& image,
                                     const WorkingGeometry& geometry, const float layer_scales[2],
                                     const TilingConfig& tiling, PatchGrid* stride4) {
-  // The pixels are the original image or, from a platform decoder that
-  // scales while it decodes, a smaller version of it still at least as large
-  // as the working size; either way they are resized to `content`.
-  if (image.width > geometry.original.width || image.height > geometry.original.height ||
-      image.width < geometry.content.width || image.height < geometry.content.height) {
+  // The pixels are the original image, the working image itself (larger
+  // than the original for an upsampled model) or, from a platform decoder
+  // that scales while it decodes, a smaller version of the original still at
+  // least as large as the working size; each is resized to `content`.
+  const bool original = image.width == geometry.original.width && image.height == geometry.original.height;
+  const bool working = image.width == geometry.content.width && image.height == geometry.content.height;
+  const bool between = image.width <= geometry.original.width && image.height <= geometry.original.height &&
+                       image.width >= geometry.content.width && image.height >= geometry.content.height;
+  if (!original && !working && !between) {
     return Internal("feature extraction geometry does not match the image");
   }
   RgbImage resized_storage;

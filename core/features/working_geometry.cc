@@ -16,9 +16,9 @@ WorkingGeometry PlanGeometry(Size original, double scale, int multiple) {
   return g;
 }
 
-double ChooseScale(Size original, int short_side) {
+double ChooseScale(Size original, int short_side, double max_scale) {
   const int shorter = std::min(original.width, original.height);
-  return std::min(1.0, static_cast<double>(short_side) / shorter);
+  return std::min(std::clamp(max_scale, 1.0, kMaxWorkingScale), static_cast<double>(short_side) / shorter);
 }
 
 }  // namespace anomalens

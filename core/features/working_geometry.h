@@ -27,9 +27,14 @@ struct WorkingGeometry {
 // Returns the geometry of an image of `original` size at `scale`.
 WorkingGeometry PlanGeometry(Size original, double scale, int multiple);
 
+// The largest working scale any model uses: twice the image's own size
+// (the configuration search's upsampled candidate, configuration_search.h).
+constexpr double kMaxWorkingScale = 2.0;
+
 // The scale at which the shorter side of `original` becomes `short_side`
-// pixels; never above 1 (no upsampling past the native resolution).
-double ChooseScale(Size original, int short_side);
+// pixels; never above `max_scale` (1: no upsampling past the native
+// resolution; at most kMaxWorkingScale).
+double ChooseScale(Size original, int short_side, double max_scale = 1.0);
 
 }  // namespace anomalens
 

@@ -41,13 +41,13 @@ std::string Fixed(double v) {
 }  // namespace
 
 const char* SelfCheckSizeClassName(int size_class) {
-  static const char* const kNames[kSelfCheckSizeClasses] = {"0.01-0.1%", "0.1-0.5%", "0.5-2%"};
+  static const char* const kNames[kSelfCheckSizeClasses] = {"0.01-0.1%", "0.1-0.5%", "0.5-2%", "3-8 px"};
   return kNames[size_class < 0 ? 0 : size_class >= kSelfCheckSizeClasses ? kSelfCheckSizeClasses - 1 : size_class];
 }
 
 int SelfCheckSizeClass(double area_fraction) {
   int c = 0;
-  while (c < kSelfCheckSizeClasses - 1 && area_fraction >= kSelfCheckSizeBounds[c]) ++c;
+  while (c < 2 && area_fraction >= kSelfCheckSizeBounds[c]) ++c;
   return c;
 }
 

@@ -18,12 +18,15 @@
 
 namespace anomalens {
 
-// Defect sizes, as fractions of the image's area: the self-check's rows.
-constexpr int kSelfCheckSizeClasses = 3;
-// Bounds between the classes: [0, 0.1%), [0.1%, 0.5%), [0.5%, ...).
-constexpr double kSelfCheckSizeBounds[kSelfCheckSizeClasses - 1] = {0.001, 0.005};
-const char* SelfCheckSizeClassName(int size_class);  // "0.01-0.1%", "0.1-0.5%", "0.5-2%"
-int SelfCheckSizeClass(double area_fraction);
+// Defect sizes, as fractions of the image's area: the self-check's rows,
+// and last the few-pixel class (7 to 50 of the image's own pixels, a disc 3
+// to 8 px across, synthetic_defect.h), which no fraction maps to.
+constexpr int kSelfCheckSizeClasses = 4;
+constexpr int kFewPixelSizeClass = 3;
+// Bounds between the fraction classes: [0, 0.1%), [0.1%, 0.5%), [0.5%, ...).
+constexpr double kSelfCheckSizeBounds[2] = {0.001, 0.005};
+const char* SelfCheckSizeClassName(int size_class);  // "0.01-0.1%", "0.1-0.5%", "0.5-2%", "3-8 px"
+int SelfCheckSizeClass(double area_fraction);        // 0 to 2
 
 // One row of the report: the defects of one family or one size class.
 struct SelfCheckGroup {

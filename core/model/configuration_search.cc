@@ -32,6 +32,18 @@ CandidateFigures Describe(int short_side, const ModelConfig& variant) {
 
 }  // namespace
 
+bool UpsampledScaleFits(Size size, int base_short_side) {
+  const int shorter = std::min(size.width, size.height);
+  const double working = kUpsampledScale * size.width * kUpsampledScale * size.height;
+  return shorter >= kMinFinerScaleGain * base_short_side && shorter <= kMaxUpsampledBaseMultiple * base_short_side &&
+         working <= static_cast<double>(kMaxUpsampledWorkingPixels);
+}
+
+void ConfigurationSearch::DropUpsampledScale() {
+  scales_.erase(std::remove_if(scales_.begin(), scales_.end(), [](const Scale& s) { return s.upsampled; }),
+                scales_.end());
+}
+
 ConfigurationSearch::ConfigurationSearch(std::shared_ptr<const Backbone> backbone, ModelConfig config,
                                          std::vector<AnomalyClass> classes, SearchPins pins)
     : backbone_(std::move(backbone)), config_(config), classes_(std::move(classes)), pins_(pins) {}
@@ -42,6 +54,9 @@ void ConfigurationSearch::ExpectNormalImages(int count) {
 }
 
 Status ConfigurationSearch::ExtendClasses(const std::vector<AnomalyClass>& classes) {
+  // Classes make a segmentation model: no upsampled candidate (as when
+  // they are known before the first image).
+  if (!classes.empty()) DropUpsampledScale();
   for (Scale& s : scales_) RETURN_IF_ERROR(s.trainer.ExtendClasses(classes));
   classes_ = classes;
   return Status::Ok();
@@ -75,7 +90,32 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
       scale.trainer.SetSearch(search_);
       scales_.push_back(std::move(scale));
     }
+    first_size_ = {image.width, image.height};
+    // Its candidates are shared banks without the position-free channel: not
+    // offered when an option pins another normal model or pins the channel on.
+    const bool shared_bank_allowed =
+        !(pins_.normal_model && config_.normal_model == NormalModelKind::kPerPosition) &&
+        !(pins_.shared_dark_spots && config_.shared_dark_spots);
+    if (!pins_.short_side && classes_.empty() && shared_bank_allowed &&
+        UpsampledScaleFits(first_size_, config_.short_side)) {
+      // A shared bank alone: no stride-4 grids or dark-spot features at
+      // four times the pixels.
+      ModelConfig up = config_;
+      up.short_side = static_cast<int>(kUpsampledScale * native_side);
+      up.max_scale = kUpsampledScale;
+      up.normal_model = NormalModelKind::kSharedBank;
+      up.dark_spots = false;
+      up.shared_dark_spots = false;
+      Scale scale{up.short_side, Trainer(backbone_, up, classes_), 0, up, /*upsampled=*/true};
+      if (expected_normals_ >= 0) scale.trainer.ExpectNormalImages(expected_normals_);
+      scale.trainer.SetSearch(search_);
+      scales_.push_back(std::move(scale));
+    }
   }
+  if (label == ImageLabel::kNormal) ++normals_added_;
+  if (!(image.width == first_size_.width && image.height == first_size_.height) ||
+      normals_added_ > kMaxUpsampledNormalImages)
+    DropUpsampledScale();
   for (size_t k = 0; k < scales_.size(); ++k) {
     Scale& s = scales_[k];
     if (k > 0 && !pins_.shared_dark_spots && s.extract.shared_dark_spots && s.trainer.normal_images() + s.trainer.anomaly_images() == 0 &&
@@ -104,8 +144,11 @@ bool ConfigurationSearch::SharedDarkSpotsOffered() const {
 std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) const {
   ModelConfig base = config_;
   base.short_side = scale.short_side;
+  base.max_scale = scale.extract.max_scale;
   std::vector<NormalModelKind> kinds;
-  if (pins_.normal_model) {
+  if (scale.upsampled) {
+    kinds = {NormalModelKind::kSharedBank};
+  } else if (pins_.normal_model) {
     kinds = {config_.normal_model};
   } else {
     kinds = {NormalModelKind::kSharedBank};

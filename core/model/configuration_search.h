@@ -27,6 +27,32 @@ namespace anomalens {
 // The finer scale is tried only when the images have this much more
 // resolution than the base scale uses: below it the two would be nearly one.
 constexpr double kMinFinerScaleGain = 1.5;
+// The upsampled scale: a shared-bank candidate at twice the images' own size
+// (the stride-8 tap's cell then spans 4 image pixels, as the stride-4 tap's
+// does at 1x), for defects of a few pixels on layouts that vary freely: on
+// the circuit scene (448 px boards, 3-8 px pinholes) the stride-8 tap at
+// 448 px scores rare but legal geometry like a pinhole. It continues the
+// ladder of scales (base, finer = twice the base, at most the images' own)
+// past the images' own resolution, so it is offered only where the finer
+// scale is the images' own: a short side from kMinFinerScaleGain to
+// kMaxUpsampledBaseMultiple times the base's. (Offered below that too, on
+// the woven scene's 288 px photos, it won the self-check at 576 px and the
+// dev ROCAUC fell from 0.89 and 0.76 to 0.74 and 0.56: bench/threshold-
+// scenes-dev.) And only for classification models whose images all have
+// one size, at most kMaxUpsampledWorkingPixels at twice their size; dropped (its features freed) once an image of another
+// size, a class, or more than kMaxUpsampledNormalImages normal images arrive,
+// so its features stay bounded (at most 1024x1024 / 64 cells of 96 floats
+// an image: 6 MiB, for at most 64 normals, their self-check copies and
+// compression copies). Each rule depends only on the images in order, so
+// every host writes the same model.
+constexpr double kUpsampledScale = 2.0;
+constexpr double kMaxUpsampledBaseMultiple = 2.0;
+constexpr long kMaxUpsampledWorkingPixels = 1024L * 1024L;
+constexpr int kMaxUpsampledNormalImages = 64;
+// Whether images of `size` get the upsampled candidate beside a base scale
+// of `base_short_side` (before the dataset-wide rules above).
+bool UpsampledScaleFits(Size size, int base_short_side);
+
 // Candidates are compared on at most this many normal images (the first
 // ones, holding every self-check defect); the winner is then finished on
 // all of them, so the comparison's cost stops growing with the dataset.
@@ -84,7 +110,10 @@ class ConfigurationSearch {
     Trainer trainer;
     double feature_seconds = 0;
     ModelConfig extract;  // the configuration its features are extracted with
+    bool upsampled = false;  // the upsampled candidate's scale (kUpsampledScale)
   };
+  // Drops the upsampled scale, if there is one, and its features.
+  void DropUpsampledScale();
   std::vector<ModelConfig> VariantsFor(const Scale& scale) const;
   // Whether shared-bank candidates with the position-free dark-spot channel
   // are tried: classification models, unless an option rules it out.
@@ -96,6 +125,8 @@ class ConfigurationSearch {
   SearchPins pins_;
   int expected_normals_ = -1;
   std::vector<Scale> scales_;
+  Size first_size_;  // the first image's
+  int normals_added_ = 0;
   std::function<double()> clock_;
   BuildSearch search_;
 };

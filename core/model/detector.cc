@@ -102,7 +102,9 @@ StatusOr<DecodedImage> Detector::DecodeAt(ByteSpan image_bytes, std::string_view
   const ResizeTarget working = [this, pixels_too](int width, int height) {
     ResizeRequest request;
     const WorkingGeometry geometry = PlanGeometry({width, height}, model_.scale, MobileNetV2::kInputMultiple);
-    if (geometry.content.width == width && geometry.content.height == height) return request;
+    // No resize while decoding when the working size is the image's own or
+    // larger (an upsampled model): feature extraction enlarges it.
+    if (geometry.content.width >= width && geometry.content.height >= height) return request;
     request.width = geometry.content.width;
     request.height = geometry.content.height;
     request.pixels_too = pixels_too;

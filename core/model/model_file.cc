@@ -13,6 +13,7 @@
 #include "core/base/byte_reader.h"
 #include "core/base/crc32.h"
 #include "core/base/half_float.h"
+#include "core/features/working_geometry.h"
 #include "core/lookout/anomaly_classes.h"
 
 namespace anomalens {
@@ -548,8 +549,9 @@ Status ReadMetadata(const json& meta, uint32_t version, bool class_heads, Model*
                            static_cast<int>(r.CheckedInteger(size[1], "working_size", 0, INT32_MAX))};
   RETURN_IF_ERROR(r.status());
   // The scale sets how many pixels every detection analyses: bound it.
-  if (!(m->scale >= 1.0 / 4096 && m->scale <= 1.0)) {
-    return InvalidInput("model file scale must be between 1/4096 and 1, got " + std::to_string(m->scale));
+  // Above 1: the configuration search's upsampled candidate (at most 2).
+  if (!(m->scale >= 1.0 / 4096 && m->scale <= kMaxWorkingScale)) {
+    return InvalidInput("model file scale must be between 1/4096 and 2, got " + std::to_string(m->scale));
   }
   const TilingConfig& t = m->config.tiling;
   if (t.tile < 64 || t.tile > 4096 || t.tile % 16 || t.overlap < 0 || t.overlap % 16 || t.overlap > t.tile / 2) {

@@ -256,6 +256,8 @@ Status Trainer::CheckConfig() const {
   if (config_.self_check_defects < 0 || config_.self_check_defects > kMaxSelfCheckDefects)
     return InvalidInput("self-check defects must be 0 to " + std::to_string(kMaxSelfCheckDefects) + "; got " +
                         std::to_string(config_.self_check_defects));
+  if (!(config_.max_scale >= 1 && config_.max_scale <= kMaxWorkingScale))
+    return InvalidInput("the largest working scale must be 1 to 2, got " + std::to_string(config_.max_scale));
   if (!(config_.false_positive_rate > 0 && config_.false_positive_rate < 0.5))
     return InvalidInput("false-positive rate must be above 0 and below 0.5, got " +
                         std::to_string(config_.false_positive_rate));
@@ -311,7 +313,8 @@ Status Trainer::Reconfigure(const ModelConfig& variant) {
   same.defect_head = config_.defect_head;
   same.map_refinement = config_.map_refinement;
   if (same.short_side != config_.short_side || same.tiling.tile != config_.tiling.tile ||
-      same.tiling.overlap != config_.tiling.overlap || same.self_check_defects != config_.self_check_defects) {
+      same.tiling.overlap != config_.tiling.overlap || same.self_check_defects != config_.self_check_defects ||
+      same.max_scale != config_.max_scale) {
     return InvalidInput("a trial configuration may change only the normal model, dark spots, coarse weight, bank size, defect head "
                         "and map refinement");
   }
@@ -375,7 +378,7 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
     }
     RETURN_IF_ERROR(CheckConfig());
     first_image_ = {image.width, image.height};
-    scale_ = ChooseScale(first_image_, config_.short_side);
+    scale_ = ChooseScale(first_image_, config_.short_side, config_.max_scale);
     const Size padded = PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded;
     const bool auto_may_pick = expected_normals_ < 0 || expected_normals_ >= kMinPositionImages;
     stride4_ = (config_.normal_model == NormalModelKind::kPerPosition ||
@@ -446,29 +449,39 @@ StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingG
 // The self-check's defects go into normal images 1, 2, 3, ... (image 0 is
 // the first donor), kMaxSelfCheckDefectsPerImage each, until there are
 // enough: consecutive images fall in consecutive folds, so the defects spread
-// over the folds. The rule depends only on the order of the images, not on
-// how many will come, so every host (CLI, server, wasm, tests) writes the
-// same model for the same images.
+// over the folds. The few-pixel class comes on top, one in each of images 1,
+// 2, 3, ... until there are FewPixelSelfCheckDefects. The rule depends only
+// on the order of the images, not on how many will come, so every host (CLI,
+// server, wasm, tests) writes the same model for the same images.
 int Trainer::SelfCheckDefectsFor(int index) const {
-  const int left = config_.self_check_defects - static_cast<int>(synthetic_.size());
+  int few = 0;
+  for (const SyntheticSample& s : synthetic_) few += s.size_class == kFewPixelSizeClass;
+  const int left = config_.self_check_defects - (static_cast<int>(synthetic_.size()) - few);
   return index < 1 ? 0 : std::max(0, std::min(kMaxSelfCheckDefectsPerImage, left));
 }
 
 Status Trainer::AddSyntheticDefects(const RgbImage& image, int index) {
   const int count = SelfCheckDefectsFor(index);
-  if (count > 0 && !donor_.pixels.empty()) {
+  const int few_total = FewPixelSelfCheckDefects(config_.self_check_defects);
+  const bool few = index >= 1 && index - 1 < few_total;
+  if ((count > 0 || few) && !donor_.pixels.empty()) {
     // Plans are drawn once for the whole run, in order, so which defect an
     // image gets depends only on how many were planted before it.
-    const std::vector<DefectPlan> plans =
-        PlanDefects(kSelfCheckSeed, config_.self_check_defects, AllDefectFamilies());
-    for (int k = 0; k < count; ++k) {
-      const DefectPlan& plan = plans[synthetic_.size()];
+    std::vector<DefectPlan> plans;
+    if (count > 0) {
+      const std::vector<DefectPlan> all = PlanDefects(kSelfCheckSeed, config_.self_check_defects, AllDefectFamilies());
+      const size_t planted = static_cast<size_t>(config_.self_check_defects - SelfCheckDefectsLeft());
+      plans.assign(all.begin() + planted, all.begin() + planted + count);
+    }
+    if (few) plans.push_back(PlanFewPixelDefects(kSelfCheckSeed, few_total, AllDefectFamilies())[index - 1]);
+    for (const DefectPlan& plan : plans) {
       ASSIGN_OR_RETURN(SyntheticDefect defect, SynthesizeDefect(image, plan, &donor_));
       SyntheticSample s;
       s.source = index;
       s.family = DefectFamilyName(plan.family);
-      s.size_class = SelfCheckSizeClass(static_cast<double>(defect.mask_pixels) /
-                                        (static_cast<double>(image.width) * image.height));
+      s.size_class = plan.area_pixels > 0 ? kFewPixelSizeClass
+                                          : SelfCheckSizeClass(static_cast<double>(defect.mask_pixels) /
+                                                               (static_cast<double>(image.width) * image.height));
       ASSIGN_OR_RETURN(s.sample, Extract(defect.image, PlanGeometry({image.width, image.height}, scale_,
                                                                     MobileNetV2::kInputMultiple)));
       ClassMask mask{image.width, image.height, std::vector<uint8_t>(defect.mask.size())};
@@ -477,12 +490,19 @@ Status Trainer::AddSyntheticDefects(const RgbImage& image, int index) {
       synthetic_.push_back(std::move(s));
     }
   }
-  if (static_cast<int>(synthetic_.size()) < config_.self_check_defects) {
+  // The next image's donor, while defects of either kind are left to plant.
+  if (SelfCheckDefectsLeft() > 0 || index < few_total) {
     donor_ = image;
   } else {
     donor_ = RgbImage{};
   }
   return Status::Ok();
+}
+
+int Trainer::SelfCheckDefectsLeft() const {
+  int few = 0;
+  for (const SyntheticSample& s : synthetic_) few += s.size_class == kFewPixelSizeClass;
+  return config_.self_check_defects - (static_cast<int>(synthetic_.size()) - few);
 }
 
 StatusOr<Model> Trainer::Finish(const Hooks& hooks) {

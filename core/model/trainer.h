@@ -129,6 +129,8 @@ class Trainer {
   StatusOr<Sample> Extract(const RgbImage& image, const WorkingGeometry& geometry) const;
   // How many synthetic defects normal image `index` gets.
   int SelfCheckDefectsFor(int index) const;
+  // Fraction-sized self-check defects not yet planted.
+  int SelfCheckDefectsLeft() const;
   Status AddSyntheticDefects(const RgbImage& image, int index);
   SelfCheckReport SummarizeSelfCheck(const std::vector<double>& scores, const std::vector<AnomalyMap>& maps,
                                      const std::vector<double>& normal_scores, double threshold) const;

@@ -78,7 +78,13 @@ StatusOr<SyntheticDefect> SynthesizeDefect(const RgbImage& image, const DefectPl
   const FamilyEntry* entry = Find(plan.family);
   if (!entry) return InvalidInput("unknown defect family; the families are " + FamilyNames());
   // Written so that NaN fails too.
-  if (!(plan.area_fraction >= kMinDefectArea && plan.area_fraction <= kMaxDefectArea)) {
+  if (plan.area_pixels != 0 &&
+      (plan.area_pixels < kMinFewPixelDefectArea || plan.area_pixels > kMaxFewPixelDefectArea)) {
+    return InvalidInput("defect area " + std::to_string(plan.area_pixels) + " px is outside the few-pixel class, " +
+                        std::to_string(kMinFewPixelDefectArea) + " to " + std::to_string(kMaxFewPixelDefectArea) +
+                        " px");
+  }
+  if (plan.area_pixels == 0 && !(plan.area_fraction >= kMinDefectArea && plan.area_fraction <= kMaxDefectArea)) {
     return InvalidInput("defect area " + std::to_string(plan.area_fraction) +
                         " is outside 0.0001 to 0.02 of the image (0.01% to 2%)");
   }
@@ -95,7 +101,9 @@ StatusOr<SyntheticDefect> SynthesizeDefect(const RgbImage& image, const DefectPl
   out.image = image;
   out.mask.assign(static_cast<size_t>(image.width) * image.height, 0);
   const double pixels = static_cast<double>(image.width) * image.height;
-  const size_t count = std::max<size_t>(1, static_cast<size_t>(plan.area_fraction * pixels + 0.5));
+  const size_t count = plan.area_pixels > 0
+                           ? static_cast<size_t>(plan.area_pixels)
+                           : std::max<size_t>(1, static_cast<size_t>(plan.area_fraction * pixels + 0.5));
   // The family's stream: the seed and the family, so one seed gives unrelated
   // defects in different families.
   DefectRandom rng(MixBits(plan.seed * 0x100000001B3ull + static_cast<uint64_t>(plan.family)));

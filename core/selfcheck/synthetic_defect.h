@@ -43,17 +43,29 @@ constexpr double kMaxDefectArea = 0.02;    // 2% of the image
 constexpr double kMinDefectContrast = 0.05;
 constexpr double kMaxDefectContrast = 1.0;
 constexpr int kMinDefectImageSide = 16;
+// The few-pixel class: a defect of a fixed number of the image's own pixels,
+// 7 to 50 (a disc 3 to 8 px across), whatever the image's size: pinholes,
+// specks, tiny bites and spurs. The area range above starts at 0.01% of the
+// image, 20 px at 448x448, so without this class the self-check never asks
+// whether a model sees a pinhole (issue 16, circuit scene: docs/selfcheck.md).
+constexpr int kMinFewPixelDefectArea = 7;
+constexpr int kMaxFewPixelDefectArea = 50;
 // Seeds are integers below 2^53, so that JavaScript numbers hold them exactly.
 constexpr uint64_t kMaxDefectSeed = (uint64_t{1} << 53) - 1;
 
 // One defect to paste.
 struct DefectPlan {
   DefectFamily family = DefectFamily::kSpot;
-  // Mask area as a fraction of the image's pixels (rounded, at least 1 px).
+  // Mask area as a fraction of the image's pixels (rounded, at least 1 px);
+  // not used (the planner writes 0) when area_pixels is set.
   double area_fraction = 0.001;
   // How strongly it stands out, kMinDefectContrast (faint) to 1 (as drawn).
   double contrast = 1.0;
   uint64_t seed = 0;
+  // When > 0, the mask's area in the image's own pixels (the few-pixel
+  // class, kMinFewPixelDefectArea to kMaxFewPixelDefectArea), in place of
+  // area_fraction.
+  int area_pixels = 0;
 };
 
 struct SyntheticDefect {
@@ -82,6 +94,13 @@ StatusOr<SyntheticDefect> SynthesizeDefect(const RgbImage& image, const DefectPl
 // low-discrepancy order so any first n cover the range) and over contrasts
 // (faint 0.15 and 0.3, 0.6, and 1). Each plan has its own seed.
 std::vector<DefectPlan> PlanDefects(uint64_t seed, int count, const std::vector<DefectFamily>& families);
+
+// `count` plans of the few-pixel class from `seed` (a stream apart from
+// PlanDefects'): families in turn from a seeded start, area_pixels
+// log-evenly from 7 to 50 in a low-discrepancy order, contrast 1 or 0.6 (a
+// faint speck of a few pixels is not a defect anyone could see), each family
+// meeting both every two rounds. Each plan has its own seed.
+std::vector<DefectPlan> PlanFewPixelDefects(uint64_t seed, int count, const std::vector<DefectFamily>& families);
 
 }  // namespace anomalens
 

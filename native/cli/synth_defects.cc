@@ -127,7 +127,7 @@ int RunSynthDefects(int argc, char** argv) {
   const std::vector<DefectPlan> plans = PlanDefects(*seed, static_cast<int>(*count * images.size()), families);
   std::string index =
       "image,mask,source,donor,family,variant,area_fraction,mask_fraction,contrast,seed,box_x,box_y,box_width,"
-      "box_height,mask_pixels,changed_pixels\n";
+      "box_height,mask_pixels,changed_pixels,area_pixels\n";
   std::vector<std::string> stems;
   for (size_t i = 0; i < images.size(); ++i) {
     std::string stem = Stem(paths[i]);
@@ -152,10 +152,10 @@ int RunSynthDefects(int argc, char** argv) {
       if (!wrote.ok()) return ReportError(kCommand, wrote);
     }
     char numbers[256];
-    std::snprintf(numbers, sizeof numbers, "%.6g,%.6g,%.6g,%llu,%d,%d,%d,%d,%zu,%zu", plan.area_fraction,
+    std::snprintf(numbers, sizeof numbers, "%.6g,%.6g,%.6g,%llu,%d,%d,%d,%d,%zu,%zu,%d", plan.area_fraction,
                   static_cast<double>(d->mask_pixels) / (static_cast<double>(d->image.width) * d->image.height),
                   plan.contrast, static_cast<unsigned long long>(plan.seed), d->box_x, d->box_y, d->box_width,
-                  d->box_height, d->mask_pixels, d->changed_pixels);
+                  d->box_height, d->mask_pixels, d->changed_pixels, plan.area_pixels);
     index += CsvField(name + ".png") + "," + CsvField(name + "-mask.png") + "," + CsvField(paths[i]) + "," +
              (plan.family == DefectFamily::kTexture ? CsvField(paths[donor]) : std::string()) + "," +
              DefectFamilyName(plan.family) + "," + d->variant + "," + numbers + "\n";

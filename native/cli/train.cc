@@ -95,7 +95,7 @@ Options:
                              F1-optimal over held-out training scores instead
   --self-check-defects N     synthetic defects pasted into held-out normal training images to
                              grade the model on (default 42, 6 of each family; 0: no self-check;
-                             docs/selfcheck.md)
+                             N / 3 more of a few pixels come on top; docs/selfcheck.md)
   --split-seed N             seed of the automatic train/test split (default 0)
   --backbone FILE            converted backbone weights (default: found beside the binary)
   --backend xnnpack|portable backbone engine (default xnnpack; portable: the core's own kernels,

@@ -98,7 +98,7 @@ describe('the inspection page in headless Chromium', { skip, timeout: 900_000 },
     await screenshot(page, 'trained-project.png', { fullPage: true });
     // The model's self-check is shown; a quick model has no search table.
     assert.match(await page.locator('#self-check-summary').textContent(),
-                 /^42 synthetic defects pasted into held-out normal images: the model catches \d+% of them/);
+                 /^56 synthetic defects pasted into held-out normal images: the model catches \d+% of them/);
     assert.equal(await page.locator('#search-table').isHidden(), true);
 
     // The model the page trained, downloaded as a file.

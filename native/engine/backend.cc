@@ -2,6 +2,7 @@
 
 #include "native/engine/heap_reuse.h"
 #include "native/engine/turbo_jpeg_decoder.h"
+#include "native/engine/wide_row_sum.h"
 #include "native/engine/xnnpack_backbone.h"
 #include "native/engine/xnnpack_search.h"
 
@@ -25,6 +26,10 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
     backend.backbone = std::move(net);
     return backend;
   }
+  // The blurs' and resizes' inner loop in wider vectors where the CPU has
+  // them: the same floats as the core's (wide_row_sum.h), so only the native
+  // default sets it, and the portable engine's bytes stay the reference's.
+  SetWeightedRowSumKernel(WideRowSumForThisCpu());
   ASSIGN_OR_RETURN(std::shared_ptr<const XnnpackBackbone> xnn, XnnpackBackbone::Create(std::move(net), pool));
   backend.backbone = std::move(xnn);
   backend.search = XnnpackSearchBuilder(backend.parallel, options.exact_search);

@@ -25,13 +25,18 @@ using WeightedRowSumKernel = void (*)(const float* weights, int taps, const floa
 // nullptr (the default): the loop below.
 void SetWeightedRowSumKernel(WeightedRowSumKernel kernel);
 WeightedRowSumKernel PlatformWeightedRowSum();
-// Lines a platform's kernel takes at once (longer filters run the loop below).
+// The filters a platform's kernel takes: from kMinPlatformTaps lines (the
+// maps' Gaussian blurs, 33 taps at sigma 4, gain most; with the short
+// resizes' 2 - 7 the decoder's row-by-row resize measured slower, its
+// AVX-512 beside the Huffman decoding: docs/speed.md, issue 20's CPU
+// section) to kMaxPlatformTaps. Others run the loop below.
+constexpr int kMinPlatformTaps = 8;
 constexpr int kMaxPlatformTaps = 64;
 
 // `row(k)` gives tap k's input line (at least `width` floats).
 template <typename Row>
 void WeightedRowSum(const float* weights, int taps, Row row, size_t width, float* out) {
-  if (const WeightedRowSumKernel kernel = PlatformWeightedRowSum(); kernel != nullptr && taps <= kMaxPlatformTaps) {
+  if (const WeightedRowSumKernel kernel = PlatformWeightedRowSum(); kernel != nullptr && taps >= kMinPlatformTaps && taps <= kMaxPlatformTaps) {
     const float* rows[kMaxPlatformTaps];
     for (int k = 0; k < taps; ++k) rows[k] = row(k);
     kernel(weights, taps, rows, width, out);

@@ -1,6 +1,6 @@
 // WideRowSum: the core's WeightedRowSum (core/image/weighted_row_sum.h) in
 // sixteen-lane AVX-512 vectors, for the Gaussian blurs of the anomaly maps
-// and the resizes' vertical passes. Each output is the same float as the
+// (filters of 8 to 64 taps: kMinPlatformTaps, kMaxPlatformTaps). Each output is the same float as the
 // core's four-lane loop gives (a product, then a sum from 0 in ascending
 // tap order, no fused multiply-add: this file is compiled with
 // -ffp-contract=off and multiplies and adds separately), so the native

@@ -18,8 +18,9 @@ namespace anomalens {
 // every output the same float as the loop below (products, then sums from 0
 // in ascending k; no fused multiply-add), only faster, e.g. in wider vectors
 // than the four lanes every target has. It changes no result, only speed, so
-// a platform sets it once at start-up (native/engine: AVX-512 where the CPU
-// has it) rather than passing it through every caller.
+// a platform sets it once at start-up, before any work starts and on one
+// thread (native/engine: AVX-512 where the CPU has it), rather than passing
+// it through every caller.
 using WeightedRowSumKernel = void (*)(const float* weights, int taps, const float* const* rows, size_t width,
                                       float* out);
 // nullptr (the default): the loop below.

@@ -1,5 +1,7 @@
 #include "native/engine/backend.h"
 
+#include <mutex>
+
 #include "native/engine/heap_reuse.h"
 #include "native/engine/turbo_jpeg_decoder.h"
 #include "native/engine/wide_row_sum.h"
@@ -26,10 +28,15 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
     backend.backbone = std::move(net);
     return backend;
   }
-  // The blurs' and resizes' inner loop in wider vectors where the CPU has
-  // them: the same floats as the core's (wide_row_sum.h), so only the native
-  // default sets it, and the portable engine's bytes stay the reference's.
-  SetWeightedRowSumKernel(WideRowSumForThisCpu());
+  // The blurs' inner loop in wider vectors where the CPU has them
+  // (wide_row_sum.h). Set by the native default only, so a process that runs
+  // the portable engine alone keeps the core's loop; the kernel gives the
+  // core's floats, so a portable engine started after this one (it is
+  // process-wide) still gives the reference's bytes. Once, before this
+  // engine's first detect: a server may start another engine while
+  // requests compute.
+  static std::once_flag row_sum_once;
+  std::call_once(row_sum_once, [] { SetWeightedRowSumKernel(WideRowSumForThisCpu()); });
   ASSIGN_OR_RETURN(std::shared_ptr<const XnnpackBackbone> xnn, XnnpackBackbone::Create(std::move(net), pool));
   backend.backbone = std::move(xnn);
   backend.search = XnnpackSearchBuilder(backend.parallel, options.exact_search);

@@ -287,10 +287,17 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 BoxBound512(cons
   return acc;
 }
 
-__attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& bank, const float* q, const float* query,
-                                                          float cap, size_t& nearest, SearchScratch& scratch,
-                                                          PairRole role, const float* q_next) {
+__attribute__((target("avx512f"))) float NearestSquared512(const PrunedBank& bank, const float* q_rotated,
+                                                          const float* query, float cap, size_t& nearest,
+                                                          SearchScratch& scratch, PairRole role,
+                                                          const float* q_next_rotated) {
   constexpr int kBound = XnnpackSearch::kBoundDims, kBox = XnnpackSearch::kBoxDims;
+  // The rotated coordinates in this frame's own arrays: the scratch lists
+  // below are floats too, and through pointers the compiler would have to
+  // load and broadcast each coordinate again after every store to them.
+  float q[kBound], q_next[kBound];
+  std::memcpy(q, q_rotated, sizeof(q));
+  if (q_next_rotated != nullptr) std::memcpy(q_next, q_next_rotated, sizeof(q_next));
   const __m512 zero = _mm512_setzero_ps();
   const __m512i lanes16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const float first = SquaredDistanceBelow512(query, bank.rows + nearest * bank.dim, bank.dim, cap);

@@ -27,6 +27,40 @@ double PortableExp(double x) {
   return sum * scale;
 }
 
+void PortableExp4(const double x[4], double out[4]) {
+  // PortableExp's steps, lane by lane in the same order; lanes outside the
+  // series' range (NaN, beyond +-700) take PortableExp itself.
+  constexpr double kLn2 = 0.6931471805599453094;
+  constexpr double kInvLn2 = 1.4426950408889634074;
+  double r[4], term[4], sum[4];
+  int k[4];
+  bool plain[4];
+  for (int l = 0; l < 4; ++l) {
+    plain[l] = x[l] != x[l] || x[l] < -700.0 || x[l] > 700.0;
+    const double kd = plain[l] ? 0.0 : x[l] * kInvLn2;
+    k[l] = static_cast<int>(kd < 0 ? kd - 0.5 : kd + 0.5);
+    r[l] = plain[l] ? 0.0 : x[l] - k[l] * kLn2;
+    term[l] = 1.0;
+    sum[l] = 1.0;
+  }
+  for (int n = 1; n <= 14; ++n) {
+    for (int l = 0; l < 4; ++l) {
+      term[l] = term[l] * r[l] / n;
+      sum[l] += term[l];
+    }
+  }
+  for (int l = 0; l < 4; ++l) {
+    if (plain[l]) {
+      out[l] = PortableExp(x[l]);
+      continue;
+    }
+    double scale = 1.0;
+    const double step = k[l] < 0 ? 0.5 : 2.0;
+    for (int i = 0, n = k[l] < 0 ? -k[l] : k[l]; i < n; ++i) scale *= step;
+    out[l] = sum[l] * scale;
+  }
+}
+
 double PortableSigmoid(double x) { return 1.0 / (1.0 + PortableExp(-x)); }
 
 double PortableSin(double x) {

@@ -10,6 +10,11 @@ namespace anomalens {
 // Saturates to 0 below -700 and to +inf above 700.
 double PortableExp(double x);
 
+// PortableExp of four values at once: each the same double as PortableExp
+// gives it, the series' steps (a division each) run for the four side by
+// side instead of one chain after another (the defect head's cells).
+void PortableExp4(const double x[4], double out[4]);
+
 // 1 / (1 + e^-x).
 double PortableSigmoid(double x);
 

@@ -10,18 +10,24 @@ namespace {
 // 3x3 mean over the cells inside the map (channels a multiple of 4).
 Tensor LocalAverage3x3(const Tensor& in) {
   Tensor out(in.height, in.width, in.channels);
+  // Each output's sum starts at 0 and adds its neighbours row by row, left
+  // to right; the channels run innermost, a whole pixel at a time, so the
+  // loops over the neighbours are not repeated for every four channels
+  // (the same sums in the same order).
+  std::vector<float> sum(static_cast<size_t>(in.channels));
   for (int y = 0; y < in.height; ++y) {
     for (int x = 0; x < in.width; ++x) {
       float* dst = out.at(y, x);
       const int y0 = std::max(y - 1, 0), y1 = std::min(y + 1, in.height - 1);
       const int x0 = std::max(x - 1, 0), x1 = std::min(x + 1, in.width - 1);
       const f32x4 inv = Splat4(1.0f / static_cast<float>((y1 - y0 + 1) * (x1 - x0 + 1)));
-      for (int c = 0; c < in.channels; c += 4) {
-        f32x4 sum = Splat4(0.0f);
-        for (int yy = y0; yy <= y1; ++yy)
-          for (int xx = x0; xx <= x1; ++xx) sum += Load4(in.at(yy, xx) + c);
-        Store4(dst + c, sum * inv);
-      }
+      std::fill(sum.begin(), sum.end(), 0.0f);
+      for (int yy = y0; yy <= y1; ++yy)
+        for (int xx = x0; xx <= x1; ++xx) {
+          const float* v = in.at(yy, xx);
+          for (int c = 0; c < in.channels; c += 4) Store4(&sum[c], Load4(&sum[c]) + Load4(v + c));
+        }
+      for (int c = 0; c < in.channels; c += 4) Store4(dst + c, Load4(&sum[c]) * inv);
     }
   }
   return out;

@@ -1,5 +1,6 @@
 #include "core/image/gaussian_blur.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -47,7 +48,13 @@ void GaussianBlur(std::vector<float>& plane, int width, int height, float sigma,
     std::vector<float> padded(static_cast<size_t>(width) + 2 * radius);
     for (size_t y = y0; y < y1; ++y) {
       const float* row = &plane[y * width];
-      for (int i = 0; i < width + 2 * radius; ++i) padded[i] = row[Reflect(i - radius, width)];
+      // The row itself, then its reflected ends (the reflection only where
+      // an index leaves the row: it was most of this pass as a per-pixel call).
+      std::copy_n(row, width, &padded[radius]);
+      for (int i = 0; i < radius; ++i) {
+        padded[i] = row[Reflect(i - radius, width)];
+        padded[radius + width + i] = row[Reflect(width + i, width)];
+      }
       WeightedRowSum(kernel.data(), taps, [&](int k) { return &padded[k]; }, width, &tmp[y * width]);
     }
   });

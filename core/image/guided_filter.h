@@ -24,9 +24,11 @@ namespace anomalens {
 // over the window's pixels inside the plane). `epsilon` > 0, in the guide's
 // units squared: guide edges whose contrast is well below sqrt(epsilon) are
 // smoothed over. Returns `input` unchanged when radius < 1 or the sizes
-// disagree. Its passes split over `parallel` by rows (the horizontal sums)
-// and by column blocks (the vertical ones), each sum in the same order
-// whatever thread runs it, so the result is the same bytes.
+// disagree. One pass streams down the rows on the calling thread, keeping
+// only the last 2 radius + 2 rows of column sums, so its doubles stay in
+// cache; `parallel` is not used (a split by rows or columns would need the
+// running sums from the plane's edge, and its steps were too short to pay
+// across cores: docs/speed.md, issue 20's CPU section).
 std::vector<float> GuidedFilter(const std::vector<float>& guide, const std::vector<float>& input, int width,
                                 int height, int radius, double epsilon, const ParallelFor& parallel = {});
 

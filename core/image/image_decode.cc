@@ -159,10 +159,14 @@ bool JpegHuffmanTablesFit(ByteSpan bytes) {
     pos += length;
     if (marker == 0xDA) {  // SOS: entropy-coded data follows
       while (pos < bytes.size) {
-        if (bytes.data[pos] != 0xFF) {
-          ++pos;
-          continue;
+        // To the next 0xFF (memchr's wide compares: the scan is most of
+        // the file, and this loop was a byte a step).
+        const void* ff = std::memchr(bytes.data + pos, 0xFF, bytes.size - pos);
+        if (ff == nullptr) {
+          pos = bytes.size;
+          break;
         }
+        pos = static_cast<size_t>(static_cast<const uint8_t*>(ff) - bytes.data);
         size_t next = pos + 1;
         while (next < bytes.size && bytes.data[next] == 0xFF) ++next;
         if (next >= bytes.size) break;

@@ -344,13 +344,15 @@ void ResizePlane(const float* src, int src_width, int src_height, float* dst, in
 
   // When only one axis changes its pass writes straight into dst; otherwise
   // the horizontal pass goes through a scratch plane.
-  std::vector<float> horizontal;
+  // (Every element of the scratch plane is written before it is read: no
+  // zero fill.)
+  std::unique_ptr<float[]> horizontal;
   const float* rows = src;
   if (dst_width != src_width) {
     float* target = dst;
     if (dst_height != src_height) {
-      horizontal.resize(static_cast<size_t>(src_height) * row_length);
-      target = horizontal.data();
+      horizontal.reset(new float[static_cast<size_t>(src_height) * row_length]);
+      target = horizontal.get();
     }
     const AxisWeights axis = ComputeAxisWeights(src_width, dst_width);
     // A pass this small (a grid of patch scores widened: 48 rows of 288)

@@ -14,9 +14,35 @@
 
 namespace anomalens {
 
+// A platform's WeightedRowSum over `taps` input lines `rows[k]`: it must give
+// every output the same float as the loop below (products, then sums from 0
+// in ascending k; no fused multiply-add), only faster, e.g. in wider vectors
+// than the four lanes every target has. It changes no result, only speed, so
+// a platform sets it once at start-up, before any work starts and on one
+// thread (native/engine: AVX-512 where the CPU has it), rather than passing
+// it through every caller.
+using WeightedRowSumKernel = void (*)(const float* weights, int taps, const float* const* rows, size_t width,
+                                      float* out);
+// nullptr (the default): the loop below.
+void SetWeightedRowSumKernel(WeightedRowSumKernel kernel);
+WeightedRowSumKernel PlatformWeightedRowSum();
+// The filters a platform's kernel takes: from kMinPlatformTaps lines (the
+// maps' Gaussian blurs, 33 taps at sigma 4, gain most; with the short
+// resizes' 2 - 7 the decoder's row-by-row resize measured slower, its
+// AVX-512 beside the Huffman decoding: docs/speed.md, issue 20's CPU
+// section) to kMaxPlatformTaps. Others run the loop below.
+constexpr int kMinPlatformTaps = 8;
+constexpr int kMaxPlatformTaps = 64;
+
 // `row(k)` gives tap k's input line (at least `width` floats).
 template <typename Row>
 void WeightedRowSum(const float* weights, int taps, Row row, size_t width, float* out) {
+  if (const WeightedRowSumKernel kernel = PlatformWeightedRowSum(); kernel != nullptr && taps >= kMinPlatformTaps && taps <= kMaxPlatformTaps) {
+    const float* rows[kMaxPlatformTaps];
+    for (int k = 0; k < taps; ++k) rows[k] = row(k);
+    kernel(weights, taps, rows, width, out);
+    return;
+  }
   size_t x0 = 0;
   for (; x0 + 16 <= width; x0 += 16) {
     f32x4 a0 = Splat4(0.0f), a1 = a0, a2 = a0, a3 = a0;

@@ -20,6 +20,13 @@ float AnomalyMap::ContentMax() const {
 
 std::vector<float> AnomalyMap::ToOriginal(const ParallelFor& parallel) const {
   const Size c = geometry.content, o = geometry.original, p = geometry.padded;
+  if (!(c == o) && c.width == p.width) {
+    // The content's rows are the padded map's first ones: resized from
+    // there, without a copy (or its zero fill) first.
+    std::vector<float> original(static_cast<size_t>(o.width) * o.height);
+    ResizePlane(values.data(), c.width, c.height, original.data(), o.width, o.height, parallel);
+    return original;
+  }
   std::vector<float> content(static_cast<size_t>(c.width) * c.height);
   parallel(c.height, [&](size_t y0, size_t y1) {
     for (size_t y = y0; y < y1; ++y) std::copy_n(&values[y * p.width], c.width, &content[y * c.width]);

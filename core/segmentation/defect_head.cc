@@ -18,6 +18,14 @@ double Sigmoid(double z) {
   return e / (1.0 + e);
 }
 
+// Sigmoid of four values: the same doubles, their exponentials side by side.
+void Sigmoid4(const double z[4], double out[4]) {
+  double a[4], e[4];
+  for (int j = 0; j < 4; ++j) a[j] = z[j] >= 0 ? -z[j] : z[j];
+  PortableExp4(a, e);
+  for (int j = 0; j < 4; ++j) out[j] = z[j] >= 0 ? 1.0 / (1.0 + e[j]) : e[j] / (1.0 + e[j]);
+}
+
 }  // namespace
 
 DefectHead FitDefectHead(const std::vector<float>& rows, const std::vector<uint8_t>& labels, int dim) {
@@ -179,7 +187,10 @@ std::vector<float> CellDefectProbabilities(const DefectHead& head, const PatchGr
           for (int j = 0; j < kLanes; ++j) z[j] += t[j][d];
         for (int d = 0; d < kCoarse; ++d)
           for (int j = 0; j < kLanes; ++j) z[j] += ct[j][d];
-        for (int j = 0; j < lanes; ++j) out[y * width + x0 + j] = static_cast<float>(Sigmoid(z[j]));
+        double p[kLanes];
+        static_assert(kLanes == 4, "Sigmoid4 takes four cells");
+        Sigmoid4(z, p);
+        for (int j = 0; j < lanes; ++j) out[y * width + x0 + j] = static_cast<float>(p[j]);
       }
     }
   });

@@ -18,17 +18,22 @@ namespace anomalens {
 namespace {
 
 constexpr const char* kUsage = R"(usage:
-  anomalens synth-defects IMAGE... --output DIR [--seed N] [--count N] [--family NAME|all]
+  anomalens synth-defects IMAGE... --output DIR [--seed N] [--count N] [--few-pixel N]
+                          [--family NAME|all]
 
 Pastes synthetic defects, the self-check's, into normal images (PNG or JPEG)
 and writes, in DIR, each example as NAME-NN-FAMILY.png, its mask (255 on the
 defect's pixels, 0 elsewhere) as NAME-NN-FAMILY-mask.png, and index.csv: one
 line per example with its family, variant, area asked and owned, contrast,
-seed and bounding box. Only the pixels of the mask differ from the input.
+seed, bounding box and, for few-pixel ones, area_pixels (0 for the others).
+Only the pixels of the mask differ from the input.
 
   --seed N      the planner's seed, 0 to 2^53 - 1 (default 1); the same seed
                 and images write the same bytes, here and in the npm package
   --count N     defects per image, 1 to 1000 (default 7: one per family)
+  --few-pixel N few-pixel defects per image on top, 0 to 1000 (default 0):
+                the self-check's class of 7 to 50 px (pinholes, specks,
+                tiny bites), contrast 1 or 0.6, numbered after the others
   --family F    all (default) or one of: spot, scratch, cutpaste, texture,
                 local-change, missing-piece, foreign-material. The texture
                 family takes its
@@ -36,7 +41,12 @@ seed and bounding box. Only the pixels of the mask differ from the input.
                 with one, 'all' leaves it out.
 
 Sizes run log-evenly from 0.01% to 2% of the image, contrasts 0.15 (faint),
-0.3, 0.6 and 1. docs/selfcheck.md describes the families.
+0.3, 0.6 and 1. The self-check plans, with seed 1579140332 over all
+families, 42 defects and 14 few-pixel ones; with two images,
+  anomalens synth-defects A.png B.png --output DIR --seed 1579140332 \
+      --count 21 --few-pixel 7
+writes those same 56 plans (pasted into A and B, not the training images).
+docs/selfcheck.md describes the families.
 Exit codes: 0 ok, 2 bad usage or input, 1 other failures.
 )";
 
@@ -77,7 +87,8 @@ StatusOr<uint64_t> GetInteger(const CommandLine& cl, const std::string& name, ui
 
 int RunSynthDefects(int argc, char** argv) {
   const char* kCommand = "synth-defects";
-  auto cl = ParseCommandLine(argc, argv, 2, {{"output", true}, {"seed", true}, {"count", true}, {"family", true}});
+  auto cl = ParseCommandLine(argc, argv, 2, {{"output", true}, {"seed", true}, {"count", true}, {"family", true},
+                                                    {"few-pixel", true}});
   if (!cl.ok()) {
     std::fputs(kUsage, stderr);
     return ReportError(kCommand, cl.status());
@@ -95,6 +106,8 @@ int RunSynthDefects(int argc, char** argv) {
   if (!seed.ok()) return ReportError(kCommand, seed.status());
   auto count = GetInteger(*cl, "count", 7, 1, 1000, "1000");
   if (!count.ok()) return ReportError(kCommand, count.status());
+  auto few_pixel = GetInteger(*cl, "few-pixel", 0, 0, 1000, "1000");
+  if (!few_pixel.ok()) return ReportError(kCommand, few_pixel.status());
   const std::vector<std::string>& paths = cl->positional;
   const std::string family_name = cl->Get("family", "all");
   std::vector<DefectFamily> families;
@@ -123,8 +136,12 @@ int RunSynthDefects(int argc, char** argv) {
   const Status made = MakeDirectories(dir);
   if (!made.ok()) return ReportError(kCommand, made);
 
-  // One plan stream over every image: image i gets plans i * count ... .
+  // One plan stream over every image: image i gets plans i * count ... ,
+  // then, from the few-pixel stream, plans i * few_pixel ... .
   const std::vector<DefectPlan> plans = PlanDefects(*seed, static_cast<int>(*count * images.size()), families);
+  const std::vector<DefectPlan> few_plans =
+      PlanFewPixelDefects(*seed, static_cast<int>(*few_pixel * images.size()), families);
+  const size_t per_image = *count + *few_pixel;
   std::string index =
       "image,mask,source,donor,family,variant,area_fraction,mask_fraction,contrast,seed,box_x,box_y,box_width,"
       "box_height,mask_pixels,changed_pixels,area_pixels\n";
@@ -135,14 +152,14 @@ int RunSynthDefects(int argc, char** argv) {
       if (s == stem) stem += "-" + std::to_string(i + 1);  // two inputs of one name
     stems.push_back(stem);
   }
-  for (size_t k = 0; k < plans.size(); ++k) {
-    const size_t i = k / *count;
+  for (size_t k = 0; k < per_image * images.size(); ++k) {
+    const size_t i = k / per_image, j = k % per_image;  // image, its j-th defect
     const size_t donor = (i + 1) % images.size();
-    const DefectPlan& plan = plans[k];
+    const DefectPlan& plan = j < *count ? plans[i * *count + j] : few_plans[i * *few_pixel + (j - *count)];
     StatusOr<SyntheticDefect> d = SynthesizeDefect(images[i], plan, &images[donor]);
     if (!d.ok()) return ReportError(kCommand, Status(d.status().code(), paths[i] + ": " + d.status().message()));
     char number[16];
-    std::snprintf(number, sizeof number, "%02zu", k % *count + 1);
+    std::snprintf(number, sizeof number, "%02zu", j + 1);
     const std::string name = stems[i] + "-" + number + "-" + DefectFamilyName(plan.family);
     const std::vector<uint8_t> png = EncodePng(d->image.pixels.data(), d->image.width, d->image.height, 3);
     const std::vector<uint8_t> mask_png = EncodePng(d->mask.data(), d->image.width, d->image.height, 1);
@@ -163,7 +180,7 @@ int RunSynthDefects(int argc, char** argv) {
   const Status wrote = WriteFileAtomic(JoinPath(dir, "index.csv"), index);
   if (!wrote.ok()) return ReportError(kCommand, wrote);
   std::fprintf(stderr, "%s: wrote %zu defects in %zu images, with masks, to %s (index.csv lists them)\n", kCommand,
-               plans.size(), images.size(), dir.c_str());
+               per_image * images.size(), images.size(), dir.c_str());
   return kExitOk;
 }
 

@@ -120,6 +120,34 @@ test('writes each example, its exact mask and an index that agrees with them', {
   assert.notDeepEqual(readIndex(other).map((row) => row.seed), rows.map((row) => row.seed));
 });
 
+test('--few-pixel adds the self-check\'s few-pixel defects after the others, which stay as they were', { skip }, () => {
+  // The self-check's own plans: seed 0x5E1FC4EC, 42 defects and 14 few-pixel ones.
+  const out = join(dir, 'few');
+  const r = run(A, B, '--output', out, '--seed', '1579140332', '--count', '21', '--few-pixel', '7');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /wrote 56 defects in 2 images/);
+  const rows = readIndex(out);
+  assert.equal(rows.length, 56);
+  const few = rows.filter((row) => Number(row.area_pixels) > 0);
+  assert.deepEqual(rows.map((row) => Number(row.area_pixels) > 0),
+                   [...Array(56)].map((_, k) => k % 28 >= 21));  // each image: 21, then 7 few-pixel
+  assert.ok(few.every((row) => Number(row.area_pixels) >= 7 && Number(row.area_pixels) <= 50));
+  assert.ok(few.every((row) => Number(row.mask_pixels) === Number(row.area_pixels)), 'owned = asked');
+  assert.ok(few.every((row) => ['1', '0.6'].includes(row.contrast)));
+  assert.ok(few.every((row) => Number(row.changed_pixels) > 0));
+  assert.equal(new Set(few.map((row) => row.family)).size, 7);
+  assert.deepEqual(few.map((row) => row.image.match(/-(\d\d)-[a-z-]+\.png$/)[1]).slice(0, 7),
+                   ['22', '23', '24', '25', '26', '27', '28']);
+  // Without --few-pixel: the same first 21 of each image, byte for byte.
+  const plain = join(dir, 'few-plain');
+  assert.equal(run(A, B, '--output', plain, '--seed', '1579140332', '--count', '21').code, 0);
+  const plainRows = readIndex(plain);
+  assert.deepEqual(plainRows, rows.filter((row) => Number(row.area_pixels) === 0));
+  for (const name of readdirSync(plain)) {
+    if (name !== 'index.csv') assert.ok(readFileSync(join(out, name)).equals(readFileSync(join(plain, name))), name);
+  }
+});
+
 test('--family picks one family; one image leaves texture out of all', { skip }, () => {
   const out = join(dir, 'scratches');
   assert.equal(run(A, '--output', out, '--family', 'scratch', '--count', '3').code, 0);
@@ -146,6 +174,7 @@ test('--help, and bad usage exits 2 with a message naming the problem', { skip }
     [[A, '--output', out, '--count', '0'], /--count must be a whole number from 1 to 1000, got '0'/],
     [[A, '--output', out, '--count', '2.5'], /--count must be a whole number from 1 to 1000, got '2.5'/],
     [[A, '--output', out, '--seed', '-1'], /--seed must be a whole number from 0 to 2\^53 - 1, got '-1'/],
+    [[A, '--output', out, '--few-pixel', '1001'], /--few-pixel must be a whole number from 0 to 1000, got '1001'/],
     [[A, '--output', out, '--colour'], /unknown option --colour/],
   ];
   writeFileSync(join(dir, 'not-an-image.png'), 'hello');

@@ -249,8 +249,8 @@ export declare class Anomalens {
   splitDataset(items: { sourceRef: string; label: ImageLabel }[]): boolean[];
   /** Pastes a self-check synthetic defect into a PNG/JPEG image: the bytes `anomalens synth-defects` writes. */
   synthesizeDefect(image: Bytes, options: SynthesizeDefectOptions): SyntheticDefect;
-  /** The self-check's planner: `count` defects spread over families, sizes and contrasts. */
-  planDefects(options: { seed?: number; count: number; families?: DefectFamily[] }): DefectPlan[];
+  /** The self-check's planner: `count` defects spread over families, sizes and contrasts, then `fewPixel` (default 0) of its few-pixel class (7 to 50 px): `anomalens synth-defects --count --few-pixel`. */
+  planDefects(options: { seed?: number; count: number; families?: DefectFamily[]; fewPixel?: number }): DefectPlan[];
   /** Lookout's minimum image counts ('normal-only': ours, for one dataset without anomalies): null when met, else the CLI's message. */
   datasetMinimumsMessage(kind: 'single' | 'normal-only' | 'train' | 'test', counts: { normal: number; anomaly: number }): string | null;
   /** Frees the backbone and every model loaded through this instance. */

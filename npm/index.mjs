@@ -341,9 +341,11 @@ export class Anomalens {
    * family, variant, areaFraction, contrast, seed, box { x, y, width, height },
    * maskPixels and changedPixels.
    */
-  synthesizeDefect(image, { family, areaFraction = 0, contrast = 1, seed = 0, areaPixels = 0, donor } = {}) {
+  synthesizeDefect(image, { family, areaFraction, contrast = 1, seed = 0, areaPixels = 0, donor } = {}) {
     this.#live();
     if (typeof family !== 'string') throw namedError('ValidationException', 'family must be a string, e.g. \'spot\'');
+    // Required unless areaPixels (the few-pixel class) gives the size.
+    if (areaFraction === undefined && areaPixels !== 0) areaFraction = 0;
     for (const [name, value] of [['areaFraction', areaFraction], ['contrast', contrast], ['seed', seed],
                                  ['areaPixels', areaPixels]]) {
       if (typeof value !== 'number') throw namedError('ValidationException', `${name} must be a number`);
@@ -358,16 +360,21 @@ export class Anomalens {
 
   /**
    * The self-check's planner: `count` defects from `seed`, spread over
-   * `families` (default all), sizes (0.01% to 2%, and every third plan one
-   * of 7 to 50 px: areaPixels) and contrasts, as
-   * [{ family, areaFraction, contrast, seed, areaPixels }] ready for synthesizeDefect.
+   * `families` (default all), sizes (0.01% to 2% of the image) and
+   * contrasts, then `fewPixel` (default 0) of the self-check's few-pixel
+   * class (7 to 50 px: areaPixels, contrast 1 or 0.6), as
+   * [{ family, areaFraction, contrast, seed, areaPixels }] ready for
+   * synthesizeDefect: the plans of `anomalens synth-defects --count --few-pixel`.
    */
-  planDefects({ seed = 1, count, families = DEFECT_FAMILIES } = {}) {
+  planDefects({ seed = 1, count, families = DEFECT_FAMILIES, fewPixel = 0 } = {}) {
     this.#live();
     if (!Number.isInteger(count) || count < 0) throw namedError('ValidationException', 'count must be an integer >= 0');
+    if (!Number.isInteger(fewPixel) || fewPixel < 0) {
+      throw namedError('ValidationException', 'fewPixel must be an integer >= 0');
+    }
     if (!Array.isArray(families)) throw namedError('ValidationException', 'families must be an array of family names');
     if (typeof seed !== 'number') throw namedError('ValidationException', 'seed must be a number');
-    return check(this.#module.planDefects(seed, count, families.map(String)));
+    return check(this.#module.planDefects(seed, count, families.map(String), fewPixel));
   }
 
   /**

@@ -322,11 +322,14 @@ val SynthesizeDefectPng(val image_bytes, val donor_bytes, std::string family_nam
 }
 
 // PlanDefects: `count` plans from `seed` over the named families (an array
-// of names), as [{ family, areaFraction, contrast, seed, areaPixels }], or an Error.
-val PlanSyntheticDefects(double seed, int count, val family_names) {
+// of names), then `few_pixel` plans of PlanFewPixelDefects (same seed and
+// families, as `synth-defects --few-pixel`), as
+// [{ family, areaFraction, contrast, seed, areaPixels }], or an Error.
+val PlanSyntheticDefects(double seed, int count, val family_names, int few_pixel) {
   StatusOr<uint64_t> plan_seed = SeedFromNumber(seed);
   if (!plan_seed.ok()) return ErrorValue(plan_seed.status());
   if (count < 0 || count > 100000) return ErrorValue(InvalidInput("count must be 0 to 100000"));
+  if (few_pixel < 0 || few_pixel > 100000) return ErrorValue(InvalidInput("fewPixel must be 0 to 100000"));
   std::vector<DefectFamily> families;
   for (const std::string& name : emscripten::vecFromJSArray<std::string>(family_names)) {
     StatusOr<DefectFamily> family = ParseDefectFamily(name);
@@ -334,7 +337,9 @@ val PlanSyntheticDefects(double seed, int count, val family_names) {
     families.push_back(*family);
   }
   val out = val::array();
-  for (const DefectPlan& p : PlanDefects(*plan_seed, count, families)) {
+  std::vector<DefectPlan> plans = PlanDefects(*plan_seed, count, families);
+  for (const DefectPlan& p : PlanFewPixelDefects(*plan_seed, few_pixel, families)) plans.push_back(p);
+  for (const DefectPlan& p : plans) {
     val plan = val::object();
     plan.set("family", val(std::string(DefectFamilyName(p.family))));
     plan.set("areaFraction", val(p.area_fraction));

@@ -11,6 +11,7 @@
 
 #include "core/model/candidate.h"
 #include "core/model/configuration_search.h"
+#include "core/model/detector.h"
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
 #include "core/scoring/position_model.h"
@@ -302,6 +303,24 @@ TEST(ConfigurationSearch, OffersTheUpsampledScaleOnlyWhereItsRulesHold) {
     auto read = ParseModelFile(SerializeModel(*model));
     ASSERT_TRUE(read.ok()) << read.status().ToString();
     EXPECT_DOUBLE_EQ(read->scale, 2.0);
+
+    // At detection, images of any size: within the working-pixel bound a
+    // very elongated one is tiled as usual; past it (a large image, 4x its
+    // pixels at 2x) a clear error before any working-size buffer.
+    auto detector = Detector::FromModel(*read, testing::SharedBackbone());
+    ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+    auto grey = [](int w, int h) {
+      return RgbImage{w, h, std::vector<uint8_t>(static_cast<size_t>(w) * h * 3, 128)};
+    };
+    auto strip = (*detector)->DetectImage(grey(4096, 24));  // 8192 x 48 working px
+    EXPECT_TRUE(strip.ok()) << strip.status().ToString();
+    auto large = (*detector)->DetectImage(grey(2100, 2100));  // 4200 x 4200 > 4096 x 4096
+    ASSERT_FALSE(large.ok());
+    EXPECT_EQ(large.status().code(), StatusCode::kInvalidInput);
+    EXPECT_NE(large.status().message().find("image is 2100x2100 px"), std::string::npos) << large.status().message();
+    EXPECT_NE(large.status().message().find("about 2048x2048 px"), std::string::npos) << large.status().message();
+    auto tall = (*detector)->DetectImage(grey(1100, 4096));  // 2200 x 8192 working px: also past it
+    EXPECT_FALSE(tall.ok());
   }
 }
 

@@ -31,6 +31,12 @@ WorkingGeometry PlanGeometry(Size original, double scale, int multiple);
 // (the configuration search's upsampled candidate, configuration_search.h).
 constexpr double kMaxWorkingScale = 2.0;
 
+// The most working pixels a detector analyses: the decoder's largest image
+// (4096 x 4096, ImageLimits) at scale 1, so a model that upsamples (scale
+// up to kMaxWorkingScale) needs no more memory than one that does not; it
+// rejects a larger image (4x the pixels at 2x) with a clear error instead.
+constexpr long long kMaxDetectWorkingPixels = 4096LL * 4096LL;
+
 // The scale at which the shorter side of `original` becomes `short_side`
 // pixels; never above `max_scale` (1: no upsampling past the native
 // resolution; at most kMaxWorkingScale).

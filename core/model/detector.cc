@@ -1,6 +1,8 @@
 #include "core/model/detector.h"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 
 #include "core/features/dark_spot_features.h"
 #include "core/features/feature_extractor.h"
@@ -78,6 +80,21 @@ StatusOr<std::unique_ptr<Detector>> Detector::FromModel(Model model, std::shared
   return detector;
 }
 
+namespace {
+
+// A working scale for a message: "2", or "1.75" (two decimals at most).
+std::string ScaleText(double scale) {
+  const long hundredths = std::lround(scale * 100);
+  std::string text = std::to_string(hundredths / 100);
+  if (hundredths % 100 != 0) {
+    text += "." + std::to_string(hundredths % 100 / 10);
+    if (hundredths % 10 != 0) text += std::to_string(hundredths % 10);
+  }
+  return text;
+}
+
+}  // namespace
+
 StatusOr<DetectAnomalyResult> Detector::Detect(ByteSpan image_bytes, std::string_view content_type) const {
   // Only a dark-spot channel reads the decoded pixels once the working image
   // is made; without one, a decoder that resizes as it decodes can skip them.
@@ -130,6 +147,18 @@ StatusOr<Detector::Analysis> Detector::Analyze(const DecodedImage& image, bool f
 StatusOr<Detector::Analysis> Detector::AnalyzeAt(const RgbImage& image, Size original, bool full_map,
                                                  const RgbImage* resized) const {
   const WorkingGeometry geometry = PlanGeometry(original, model_.scale, MobileNetV2::kInputMultiple);
+  // Checked before any working-size buffer exists: only a model that
+  // upsamples can exceed it (the decoder caps the images themselves).
+  if (static_cast<long long>(geometry.content.width) * geometry.content.height > kMaxDetectWorkingPixels) {
+    const int side = static_cast<int>(4096 / model_.scale);
+    static_assert(kMaxDetectWorkingPixels == 4096LL * 4096LL, "side");
+    return InvalidInput("image is " + std::to_string(original.width) + "x" + std::to_string(original.height) +
+                        " px, and this model analyses images enlarged " + ScaleText(model_.scale) +
+                        " times (" + std::to_string(geometry.content.width) + "x" +
+                        std::to_string(geometry.content.height) + " working px); at most " +
+                        std::to_string(kMaxDetectWorkingPixels) + " working px, about " + std::to_string(side) + "x" +
+                        std::to_string(side) + " px images: scale the image down first");
+  }
   const bool per_position = model_.normal_model == NormalModelKind::kPerPosition;
   // A stride-4 per-position model scores the stride-4 grid; segmentation's
   // class memory stays on the stride-8 grid.

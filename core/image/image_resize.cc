@@ -147,7 +147,30 @@ void ResampleRows(const T* src, int src_width, int rows, const AxisWeights& axis
       ResampleRgbRow(in, axis, dst_width, out);
       continue;
     }
-    for (int x = 0; x < dst_width; ++x) {
+    int x = 0;
+    if constexpr (kChannels == 1) {
+      // A plane (a score map): four outputs' sums side by side in one
+      // vector, each lane its own output's taps in order from 0.0f. Every
+      // lane runs `max_count` taps, the ones past its `count` weight 0 on a
+      // sample in the row (finite), which leaves its sum unchanged as in
+      // ResampleRgbRow: the floats are the loop's below, without its
+      // per-output count and its one chain of dependent adds.
+      const int taps = axis.max_count;
+      for (; x + 4 <= dst_width && axis.first[x + 3] + taps <= src_width; x += 4) {
+        const float* w0 = &axis.weights[static_cast<size_t>(x) * axis.stride];
+        const float* w1 = w0 + axis.stride;
+        const float* w2 = w1 + axis.stride;
+        const float* w3 = w2 + axis.stride;
+        const float* t0 = in + axis.first[x];
+        const float* t1 = in + axis.first[x + 1];
+        const float* t2 = in + axis.first[x + 2];
+        const float* t3 = in + axis.first[x + 3];
+        f32x4 sum = Splat4(0.0f);
+        for (int k = 0; k < taps; ++k) sum += f32x4{w0[k], w1[k], w2[k], w3[k]} * f32x4{t0[k], t1[k], t2[k], t3[k]};
+        Store4(out + x, sum);
+      }
+    }
+    for (; x < dst_width; ++x) {
       const float* weights = &axis.weights[static_cast<size_t>(x) * axis.stride];
       const float* tap = in + static_cast<size_t>(axis.first[x]) * kChannels;
       float sum[kChannels] = {};

@@ -31,6 +31,9 @@ inline f32x4 Select4(i32x4 mask, f32x4 a, f32x4 b) {
 inline f32x4 Max4(f32x4 a, f32x4 b) { return Select4(a > b, a, b); }
 inline f32x4 Min4(f32x4 a, f32x4 b) { return Select4(a < b, a, b); }
 inline f32x4 Relu6x4(f32x4 v) { return Min4(Max4(v, Splat4(0.0f)), Splat4(6.0f)); }
+// Lane-wise conversion toward zero, as static_cast<int32_t> does a float
+// (the lanes must be in int32_t's range).
+inline i32x4 TruncateToInt4(f32x4 v) { return __builtin_convertvector(v, i32x4); }
 
 }  // namespace anomalens
 

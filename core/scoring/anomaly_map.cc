@@ -3,18 +3,33 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/base/simd.h"
 #include "core/image/gaussian_blur.h"
 #include "core/image/image_resize.h"
 
 namespace anomalens {
 
 float AnomalyMap::ContentMax() const {
-  float best = -std::numeric_limits<float>::infinity();
-  const int w = geometry.padded.width;
+  // Sixteen lanes in four independent maxima, so a row is not one chain of
+  // dependent compares (std::max_element's, element by element, was ~0.7% of
+  // a segmentation detect). The map's values are finite, so the largest is
+  // the same whichever order they are compared in.
+  const float lowest = -std::numeric_limits<float>::infinity();
+  f32x4 m0 = Splat4(lowest), m1 = m0, m2 = m0, m3 = m0;
+  float best = lowest;
+  const size_t w = static_cast<size_t>(geometry.padded.width);
+  const size_t cw = static_cast<size_t>(geometry.content.width);
   for (int y = 0; y < geometry.content.height; ++y) {
     const float* row = &values[static_cast<size_t>(y) * w];
-    best = std::max(best, *std::max_element(row, row + geometry.content.width));
+    size_t x = 0;
+    for (; x + 16 <= cw; x += 16) {
+      m0 = Max4(Load4(row + x), m0), m1 = Max4(Load4(row + x + 4), m1);
+      m2 = Max4(Load4(row + x + 8), m2), m3 = Max4(Load4(row + x + 12), m3);
+    }
+    for (; x < cw; ++x) best = std::max(best, row[x]);
   }
+  const f32x4 m = Max4(Max4(m0, m1), Max4(m2, m3));
+  for (int lane = 0; lane < 4; ++lane) best = std::max(best, m[lane]);
   return best;
 }
 

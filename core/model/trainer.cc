@@ -11,6 +11,7 @@
 #include "core/model/calibration.h"
 #include "core/features/colour_spot_features.h"
 #include "core/model/dark_spot_channel.h"
+#include "core/model/held_out_folds.h"
 #include "core/scoring/coreset.h"
 #include "core/scoring/image_scorer.h"
 #include "core/scoring/nearest_neighbor.h"
@@ -526,7 +527,13 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
   for (SyntheticSample& s : synthetic_) ApplyLayerScales(s.sample.grid, model.layer_scales);
   for (CompressedSample& s : compressed_) ApplyLayerScales(s.sample.grid, model.layer_scales);
 
-  const int folds = std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()));
+  // The model's normal-only threshold reads held-out scores as a new image's:
+  // it holds out as few images at a time as it can afford (held_out_folds.h).
+  // The search's trials keep the configured folds: they rank candidates on
+  // the same folds, and the ranking was chosen with them.
+  const int folds = ranking_only_ ? std::min<int>(config_.calibration_folds, static_cast<int>(normal_.size()))
+                                  : HeldOutFolds(static_cast<int>(normal_.size()), config_.calibration_folds,
+                                                 !anomaly_.empty());
 
   // The normal model: per-position Gaussians where the photos line up.
   std::vector<const PatchGrid*> normal_grids, anomaly_grids;

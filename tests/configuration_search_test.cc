@@ -237,19 +237,32 @@ TEST(ConfigurationSearch, TriesThePerPositionModelFromTheSearchsOwnMinimumOfPhot
 }
 
 TEST(ConfigurationSearch, OffersTheUpsampledScaleOnlyWhereItsRulesHold) {
-  // One size, short side 1.5 to 2 times the base (the finer scale is the
-  // images' own), at most 1024x1024 working pixels at twice the size.
+  // A finer scale (short side at least 1.5 times the base's), and at twice
+  // the size, or as much as fits 1024x1024 working pixels, at least 1.5x.
   EXPECT_TRUE(UpsampledScaleFits({448, 448}, 224));   // the circuit scene: 896 px
+  EXPECT_EQ(UpsampledShortSide({448, 448}, 224), 896);
   EXPECT_TRUE(UpsampledScaleFits({336, 400}, 224));
   EXPECT_FALSE(UpsampledScaleFits({320, 256}, 224));  // brushed metal: no finer scale, nor an upsampled one
   EXPECT_FALSE(UpsampledScaleFits({288, 288}, 224));  // woven
   EXPECT_TRUE(UpsampledScaleFits({512, 448}, 224));   // 1024 x 896
-  EXPECT_FALSE(UpsampledScaleFits({640, 640}, 224));  // 1280 > 1024, and more than twice the base
-  EXPECT_FALSE(UpsampledScaleFits({640, 480}, 224));  // more than twice the base
-  EXPECT_FALSE(UpsampledScaleFits({576, 768}, 224));  // the cookies
-  EXPECT_FALSE(UpsampledScaleFits({1130, 460}, 224)); // bsdata-pitting
-  EXPECT_FALSE(UpsampledScaleFits({1200, 300}, 224)); // long strip: 2400 x 600 > 1024 x 1024
-  EXPECT_FALSE(UpsampledScaleFits({600, 448}, 224));  // 1200 x 896 > 1024 x 1024
+  EXPECT_EQ(UpsampledShortSide({512, 448}, 224), 896);
+  // Issue 16: short sides above twice the base get it too, at the largest
+  // scale that fits: 640x640 PCB scans at 1.6x (1024 px), tiny-defects'
+  // 640x480 at 1.85x, 600x448 at 1.97x.
+  EXPECT_TRUE(UpsampledScaleFits({640, 640}, 224));
+  EXPECT_DOUBLE_EQ(UpsampledScaleFor({640, 640}, 224), 1.6);
+  EXPECT_EQ(UpsampledShortSide({640, 640}, 224), 1024);
+  EXPECT_TRUE(UpsampledScaleFits({640, 480}, 224));
+  EXPECT_EQ(UpsampledShortSide({640, 480}, 224), 886);
+  EXPECT_LE(640.0 * 886 / 480 * 886, 1024.0 * 1024.0);
+  EXPECT_TRUE(UpsampledScaleFits({600, 448}, 224));
+  // Less than 1.5x fits: not offered, it would be nearly the images' own.
+  EXPECT_FALSE(UpsampledScaleFits({700, 700}, 224));  // 1.46x
+  EXPECT_EQ(UpsampledScaleFor({700, 700}, 224), 0);
+  EXPECT_EQ(UpsampledShortSide({700, 700}, 224), 0);
+  EXPECT_FALSE(UpsampledScaleFits({1130, 460}, 224)); // bsdata-pitting: 1.39x
+  EXPECT_FALSE(UpsampledScaleFits({1200, 300}, 224)); // long strip: no finer scale
+  EXPECT_FALSE(UpsampledScaleFits({1024, 1024}, 224));
 
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   auto upsampled = [](const Model& model) {
@@ -268,6 +281,13 @@ TEST(ConfigurationSearch, OffersTheUpsampledScaleOnlyWhereItsRulesHold) {
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     EXPECT_EQ(upsampled(*model), 0);
     EXPECT_FALSE(model->stats.search.empty());
+  }
+  // More normal images than its subsample: still offered (it used to be
+  // dropped at the 65th), compared on the first kSearchNormalImages as every
+  // scale is.
+  {
+    const Model model = Search({}, SmallConfig(), false, kMaxUpsampledNormalImages + 6);
+    EXPECT_EQ(upsampled(model), 2);
   }
   // Classes (a segmentation model) and a pinned per-position model drop it.
   {

@@ -65,7 +65,7 @@ TEST(SyntheticScene, DrawsTheKnownBytes) {
   } kKnown[] = {{"granular", 0x66ee51d0, 0x7472dd19},     {"brushed-metal", 0x9baa7198, 0x53efc57f},
                 {"woven", 0xbb5b8766, 0xb7e5e8f5},        {"circuit", 0x385bebc1, 0xcf3c33d6},
                 {"long-strip", 0xa437d270, 0x6cbb26c2},   {"mixed-sizes", 0x878f9ce7, 0x093bf55f},
-                {"tiny-defects", 0x0368be5e, 0xb8f90f8c}};
+                {"tiny-defects", 0x0368be5e, 0xb8f90f8c},   {"circuit-640", 0xf17d463d, 0x4e5c0bc8}};
   ASSERT_EQ(Scenes().size(), sizeof kKnown / sizeof kKnown[0]);
   for (const auto& known : kKnown) {
     const Scene* scene = FindScene(known.scene);

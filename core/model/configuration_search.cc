@@ -1,6 +1,7 @@
 #include "core/model/configuration_search.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -32,11 +33,21 @@ CandidateFigures Describe(int short_side, const ModelConfig& variant) {
 
 }  // namespace
 
-bool UpsampledScaleFits(Size size, int base_short_side) {
+double UpsampledScaleFor(Size size, int base_short_side) {
   const int shorter = std::min(size.width, size.height);
-  const double working = kUpsampledScale * size.width * kUpsampledScale * size.height;
-  return shorter >= kMinFinerScaleGain * base_short_side && shorter <= kMaxUpsampledBaseMultiple * base_short_side &&
-         working <= static_cast<double>(kMaxUpsampledWorkingPixels);
+  if (shorter < kMinFinerScaleGain * base_short_side) return 0;
+  const double pixels = static_cast<double>(size.width) * size.height;
+  const double scale = std::min(kUpsampledScale, std::sqrt(static_cast<double>(kMaxUpsampledWorkingPixels) / pixels));
+  return scale >= kMinUpsampledScale ? scale : 0;
+}
+
+bool UpsampledScaleFits(Size size, int base_short_side) { return UpsampledScaleFor(size, base_short_side) > 0; }
+
+int UpsampledShortSide(Size size, int base_short_side) {
+  const double scale = UpsampledScaleFor(size, base_short_side);
+  if (scale <= 0) return 0;
+  // Rounded down, so the working size stays within kMaxUpsampledWorkingPixels.
+  return static_cast<int>(std::floor(scale * std::min(size.width, size.height) + 1e-9));
 }
 
 void ConfigurationSearch::DropUpsampledScale() {
@@ -50,7 +61,8 @@ ConfigurationSearch::ConfigurationSearch(std::shared_ptr<const Backbone> backbon
 
 void ConfigurationSearch::ExpectNormalImages(int count) {
   expected_normals_ = count;
-  for (Scale& s : scales_) s.trainer.ExpectNormalImages(count);
+  for (Scale& s : scales_)
+    s.trainer.ExpectNormalImages(s.upsampled ? std::min(count, s.max_normals) : count);
 }
 
 Status ConfigurationSearch::ExtendClasses(const std::vector<AnomalyClass>& classes) {
@@ -97,27 +109,32 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
         !(pins_.normal_model && config_.normal_model == NormalModelKind::kPerPosition) &&
         !(pins_.shared_dark_spots && config_.shared_dark_spots);
     if (!pins_.short_side && classes_.empty() && shared_bank_allowed &&
-        UpsampledScaleFits(first_size_, config_.short_side)) {
+        UpsampledScaleFits({image.width, image.height}, config_.short_side)) {
       // A shared bank alone: no stride-4 grids or dark-spot features at
       // four times the pixels.
       ModelConfig up = config_;
-      up.short_side = static_cast<int>(kUpsampledScale * native_side);
-      up.max_scale = kUpsampledScale;
+      up.short_side = UpsampledShortSide({image.width, image.height}, config_.short_side);
+      up.max_scale = UpsampledScaleFor({image.width, image.height}, config_.short_side);
       up.normal_model = NormalModelKind::kSharedBank;
       up.dark_spots = false;
       up.shared_dark_spots = false;
       Scale scale{up.short_side, Trainer(backbone_, up, classes_), 0, up, /*upsampled=*/true};
-      if (expected_normals_ >= 0) scale.trainer.ExpectNormalImages(expected_normals_);
+      scale.max_normals = kMaxUpsampledNormalImages;
+      if (expected_normals_ >= 0) scale.trainer.ExpectNormalImages(std::min(expected_normals_, scale.max_normals));
       scale.trainer.SetSearch(search_);
       scales_.push_back(std::move(scale));
     }
   }
-  if (label == ImageLabel::kNormal) ++normals_added_;
-  if (!(image.width == first_size_.width && image.height == first_size_.height) ||
-      normals_added_ > kMaxUpsampledNormalImages)
-    DropUpsampledScale();
+  if (!(image.width == first_size_.width && image.height == first_size_.height)) DropUpsampledScale();
   for (size_t k = 0; k < scales_.size(); ++k) {
     Scale& s = scales_[k];
+    // The upsampled scale's subsample: the first kMaxUpsampledNormalImages
+    // normal images (and as many labelled anomalies), so its features stay
+    // bounded on a set of any size; it is compared on the first
+    // kSearchNormalImages as every scale is, and fitted on the subsample.
+    if (s.upsampled && (label == ImageLabel::kNormal ? s.trainer.normal_images() >= s.max_normals
+                                                     : s.trainer.anomaly_images() >= s.max_normals))
+      continue;
     if (k > 0 && !pins_.shared_dark_spots && s.extract.shared_dark_spots && s.trainer.normal_images() + s.trainer.anomaly_images() == 0 &&
         scales_[0].trainer.can_fit_per_position()) {
       // Photos the base scale may fit per position get the dark-spot

@@ -27,30 +27,43 @@ namespace anomalens {
 // The finer scale is tried only when the images have this much more
 // resolution than the base scale uses: below it the two would be nearly one.
 constexpr double kMinFinerScaleGain = 1.5;
-// The upsampled scale: a shared-bank candidate at twice the images' own size
-// (the stride-8 tap's cell then spans 4 image pixels, as the stride-4 tap's
-// does at 1x), for defects of a few pixels on layouts that vary freely: on
-// the circuit scene (448 px boards, 3-8 px pinholes) the stride-8 tap at
-// 448 px scores rare but legal geometry like a pinhole. It continues the
-// ladder of scales (base, finer = twice the base, at most the images' own)
-// past the images' own resolution, so it is offered only where the finer
-// scale is the images' own: a short side from kMinFinerScaleGain to
-// kMaxUpsampledBaseMultiple times the base's. (Offered below that too, on
-// the woven scene's 288 px photos, it won the self-check at 576 px and the
-// dev ROCAUC fell from 0.89 and 0.76 to 0.74 and 0.56: bench/threshold-
-// scenes-dev.) And only for classification models whose images all have
-// one size, at most kMaxUpsampledWorkingPixels at twice their size; dropped (its features freed) once an image of another
-// size, a class, or more than kMaxUpsampledNormalImages normal images arrive,
-// so its features stay bounded (at most 1024x1024 / 64 cells of 96 floats
-// an image: 6 MiB, for at most 64 normals, their self-check copies and
-// compression copies). Each rule depends only on the images in order, so
-// every host writes the same model.
+// The upsampled scale: a shared-bank candidate above the images' own size
+// (at twice it the stride-8 tap's cell spans 4 image pixels, as the
+// stride-4 tap's does at 1x), for defects of a few pixels on layouts that
+// vary freely: on the circuit scene (448 px boards, 3-8 px pinholes) the
+// stride-8 tap at 448 px scores rare but legal geometry like a pinhole.
+// Offered where the images have a finer scale (a short side at least
+// kMinFinerScaleGain times the base's: on the woven scene's 288 px photos,
+// below that, it won the self-check at 576 px and the dev ROCAUC fell from
+// 0.89 and 0.76 to 0.74 and 0.56: bench/threshold-scenes-dev), at
+// kUpsampledScale or the largest scale whose working size fits
+// kMaxUpsampledWorkingPixels, whichever is smaller, and only when that is at
+// least kMinUpsampledScale (below it the candidate would be nearly the
+// images' own resolution). Issue 16: until then it was offered only up to
+// twice the base's short side (where the finer scale is the images' own),
+// so 640x640 PCB scans, whose finer scale is a 0.7 downscale, got nothing
+// finer than 448 px; they now get 1024 px (1.6x). And only for
+// classification models whose images all have one size; dropped (its
+// features freed) once an image of another size or a class arrives. Its
+// features come from a subsample only, the first kMaxUpsampledNormalImages
+// normal images (and as many labelled anomalies), so they stay bounded on
+// a set of any size (1024x1024 / 64 cells of 96 floats an image: 6 MiB,
+// with their self-check and compression copies); it is compared on the
+// first kSearchNormalImages as every scale is and, when it wins, fitted on
+// that subsample. (A subsample bounded by working pixels instead, 24
+// images at 1024 px, lost circuit-640 dev seed 2's choice and still peaked
+// at 3.4 GiB: docs/model.md.) Each rule depends only on the images in
+// order, so every host writes the same model.
 constexpr double kUpsampledScale = 2.0;
-constexpr double kMaxUpsampledBaseMultiple = 2.0;
+constexpr double kMinUpsampledScale = kMinFinerScaleGain;
 constexpr long kMaxUpsampledWorkingPixels = 1024L * 1024L;
 constexpr int kMaxUpsampledNormalImages = 64;
-// Whether images of `size` get the upsampled candidate beside a base scale
-// of `base_short_side` (before the dataset-wide rules above).
+// The upsampled candidate's scale for images of `size` beside a base scale
+// of `base_short_side` (before the dataset-wide rules above), 0 when it is
+// not offered; its short side (rounded down, within the working pixels).
+double UpsampledScaleFor(Size size, int base_short_side);
+int UpsampledShortSide(Size size, int base_short_side);
+// Whether it is offered: UpsampledScaleFor(...) > 0.
 bool UpsampledScaleFits(Size size, int base_short_side);
 
 // Candidates are compared on at most this many normal images (the first
@@ -110,7 +123,8 @@ class ConfigurationSearch {
     Trainer trainer;
     double feature_seconds = 0;
     ModelConfig extract;  // the configuration its features are extracted with
-    bool upsampled = false;  // the upsampled candidate's scale (kUpsampledScale)
+    bool upsampled = false;  // the upsampled candidate's scale (UpsampledScaleFor)
+    int max_normals = 0;     // the upsampled scale's subsample (kMaxUpsampledNormalImages)
   };
   // Drops the upsampled scale, if there is one, and its features.
   void DropUpsampledScale();
@@ -126,7 +140,6 @@ class ConfigurationSearch {
   int expected_normals_ = -1;
   std::vector<Scale> scales_;
   Size first_size_;  // the first image's
-  int normals_added_ = 0;
   std::function<double()> clock_;
   BuildSearch search_;
 };

@@ -68,6 +68,7 @@ Scene GranularScene();
 Scene BrushedMetalScene();
 Scene WovenScene();
 Scene CircuitScene();
+Scene LargeCircuitScene();  // "circuit-640", in scene_circuit.cc
 Scene LongStripScene();
 Scene MixedSizesScene();
 Scene TinyDefectsScene();

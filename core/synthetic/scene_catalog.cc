@@ -29,7 +29,7 @@ void FinishGreyScene(const std::vector<double>& grey, double r, double g, double
 const std::vector<Scene>& Scenes() {
   static const std::vector<Scene> scenes = {GranularScene(),    BrushedMetalScene(), WovenScene(),
                                             CircuitScene(),     LongStripScene(),    MixedSizesScene(),
-                                            TinyDefectsScene()};
+                                            TinyDefectsScene(), LargeCircuitScene()};
   return scenes;
 }
 

@@ -5,6 +5,11 @@
 // touch or cross; see "Design rules" below). Defects of a few pixels, as bare-board inspection finds them: a
 // pinhole in a trace, a spur of copper off a trace's edge, an open (a trace cut
 // through) and a mouse bite (a bite out of a trace's edge).
+//
+// Scene "circuit-640": the same boards at 640x640 px (as many traces per
+// area, so about twice as many), with the same defects in image pixels:
+// few-pixel defects on images whose finer scale (448 px) is a downscale
+// (issue 16: real PCB scans at 640x640).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -18,6 +23,7 @@ namespace {
 enum Defect { kPinhole = 0, kSpur = 1, kOpen = 2, kMouseBite = 3 };
 
 constexpr int kSize = 448;
+constexpr int kLargeSize = 640;
 constexpr int kGrid = 16;
 
 struct Segment {
@@ -134,7 +140,10 @@ std::vector<Segment> DrawBoard(SeededRandom& rng, Copper* copper) {
   const int cells = copper->width() / kGrid;
   Routing routing(cells);
   std::vector<Segment> segments;
-  const int traces = 14 + rng.Below(8);
+  // As many traces per area as on the 448 px boards (the same draws there).
+  // Integer arithmetic, rounded to nearest: the same bytes on every target.
+  const long long area = static_cast<long long>(copper->width()) * copper->height();
+  const int traces = static_cast<int>(((14 + rng.Below(8)) * area + kSize * kSize / 2) / (kSize * kSize));
   for (int t = 0; t < traces; ++t) {
     const double half_width = (5 + 2 * rng.Below(2)) / 2.0;
     const std::vector<Node> path = PlanTrace(rng, cells, routing);
@@ -219,10 +228,10 @@ bool DrawDefect(SeededRandom& rng, int defect, const std::vector<Segment>& segme
   return true;
 }
 
-SceneSample DrawCircuit(uint64_t stream, int defect) {
+SceneSample DrawCircuitOfSize(uint64_t stream, int defect, int size) {
   SeededRandom rng(stream);
-  SceneSample s = NewSceneSample(kSize, kSize);
-  Copper copper(kSize, kSize);
+  SceneSample s = NewSceneSample(size, size);
+  Copper copper(size, size);
   const std::vector<Segment> segments = DrawBoard(rng, &copper);
   if (defect >= 0) {
     for (int attempt = 0; attempt < 1000; ++attempt) {
@@ -245,6 +254,9 @@ SceneSample DrawCircuit(uint64_t stream, int defect) {
   return s;
 }
 
+SceneSample DrawCircuit(uint64_t stream, int defect) { return DrawCircuitOfSize(stream, defect, kSize); }
+SceneSample DrawLargeCircuit(uint64_t stream, int defect) { return DrawCircuitOfSize(stream, defect, kLargeSize); }
+
 }  // namespace
 
 Scene CircuitScene() {
@@ -256,6 +268,19 @@ Scene CircuitScene() {
           16,
           16,
           DrawCircuit};
+}
+
+Scene LargeCircuitScene() {
+  // 120 normal training images: more than the upsampled candidate's
+  // subsample (kMaxUpsampledNormalImages), as real PCB sets have.
+  return {"circuit-640",
+          "binary circuit-board scans, 640x640 px, as circuit's boards with as many traces per area; the same "
+          "few-px pinholes, spurs, opens and mouse bites",
+          {"pinhole", "spur", "open", "mouse-bite"},
+          120,
+          16,
+          16,
+          DrawLargeCircuit};
 }
 
 }  // namespace anomalens

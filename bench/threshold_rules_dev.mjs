@@ -12,7 +12,7 @@
 //
 // Dev data only (bench/threshold-scenes-dev's seeds 2 and 3, the cookies'
 // train split, bsdata's dev part): never pass a test split.
-import { readFileSync } from 'node:fs';
+import { bestF1, f1At, manifestScores, median, modelMetadata, normalQuantile, robustSd as mad, sorted } from './normal_only_scores.mjs';
 
 const args = process.argv.slice(2);
 let rate = 0.03, perSet = false;
@@ -23,23 +23,6 @@ for (let i = 0; i < args.length; ++i) {
   else specs.push(args[i]);
 }
 
-const sorted = (v) => [...v].sort((a, b) => a - b);
-const median = (v) => {
-  const s = sorted(v), n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-const mad = (v) => { const m = median(v); return 1.4826 * median(v.map((x) => Math.abs(x - m))); };
-function normalQuantile(p) {  // Acklam, as core/model/calibration.cc
-  const a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00];
-  const b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01];
-  const c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00];
-  const d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
-  const tail = (q) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
-  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
-  const q = p - 0.5, r = q * q;
-  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-}
 // Empirical quantile, linear interpolation between order statistics (type 7).
 const quantile = (v, p) => {
   const s = sorted(v), h = (s.length - 1) * p, lo = Math.floor(h);
@@ -95,35 +78,15 @@ const rules = {
   'min(current, HD quantile)': (s) => Math.min(rules['median+z*MAD (current)'](s), harrellDavis(s, 1 - rate)),
 };
 
-function rowsOf(path, threshold, tau) {
-  return readFileSync(path, 'utf8').trim().split('\n').map((line) => {
-    const e = JSON.parse(line);
-    const conf = e['anomaly-label-detected-metadata'].confidence;
-    const distance = tau * Math.log(conf / (1 - conf));
-    return { label: e['anomaly-label'], score: e['anomaly-label-detected'] === 1 ? threshold + distance : threshold - distance };
-  });
-}
-function f1At(rows, t) {
-  let tp = 0, fp = 0, fn = 0;
-  for (const r of rows) {
-    const called = r.score >= t;
-    if (called && r.label === 1) tp += 1; else if (called) fp += 1; else if (r.label === 1) fn += 1;
-  }
-  const p = tp + fp ? tp / (tp + fp) : 0, rc = tp + fn ? tp / (tp + fn) : 0;
-  return { f1: p + rc ? (2 * p * rc) / (p + rc) : 0, tp, fp };
-}
-const bestF1 = (rows) => Math.max(...rows.map((r) => f1At(rows, r.score).f1));
-
 const sets = [];
 for (const spec of specs) {
   const at = spec.indexOf('=');
   const modelPath = spec.slice(0, at);
-  const bytes = readFileSync(modelPath);
-  const meta = JSON.parse(bytes.toString('utf8', 12, 12 + bytes.readUInt32LE(8)));
+  const meta = modelMetadata(modelPath);
   const normals = meta.stats.calibration_normal_scores;
   for (const part of spec.slice(at + 1).split(',')) {
     const [name, path] = part.split(':');
-    const rows = rowsOf(path, meta.threshold, meta.confidence_scale);
+    const rows = manifestScores(path, meta.threshold, meta.confidence_scale);
     sets.push({ name, model: modelPath, normals, modelThreshold: meta.threshold, rows, best: bestF1(rows) });
   }
 }

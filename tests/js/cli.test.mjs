@@ -68,7 +68,7 @@ test('--exact-search is a switch of detect, evaluate and serve, not of train (al
 test('synth --scene names the valid scenes when given a bad one, and writes an MVTec folder', { skip }, () => {
   let r = run('synth', '--scene', 'marble', '--output', join(dir, 'marble'));
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /unknown scene 'marble'; the scenes are: granular, brushed-metal, woven, circuit, long-strip, mixed-sizes, tiny-defects, or all/);
+  assert.match(r.stderr, /unknown scene 'marble'; the scenes are: granular, brushed-metal, woven, circuit, long-strip, mixed-sizes, tiny-defects, circuit-640, or all/);
   assert.ok(!existsSync(join(dir, 'marble')), 'nothing written');
   r = run('synth', '--scene', 'woven', '--output', join(dir, 'woven'), '--train-anomaly', '2');
   assert.equal(r.code, 2);

@@ -139,10 +139,13 @@ TEST(JpegLikeRoundTrip, AChannelModelKeepsReEncodedNormalsNormal) {
     png_scores += a->result.score, jpeg_scores += b->result.score;
   }
   EXPECT_LE(jpeg_flagged, png_flagged + 1) << "of " << images << " normal images re-encoded as JPEG";
-  // On average less than halfway from the PNGs' scores to the threshold
-  // (measured: 45% of the way; without the floor, far above it).
+  // On average well short of the threshold from the PNGs' scores. Measured:
+  // 45% of the way with 5-fold held-out scores, 56% since a normal-only
+  // model holds out one image at a time (held_out_folds.h), which lowers
+  // its threshold (a rise of 0.60 against 1.06 to go); without the floor, far
+  // above the threshold.
   const double png_mean = png_scores / images, jpeg_mean = jpeg_scores / images;
-  EXPECT_LT(jpeg_mean - png_mean, 0.5 * (model->threshold - png_mean))
+  EXPECT_LT(jpeg_mean - png_mean, 0.7 * (model->threshold - png_mean))
       << "mean score PNG " << png_mean << ", JPEG " << jpeg_mean << ", threshold " << model->threshold;
 }
 

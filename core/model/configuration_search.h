@@ -47,7 +47,7 @@ constexpr double kMinFinerScaleGain = 1.5;
 // features freed) once an image of another size or a class arrives. Its
 // features come from a subsample only, the first kMaxUpsampledNormalImages
 // normal images (and as many labelled anomalies), so they stay bounded on
-// a set of any size (1024x1024 / 64 cells of 96 floats an image: 6 MiB,
+// a set of any size (1024x1024 / 64 cells of 128 floats an image: 8 MiB,
 // with their self-check and compression copies); it is compared on the
 // first kSearchNormalImages as every scale is and, when it wins, fitted on
 // that subsample. (A subsample bounded by working pixels instead, 24

@@ -129,6 +129,42 @@ TEST(CandidateRanking, DifferencesWithinTheStandardErrorAreTies) {
   EXPECT_EQ(RocAucStandardError(0.9, 0, 25), 0.5);
 }
 
+TEST(CandidateRanking, BetweenScalesTheFewPixelDefectsBreakATie) {
+  // circuit dev seed 3: 896 px, tap 8 ranks the self-check 0.838 against
+  // 448 px, tap 8's 0.794, within the standard error, and AUPRO 0.893
+  // against 0.874 is within its margin; on the 14 few-pixel defects alone
+  // 0.809 against 0.701, more than one defect's worth (1/14 = 0.071).
+  CandidateFigures fine = Figures(0.838, 0.893), coarse = Figures(0.794, 0.874);
+  fine.short_side = 896, coarse.short_side = 448;
+  fine.few_pixel_defects = coarse.few_pixel_defects = 14;
+  fine.few_pixel_rocauc = 0.809, coarse.few_pixel_rocauc = 0.701;
+  EXPECT_TRUE(CandidateRanksAbove(fine, coarse));
+  EXPECT_FALSE(CandidateRanksAbove(coarse, fine));
+  // The same figures at one scale: the taps do not change which defects a
+  // cell can see, so the few-pixel class has no say; AUPRO is a tie too.
+  CandidateFigures same = fine;
+  same.short_side = 448;
+  EXPECT_FALSE(CandidateRanksAbove(same, coarse));
+  // Less than one defect's worth apart: a tie, the incumbent stays.
+  fine.few_pixel_rocauc = 0.75;
+  EXPECT_FALSE(CandidateRanksAbove(fine, coarse));
+  fine.few_pixel_rocauc = 0.809;
+  // Different few-pixel counts (or none) cannot be compared.
+  fine.few_pixel_defects = 13;
+  EXPECT_FALSE(CandidateRanksAbove(fine, coarse));
+  fine.few_pixel_defects = coarse.few_pixel_defects = 0;
+  EXPECT_FALSE(CandidateRanksAbove(fine, coarse));
+  fine.few_pixel_defects = coarse.few_pixel_defects = 14;
+  // Candidates that cannot tell the defects from normal images (0.55
+  // against 0.52, both within two standard errors of chance): no evidence.
+  fine.synthetic_rocauc = 0.55, coarse.synthetic_rocauc = 0.52;
+  EXPECT_FALSE(CandidateRanksAbove(fine, coarse));
+  // A clear overall lead of the coarse scale still wins over the few-pixel class.
+  fine.synthetic_rocauc = 0.70, coarse.synthetic_rocauc = 0.85;
+  EXPECT_TRUE(CandidateRanksAbove(coarse, fine));
+  EXPECT_FALSE(CandidateRanksAbove(fine, coarse));
+}
+
 TEST(ConfigurationSearch, TriesScalesAndTapsAndReturnsTheChosenConfigurationsModel) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   const Model model = Search({});

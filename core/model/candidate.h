@@ -25,6 +25,11 @@ struct CandidateFigures {
   int synthetic_defects = 0;
   int labelled_anomalies = 0;
   int held_out_normals = 0;
+  // The self-check's few-pixel class alone (7 to 50 of the image's own
+  // pixels, kFewPixelSizeClass): its image ROCAUC (NaN without it) and count.
+  // For ranking only: not kept in the model file.
+  double few_pixel_rocauc = 0;
+  int few_pixel_defects = 0;
   // The compression check (SelfCheckReport): compressed copies of held-out
   // normals, and how many the candidate flags at its own threshold.
   int compressed_normals = 0;
@@ -49,11 +54,18 @@ std::string CandidateName(const CandidateFigures& c);
 //   1. labelled anomalies' held-out ROCAUC, when both have them: real
 //      defects win over synthetic ones;
 //   2. the self-check's synthetic image ROCAUC;
-//   3. its pixel AUPRO (where the defects are found, not only that they
+//   3. between candidates of different scales, the ROCAUC of the
+//      self-check's few-pixel class alone, clear when larger than one
+//      defect's worth (1 / its count), and only when both candidates find
+//      the synthetic defects clearly better than chance (ROCAUC above 0.5 by
+//      two standard errors): a working scale decides whether a defect of a
+//      few image pixels is seen at all (it shrinks below a cell or it does
+//      not), while larger defects survive either scale, so a tie overall
+//      between scales is broken by the defects the scale is about;
+//   4. its pixel AUPRO (where the defects are found, not only that they
 //      are), only when both candidates find the synthetic defects clearly
-//      better than chance (ROCAUC above 0.5 by two standard errors):
-//      localization of defects the model cannot tell from normal images is
-//      no evidence.
+//      better than chance: localization of defects the model cannot tell
+//      from normal images is no evidence.
 // The search walks the candidates in order from the base configuration, so
 // ties keep the earlier, cheaper one.
 bool CandidateRanksAbove(const CandidateFigures& a, const CandidateFigures& b);

@@ -288,6 +288,10 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
       c.synthetic_defects = check.defects;
       c.labelled_anomalies = static_cast<int>(model->stats.calibration_anomaly_scores.size());
       c.held_out_normals = static_cast<int>(model->stats.calibration_normal_scores.size());
+      c.few_pixel_rocauc = std::numeric_limits<double>::quiet_NaN();
+      for (const SelfCheckGroup& g : check.sizes)
+        if (g.name == SelfCheckSizeClassName(kFewPixelSizeClass))
+          c.few_pixel_rocauc = g.image_rocauc, c.few_pixel_defects = g.defects;
       c.compressed_normals = check.compressed_normals;
       c.compressed_flagged = check.compressed_flagged;
     } else {

@@ -345,12 +345,33 @@ StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) co
   trial.search_ = search_;
   trial.ranking_only_ = true;
   const size_t keep = max_normals > 0 ? std::min<size_t>(max_normals, normal_.size()) : normal_.size();
-  trial.normal_.assign(normal_.begin(), normal_.begin() + keep);
-  trial.anomaly_ = anomaly_;
+  // The trial copies only the grids its Finish reads: the stride-4 grids
+  // for a per-position model, the dark-spot and colour-spot features for
+  // the channel it carries. A shared bank's trial would otherwise copy, and
+  // only then drop, every image's stride-4 grid (issue 16: the search's
+  // peak memory). A ranking trial fits no defect head, so no segmentation
+  // reads the stride-4 grids of a shared bank.
+  const bool per_position = variant.normal_model != NormalModelKind::kSharedBank && stride4_;
+  const bool spots = (per_position && variant.dark_spots) ||
+                     (variant.normal_model != NormalModelKind::kPerPosition && variant.shared_dark_spots);
+  const auto copy = [per_position, spots](const Sample& s) {
+    Sample c;
+    c.grid = s.grid;
+    if (per_position) c.fine = s.fine;
+    if (spots) c.dark_spots = s.dark_spots, c.colour_spots = s.colour_spots;
+    c.geometry = s.geometry;
+    c.cell_labels = s.cell_labels;
+    c.working_mask = s.working_mask;
+    c.guide = s.guide;
+    return c;
+  };
+  for (size_t i = 0; i < keep; ++i) trial.normal_.push_back(copy(normal_[i]));
+  for (const Sample& s : anomaly_) trial.anomaly_.push_back(copy(s));
   for (const SyntheticSample& s : synthetic_)
-    if (static_cast<size_t>(s.source) < keep) trial.synthetic_.push_back(s);
+    if (static_cast<size_t>(s.source) < keep)
+      trial.synthetic_.push_back({copy(s.sample), s.source, s.family, s.size_class});
   for (const CompressedSample& s : compressed_)
-    if (static_cast<size_t>(s.source) < keep) trial.compressed_.push_back(s);
+    if (static_cast<size_t>(s.source) < keep) trial.compressed_.push_back({copy(s.sample), s.source});
   RETURN_IF_ERROR(trial.Reconfigure(variant));
   // A trial's anomaly bank is no larger than its normal bank may be: both
   // shrink together when the search compares candidates on small banks.

@@ -260,6 +260,13 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
   Hooks trial_hooks;
   trial_hooks.cancelled = hooks.cancelled;
   trial_hooks.parallel = hooks.parallel;
+  // A scale whose candidates have all been tried and none of which leads
+  // can no longer win (the walk only replaces the incumbent with a later
+  // candidate): its features are freed before the next scale's trials
+  // (issue 16: the search's peak memory, with the upsampled scale's).
+  std::vector<size_t> last_candidate(scales_.size(), 0);
+  for (size_t k = 0; k < tried.size(); ++k) last_candidate[tried[k].first] = k;
+  std::vector<bool> released(scales_.size(), false);
   std::optional<Status> first_error;
   int best = -1;
   for (size_t k = 0; k < tried.size(); ++k) {
@@ -301,6 +308,11 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
     c.fit_seconds = hooks.Now() - start;
     table.push_back(c);
     if (best < 0 || CandidateRanksAbove(table.back(), table[best])) best = static_cast<int>(k);
+    for (size_t s = 0; s < scales_.size(); ++s) {
+      if (released[s] || last_candidate[s] > k || s == tried[best].first) continue;
+      scales_[s].trainer = Trainer(backbone_, scales_[s].extract, classes_);
+      released[s] = true;
+    }
   }
   if (!table[best].error.empty()) return *first_error;
   table[best].chosen = true;

@@ -345,12 +345,40 @@ StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) co
   trial.search_ = search_;
   trial.ranking_only_ = true;
   const size_t keep = max_normals > 0 ? std::min<size_t>(max_normals, normal_.size()) : normal_.size();
-  trial.normal_.assign(normal_.begin(), normal_.begin() + keep);
-  trial.anomaly_ = anomaly_;
+  // The trial copies only the grids its Finish reads: the stride-4 grids
+  // for a per-position model, the dark-spot and colour-spot features for
+  // the channel it carries. A shared bank's trial would otherwise copy, and
+  // only then drop, every image's stride-4 grid (issue 16: the search's
+  // peak memory). A ranking trial fits no defect head, so no segmentation
+  // reads the stride-4 grids of a shared bank.
+  const bool per_position = variant.normal_model != NormalModelKind::kSharedBank && stride4_;
+  const bool spots = (per_position && variant.dark_spots) ||
+                     (variant.normal_model != NormalModelKind::kPerPosition && variant.shared_dark_spots);
+  // The synthetic defects and compressed copies are only scored, one at a
+  // time, by a shared bank: their grids are read from this trainer.
+  const bool share = variant.normal_model == NormalModelKind::kSharedBank;
+  const auto copy = [per_position, spots](const Sample& s, bool shared_grid = false) {
+    Sample c;
+    if (shared_grid) {
+      c.parent_grid = &s.grid;
+    } else {
+      c.grid = s.grid;
+    }
+    if (per_position) c.fine = s.fine;
+    if (spots) c.dark_spots = s.dark_spots, c.colour_spots = s.colour_spots;
+    c.geometry = s.geometry;
+    c.cell_labels = s.cell_labels;
+    c.working_mask = s.working_mask;
+    c.guide = s.guide;
+    return c;
+  };
+  for (size_t i = 0; i < keep; ++i) trial.normal_.push_back(copy(normal_[i]));
+  for (const Sample& s : anomaly_) trial.anomaly_.push_back(copy(s));
   for (const SyntheticSample& s : synthetic_)
-    if (static_cast<size_t>(s.source) < keep) trial.synthetic_.push_back(s);
+    if (static_cast<size_t>(s.source) < keep)
+      trial.synthetic_.push_back({copy(s.sample, share), s.source, s.family, s.size_class});
   for (const CompressedSample& s : compressed_)
-    if (static_cast<size_t>(s.source) < keep) trial.compressed_.push_back(s);
+    if (static_cast<size_t>(s.source) < keep) trial.compressed_.push_back({copy(s.sample, share), s.source});
   RETURN_IF_ERROR(trial.Reconfigure(variant));
   // A trial's anomaly bank is no larger than its normal bank may be: both
   // shrink together when the search compares candidates on small banks.
@@ -774,16 +802,25 @@ StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
           }
         }
       }
+      // A shared-bank trial's synthetic and compressed images: their
+      // parent's grid, scaled as the others were (Sample::parent_grid).
+      PatchGrid scratch;
+      const auto grid_of = [&scratch, &model](const Sample& s) -> const PatchGrid& {
+        if (s.parent_grid == nullptr) return s.grid;
+        scratch = *s.parent_grid;
+        ApplyLayerScales(scratch, model.layer_scales);
+        return scratch;
+      };
       for (size_t j = 0; j < synthetic_.size(); ++j) {
         if (anomaly_folds[real_anomalies + j] != f) continue;
-        ScoredImage scored = ScorePatchGrid(synthetic_[j].sample.grid, *normal_index, *anomaly_index,
+        ScoredImage scored = ScorePatchGrid(grid_of(synthetic_[j].sample), *normal_index, *anomaly_index,
                                             synthetic_[j].sample.geometry, config_.smoothing_sigma);
         synthetic_scores[j] = scored.score;
         synthetic_maps[j] = std::move(scored.map);
       }
       for (size_t j = 0; j < compressed_.size(); ++j) {
         if (anomaly_folds[compressed_first + j] != f) continue;
-        compressed_scores[j] = ScorePatchGrid(compressed_[j].sample.grid, *normal_index, *anomaly_index,
+        compressed_scores[j] = ScorePatchGrid(grid_of(compressed_[j].sample), *normal_index, *anomaly_index,
                                               compressed_[j].sample.geometry, config_.smoothing_sigma)
                                    .score;
       }

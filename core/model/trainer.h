@@ -78,7 +78,9 @@ class Trainer {
   // head, map refinement); it must not ask
   // for features that were not kept (see can_fit_per_position).
   // The trial's Finish gives the image and self-check figures the search
-  // ranks by, not a model to keep: it fits no segmentation.
+  // ranks by, not a model to keep: it fits no segmentation. A shared-bank
+  // trial reads some of this trainer's features (Sample::parent_grid): it
+  // must not outlive this trainer, nor be finished after it changes.
   StatusOr<Trainer> Trial(const ModelConfig& variant, int max_normals = 0) const;
   // Changes the finish-time options of this trainer (same rules as Trial),
   // so the search's winner finishes on the full set without a copy.
@@ -110,6 +112,13 @@ class Trainer {
     std::vector<uint8_t> working_mask;
     // Masked images: the map refinement's guide (map_refinement.h).
     std::vector<float> guide;
+    // A shared-bank trial's synthetic defects and compressed copies keep no
+    // grid of their own: `grid` is empty and this is the trial's parent's
+    // (unscaled), scaled into a scratch copy when the image is scored, one
+    // at a time. The parent outlives the trial (Trial). Issue 16: on
+    // 640x640 images the upsampled candidate's trial copied 64 such grids
+    // of 8 MiB. Null otherwise.
+    const PatchGrid* parent_grid = nullptr;
     bool has_mask() const { return !cell_labels.empty(); }
   };
   // A synthetic defect pasted into normal image `source` (self_check.h),

@@ -87,7 +87,9 @@ bool ReadWholeFile(const std::string& path, size_t max_bytes, std::vector<uint8_
   return true;
 }
 
-bool ReadFloats(ByteReader* r, size_t count, std::vector<float>* out) {
+// (A template: tensors hold an UninitializedVector, other callers a std::vector.)
+template <typename FloatVector>
+bool ReadFloats(ByteReader* r, size_t count, FloatVector* out) {
   if (count > r->remaining() / 4) return false;
   out->resize(count);
   for (size_t i = 0; i < count; ++i) {

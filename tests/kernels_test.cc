@@ -24,7 +24,8 @@ std::vector<float> RandomVector(size_t n, std::mt19937& rng, float scale = 1.0f)
 
 Tensor RandomTensor(int h, int w, int c, std::mt19937& rng) {
   Tensor t(h, w, c);
-  t.data = RandomVector(t.data.size(), rng, 4.0f);
+  const std::vector<float> v = RandomVector(t.data.size(), rng, 4.0f);
+  t.data.assign(v.begin(), v.end());
   return t;
 }
 

@@ -82,7 +82,7 @@ std::vector<PatchGrid> PhotosOfOnePart(int count, int side, int dim, std::mt1993
   for (PatchGrid& g : grids) {
     g.width = g.height = side;
     g.dim = dim;
-    g.data = pattern;
+    g.data.assign(pattern.begin(), pattern.end());
     std::vector<float> shared(dim);
     for (float& v : shared) v = n01(rng);
     for (size_t k = 0; k < g.data.size(); ++k) g.data[k] += shared[k % dim] + 0.5f * n01(rng);
@@ -223,7 +223,7 @@ TEST(PositionModel, AlignmentSeparatesAlignedFromShuffledParts) {
     std::vector<float> data(g.data.size());
     for (size_t i = 0; i < order.size(); ++i)
       std::copy_n(g.cell(order[i]), g.dim, &data[i * g.dim]);
-    g.data = data;
+    g.data.assign(data.begin(), data.end());
   }
   EXPECT_GT(PositionAlignment(Pointers(grids)), 0.8);
 }

@@ -60,7 +60,7 @@ std::vector<PatchGrid> AlignedGrids(int count, int width, int height, int dim, f
     g.width = width;
     g.height = height;
     g.dim = dim;
-    g.data = pattern;
+    g.data.assign(pattern.begin(), pattern.end());
     for (float& v : g.data) v += noise * n01(rng);
   }
   return grids;

@@ -66,7 +66,7 @@ Tensor BackboneInputRegion(const RgbImage& resized, int x0, int y0, int width, i
     for (int v = 0; v < 256; ++v) table[v] = static_cast<float>(v) / 127.5f - 1.0f;
     return table;
   }();
-  Tensor input(height, width, 3);
+  Tensor input = Tensor::Uninitialized(height, width, 3);  // every sample written below
   float* dst = input.data.data();
   for (int y = 0; y < height; ++y) {
     const int sy = std::min(y0 + y, resized.height - 1);

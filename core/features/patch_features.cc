@@ -9,7 +9,7 @@ namespace {
 
 // 3x3 mean over the cells inside the map (channels a multiple of 4).
 Tensor LocalAverage3x3(const Tensor& in) {
-  Tensor out(in.height, in.width, in.channels);
+  Tensor out = Tensor::Uninitialized(in.height, in.width, in.channels);  // every pixel written whole below
   // Each output's sum starts at 0 and adds its neighbours row by row, left
   // to right; the channels run innermost, a whole pixel at a time, so the
   // loops over the neighbours are not repeated for every four channels

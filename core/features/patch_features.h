@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/backbone/mobilenet_v2.h"
+#include "core/base/default_init_allocator.h"
 
 namespace anomalens {
 
@@ -14,7 +15,9 @@ struct PatchGrid {
   int width = 0;   // cells across (working width / 8, or / 4)
   int height = 0;  // cells down
   int dim = 0;     // features a cell
-  std::vector<float> data;  // row-major cells, `dim` floats each
+  // Row-major cells, `dim` floats each. UninitializedVector: a resize does
+  // not zero-fill (every builder writes each cell whole, or assigns a value).
+  UninitializedVector<float> data;
 
   size_t cells() const { return static_cast<size_t>(width) * height; }
   const float* cell(size_t i) const { return &data[i * dim]; }

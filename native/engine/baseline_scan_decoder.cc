@@ -4,6 +4,10 @@
 #include <cstdio>  // before jpeglib.h, which needs FILE
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <jpeglib.h>
 
 namespace anomalens {
@@ -24,6 +28,17 @@ constexpr uint8_t kNatural[64] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25
 
 inline int Extend(uint32_t bits, int size) {
   return bits < (1u << (size - 1)) ? static_cast<int>(bits) - (1 << size) + 1 : static_cast<int>(bits);
+}
+
+// A block's 128 bytes zeroed in vector stores (GCC makes std::memset's a
+// rep stos, slow to start on each block).
+inline void ZeroBlock(int16_t* block) {
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  for (int i = 0; i < 8; ++i) _mm_storeu_si128(reinterpret_cast<__m128i*>(block) + i, zero);
+#else
+  std::memset(block, 0, 64 * sizeof(int16_t));
+#endif
 }
 
 inline uint64_t LoadBigEndian64(const uint8_t* p) {
@@ -178,8 +193,8 @@ struct BaselineScanDecoder::Chain {
   // code, or a coefficient past the 64th (which libjpeg-turbo folds into
   // the last, and stb refuses).
   bool ReadBlock(const Table& dc, const Table& ac, uint32_t* predictor, int16_t* block) {
-    std::memset(block, 0, 64 * sizeof(int16_t));
-    if (count < 32) Refill();
+    ZeroBlock(block);
+    Refill();  // always (56 bits or more after it): a branch on the count mispredicts
     const Table::Ac& difference = dc.ac[buffer >> (64 - kFastBits)];
     if (difference.length) {
       Skip(difference.length);
@@ -191,7 +206,7 @@ struct BaselineScanDecoder::Chain {
     }
     block[0] = static_cast<int16_t>(static_cast<uint16_t>(*predictor));
     for (int k = 1; k < 64;) {
-      if (count < 32) Refill();
+      Refill();  // as above
       const Table::Ac& fast = ac.ac[buffer >> (64 - kFastBits)];
       if (fast.length) {
         Skip(fast.length);
@@ -202,7 +217,7 @@ struct BaselineScanDecoder::Chain {
         }
         block[kNatural[k]] = fast.value;
         ++k;
-        // A second look-up on the same refill: 22 bits or more are left.
+        // A second look-up on the same refill: 46 bits or more are left.
         const Table::Ac& next = ac.ac[buffer >> (64 - kFastBits)];
         if (next.length && k < 64) {
           Skip(next.length);
@@ -349,23 +364,32 @@ void BaselineScanDecoder::PointRows(size_t mcu_begin, size_t mcu_end, Block* con
 // is then the MCU that failed, and the chain is not to be used further.
 bool BaselineScanDecoder::DecodeMcus(Chain* chain, size_t mcu_end, Block* const* base, size_t base_mcu,
                                      uint64_t bit_end, std::vector<uint64_t>* starts) {
-  for (; chain->mcu < mcu_end; ++chain->mcu) {
-    if (starts) starts->push_back(chain->position());
-    const size_t at = chain->mcu - base_mcu;
-    int stream = 0;
-    for (const Component& c : scan_) {
-      const Table& dc = tables_[static_cast<size_t>(c.dc)];
-      const Table& ac = tables_[static_cast<size_t>(c.ac)];
-      for (int y = 0; y < c.v; ++y, ++stream) {
-        Block* blocks = base[stream] + at * static_cast<size_t>(c.h);
-        for (int x = 0; x < c.h; ++x) {
-          if (!chain->ReadBlock(dc, ac, &chain->predictors[c.index], blocks[x])) return false;
+  // On a local copy, which the compiler keeps in registers: through the
+  // pointer, the bit buffer, its count and the byte position were stored
+  // back after every code (a block's stores may alias them as far as it
+  // knows). 10 - 15% of the entropy decoding on the cookie JPEG.
+  Chain local = *chain;
+  const bool ok = [&] {
+    for (; local.mcu < mcu_end; ++local.mcu) {
+      if (starts) starts->push_back(local.position());
+      const size_t at = local.mcu - base_mcu;
+      int stream = 0;
+      for (const Component& c : scan_) {
+        const Table& dc = tables_[static_cast<size_t>(c.dc)];
+        const Table& ac = tables_[static_cast<size_t>(c.ac)];
+        for (int y = 0; y < c.v; ++y, ++stream) {
+          Block* blocks = base[stream] + at * static_cast<size_t>(c.h);
+          for (int x = 0; x < c.h; ++x) {
+            if (!local.ReadBlock(dc, ac, &local.predictors[c.index], blocks[x])) return false;
+          }
         }
       }
+      if (local.position() > bit_end) return false;
     }
-    if (chain->position() > bit_end) return false;
-  }
-  return true;
+    return true;
+  }();
+  *chain = local;
+  return ok;
 }
 
 bool BaselineScanDecoder::EndsCleanly(uint64_t end_bit, size_t segment) const {

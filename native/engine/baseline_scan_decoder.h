@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "core/base/byte_span.h"
+#include "core/base/default_init_allocator.h"
 #include "core/base/parallel.h"
 
 struct jpeg_decompress_struct;
@@ -120,7 +121,7 @@ class BaselineScanDecoder {
   int imcu_rows_ = 0;
   int block_rows_per_imcu_[4] = {1, 1, 1, 1};
   size_t restart_interval_ = 0;
-  std::vector<uint8_t> data_;           // the entropy-coded data, unstuffed, zero-padded
+  UninitializedVector<uint8_t> data_;   // the entropy-coded data, unstuffed, zero-padded (written before read)
   std::vector<size_t> segment_ends_;    // byte ends in data_ of each restart interval (one without markers)
   // Block storage: per scan component and block row within the MCU, MCU after MCU.
   std::vector<std::unique_ptr<Block[]>> storage_;

@@ -241,15 +241,16 @@ StatusOr<BackboneTaps> XnnpackBackbone::Run(const Tensor& input, bool stride4) c
   const ShapeKey key{input.height, input.width, stride4, turn.held};
   ASSIGN_OR_RETURN(std::unique_ptr<Runtime> runtime, Take(key));
   BackboneTaps taps;
-  taps.stride8 = Tensor(input.height / 8, input.width / 8, MobileNetV2::kStride8Channels);
-  taps.stride16 = Tensor(input.height / 16, input.width / 16, MobileNetV2::kStride16Channels);
+  // Not zero-filled: XNNPACK writes its external outputs whole.
+  taps.stride8 = Tensor::Uninitialized(input.height / 8, input.width / 8, MobileNetV2::kStride8Channels);
+  taps.stride16 = Tensor::Uninitialized(input.height / 16, input.width / 16, MobileNetV2::kStride16Channels);
   std::vector<xnn_external_value> externals = {
       {kInputId, const_cast<float*>(input.data.data())},  // XNNPACK only reads inputs
       {kStride8Id, taps.stride8.data.data()},
       {kStride16Id, taps.stride16.data.data()},
   };
   if (stride4) {
-    taps.stride4 = Tensor(input.height / 4, input.width / 4, MobileNetV2::kStride4Channels);
+    taps.stride4 = Tensor::Uninitialized(input.height / 4, input.width / 4, MobileNetV2::kStride4Channels);
     externals.push_back({kStride4Id, taps.stride4.data.data()});
   }
   XNN_RETURN_IF_ERROR("runtime setup", xnn_setup_runtime(runtime->runtime, externals.size(), externals.data()));

@@ -62,7 +62,7 @@ int PrintFolderAlignment(const std::string& folder) {
     auto taps = (*backbone)->Run(BackboneInputRegion(resized, 0, 0, g.padded.width, g.padded.height));
     const Tensor t = BoxAverage(taps->stride8, 3);
     w = t.width, h = t.height;
-    f.push_back(t.data);
+    f.emplace_back(t.data.begin(), t.data.end());
   }
   std::printf("%zu images, grid %dx%d: alignment r0 %.3f r1 %.3f\n", f.size(), w, h, Alignment(f, w, h, 0),
               Alignment(f, w, h, 1));

@@ -130,14 +130,15 @@ class WasmBackbone {
     tensor.height = height;
     tensor.width = width;
     tensor.channels = 3;
-    tensor.data = emscripten::convertJSArrayToNumberVector<float>(input);
+    const std::vector<float> floats = emscripten::convertJSArrayToNumberVector<float>(input);
+    tensor.data.assign(floats.begin(), floats.end());
     if (height < 0 || width < 0 || tensor.data.size() != tensor.pixels() * 3) {
       return ErrorValue(InvalidInput("input needs height x width x 3 floats"));
     }
     // MobileNetV2::Run checks the sides.
     StatusOr<MobileNetV2::Taps> taps = net_->Run(tensor);
     if (!taps.ok()) return ErrorValue(taps.status());
-    const std::vector<float>& out = taps->stride16.data;
+    const auto& out = taps->stride16.data;
     return val(emscripten::typed_memory_view(out.size(), out.data())).call<val>("slice");
   }
 

@@ -121,9 +121,21 @@ export type AnomalensErrorName =
   | 'AbortError'
   | 'NotSupportedError';
 
+/**
+ * Codes of the errors that end an instance: its WebAssembly module aborted and
+ * cannot run again (create a new instance; README, "Memory").
+ * WASM_OUT_OF_MEMORY: the call that needed more than the 4 GB wasm32 can
+ * address (a ServiceQuotaExceededException); WASM_ABORTED: any other abort, a
+ * bug (an InternalServerException); WASM_INSTANCE_ABORTED: every later call on
+ * that instance or its models (a ResourceNotFoundException, `cause` the first).
+ */
+export type AnomalensErrorCode = 'WASM_OUT_OF_MEMORY' | 'WASM_ABORTED' | 'WASM_INSTANCE_ABORTED';
+
 /** What the API throws: an Error whose name is one of AnomalensErrorName. */
 export interface AnomalensError extends Error {
   name: AnomalensErrorName;
+  /** Set when the instance's WebAssembly module has aborted. */
+  code?: AnomalensErrorCode;
 }
 
 /** One labelled test image of an evaluation. */

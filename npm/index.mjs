@@ -92,20 +92,109 @@ function fromBase64(text) {
   return bytes;
 }
 
+// ---- When the module aborts ------------------------------------------------
+// A WebAssembly module does not come back from an abort: the C++ frames it was
+// in never unwind, so its heap is left half-way through that call. Running
+// out of memory ends that way (malloc fails once the memory cannot grow past
+// 4 GB; wasm/bindings.cc's new-handler leaves a note on the module first),
+// and so does a trap (a bug). guardModule wraps every function the bindings
+// export: the call that aborts throws a named error, code WASM_OUT_OF_MEMORY
+// or WASM_ABORTED, and every later call on that instance or its models
+// throws WASM_INSTANCE_ABORTED without entering the module. Nothing is
+// recreated behind the caller's back: the models loaded and a training run in
+// progress are gone with the module, so making a new instance
+// (Anomalens.create) is the caller's choice.
+
+// The module-level functions and classes of wasm/bindings.cc's EMSCRIPTEN_BINDINGS.
+const BOUND_FUNCTIONS = ['defaultShortSide', 'parseManifest', 'splitDataset', 'datasetMinimumsMessage',
+                         'synthesizeDefect', 'planDefects', 'describeModel', 'heapBytesInUse', 'allocateForTesting'];
+const BOUND_CLASSES = ['Backbone', 'Detector', 'Evaluation', 'Trainer'];
+
+const mib = (bytes) => Math.round(bytes / 2 ** 20);
+
+function withCode(error, code, cause) {
+  error.code = code;
+  if (cause !== undefined) error.cause = cause;
+  return error;
+}
+
+// The named error for a WebAssembly.RuntimeError out of the module.
+function abortedError(module, runtimeError) {
+  const note = module.anomalensOutOfMemory;
+  if (note) {
+    return withCode(namedError('ServiceQuotaExceededException',
+      'anomalens: out of WebAssembly memory: this needed more than the 4 GB a wasm32 module can address ' +
+      `(or than this runtime lets it grow to; ${mib(note.heapBytesInUse)} MiB in use, ` +
+      `in ${mib(note.memoryBytes)} MiB of memory); train on fewer or smaller images (a smaller shortSide ` +
+      'option, the CLI\'s --resolution), load fewer models at once, or use the native CLI, which has no such limit. ' +
+      'This Anomalens instance cannot be used again: create a new one (Anomalens.create) and load its models again.'),
+      'WASM_OUT_OF_MEMORY', runtimeError);
+  }
+  return withCode(namedError('InternalServerException',
+    `anomalens: the WebAssembly module stopped (${runtimeError.message}). This Anomalens instance cannot be used ` +
+    'again: create a new one (Anomalens.create) and load its models again. This is a bug: please report it with ' +
+    'the input that caused it.'), 'WASM_ABORTED', runtimeError);
+}
+
+// What every call after the abort throws.
+function instanceAbortedError(module) {
+  const cause = module.anomalensAborted;
+  const why = cause.code === 'WASM_OUT_OF_MEMORY' ? 'it ran out of WebAssembly memory' : 'its WebAssembly module stopped';
+  return withCode(namedError('ResourceNotFoundException',
+    `anomalens: this Anomalens instance cannot be used again: ${why} earlier (${cause.code}). ` +
+    'Create a new one (Anomalens.create) and load its models again.'), 'WASM_INSTANCE_ABORTED', cause);
+}
+
+function throwIfAborted(module) {
+  if (module.anomalensAborted) throw instanceAbortedError(module);
+}
+
+// Wraps `fn` (a function or a class the bindings export) in the guard above.
+function guarded(module, fn) {
+  return function guard(...args) {
+    throwIfAborted(module);
+    try {
+      return new.target ? new fn(...args) : fn.apply(this, args);
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      module.anomalensAborted = abortedError(module, error);
+      throw module.anomalensAborted;
+    }
+  };
+}
+
+function guardModule(module) {
+  for (const name of BOUND_FUNCTIONS) module[name] = guarded(module, module[name]);
+  for (const name of BOUND_CLASSES) {
+    const prototype = module[name].prototype;
+    for (const key of Object.getOwnPropertyNames(prototype)) {
+      if (key !== 'constructor' && typeof prototype[key] === 'function') prototype[key] = guarded(module, prototype[key]);
+    }
+    module[name] = guarded(module, module[name]);
+  }
+  return module;
+}
+
+// Frees an Embind object, unless its module has aborted: then there is
+// nothing to free into (and calling in would run on a broken heap).
+function deleteHandle(module, handle) {
+  if (handle && !module.anomalensAborted && !handle.isDeleted()) handle.delete();
+}
+
 // Whoever forgets dispose() still gets the memory back when the wrapper is
 // collected; dispose() is the prompt way.
 const collector = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); })
+  ? new FinalizationRegistry(({ module, handle }) => deleteHandle(module, handle))
   : { register() {}, unregister() {} };
 
-function track(owner, handle) {
-  collector.register(owner, handle, owner);
+function track(owner, module, handle) {
+  collector.register(owner, { module, handle }, owner);
   return handle;
 }
 
-function release(owner, handle) {
+function release(owner, module, handle) {
   collector.unregister(owner);
-  if (handle && !handle.isDeleted()) handle.delete();
+  deleteHandle(module, handle);
 }
 
 // Training options and whether each is an integer (ModelConfig's fields).
@@ -118,15 +207,18 @@ const yieldToEventLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
 export class AnomalensModel {
   #detector;
   #owner;
+  #module;
 
   /** @internal Use Anomalens#loadModel. */
-  constructor(owner, detector) {
+  constructor(owner, module, detector) {
     this.#owner = owner;
-    this.#detector = track(this, detector);
+    this.#module = module;
+    this.#detector = track(this, module, detector);
   }
 
   #live() {
     if (!this.#detector) throw namedError('ResourceNotFoundException', 'this model has been disposed');
+    throwIfAborted(this.#module);
     return this.#detector;
   }
 
@@ -188,13 +280,13 @@ export class AnomalensModel {
       const document = evaluation.resultJson(detector, String(options.modelArn ?? ''), new Date().toISOString());
       return { EvaluationResult: JSON.parse(document), Images: images };
     } finally {
-      evaluation.delete();
+      deleteHandle(this.#module, evaluation);
     }
   }
 
   /** Frees the model's memory. Later calls throw ResourceNotFoundException. */
   dispose() {
-    release(this, this.#detector);
+    release(this, this.#module, this.#detector);
     this.#detector = null;
     this.#owner?._forget(this);
     this.#owner = null;
@@ -213,7 +305,7 @@ export class Anomalens {
   /** @internal Use Anomalens.create. */
   constructor(module, backbone) {
     this.#module = module;
-    this.#backbone = track(this, backbone);
+    this.#backbone = track(this, module, backbone);
   }
 
   /**
@@ -231,11 +323,15 @@ export class Anomalens {
       options.wasmBinary ? toBytes(options.wasmBinary, 'wasmBinary') : loadWasmBinary(),
       options.backboneWeights ? toBytes(options.backboneWeights, 'backboneWeights') : loadBackboneWeights(),
     ]);
-    const module = await createModule({ wasmBinary });
+    const module = guardModule(await createModule({
+      wasmBinary,
+      // The abort's own line ("Aborted()"): the error thrown says more.
+      printErr: (text) => { if (!String(text).startsWith('Aborted(')) console.warn(text); },
+    }));
     const backbone = new module.Backbone();
     const loaded = backbone.load(weights);
     if (loaded instanceof Error) {
-      backbone.delete();
+      deleteHandle(module, backbone);
       throw loaded;
     }
     return new Anomalens(module, backbone);
@@ -243,6 +339,7 @@ export class Anomalens {
 
   #live() {
     if (!this.#backbone) throw namedError('ResourceNotFoundException', 'this Anomalens instance has been disposed');
+    throwIfAborted(this.#module);
     return this.#backbone;
   }
 
@@ -273,10 +370,10 @@ export class Anomalens {
     const detector = new this.#module.Detector();
     const loaded = detector.load(backbone, toBytes(bytes, 'model'));
     if (loaded instanceof Error) {
-      detector.delete();
+      deleteHandle(this.#module, detector);
       throw loaded;
     }
-    const model = new AnomalensModel(this, detector);
+    const model = new AnomalensModel(this, this.#module, detector);
     this.#models.add(model);
     return model;
   }
@@ -504,7 +601,7 @@ export class Anomalens {
       stop();
       return check(bytes);
     } finally {
-      trainer.delete();
+      deleteHandle(this.#module, trainer);
     }
   }
 
@@ -524,10 +621,13 @@ export class Anomalens {
                             colors);
   }
 
-  /** Frees the backbone and every model this instance loaded. */
+  /**
+   * Frees the backbone and every model this instance loaded. Safe on an
+   * instance whose module aborted (WASM_OUT_OF_MEMORY): it lets go of it.
+   */
   dispose() {
     for (const model of [...this.#models]) model.dispose();
-    release(this, this.#backbone);
+    release(this, this.#module, this.#backbone);
     this.#backbone = null;
   }
 }

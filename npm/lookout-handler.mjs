@@ -16,8 +16,9 @@
 
 const SUPPORTED = 'DetectAnomalies, DescribeModel and ListModels';
 // Lookout's exceptions and their HTTP status (the service model's).
-const STATUS = { ValidationException: 400, AccessDeniedException: 403, ResourceNotFoundException: 404,
-                 ConflictException: 409, ThrottlingException: 429, InternalServerException: 500 };
+const STATUS = { ValidationException: 400, ServiceQuotaExceededException: 402, AccessDeniedException: 403,
+                 ResourceNotFoundException: 404, ConflictException: 409, ThrottlingException: 429,
+                 InternalServerException: 500 };
 
 function lookoutError(name, message) {
   const error = new Error(message);

@@ -7,12 +7,16 @@
 // npm package throws them (npm/index.mjs). JS callbacks passed in must not
 // throw, for the same reason; the package wraps them.
 #include <emscripten/bind.h>
+#include <emscripten/em_asm.h>
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -532,12 +536,45 @@ class WasmTrainer {
 // one of a single byte, so a leak check needs a few cycles, not thousands.
 double HeapBytesInUse() { return static_cast<double>(mallinfo().uordblks); }
 
+// Out of memory: malloc returns null once the memory cannot grow (it is at
+// MAXIMUM_MEMORY, 4 GB, all wasm32 can address, or the host refuses), and
+// operator new then calls this. Without exceptions nothing can unwind the C++
+// frames, so it aborts as libc++ would without a handler, but first leaves a
+// note on the Module: the npm package (npm/index.mjs) turns the abort's bare
+// "RuntimeError: Aborted()" into its named out-of-memory error with these
+// figures.
+[[noreturn]] void OnOutOfMemory() {
+  // (No commas in the JS: EM_ASM's macro would split the code there.)
+  EM_ASM(
+      {
+        var note = {};
+        note["memoryBytes"] = HEAPU8.length;
+        note["heapBytesInUse"] = $0;
+        Module["anomalensOutOfMemory"] = note;
+      },
+      HeapBytesInUse());
+  std::abort();
+}
+
+// Test-only (tests/js/wasm_memory.test.mjs), not part of the package's API:
+// asks operator new for `bytes` bytes and frees them. No image or model
+// reaches the new-handler cheaply (the decoders check sizes first), while a
+// request beyond the 4 GB address space fails at once, touching no memory.
+void* volatile allocated_for_testing = nullptr;  // volatile: the allocation is not optimized away
+void AllocateForTesting(double bytes) {
+  const double clamped = std::max(0.0, std::min(bytes, static_cast<double>(SIZE_MAX)));
+  allocated_for_testing = ::operator new(static_cast<size_t>(clamped));
+  ::operator delete(allocated_for_testing);
+  allocated_for_testing = nullptr;
+}
+
 }  // namespace
 }  // namespace anomalens
 
 EMSCRIPTEN_BINDINGS(anomalens) {
   using namespace emscripten;
   using namespace anomalens;
+  std::set_new_handler(&OnOutOfMemory);
   function("defaultShortSide", &DefaultShortSide);
   function("parseManifest", &ParseManifestText);
   function("splitDataset", &SplitDatasetRefs);
@@ -546,6 +583,7 @@ EMSCRIPTEN_BINDINGS(anomalens) {
   function("planDefects", &PlanSyntheticDefects);
   function("describeModel", &DescribeModel);
   function("heapBytesInUse", &HeapBytesInUse);
+  function("allocateForTesting", &AllocateForTesting);
   class_<WasmBackbone>("Backbone")
       .constructor<>()
       .function("load", &WasmBackbone::Load)

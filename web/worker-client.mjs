@@ -1,6 +1,7 @@
 // The page's side of worker.mjs: call(type, payload, onProgress) returns a
 // promise of the answer. restart() replaces a worker that is stuck in a long
-// synchronous step (cancelling during calibration), loading the model again.
+// synchronous step (cancelling during calibration) or whose module aborted
+// (out of WebAssembly memory), loading the model again.
 export class WorkerClient {
   #worker = null;
   #next = 1;
@@ -22,8 +23,17 @@ export class WorkerClient {
         return;
       }
       this.#pending.delete(data.id);
-      if (data.ok) call.resolve(data);
-      else call.reject(Object.assign(new Error(data.error.message), { name: data.error.name }));
+      if (data.ok) {
+        call.resolve(data);
+        return;
+      }
+      const { name, message, code } = data.error;
+      // The package's module aborted (out of memory, or a bug): that Anomalens
+      // instance cannot run again, so the page starts a new worker (with the
+      // loaded model) and the next call works.
+      const aborted = code === 'WASM_OUT_OF_MEMORY' || code === 'WASM_ABORTED';
+      call.reject(Object.assign(new Error(aborted ? `${message} (The page has started a new one.)` : message), { name, code }));
+      if (aborted) this.restart();
     };
     this.#worker.onerror = (event) => {
       for (const call of this.#pending.values()) call.reject(new Error(event.message || 'the worker failed'));

@@ -1,7 +1,7 @@
 // The page's Web Worker: owns the anomalens WebAssembly module, so training
 // and detection never block the page. Messages in are { id, type, ... };
 // every answer carries the same id: { id, ok: true, ... } or
-// { id, ok: false, error: { name, message } }. Progress reports come as
+// { id, ok: false, error: { name, message, code } }. Progress reports come as
 // { id, progress: { stage, done, total } } before the answer.
 import { Anomalens } from './pkg/index.mjs';
 
@@ -124,6 +124,7 @@ self.onmessage = async ({ data }) => {
     const transfer = answer?.model ? [answer.model.buffer] : [];
     self.postMessage({ id, ok: true, ...answer }, transfer);
   } catch (error) {
-    self.postMessage({ id, ok: false, error: { name: error?.name ?? 'Error', message: String(error?.message ?? error) } });
+    self.postMessage({ id, ok: false, error: { name: error?.name ?? 'Error', message: String(error?.message ?? error),
+                                               code: error?.code } });
   }
 };

@@ -7,7 +7,7 @@
 //   ANOMALENS_WASM_BUILD  the Emscripten build (default build-wasm/)
 //   ANOMALENS_CLI         the native CLI (default build/native/anomalens)
 // The suites skip when a default path is missing, and fail when a path given
-// through the environment is.
+// through the environment is, or under CI=true.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -31,13 +31,16 @@ export function cookiesSkipReason() {
   return `${COOKIES} not found`;
 }
 
-// false, or the reason to skip.
-export function skipReason() {
+// false, or the reason to skip; an error instead under CI=true. `cli`: false
+// for a suite that needs the wasm build alone.
+export function skipReason({ cli = true } = {}) {
   const wasm = join(WASM_BUILD, 'wasm', 'anomalens_wasm.wasm');
-  for (const [file, fromEnv, hint] of [[wasm, process.env.ANOMALENS_WASM_BUILD, 'tools/build-wasm'],
-                                       [CLI, process.env.ANOMALENS_CLI, 'tools/build']]) {
+  const needed = [[wasm, process.env.ANOMALENS_WASM_BUILD, 'tools/build-wasm']];
+  if (cli) needed.push([CLI, process.env.ANOMALENS_CLI, 'tools/build']);
+  for (const [file, fromEnv, hint] of needed) {
     if (existsSync(file)) continue;
     if (fromEnv) throw new Error(`${file} is missing (its path was given through the environment)`);
+    if (process.env.CI === 'true') throw new Error(`CI=true but ${file} is missing; run ${hint}`);
     return `${file} not built; run ${hint}`;
   }
   return false;

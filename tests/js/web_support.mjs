@@ -31,11 +31,11 @@ export function cli(command, ...args) {
 
 // false, or why the page's suites skip: no wasm or native build, no Chromium,
 // no cookie set. Under CI=true a missing prerequisite fails instead.
-export function webSkipReason({ needCookies = true } = {}) {
+export function webSkipReason({ needCookies = true, needCli = true } = {}) {
   const missing = [];
   const wasm = join(WASM_BUILD, 'wasm', 'anomalens_wasm.wasm');
   if (!existsSync(wasm)) missing.push([`${wasm} not built; run tools/build-wasm`, process.env.ANOMALENS_WASM_BUILD]);
-  if (!existsSync(CLI)) missing.push([`${CLI} not built; run tools/build`, process.env.ANOMALENS_CLI]);
+  if (needCli && !existsSync(CLI)) missing.push([`${CLI} not built; run tools/build`, process.env.ANOMALENS_CLI]);
   if (!existsSync(CHROMIUM)) missing.push([`${CHROMIUM} not installed (tools/setup installs chromium)`, false]);
   if (needCookies && !existsSync(join(COOKIES, 'manifests', 'train.manifest'))) {
     missing.push([`${COOKIES} not found (Lookout's cookie set in ../shared)`, false]);

@@ -122,10 +122,16 @@ function withCode(error, code, cause) {
 function abortedError(module, runtimeError) {
   const note = module.anomalensOutOfMemory;
   if (note) {
+    const figures = `${mib(note.heapBytesInUse)} MiB in use, in ${mib(note.memoryBytes)} MiB of memory`;
+    const request = note.requestedBytes > 0 ? `a request for ${mib(note.requestedBytes)} MiB, ` : '';
+    // dlmalloc grows the heap by less than 2 GB at a time (its sbrk increment is signed).
+    const what = note.requestedBytes >= 2 ** 31
+      ? `this needed a block of ${mib(note.requestedBytes)} MiB at once (a wasm32 module's allocator grows by less ` +
+        `than 2 GB at a time, to 4 GB in all; ${figures})`
+      : 'this needed more than the 4 GB a wasm32 module can address (or than this runtime lets it grow to; ' +
+        `${request}${figures})`;
     return withCode(namedError('ServiceQuotaExceededException',
-      'anomalens: out of WebAssembly memory: this needed more than the 4 GB a wasm32 module can address ' +
-      `(or than this runtime lets it grow to; ${mib(note.heapBytesInUse)} MiB in use, ` +
-      `in ${mib(note.memoryBytes)} MiB of memory); train on fewer or smaller images (a smaller shortSide ` +
+      `anomalens: out of WebAssembly memory: ${what}; train on fewer or smaller images (a smaller shortSide ` +
       'option, the CLI\'s --resolution), load fewer models at once, or use the native CLI, which has no such limit. ' +
       'This Anomalens instance cannot be used again: create a new one (Anomalens.create) and load its models again.'),
       'WASM_OUT_OF_MEMORY', runtimeError);

@@ -5,7 +5,8 @@
 // message: the core's) rather than being thrown from here: a JS exception
 // unwinding through wasm frames skips C++ destructors and would leak. The
 // npm package throws them (npm/index.mjs). JS callbacks passed in must not
-// throw, for the same reason; the package wraps them.
+// throw, for the same reason; the package wraps them. Running out of memory
+// cannot come back that way: it aborts the module (AbortOutOfMemory below).
 #include <emscripten/bind.h>
 #include <emscripten/em_asm.h>
 #include <emscripten/val.h>
@@ -534,42 +535,58 @@ class WasmTrainer {
 // Bytes held by live heap allocations (dlmalloc's count). The WebAssembly
 // memory's size only shows a leak once the free space is used up; this shows
 // one of a single byte, so a leak check needs a few cycles, not thousands.
-double HeapBytesInUse() { return static_cast<double>(mallinfo().uordblks); }
+// (mallinfo's fields are ints: past 2 GB they wrap, so read them unsigned.)
+double HeapBytesInUse() { return static_cast<double>(static_cast<uint32_t>(mallinfo().uordblks)); }
 
 // Out of memory: malloc returns null once the memory cannot grow (it is at
-// MAXIMUM_MEMORY, 4 GB, all wasm32 can address, or the host refuses), and
-// operator new then calls this. Without exceptions nothing can unwind the C++
-// frames, so it aborts as libc++ would without a handler, but first leaves a
-// note on the Module: the npm package (npm/index.mjs) turns the abort's bare
+// MAXIMUM_MEMORY, 4 GB, all wasm32 can address, or the host refuses) or it
+// would have to grow by 2 GB or more at once (dlmalloc's sbrk increment is
+// signed: a block that large fails unless free space at the top makes up
+// the difference). Without exceptions nothing can unwind the C++ frames, so
+// this aborts as libc++'s operator new would, but first leaves a note on the
+// Module: the npm package (npm/index.mjs) turns the abort's bare
 // "RuntimeError: Aborted()" into its named out-of-memory error with these
-// figures.
-[[noreturn]] void OnOutOfMemory() {
+// figures. `requested_bytes` is 0 where unknown.
+[[noreturn]] void AbortOutOfMemory(double requested_bytes) {
   // (No commas in the JS: EM_ASM's macro would split the code there.)
   EM_ASM(
       {
         var note = {};
+        note["requestedBytes"] = $0;
+        note["heapBytesInUse"] = $1;
         note["memoryBytes"] = HEAPU8.length;
-        note["heapBytesInUse"] = $0;
         Module["anomalensOutOfMemory"] = note;
       },
-      HeapBytesInUse());
+      requested_bytes, HeapBytesInUse());
   std::abort();
 }
 
+// The new-handler, for the operator new forms not replaced below (aligned).
+void OnOutOfMemory() { AbortOutOfMemory(0); }
+
 // Test-only (tests/js/wasm_memory.test.mjs), not part of the package's API:
-// asks operator new for `bytes` bytes and frees them. No image or model
-// reaches the new-handler cheaply (the decoders check sizes first), while a
-// request beyond the 4 GB address space fails at once, touching no memory.
-void* volatile allocated_for_testing = nullptr;  // volatile: the allocation is not optimized away
-void AllocateForTesting(double bytes) {
+// asks operator new for `count` blocks of `bytes` bytes, holds them all, then
+// frees them. No image or model reaches the out-of-memory path cheaply (the
+// decoders check sizes first), while these requests do at once: nothing
+// touches the blocks, so the memory grows without using the machine's.
+void AllocateForTesting(double bytes, int count) {
   const double clamped = std::max(0.0, std::min(bytes, static_cast<double>(SIZE_MAX)));
-  allocated_for_testing = ::operator new(static_cast<size_t>(clamped));
-  ::operator delete(allocated_for_testing);
-  allocated_for_testing = nullptr;
+  std::vector<void*> blocks;
+  for (int i = 0; i < count; ++i) blocks.push_back(::operator new(static_cast<size_t>(clamped)));
+  for (void* block : blocks) ::operator delete(block);
 }
 
 }  // namespace
 }  // namespace anomalens
+
+// libc++'s operator new, replaced (it is a replaceable function) so that the
+// out-of-memory note names the request's size; operator new[] and the
+// nothrow forms call this one. Like libc++'s without exceptions, it never
+// returns null.
+void* operator new(std::size_t size) {
+  if (void* block = std::malloc(size == 0 ? 1 : size)) return block;
+  anomalens::AbortOutOfMemory(static_cast<double>(size));
+}
 
 EMSCRIPTEN_BINDINGS(anomalens) {
   using namespace emscripten;

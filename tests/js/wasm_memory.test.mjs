@@ -4,11 +4,12 @@
 // and the instance, whose module cannot run again, says so on every later call.
 //
 // No image or model asks for that much memory cheaply (the decoders check
-// sizes first), so the failing request comes from the bindings' test-only
-// allocateForTesting (wasm/bindings.cc), reached through the package's
-// internal module handle: a request beyond 4 GB fails at once, touching no
-// memory, and takes the path a real one takes (malloc returns null, operator
-// new calls the bindings' new-handler, the module aborts).
+// sizes first), so the failing requests come from the bindings' test-only
+// allocateForTesting(bytes, count) (wasm/bindings.cc), reached through the
+// package's internal module handle. They take the path a real one takes
+// (malloc returns null, the bindings' operator new notes the request and
+// aborts) at once: nothing touches the blocks, so the memory grows to 4 GB
+// without using the machine's.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -45,12 +46,13 @@ describe('out of WebAssembly memory (npm package)', { skip }, () => {
     const model = await lv.loadModel(modelBytes);
     const answer = model.detectAnomaliesJson(image);
 
-    lv._module.allocateForTesting(2 ** 20);  // what fits is no error
-    assert.throws(() => lv._module.allocateForTesting(2 ** 32), (e) => {
+    lv._module.allocateForTesting(2 ** 20, 1);  // what fits is no error
+    // Three blocks of 1.5 GiB: the third is past 4 GB.
+    assert.throws(() => lv._module.allocateForTesting(1.5 * 2 ** 30, 3), (e) => {
       assert.ok(e instanceof Error);
       assert.equal(e.code, 'WASM_OUT_OF_MEMORY', e.message);
       assert.equal(e.name, 'ServiceQuotaExceededException');
-      assert.match(e.message, /^anomalens: out of WebAssembly memory: this needed more than the 4 GB a wasm32 module can address \(or than this runtime lets it grow to; \d+ MiB in use, in \d+ MiB of memory\); train on fewer or smaller images/);
+      assert.match(e.message, /^anomalens: out of WebAssembly memory: this needed more than the 4 GB a wasm32 module can address \(or than this runtime lets it grow to; a request for 1536 MiB, 3\d{3} MiB in use, in 3\d{3} MiB of memory\); train on fewer or smaller images \(a smaller shortSide option, the CLI's --resolution\), load fewer models at once, or use the native CLI/);
       assert.match(e.message, /This Anomalens instance cannot be used again: create a new one/);
       assert.ok(e.cause instanceof WebAssembly.RuntimeError, 'the abort is kept as the cause');
       return true;
@@ -72,6 +74,19 @@ describe('out of WebAssembly memory (npm package)', { skip }, () => {
       assert.equal((await next.loadModel(modelBytes)).detectAnomaliesJson(image), answer);
     } finally {
       next.dispose();
+    }
+  });
+
+  test('a block of 2 GB at once is out of memory too, and says why', async () => {
+    const lv = await api.Anomalens.create();
+    try {
+      assert.throws(() => lv._module.allocateForTesting(2 ** 31, 1), {
+        code: 'WASM_OUT_OF_MEMORY',
+        message: /^anomalens: out of WebAssembly memory: this needed a block of 2048 MiB at once \(a wasm32 module's allocator grows by less than 2 GB at a time, to 4 GB in all; \d+ MiB in use, in \d+ MiB of memory\); train on fewer/,
+      });
+      assert.throws(() => lv.heapBytesInUse, { code: 'WASM_INSTANCE_ABORTED' });
+    } finally {
+      lv.dispose();
     }
   });
 });

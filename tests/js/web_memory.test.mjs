@@ -3,8 +3,9 @@
 // page starts a new worker (the model loaded again), so the next inspection
 // works. A real run out of memory takes gigabytes of images, so the site here
 // is built with one test-only change: its worker's detect asks the bindings'
-// allocateForTesting for 4 GB first when the image is named oom*. About 30 s;
-// skips without the wasm build or Chromium (fails under CI=true).
+// allocateForTesting for three blocks of 1.5 GB first when the image is
+// named oom*. About 20 s; skips without the wasm build or Chromium (fails
+// under CI=true).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ describe('the page out of WebAssembly memory', { skip, timeout: 300_000 }, () =>
     const detect = 'async detect({ file, pixels }) {';
     assert.ok(worker.includes(detect), 'web/worker.mjs has changed: update this test\'s hook');
     writeFileSync(join(site, 'worker.mjs'), worker.replace(detect,
-      `${detect}\n    if (file?.name.startsWith('oom')) lv._module.allocateForTesting(2 ** 32);`));
+      `${detect}\n    if (file?.name.startsWith('oom')) lv._module.allocateForTesting(1.5 * 2 ** 30, 3);`));
 
     // A model and two images (the package in Node: quick training on four).
     const { Anomalens } = await import(pathToFileURL(join(NPM_DIR, 'index.mjs')).href);

@@ -105,7 +105,8 @@ function fromBase64(text) {
 // progress are gone with the module, so making a new instance
 // (Anomalens.create) is the caller's choice.
 
-// The module-level functions and classes of wasm/bindings.cc's EMSCRIPTEN_BINDINGS.
+// The module-level functions and classes of wasm/bindings.cc's
+// EMSCRIPTEN_BINDINGS, all of them: one left out here would not be guarded.
 const BOUND_FUNCTIONS = ['defaultShortSide', 'parseManifest', 'splitDataset', 'datasetMinimumsMessage',
                          'synthesizeDefect', 'planDefects', 'describeModel', 'heapBytesInUse', 'allocateForTesting'];
 const BOUND_CLASSES = ['Backbone', 'Detector', 'Evaluation', 'Trainer'];
@@ -170,11 +171,15 @@ function guarded(module, fn) {
 }
 
 function guardModule(module) {
+  for (const name of [...BOUND_FUNCTIONS, ...BOUND_CLASSES]) {
+    if (typeof module[name] !== 'function') throw new Error(`anomalens: the WebAssembly module lacks ${name}: rebuild it`);
+  }
   for (const name of BOUND_FUNCTIONS) module[name] = guarded(module, module[name]);
   for (const name of BOUND_CLASSES) {
     const prototype = module[name].prototype;
     for (const key of Object.getOwnPropertyNames(prototype)) {
-      if (key !== 'constructor' && typeof prototype[key] === 'function') prototype[key] = guarded(module, prototype[key]);
+      const { value } = Object.getOwnPropertyDescriptor(prototype, key);  // methods; not accessors
+      if (key !== 'constructor' && typeof value === 'function') prototype[key] = guarded(module, value);
     }
     module[name] = guarded(module, module[name]);
   }

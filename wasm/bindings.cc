@@ -588,6 +588,9 @@ void* operator new(std::size_t size) {
   anomalens::AbortOutOfMemory(static_cast<double>(size));
 }
 
+// npm/index.mjs lists these functions and classes (BOUND_FUNCTIONS,
+// BOUND_CLASSES) to guard every call against an aborted module: add new ones
+// there too.
 EMSCRIPTEN_BINDINGS(anomalens) {
   using namespace emscripten;
   using namespace anomalens;

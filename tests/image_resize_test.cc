@@ -246,6 +246,35 @@ TEST(ImageResize, RowByRowResize_equals_ResizeImage) {
   EXPECT_TRUE(refused.Take().pixels.empty());
 }
 
+// Halving both sides exactly (the cookies' 576x768 -> 288x384) takes
+// RowByRowResize's integer path on RGBA rows: the same bytes as
+// ResizeImage's floats, on random bytes, on bytes of only 0 and 255, and on
+// a flat 255 (the largest sums), for sides whose interior outputs are odd
+// and even in number, and with one side not halved.
+TEST(ImageResize, RowByRowResize_halving_equals_ResizeImage) {
+  const int kCases[][4] = {{576, 768, 288, 384}, {2, 2, 1, 1},   {4, 6, 2, 3},   {6, 4, 3, 2},   {10, 14, 5, 7},
+                           {16, 18, 8, 9},       {18, 16, 9, 8}, {34, 8, 17, 4}, {34, 8, 17, 8}, {35, 9, 17, 4}};
+  for (const auto& c : kCases) {
+    for (int kind = 0; kind < 3; ++kind) {
+      RgbImage image = MakeImage(c[0], c[1], 7 + kind);
+      for (uint8_t& v : image.pixels) v = kind == 0 ? v : kind == 1 ? (v & 1 ? 255 : 0) : 255;
+      const RgbImage expected = ResizeImage(image, c[2], c[3]);
+      RowByRowResize resize(c[0], c[1], c[2], c[3]);
+      std::vector<uint8_t> row(static_cast<size_t>(c[0]) * 4);
+      for (int y = 0; y < c[1]; ++y) {
+        for (int x = 0; x < c[0]; ++x) {
+          for (int ch = 0; ch < 3; ++ch) row[static_cast<size_t>(x) * 4 + ch] = image.at(x, y)[ch];
+          row[static_cast<size_t>(x) * 4 + 3] = static_cast<uint8_t>(255 - x * 37 - y * 11);
+        }
+        resize.AddRow(row.data(), 4);
+      }
+      ASSERT_TRUE(resize.complete());
+      EXPECT_EQ(resize.Take().pixels, expected.pixels)
+          << c[0] << "x" << c[1] << " -> " << c[2] << "x" << c[3] << ", kind " << kind;
+    }
+  }
+}
+
 TEST(ImageResize, Resize_is_deterministic) {
   const RgbImage image = MakeImage(300, 200, 4);
   EXPECT_EQ(ResizeImage(image, 224, 150).pixels, ResizeImage(image, 224, 150).pixels);

@@ -224,6 +224,97 @@ void RoundToBytes(const float* values, size_t count, uint8_t* out) {
   }
 }
 
+// Halving a side exactly (576 -> 288: the cookies' working size, and any
+// model at scale 0.5 on an even side): every output but the first and the
+// last weighs source pixels 2i - 1 .. 2i + 2 by exactly 1/8, 3/8, 3/8 and
+// 1/8. On bytes that float arithmetic is exact: the horizontal pass's sums
+// are multiples of 1/8 up to 255 (11 significant bits), the vertical pass's
+// multiples of 1/64 (14 bits), and adding 0.5 to one of those is exact too.
+// So such an output's byte is (S + 32) >> 6 with S the integer sum
+// weighted (1, 3, 3, 1) both ways, the float path's byte for every input,
+// in 16-bit lanes (S <= 64 * 255). The outputs this holds for: [begin, end).
+// (Every source pixel they read is inside the row: their four taps are.)
+struct HalvingRange {
+  int begin = 0, end = 0;
+  bool empty() const { return begin >= end; }
+};
+
+HalvingRange ExactHalving(const AxisWeights& axis, int out_size) {
+  const auto exact = [&axis](int i) {
+    const float* w = &axis.weights[static_cast<size_t>(i) * axis.stride];
+    return axis.count[i] == 4 && axis.first[i] == 2 * i - 1 && w[0] == 0.125f && w[1] == 0.375f &&
+           w[2] == 0.375f && w[3] == 0.125f;
+  };
+  HalvingRange range;
+  if (axis.stride < 4) return range;
+  int i = 0;
+  while (i < out_size && !exact(i)) ++i;
+  range.begin = i;
+  while (i < out_size && exact(i)) ++i;
+  range.end = i;
+  return range;
+}
+
+typedef uint16_t u16x8 __attribute__((vector_size(16)));
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+typedef uint8_t u8x16 __attribute__((vector_size(16)));
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+
+// The horizontal pass of an exact halving on an RGBA row, outputs [begin,
+// end): each output's four lanes (R, G, B and the ignored fourth byte)
+// weighted (1, 3, 3, 1), two outputs a step.
+void HalveRgbaRow(const uint8_t* row, HalvingRange range, uint16_t* out) {
+  int x = range.begin;
+  for (; x + 2 <= range.end; x += 2) {
+    u32x4 a, b;  // source pixels 2x - 1 .. 2x + 2, and 2x + 1 .. 2x + 4
+    std::memcpy(&a, row + static_cast<size_t>(2 * x - 1) * 4, sizeof a);
+    std::memcpy(&b, row + static_cast<size_t>(2 * x + 1) * 4, sizeof b);
+    // [2x - 1, 2x + 1 | 2x, 2x + 2] and [2x + 1, 2x + 3 | 2x + 2, 2x + 4]:
+    // each half the two outputs' tap k.
+    const u8x16 low = reinterpret_cast<u8x16>(__builtin_shufflevector(a, b, 0, 4, 1, 5));
+    const u8x16 high = reinterpret_cast<u8x16>(__builtin_shufflevector(a, b, 2, 6, 3, 7));
+    const u16x8 t0 = __builtin_convertvector(__builtin_shufflevector(low, low, 0, 1, 2, 3, 4, 5, 6, 7), u16x8);
+    const u16x8 t1 = __builtin_convertvector(__builtin_shufflevector(low, low, 8, 9, 10, 11, 12, 13, 14, 15), u16x8);
+    const u16x8 t2 = __builtin_convertvector(__builtin_shufflevector(high, high, 0, 1, 2, 3, 4, 5, 6, 7), u16x8);
+    const u16x8 t3 =
+        __builtin_convertvector(__builtin_shufflevector(high, high, 8, 9, 10, 11, 12, 13, 14, 15), u16x8);
+    const u16x8 middle = t1 + t2;
+    const u16x8 sum = t0 + t3 + middle + middle + middle;
+    std::memcpy(out + static_cast<size_t>(x) * 4, &sum, sizeof sum);
+  }
+  for (; x < range.end; ++x) {
+    const uint8_t* p = row + static_cast<size_t>(2 * x - 1) * 4;
+    for (int c = 0; c < 4; ++c) out[x * 4 + c] = static_cast<uint16_t>(p[c] + 3 * (p[4 + c] + p[8 + c]) + p[12 + c]);
+  }
+}
+
+// The vertical pass of an exact halving on four such rows, rounded: RGB
+// bytes of outputs [begin, end) at `out` (3 a pixel).
+void HalveColumnsToBytes(const uint16_t* const rows[4], HalvingRange range, uint8_t* out) {
+  int x = range.begin;
+  const auto load = [](const uint16_t* p) {
+    u16x8 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  // Two pixels a step, each stored as four bytes whose fourth the next
+  // pixel overwrites: the last pixel of the range is left to the loop after.
+  for (; x + 3 <= range.end; x += 2) {
+    const size_t i = static_cast<size_t>(x) * 4;
+    const u16x8 middle = load(rows[1] + i) + load(rows[2] + i);
+    const u16x8 sum = load(rows[0] + i) + load(rows[3] + i) + middle + middle + middle;
+    const u8x8 bytes = __builtin_convertvector((sum + 32) >> 6, u8x8);
+    std::memcpy(out + static_cast<size_t>(x) * 3, &bytes, 4);
+    std::memcpy(out + static_cast<size_t>(x) * 3 + 3, reinterpret_cast<const uint8_t*>(&bytes) + 4, 4);
+  }
+  for (; x < range.end; ++x) {
+    for (int c = 0; c < 3; ++c) {
+      const size_t i = static_cast<size_t>(x) * 4 + c;
+      out[x * 3 + c] = static_cast<uint8_t>((rows[0][i] + 3 * (rows[1][i] + rows[2][i]) + rows[3][i] + 32) >> 6);
+    }
+  }
+}
+
 }  // namespace
 
 RgbImage ResizeImage(const RgbImage& src, int width, int height, const ParallelFor& parallel) {
@@ -286,6 +377,13 @@ struct RowByRowResize::State {
   std::vector<float> converted;         // one source row as floats, with ResampleRgbRow's slack
   std::vector<float> column;            // one output row before rounding
   RgbImage out;
+  // Both sides halved exactly (HalvingRange): RGBA rows take the integer
+  // path for the outputs inside both ranges, the float one (on the window's
+  // rows, whose columns inside `across_exact` are then filled in from
+  // `halves`) for the rest.
+  HalvingRange across_exact, down_exact;
+  bool halving = false;
+  std::unique_ptr<uint16_t[]> halves;  // the window's rows as HalveRgbaRow makes them, width * 4 lanes each
 };
 
 RowByRowResize::RowByRowResize(int src_width, int src_height, int width, int height) : state_(new State) {
@@ -309,6 +407,12 @@ RowByRowResize::RowByRowResize(int src_width, int src_height, int width, int hei
     s.window_rows = 2 * s.down.stride + 1;
   }
   s.window.reset(new float[static_cast<size_t>(s.window_rows) * s.row_length]);
+  if (width != src_width && height != src_height) {
+    s.across_exact = ExactHalving(s.across, width);
+    s.down_exact = ExactHalving(s.down, height);
+    s.halving = !s.across_exact.empty() && !s.down_exact.empty();
+    if (s.halving) s.halves.reset(new uint16_t[static_cast<size_t>(s.window_rows) * width * 4]);
+  }
   s.out.width = width;
   s.out.height = height;
   s.out.pixels.resize(static_cast<size_t>(height) * s.row_length);
@@ -327,11 +431,39 @@ void RowByRowResize::AddRow(const uint8_t* row, int bytes_per_pixel) {
                                                 : s.down.first[s.rows_out];
     std::memmove(s.window.get(), s.window.get() + static_cast<size_t>(keep - s.window_first) * s.row_length,
                  static_cast<size_t>(s.rows_in - keep) * s.row_length * sizeof(float));
+    if (s.halving) {
+      const size_t lanes = static_cast<size_t>(s.width) * 4;
+      std::memmove(s.halves.get(), s.halves.get() + static_cast<size_t>(keep - s.window_first) * lanes,
+                   static_cast<size_t>(s.rows_in - keep) * lanes * sizeof(uint16_t));
+    }
     s.window_first = keep;
   }
   float* horizontal = s.window.get() + static_cast<size_t>(s.rows_in - s.window_first) * s.row_length;
   const size_t samples = static_cast<size_t>(s.src_width) * bytes_per_pixel;
-  if (s.width == s.src_width) {
+  // (The integer path takes RGBA rows: the first row decides, as a
+  // decoder's rows are all of one kind.)
+  if (s.rows_in == 0 && bytes_per_pixel != 4) s.halving = false;
+  const bool halving = s.halving;
+  if (halving) {
+    HalveRgbaRow(row, s.across_exact,
+                 s.halves.get() + static_cast<size_t>(s.rows_in - s.window_first) * s.width * 4);
+    // The outputs outside the range as ResampleRgbRow makes them: its taps
+    // (`max_count`), on the row's samples as floats, 0 past its end.
+    for (int x = 0; x < s.width; ++x) {
+      if (x == s.across_exact.begin) x = s.across_exact.end;
+      if (x >= s.width) break;
+      const float* weights = &s.across.weights[static_cast<size_t>(x) * s.across.stride];
+      for (int c = 0; c < 3; ++c) {
+        float sum = 0.0f;
+        for (int k = 0; k < s.across.max_count; ++k) {
+          const int source = s.across.first[x] + k;
+          sum += weights[k] * (source < s.src_width ? static_cast<float>(row[static_cast<size_t>(source) * 4 + c])
+                                                    : 0.0f);
+        }
+        horizontal[x * 3 + c] = sum;
+      }
+    }
+  } else if (s.width == s.src_width) {
     // ResizeImage's plain conversion: the RGB samples as floats.
     for (int x = 0; x < s.src_width; ++x) {
       for (int c = 0; c < 3; ++c) horizontal[x * 3 + c] = row[static_cast<size_t>(x) * bytes_per_pixel + c];
@@ -355,6 +487,40 @@ void RowByRowResize::AddRow(const uint8_t* row, int bytes_per_pixel) {
       values = s.window.get() + static_cast<size_t>(s.rows_out - s.window_first) * s.row_length;
     } else {
       if (s.down.first[y] + s.down.count[y] > s.rows_in) break;
+      if (halving) {
+        const size_t lanes = static_cast<size_t>(s.width) * 4;
+        const int first_tap = s.down.first[y] - s.window_first;
+        uint8_t* out = &s.out.pixels[y * s.row_length];
+        if (s.rows_out >= s.down_exact.begin && s.rows_out < s.down_exact.end) {
+          const uint16_t* rows[4];
+          for (int k = 0; k < 4; ++k) rows[k] = s.halves.get() + static_cast<size_t>(first_tap + k) * lanes;
+          HalveColumnsToBytes(rows, s.across_exact, out);
+          // The columns outside the range: WeightedRowSum's sum and
+          // RoundToBytes's rounding, a value at a time.
+          const float* weights = &s.down.weights[y * s.down.stride];
+          for (int x = 0; x < s.width; ++x) {
+            if (x == s.across_exact.begin) x = s.across_exact.end;
+            if (x >= s.width) break;
+            for (int c = 0; c < 3; ++c) {
+              float sum = 0.0f;
+              for (int k = 0; k < s.down.count[y]; ++k) {
+                sum += weights[k] * s.window[static_cast<size_t>(first_tap + k) * s.row_length + x * 3 + c];
+              }
+              RoundToBytes(&sum, 1, out + x * 3 + c);
+            }
+          }
+          continue;
+        }
+        // A row outside the range: the float path, on rows whose columns
+        // inside the range are the integer sums / 8 (exact).
+        for (int k = 0; k < s.down.count[y]; ++k) {
+          const uint16_t* sums = s.halves.get() + static_cast<size_t>(first_tap + k) * lanes;
+          float* values = s.window.get() + static_cast<size_t>(first_tap + k) * s.row_length;
+          for (int x = s.across_exact.begin; x < s.across_exact.end; ++x) {
+            for (int c = 0; c < 3; ++c) values[x * 3 + c] = static_cast<float>(sums[x * 4 + c]) * 0.125f;
+          }
+        }
+      }
       // ResampleColumnRange's sum, on the window's rows.
       const float* first = s.window.get() + static_cast<size_t>(s.down.first[y] - s.window_first) * s.row_length;
       WeightedRowSum(&s.down.weights[y * s.down.stride], s.down.count[y],

@@ -44,8 +44,8 @@ class RowByRowResize {
   RowByRowResize& operator=(const RowByRowResize&) = delete;
 
   // The next source row: src_width pixels of `bytes_per_pixel` bytes, 3
-  // (RGB) or 4 (RGB and a fourth byte that is ignored). Rows past the last
-  // are ignored.
+  // (RGB) or 4 (RGB and a fourth byte that is ignored), the same for every
+  // row. Rows past the last are ignored.
   void AddRow(const uint8_t* row, int bytes_per_pixel);
   // Every source row is in (and so every output row made).
   bool complete() const;

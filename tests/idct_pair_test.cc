@@ -12,21 +12,8 @@
 #include <cstring>
 #include <random>
 
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_NO_STDIO
-#define STBI_ONLY_JPEG
-#define STBI_NO_LINEAR
-#define STBI_NO_HDR
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
-#include "stb_image.h"
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+// stb's scalar and SSE2 IDCTs, private to this test.
+#include "native/engine/stb_jpeg_private_copy.h"
 
 namespace anomalens {
 namespace {

@@ -31,21 +31,7 @@
 // keeps those paths bit-identical to its scalar code, which the core and
 // wasm run. The build gives this file -fwrapv, as it does the core's copy,
 // so that corrupt coefficients overflow the IDCT the same way.
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_NO_STDIO
-#define STBI_ONLY_JPEG
-#define STBI_NO_LINEAR
-#define STBI_NO_HDR
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
-#include "stb_image.h"
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "native/engine/stb_jpeg_private_copy.h"
 
 namespace anomalens {
 namespace {

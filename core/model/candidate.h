@@ -53,7 +53,11 @@ std::string CandidateName(const CandidateFigures& c);
 // counts of defects and normals they rank) and than a floor (candidate.cc):
 //   1. labelled anomalies' held-out ROCAUC, when both have them: real
 //      defects win over synthetic ones;
-//   2. the self-check's synthetic image ROCAUC;
+//   2. the self-check's synthetic image ROCAUC; where labelled anomalies
+//      tied, only for a lead of a candidate that finds the synthetic
+//      defects clearly better than chance (ROCAUC above 0.5 by two standard
+//      errors): a self-check that does not find its own defects is no
+//      evidence against a tie on real ones;
 //   3. between candidates of different scales, the ROCAUC of the
 //      self-check's few-pixel class alone, clear when larger than one
 //      defect's worth (1 / its count), and only when both candidates find

@@ -51,7 +51,9 @@ Options:
                              it when the images have the pixels, shared bank with taps 8+16 or 8,
                              per-position when 20+ photos share one size (with and without dark
                              spots from 50); it keeps the one its self-check and any labelled anomalies rank
-                             best, and prints the table. Every option below that pins a choice
+                             best (where labelled anomalies tie, a self-check lead counts only
+                             for a candidate that finds the synthetic defects clearly above
+                             chance), and prints the table. Every option below that pins a choice
                              removes it from the search: --resolution, --coarse-weight,
                              --normal-model, --no-dark-spots)
   --resolution PX            working resolution's shorter side (default 224; 288 when masks make a

@@ -207,7 +207,10 @@ Model TrainedOnPlates(const ModelConfig& config) {
 }
 
 // A per-position model trained on the synthetic plates (12 normal images,
-// stride 4), with the channel unless `dark_spots` is false.
+// stride 4), with the channel unless `dark_spots` is false. Trained once a
+// process: the suites DarkSpotChannel and SharedDarkSpotChannel each run as
+// one CTest test (ANOMALENS_SHARED_FIXTURE_SUITES in tests/CMakeLists.txt),
+// so their tests share these models; each test copies before it changes one.
 const Model& Trained(bool dark_spots) {
   static Model models[2];
   static bool done[2] = {false, false};

@@ -2,6 +2,8 @@
 // and on Lookout's cookie set (when ../shared is present) with a ROCAUC floor.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "core/image/image_decode.h"
 #include "core/lookout/dataset_split.h"
 #include "core/lookout/evaluation.h"
@@ -43,10 +45,19 @@ SyntheticRun TrainSynthetic(bool with_anomalies) {
   return run;
 }
 
+// Each run trained once a process: the suite runs as one CTest test
+// (ANOMALENS_SHARED_FIXTURE_SUITES in tests/CMakeLists.txt), so its tests
+// share the two trainings instead of making four.
+const SyntheticRun& TrainedSynthetic(bool with_anomalies) {
+  static std::optional<SyntheticRun> runs[2];
+  if (!runs[with_anomalies]) runs[with_anomalies] = TrainSynthetic(with_anomalies);
+  return *runs[with_anomalies];
+}
+
 TEST(TrainingEndToEnd, SyntheticSetIsSeparated) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   for (bool with_anomalies : {true, false}) {
-    const SyntheticRun run = TrainSynthetic(with_anomalies);
+    const SyntheticRun& run = TrainedSynthetic(with_anomalies);
     const EvaluationMetrics m = Evaluate(run.test);
     EXPECT_GE(m.roc_auc, 0.9) << "with anomalies: " << with_anomalies;
     EXPECT_GE(m.f1, 0.8) << "with anomalies: " << with_anomalies;
@@ -57,7 +68,7 @@ TEST(TrainingEndToEnd, SyntheticSetIsSeparated) {
 
 TEST(TrainingEndToEnd, SaveLoadDetectGivesIdenticalResults) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
-  const SyntheticRun run = TrainSynthetic(true);
+  const SyntheticRun& run = TrainedSynthetic(true);
   const std::vector<uint8_t> bytes = SerializeModel(run.model);
   auto in_memory = Detector::FromModel(run.model, testing::SharedBackbone());
   auto loaded = Detector::Create(bytes, testing::SharedBackbone());
@@ -75,7 +86,7 @@ TEST(TrainingEndToEnd, SaveLoadDetectGivesIdenticalResults) {
 
 TEST(TrainingEndToEnd, ModelFromAnotherBackboneIsRejected) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
-  Model model = TrainSynthetic(false).model;
+  Model model = TrainedSynthetic(false).model;
   model.backbone_checksum ^= 1;
   auto detector = Detector::FromModel(model, testing::SharedBackbone());
   ASSERT_FALSE(detector.ok());

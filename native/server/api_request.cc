@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <map>
+#include <mutex>
 #include <regex>
 
 #include "core/base/base64.h"
@@ -27,6 +29,21 @@ Json ApiRequest::JsonBody() const {
   return j;
 }
 
+// Each constraint pattern compiled once a process, under a lock. Compiling
+// one a call cost every request its patterns' compilation, and two threads
+// compiling at once race in libstdc++'s lazily filled ctype<char>::narrow
+// cache (ThreadSanitizer caught it when a fresh server's first requests came
+// in together). Matching a compiled regex is const and needs no lock; the
+// map's nodes never move, so a reference stays valid.
+static const std::regex& CompiledPattern(const char* pattern) {
+  static std::mutex mutex;
+  static std::map<std::string, std::regex> compiled;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = compiled.find(pattern);
+  if (it == compiled.end()) it = compiled.emplace(pattern, std::regex(pattern)).first;
+  return it->second;
+}
+
 ApiResponse JsonResponse(const Json& json, int status) {
   ApiResponse r;
   r.status = status;
@@ -41,7 +58,7 @@ const std::string& CheckString(const std::string& value, const char* what, size_
                                "' failed to satisfy constraint: Member must have length between " +
                                std::to_string(min) + " and " + std::to_string(max));
   }
-  if (pattern && !std::regex_match(value, std::regex(pattern))) {
+  if (pattern && !std::regex_match(value, CompiledPattern(pattern))) {
     throw ApiError::Validation(std::string("1 validation error detected: Value '") + value + "' at '" + what +
                                "' failed to satisfy constraint: Member must satisfy regular expression pattern: " +
                                pattern);

@@ -1,7 +1,8 @@
 // The training queue in the store, on both engines: servers sharing a store
 // (replicas) train each job once, a lease renewed while training keeps the
 // job, an expired lease (a dead server) fails the model with a message, and
-// a drain releases the job at once (service_training_queue.cc).
+// a drain releases the job at once and claims no more
+// (service_training_queue.cc).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -178,6 +179,17 @@ TEST_P(TrainingQueue, ADrainReleasesTheRunningJobAtOnceAndItsLateOutcomeIsDroppe
       },
       600));
   EXPECT_EQ(Model(*server, "1").value("Status", ""), "TRAINING_FAILED");
+  // A drained server claims no more jobs: one queued now waits for another
+  // server. (The claim checks for the drain under the store's write lock.)
+  ASSERT_EQ(Call(*server, "POST", "/2020-11-20/projects/p/models",
+                 R"({"OutputConfig": {"S3Location": {"Bucket": "out"}}})")
+                .status,
+            202);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several polls
+  EXPECT_EQ(Model(*server, "2").value("Status", ""), "TRAINING");
+  auto jobs = store->Query("SELECT version, owner FROM training_jobs");
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(*jobs, (std::vector<Row>{{"2", ""}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, TrainingQueue, ::testing::Values("sqlite", "postgresql"), testing::EngineName);

@@ -104,8 +104,10 @@ class LookoutService {
   ApiResponse Idempotent(const std::string& operation, const ApiRequest& r,
                          ApiResponse (LookoutService::*handler)(const ApiRequest&));
 
-  // On a drain: the job this server is training (if any) ends now as
-  // TRAINING_FAILED, its lease released, rather than when the lease runs out.
+  // On a drain: every job this server has claimed ends now as
+  // TRAINING_FAILED, its lease released, rather than when the lease runs
+  // out; the trainer claims no more. (Training still running finishes, and
+  // FinishTraining drops its outcome.)
   void ReleaseTraining();
 
   // For `GET /readyz`: OK when the store answers and every model the store
@@ -173,7 +175,7 @@ class LookoutService {
   bool wake_ = false;       // under jobs_mutex_: a job was queued here; look now
   bool stopping_ = false;
   bool training_ = false;  // under jobs_mutex_: the trainer is running a job
-  std::pair<std::string, std::string> current_job_;  // under jobs_mutex_: (project, version)
+  bool released_ = false;  // under jobs_mutex_: drained; claim no more jobs
   std::string replica_id_;
   std::thread trainer_;
 

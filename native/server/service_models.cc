@@ -158,7 +158,6 @@ void LookoutService::TrainingLoop() {
     {
       std::lock_guard<std::mutex> lock(jobs_mutex_);
       training_ = true;
-      current_job_ = job;
     }
     // The lease is renewed beside the training, every third of it.
     std::mutex renew_mutex;
@@ -193,7 +192,6 @@ void LookoutService::TrainingLoop() {
     {
       std::lock_guard<std::mutex> lock(jobs_mutex_);
       training_ = false;
-      current_job_ = {};
     }
     // The outcome as the store has it (Train records failures there, not by throwing).
     std::string outcome = "TRAINING_FAILED";

@@ -15,6 +15,13 @@ namespace anomalens {
 
 bool LookoutService::ClaimTrainingJob(std::string* project, std::string* version) {
   Store::Transaction tx(*store_);
+  // Checked under the store's write lock, which ReleaseTraining's
+  // transaction also takes: a drain either sees this claim committed and
+  // releases it, or is seen here and no job is claimed.
+  {
+    std::lock_guard<std::mutex> lock(jobs_mutex_);
+    if (released_) return false;
+  }
   auto rows = ValueOrThrow(store_->Query(
       "SELECT project, version FROM training_jobs WHERE owner = '' ORDER BY created, project, version LIMIT 1"));
   if (rows.empty()) return false;
@@ -65,16 +72,23 @@ void LookoutService::FinishTraining(const std::string& project, const std::strin
 }
 
 void LookoutService::ReleaseTraining() {
-  std::pair<std::string, std::string> job;
   {
     std::lock_guard<std::mutex> lock(jobs_mutex_);
-    job = current_job_;
+    released_ = true;  // no further claims (see ClaimTrainingJob)
   }
-  if (job.first.empty()) return;
+  // Every job the store says is ours, not just the trainer's current one: a
+  // job is claimed in the store before the trainer records it as current.
   try {
-    FinishTraining(job.first, job.second,
-                   {{"Status", "TRAINING_FAILED"},
-                    {"StatusMessage", "The server stopped while the model was training. Train a new model."}});
+    Store::Transaction tx(*store_);
+    auto ours =
+        ValueOrThrow(store_->Query("SELECT project, version FROM training_jobs WHERE owner = ?", {replica_id_}));
+    for (const Row& job : ours) {
+      UpdateModel(job[0], job[1],
+                  {{"Status", "TRAINING_FAILED"},
+                   {"StatusMessage", "The server stopped while the model was training. Train a new model."}});
+      ThrowIfError(store_->Exec("DELETE FROM training_jobs WHERE project = ? AND version = ?", {job[0], job[1]}));
+    }
+    ThrowIfError(tx.Commit());
   } catch (...) {
     // The store is gone: the lease runs out instead.
   }

@@ -106,10 +106,27 @@ function fromBase64(text) {
 // (Anomalens.create) is the caller's choice.
 
 // The module-level functions and classes of wasm/bindings.cc's
-// EMSCRIPTEN_BINDINGS, all of them: one left out here would not be guarded.
-const BOUND_FUNCTIONS = ['defaultShortSide', 'parseManifest', 'splitDataset', 'datasetMinimumsMessage',
-                         'synthesizeDefect', 'planDefects', 'describeModel', 'heapBytesInUse', 'allocateForTesting'];
-const BOUND_CLASSES = ['Backbone', 'Detector', 'Evaluation', 'Trainer'];
+// EMSCRIPTEN_BINDINGS, found by Embind's own marks (Emscripten 3.1.6): a bound
+// function carries `argCount` (Embind's replacePublicSymbol sets it), and a
+// bound class's prototype inherits ClassHandle's `isDeleted`. So a binding
+// added later is guarded without being listed here.
+function boundNames(module) {
+  const functions = [];
+  const classes = [];
+  for (const name of Object.keys(module)) {
+    const value = module[name];
+    if (typeof value !== 'function') continue;
+    if (typeof value.prototype?.isDeleted === 'function') classes.push(name);
+    else if (Object.hasOwn(value, 'argCount')) functions.push(name);
+  }
+  return { functions, classes };
+}
+
+// What this package calls: if the marks above stop finding these (another
+// Emscripten), create() says so rather than leave them unguarded.
+const USED_FUNCTIONS = ['defaultShortSide', 'parseManifest', 'splitDataset', 'datasetMinimumsMessage',
+                        'synthesizeDefect', 'planDefects', 'describeModel', 'heapBytesInUse'];
+const USED_CLASSES = ['Backbone', 'Detector', 'Evaluation', 'Trainer'];
 
 const mib = (bytes) => Math.round(bytes / 2 ** 20);
 
@@ -171,11 +188,15 @@ function guarded(module, fn) {
 }
 
 function guardModule(module) {
-  for (const name of [...BOUND_FUNCTIONS, ...BOUND_CLASSES]) {
-    if (typeof module[name] !== 'function') throw new Error(`anomalens: the WebAssembly module lacks ${name}: rebuild it`);
+  const bound = boundNames(module);
+  for (const name of USED_FUNCTIONS) {
+    if (!bound.functions.includes(name)) throw new Error(`anomalens: the WebAssembly module lacks ${name}: rebuild it`);
   }
-  for (const name of BOUND_FUNCTIONS) module[name] = guarded(module, module[name]);
-  for (const name of BOUND_CLASSES) {
+  for (const name of USED_CLASSES) {
+    if (!bound.classes.includes(name)) throw new Error(`anomalens: the WebAssembly module lacks ${name}: rebuild it`);
+  }
+  for (const name of bound.functions) module[name] = guarded(module, module[name]);
+  for (const name of bound.classes) {
     const prototype = module[name].prototype;
     for (const key of Object.getOwnPropertyNames(prototype)) {
       const { value } = Object.getOwnPropertyDescriptor(prototype, key);  // methods; not accessors

@@ -74,8 +74,32 @@ val ErrorValue(const Status& status) {
   return error;
 }
 
-// A JS Uint8Array (or array of numbers) copied into the heap.
-std::vector<uint8_t> CopyIn(const val& bytes) { return emscripten::convertJSArrayToNumberVector<uint8_t>(bytes); }
+// The most bytes one input may have: the copy into the module needs them in
+// one block, and dlmalloc grows the heap by less than 2 GB at a time.
+constexpr size_t kMaxInputBytes = 0x7fffffff;
+
+// `what` (a JS Uint8Array, or an array of numbers) copied into the heap,
+// after its length is checked: an input the module cannot hold is refused
+// by its length, naming the limit, instead of aborting inside the copy.
+StatusOr<std::vector<uint8_t>> CopyIn(const val& bytes, const std::string& what) {
+  const val length = bytes.isNull() || bytes.isUndefined() ? val::undefined() : bytes["length"];
+  if (!length.isNumber()) return InvalidInput(what + " must be a Uint8Array");
+  const double size = length.as<double>();
+  if (size > static_cast<double>(kMaxInputBytes)) {
+    return ResourceExhausted(what + " is " + std::to_string(static_cast<uint64_t>(size)) +
+                             " bytes; the WebAssembly module takes at most " + std::to_string(kMaxInputBytes) +
+                             " bytes (2 GiB - 1) in one input: use the native CLI for larger ones");
+  }
+  return emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+}
+
+// An encoded image's bytes, checked as DecodeImage checks them first.
+StatusOr<std::vector<uint8_t>> CopyInImage(const val& bytes) {
+  const val length = bytes.isNull() || bytes.isUndefined() ? val::undefined() : bytes["length"];
+  if (!length.isNumber()) return InvalidInput("image must be a Uint8Array");
+  RETURN_IF_ERROR(CheckEncodedImageSize(static_cast<size_t>(length.as<double>())));
+  return emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+}
 
 // A fresh Uint8Array holding a copy of `bytes`.
 val CopyOut(const std::vector<uint8_t>& bytes) {
@@ -91,11 +115,15 @@ StatusOr<RgbImage> RgbFromRgba(const val& rgba, int width, int height) {
                         std::to_string(limits.min_side) + " to " + std::to_string(limits.max_side) + " px");
   }
   const size_t pixels = static_cast<size_t>(width) * height;
-  const std::vector<uint8_t> in = CopyIn(rgba);
-  if (in.size() != pixels * 4) {
-    return InvalidInput("RGBA data has " + std::to_string(in.size()) + " bytes; a " + std::to_string(width) + "x" +
-                        std::to_string(height) + " image needs " + std::to_string(pixels * 4));
+  // The length before the copy: never more than the 64 MiB of 4096 x 4096.
+  const val length = rgba.isNull() || rgba.isUndefined() ? val::undefined() : rgba["length"];
+  if (!length.isNumber()) return InvalidInput("RGBA data must be a Uint8Array or Uint8ClampedArray");
+  if (length.as<double>() != static_cast<double>(pixels * 4)) {
+    return InvalidInput("RGBA data has " + std::to_string(static_cast<uint64_t>(length.as<double>())) + " bytes; a " +
+                        std::to_string(width) + "x" + std::to_string(height) + " image needs " +
+                        std::to_string(pixels * 4));
   }
+  const std::vector<uint8_t> in = emscripten::convertJSArrayToNumberVector<uint8_t>(rgba);
   RgbImage image;
   image.width = width;
   image.height = height;
@@ -115,7 +143,9 @@ class WasmBackbone {
  public:
   // Returns null, or an Error.
   val Load(val bytes) {
-    StatusOr<BackboneWeights> weights = ParseBackboneWeights(CopyIn(bytes));
+    StatusOr<std::vector<uint8_t>> copied = CopyIn(bytes, "backbone weights");
+    if (!copied.ok()) return ErrorValue(copied.status());
+    StatusOr<BackboneWeights> weights = ParseBackboneWeights(*copied);
     if (!weights.ok()) return ErrorValue(weights.status());
     StatusOr<MobileNetV2> net = MobileNetV2::Create(std::move(weights).value());
     if (!net.ok()) return ErrorValue(net.status());
@@ -161,7 +191,9 @@ class WasmDetector {
   // Returns null, or an Error.
   val Load(const WasmBackbone& backbone, val model_bytes) {
     if (!backbone.net()) return ErrorValue(NoBackbone());
-    StatusOr<std::unique_ptr<Detector>> detector = Detector::Create(CopyIn(model_bytes), backbone.net());
+    StatusOr<std::vector<uint8_t>> copied = CopyIn(model_bytes, "model");
+    if (!copied.ok()) return ErrorValue(copied.status());
+    StatusOr<std::unique_ptr<Detector>> detector = Detector::Create(*copied, backbone.net());
     if (!detector.ok()) return ErrorValue(detector.status());
     detector_ = std::move(detector).value();
     return val::null();
@@ -171,7 +203,9 @@ class WasmDetector {
   // (sniffed). Returns DetectAnomalyResultJson's string, or an Error.
   val Detect(val image_bytes, std::string content_type) const {
     if (!detector_) return ErrorValue(InvalidInput("no model is loaded"));
-    return JsonOrError(detector_->Detect(CopyIn(image_bytes), content_type));
+    StatusOr<std::vector<uint8_t>> copied = CopyInImage(image_bytes);
+    if (!copied.ok()) return ErrorValue(copied.status());
+    return JsonOrError(detector_->Detect(*copied, content_type));
   }
 
   // RGBA pixels, row-major (ImageData.data). Returns the JSON, or an Error.
@@ -200,7 +234,9 @@ class WasmEvaluation {
   // Returns the image's DetectAnomalyResult JSON, or an Error.
   val Add(const WasmDetector& detector, val image_bytes, std::string content_type, bool anomalous) {
     if (!detector.detector_) return ErrorValue(InvalidInput("no model is loaded"));
-    StatusOr<DetectAnomalyResult> result = detector.detector_->Detect(CopyIn(image_bytes), content_type);
+    StatusOr<std::vector<uint8_t>> copied = CopyInImage(image_bytes);
+    if (!copied.ok()) return ErrorValue(copied.status());
+    StatusOr<DetectAnomalyResult> result = detector.detector_->Detect(*copied, content_type);
     if (!result.ok()) return ErrorValue(result.status());
     images_.push_back({anomalous, *result});
     return val(DetectAnomalyResultJson(*result));
@@ -299,11 +335,14 @@ StatusOr<uint64_t> SeedFromNumber(double seed) {
 // Error.
 val SynthesizeDefectPng(val image_bytes, val donor_bytes, std::string family_name, double area_fraction,
                         double contrast, double seed, int area_pixels) {
-  StatusOr<RgbImage> image = DecodeImage(CopyIn(image_bytes), "");
+  StatusOr<std::vector<uint8_t>> copied = CopyInImage(image_bytes);
+  if (!copied.ok()) return ErrorValue(copied.status());
+  StatusOr<RgbImage> image = DecodeImage(*copied, "");
   if (!image.ok()) return ErrorValue(image.status());
   std::optional<RgbImage> donor;
   if (!donor_bytes.isNull() && !donor_bytes.isUndefined()) {
-    StatusOr<RgbImage> decoded = DecodeImage(CopyIn(donor_bytes), "");
+    StatusOr<std::vector<uint8_t>> donor_copied = CopyInImage(donor_bytes);
+    StatusOr<RgbImage> decoded = donor_copied.ok() ? DecodeImage(*donor_copied, "") : donor_copied.status();
     if (!decoded.ok()) return ErrorValue(Status(decoded.status().code(), "donor: " + decoded.status().message()));
     donor = std::move(decoded).value();
   }
@@ -359,8 +398,9 @@ val PlanSyntheticDefects(double seed, int count, val family_names, int few_pixel
 
 // A model file's own account of itself (model_summary.h): JSON text, or an Error.
 val DescribeModel(val model_bytes) {
-  const std::vector<uint8_t> bytes = CopyIn(model_bytes);
-  StatusOr<Model> model = ParseModelFile(bytes);
+  StatusOr<std::vector<uint8_t>> bytes = CopyIn(model_bytes, "model");
+  if (!bytes.ok()) return ErrorValue(bytes.status());
+  StatusOr<Model> model = ParseModelFile(*bytes);
   if (!model.ok()) return ErrorValue(model.status());
   return val(ModelSummaryJson(*model));
 }
@@ -437,7 +477,9 @@ class WasmTrainer {
     if (!options_error_.ok()) return ErrorValue(options_error_);
     StatusOr<ImageLabel> parsed = ParseLabel(label);
     if (!parsed.ok()) return ErrorValue(parsed.status());
-    StatusOr<RgbImage> image = DecodeImage(CopyIn(image_bytes), content_type);
+    StatusOr<std::vector<uint8_t>> copied = CopyInImage(image_bytes);
+    if (!copied.ok()) return ErrorValue(copied.status());
+    StatusOr<RgbImage> image = DecodeImage(*copied, content_type);
     if (!image.ok()) return ErrorValue(image.status());
     if (mask_bytes.isNull() || mask_bytes.isUndefined()) return Add(*image, *parsed);
     if (!started()) return ErrorValue(finished_ ? InvalidInput("this trainer has already finished") : NoBackbone());
@@ -459,7 +501,9 @@ class WasmTrainer {
     if (!classes.ok()) return ErrorValue(classes.status());
     const Status extended = trainer_ ? trainer_->ExtendClasses(*classes) : search_->ExtendClasses(*classes);
     if (!extended.ok()) return ErrorValue(extended);
-    StatusOr<ClassMask> mask = DecodeClassMask(CopyIn(mask_bytes), {image->width, image->height}, entry.color_map,
+    StatusOr<std::vector<uint8_t>> mask_copied = CopyInImage(mask_bytes);
+    if (!mask_copied.ok()) return ErrorValue(Status(mask_copied.status().code(), "Mask: " + mask_copied.status().message()));
+    StatusOr<ClassMask> mask = DecodeClassMask(*mask_copied, {image->width, image->height}, entry.color_map,
                                                trainer_ ? trainer_->classes() : search_->classes());
     if (!mask.ok()) return ErrorValue(Status(mask.status().code(), "Mask: " + mask.status().message()));
     const Status added = trainer_ ? trainer_->AddImage(*image, *parsed, &*mask) : search_->AddImage(*image, *parsed, &*mask);
@@ -588,9 +632,8 @@ void* operator new(std::size_t size) {
   anomalens::AbortOutOfMemory(static_cast<double>(size));
 }
 
-// npm/index.mjs lists these functions and classes (BOUND_FUNCTIONS,
-// BOUND_CLASSES) to guard every call against an aborted module: add new ones
-// there too.
+// npm/index.mjs finds every function and class bound here (by Embind's own
+// marks, boundNames) and guards each call against an aborted module.
 EMSCRIPTEN_BINDINGS(anomalens) {
   using namespace emscripten;
   using namespace anomalens;

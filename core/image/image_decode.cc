@@ -253,11 +253,7 @@ StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view conten
                                          int* original_width = nullptr, int* original_height = nullptr,
                                          const ResizeTarget* resize_to = nullptr, RgbImage* resized = nullptr) {
   // Size first: it costs nothing and bounds everything after it.
-  if (bytes.size == 0) return InvalidInput("image is empty (0 bytes)");
-  if (bytes.size > limits.max_bytes) {
-    return InvalidInput("image is " + std::to_string(bytes.size) + " bytes; the limit is " +
-                        DescribeByteCount(limits.max_bytes));
-  }
+  RETURN_IF_ERROR(CheckEncodedImageSize(bytes.size, limits));
   // stb takes an int length; only a caller who raised max_bytes past 2 GB
   // can get here.
   if (bytes.size > static_cast<size_t>(INT_MAX)) {
@@ -384,6 +380,15 @@ StatusOr<DecodedPixels> DecodeToChannels(ByteSpan bytes, std::string_view conten
 }
 
 }  // namespace
+
+Status CheckEncodedImageSize(size_t size, const ImageLimits& limits) {
+  if (size == 0) return InvalidInput("image is empty (0 bytes)");
+  if (size > limits.max_bytes) {
+    return InvalidInput("image is " + std::to_string(size) + " bytes; the limit is " +
+                        DescribeByteCount(limits.max_bytes));
+  }
+  return Status::Ok();
+}
 
 StatusOr<RgbImage> DecodeImage(ByteSpan bytes, std::string_view content_type, const ImageLimits& limits) {
   ASSIGN_OR_RETURN(DecodedPixels decoded, DecodeToChannels(bytes, content_type, limits, 3));

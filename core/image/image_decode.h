@@ -37,6 +37,11 @@ struct ImageLimits {
   size_t max_bytes = 8u << 20;  // 8 MB
 };
 
+// The first check DecodeImage makes: `size` bytes of an encoded image
+// against the limit (and not empty). Callers that must copy the bytes
+// before decoding (the wasm bindings) make it before the copy.
+Status CheckEncodedImageSize(size_t size, const ImageLimits& limits = {});
+
 // Decodes a PNG or JPEG into RGB8. `content_type` is "image/png",
 // "image/jpeg", or "" to accept either by sniffing the signature; any other
 // value is kUnsupported. Checks run cheapest first, and the side limits are

@@ -77,6 +77,29 @@ describe('out of WebAssembly memory (npm package)', { skip }, () => {
     }
   });
 
+  test('inputs the module could never copy in are refused by their length, and the instance goes on', async () => {
+    const lv = await api.Anomalens.create();
+    try {
+      const images = [0, 1].map((shift) => ({
+        Body: encodePngRgba(patternRgba(width, height).map((v, i) => (i % 4 === 3 ? v : v + shift * 9)), width, height),
+        ContentType: 'image/png', Label: 'normal' }));
+      const model = await lv.loadModel(await lv.train([...images, ...images, ...images], { quick: true }));
+      const answer = model.detectAnomaliesJson(image);
+      // 2 GiB and 3 GiB of zeros: V8 maps them lazily, so the machine's memory is not touched.
+      const huge = new Uint8Array(2 ** 31);
+      await assert.rejects(lv.loadModel(huge), {
+        name: 'ServiceQuotaExceededException',
+        message: /model is 2147483648 bytes; the WebAssembly module takes at most 2147483647 bytes \(2 GiB - 1\) in one input: use the native CLI/,
+      });
+      assert.throws(() => lv.describeModel(huge), { name: 'ServiceQuotaExceededException', message: /model is 2147483648 bytes/ });
+      assert.throws(() => model.detectAnomaliesJson({ Body: new Uint8Array(3 * 2 ** 30), ContentType: 'image/png' }), {
+        name: 'ValidationException', message: /image is 3221225472 bytes; the limit is 8388608 bytes \(8 MB\)/ });
+      assert.equal(model.detectAnomaliesJson(image), answer);
+    } finally {
+      lv.dispose();
+    }
+  });
+
   test('a block of 2 GB at once is out of memory too, and says why', async () => {
     const lv = await api.Anomalens.create();
     try {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/base/simd.h"
+#include "core/image/resize_kernels.h"
 #include "core/image/weighted_row_sum.h"
 
 namespace anomalens {
@@ -119,6 +120,39 @@ void ResampleRgbRow(const float* in, const AxisWeights& axis, int dst_width, flo
   }
 }
 
+// The weights of `axis` four outputs at a time (RowTaps::by_fours), for
+// the width / 4 whole groups of `width` outputs.
+std::vector<float> WeightsByFours(const AxisWeights& axis, int width) {
+  const int groups = width / 4, taps = axis.max_count;
+  std::vector<float> by_fours(static_cast<size_t>(groups) * taps * 4);
+  for (int g = 0; g < groups; ++g) {
+    for (int k = 0; k < taps; ++k) {
+      for (int i = 0; i < 4; ++i) {
+        by_fours[(static_cast<size_t>(g) * taps + k) * 4 + i] =
+            axis.weights[static_cast<size_t>(4 * g + i) * axis.stride + k];
+      }
+    }
+  }
+  return by_fours;
+}
+
+// The horizontal pass on one RGBA row: the platform's kernel where one is
+// set (the same floats; `by_fours` is WeightsByFours(axis, dst_width)), else
+// the bytes converted into `converted` ((src_width + stride) * 4 + 1
+// floats, zeros past the row's samples) and ResampleRgbRow's loop.
+void ResampleRgbaRow(const uint8_t* row, int src_width, const AxisWeights& axis, const std::vector<float>& by_fours,
+                     int dst_width, float* converted, float* out) {
+  if (const RgbaRowResampleKernel kernel = PlatformRgbaRowResample(); kernel != nullptr) {
+    kernel(row, src_width,
+           RowTaps{axis.first.data(), axis.weights.data(), axis.stride, axis.max_count, by_fours.data()}, dst_width,
+           out);
+    return;
+  }
+  const size_t samples = static_cast<size_t>(src_width) * 4;
+  for (size_t i = 0; i < samples; ++i) converted[i] = static_cast<float>(row[i]);
+  ResampleRgbRow<4>(converted, axis, dst_width, out);
+}
+
 // Horizontal pass over `rows` rows of interleaved samples. Each output is
 // summed in tap order from 0.0f, so results do not depend on vectorisation.
 // Bytes are converted to float a row at a time first (each is exact), so a
@@ -210,10 +244,27 @@ void ResampleColumns(const float* src, size_t row_length, const AxisWeights& axi
 // jump and a conversion a byte) was two thirds of the decoder's streamed
 // resize.
 void RoundToBytes(const float* values, size_t count, uint8_t* out) {
-  size_t i = 0;
-  for (; i + 4 <= count; i += 4) {
+  typedef uint8_t u8x16 __attribute__((vector_size(16)));
+  typedef int16_t i16x8 __attribute__((vector_size(16)));
+  const auto round = [values](size_t i) {
     const f32x4 clamped = Min4(Max4(Load4(values + i), Splat4(0.0f)), Splat4(255.0f));
-    const i32x4 q = TruncateToInt4(clamped + Splat4(0.5f));
+    return TruncateToInt4(clamped + Splat4(0.5f));
+  };
+  size_t i = 0;
+  // Sixteen at a time, the bytes gathered in one vector and stored whole
+  // (a byte extracted and stored at a time was half of this loop).
+  for (; i + 16 <= count; i += 16) {
+    const i32x4 q0 = round(i), q1 = round(i + 4), q2 = round(i + 8), q3 = round(i + 12);
+    const i16x8 low = __builtin_shufflevector(reinterpret_cast<i16x8>(q0), reinterpret_cast<i16x8>(q1), 0, 2, 4, 6, 8,
+                                              10, 12, 14);
+    const i16x8 high = __builtin_shufflevector(reinterpret_cast<i16x8>(q2), reinterpret_cast<i16x8>(q3), 0, 2, 4, 6,
+                                               8, 10, 12, 14);
+    const u8x16 bytes = __builtin_shufflevector(reinterpret_cast<u8x16>(low), reinterpret_cast<u8x16>(high), 0, 2, 4,
+                                                6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    std::memcpy(out + i, &bytes, sizeof bytes);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const i32x4 q = round(i);
     out[i] = static_cast<uint8_t>(q[0]), out[i + 1] = static_cast<uint8_t>(q[1]);
     out[i + 2] = static_cast<uint8_t>(q[2]), out[i + 3] = static_cast<uint8_t>(q[3]);
   }
@@ -375,6 +426,7 @@ struct RowByRowResize::State {
   std::unique_ptr<float[]> window;
   int window_rows = 0, window_first = 0;
   std::vector<float> converted;         // one source row as floats, with ResampleRgbRow's slack
+  std::vector<float> across_by_fours;   // `across` four outputs at a time, for a platform's kernel
   std::vector<float> column;            // one output row before rounding
   RgbImage out;
   // Both sides halved exactly (HalvingRange): RGBA rows take the integer
@@ -395,6 +447,7 @@ RowByRowResize::RowByRowResize(int src_width, int src_height, int width, int hei
   size_t slack = 0;
   if (width != src_width) {
     s.across = ComputeAxisWeights(src_width, width);
+    s.across_by_fours = WeightsByFours(s.across, width);
     slack = static_cast<size_t>(s.across.stride);
   }
   s.converted.assign((static_cast<size_t>(src_width) + slack) * 4 + 1, 0.0f);
@@ -469,10 +522,10 @@ void RowByRowResize::AddRow(const uint8_t* row, int bytes_per_pixel) {
       for (int c = 0; c < 3; ++c) horizontal[x * 3 + c] = row[static_cast<size_t>(x) * bytes_per_pixel + c];
     }
   } else {
-    for (size_t i = 0; i < samples; ++i) s.converted[i] = static_cast<float>(row[i]);
     if (bytes_per_pixel == 4) {
-      ResampleRgbRow<4>(s.converted.data(), s.across, s.width, horizontal);
+      ResampleRgbaRow(row, s.src_width, s.across, s.across_by_fours, s.width, s.converted.data(), horizontal);
     } else {
+      for (size_t i = 0; i < samples; ++i) s.converted[i] = static_cast<float>(row[i]);
       ResampleRgbRow<3>(s.converted.data(), s.across, s.width, horizontal);
     }
   }
@@ -523,6 +576,15 @@ void RowByRowResize::AddRow(const uint8_t* row, int bytes_per_pixel) {
       }
       // ResampleColumnRange's sum, on the window's rows.
       const float* first = s.window.get() + static_cast<size_t>(s.down.first[y] - s.window_first) * s.row_length;
+      if (const RowSumToBytesKernel kernel = PlatformRowSumToBytes();
+          kernel != nullptr && s.down.count[y] <= kMaxRowSumToBytesTaps) {
+        // The platform's sum and rounding in one (the same bytes).
+        const float* rows[kMaxRowSumToBytesTaps];
+        for (int k = 0; k < s.down.count[y]; ++k) rows[k] = first + static_cast<size_t>(k) * s.row_length;
+        kernel(&s.down.weights[y * s.down.stride], s.down.count[y], rows, s.row_length,
+               &s.out.pixels[y * s.row_length]);
+        continue;
+      }
       WeightedRowSum(&s.down.weights[y * s.down.stride], s.down.count[y],
                      [&](int k) { return first + static_cast<size_t>(k) * s.row_length; }, s.row_length,
                      s.column.data());
@@ -541,6 +603,15 @@ bool RowByRowResize::complete() const {
 RgbImage RowByRowResize::Take() {
   if (!complete()) return RgbImage();
   return std::move(state_->out);
+}
+
+std::vector<float> ResampleRgbaRowAcross(const uint8_t* row, int src_width, int width) {
+  if (src_width < 1 || width < 1) return {};
+  const AxisWeights axis = ComputeAxisWeights(src_width, width);
+  std::vector<float> converted((static_cast<size_t>(src_width) + axis.stride) * 4 + 1, 0.0f);
+  std::vector<float> out(static_cast<size_t>(width) * 3);
+  ResampleRgbaRow(row, src_width, axis, WeightsByFours(axis, width), width, converted.data(), out.data());
+  return out;
 }
 
 // Outputs under which ResizePlane's horizontal pass stays on the caller.

@@ -6,6 +6,7 @@
 #include <cstddef>  // core/image/image.h uses size_t without including it
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/base/parallel.h"
 #include "core/image/image.h"
@@ -56,6 +57,13 @@ class RowByRowResize {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// RowByRowResize's horizontal pass alone on one RGBA row of `src_width`
+// pixels (4 bytes each) to `width`: width * 3 floats, before the vertical
+// pass and the rounding. It runs the platform's kernel when one is set
+// (core/image/resize_kernels.h), else the core's loop: the tests hold
+// the one to the other's floats with it. Empty when a side is < 1.
+std::vector<float> ResampleRgbaRowAcross(const uint8_t* row, int src_width, int width);
 
 }  // namespace anomalens
 

@@ -4,6 +4,7 @@
 
 #include "native/engine/heap_reuse.h"
 #include "native/engine/turbo_jpeg_decoder.h"
+#include "native/engine/wide_resize_kernels.h"
 #include "native/engine/wide_row_sum.h"
 #include "native/engine/xnnpack_backbone.h"
 #include "native/engine/xnnpack_search.h"
@@ -28,15 +29,20 @@ StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const Bac
     backend.backbone = std::move(net);
     return backend;
   }
-  // The blurs' inner loop in wider vectors where the CPU has them
-  // (wide_row_sum.h). Set by the native default only, so a process that runs
-  // the portable engine alone keeps the core's loop; the kernel gives the
-  // core's floats, so a portable engine started after this one (it is
+  // The blurs' inner loop (wide_row_sum.h) and the decoder's streamed
+  // resize (wide_resize_kernels.h) in wider vectors where
+  // the CPU has them. Set by the native default only, so a process that runs
+  // the portable engine alone keeps the core's loops; the kernels give the
+  // core's floats, so a portable engine started after this one (they are
   // process-wide) still gives the reference's bytes. Once, before this
   // engine's first detect: a server may start another engine while
   // requests compute.
   static std::once_flag row_sum_once;
-  std::call_once(row_sum_once, [] { SetWeightedRowSumKernel(WideRowSumForThisCpu()); });
+  std::call_once(row_sum_once, [] {
+    SetWeightedRowSumKernel(WideRowSumForThisCpu());
+    SetRgbaRowResampleKernel(WideRgbaResampleForThisCpu());
+    SetRowSumToBytesKernel(WideRowSumToBytesForThisCpu());
+  });
   ASSIGN_OR_RETURN(std::shared_ptr<const XnnpackBackbone> xnn, XnnpackBackbone::Create(std::move(net), pool));
   backend.backbone = std::move(xnn);
   backend.search = XnnpackSearchBuilder(backend.parallel, options.exact_search);

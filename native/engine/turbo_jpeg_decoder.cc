@@ -3,6 +3,7 @@
 #include "core/base/default_init_allocator.h"
 #include "native/engine/baseline_scan_decoder.h"
 #include "native/engine/idct_pair.h"
+#include "native/engine/ycbcr_wide.h"
 
 #include <algorithm>
 #include <atomic>
@@ -375,7 +376,14 @@ void ReconstructRows(Reconstruction* work, int imcu_rows) {
       // four bytes a pixel whose fourth the next pixel overwrites (the last
       // pixel three). The resize reads the RGBA row itself, still in cache.
       const stbi_uc* rgba = work->rgba->data();
-      kYCbCrToRgb(work->rgba->data(), rows[0], rows[1], rows[2], width, 4);
+      // stb's SSE2 conversion 32 pixels at a time where the CPU has
+      // AVX-512BW (the same bytes, ycbcr_wide.h), stb's for the rest.
+      int converted = 0;
+#if defined(STBI_SSE2)
+      if (HasYCbCrWide()) converted = YCbCrToRgbaWide(work->rgba->data(), rows[0], rows[1], rows[2], width);
+#endif
+      kYCbCrToRgb(work->rgba->data() + static_cast<size_t>(converted) * 4, rows[0] + converted, rows[1] + converted,
+                  rows[2] + converted, width - converted, 4);
       if (work->pixels_too) {
         for (int i = 0; i + 1 < width; ++i) std::memcpy(out + i * 3, rgba + i * 4, 4);
         std::memcpy(out + (width - 1) * 3, rgba + (width - 1) * 4, 3);

@@ -121,6 +121,7 @@ class LookoutServer:
     """A running `anomalens serve`; stop() ends it and removes its folders."""
 
     def __init__(self, binary, buckets=None, auth=True, data_dir=None, extra_args=()):
+        self._clients = []
         if ENDPOINT:
             self._use_endpoint(buckets, auth, data_dir, extra_args)
             return
@@ -204,15 +205,21 @@ class LookoutServer:
     def stop(self):
         if ENDPOINT:
             return
+        # The clients' idle kept-alive connections closed first: the server's
+        # drain waits for each to time out (httplib: 5 s) before it exits.
+        for client in self._clients:
+            client.close()
         self.kill()
         self._stderr.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def client(self, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION):
         session = boto3.session.Session()
-        return session.client("lookoutvision", endpoint_url=self.endpoint, region_name=region,
-                            aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-                            config=botocore.config.Config(retries={"max_attempts": 1}))
+        client = session.client("lookoutvision", endpoint_url=self.endpoint, region_name=region,
+                                aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                                config=botocore.config.Config(retries={"max_attempts": 1}))
+        self._clients.append(client)
+        return client
 
     def raw(self, method, path, body=b"", headers=None, sign=True, secret_key=SECRET_KEY, tamper=None):
         """Sends one request; returns (status, headers, body bytes). `tamper`

@@ -184,7 +184,9 @@ TEST(PositionModelShift, ANeighboursPatternMatchesOnlyWithTheShift) {
   EXPECT_GT(lower, grids.size() * a.size() / 10);
 }
 
-TEST(DarkSpotChannel, FusionKeepsTheBackboneScaleAndWeighsZScores) {
+// Arithmetic alone: its own suite, run one test a process (and under the
+// sanitizers) rather than within DarkSpotChannel's shared trainings.
+TEST(DarkSpotFusion, KeepsTheBackboneScaleAndWeighsZScores) {
   DarkSpotChannel c;
   c.backbone_mean = 2, c.backbone_sd = 0.5, c.channel_mean = 10, c.channel_sd = 4;
   EXPECT_EQ(c.backbone_weight, kDarkSpotBackboneWeight) << "new channels weigh the backbone by a quarter";

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/base/crc32.h"
+#include "core/lookout/class_mask.h"
 #include "core/model/detector.h"
 #include "core/model/model_file.h"
 #include "core/model/trainer.h"
@@ -418,6 +419,46 @@ TEST(PositionModel, TrainsDetectsAndRoundTripsEndToEnd) {
   auto other = (*in_memory)->DetectImage(GenerateSyntheticSample(3, 0, false, bigger).image);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("analyses images of its training size"), std::string::npos);
+}
+
+// A per-position segmentation model with its dark-spot channel, on small
+// plates: the training of the masked anomalous images through the stride-4
+// fit, the channel's fused scores and the pixel rule's held-out maps, which
+// only the long end-to-end tests (SegmentationEndToEnd, DarkSpotChannel)
+// reached before, in a second or two for the sanitizers.
+TEST(PositionModel, SmallPerPositionSegmentationTrainsOnMaskedAnomalies) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  SyntheticOptions small;
+  small.width = kSyntheticWidth / 2, small.height = kSyntheticHeight / 2;
+  ModelConfig config;
+  config.normal_model = NormalModelKind::kPerPosition;
+  config.dark_spots = true;
+  config.short_side = 64;
+  Trainer trainer(testing::SharedBackbone(), config, {{"defect", 0xE6194B}});
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(5, i, false, small).image, ImageLabel::kNormal).ok());
+  for (int i = 0; i < 4; ++i) {
+    const SyntheticSample s = GenerateSyntheticSample(5, 20 + i, true, small);
+    ClassMask mask{s.image.width, s.image.height, std::vector<uint8_t>(s.mask.size(), 0)};
+    for (size_t p = 0; p < s.mask.size(); ++p) mask.labels[p] = s.mask[p] ? 1 : 0;
+    ASSERT_TRUE(trainer.AddImage(s.image, ImageLabel::kAnomaly, &mask).ok());
+  }
+  auto model = trainer.Finish();
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_EQ(model->normal_model, NormalModelKind::kPerPosition);
+  EXPECT_EQ(model->position.stride, 4);
+  EXPECT_FALSE(model->dark_spots.empty());
+  EXPECT_TRUE(model->segmentation.enabled());
+  EXPECT_EQ(model->stats.masked_anomaly_images, 4);
+
+  auto detector = Detector::Create(SerializeModel(*model), testing::SharedBackbone());
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  const SyntheticSample s = GenerateSyntheticSample(5, 30, true, small);
+  auto analysis = (*detector)->Analyze(s.image);
+  ASSERT_TRUE(analysis.ok()) << analysis.status().ToString();
+  ASSERT_FALSE(analysis->result.anomalies.empty());
+  EXPECT_EQ(analysis->result.anomalies[0].name, "background");
+  EXPECT_EQ(analysis->segmentation.labels.size(), s.mask.size());
 }
 
 TEST(PositionModel, FallsBackToStrideEightWhenTheFineGridIsTooLarge) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/features/working_geometry.h"
+#include "core/image/image_resize.h"
 #include "core/scoring/anomaly_map.h"
 #include "core/segmentation/cell_labels.h"
 #include "core/segmentation/defect_head.h"
@@ -55,6 +56,30 @@ TEST(PostBackboneThreads, Gate_guide_and_map_to_image_are_the_same_bits_on_any_s
     EXPECT_TRUE(SameBits(WorkingGuide(image, g, split), guide)) << length;
     EXPECT_TRUE(SameBits(gated.ToOriginal(split), original)) << length;
   }
+}
+
+// A content as wide as the padded grid (only padded below): ToOriginal
+// resizes the map's first rows in place, without the crop's copy (only
+// CookieSegmentation's images took this path before): the same floats as
+// the crop then the resize, on any split.
+TEST(PostBackboneThreads, Map_to_image_from_a_content_as_wide_as_its_grid_is_the_cropped_maps_resize) {
+  const WorkingGeometry g = PlanGeometry({80, 70}, 0.6, 16);
+  ASSERT_EQ(g.content.width, g.padded.width);
+  ASSERT_LT(g.content.height, g.padded.height);
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> value(0.0f, 3.0f);
+  const int gw = g.padded.width / kCellSize, gh = g.padded.height / kCellSize;
+  std::vector<float> scores(static_cast<size_t>(gw) * gh);
+  for (float& s : scores) s = value(rng);
+  const AnomalyMap map = BuildAnomalyMap(scores, gw, gh, g, 1.5f);
+  ASSERT_EQ(map.values.size(), static_cast<size_t>(g.padded.width) * g.padded.height);
+
+  const std::vector<float> content(map.values.begin(),
+                                   map.values.begin() + static_cast<size_t>(g.content.width) * g.content.height);
+  std::vector<float> want(static_cast<size_t>(80 * 70));
+  ResizePlane(content.data(), g.content.width, g.content.height, want.data(), 80, 70);
+  EXPECT_TRUE(SameBits(map.ToOriginal(), want));
+  for (size_t length : {1u, 3u, 10u}) EXPECT_TRUE(SameBits(map.ToOriginal(RangesLastToFirst(length)), want)) << length;
 }
 
 }  // namespace

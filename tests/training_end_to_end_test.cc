@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/image/image_decode.h"
+#include "core/lookout/anomaly_classes.h"
 #include "core/lookout/dataset_split.h"
 #include "core/lookout/evaluation.h"
 #include "core/lookout/result_json.h"
@@ -93,7 +94,11 @@ TEST(TrainingEndToEnd, ModelFromAnotherBackboneIsRejected) {
   EXPECT_NE(detector.status().message().find("trained on backbone"), std::string::npos);
 }
 
-TEST(TrainingEndToEnd, FinishNeedsTwoNormalImages) {
+// The Trainer's own checks, which train nothing to speak of: a suite of
+// their own, so that CTest runs them one by one, under the sanitizers too,
+// rather than within TrainingEndToEnd (a shared-fixture suite the ASan run
+// leaves out for its trainings).
+TEST(TrainingChecks, FinishNeedsTwoNormalImages) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   Trainer trainer(testing::SharedBackbone(), ModelConfig{});
   ASSERT_TRUE(trainer.AddImage(GenerateSyntheticSample(4, 0, false).image, ImageLabel::kNormal).ok());
@@ -104,7 +109,7 @@ TEST(TrainingEndToEnd, FinishNeedsTwoNormalImages) {
   EXPECT_NE(model.status().message().find("at least 2 normal images; got 1"), std::string::npos);
 }
 
-TEST(TrainingEndToEnd, HooksReportProgressAndCancel) {
+TEST(TrainingChecks, HooksReportProgressAndCancel) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   Trainer trainer(testing::SharedBackbone(), ModelConfig{});
   for (int i = 0; i < 4; ++i)
@@ -123,7 +128,7 @@ TEST(TrainingEndToEnd, HooksReportProgressAndCancel) {
   EXPECT_EQ(reported, (std::vector<size_t>{0, 1}));
 }
 
-TEST(TrainingEndToEnd, BadConfigIsRejectedOnFirstImage) {
+TEST(TrainingChecks, BadConfigIsRejectedOnFirstImage) {
   ASSERT_NE(testing::SharedBackbone(), nullptr);
   ModelConfig config;
   config.coreset_ratio = 0;
@@ -131,6 +136,26 @@ TEST(TrainingEndToEnd, BadConfigIsRejectedOnFirstImage) {
   const Status s = trainer.AddImage(GenerateSyntheticSample(4, 0, false).image, ImageLabel::kNormal);
   EXPECT_EQ(s.code(), StatusCode::kInvalidInput);
   EXPECT_NE(s.message().find("coreset ratio must be in (0, 1]"), std::string::npos);
+}
+
+// A project's classes may grow between images (new defect types named), not
+// shrink or change, and only up to the project's limit.
+TEST(TrainingChecks, ClassesMayOnlyGrow) {
+  ASSERT_NE(testing::SharedBackbone(), nullptr);
+  const AnomalyClass scratch{"scratch", 0xE6194B}, dent{"dent", 0x3CB44B}, stain{"stain", 0x4363D8};
+  Trainer trainer(testing::SharedBackbone(), ModelConfig{}, {scratch});
+  EXPECT_TRUE(trainer.ExtendClasses({scratch, dent}).ok());
+  const Status shrunk = trainer.ExtendClasses({scratch});
+  EXPECT_EQ(shrunk.code(), StatusCode::kInvalidInput);
+  EXPECT_NE(shrunk.message().find("the classes may only grow: class 2 was 'dent'"), std::string::npos)
+      << shrunk.message();
+  const Status changed = trainer.ExtendClasses({stain, dent, scratch});
+  EXPECT_NE(changed.message().find("class 1 was 'scratch'"), std::string::npos) << changed.message();
+  std::vector<AnomalyClass> many(kMaxProjectAnomalyClasses + 1, stain);
+  many[0] = scratch, many[1] = dent;
+  const Status too_many = trainer.ExtendClasses(many);
+  EXPECT_NE(too_many.message().find("at most 100 anomaly classes; got 101"), std::string::npos) << too_many.message();
+  EXPECT_TRUE(trainer.ExtendClasses({scratch, dent, stain}).ok());
 }
 
 // Lookout's getting-started data: train on train.manifest (split 80/20 as a

@@ -111,6 +111,28 @@ TEST(XnnpackBackbone, RejectsBadInputWithTheRule) {
   EXPECT_NE(r.status().message().find("multiple of 16"), std::string::npos) << r.status().message();
 }
 
+// More image sizes than the backbone keeps idle runtimes for (8): each new
+// size past that drops another size's runtime to make room, and a size
+// seen again, kept or rebuilt, gives the same taps bit for bit.
+TEST(XnnpackBackbone, ManySizesKeepABoundedCacheAndTheSameTaps) {
+  const Backend xnn = XnnpackBackend(1);
+  ASSERT_NE(xnn.backbone, nullptr);
+  std::vector<Tensor> inputs;
+  for (int k = 0; k < 11; ++k) inputs.push_back(RandomInput(32, 32 + 16 * k, 10 + k));
+  std::vector<BackboneTaps> first;
+  for (const Tensor& input : inputs) {
+    auto taps = xnn.backbone->Run(input);
+    ASSERT_TRUE(taps.ok()) << taps.status().ToString();
+    first.push_back(std::move(*taps));
+  }
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    auto again = xnn.backbone->Run(inputs[k]);
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(again->stride8.data, first[k].stride8.data) << inputs[k].width;
+    EXPECT_EQ(again->stride16.data, first[k].stride16.data) << inputs[k].width;
+  }
+}
+
 // IoU of the defect pixels of two AnomalyMask PNGs, a pixel counting as
 // shared only when both give it the same colour (defect type).
 double MaskIou(const std::vector<uint8_t>& a_png, const std::vector<uint8_t>& b_png) {

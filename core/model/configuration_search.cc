@@ -50,9 +50,47 @@ int UpsampledShortSide(Size size, int base_short_side) {
   return static_cast<int>(std::floor(scale * std::min(size.width, size.height) + 1e-9));
 }
 
-void ConfigurationSearch::DropUpsampledScale() {
+Status ConfigurationSearch::DropUpsampledScale() {
+  // The pending extractions point into the trainers, which move below.
+  RETURN_IF_ERROR(RunExtractions());
   scales_.erase(std::remove_if(scales_.begin(), scales_.end(), [](const Scale& s) { return s.upsampled; }),
                 scales_.end());
+  return Status::Ok();
+}
+
+Status ConfigurationSearch::RunExtractions() {
+  if (pending_.empty()) return Status::Ok();
+  // Longest first: the pool hands each thread a run of consecutive jobs and
+  // lets it take the others' last ones when done, so the long ones start
+  // first and the short ones fill in.
+  std::stable_sort(pending_.begin(), pending_.end(), [](const PendingExtraction& a, const PendingExtraction& b) {
+    return a.extraction.cost > b.extraction.cost;
+  });
+  std::vector<Status> results(pending_.size());
+  std::vector<double> seconds(pending_.size(), 0);
+  const double start = clock_ ? clock_() : 0;
+  parallel_(pending_.size(), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const double job_start = clock_ ? clock_() : 0;
+      results[i] = pending_[i].extraction.run();
+      if (clock_) seconds[i] = clock_() - job_start;
+    }
+  });
+  if (clock_) {
+    // Each scale's share of the wall time, by its jobs' own times.
+    const double wall = clock_() - start;
+    double total = 0;
+    for (double t : seconds) total += t;
+    for (size_t i = 0; i < pending_.size(); ++i)
+      if (total > 0) scales_[pending_[i].scale].feature_seconds += wall * seconds[i] / total;
+  }
+  pending_.clear();
+  pending_bytes_ = 0;
+  // A failed extraction leaves its sample without features: the search
+  // refuses to go on from there.
+  for (const Status& r : results)
+    if (!r.ok()) return failed_ = r;
+  return Status::Ok();
 }
 
 ConfigurationSearch::ConfigurationSearch(std::shared_ptr<const Backbone> backbone, ModelConfig config,
@@ -68,13 +106,15 @@ void ConfigurationSearch::ExpectNormalImages(int count) {
 Status ConfigurationSearch::ExtendClasses(const std::vector<AnomalyClass>& classes) {
   // Classes make a segmentation model: no upsampled candidate (as when
   // they are known before the first image).
-  if (!classes.empty()) DropUpsampledScale();
+  RETURN_IF_ERROR(failed_);
+  if (!classes.empty()) RETURN_IF_ERROR(DropUpsampledScale());
   for (Scale& s : scales_) RETURN_IF_ERROR(s.trainer.ExtendClasses(classes));
   classes_ = classes;
   return Status::Ok();
 }
 
 Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, const ClassMask* mask) {
+  RETURN_IF_ERROR(failed_);
   if (scales_.empty()) {
     // The features every candidate may need: stride-4 grids and the dark-spot
     // channel are kept unless an option rules them out.
@@ -100,6 +140,8 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
       Scale scale{side, Trainer(backbone_, extract, classes_), 0, extract};
       if (expected_normals_ >= 0) scale.trainer.ExpectNormalImages(expected_normals_);
       scale.trainer.SetSearch(search_);
+      scale.trainer.SetParallel(parallel_);
+      scale.trainer.DeferExtraction();
       scales_.push_back(std::move(scale));
     }
     first_size_ = {image.width, image.height};
@@ -118,14 +160,20 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
       up.normal_model = NormalModelKind::kSharedBank;
       up.dark_spots = false;
       up.shared_dark_spots = false;
+      // Nor the defect head's stride-4 grids: classes, which a head needs,
+      // drop this scale (ExtendClasses). The winner's configuration still
+      // names the head (VariantsFor), as the model file did before.
+      up.defect_head = false;
       Scale scale{up.short_side, Trainer(backbone_, up, classes_), 0, up, /*upsampled=*/true};
       scale.max_normals = kMaxUpsampledNormalImages;
       if (expected_normals_ >= 0) scale.trainer.ExpectNormalImages(std::min(expected_normals_, scale.max_normals));
       scale.trainer.SetSearch(search_);
+      scale.trainer.SetParallel(parallel_);
+      scale.trainer.DeferExtraction();
       scales_.push_back(std::move(scale));
     }
   }
-  if (!(image.width == first_size_.width && image.height == first_size_.height)) DropUpsampledScale();
+  if (!(image.width == first_size_.width && image.height == first_size_.height)) RETURN_IF_ERROR(DropUpsampledScale());
   for (size_t k = 0; k < scales_.size(); ++k) {
     Scale& s = scales_[k];
     // The upsampled scale's subsample: the first kMaxUpsampledNormalImages
@@ -149,7 +197,20 @@ Status ConfigurationSearch::AddImage(const RgbImage& image, ImageLabel label, co
     const double start = clock_ ? clock_() : 0;
     RETURN_IF_ERROR(s.trainer.AddImage(image, label, mask));
     if (clock_) s.feature_seconds += clock_() - start;
+    for (Trainer::Extraction& e : s.trainer.TakeExtractions()) {
+      pending_.push_back({k, std::move(e)});
+      pending_bytes_ += image.pixels.size();
+    }
   }
+  // The extractions run a few images at a time: enough work that the
+  // longest job is at most a quarter of it (so the threads end together),
+  // within a bound on the pixels held meanwhile.
+  double cost = 0, longest = 0;
+  for (const PendingExtraction& p : pending_) {
+    cost += p.extraction.cost;
+    longest = std::max(longest, p.extraction.cost);
+  }
+  if (cost >= 4 * longest || pending_bytes_ >= kMaxPendingExtractionBytes) RETURN_IF_ERROR(RunExtractions());
   return Status::Ok();
 }
 
@@ -250,6 +311,8 @@ std::vector<ModelConfig> ConfigurationSearch::VariantsFor(const Scale& scale) co
 
 StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
   if (scales_.empty()) return InvalidInput("training needs at least 2 normal images; got 0");
+  RETURN_IF_ERROR(failed_);
+  RETURN_IF_ERROR(RunExtractions());
   std::vector<std::pair<size_t, ModelConfig>> tried;  // (scale, config) per row of the table
   std::vector<CandidateFigures> table;
   for (size_t s = 0; s < scales_.size(); ++s)
@@ -269,21 +332,39 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
   std::vector<bool> released(scales_.size(), false);
   std::optional<Status> first_error;
   int best = -1;
+  // The candidates of one scale are fitted at once, one a thread (each
+  // trial's own loops then run on its thread): a trial's searches split
+  // over two threads gain 1.4x, whole trials side by side nearly 2x. They
+  // read their scale's features and nothing of each other's, and are
+  // ranked below in the table's order, so the choice and the model do not
+  // depend on the threads.
+  std::vector<std::optional<StatusOr<Model>>> fitted(tried.size());
+  std::vector<double> fit_seconds(tried.size(), 0);
+  size_t group_end = 0;
   for (size_t k = 0; k < tried.size(); ++k) {
-    hooks.Report("search", k, tried.size() + 1);
+    if (k == group_end) {
+      hooks.Report("search", k, tried.size() + 1);
+      while (group_end < tried.size() && tried[group_end].first == tried[k].first) ++group_end;
+      hooks.parallel(group_end - k, [&, first = k](size_t begin, size_t end) {
+        for (size_t i = first + begin; i < first + end; ++i) {
+          const double start = hooks.Now();
+          ModelConfig lite = tried[i].second;
+          lite.max_bank_rows = std::min(lite.max_bank_rows, kSearchBankRows);
+          // The segmentation map's head and refinement do not change the image
+          // scores or the self-check's (ungated) maps that rank candidates: the
+          // winner gets them in its full fit.
+          lite.defect_head = lite.map_refinement = false;
+          StatusOr<Trainer> trial = scales_[tried[i].first].trainer.Trial(lite, kSearchNormalImages);
+          fitted[i] = trial.ok() ? trial->Finish(trial_hooks) : StatusOr<Model>(trial.status());
+          fit_seconds[i] = hooks.Now() - start;
+        }
+      });
+      if (hooks.Cancelled()) return Cancelled("training cancelled");
+    }
     const Scale& scale = scales_[tried[k].first];
-    const double start = hooks.Now();
     CandidateFigures c = Describe(scale.short_side, tried[k].second);
     c.feature_seconds = scale.feature_seconds;
-    ModelConfig lite = tried[k].second;
-    lite.max_bank_rows = std::min(lite.max_bank_rows, kSearchBankRows);
-    // The segmentation map's head and refinement do not change the image
-    // scores or the self-check's (ungated) maps that rank candidates: the
-    // winner gets them in its full fit.
-    lite.defect_head = lite.map_refinement = false;
-    StatusOr<Trainer> trial = scale.trainer.Trial(lite, kSearchNormalImages);
-    StatusOr<Model> model = trial.ok() ? trial->Finish(trial_hooks) : StatusOr<Model>(trial.status());
-    if (hooks.Cancelled()) return Cancelled("training cancelled");
+    StatusOr<Model>& model = *fitted[k];
     if (model.ok()) {
       const SelfCheckReport& check = model->stats.self_check;
       c.normal_model = NormalModelKindName(model->normal_model);
@@ -305,7 +386,8 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
       c.error = model.status().message();
       if (!first_error) first_error = model.status();
     }
-    c.fit_seconds = hooks.Now() - start;
+    c.fit_seconds = fit_seconds[k];
+    fitted[k].reset();
     table.push_back(c);
     if (best < 0 || CandidateRanksAbove(table.back(), table[best])) best = static_cast<int>(k);
     for (size_t s = 0; s < scales_.size(); ++s) {

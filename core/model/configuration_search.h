@@ -15,6 +15,7 @@
 #ifndef ANOMALENS_CORE_MODEL_CONFIGURATION_SEARCH_H_
 #define ANOMALENS_CORE_MODEL_CONFIGURATION_SEARCH_H_
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -80,6 +81,10 @@ constexpr int kSearchNormalImages = 40;
 // rank the candidates the same has not been measured.
 constexpr int kSearchBankRows = 2048;
 
+// The most pixel bytes the search's deferred extractions hold before they
+// run (SetParallel): a few images' worth on photos of any size.
+constexpr size_t kMaxPendingExtractionBytes = size_t{256} << 20;
+
 // Which dimensions the user pinned (an option given on the command line or
 // in JS): each removes its dimension from the search.
 struct SearchPins {
@@ -112,6 +117,13 @@ class ConfigurationSearch {
   void SetClock(std::function<double()> clock) { clock_ = std::move(clock); }
   // As Trainer::SetSearch, for every candidate.
   void SetSearch(BuildSearch build) { search_ = std::move(build); }
+  // The platform's thread pool for feature extraction. Each scale's trainer
+  // defers its extractions (Trainer::DeferExtraction); the search runs those
+  // of every scale and of a few images together, one image a thread,
+  // longest first, so the threads finish together even where one scale's
+  // images have four times another's pixels. The features, and so the model,
+  // do not depend on it.
+  void SetParallel(ParallelFor parallel) { parallel_ = std::move(parallel); }
 
   // Tries the candidates and returns the chosen model, its table in
   // model.stats.search (seconds from hooks.clock, when given).
@@ -127,7 +139,10 @@ class ConfigurationSearch {
     int max_normals = 0;     // the upsampled scale's subsample (kMaxUpsampledNormalImages)
   };
   // Drops the upsampled scale, if there is one, and its features.
-  void DropUpsampledScale();
+  Status DropUpsampledScale();
+  // Runs the extractions the scales' trainers have deferred, on parallel_,
+  // and adds each scale's share of the wall time to its feature_seconds.
+  Status RunExtractions();
   std::vector<ModelConfig> VariantsFor(const Scale& scale) const;
   // Whether shared-bank candidates with the position-free dark-spot channel
   // are tried: classification models, unless an option rules it out.
@@ -142,6 +157,15 @@ class ConfigurationSearch {
   Size first_size_;  // the first image's
   std::function<double()> clock_;
   BuildSearch search_;
+  ParallelFor parallel_;
+  // Extractions taken from the trainers and not yet run, with their scale.
+  struct PendingExtraction {
+    size_t scale = 0;
+    Trainer::Extraction extraction;
+  };
+  std::vector<PendingExtraction> pending_;
+  size_t pending_bytes_ = 0;  // the pixels they hold
+  Status failed_;             // the first extraction that failed: nothing goes on after it
 };
 
 }  // namespace anomalens

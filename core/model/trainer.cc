@@ -305,6 +305,7 @@ bool Trainer::has_shared_dark_spot_features() const {
 }
 
 Status Trainer::Reconfigure(const ModelConfig& variant) {
+  RETURN_IF_ERROR(RunPendingExtractions());
   ModelConfig same = variant;
   same.normal_model = config_.normal_model;
   same.dark_spots = config_.dark_spots;
@@ -336,6 +337,7 @@ Status Trainer::Reconfigure(const ModelConfig& variant) {
 }
 
 StatusOr<Trainer> Trainer::Trial(const ModelConfig& variant, int max_normals) const {
+  if (!pending_.empty()) return Internal("a trial of a trainer whose features are still being extracted");
   Trainer trial(backbone_, config_, classes_);
   trial.scale_ = scale_;
   trial.first_image_ = first_image_;
@@ -421,6 +423,9 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
   }
   const WorkingGeometry geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
   if (stride4_ && !(geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
+    // Samples still waiting for their features would get stride-4 grids
+    // after the drop below: extract them first.
+    RETURN_IF_ERROR(RunPendingExtractions());
     // Another working size rules out a per-position model: drop the stride-4 grids.
     stride4_ = false;
     for (auto* samples : {&normal_, &anomaly_})
@@ -437,37 +442,137 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
       if (!config_.shared_dark_spots) s.sample.dark_spots = PatchGrid{};
     }
   }
-  ASSIGN_OR_RETURN(Sample sample, Extract(image, geometry));
-  if (mask != nullptr) {
-    sample.cell_labels = CellClassLabels(*mask, sample.geometry, sample.grid.width, sample.grid.height);
-    sample.working_mask = WorkingDefectMask(*mask, sample.geometry);
-    sample.guide = WorkingGuide(image, sample.geometry);
+  // A failed image leaves the trainer as it was: the samples it added are
+  // taken back with their extractions.
+  const size_t before[5] = {normal_.size(), anomaly_.size(), synthetic_.size(), compressed_.size(), pending_.size()};
+  const Status staged = StageImage(image, label, mask, geometry);
+  if (!staged.ok()) {
+    normal_.erase(normal_.begin() + std::min(before[0], normal_.size()), normal_.end());
+    anomaly_.erase(anomaly_.begin() + std::min(before[1], anomaly_.size()), anomaly_.end());
+    synthetic_.erase(synthetic_.begin() + std::min(before[2], synthetic_.size()), synthetic_.end());
+    compressed_.erase(compressed_.begin() + std::min(before[3], compressed_.size()), compressed_.end());
+    pending_.erase(pending_.begin() + std::min(before[4], pending_.size()), pending_.end());
   }
+  return staged;
+}
+
+Status Trainer::StageImage(const RgbImage& image, ImageLabel label, const ClassMask* mask,
+                           const WorkingGeometry& geometry) {
+  ++images_added_;
+  // The image's sample is added first, its features to come from an
+  // extraction that may run later and on any thread (SetParallel,
+  // DeferExtraction); then its self-check copies.
+  std::vector<Sample>& samples = label == ImageLabel::kNormal ? normal_ : anomaly_;
+  const size_t index = samples.size();
+  samples.emplace_back();
+  samples.back().geometry = geometry;
+  PendingExtraction own;
+  own.into = label == ImageLabel::kNormal ? PendingExtraction::Into::kNormal : PendingExtraction::Into::kAnomaly;
+  own.index = index;
+  own.image_number = images_added_;
+  // Deferred extractions outlive the caller's image; the others run before
+  // AddImage returns and read it in place.
+  const std::shared_ptr<const RgbImage> pixels =
+      defer_ ? std::make_shared<const RgbImage>(image) : std::shared_ptr<const RgbImage>(&image, [](const RgbImage*) {});
+  own.image = pixels;
+  if (mask != nullptr) own.mask = *mask;
+  RETURN_IF_ERROR(Enqueue(std::move(own)));
   if (label == ImageLabel::kNormal) {
-    RETURN_IF_ERROR(AddSyntheticDefects(image, static_cast<int>(normal_.size())));
+    RETURN_IF_ERROR(AddSyntheticDefects(image, static_cast<int>(index)));
     // The compression check's copies: for the self-check, and for the
     // position-free channel's and the per-position Gaussians' compression
     // floors (dark_spot_channel.h, position_model.h), which a model has
     // whether the self-check runs or not.
     if ((config_.self_check_defects > 0 || config_.shared_dark_spots || stride4_ ||
          config_.normal_model != NormalModelKind::kSharedBank) &&
-        normal_.size() < static_cast<size_t>(kCompressionCheckImages)) {
+        index < static_cast<size_t>(kCompressionCheckImages)) {
       CompressedSample c;
-      c.source = static_cast<int>(normal_.size());
-      ASSIGN_OR_RETURN(c.sample, Extract(JpegLikeRoundTrip(image, kCompressionCheckQuality), geometry));
+      c.source = static_cast<int>(index);
+      c.sample.geometry = geometry;
+      PendingExtraction copy;
+      copy.into = PendingExtraction::Into::kCompressed;
+      copy.index = compressed_.size();
+      copy.image_number = images_added_;
+      copy.image = pixels;
+      copy.jpeg_like_round_trip = true;
       compressed_.push_back(std::move(c));
+      RETURN_IF_ERROR(Enqueue(std::move(copy)));
     }
   }
-  (label == ImageLabel::kNormal ? normal_ : anomaly_).push_back(std::move(sample));
+  return defer_ ? Status::Ok() : RunPendingExtractions();
+}
+
+Trainer::Sample& Trainer::TargetOf(const PendingExtraction& job) {
+  switch (job.into) {
+    case PendingExtraction::Into::kNormal: return normal_[job.index];
+    case PendingExtraction::Into::kAnomaly: return anomaly_[job.index];
+    case PendingExtraction::Into::kSynthetic: return synthetic_[job.index].sample;
+    case PendingExtraction::Into::kCompressed: break;
+  }
+  return compressed_[job.index].sample;
+}
+
+Status Trainer::RunExtraction(const PendingExtraction& job) {
+  Sample& target = TargetOf(job);
+  const bool training_image = job.into == PendingExtraction::Into::kNormal || job.into == PendingExtraction::Into::kAnomaly;
+  StatusOr<Sample> extracted =
+      Extract(job.jpeg_like_round_trip ? JpegLikeRoundTrip(*job.image, kCompressionCheckQuality) : *job.image,
+              target.geometry, training_image);
+  if (!extracted.ok()) {
+    return Status(extracted.status().code(),
+                  "training image " + std::to_string(job.image_number) + ": " + extracted.status().message());
+  }
+  target.grid = std::move(extracted->grid);
+  target.fine = std::move(extracted->fine);
+  target.dark_spots = std::move(extracted->dark_spots);
+  target.colour_spots = std::move(extracted->colour_spots);
+  if (job.mask) {
+    target.cell_labels = CellClassLabels(*job.mask, target.geometry, target.grid.width, target.grid.height);
+    target.working_mask = WorkingDefectMask(*job.mask, target.geometry);
+    target.guide = WorkingGuide(*job.image, target.geometry);
+  }
   return Status::Ok();
 }
 
-StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingGeometry& geometry) const {
+Status Trainer::Enqueue(PendingExtraction job) {
+  pending_.push_back(std::move(job));
+  return defer_ || parallel_.run ? Status::Ok() : RunPendingExtractions();
+}
+
+std::vector<Trainer::Extraction> Trainer::TakeExtractions() {
+  std::vector<Extraction> jobs;
+  for (PendingExtraction& p : pending_) {
+    auto job = std::make_shared<const PendingExtraction>(std::move(p));
+    const Size working = TargetOf(*job).geometry.padded;
+    jobs.push_back({static_cast<double>(working.width) * working.height,
+                    [this, job] { return RunExtraction(*job); }});
+  }
+  pending_.clear();
+  return jobs;
+}
+
+Status Trainer::RunPendingExtractions() {
+  if (pending_.empty()) return Status::Ok();
+  std::vector<Extraction> jobs = TakeExtractions();
+  std::vector<Status> results(jobs.size());
+  parallel_(jobs.size(), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) results[i] = jobs[i].run();
+  });
+  for (const Status& r : results) RETURN_IF_ERROR(r);
+  return Status::Ok();
+}
+
+StatusOr<Trainer::Sample> Trainer::Extract(const RgbImage& image, const WorkingGeometry& geometry,
+                                           bool training_image) const {
   Sample sample;
   sample.geometry = geometry;
   const float unit[2] = {1.0f, 1.0f};
+  // The stride-4 grid: for a per-position model, and for the defect head,
+  // which learns from the training images only (the self-check's copies
+  // keep theirs only for a per-position model).
+  const bool fine = stride4_ || (fine_for_head_ && training_image);
   ASSIGN_OR_RETURN(sample.grid, ExtractFeatures(*backbone_, image, sample.geometry, unit, config_.tiling,
-                                                stride4_ || fine_for_head_ ? &sample.fine : nullptr));
+                                                fine ? &sample.fine : nullptr));
   if ((stride4_ && config_.dark_spots) || config_.shared_dark_spots) {
     sample.dark_spots = DarkSpotFeatures(image, sample.geometry, 4, {std::begin(kDarkSpotSigmas), std::end(kDarkSpotSigmas)});
   }
@@ -511,12 +616,17 @@ Status Trainer::AddSyntheticDefects(const RgbImage& image, int index) {
       s.size_class = plan.area_pixels > 0 ? kFewPixelSizeClass
                                           : SelfCheckSizeClass(static_cast<double>(defect.mask_pixels) /
                                                                (static_cast<double>(image.width) * image.height));
-      ASSIGN_OR_RETURN(s.sample, Extract(defect.image, PlanGeometry({image.width, image.height}, scale_,
-                                                                    MobileNetV2::kInputMultiple)));
+      s.sample.geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
       ClassMask mask{image.width, image.height, std::vector<uint8_t>(defect.mask.size())};
       for (size_t i = 0; i < defect.mask.size(); ++i) mask.labels[i] = defect.mask[i] != 0;
       s.sample.working_mask = WorkingDefectMask(mask, s.sample.geometry);
+      PendingExtraction job;
+      job.into = PendingExtraction::Into::kSynthetic;
+      job.index = synthetic_.size();
+      job.image_number = images_added_;
+      job.image = std::make_shared<const RgbImage>(std::move(defect.image));
       synthetic_.push_back(std::move(s));
+      RETURN_IF_ERROR(Enqueue(std::move(job)));
     }
   }
   // The next image's donor, while defects of either kind are left to plant.
@@ -535,6 +645,7 @@ int Trainer::SelfCheckDefectsLeft() const {
 }
 
 StatusOr<Model> Trainer::Finish(const Hooks& hooks) {
+  RETURN_IF_ERROR(RunPendingExtractions());
   if (normal_.size() < 2) {
     return InvalidInput("training needs at least 2 normal images; got " + std::to_string(normal_.size()));
   }

@@ -10,7 +10,9 @@
 #ifndef ANOMALENS_CORE_MODEL_TRAINER_H_
 #define ANOMALENS_CORE_MODEL_TRAINER_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/backbone/mobilenet_v2.h"
@@ -50,6 +52,30 @@ class Trainer {
   // The nearest-neighbour engine for the banks' held-out scoring (empty:
   // the core's portable index, as wasm and --backend portable run).
   void SetSearch(BuildSearch build) { search_ = std::move(build); }
+  // The platform's thread pool for feature extraction: AddImage extracts an
+  // image's features and its self-check copies' (synthetic defects, the
+  // compressed copy) at once, one image a thread, so each backbone run has a
+  // thread to itself. Whole images a thread scale where one image's layers
+  // split over two threads do not (XNNPACK waits at each of its ~60 steps).
+  // Each image's features are the same on any thread, so the model's bytes
+  // do not depend on it. Empty (wasm): one after another.
+  void SetParallel(ParallelFor parallel) { parallel_ = std::move(parallel); }
+
+  // For a caller that extracts the features of several images, or of
+  // several trainers, at once (the configuration search): from
+  // DeferExtraction on, AddImage does everything that depends on the order
+  // of the images (checks, scale, the self-check's plans and defect
+  // images) and adds the image's samples without their features; the
+  // caller takes the extractions and runs them, in any order and on any
+  // thread, before anything else reads this trainer (Finish, Trial,
+  // Reconfigure, ExtendClasses, or another AddImage that changes the
+  // working size). Runs still pending then are run on the calling thread.
+  struct Extraction {
+    double cost = 0;               // relative: the working pixels the backbone runs on
+    std::function<Status()> run;   // fills its sample; safe beside the others
+  };
+  void DeferExtraction() { defer_ = true; }
+  std::vector<Extraction> TakeExtractions();
 
   // Extends the class list while images arrive (a streamed dataset meets
   // its classes as it goes). The current classes must be a prefix of
@@ -135,7 +161,32 @@ class Trainer {
     Sample sample;
     int source = 0;
   };
-  StatusOr<Sample> Extract(const RgbImage& image, const WorkingGeometry& geometry) const;
+  // `training_image`: a normal or anomalous image (not a self-check copy).
+  StatusOr<Sample> Extract(const RgbImage& image, const WorkingGeometry& geometry, bool training_image) const;
+  // A sample AddImage added without its features: the pixels to extract
+  // them from and where they go.
+  struct PendingExtraction {
+    enum class Into { kNormal, kAnomaly, kSynthetic, kCompressed };
+    Into into = Into::kNormal;
+    size_t index = 0;           // in that list
+    int image_number = 0;       // the AddImage call's, from 1, for errors
+    // The pixels: the caller's own while AddImage runs the extraction before
+    // it returns, else a copy (shared by an image's jobs).
+    std::shared_ptr<const RgbImage> image;
+    bool jpeg_like_round_trip = false;  // the compression check's copy: round-trip `image` first
+    std::optional<ClassMask> mask;      // a labelled anomaly's: its cell labels and guide
+  };
+  // AddImage after its checks: adds the image's samples and their extractions.
+  Status StageImage(const RgbImage& image, ImageLabel label, const ClassMask* mask, const WorkingGeometry& geometry);
+  Sample& TargetOf(const PendingExtraction& job);
+  // Adds `job` to the pending ones; without a thread pool and not deferred,
+  // runs it at once, so no more than one image's pixels are alive as
+  // before (a 4096x4096 image's copies are 48 MB each).
+  Status Enqueue(PendingExtraction job);
+  Status RunExtraction(const PendingExtraction& job);
+  // Runs what AddImage left pending, on parallel_ (Finish and the methods
+  // that read the samples call it first).
+  Status RunPendingExtractions();
   // How many synthetic defects normal image `index` gets.
   int SelfCheckDefectsFor(int index) const;
   // Fraction-sized self-check defects not yet planted.
@@ -176,6 +227,10 @@ class Trainer {
   bool fine_for_head_ = false;
   int expected_normals_ = -1;  // ExpectNormalImages; -1: unknown
   BuildSearch search_;
+  ParallelFor parallel_;
+  bool defer_ = false;
+  int images_added_ = 0;
+  std::vector<PendingExtraction> pending_;
   size_t anomaly_bank_limit_ = kMaxAnomalyBankRows;  // lower in the search's trials
   // A trial only ranks: it scores the images as the model would, but fits no
   // segmentation (pixel rule, clean bank, class memory), which no ranking

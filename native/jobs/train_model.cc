@@ -106,11 +106,13 @@ StatusOr<TrainOutcome> TrainAndEvaluate(TrainPlan plan, const TrainOptions& opti
   if (options.quick) {
     Trainer trainer(backbone, config, classes);
     trainer.SetSearch(options.search);
+    trainer.SetParallel(options.parallel);
     model = FeedAndFinish(trainer, plan.train, classes, normals, config, hooks, quiet, options.jpeg);
   } else {
     ConfigurationSearch search(backbone, config, classes, options.pins);
     search.SetClock(hooks.clock);
     search.SetSearch(options.search);
+    search.SetParallel(options.parallel);
     model = FeedAndFinish(search, plan.train, classes, normals, config, hooks, quiet, options.jpeg);
   }
   if (!model.ok()) return model.status();

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "native/engine/heap_reuse.h"
+#include "native/engine/huge_pages.h"
 #include "native/engine/turbo_jpeg_decoder.h"
 #include "native/engine/wide_resize_kernels.h"
 #include "native/engine/wide_row_sum.h"
@@ -13,6 +14,7 @@ namespace anomalens {
 
 StatusOr<Backend> StartBackend(std::shared_ptr<const MobileNetV2> net, const BackendOptions& options) {
   KeepFreedMemoryForReuse();  // a detect's planes reused, not faulted in anew (heap_reuse.h)
+  UseHugePagesForLargeBlocks();  // training's features on huge pages, fewer faults (huge_pages.h)
   Backend backend;
   backend.name = options.backend;
   auto pool = std::make_shared<const ThreadPool>(options.threads > 0 ? options.threads : IdleCores());

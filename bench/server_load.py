@@ -104,6 +104,7 @@ def main():
         c.start_model(ProjectName="load", ModelVersion="1", MinInferenceUnits=1)
         while c.describe_model(ProjectName="load", ModelVersion="1")["ModelDescription"]["Status"] != "HOSTED":
             time.sleep(0.2)
+        c.close()
         return server
 
     try:
@@ -139,6 +140,11 @@ def main():
                     except Exception as e:  # noqa: BLE001 - counted, reported
                         with lock:
                             failures.append(repr(e))
+                # Its kept-alive connection closed now: left open it would hold
+                # one of the server's HTTP workers (httplib waits 5 s on an
+                # idle connection), and the next level's clients would queue
+                # behind it (p99 5.3 s at 16 clients while it did).
+                client.close()
 
             threads = [threading.Thread(target=run) for _ in range(clients)]
             for t in threads:

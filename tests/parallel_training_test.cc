@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "core/model/configuration_search.h"
@@ -43,14 +44,20 @@ ParallelFor Reversed() {
 
 ParallelFor TwoThreads() { return ParallelOn(std::make_shared<const ThreadPool>(2)); }
 
+// The last normal plate is smaller: the search then drops its upsampled
+// scale (for images of one size only) with extractions still pending.
 template <typename Builder>
 std::vector<uint8_t> Train(Builder& builder, const ParallelFor& parallel) {
   builder.SetParallel(parallel);
-  builder.ExpectNormalImages(6);
+  builder.ExpectNormalImages(7);
   for (int i = 0; i < 6; ++i) {
     const Status added = builder.AddImage(GenerateSyntheticSample(5, i, false, SmallPlates()).image, ImageLabel::kNormal);
     EXPECT_TRUE(added.ok()) << added.ToString();
   }
+  SyntheticOptions smaller = SmallPlates();
+  smaller.width = 144, smaller.height = 112;
+  const Status added = builder.AddImage(GenerateSyntheticSample(5, 6, false, smaller).image, ImageLabel::kNormal);
+  EXPECT_TRUE(added.ok()) << added.ToString();
   for (int i = 0; i < 2; ++i) {
     const Status added = builder.AddImage(GenerateSyntheticSample(5, 20 + i, true, SmallPlates()).image, ImageLabel::kAnomaly);
     EXPECT_TRUE(added.ok()) << added.ToString();
@@ -64,7 +71,16 @@ std::vector<uint8_t> Train(Builder& builder, const ParallelFor& parallel) {
 
 std::vector<uint8_t> Search(const ParallelFor& parallel) {
   ConfigurationSearch search(testing::SharedBackbone(), SmallConfig(), {}, SearchPins{});
-  return Train(search, parallel);
+  std::vector<uint8_t> bytes = Train(search, parallel);
+  // The upsampled scale (240 px over these 120 px plates) was dropped at the
+  // smaller plate; the base and finer scales were searched.
+  auto model = ParseModelFile(bytes);
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  std::set<int> sides;
+  if (model.ok())
+    for (const CandidateFigures& c : model->stats.search) sides.insert(c.short_side);
+  EXPECT_EQ(sides, (std::set<int>{64, 120}));  // 120: the first plate's own short side
+  return bytes;
 }
 
 std::vector<uint8_t> TrainAlone(const ParallelFor& parallel) {

@@ -423,8 +423,10 @@ Status Trainer::AddImage(const RgbImage& image, ImageLabel label, const ClassMas
   }
   const WorkingGeometry geometry = PlanGeometry({image.width, image.height}, scale_, MobileNetV2::kInputMultiple);
   if (stride4_ && !(geometry.padded == PlanGeometry(first_image_, scale_, MobileNetV2::kInputMultiple).padded)) {
-    // Samples still waiting for their features would get stride-4 grids
-    // after the drop below: extract them first.
+    // Extractions still pending here run first, so the drop below sees
+    // every sample's grids. (Ones a caller took and runs later read stride4_
+    // then, and keep just what the drop keeps; the search runs its own
+    // before an image of another size anyway.)
     RETURN_IF_ERROR(RunPendingExtractions());
     // Another working size rules out a per-position model: drop the stride-4 grids.
     stride4_ = false;

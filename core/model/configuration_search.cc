@@ -335,8 +335,9 @@ StatusOr<Model> ConfigurationSearch::Finish(const Hooks& hooks) {
   // The candidates of one scale are fitted at once, one a thread (each
   // trial's own loops then run on its thread): a trial's searches split
   // over two threads gain 1.4x; whole trials side by side took the cookies'
-  // candidates from 17.6 to 15.1 s (two threads; memory bandwidth, not the
-  // cores, is what the 886 px trials share). They read their scale's
+  // candidates from 17.6 to 15.1 s at two threads (the two 886 px trials
+  // together 10.6 s against 6.1 + 6.0 s one after the other: they contend
+  // for something, likely memory bandwidth; not measured). They read their scale's
   // features and nothing of each other's, and are ranked below in the
   // table's order, so the choice and the model do not depend on the threads.
   std::vector<std::optional<StatusOr<Model>>> fitted(tried.size());

@@ -13,7 +13,9 @@ model, then each level of clients alternates between them, --rounds times
 The table then has a row per server and level, and the ratio of their
 throughputs. CPU ms/req is the server process's CPU time (user + system)
 over the requests it answered: what one request costs it, whatever the
-other programs on the machine take.
+other programs on the machine take. Client CPU is this load generator's own
+(boto3, SigV4, all its threads) a request: it runs on the same cores, so
+what it takes the server does not get.
 
   /usr/bin/python3 bench/server_load.py --anomalens build/native/anomalens \
       --before ../wt-main/build/native/anomalens --requests 96 --rounds 2
@@ -151,6 +153,7 @@ def main():
                 t.start()
             warm.wait()
             cpu_start = cpu_seconds(server.process.pid)
+            client_cpu_start = time.process_time()
             start = time.perf_counter()
             if deadline is not None:
                 deadline[0] += start
@@ -161,6 +164,7 @@ def main():
                 t.join()
             wall = time.perf_counter() - start
             cpu = cpu_seconds(server.process.pid) - cpu_start
+            client_cpu = time.process_time() - client_cpu_start
             if failures:
                 print("failures:", failures[:3], file=sys.stderr)
             return {"clients": clients, "requests": len(latencies) + len(failures), "failed": len(failures),
@@ -168,18 +172,21 @@ def main():
                     "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
                     "p99_ms": round(1000 * percentile(latencies, 99), 1) if latencies else None,
                     "cpu_ms_per_request": round(1000 * cpu / max(1, len(latencies) + len(failures)), 1),
-                    "latencies": latencies, "wall": wall, "cpu": cpu}
+                    "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(latencies) + len(failures)), 1),
+                    "latencies": latencies, "wall": wall, "cpu": cpu, "client_cpu": client_cpu}
 
         def merged(parts):
             """One row from a level's rounds: requests and times summed, percentiles over all."""
             latencies = [x for p in parts for x in p["latencies"]]
             wall, cpu = sum(p["wall"] for p in parts), sum(p["cpu"] for p in parts)
+            client_cpu = sum(p["client_cpu"] for p in parts)
             requests, failed = sum(p["requests"] for p in parts), sum(p["failed"] for p in parts)
             return {"clients": parts[0]["clients"], "requests": requests, "failed": failed, "rounds": len(parts),
                     "seconds": round(wall, 1), "throughput_rps": round(len(latencies) / wall, 2),
                     "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
                     "p99_ms": round(1000 * percentile(latencies, 99), 1) if latencies else None,
-                    "cpu_ms_per_request": round(1000 * cpu / max(1, requests), 1)}
+                    "cpu_ms_per_request": round(1000 * cpu / max(1, requests), 1),
+                    "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, requests), 1)}
 
         if args.duration:
             rss = []
@@ -195,7 +202,7 @@ def main():
                 threading.Thread(target=loop, daemon=True).start()
 
             row = drive(args.clients, deadline=[float(args.duration)], on_tick=sample)
-            for internal in ("latencies", "wall", "cpu"):
+            for internal in ("latencies", "wall", "cpu", "client_cpu"):
                 row.pop(internal)
             time.sleep(0.5)
             rss.append((round(row["seconds"]), rss_mib(server.process.pid)))
@@ -226,12 +233,12 @@ def main():
         print(f"DetectAnomalies on {data} ({os.path.basename(image_path)}), {os.cpu_count()} cores, loopback, SigV4; "
               f"{rounds} round(s) a level; load average {load_start:.1f} at the start, {load_end:.1f} at the end")
         print(f"{'clients':>8} {'server':>7} {'requests':>9} {'failed':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'CPU ms/req':>11}")
+              f"{'CPU ms/req':>11} {'client CPU':>11}")
         for i, clients in enumerate(levels):
             for name, _ in servers[::-1]:
                 r = rows[name][i]
                 print(f"{r['clients']:>8} {name:>7} {r['requests']:>9} {r['failed']:>7} {r['throughput_rps']:>8} "
-                      f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['cpu_ms_per_request']:>11}")
+                      f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['cpu_ms_per_request']:>11} {r['client_cpu_ms_per_request']:>11}")
         out = {"data": data, "image": os.path.basename(image_path), "cores": os.cpu_count(), "rounds": rounds,
                "load_average": [load_start, load_end], "rows": rows[servers[0][0]]}
         if args.before:

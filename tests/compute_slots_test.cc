@@ -1,15 +1,20 @@
 // The server's compute slots: one request a core, first come first served,
-// and the pool only for a request computing alone.
+// the pool only for a request computing alone, and with one slot a CPU each
+// slot on its own CPU.
 #include <gtest/gtest.h>
+#include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "native/engine/compute_slots.h"
+#include "native/engine/cpu_pinning.h"
 
 namespace anomalens {
 namespace {
@@ -114,6 +119,80 @@ TEST(ComputeSlots, RequestsAreServedInArrivalOrder) {
   EXPECT_EQ(most, 1);
   ASSERT_EQ(served.size(), 10u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(served[i], i);
+}
+
+TEST(CpuPinning, APinnedThreadRunsOnItsCpuAndGetsItsCpusBack) {
+  const std::vector<int> before = AllowedCpus();
+  ASSERT_FALSE(before.empty());
+  {
+    PinnedToCpu pin(before.back());
+    ASSERT_TRUE(pin.pinned());
+    EXPECT_EQ(AllowedCpus(), std::vector<int>{before.back()});
+    EXPECT_EQ(sched_getcpu(), before.back());
+  }
+  EXPECT_EQ(AllowedCpus(), before);
+}
+
+TEST(ComputeSlots, WithOneSlotACpuRequestsComputingTogetherEachHaveTheirOwnCpu) {
+  const std::vector<int> cpus = AllowedCpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "needs 2 CPUs; this process may run on " << cpus.size();
+  const int n = static_cast<int>(cpus.size());
+  ComputeSlots slots(n, /*pool_threads=*/1, /*pin_to_cpus=*/true);
+  std::atomic<int> holding{0};
+  std::atomic<bool> release{false};
+  std::mutex mutex;
+  std::set<int> used;
+  std::vector<std::vector<int>> while_computing(n), after(n);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      {
+        auto grant = slots.Acquire();
+        while_computing[i] = AllowedCpus();
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          used.insert(grant->cpu());
+        }
+        ++holding;
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      after[i] = AllowedCpus();
+    });
+  }
+  ASSERT_TRUE(Eventually([&] { return holding == n; }));
+  release = true;
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(used, std::set<int>(cpus.begin(), cpus.end())) << "two requests shared a CPU";
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(while_computing[i].size(), 1u) << "request " << i << " was not pinned";
+    EXPECT_TRUE(used.count(while_computing[i][0]));
+    EXPECT_EQ(after[i], cpus) << "request " << i << " kept its pin after its turn";
+  }
+}
+
+TEST(ComputeSlots, NothingIsPinnedWithFewerSlotsThanCpusOrAlone) {
+  const std::vector<int> cpus = AllowedCpus();
+  const int n = static_cast<int>(cpus.size());
+  {
+    // Part of the machine (a container's share): the scheduler places them.
+    ComputeSlots part(std::max(1, n - 1), /*pool_threads=*/1, /*pin_to_cpus=*/true);
+    auto grant = part.Acquire();
+    EXPECT_EQ(grant->cpu(), -1);
+    EXPECT_EQ(AllowedCpus(), cpus);
+  }
+  {
+    // A request alone takes the pool's share and computes on every core.
+    ComputeSlots whole(n, /*pool_threads=*/n, /*pin_to_cpus=*/true);
+    auto grant = whole.Acquire();
+    EXPECT_EQ(grant->slots(), n);
+    EXPECT_EQ(grant->cpu(), -1);
+    EXPECT_EQ(AllowedCpus(), cpus);
+  }
+  {
+    ComputeSlots off(n, /*pool_threads=*/1, /*pin_to_cpus=*/false);
+    auto grant = off.Acquire();
+    EXPECT_EQ(grant->cpu(), -1);
+  }
 }
 
 }  // namespace

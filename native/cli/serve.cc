@@ -72,7 +72,10 @@ Options:
                         computing alone runs on it; while several compute, each runs on its own
                         HTTP worker's thread. 1: no pool (docs/server.md, Cores)
   --compute-slots N     DetectAnomalies calls computing at once (default: the available cores);
-                        more wait their turn, first come first served
+                        more wait their turn, first come first served. With one slot a CPU, each
+                        slot computes on its own CPU
+  --no-cpu-pinning      let the scheduler place computing requests on any CPU (for a machine
+                        shared with other busy programs; docs/server.md, Cores)
   --allow-normal-only-training
                         CreateModel trains a single dataset with no labelled anomalies (at least
                         20 normal images; the threshold then aims at a 3% false-positive rate on
@@ -100,7 +103,7 @@ int RunServe(int argc, char** argv) {
   }
   auto cl = ParseCommandLine(static_cast<int>(rest.size()), rest.data(), 2,
                              {{"data-dir", true}, {"host", true}, {"port", true}, {"credentials", true},
-                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"exact-search", false}, {"compute-threads", true}, {"compute-slots", true},
+                              {"no-auth", false}, {"region", true}, {"threads", true}, {"backbone", true}, {"backend", true}, {"decoder", true}, {"exact-search", false}, {"compute-threads", true}, {"compute-slots", true}, {"no-cpu-pinning", false},
                               {"max-concurrent-detects", true}, {"max-requests-per-second", true},
                               {"allow-normal-only-training", false}, {"quick-training", false}, {"access-log", true},
                               {"database", true}, {"training-lease-seconds", true}, {"drain-seconds", true}});
@@ -185,7 +188,8 @@ int RunServe(int argc, char** argv) {
   service_options.quick_training = cl->Has("quick-training");
   service_options.training_lease_seconds = *lease_seconds;
   service_options.parallel = backend->parallel;
-  service_options.compute_slots = std::make_shared<ComputeSlots>(static_cast<int>(*compute_slots), backend->threads);
+  service_options.compute_slots = std::make_shared<ComputeSlots>(static_cast<int>(*compute_slots), backend->threads,
+                                                                 /*pin_to_cpus=*/!cl->Has("no-cpu-pinning"));
   service_options.search = backend->search;
   service_options.training_search = backend->training_search;
   service_options.jpeg = backend->jpeg;

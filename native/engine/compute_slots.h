@@ -13,6 +13,13 @@
 // Any other runs inline (RunInlineHere), so pool workers never compete with
 // requests for cores.
 //
+// With `pin_to_cpus` and one slot for each CPU the process may run on, a
+// request on one slot also runs on that slot's own CPU while it computes
+// (PinnedToCpu, cpu_pinning.h): two computing requests then never take turns
+// on one CPU while the other idles. With fewer slots than CPUs (a container
+// given part of a larger machine) nothing is pinned: which CPUs are free is
+// the scheduler's to know.
+//
 // The wait is bounded by the HTTP workers (each serves one request at a time)
 // and by --max-concurrent-detects, whose ThrottlingException is unchanged.
 #ifndef ANOMALENS_NATIVE_ENGINE_COMPUTE_SLOTS_H_
@@ -22,7 +29,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
 
+#include "native/engine/cpu_pinning.h"
 #include "native/engine/thread_pool.h"
 
 namespace anomalens {
@@ -30,7 +39,9 @@ namespace anomalens {
 class ComputeSlots {
  public:
   // `cores` slots (at least 1); a lone request takes min(pool_threads, cores).
-  ComputeSlots(int cores, int pool_threads);
+  // `pin_to_cpus`: slot i is tied to the i-th CPU the process may run on,
+  // when there are `cores` of them and more than one.
+  ComputeSlots(int cores, int pool_threads, bool pin_to_cpus = false);
   ComputeSlots(const ComputeSlots&) = delete;
   ComputeSlots& operator=(const ComputeSlots&) = delete;
 
@@ -41,14 +52,18 @@ class ComputeSlots {
     ~Grant();
     Grant(const Grant&) = delete;
     Grant& operator=(const Grant&) = delete;
-    int slots() const { return slots_; }
+    int slots() const { return static_cast<int>(taken_.size()); }
+    // The CPU this request computes on; -1 when not pinned.
+    int cpu() const { return pin_ && pin_->pinned() ? cpu_ : -1; }
 
    private:
     friend class ComputeSlots;
-    Grant(ComputeSlots& owner, int slots);
+    Grant(ComputeSlots& owner, std::vector<int> taken, int cpu);
     ComputeSlots& owner_;
-    const int slots_;
+    const std::vector<int> taken_;  // the slots' indices
+    const int cpu_;
     std::unique_ptr<RunInlineHere> inline_;
+    std::unique_ptr<PinnedToCpu> pin_;
   };
 
   // Waits for a slot (first come, first served) and returns it; all of the
@@ -61,12 +76,14 @@ class ComputeSlots {
   int waiting() const;
 
  private:
-  void Give(int slots);
+  void Give(const std::vector<int>& taken);
 
   const int cores_;
   const int pool_share_;
+  std::vector<int> slot_cpu_;  // slot i's CPU; empty when not pinning
   mutable std::mutex mutex_;
   std::condition_variable changed_;
+  std::vector<bool> busy_;  // per slot
   int free_;
   uint64_t next_ticket_ = 0;  // the ticket the next caller gets
   uint64_t serving_ = 0;      // the ticket whose turn it is

@@ -121,9 +121,16 @@ TEST(ComputeSlots, RequestsAreServedInArrivalOrder) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(served[i], i);
 }
 
+// Whether this machine lets a thread choose its CPU (a seccomp profile may refuse).
+bool KernelAllowsPinning() {
+  const std::vector<int> cpus = AllowedCpus();
+  return !cpus.empty() && PinnedToCpu(cpus.front()).pinned();
+}
+
 TEST(CpuPinning, APinnedThreadRunsOnItsCpuAndGetsItsCpusBack) {
   const std::vector<int> before = AllowedCpus();
   ASSERT_FALSE(before.empty());
+  if (!KernelAllowsPinning()) GTEST_SKIP() << "sched_setaffinity is refused here";
   {
     PinnedToCpu pin(before.back());
     ASSERT_TRUE(pin.pinned());
@@ -136,6 +143,7 @@ TEST(CpuPinning, APinnedThreadRunsOnItsCpuAndGetsItsCpusBack) {
 TEST(ComputeSlots, WithOneSlotACpuRequestsComputingTogetherEachHaveTheirOwnCpu) {
   const std::vector<int> cpus = AllowedCpus();
   if (cpus.size() < 2) GTEST_SKIP() << "needs 2 CPUs; this process may run on " << cpus.size();
+  if (!KernelAllowsPinning()) GTEST_SKIP() << "sched_setaffinity is refused here";
   const int n = static_cast<int>(cpus.size());
   ComputeSlots slots(n, /*pool_threads=*/1, /*pin_to_cpus=*/true);
   std::atomic<int> holding{0};

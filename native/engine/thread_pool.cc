@@ -1,11 +1,12 @@
 #include "native/engine/thread_pool.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <thread>
+#include <vector>
+
+#include "native/engine/cpu_pinning.h"
 
 namespace anomalens {
 namespace {
@@ -95,8 +96,8 @@ int IdleCores() {
 }
 
 int AvailableCores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  const std::vector<int> cpus = AllowedCpus();
+  if (!cpus.empty()) return static_cast<int>(cpus.size());
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
